@@ -1,0 +1,1 @@
+"""Contracts: Pact consumer tests, pact files, provider verification, schemas."""

@@ -1,0 +1,1 @@
+"""koppeling: mock partners for the Boom testcentrum <-> Schoolkr8 koppeling."""

@@ -1,0 +1,131 @@
+"""Fault injection: scripted failures per service, path and method, permanent or counted.
+
+Faults for the same request are taken in the order they were added, so a script like "first a SOAP
+fault, then OK" is two calls: one fault with ``times: 1``, and nothing after it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Integer, String, Table, delete, select, update
+
+from mocks.core.db import Database, metadata
+from mocks.core.schemas import validate_body
+
+FAULT_KINDS = ("http_503", "delay", "connection_reset", "soap_fault")
+
+faults_table = Table(
+    "faults",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(32), nullable=False, index=True),
+    Column("path", String(512), nullable=False),
+    Column("method", String(8)),
+    Column("fault", String(32), nullable=False),
+    Column("delay_ms", Integer, nullable=False, default=0),
+    Column("code", String(64)),
+    Column("remaining", Integer),  # None = every time
+)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted fault."""
+
+    id: int
+    path: str
+    method: str | None
+    fault: str
+    delay_ms: int
+    code: str | None
+    remaining: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "method": self.method,
+            "fault": self.fault,
+            "delay_ms": self.delay_ms,
+            "code": self.code,
+            "times": self.remaining,
+        }
+
+
+def parse_fault_request(body: Any) -> dict[str, Any]:
+    """Check a ``POST /__admin/faults`` body (schema ``fault``); problem details otherwise."""
+    body = validate_body("fault", body)
+    method = body.get("method")
+    return {
+        "path": body["path"],
+        "method": method.upper() if method else None,
+        "fault": body["fault"],
+        "delay_ms": body.get("delay_ms", 0),
+        "code": body.get("code"),
+        "remaining": body.get("times"),
+    }
+
+
+class Faults:
+    """The fault table of one harness: add, list, clear, and take the next one for a request."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, service: str, spec: dict[str, Any]) -> Fault:
+        with self._db.begin() as conn:
+            new_id = conn.execute(
+                faults_table.insert().values(service=service, **spec)
+            ).inserted_primary_key[0]
+        return Fault(id=int(new_id), **spec)
+
+    def list(self, service: str) -> list[Fault]:
+        with self._db.begin() as conn:
+            rows = conn.execute(
+                select(faults_table)
+                .where(faults_table.c.service == service)
+                .order_by(faults_table.c.id)
+            )
+            return [_fault(r) for r in rows]
+
+    def clear(self, service: str | None = None) -> None:
+        stmt = delete(faults_table)
+        if service is not None:
+            stmt = stmt.where(faults_table.c.service == service)
+        with self._db.begin() as conn:
+            conn.execute(stmt)
+
+    def take(self, service: str, method: str, path: str) -> Fault | None:
+        """The first live fault matching this request, counted down by one (if counted)."""
+        t = faults_table
+        with self._db.begin() as conn:
+            rows = list(conn.execute(select(t).where(t.c.service == service).order_by(t.c.id)))
+            for row in rows:
+                if row.method not in (None, method.upper()):
+                    continue
+                if not fnmatch.fnmatchcase(path, row.path):
+                    continue
+                if row.remaining is not None:
+                    if row.remaining <= 1:
+                        conn.execute(delete(t).where(t.c.id == row.id))
+                    else:
+                        conn.execute(
+                            update(t).where(t.c.id == row.id).values(remaining=row.remaining - 1)
+                        )
+                return _fault(row)
+        return None
+
+
+def _fault(row: Any) -> Fault:
+    return Fault(
+        id=row.id,
+        path=row.path,
+        method=row.method,
+        fault=row.fault,
+        delay_ms=row.delay_ms,
+        code=row.code,
+        remaining=row.remaining,
+    )
