@@ -47,6 +47,12 @@ def create_app(spec: ServiceSpec, config: HarnessConfig, core: Core) -> Flask:
     options.update(config.options.get(spec.name, {}))
     app = module.create_app(options, core=core)
     assert isinstance(app, Flask)
+    pages = load(spec.module.rsplit(".", 1)[0] + ".pages")
+    if pages is not None:
+        pages.register(app, core, options)
+    home = load("mocks.home")
+    if home is not None:
+        home.register(app, core, options)
     return app
 
 
