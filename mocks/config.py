@@ -17,7 +17,7 @@ class HarnessConfig:
 
     ``port_base`` None means the default ports of ARCHITECTURE.md; 0 means free ports everywhere;
     any other number puts the services at ``port_base + 0..5`` and SMTP at ``port_base + 6``.
-    ``state_dir`` None means an in-memory store. ``urls`` points a service name at a real partner
+    ``ports`` pins single ports (``"smtp"`` for the sink). ``state_dir`` None: in-memory store. ``urls`` points a service name at a real partner
     (that service is then not started). ``options`` holds per-service settings.
     """
 
@@ -31,8 +31,11 @@ class HarnessConfig:
     urls: dict[str, str] = field(default_factory=dict)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     seed: int = 2026
+    ports: dict[str, int] = field(default_factory=dict)
 
     def port(self, service: str) -> int:
+        if service in self.ports:
+            return self.ports[service]
         names = [s.name for s in SERVICES]
         if self.port_base is None:
             return next(s.port for s in SERVICES if s.name == service)
@@ -41,6 +44,8 @@ class HarnessConfig:
         return self.port_base + names.index(service)
 
     def sink_port(self) -> int:
+        if "smtp" in self.ports:
+            return self.ports["smtp"]
         if self.port_base is None:
             return SMTP_PORT
         return 0 if self.port_base == 0 else self.port_base + len(SERVICES)

@@ -1,0 +1,151 @@
+"""What every service gets from create_service_app: /__admin, journal, faults, error dialects."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import requests
+from flask import Flask
+
+from mocks.core.server import ServerThread
+from mocks.core.service import Core
+from mocks.core.soap import read_fault
+
+
+def test_health_names_the_service(app: Flask) -> None:
+    resp = app.test_client().get("/__admin/health")
+    assert resp.status_code == 200
+    assert resp.json == {"status": "ok", "service": "probe"}
+
+
+def test_unknown_url_in_each_dialect(app: Flask) -> None:
+    client = app.test_client()
+    rest = client.get("/api/nothing")
+    assert rest.status_code == 404
+    assert rest.content_type == "application/problem+json"
+    soap = client.post("/uwlr/nothing", data=b"<x/>")
+    assert soap.status_code == 500
+    fault = read_fault(soap.data)
+    assert fault is not None and fault.code == "Client.OngeldigBericht"
+
+
+def test_problem_details_name_the_field(app: Flask) -> None:
+    resp = app.test_client().post("/api/echo", json={"leeftijd": 9})
+    assert resp.status_code == 422
+    assert resp.json["field"] == "naam"
+    bad = app.test_client().post("/api/echo", data="{", content_type="application/json")
+    assert bad.status_code == 400 and bad.json["field"] == "body"
+
+
+def test_unexpected_error_is_clean_and_recorded(app: Flask, core: Core) -> None:
+    resp = app.test_client().get("/boom")
+    assert resp.status_code == 500
+    assert "Traceback" not in resp.get_data(as_text=True)
+    assert resp.json["title"] == "Interne fout"
+    assert isinstance(core.errors[0], RuntimeError)
+    core.errors.clear()
+
+
+def test_journal_records_requests_with_school_and_masks_keys(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/api/echo", json={"naam": "x", "autorisatiesleutel": "sk8_" + "A" * 32},
+                headers={"X-Correlation-ID": "corr-1"})
+    entries = client.get("/__admin/requests").json["requests"]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["school"] == "99AB-00"
+    assert entry["correlation_id"] == "corr-1"
+    assert "A" * 32 not in str(entry)
+    assert "sk8_AAAA…" in entry["request"]
+
+
+def test_journal_is_bounded(app: Flask, core: Core) -> None:
+    client = app.test_client()
+    for _ in range(300):
+        client.post("/api/echo", json={"naam": "x"})
+    assert core.journal.count("probe") <= core.journal.limit + 64
+    newest = client.get("/__admin/requests?limit=1").json["requests"]
+    assert newest[0]["id"] == 300
+
+
+def test_faults_counted_then_ok(app: Flask) -> None:
+    client = app.test_client()
+    added = client.post("/__admin/faults",
+                        json={"path": "/uwlr/*", "fault": "soap_fault", "times": 1,
+                              "code": "Server.TijdelijkNietBeschikbaar"})
+    assert added.status_code == 201
+    first = client.post("/uwlr/x", data=b"")
+    assert read_fault(first.data).code == "Server.TijdelijkNietBeschikbaar"  # type: ignore[union-attr]
+    second = client.post("/uwlr/x", data=b"")
+    assert read_fault(second.data).code == "Client.AutorisatieOngeldig"  # type: ignore[union-attr]
+
+
+def test_faults_in_order_and_by_method(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/__admin/faults", json={"path": "/api/echo", "method": "post",
+                                         "fault": "http_503", "times": 2})
+    client.post("/__admin/faults", json={"path": "/api/echo", "fault": "delay", "delay_ms": 1,
+                                         "times": 1})
+    statuses = [client.post("/api/echo", json={"naam": "x"}).status_code for _ in range(4)]
+    assert statuses == [503, 503, 200, 200]
+    assert client.get("/__admin/faults").json["faults"] == []
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"path": "geen-slash", "fault": "http_503"}, "path"),
+    ({"path": "/x", "fault": "brand"}, "fault"),
+    ({"path": "/x", "fault": "delay", "delay_ms": -1}, "delay_ms"),
+    ({"path": "/x", "fault": "http_503", "times": 0}, "times"),
+    ({"fault": "http_503"}, "path"),
+])
+def test_bad_fault_requests_name_the_field(app: Flask, body: dict[str, object], field: str) -> None:
+    resp = app.test_client().post("/__admin/faults", json=body)
+    assert resp.status_code == 422
+    assert resp.json["field"] == field
+
+
+def test_reset_clears_journal_and_faults(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/api/echo", json={"naam": "x"})
+    client.post("/__admin/faults", json={"path": "/x", "fault": "http_503"})
+    assert client.post("/__admin/reset").status_code == 200
+    assert client.get("/__admin/requests").json["requests"] == []
+    assert client.get("/__admin/faults").json["faults"] == []
+
+
+def test_clock_over_http(app: Flask) -> None:
+    client = app.test_client()
+    resp = client.post("/__admin/clock", json={"now": "2026-10-25T00:30:00Z"})
+    assert resp.json["now"] == "2026-10-25T00:30:00+00:00"
+    assert resp.json["now_local"] == "2026-10-25T02:30:00+02:00"
+    later = client.post("/__admin/clock", json={"advance_seconds": 3600}).json
+    assert later["now_local"] == "2026-10-25T02:30:00+01:00"  # DST ends: 02:30 twice
+    school = client.post("/__admin/clock", json={"now": "2027-01-01T00:00:00Z",
+                                                 "brincode": "99AB", "dependancecode": "01"})
+    assert school.json["scope"] == "99AB-01"
+    assert client.get("/__admin/clock").json["now"] == "2026-10-25T01:30:00+00:00"
+    got = client.get("/__admin/clock?brincode=99AB&dependancecode=01").json
+    assert got["now"] == "2027-01-01T00:00:00+00:00"
+    bad = client.post("/__admin/clock", json={"now": "2026-01-01"})
+    assert bad.status_code == 422 and bad.json["field"] == "now"
+    bad_brin = client.post("/__admin/clock", json={"advance_seconds": 1, "brincode": "ab12"})
+    assert bad_brin.status_code == 422 and bad_brin.json["field"] == "brincode"
+
+
+def test_connection_reset_over_real_socket(server: ServerThread) -> None:
+    requests.post(f"{server.url}/__admin/faults",
+                  json={"path": "/api/echo", "fault": "connection_reset", "times": 1}, timeout=5)
+    with pytest.raises(requests.ConnectionError):
+        requests.post(f"{server.url}/api/echo", json={"naam": "x"}, timeout=5)
+    ok = requests.post(f"{server.url}/api/echo", json={"naam": "x"}, timeout=5)
+    assert ok.status_code == 200
+
+
+def test_server_thread_binds_free_port_and_stops(app: Flask) -> None:
+    server = ServerThread(app).start()
+    port = server.port
+    assert requests.get(f"{server.url}/__admin/health", timeout=5).status_code == 200
+    server.stop()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))  # the port is free again
