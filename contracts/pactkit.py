@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,7 +160,8 @@ def run_verification(
         verifier.state_handler(state_change_url, body=True, teardown=False)
     report = Report(provider=provider, base_url=base_url)
     try:
-        verifier.verify()
+        with _stdout_silenced():
+            verifier.verify()
     except RuntimeError as exc:  # the FFI raises a bare RuntimeError on any failure
         report.errors.append(str(exc))
     report.output = verifier.output(strip_ansi=True)
@@ -166,6 +170,20 @@ def run_verification(
     if report.mismatches or report.state_errors:
         report.errors = [e for e in report.errors if not e.startswith("Failed to execute")]
     return report
+
+
+@contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """The FFI prints its own report on file descriptor 1; ours is built from the results."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _read_results(report: Report, results: dict[str, Any]) -> None:
@@ -199,10 +217,8 @@ _URI_STEP = re.compile(r"\['(?:[a-z]+:)?[^'\]]*?:([A-Za-z_][\w.-]*)'\]")
 
 
 def _readable_path(path: str) -> str:
-    """``$['http://…/envelope/:Envelope']…['#text']`` → ``$.Envelope.Body….#text`` (plus the raw
-    path, since a partner may want to grep the pact file for it)."""
+    """``$['http://…/envelope/:Envelope']…['#text']`` → ``$.Envelope.Body….#text``."""
     if "['" not in path:
         return path
     short = _URI_STEP.sub(lambda m: "." + m.group(1), path)
-    short = re.sub(r"\['([^']*)'\]", lambda m: "." + m.group(1), short)
-    return short if short == path else f"{short}  ({path})"
+    return re.sub(r"\['([^']*)'\]", lambda m: "." + m.group(1), short)

@@ -166,7 +166,6 @@ def test_provider_side_wrong_value_in_namespaced_element_fails(
     assert not report.ok  # type: ignore[attr-defined]
     assert "achternaam" in report.render()  # type: ignore[attr-defined]
     assert "de vries" in report.render(), report.render()  # type: ignore[attr-defined]
-    print(report.render())
 
 
 def test_provider_side_literal_in_namespaced_element_is_compared(
