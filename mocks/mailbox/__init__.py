@@ -1,0 +1,1 @@
+"""The mailbox: an SMTP sink with a Mailpit-compatible HTTP API."""

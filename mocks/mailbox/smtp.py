@@ -1,0 +1,110 @@
+"""The SMTP sink: a real SMTP server (aiosmtpd) that keeps every message it receives in the store.
+
+It runs in the process that supervises the harness (never in a gunicorn worker), on its own
+asyncio thread, with the same start/stop/clear/url contract as :class:`mocks.core.server.ServerThread`.
+Port 0 picks a free port; ``smtp_port`` holds the bound port after ``start()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from mocks.core.journal import Entry
+from mocks.core.service import Core
+from mocks.mailbox.store import MailStore
+
+log = logging.getLogger("koppeling.mailbox")
+
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+
+
+class _FreePortController(Controller):
+    """aiosmtpd's Controller, able to bind port 0 (it reads the real port back before testing it)."""
+
+    def _trigger_server(self) -> None:
+        if self.port == 0 and self.server is not None:
+            self.port = int(self.server.sockets[0].getsockname()[1])
+        super()._trigger_server()
+
+
+class _Handler:
+    """aiosmtpd handler: store each message and journal its arrival."""
+
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        raw = envelope.original_content or envelope.content
+        try:
+            self.sink.receive(bytes(raw), str(envelope.mail_from or ""), list(envelope.rcpt_tos))
+        except Exception as exc:  # a broken store must not kill the sink; the sender sees 451
+            log.exception("mailbox could not store a message")
+            self.sink.core.errors.append(exc)
+            return "451 Requested action aborted: local error in processing"
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """The embedded SMTP server: ``start()``, ``smtp_port``, ``url``, ``clear()``, ``stop()``."""
+
+    def __init__(self, core: Core, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.core = core
+        self.store = MailStore(core.db)
+        self.host = host
+        self.requested_port = port
+        self.smtp_port: int | None = None
+        self._controller: _FreePortController | None = None
+
+    @property
+    def url(self) -> str:
+        if self.smtp_port is None:
+            raise RuntimeError("SMTP sink not started")
+        return f"smtp://{self.host}:{self.smtp_port}"
+
+    def start(self) -> SmtpSink:
+        if self._controller is not None:
+            raise RuntimeError("SMTP sink already started")
+        controller = _FreePortController(
+            _Handler(self), hostname=self.host, port=self.requested_port,
+            data_size_limit=MAX_MESSAGE_BYTES, ready_timeout=10.0,
+        )
+        controller.start()
+        self._controller = controller
+        self.smtp_port = int(controller.port)
+        return self
+
+    def stop(self) -> None:
+        if self._controller is None:
+            return
+        self._controller.stop()
+        self._controller = None
+
+    def clear(self) -> None:
+        """Forget every received message."""
+        self.store.delete()
+
+    def receive(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
+        """Keep one delivered message and journal it; returns its ID."""
+        now = self.core.clock.now()
+        message_id = self.store.add(raw, mail_from=mail_from, rcpt_tos=rcpt_tos, received=now)
+        self.core.journal.record(Entry(
+            service="mailbox", kind="email", at=now,
+            summary=f"received mail for {', '.join(rcpt_tos)}",
+            data={"ID": message_id, "from": mail_from, "to": rcpt_tos, "size": len(raw)},
+        ))
+        return message_id
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
