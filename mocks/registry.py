@@ -44,6 +44,7 @@ STORE_MODULES = (
     "mocks.klantenservice.store",
     "mocks.mailbox.store",
     "mocks.testcentrum.store",
+    "mocks.testcentrum.afnames_store",
 )
 
 

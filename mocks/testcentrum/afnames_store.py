@@ -1,0 +1,501 @@
+"""The stand-in testcentrum's afnames, their normings and the durable forwarding outbox.
+
+Why one module: the forwarding rule ("a test normed before activation is never forwarded") is
+decided at the *first* norming and must be written in the same transaction as that norming, and
+the outbox message that carries an eligible result must be written in that transaction too, so a
+crash can never leave a normed afname without its decision or an eligible one without a message.
+
+The outbox is the only queue: the forwarder claims rows (status ``bezig`` with an owner and a lease,
+in one transaction), sends, then marks them. A worker that dies mid-send leaves ``bezig`` rows whose
+lease runs out; the next worker claims them again. Delivery is at-least-once; the stable
+``resultaat@key`` (derived from the afname id) makes a resend an update at Schoolkr8, so the effect
+is exactly-once. No Flask here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Row
+
+from mocks.core.db import Database, metadata
+from mocks.core.schools import school_key
+
+RESULTAAT_KEY_PREFIX = "boom-tc-"
+
+# Forwarding decision of an afname, taken once, at its first norming.
+ELIGIBLE = "doorsturen"
+NOT_APPLICABLE = "niet_van_toepassing"
+
+# Outbox message states. ``bezig`` = claimed by a worker (shown to users as ``wachtend``).
+PENDING, CLAIMED, SENT, FAILED = "wachtend", "bezig", "verzonden", "mislukt"
+
+afnames_table = Table(
+    "tc_afnames",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("school", String(16), nullable=False, index=True),
+    Column("brincode", String(4), nullable=False),
+    Column("dependancecode", String(2), nullable=False),
+    Column("leerlingnummer", String(64), nullable=False),
+    Column("toets", String(64), nullable=False),
+    Column("ruwe_score", Integer, nullable=False),
+    Column("afnamedatum", Date, nullable=False),
+    Column("groep", Integer, nullable=False),
+    Column("ingevoerd_op", DateTime(timezone=True), nullable=False),
+    Column("eerst_genormeerd_op", DateTime(timezone=True)),
+    Column("genormeerd_op", DateTime(timezone=True)),
+    Column("normeringen", Integer, nullable=False, default=0),
+    Column("normering", Text),  # JSON of the latest normed figures
+    Column("doorsturing", String(32)),  # None until first normed; then ELIGIBLE | NOT_APPLICABLE
+)
+
+outbox_table = Table(
+    "tc_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("afname_id", String(32), ForeignKey("tc_afnames.id"), nullable=False, index=True),
+    Column("school", String(16), nullable=False),
+    Column("normering_nr", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("reden", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+)
+Index("ix_tc_outbox_due", outbox_table.c.status, outbox_table.c.next_attempt_at)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; we only ever store UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def resultaat_key(afname_id: str) -> str:
+    """The stable ``resultaat@key`` of an afname: every (re)send of it carries this key."""
+    return RESULTAAT_KEY_PREFIX + afname_id
+
+
+@dataclass(frozen=True)
+class Afname:
+    """One scored test of one pupil, with its latest norming (if any)."""
+
+    id: str
+    school: str
+    brincode: str
+    dependancecode: str
+    leerlingnummer: str
+    toets: str
+    ruwe_score: int
+    afnamedatum: date
+    groep: int
+    ingevoerd_op: datetime
+    eerst_genormeerd_op: datetime | None
+    genormeerd_op: datetime | None
+    normeringen: int
+    normering: dict[str, Any] | None
+    doorsturing: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "brincode": self.brincode,
+            "dependancecode": self.dependancecode,
+            "leerlingnummer": self.leerlingnummer,
+            "toets": self.toets,
+            "ruwe_score": self.ruwe_score,
+            "afnamedatum": self.afnamedatum.isoformat(),
+            "groep": self.groep,
+            "ingevoerd_op": self.ingevoerd_op.isoformat(),
+            "status": "genormeerd" if self.normeringen else "gescoord",
+            "eerst_genormeerd_op": _iso(self.eerst_genormeerd_op),
+            "genormeerd_op": _iso(self.genormeerd_op),
+            "normeringen": self.normeringen,
+            "normering": self.normering,
+        }
+
+
+@dataclass(frozen=True)
+class Doorsturing:
+    """The forwarding status of one normed afname, as the testcentrum shows it."""
+
+    afname_id: str
+    leerlingnummer: str
+    toets: str
+    status: str  # verzonden | wachtend | niet_van_toepassing | mislukt
+    attempts: int
+    berichten: int
+    reden: str | None
+    genormeerd_op: datetime | None
+    verzonden_op: datetime | None
+    volgende_poging: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "afname_id": self.afname_id,
+            "leerlingnummer": self.leerlingnummer,
+            "toets": self.toets,
+            "status": self.status,
+            "attempts": self.attempts,
+            "berichten": self.berichten,
+            "reden": self.reden,
+            "resultaat_key": resultaat_key(self.afname_id),
+            "genormeerd_op": _iso(self.genormeerd_op),
+            "verzonden_op": _iso(self.verzonden_op),
+            "volgende_poging": _iso(self.volgende_poging),
+        }
+
+
+@dataclass(frozen=True)
+class Message:
+    """One claimed outbox row."""
+
+    id: int
+    afname_id: str
+    school: str
+    attempts: int
+
+
+class AfnamesStore:
+    """Afnames and their normings (the forwarding decision included)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(
+        self,
+        brincode: str,
+        dependancecode: str,
+        *,
+        leerlingnummer: str,
+        toets: str,
+        ruwe_score: int,
+        afnamedatum: date,
+        groep: int,
+        at: datetime,
+    ) -> Afname:
+        """Record a scored afname (not yet normed)."""
+        values = {
+            "id": uuid.uuid4().hex,
+            "school": school_key(brincode, dependancecode),
+            "brincode": brincode,
+            "dependancecode": dependancecode,
+            "leerlingnummer": leerlingnummer,
+            "toets": toets,
+            "ruwe_score": ruwe_score,
+            "afnamedatum": afnamedatum,
+            "groep": groep,
+            "ingevoerd_op": at,
+            "normeringen": 0,
+        }
+        with self._db.begin() as conn:
+            conn.execute(afnames_table.insert().values(**values))
+            return _afname(conn.execute(_by_id(values["id"])).one())
+
+    def get(self, afname_id: str) -> Afname | None:
+        with self._db.begin() as conn:
+            row = conn.execute(_by_id(afname_id)).first()
+        return None if row is None else _afname(row)
+
+    def list(self, brincode: str, dependancecode: str) -> list[Afname]:
+        """Every afname of a school, oldest first."""
+        t = afnames_table
+        stmt = (
+            select(t)
+            .where(t.c.school == school_key(brincode, dependancecode))
+            .order_by(t.c.ingevoerd_op, t.c.id)
+        )
+        with self._db.begin() as conn:
+            return [_afname(r) for r in conn.execute(stmt)]
+
+    def by_ids(self, ids: Iterable[str]) -> dict[str, Afname]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        with self._db.begin() as conn:
+            rows = conn.execute(select(afnames_table).where(afnames_table.c.id.in_(wanted)))
+            return {r.id: _afname(r) for r in rows}
+
+    def record_norming(
+        self, afname_id: str, normering: dict[str, Any], *, at: datetime, eligible: bool,
+        now_real: datetime,
+    ) -> Afname | None:
+        """Store a (re-)norming at the school's instant ``at``.
+
+        ``eligible`` (was the dashboard koppeling active at ``at``?) only counts at the FIRST
+        norming: it fixes the afname's forwarding decision for good. An eligible afname gets an
+        outbox message in this same transaction, at every norming.
+        """
+        t = afnames_table
+        with self._db.begin() as conn:
+            row = conn.execute(_by_id(afname_id)).first()
+            if row is None:
+                return None
+            values: dict[str, Any] = {
+                "genormeerd_op": at,
+                "normeringen": row.normeringen + 1,
+                "normering": json.dumps(normering),
+            }
+            decision = row.doorsturing
+            if row.eerst_genormeerd_op is None:
+                decision = ELIGIBLE if eligible else NOT_APPLICABLE
+                values.update(eerst_genormeerd_op=at, doorsturing=decision)
+            conn.execute(update(t).where(t.c.id == afname_id).values(**values))
+            if decision == ELIGIBLE:
+                _enqueue(conn, row, row.normeringen + 1, now_real)
+            return _afname(conn.execute(_by_id(afname_id)).one())
+
+    def doorsturing(self, brincode: str, dependancecode: str) -> list[Doorsturing]:
+        """The forwarding status of every normed afname of a school."""
+        key = school_key(brincode, dependancecode)
+        a, o = afnames_table, outbox_table
+        with self._db.begin() as conn:
+            afnames = list(
+                conn.execute(
+                    select(a)
+                    .where(a.c.school == key, a.c.normeringen > 0)
+                    .order_by(a.c.eerst_genormeerd_op, a.c.id)
+                )
+            )
+            messages: dict[str, list[Row[Any]]] = {}
+            for m in conn.execute(select(o).where(o.c.school == key).order_by(o.c.id)):
+                messages.setdefault(m.afname_id, []).append(m)
+        return [_doorsturing(row, messages.get(row.id, [])) for row in afnames]
+
+    def doorsturing_of(self, afname_id: str) -> Doorsturing | None:
+        """The forwarding status of one afname (None if it was never normed)."""
+        a, o = afnames_table, outbox_table
+        with self._db.begin() as conn:
+            row = conn.execute(_by_id(afname_id)).first()
+            if row is None or not row.normeringen:
+                return None
+            messages = list(conn.execute(
+                select(o).where(o.c.afname_id == afname_id).order_by(o.c.id)))
+        return _doorsturing(row, messages)
+
+
+def _enqueue(conn: Connection, afname: Row[Any], nr: int, now_real: datetime) -> None:
+    """One message per norming, unless one is still waiting: that one sends the latest figures."""
+    o = outbox_table
+    waiting = conn.execute(
+        select(o.c.id).where(o.c.afname_id == afname.id, o.c.status == PENDING)
+    ).first()
+    if waiting is not None:
+        conn.execute(update(o).where(o.c.id == waiting.id).values(normering_nr=nr))
+        return
+    conn.execute(
+        o.insert().values(
+            afname_id=afname.id,
+            school=afname.school,
+            normering_nr=nr,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now_real,
+            created_at=now_real,
+        )
+    )
+
+
+class Outbox:
+    """The durable outbox: claim due messages, then mark them sent, retried, held or failed."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def claim(
+        self, owner: str, *, now: datetime, lease: timedelta, per_school: int, limit: int
+    ) -> dict[str, list[Message]]:
+        """Claim due messages (waiting and due, or claimed with an expired lease), at most
+        ``per_school`` per school and ``limit`` in all, grouped by school. One transaction."""
+        o = outbox_table
+        live = _live_claims(now)
+        due = or_(
+            and_(o.c.status == PENDING, o.c.next_attempt_at <= now),
+            and_(o.c.status == CLAIMED, o.c.claimed_until < now),
+        )
+        stmt = (
+            select(o.c.id, o.c.afname_id, o.c.school, o.c.attempts)
+            .where(due, o.c.afname_id.not_in(live))
+            .order_by(o.c.id)
+            .limit(limit)
+        )
+        with self._db.begin() as conn:
+            picked: dict[str, list[Message]] = {}
+            for r in conn.execute(stmt):
+                batch = picked.setdefault(r.school, [])
+                if len(batch) < per_school:
+                    batch.append(Message(r.id, r.afname_id, r.school, r.attempts))
+            ids = [m.id for batch in picked.values() for m in batch]
+            for chunk in _chunks(ids, 500):
+                conn.execute(
+                    update(o)
+                    .where(o.c.id.in_(chunk), due)
+                    .values(status=CLAIMED, claimed_by=owner, claimed_until=now + lease)
+                )
+            mine = _claimed_ids(conn, owner, ids)
+        return {
+            school: kept
+            for school, batch in picked.items()
+            if (kept := [m for m in batch if m.id in mine])
+        }
+
+    def mark_sent(self, messages: Sequence[Message], owner: str, at: datetime) -> int:
+        """Delivered: ``verzonden`` (only rows this owner still holds)."""
+        return self._finish(messages, owner, status=SENT, sent_at=at, reden=None,
+                            attempts=outbox_table.c.attempts + 1)
+
+    def mark_retry(
+        self, messages: Sequence[Message], owner: str, *, next_at: datetime, reden: str
+    ) -> int:
+        """A transient failure: back to ``wachtend`` until ``next_at``, one attempt more."""
+        return self._finish(messages, owner, status=PENDING, next_attempt_at=next_at, reden=reden,
+                            attempts=outbox_table.c.attempts + 1)
+
+    def hold(
+        self, messages: Sequence[Message], owner: str, *, next_at: datetime, reden: str
+    ) -> int:
+        """Not sent now (e.g. the koppeling is not active): ``wachtend``, no attempt counted."""
+        return self._finish(messages, owner, status=PENDING, next_attempt_at=next_at, reden=reden)
+
+    def mark_failed(self, messages: Sequence[Message], owner: str, reden: str) -> int:
+        """A permanent (``Client.*``) failure: ``mislukt`` with the reason."""
+        return self._finish(messages, owner, status=FAILED, reden=reden,
+                            attempts=outbox_table.c.attempts + 1)
+
+    def pending_count(self, school: str | None = None) -> int:
+        """Messages not yet delivered or failed (waiting or claimed)."""
+        o = outbox_table
+        stmt = select(func.count()).select_from(o).where(o.c.status.in_((PENDING, CLAIMED)))
+        if school is not None:
+            stmt = stmt.where(o.c.school == school)
+        with self._db.begin() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def next_due(self) -> datetime | None:
+        """When the earliest waiting message is due (for the worker's sleep)."""
+        o = outbox_table
+        with self._db.begin() as conn:
+            value = conn.execute(
+                select(func.min(o.c.next_attempt_at)).where(o.c.status == PENDING)
+            ).scalar_one()
+        return aware(value)
+
+    def _finish(self, messages: Sequence[Message], owner: str, **values: Any) -> int:
+        o = outbox_table
+        count = 0
+        with self._db.begin() as conn:
+            for chunk in _chunks([m.id for m in messages], 500):
+                result = conn.execute(
+                    update(o)
+                    .where(o.c.id.in_(chunk), o.c.status == CLAIMED, o.c.claimed_by == owner)
+                    .values(claimed_by=None, claimed_until=None, **values)
+                )
+                count += result.rowcount
+        return count
+
+
+def _live_claims(now: datetime) -> Any:
+    """Afnames with a message another worker is sending right now (keep their order)."""
+    o = outbox_table
+    return select(o.c.afname_id).where(o.c.status == CLAIMED, o.c.claimed_until >= now)
+
+
+def _claimed_ids(conn: Connection, owner: str, ids: list[int]) -> set[int]:
+    o = outbox_table
+    mine: set[int] = set()
+    for chunk in _chunks(ids, 500):
+        mine.update(
+            r.id
+            for r in conn.execute(
+                select(o.c.id).where(o.c.id.in_(chunk), o.c.claimed_by == owner)
+            )
+        )
+    return mine
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _by_id(afname_id: str) -> Any:
+    return select(afnames_table).where(afnames_table.c.id == afname_id)
+
+
+def _afname(row: Row[Any]) -> Afname:
+    return Afname(
+        id=row.id,
+        school=row.school,
+        brincode=row.brincode,
+        dependancecode=row.dependancecode,
+        leerlingnummer=row.leerlingnummer,
+        toets=row.toets,
+        ruwe_score=row.ruwe_score,
+        afnamedatum=row.afnamedatum,
+        groep=row.groep,
+        ingevoerd_op=_must(aware(row.ingevoerd_op)),
+        eerst_genormeerd_op=aware(row.eerst_genormeerd_op),
+        genormeerd_op=aware(row.genormeerd_op),
+        normeringen=row.normeringen,
+        normering=json.loads(row.normering) if row.normering else None,
+        doorsturing=row.doorsturing,
+    )
+
+
+def _doorsturing(afname: Row[Any], messages: list[Row[Any]]) -> Doorsturing:
+    if afname.doorsturing == NOT_APPLICABLE:
+        status, last = NOT_APPLICABLE, None
+        reden: str | None = "genormeerd voordat de dashboard-koppeling actief was"
+    else:
+        last = messages[-1] if messages else None
+        status = PENDING if last is None or last.status == CLAIMED else last.status
+        reden = last.reden if last is not None and last.status != SENT else None
+    sent = [aware(m.sent_at) for m in messages if m.status == SENT]
+    return Doorsturing(
+        afname_id=afname.id,
+        leerlingnummer=afname.leerlingnummer,
+        toets=afname.toets,
+        status=status,
+        attempts=last.attempts if last is not None else 0,
+        berichten=len(messages),
+        reden=reden,
+        genormeerd_op=aware(afname.genormeerd_op),
+        verzonden_op=max((s for s in sent if s is not None), default=None),
+        volgende_poging=aware(last.next_attempt_at) if last is not None and status == PENDING
+        else None,
+    )
+
+
+def _must(value: datetime | None) -> datetime:
+    assert value is not None
+    return value
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

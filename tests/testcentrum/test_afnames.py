@@ -1,0 +1,246 @@
+"""Score invoeren, Normeren and Doorsturing on the testcentrum's routes (test client, no sockets),
+with the forwarding rule decided at the first norming, at the school's clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mocks.core.db import Database
+from mocks.core.service import Core, create_service_app
+from mocks.testcentrum.afnames import register
+from mocks.testcentrum.store import DashboardKoppelingen, leerlingen_table
+
+BRIN, DEP = "99TA", "00"
+SCHOOL = f"{BRIN}-{DEP}"
+BASE = f"/api/scholen/{BRIN}/{DEP}"
+ACTIVATED = datetime(2027, 1, 18, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def core() -> Iterator[Core]:
+    """A throwaway core on an in-memory store."""
+    db = Database.memory()
+    yield Core.create(db)
+    db.dispose()
+
+
+@pytest.fixture
+def app(core: Core) -> Flask:
+    """A bare testcentrum app with only the afname routes."""
+    app = create_service_app("testcentrum", core, import_name="mocks.testcentrum.afnames")
+    register(app, core, {})
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """The app's test client."""
+    return app.test_client()
+
+
+def set_clock(core: Core, at: datetime) -> None:
+    core.clock.set(at, brincode=BRIN, dependancecode=DEP)
+
+
+def activate(core: Core, at: datetime, school: str = SCHOOL) -> None:
+    koppelingen = DashboardKoppelingen(core.db)
+    koppelingen.aanvragen(school, type_dashboard="Schoolkr8", autorisatiesleutel="sk8_" + "a" * 32,
+                          beheerder_email="beheerder@example.test",
+                          idempotency_key=f"k-{at.timestamp()}", now=at - timedelta(hours=1))
+    assert koppelingen.activeer(school, f"k-{at.timestamp()}", at)
+
+
+def score(client: FlaskClient, **overrides: Any) -> dict[str, Any]:
+    body = {"leerlingnummer": "4866010819", "toets": "LVS RW 2019", "ruwe_score": 31,
+            "afnamedatum": "2027-01-15", "groep": 5, **overrides}
+    resp = client.post(f"{BASE}/afnames", json=body)
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()  # type: ignore[no-any-return]
+
+
+def norm(client: FlaskClient, afname_id: str) -> dict[str, Any]:
+    resp = client.post(f"/api/afnames/{afname_id}/normeren")
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()  # type: ignore[no-any-return]
+
+
+def status_of(client: FlaskClient, afname_id: str) -> dict[str, Any]:
+    items = client.get(f"{BASE}/doorsturing").get_json()["afnames"]
+    return next(i for i in items if i["afname_id"] == afname_id)
+
+
+def test_score_invoeren_returns_201_with_an_id_and_the_afname_is_listed(client: FlaskClient) -> None:
+    made = score(client)
+    assert made["id"] and made["status"] == "gescoord"
+    listed = client.get(f"{BASE}/afnames").get_json()["afnames"]
+    assert [a["id"] for a in listed] == [made["id"]]
+    assert client.get(f"/api/afnames/{made['id']}").get_json()["leerlingnummer"] == "4866010819"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"toets": "Cito Rekenen"}, "toets"),
+        ({"ruwe_score": 61}, "ruwe_score"),
+        ({"ruwe_score": -1}, "ruwe_score"),
+        ({"ruwe_score": "31"}, "ruwe_score"),
+        ({"afnamedatum": "2027-02-30"}, "afnamedatum"),
+        ({"afnamedatum": "15-01-2027"}, "afnamedatum"),
+        ({"leerlingnummer": "   "}, "leerlingnummer"),
+        ({"groep": 9}, "groep"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_bad_score_input_is_a_422_naming_the_field(
+    client: FlaskClient, change: dict[str, Any], field: str
+) -> None:
+    body = {"leerlingnummer": "4866010819", "toets": "LVS BL", "ruwe_score": 20,
+            "afnamedatum": "2027-01-15", "groep": 5, **change}
+    resp = client.post(f"{BASE}/afnames", json=body)
+    assert resp.status_code == 422
+    assert resp.content_type == "application/problem+json"
+    assert resp.get_json()["field"] == field
+
+
+def test_missing_field_bad_school_and_no_json_are_clear_errors(client: FlaskClient) -> None:
+    resp = client.post(f"{BASE}/afnames", json={"toets": "TTA"})
+    assert (resp.status_code, resp.get_json()["field"]) == (422, "afnamedatum")
+    resp = client.post("/api/scholen/9X/00/afnames", json={})
+    assert (resp.status_code, resp.get_json()["field"]) == (422, "brincode")
+    resp = client.post(f"{BASE}/afnames", data="nee", content_type="text/plain")
+    assert resp.status_code == 400
+
+
+def test_without_imported_pupils_the_groep_must_be_given(client: FlaskClient) -> None:
+    body = {"leerlingnummer": "1", "toets": "TTA", "ruwe_score": 20, "afnamedatum": "2027-01-15"}
+    resp = client.post(f"{BASE}/afnames", json=body)
+    assert (resp.status_code, resp.get_json()["field"]) == (422, "groep")
+
+
+def test_imported_pupils_decide_who_exists_and_their_groep(core: Core, client: FlaskClient) -> None:
+    with core.db.begin() as conn:
+        conn.execute(leerlingen_table.insert().values(
+            school=SCHOOL, leerlingnummer="0012345678", achternaam="Jansen", jaargroep="7",
+            actief=True, bijgewerkt_op=ACTIVATED))
+    resp = client.post(f"{BASE}/afnames", json={
+        "leerlingnummer": "9999999999", "toets": "TTA", "ruwe_score": 20,
+        "afnamedatum": "2027-01-15"})
+    assert (resp.status_code, resp.get_json()["field"]) == (422, "leerlingnummer")
+    made = score(client, leerlingnummer=" 0012345678 ", groep=3)
+    assert (made["leerlingnummer"], made["groep"]) == ("0012345678", 7)
+
+
+def test_normeren_uses_the_school_clock_and_returns_the_figures(
+    core: Core, client: FlaskClient
+) -> None:
+    set_clock(core, datetime(2027, 1, 20, 8, 0, 0, 123456, tzinfo=UTC))
+    made = score(client)
+    normed = norm(client, made["id"])
+    assert normed["genormeerd_op"] == "2027-01-20T08:00:00.123456+00:00"
+    assert normed["status"] == "genormeerd"
+    for name in ("vaardigheidsscore", "dl", "dle", "percentiel", "niveau", "niveau_ae",
+                 "afnamemoment"):
+        assert name in normed, name
+    assert normed["afnamemoment"] == "M5" and normed["dl"] == 25
+    assert normed["doorsturing"] == "niet_van_toepassing"
+
+
+def test_normeren_an_unknown_afname_is_404(client: FlaskClient) -> None:
+    resp = client.post("/api/afnames/bestaat-niet/normeren")
+    assert resp.status_code == 404
+    assert resp.content_type == "application/problem+json"
+
+
+def test_only_normed_afnames_are_in_the_doorsturing(client: FlaskClient) -> None:
+    score(client)
+    assert client.get(f"{BASE}/doorsturing").get_json() == {"afnames": []}
+
+
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        (timedelta(0), "wachtend"),
+        (timedelta(microseconds=-1), "niet_van_toepassing"),
+        (timedelta(microseconds=1), "wachtend"),
+        (timedelta(days=-30), "niet_van_toepassing"),
+    ],
+)
+def test_the_first_norming_instant_against_activation_decides(
+    core: Core, client: FlaskClient, offset: timedelta, expected: str
+) -> None:
+    activate(core, ACTIVATED)
+    made = score(client)
+    set_clock(core, ACTIVATED + offset)
+    assert norm(client, made["id"])["doorsturing"] == expected
+    assert status_of(client, made["id"])["status"] == expected
+
+
+def test_normed_before_activation_is_never_forwarded_not_on_renorming_nor_reactivation(
+    core: Core, client: FlaskClient
+) -> None:
+    made = score(client)
+    set_clock(core, ACTIVATED - timedelta(minutes=5))
+    norm(client, made["id"])
+    activate(core, ACTIVATED)
+    set_clock(core, ACTIVATED + timedelta(days=1))
+    assert norm(client, made["id"])["doorsturing"] == "niet_van_toepassing"
+    koppelingen = DashboardKoppelingen(core.db)
+    koppelingen.deactiveer(SCHOOL, ACTIVATED + timedelta(days=2))
+    activate(core, ACTIVATED + timedelta(days=3))
+    set_clock(core, ACTIVATED + timedelta(days=4))
+    normed = norm(client, made["id"])
+    assert normed["normeringen"] == 3
+    item = status_of(client, made["id"])
+    assert (item["status"], item["berichten"]) == ("niet_van_toepassing", 0)
+
+
+def test_normed_while_deactivated_is_never_forwarded_even_after_reactivation(
+    core: Core, client: FlaskClient
+) -> None:
+    activate(core, ACTIVATED)
+    DashboardKoppelingen(core.db).deactiveer(SCHOOL, ACTIVATED + timedelta(days=1))
+    made = score(client)
+    set_clock(core, ACTIVATED + timedelta(days=1))  # the deactivation instant: no longer active
+    assert norm(client, made["id"])["doorsturing"] == "niet_van_toepassing"
+    activate(core, ACTIVATED + timedelta(days=2))
+    set_clock(core, ACTIVATED + timedelta(days=3))
+    assert norm(client, made["id"])["doorsturing"] == "niet_van_toepassing"
+
+
+def test_renorming_an_eligible_afname_keeps_one_waiting_message(
+    core: Core, client: FlaskClient
+) -> None:
+    activate(core, ACTIVATED)
+    made = score(client)
+    set_clock(core, ACTIVATED + timedelta(hours=1))
+    first = norm(client, made["id"])
+    set_clock(core, ACTIVATED + timedelta(hours=2))
+    second = norm(client, made["id"])
+    assert first["eerst_genormeerd_op"] == second["eerst_genormeerd_op"]
+    assert second["genormeerd_op"] > first["genormeerd_op"]
+    item = status_of(client, made["id"])
+    assert (item["status"], item["berichten"]) == ("wachtend", 1)
+    assert item["resultaat_key"] == f"boom-tc-{made['id']}"
+
+
+def test_an_empty_json_body_on_normeren_is_fine_and_fields_are_refused(
+    client: FlaskClient,
+) -> None:
+    made = score(client)
+    assert client.post(f"/api/afnames/{made['id']}/normeren", json={}).status_code == 200
+    resp = client.post(f"/api/afnames/{made['id']}/normeren", json={"genormeerd_op": "gisteren"})
+    assert (resp.status_code, resp.get_json()["field"]) == (422, "genormeerd_op")
+
+
+def test_timestamps_are_utc_with_zone(core: Core, client: FlaskClient) -> None:
+    set_clock(core, datetime(2027, 3, 28, 1, 30, tzinfo=UTC))
+    made = score(client)
+    normed = norm(client, made["id"])
+    assert normed["ingevoerd_op"].endswith("+00:00")
+    assert normed["genormeerd_op"] == "2027-03-28T01:30:00+00:00"
