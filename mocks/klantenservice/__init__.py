@@ -1,0 +1,1 @@
+"""Boom klantenservice (mock): approves dashboard koppeling requests and mails the decision."""

@@ -1,0 +1,178 @@
+"""Boom klantenservice (mock): takes dashboard requests, checks them, approves or rejects, mails once.
+
+Thin Flask views over :class:`mocks.klantenservice.service.Klantenservice`. Options (harness config
+``options["klantenservice"]``): ``modus`` ("automatisch" default, or "handmatig"), ``timeout`` for
+the partner checks. Partners are found through ``core.url("schoolkr8")`` and
+``core.url("testcentrum")`` (or the options ``schoolkr8_url`` / ``testcentrum_url``), looked up
+when a check runs, so the harness may bind the partners after this app was built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+
+from mocks.core.errors import ApiError, conflict, not_found
+from mocks.core.mail import Mail
+from mocks.core.schools import check_brincode, check_dependancecode
+from mocks.core.schemas import Operation, openapi_document, validate_body
+from mocks.core.service import Core, create_service_app, json_body, set_school
+from mocks.klantenservice.clients import (
+    PartnerOnbereikbaar,
+    Schoolkr8SleutelClient,
+    TestcentrumLasClient,
+)
+from mocks.klantenservice.service import AanvraagOnbekend, BesluitConflict, Klantenservice
+from mocks.klantenservice.store import (
+    AUTOMATISCH,
+    HANDMATIG,
+    Aanvraag,
+    Aanvragen,
+    Modi,
+    NieuweAanvraag,
+)
+
+SERVICE = "klantenservice"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+OPERATIONS = [
+    Operation("POST", "/api/aanvragen", "Aanvraag dashboardkoppeling indienen",
+              "klantenservice_aanvraag", {"202": "Ontvangen", "409": "Idempotency-Key hergebruikt",
+                                          "422": "Ongeldig veld"}),
+    Operation("GET", "/api/aanvragen/{id}", "Status van een aanvraag",
+              responses={"200": "De aanvraag", "404": "Onbekend"}),
+    Operation("POST", "/api/aanvragen/{id}/goedkeuren", "Handmatig goedkeuren",
+              "klantenservice_goedkeuren", {"200": "Goedgekeurd", "409": "Al afgewezen"}),
+    Operation("POST", "/api/aanvragen/{id}/afwijzen", "Handmatig afwijzen met reden",
+              "klantenservice_afwijzen", {"200": "Afgewezen", "409": "Al goedgekeurd"}),
+    Operation("POST", "/api/aanvragen/{id}/intrekken", "De school deactiveerde de koppeling",
+              responses={"200": "Ingetrokken", "404": "Onbekend"}),
+    Operation("PUT", "/api/scholen/{brincode}/{dependancecode}/modus",
+              "Automatische of handmatige behandeling voor een school", "klantenservice_modus",
+              {"200": "Ingesteld", "422": "Ongeldig veld"}),
+]
+
+
+def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
+    """The klantenservice app on ``core``."""
+    options = dict(config or {})
+    default_modus = options.get("modus", AUTOMATISCH)
+    if default_modus not in (AUTOMATISCH, HANDMATIG):
+        raise ValueError(f"klantenservice modus must be automatisch or handmatig, "
+                         f"got {default_modus!r}")
+    app = create_service_app(SERVICE, core, import_name=__name__)
+    service = build_service(core, options, default_modus)
+    app.extensions["klantenservice"] = service
+    _routes(app, service)
+    return app
+
+
+def build_service(core: Core, options: dict[str, Any], default_modus: str) -> Klantenservice:
+    """The klantenservice logic wired to the store, the clock, the partner clients and the mailer."""
+    timeout = float(options.get("timeout", 5.0))
+
+    def url(name: str) -> str:
+        try:
+            return str(options.get(f"{name}_url") or core.url(name))
+        except RuntimeError as exc:
+            raise PartnerOnbereikbaar(str(exc)) from None
+
+    def sleutels() -> Schoolkr8SleutelClient:
+        return Schoolkr8SleutelClient(url("schoolkr8"), timeout=timeout)
+
+    def las() -> TestcentrumLasClient:
+        return TestcentrumLasClient(url("testcentrum"), timeout=timeout)
+
+    def send(mail: Mail, school: str) -> str:
+        return core.send_mail(SERVICE, mail, school=school)
+
+    return Klantenservice(
+        Aanvragen(core.db), Modi(core.db),
+        now=lambda brin, dep: core.clock.now(brin, dep),
+        sleutels=sleutels, las=las, send_mail=send, default_modus=default_modus,
+    )
+
+
+def _routes(app: Flask, service: Klantenservice) -> None:
+    @app.get("/openapi.json")
+    def openapi() -> Any:
+        """The OpenAPI document of this mock."""
+        return openapi_document("Boom klantenservice (mock)", OPERATIONS)
+
+    @app.post("/api/aanvragen")
+    def dien_in() -> Any:
+        """Receive a dashboard request: 202 with its id and status (a retry gets the same id)."""
+        body = validate_body("klantenservice_aanvraag", json_body())
+        set_school(body["brincode"], body["dependancecode"])
+        nieuw = NieuweAanvraag(
+            brincode=body["brincode"], dependancecode=body["dependancecode"],
+            type_dashboard=body["type_dashboard"],
+            autorisatiesleutel=body["autorisatiesleutel"].strip(),
+            beheerder_email=body["beheerder_email"].strip(),
+        )
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        try:
+            aanvraag, created = service.dien_in(nieuw, modus=body.get("modus"),
+                                                idempotency_key=key)
+        except ValueError as exc:
+            raise conflict(str(exc), field=IDEMPOTENCY_HEADER) from None
+        return {**aanvraag.as_json(), "nieuw": created}, 202
+
+    @app.get("/api/aanvragen/<aanvraag_id>")
+    def bekijk(aanvraag_id: str) -> Any:
+        """The aanvraag's status: in_behandeling | goedgekeurd | afgewezen (+ reden)."""
+        return _view(lambda: service.bekijk(aanvraag_id), aanvraag_id)
+
+    @app.post("/api/aanvragen/<aanvraag_id>/goedkeuren")
+    def goedkeuren(aanvraag_id: str) -> Any:
+        """Approve by hand (sends the one approval e-mail)."""
+        validate_body("klantenservice_goedkeuren", json_body(required=False))
+        return _view(lambda: service.goedkeuren(aanvraag_id), aanvraag_id)
+
+    @app.post("/api/aanvragen/<aanvraag_id>/afwijzen")
+    def afwijzen(aanvraag_id: str) -> Any:
+        """Reject by hand with a reason (sends the one rejection e-mail)."""
+        body = validate_body("klantenservice_afwijzen", json_body())
+        return _view(lambda: service.afwijzen(aanvraag_id, body["reden"].strip()), aanvraag_id)
+
+    @app.post("/api/aanvragen/<aanvraag_id>/intrekken")
+    def intrekken(aanvraag_id: str) -> Any:
+        """The school deactivated the koppeling; no e-mail."""
+        return _view(lambda: service.intrekken(aanvraag_id), aanvraag_id)
+
+    @app.put("/api/scholen/<brincode>/<dependancecode>/modus")
+    def modus(brincode: str, dependancecode: str) -> Any:
+        """Set automatic or manual handling for one school (isolation by data)."""
+        body = validate_body("klantenservice_modus", json_body())
+        school = _school(brincode, dependancecode)
+        service.modi.set(school, body["modus"])
+        return {"school": school, "modus": body["modus"]}
+
+    @app.get("/api/scholen/<brincode>/<dependancecode>/modus")
+    def get_modus(brincode: str, dependancecode: str) -> Any:
+        """The handling mode of one school."""
+        school = _school(brincode, dependancecode)
+        return {"school": school, "modus": service.modi.get(school) or service.default_modus}
+
+
+def _view(action: Any, aanvraag_id: str) -> Any:
+    try:
+        aanvraag: Aanvraag = action()
+    except AanvraagOnbekend:
+        raise not_found("Aanvraag", f"geen aanvraag met id {aanvraag_id!r}") from None
+    except BesluitConflict as exc:
+        raise conflict(str(exc)) from None
+    set_school(aanvraag.brincode, aanvraag.dependancecode)
+    return aanvraag.as_json()
+
+
+def _school(brincode: str, dependancecode: str) -> str:
+    try:
+        check_brincode(brincode)
+        check_dependancecode(dependancecode)
+    except ValueError as exc:
+        field = "brincode" if "brincode" in str(exc) else "dependancecode"
+        raise ApiError(404, "School niet gevonden", str(exc), field=field) from None
+    return set_school(brincode, dependancecode)
+

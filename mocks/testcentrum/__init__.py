@@ -1,0 +1,1 @@
+"""The stand-in Boom testcentrum: LAS import, dashboard koppeling, afnames, norming, forwarding."""

@@ -1,0 +1,108 @@
+"""The stand-in testcentrum's client for Boom klantenservice (AANVRAGEN and its follow-up).
+
+Plain ``requests`` against a base URL from config. Every submission carries an ``Idempotency-Key``
+the testcentrum stored before sending, so a retry after a timeout cannot become a second aanvraag
+(nor a second e-mail). Unreachable or 5xx is :class:`KlantenserviceOnbereikbaar` (try later); a 4xx
+refusal is :class:`KlantenserviceWeigert` with the problem's detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class KlantenserviceOnbereikbaar(Exception):
+    """No usable answer now (connection, timeout, 5xx): the request may be retried."""
+
+
+class KlantenserviceWeigert(Exception):
+    """Klantenservice refused the request itself (4xx): retrying the same will not help."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class AanvraagStatus:
+    """Klantenservice's answer: ``status`` in_behandeling | goedgekeurd | afgewezen | ingetrokken."""
+
+    id: str
+    status: str
+    reden: str | None = None
+
+
+class KlantenserviceClient:
+    """``POST /api/aanvragen``, ``GET /api/aanvragen/{id}``, ``POST …/{id}/intrekken``."""
+
+    def __init__(
+        self, base_url: str, *, session: requests.Session | None = None, timeout: float = 10.0
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.timeout = timeout
+
+    def dien_in(
+        self,
+        *,
+        brincode: str,
+        dependancecode: str,
+        type_dashboard: str,
+        autorisatiesleutel: str,
+        beheerder_email: str,
+        idempotency_key: str,
+    ) -> AanvraagStatus:
+        """Submit an aanvraag (a retry with the same ``idempotency_key`` returns the same one)."""
+        body = {
+            "brincode": brincode, "dependancecode": dependancecode,
+            "type_dashboard": type_dashboard, "autorisatiesleutel": autorisatiesleutel,
+            "beheerder_email": beheerder_email,
+        }
+        return self._status(self._call("POST", "/api/aanvragen", json=body,
+                                       headers={IDEMPOTENCY_HEADER: idempotency_key}))
+
+    def status(self, aanvraag_id: str) -> AanvraagStatus:
+        """The current status of an aanvraag."""
+        return self._status(self._call("GET", f"/api/aanvragen/{aanvraag_id}"))
+
+    def trek_in(self, aanvraag_id: str) -> AanvraagStatus:
+        """Tell klantenservice the school deactivated the koppeling."""
+        return self._status(self._call("POST", f"/api/aanvragen/{aanvraag_id}/intrekken"))
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        url = self.base_url + path
+        try:
+            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise KlantenserviceOnbereikbaar(f"{url}: {type(exc).__name__}") from None
+        if resp.status_code >= 500:
+            raise KlantenserviceOnbereikbaar(f"{url} antwoordde {resp.status_code}")
+        data = _json(resp)
+        if resp.status_code >= 400:
+            detail = data.get("detail") or data.get("title") or resp.reason
+            raise KlantenserviceWeigert(resp.status_code, str(detail))
+        return data
+
+    @staticmethod
+    def _status(data: dict[str, Any]) -> AanvraagStatus:
+        if not isinstance(data.get("id"), str) or not isinstance(data.get("status"), str):
+            raise KlantenserviceOnbereikbaar(f"onverwacht antwoord zonder id/status: {data!r}")
+        reden = data.get("reden")
+        return AanvraagStatus(data["id"], data["status"], reden if isinstance(reden, str) else None)
+
+
+def _json(resp: requests.Response) -> dict[str, Any]:
+    try:
+        data = resp.json()
+    except ValueError:
+        if resp.status_code >= 400:
+            return {}
+        raise KlantenserviceOnbereikbaar(f"geen JSON van klantenservice "
+                                         f"(status {resp.status_code})") from None
+    return data if isinstance(data, dict) else {}
