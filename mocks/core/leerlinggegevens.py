@@ -259,8 +259,11 @@ def build_request_element(
     laatstontvangengegevens: datetime | None = None,
     groepen: Sequence[GroepRef] | None = None,
 ) -> etree._Element:
-    """The ``*_verzoek`` body element (stepwise operations ask for all groups when none given)."""
+    """The ``*_verzoek`` body element; the stepwise HaalLeerlingen/HaalLeerkrachten need ``groepen``
+    (the keys from HaalStructuur; ``GroepRef(None)`` asks for those in no group)."""
     op = operation_of(operation)
+    if op.stepwise and not groepen:
+        raise ValueError(f"{operation} needs groepen (a list of GroepRef), got {groepen!r}")
     root = etree.Element(_q(op.request), nsmap={"lg": NS})
     _sub(root, "schooljaar", schooljaar)
     _sub(root, "brincode", brincode)
@@ -268,9 +271,8 @@ def build_request_element(
     _sub(root, "xsdversie", xsdversie)
     _opt(root, "laatstontvangengegevens", laatstontvangengegevens)
     if op.stepwise:
-        refs = groepen if groepen else [GroepRef(None)]
         holder = _sub(root, "groepen")
-        for ref in refs:
+        for ref in groepen or ():
             el = _sub(holder, "samengestelde_groep" if ref.samengesteld else "groep")
             if ref.key is not None:
                 el.set("key", ref.key)
