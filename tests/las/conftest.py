@@ -1,0 +1,118 @@
+"""A LAS mock of each flavour on a private in-memory core, with a school and a key ready."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from contracts.uwlr_xsd import UwlrSchemas
+from mocks.core.db import Database
+from mocks.core.leerlinggegevens import GroepRef, build_request
+from mocks.core.service import Core
+from mocks.core.soap import read_fault
+from mocks.core.uwlr import Autorisatie
+from mocks.las.app import create_app
+from mocks.las.service import FLAVOURS
+
+SCHOOLJAAR = "2024-2025"  # the official EDEX enumeration of schooljaren ends at 2024-2025
+SCHOOL_TIME = datetime(2024, 10, 1, 8, 0, tzinfo=UTC)
+KLANT = ("BOOM", "Boom testcentrum")
+
+
+@dataclass
+class Las:
+    """One LAS app under test, its test client, a seeded school and a key for it."""
+
+    flavour: str
+    app: Flask
+    client: FlaskClient
+    core: Core
+    schemas: UwlrSchemas
+    school: dict[str, Any]
+    key: str
+
+    @property
+    def path(self) -> str:
+        return FLAVOURS[self.flavour].path
+
+    def autorisatie(self, key: str | None = None, klantcode: str = KLANT[0]) -> Autorisatie:
+        return Autorisatie(key or self.key, klantcode, KLANT[1])
+
+    def request(self, operation: str = "HaalLeerlinggegevens", **kwargs: Any) -> bytes:
+        aut = kwargs.pop("autorisatie", None) or self.autorisatie()
+        kwargs.setdefault("schooljaar", SCHOOLJAAR)
+        kwargs.setdefault("brincode", self.school["brincode"])
+        if operation in ("HaalLeerlingen", "HaalLeerkrachten"):
+            kwargs.setdefault("groepen", [GroepRef(g["key"], g["samengesteld"])
+                                          for g in self.school["groepen"]])
+        return build_request(operation, aut, **kwargs)
+
+    def post(self, data: bytes) -> Any:
+        """POST a SOAP request; every non-fault answer must validate against the official XSD."""
+        resp = self.client.post(self.path, data=data, content_type="text/xml; charset=utf-8")
+        if resp.status_code == 200:
+            self.schemas.validate(resp.data)
+        else:
+            assert resp.status_code == 500, resp.data
+            assert read_fault(resp.data) is not None, resp.data
+        return resp
+
+    def fault_code(self, data: bytes) -> str:
+        resp = self.post(data)
+        fault = read_fault(resp.data)
+        assert resp.status_code == 500 and fault is not None, resp.data
+        return fault.code
+
+
+def make_school(client: FlaskClient, brincode: str = "99AB", **extra: Any) -> dict[str, Any]:
+    body = {"brincode": brincode, "schooljaar": SCHOOLJAAR, "seed": 20241001,
+            "aantal_leerlingen": 40, **extra}
+    resp = client.post("/api/scholen", json=body)
+    assert resp.status_code == 201, resp.json
+    return dict(resp.json)
+
+
+def issue_key(client: FlaskClient, brincode: str = "99AB", dep: str = "00",
+              klantcode: str = KLANT[0]) -> str:
+    resp = client.post(f"/api/scholen/{brincode}/{dep}/sleutels",
+                       json={"klantcode": klantcode, "klantnaam": KLANT[1]})
+    assert resp.status_code == 201, resp.json
+    return str(resp.json["autorisatiesleutel"])
+
+
+@pytest.fixture
+def core() -> Core:
+    """A core over a private in-memory store, the harness clock frozen in October 2024."""
+    core = Core.create(Database.memory(), journal_limit=200)
+    core.clock.set(SCHOOL_TIME)
+    return core
+
+
+@pytest.fixture(params=sorted(FLAVOURS))
+def las(request: pytest.FixtureRequest, core: Core, uwlr_schemas: UwlrSchemas) -> Las:
+    """Each flavour in turn, with school 99AB-00 (40 pupils) and a key for klant BOOM."""
+    return las_of(request.param, core, uwlr_schemas)
+
+
+@pytest.fixture
+def parnassys(core: Core, uwlr_schemas: UwlrSchemas) -> Las:
+    """The ParnasSys flavour only."""
+    return las_of("parnassys", core, uwlr_schemas)
+
+
+@pytest.fixture
+def esis(core: Core, uwlr_schemas: UwlrSchemas) -> Las:
+    """The ESIS flavour only."""
+    return las_of("esis", core, uwlr_schemas)
+
+
+def las_of(flavour: str, core: Core, schemas: UwlrSchemas, **school: Any) -> Las:
+    app = create_app({"flavour": flavour}, core=core)
+    client = app.test_client()
+    created = make_school(client, **school)
+    return Las(flavour, app, client, core, schemas, created, issue_key(client))
