@@ -1,0 +1,111 @@
+"""BrengLeerresultaten at Schoolkr8: check the sender's key, the message, then store each result.
+
+Order of checks, each a UWLR fault: the autorisatie header (``Client.AutorisatieOngeldig`` when
+missing), the message structure (``Client.OngeldigBericht``, checked in code by
+:func:`mocks.core.leerresultaten.parse_verzoek`), the key against the school named in the message
+(``Client.AutorisatieOngeldig``: unknown, revoked, or another school's key), the version
+(``Client.XsdVersieOngeldig``), and - when the school refuses unmatched results - the pupils
+(``Client.LeerlingOngeldig``). A message is stored whole or not at all, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from mocks.core.errors import SoapFault
+from mocks.core.leerresultaten import LeerresultatenVerzoek, Resultaat, parse_verzoek
+from mocks.core.schools import school_key
+from mocks.core.soap import Envelope
+from mocks.core.uwlr import Autorisatie, read_autorisatie
+from mocks.schoolkr8.service import Schoolkr8
+from mocks.schoolkr8.store import WEIGEREN, NewResultaat
+
+log = logging.getLogger("koppeling.schoolkr8.intake")
+
+ACCEPTED_VERSIONS = ("2.2",)
+
+
+@dataclass(frozen=True)
+class Ontvangst:
+    """What one accepted message did (for logs and the journal: counts only)."""
+
+    school: str
+    resultaten: int
+    nieuw: int
+    bijgewerkt: int
+    geparkeerd: int
+
+
+def read(env: Envelope) -> tuple[Autorisatie, LeerresultatenVerzoek]:
+    """The autorisatie header and the parsed request; faults when either is missing or invalid."""
+    autorisatie = read_autorisatie(env)
+    return autorisatie, parse_verzoek(env.body)
+
+
+def accept(sk8: Schoolkr8, autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek) -> Ontvangst:
+    """Check the key and version, then store the results; raises :class:`SoapFault` when refused."""
+    school = verzoek.school
+    if not sk8.key_valid(school.brincode, school.dependancecode, autorisatie.autorisatiesleutel):
+        raise SoapFault("Client.AutorisatieOngeldig",
+                        "De autorisatiesleutel is niet (meer) geldig voor deze school")
+    if school.xsdversie.strip() not in ACCEPTED_VERSIONS:
+        raise SoapFault("Client.XsdVersieOngeldig",
+                        f"xsdversie {school.xsdversie!r} wordt niet ondersteund (wel: 2.2)")
+    return _store(sk8, school_key(school.brincode, school.dependancecode), verzoek)
+
+
+def _store(sk8: Schoolkr8, school: str, verzoek: LeerresultatenVerzoek) -> Ontvangst:
+    items = _items(verzoek)
+    numbers = {item.leerlingid.strip() for item in items}
+    now = sk8.now(school)
+    store = sk8.store
+    with store.db.begin() as conn:
+        store.ensure_school(conn, school, now)
+        pupils = store.pupils_by_number(conn, school, numbers)
+        unknown = sorted(numbers - pupils.keys())
+        if unknown and store.beleid(school, conn) == WEIGEREN:
+            raise SoapFault("Client.LeerlingOngeldig",
+                            f"Onbekend leerlingid bij deze school: {', '.join(unknown[:10])}"
+                            + (f" (en {len(unknown) - 10} meer)" if len(unknown) > 10 else ""))
+        nieuw, bijgewerkt = store.upsert_resultaten(conn, school, items, pupils, now)
+    parked = sum(1 for item in items if item.leerlingid.strip() not in pupils)
+    log.info("BrengLeerresultaten %s: %d results (%d new, %d updated, %d parked)",
+             school, len(items), nieuw, bijgewerkt, parked)
+    return Ontvangst(school, len(items), nieuw, bijgewerkt, parked)
+
+
+def _items(verzoek: LeerresultatenVerzoek) -> list[NewResultaat]:
+    names = {toets.toetscode: toets.toetsnaam for toets in verzoek.toetsen}
+    return [
+        NewResultaat(resultaat.key, afname.leerlingid, resultaat.toetscode,
+                     names.get(resultaat.toetscode), resultaat.afnamedatum, gegevens(resultaat))
+        for afname, resultaat in verzoek.resultaten()
+    ]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def gegevens(resultaat: Resultaat) -> dict[str, Any]:
+    """The figures of a result as shown over the API (strings for decimals, as received)."""
+    data: dict[str, Any] = {
+        "score": resultaat.score,
+        "ruwe_score": resultaat.ruwe_score,
+        "vaardigheidsscore": _plain(resultaat.vaardigheidsscore),
+        "percentiel": resultaat.percentiel,
+        "niveau": resultaat.niveau,
+        "dle": resultaat.dle,
+        "referentiescores": [
+            {"code": r.codereferentiescore, "vergelijkingsgroep": r.codevergelijkingsgroep,
+             "waarde": r.waarde} for r in resultaat.referentiescores
+        ],
+    }
+    if resultaat.versie is not None:
+        data["versie"] = resultaat.versie
+    return data

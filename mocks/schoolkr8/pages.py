@@ -1,0 +1,336 @@
+"""Schoolkr8 pages: pupils, the Basis tab with "wijzigen leerlingnummer", scores with a chart,
+the koppeling status and the results that could not be matched to a pupil.
+
+Also the screen where a school asks Schoolkr8 for the koppeling and where Schoolkr8 activates it
+(the manual's step 1 happens by mail or phone; in the demo it is a click). Everything goes through
+the Schoolkr8 REST API over HTTP — matching, key issuance and the e-mail stay in the mock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from mocks import web
+from mocks.core.schools import check_brincode, check_dependancecode
+from mocks.core.service import Core
+from mocks.web import Api, ApiProblem, FormErrors, Unavailable
+
+SERVICE = "schoolkr8"
+NUMMER_FIELDS = {"leerlingnummer": "leerlingnummer"}
+LEERLING_FIELDS = {k: k for k in ("voornaam", "achternaam", "geboortedatum", "groep")}
+KOPPELING_FIELDS = {"brincode": "brincode", "dependancecode": "dependancecode",
+                    "contact_email": "contact_email"}
+
+
+def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
+    """Mount the Schoolkr8 pages on the Schoolkr8 app."""
+    web.install(app)
+    p = Schoolkr8Pages(core)
+    bp = Blueprint("schoolkr8_pages", __name__, template_folder="templates")
+    bp.add_url_rule("/", "start", p.start, methods=["GET", "POST"])
+    s = "/scholen/<brin>/<dep>"
+    bp.add_url_rule(f"{s}/leerlingen", "leerlingen", p.leerlingen, methods=["GET", "POST"])
+    bp.add_url_rule(f"{s}/leerlingen/<leerling_id>", "basis", p.basis)
+    bp.add_url_rule(f"{s}/leerlingen/<leerling_id>/leerlingnummer", "nummer", p.nummer,
+                    methods=["POST"])
+    bp.add_url_rule(f"{s}/leerlingen/<leerling_id>/scores", "scores", p.scores)
+    bp.add_url_rule(f"{s}/niet-gekoppeld", "niet_gekoppeld", p.niet_gekoppeld)
+    bp.add_url_rule(f"{s}/koppeling", "koppeling", p.koppeling, methods=["GET", "POST"])
+    bp.add_url_rule(f"{s}/koppeling/<koppeling_id>/<actie>", "koppeling_actie",
+                    p.koppeling_actie, methods=["POST"])
+    app.register_blueprint(bp)
+
+
+def _school(brin: str, dep: str) -> tuple[str, str]:
+    try:
+        return check_brincode(brin), check_dependancecode(dep)
+    except ValueError:
+        abort(404)
+
+
+def _items(data: Any, *names: str) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return data
+    for n in names:
+        if isinstance(data, dict) and isinstance(data.get(n), list):
+            return list(data[n])
+    return []
+
+
+def volledige_naam(p: dict[str, Any]) -> str:
+    parts = [p.get("voornaam") or p.get("roepnaam"), p.get("tussenvoegsel")
+             or p.get("voorvoegsel"), p.get("achternaam")]
+    return " ".join(str(x) for x in parts if x)
+
+
+def chart_points(resultaten: list[dict[str, Any]]) -> list[tuple[date, float]]:
+    """(afnamedatum, vaardigheidsscore) of every result that has both."""
+    points = []
+    for r in resultaten:
+        score = r.get("vaardigheidsscore")
+        when = str(r.get("afnamedatum") or "")[:10]
+        try:
+            points.append((date.fromisoformat(when), float(score)))
+        except (TypeError, ValueError):
+            continue
+    return points
+
+
+class Schoolkr8Pages:
+    """The views: each click is one or two Schoolkr8 API calls."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.api = Api(core, SERVICE)
+
+    def render(self, template: str, brin: str | None = None, dep: str | None = None,
+               active: str = "", **ctx: Any) -> str:
+        nav = []
+        if brin and dep:
+            nav = [
+                {"label": "Leerlingen", "url": url_for(".leerlingen", brin=brin, dep=dep),
+                 "active": active == "leerlingen"},
+                {"label": "Niet-gekoppelde resultaten",
+                 "url": url_for(".niet_gekoppeld", brin=brin, dep=dep),
+                 "active": active == "niet_gekoppeld"},
+                {"label": "Koppeling Boom testcentrum",
+                 "url": url_for(".koppeling", brin=brin, dep=dep),
+                 "active": active == "koppeling"},
+            ]
+        ctx.setdefault("melding", request.args.get("melding"))
+        ctx.setdefault("fouten", FormErrors())
+        return render_template(template, brand="Schoolkr8", theme="schoolkr8", nav=nav,
+                               brin=brin, dep=dep, **ctx)
+
+    def base(self, brin: str, dep: str) -> str:
+        return f"/api/scholen/{brin}/{dep}"
+
+    # --- school choice -----------------------------------------------------------------------
+
+    def start(self) -> Response | tuple[str, int] | str:
+        """Choose the school (BRIN-nummer + vestigingsnummer)."""
+        if request.method == "GET":
+            return self.render("schoolkr8/start.html", form={})
+        form = request.form
+        fouten = FormErrors()
+        brin = (form.get("brincode") or "").strip().upper()
+        dep = (form.get("dependancecode") or "").strip() or "00"
+        try:
+            check_brincode(brin)
+        except ValueError:
+            fouten["brincode"] = "Een BRIN-nummer is 2 cijfers en 2 hoofdletters (bv. 99AB)."
+        try:
+            check_dependancecode(dep)
+        except ValueError:
+            fouten["dependancecode"] = "Een vestigingsnummer is 2 cijfers (bv. 00)."
+        if fouten:
+            return self.render("schoolkr8/start.html", form=form, fouten=fouten), 422
+        return redirect(url_for(".leerlingen", brin=brin, dep=dep), code=303)
+
+    # --- pupils ------------------------------------------------------------------------------
+
+    def pupils(self, brin: str, dep: str) -> list[dict[str, Any]]:
+        return _items(self.api.get(f"{self.base(brin, dep)}/leerlingen"), "leerlingen")
+
+    def status(self, brin: str, dep: str, pupils: list[dict[str, Any]]) -> dict[str, Any]:
+        """x of y pupils mapped, and whether the koppeling is definitief."""
+        data = self._get_or_none(f"{self.base(brin, dep)}/koppeling") or {}
+        mapped = sum(1 for p in pupils if p.get("leerlingnummer"))
+        return {
+            "gekoppeld": data.get("leerlingen_gekoppeld", mapped),
+            "totaal": data.get("leerlingen_totaal", len(pupils)),
+            "status": data.get("status"),
+            "definitief": data.get("definitief", bool(pupils) and mapped == len(pupils)
+                                   and data.get("status") == "actief"),
+            "geactiveerd_op": data.get("geactiveerd_op"),
+            "id": data.get("id"),
+        }
+
+    def _get_or_none(self, path: str) -> Any:
+        try:
+            return self.api.get(path)
+        except ApiProblem as exc:
+            if exc.status in (404, 405):
+                return None
+            raise
+
+    def leerlingen(self, brin: str, dep: str) -> Response | tuple[str, int] | str:
+        """The pupil list with the koppeling status; POST adds a pupil."""
+        brin, dep = _school(brin, dep)
+        fouten = FormErrors()
+        form: Any = {}
+        if request.method == "POST":
+            form = request.form
+            made = self._add_pupil(brin, dep, form, fouten)
+            if made:
+                return redirect(url_for(".leerlingen", brin=brin, dep=dep,
+                                        melding="Leerling toegevoegd."), code=303)
+        try:
+            pupils = self.pupils(brin, dep)
+            status = self.status(brin, dep, pupils)
+        except (ApiProblem, Unavailable) as exc:
+            return self.render("schoolkr8/leerlingen.html", brin, dep, active="leerlingen",
+                               leerlingen=[], status=None, form=form, fouten=fouten,
+                               onbereikbaar=str(exc))
+        page = self.render("schoolkr8/leerlingen.html", brin, dep, active="leerlingen",
+                           leerlingen=sorted(pupils, key=lambda p: str(p.get("achternaam"))),
+                           status=status, form=form, fouten=fouten, naam=volledige_naam)
+        return (page, 422) if fouten else page
+
+    def _add_pupil(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> bool:
+        body = {
+            "voornaam": fouten.require(form, "voornaam", "Voornaam"),
+            "achternaam": fouten.require(form, "achternaam", "Achternaam"),
+            "geboortedatum": fouten.require(form, "geboortedatum", "Geboortedatum"),
+            "groep": fouten.require(form, "groep", "Groep"),
+        }
+        if fouten:
+            return False
+        try:
+            self.api.post(f"{self.base(brin, dep)}/leerlingen", body)
+        except ApiProblem as exc:
+            fouten.add_problem(exc, LEERLING_FIELDS)
+            return False
+        except Unavailable as exc:
+            fouten["_"] = str(exc)
+            return False
+        return True
+
+    def pupil(self, brin: str, dep: str, leerling_id: str) -> dict[str, Any]:
+        data = self._get_or_none(f"/api/leerlingen/{leerling_id}")
+        if isinstance(data, dict):
+            return data
+        found = next((p for p in self.pupils(brin, dep) if str(p.get("id")) == leerling_id),
+                     None)
+        if found is None:
+            abort(404)
+        return found
+
+    def basis(self, brin: str, dep: str, leerling_id: str) -> str:
+        """The Basis tab; ``?wijzig=1`` opens "wijzigen leerlingnummer"."""
+        brin, dep = _school(brin, dep)
+        leerling = self.pupil(brin, dep, leerling_id)
+        wijzig = request.args.get("wijzig") == "1"
+        return self._basis_page(brin, dep, leerling, wijzig=wijzig,
+                                waarde=leerling.get("leerlingnummer") or "")
+
+    def _basis_page(self, brin: str, dep: str, leerling: dict[str, Any], *, wijzig: bool,
+                    waarde: str, fouten: FormErrors | None = None) -> str:
+        return self.render("schoolkr8/basis.html", brin, dep, active="leerlingen",
+                           leerling=leerling, naam=volledige_naam(leerling), tab="basis",
+                           wijzig=wijzig, waarde=waarde, fouten=fouten or FormErrors())
+
+    def nummer(self, brin: str, dep: str, leerling_id: str) -> Response | tuple[str, int]:
+        """Opslaan of "wijzigen leerlingnummer": the number pasted from the testcentrum."""
+        brin, dep = _school(brin, dep)
+        leerling = self.pupil(brin, dep, leerling_id)
+        typed = request.form.get("leerlingnummer", "")
+        fouten = FormErrors()
+        try:
+            self.api.put(f"/api/leerlingen/{leerling_id}/leerlingnummer",
+                         {"leerlingnummer": typed})
+        except ApiProblem as exc:
+            fouten.add_problem(exc, NUMMER_FIELDS)
+            if "_" in fouten:
+                fouten["leerlingnummer"] = fouten.pop("_")
+            return self._basis_page(brin, dep, leerling, wijzig=True, waarde=typed,
+                                    fouten=fouten), 422
+        except Unavailable as exc:
+            fouten["leerlingnummer"] = str(exc)
+            return self._basis_page(brin, dep, leerling, wijzig=True, waarde=typed,
+                                    fouten=fouten), 502
+        return redirect(url_for(".basis", brin=brin, dep=dep, leerling_id=leerling_id,
+                                melding="Leerlingnummer opgeslagen."), code=303)
+
+    def scores(self, brin: str, dep: str, leerling_id: str) -> str:
+        """The Scores tab: every result that reached Schoolkr8, with the chart."""
+        brin, dep = _school(brin, dep)
+        leerling = self.pupil(brin, dep, leerling_id)
+        try:
+            data = self.api.get(f"/api/leerlingen/{leerling_id}/resultaten")
+        except (ApiProblem, Unavailable) as exc:
+            data, fout = [], str(exc)
+        else:
+            fout = None
+        resultaten = sorted(_items(data, "resultaten", "items"),
+                            key=lambda r: str(r.get("afnamedatum") or ""))
+        return self.render("schoolkr8/scores.html", brin, dep, active="leerlingen",
+                           leerling=leerling, naam=volledige_naam(leerling), tab="scores",
+                           resultaten=resultaten, punten=chart_points(resultaten),
+                           onbereikbaar=fout)
+
+    def niet_gekoppeld(self, brin: str, dep: str) -> str:
+        """Results whose leerlingnummer matches no pupil (kept, not lost)."""
+        brin, dep = _school(brin, dep)
+        try:
+            data = self.api.get(f"{self.base(brin, dep)}/niet-gekoppeld")
+            fout = None
+        except (ApiProblem, Unavailable) as exc:
+            data, fout = [], str(exc)
+        return self.render("schoolkr8/niet_gekoppeld.html", brin, dep, active="niet_gekoppeld",
+                           resultaten=_items(data, "resultaten", "niet_gekoppeld", "items"),
+                           onbereikbaar=fout)
+
+    # --- koppeling ---------------------------------------------------------------------------
+
+    def koppeling(self, brin: str, dep: str) -> Response | tuple[str, int] | str:
+        """The koppeling with the Boom testcentrum: request it, activate it, revoke it."""
+        brin, dep = _school(brin, dep)
+        fouten = FormErrors()
+        form: Any = {}
+        if request.method == "POST":
+            form = request.form
+            made = self._request_koppeling(brin, dep, form, fouten)
+            if made is not None:
+                return redirect(url_for(".koppeling", brin=brin, dep=dep, id=made,
+                                        melding="De koppeling is aangevraagd."), code=303)
+        page = self._koppeling_page(brin, dep, form, fouten)
+        return (page, 422) if fouten else page
+
+    def _koppeling_page(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> str:
+        koppeling_id = request.args.get("id")
+        try:
+            status = self._get_or_none(f"{self.base(brin, dep)}/koppeling") or {}
+            if koppeling_id and str(status.get("id")) != koppeling_id:
+                status = self._get_or_none(f"/api/koppelingen/{koppeling_id}") or {
+                    "id": koppeling_id}
+            fout = None
+        except (ApiProblem, Unavailable) as exc:
+            status, fout = {}, str(exc)
+        return self.render("schoolkr8/koppeling.html", brin, dep, active="koppeling",
+                           koppeling=status, form=form, fouten=fouten, onbereikbaar=fout)
+
+    def _request_koppeling(self, brin: str, dep: str, form: Any,
+                           fouten: FormErrors) -> str | None:
+        email = fouten.require(form, "contact_email", "E-mailadres contactpersoon")
+        if fouten:
+            return None
+        try:
+            made = self.api.post("/api/koppelingen", {
+                "brincode": brin, "dependancecode": dep, "contact_email": email})
+        except ApiProblem as exc:
+            fouten.add_problem(exc, KOPPELING_FIELDS)
+            return None
+        except Unavailable as exc:
+            fouten["_"] = str(exc)
+            return None
+        return str(made.get("id"))
+
+    def koppeling_actie(self, brin: str, dep: str, koppeling_id: str, actie: str) -> Response:
+        """Schoolkr8's side: activeren (the key is e-mailed) or intrekken."""
+        brin, dep = _school(brin, dep)
+        if actie not in ("activeren", "intrekken"):
+            abort(404)
+        try:
+            self.api.post(f"/api/koppelingen/{koppeling_id}/{actie}")
+            melding = ("De koppeling is geactiveerd. De autorisatiesleutel is per e-mail "
+                       "verstuurd naar de contactpersoon." if actie == "activeren"
+                       else "De koppeling is ingetrokken; de sleutel werkt niet meer.")
+        except (ApiProblem, Unavailable) as exc:
+            melding = f"Dat lukte niet: {exc}"
+        return redirect(url_for(".koppeling", brin=brin, dep=dep, id=koppeling_id,
+                                melding=melding), code=303)

@@ -1,0 +1,228 @@
+"""What Schoolkr8 does, without HTTP: issue and revoke keys (the key leaves only by e-mail), keep
+pupils and their leerlingnummers, report the mapping status.
+
+The views in :mod:`mocks.schoolkr8.app` call this; the UWLR intake lives in
+:mod:`mocks.schoolkr8.intake`. Every domain event is timed by the school's own clock.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from mocks.core.errors import ApiError, conflict, invalid, not_found
+from mocks.core.keys import key_hash, key_matches, mask, new_key
+from mocks.core.mail import Mail
+from mocks.core.schools import school_key
+from mocks.core.service import Core
+from mocks.schoolkr8.store import (
+    ACTIEF,
+    BELEIDEN,
+    INGETROKKEN,
+    Koppeling,
+    Leerling,
+    Schoolkr8Store,
+)
+
+log = logging.getLogger("koppeling.schoolkr8")
+
+SENDER = "Schoolkr8 <noreply@schoolkr8.nl>"
+MAX_LEERLINGNUMMER = 256  # UWLR tpKey: leerlingid travels as a string of 1-256
+
+
+def normalise_leerlingnummer(value: object) -> str:
+    """The number as Schoolkr8 keeps it: a string, trimmed, leading zeros kept; ValueError saying
+    what is wrong otherwise (not a string, empty, too long, inner spaces, invisible characters)."""
+    if not isinstance(value, str):
+        raise ValueError(f"leerlingnummer moet tekst zijn, kreeg {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        raise ValueError("leerlingnummer is leeg")
+    if len(text) > MAX_LEERLINGNUMMER:
+        raise ValueError(f"leerlingnummer is langer dan {MAX_LEERLINGNUMMER} tekens")
+    if any(ch.isspace() for ch in text):
+        raise ValueError("leerlingnummer bevat spaties of regeleinden")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in text):
+        raise ValueError("leerlingnummer bevat onzichtbare of stuurtekens")
+    return text
+
+
+@dataclass(frozen=True)
+class Koppelstatus:
+    """How far a school is with Wijzig leerlingnummer."""
+
+    brincode: str
+    dependancecode: str
+    leerlingen: int
+    met_leerlingnummer: int
+    niet_gekoppelde_resultaten: int
+    koppeling: str | None
+
+    @property
+    def definitief(self) -> bool:
+        return self.leerlingen > 0 and self.met_leerlingnummer == self.leerlingen
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "brincode": self.brincode,
+            "dependancecode": self.dependancecode,
+            "leerlingen": self.leerlingen,
+            "met_leerlingnummer": self.met_leerlingnummer,
+            "zonder_leerlingnummer": self.leerlingen - self.met_leerlingnummer,
+            "definitief": self.definitief,
+            "koppeling": self.koppeling,
+            "niet_gekoppelde_resultaten": self.niet_gekoppelde_resultaten,
+        }
+
+
+class Schoolkr8:
+    """The Schoolkr8 mock's behaviour on one core."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.store = Schoolkr8Store(core.db)
+
+    def now(self, school: str) -> Any:
+        brin, _, dep = school.partition("-")
+        return self.core.clock.now(brin, dep)
+
+    # --- koppelingen -----------------------------------------------------------------------
+
+    def request(self, brincode: str, dependancecode: str, contact_email: str) -> Koppeling:
+        """The school's request for a koppeling (status ``aangevraagd``, no key yet)."""
+        school = school_key(brincode, dependancecode)
+        return self.store.add_koppeling(school, contact_email, self.now(school))
+
+    def get(self, koppeling_id: str) -> Koppeling:
+        found = self.store.koppeling(koppeling_id)
+        if found is None:
+            raise not_found("Koppeling", f"geen koppeling met id {koppeling_id!r}")
+        return found
+
+    def activate(self, koppeling_id: str) -> tuple[Koppeling, str]:
+        """Generate a key, e-mail it to the contact, then store its hash (revoking the school's
+        previous key). If the mail cannot be sent, nothing changes. Returns the koppeling and the
+        Message-ID of the mail; the key itself is never returned."""
+        koppeling = self.get(koppeling_id)
+        key = new_key("sk8")
+        now = self.now(koppeling.school)
+        try:
+            message_id = self.core.send_mail("schoolkr8", key_mail(koppeling, key),
+                                             school=koppeling.school)
+        except OSError as exc:
+            log.warning("key mail for koppeling %s not sent: %s", koppeling.id, type(exc).__name__)
+            raise ApiError(503, "E-mail niet verzonden",
+                           "De sleutelmail kon niet worden verzonden; de koppeling is niet "
+                           "gewijzigd. Probeer het later opnieuw.") from None
+        self.store.issue_key(koppeling, key_hash(key), mask(key), now)
+        log.info("koppeling %s activated for %s (key %s)", koppeling.id, koppeling.school, mask(key))
+        return self.get(koppeling_id), message_id
+
+    def revoke(self, koppeling_id: str) -> Koppeling:
+        """Revoke the koppeling's key(s); idempotent."""
+        koppeling = self.get(koppeling_id)
+        if koppeling.status != INGETROKKEN:
+            self.store.revoke(koppeling_id, self.now(koppeling.school))
+        return self.get(koppeling_id)
+
+    def key_valid(self, brincode: str, dependancecode: str, presented: str) -> bool:
+        """Is ``presented`` a live key of this school? Compared in constant time against every
+        live key hash of the school (no early exit)."""
+        hashes = self.store.live_key_hashes(school_key(brincode, dependancecode))
+        matched = False
+        for stored in hashes:
+            matched |= key_matches(presented, stored)
+        return matched
+
+    # --- pupils ----------------------------------------------------------------------------
+
+    def add_pupil(self, brincode: str, dependancecode: str, body: dict[str, Any]) -> Leerling:
+        school = school_key(brincode, dependancecode)
+        try:
+            born = date.fromisoformat(body["geboortedatum"])
+        except ValueError:
+            raise invalid("geboortedatum", "geboortedatum moet een datum JJJJ-MM-DD zijn") from None
+        return self.store.add_leerling(school, body["voornaam"].strip(), body["achternaam"].strip(),
+                                       born, str(body["groep"]).strip(), self.now(school))
+
+    def pupil(self, leerling_id: int) -> Leerling:
+        found = self.store.leerling(leerling_id)
+        if found is None:
+            raise not_found("Leerling", f"geen leerling met id {leerling_id}")
+        return found
+
+    def set_number(self, leerling_id: int, value: object) -> tuple[Leerling, int]:
+        """Wijzig leerlingnummer: 422 when invalid, 409 naming the pupil that already has it.
+        Returns the pupil and how many parked results were attached."""
+        try:
+            nummer = normalise_leerlingnummer(value)
+        except ValueError as exc:
+            raise invalid("leerlingnummer", str(exc)) from None
+        pupil = self.pupil(leerling_id)
+        if pupil.leerlingnummer == nummer:
+            return pupil, 0
+        now = self.now(pupil.school)  # read before the transaction: no nested transactions
+        try:
+            with self.store.db.begin() as conn:
+                holder = self.store.holder_of(conn, pupil.school, nummer)
+                if holder is not None:
+                    raise _taken(nummer, holder)
+                attached = self.store.set_leerlingnummer(conn, pupil, nummer, now)
+        except IntegrityError:  # another worker took the number between our check and write
+            with self.store.db.begin() as conn:
+                holder = self.store.holder_of(conn, pupil.school, nummer)
+            raise _taken(nummer, holder) from None
+        return self.pupil(leerling_id), attached
+
+    def status(self, brincode: str, dependancecode: str) -> Koppelstatus:
+        school = school_key(brincode, dependancecode)
+        total, mapped = self.store.mapping_counts(school)
+        koppelingen = self.store.koppelingen(school)
+        active = [k for k in koppelingen if k.status == ACTIEF]
+        state = ACTIEF if active else (koppelingen[-1].status if koppelingen else None)
+        return Koppelstatus(brincode, dependancecode, total, mapped,
+                            self.store.count_niet_gekoppeld(school), state)
+
+    def set_policy(self, brincode: str, dependancecode: str, beleid: str) -> None:
+        if beleid not in BELEIDEN:
+            raise invalid("niet_gekoppeld", f"niet_gekoppeld moet een van {BELEIDEN} zijn")
+        school = school_key(brincode, dependancecode)
+        self.store.set_beleid(school, beleid, self.now(school))
+
+
+def _taken(nummer: str, holder: Leerling | None) -> ApiError:
+    if holder is None:
+        return conflict(f"leerlingnummer {nummer} is zojuist door een andere leerling in gebruik "
+                        "genomen", field="leerlingnummer")
+    return conflict(
+        f"leerlingnummer {nummer} is al in gebruik bij leerling {holder.id} ({holder.naam})",
+        field="leerlingnummer", leerling_id=holder.id, leerling=holder.naam)
+
+
+def key_mail(koppeling: Koppeling, key: str) -> Mail:
+    """The one e-mail that carries a key: Dutch, text and HTML, to the school's contact."""
+    school = f"BRIN {koppeling.brincode}, vestiging {koppeling.dependancecode}"
+    subject = f"Uw autorisatiesleutel voor de koppeling met Schoolkr8 ({koppeling.brincode}-" \
+              f"{koppeling.dependancecode})"
+    steps = ("Ga in het Boom testcentrum naar Beheer › Koppelen met LAS, onderdeel "
+             "‘Koppelen met Focus PO of SchoolKr8’. Kies bij Type dashboard ‘SchoolKr8’, plak de "
+             "sleutel bij Autorisatiesleutel en klik op AANVRAGEN.")
+    caution = ("Bewaar deze sleutel vertrouwelijk en deel hem niet. Een eerder uitgegeven sleutel "
+               "voor deze school is hiermee ingetrokken.")
+    text = (f"Beste beheerder,\n\nSchoolkr8 heeft de koppeling voor uw school ({school}) "
+            f"geactiveerd. Uw autorisatiesleutel is:\n\n    {key}\n\n{steps}\n\n{caution}\n\n"
+            "Met vriendelijke groet,\nSchoolkr8\n")
+    e = html.escape
+    body = (f"<p>Beste beheerder,</p><p>Schoolkr8 heeft de koppeling voor uw school ({e(school)}) "
+            f"geactiveerd. Uw autorisatiesleutel is:</p><p><code style=\"font-size:1.2em\">"
+            f"{e(key)}</code></p><p>{e(steps)}</p><p>{e(caution)}</p>"
+            "<p>Met vriendelijke groet,<br>Schoolkr8</p>")
+    html_doc = (f"<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>{e(subject)}"
+                f"</title></head><body>{body}</body></html>")
+    return Mail(SENDER, [koppeling.contact_email], subject, text, html_doc)
