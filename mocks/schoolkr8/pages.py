@@ -136,18 +136,15 @@ class Schoolkr8Pages:
     def pupils(self, brin: str, dep: str) -> list[dict[str, Any]]:
         return _items(self.api.get(f"{self.base(brin, dep)}/leerlingen"), "leerlingen")
 
-    def status(self, brin: str, dep: str, pupils: list[dict[str, Any]]) -> dict[str, Any]:
-        """x of y pupils mapped, and whether the koppeling is definitief."""
-        data = self._get_or_none(f"{self.base(brin, dep)}/koppeling") or {}
-        mapped = sum(1 for p in pupils if p.get("leerlingnummer"))
+    def status(self, brin: str, dep: str) -> dict[str, Any]:
+        """x of y pupils mapped, definitief, and the koppeling's state (Schoolkr8's view)."""
+        data = self.api.get(f"{self.base(brin, dep)}/koppelstatus") or {}
         return {
-            "gekoppeld": data.get("leerlingen_gekoppeld", mapped),
-            "totaal": data.get("leerlingen_totaal", len(pupils)),
-            "status": data.get("status"),
-            "definitief": data.get("definitief", bool(pupils) and mapped == len(pupils)
-                                   and data.get("status") == "actief"),
-            "geactiveerd_op": data.get("geactiveerd_op"),
-            "id": data.get("id"),
+            "gekoppeld": data.get("met_leerlingnummer", 0),
+            "totaal": data.get("leerlingen", 0),
+            "definitief": bool(data.get("definitief")),
+            "status": data.get("koppeling"),
+            "niet_gekoppeld": data.get("niet_gekoppelde_resultaten", 0),
         }
 
     def _get_or_none(self, path: str) -> Any:
@@ -171,7 +168,7 @@ class Schoolkr8Pages:
                                         melding="Leerling toegevoegd."), code=303)
         try:
             pupils = self.pupils(brin, dep)
-            status = self.status(brin, dep, pupils)
+            status = self.status(brin, dep)
         except (ApiProblem, Unavailable) as exc:
             return self.render("schoolkr8/leerlingen.html", brin, dep, active="leerlingen",
                                leerlingen=[], status=None, form=form, fouten=fouten,
@@ -286,23 +283,21 @@ class Schoolkr8Pages:
             form = request.form
             made = self._request_koppeling(brin, dep, form, fouten)
             if made is not None:
-                return redirect(url_for(".koppeling", brin=brin, dep=dep, id=made,
+                return redirect(url_for(".koppeling", brin=brin, dep=dep,
                                         melding="De koppeling is aangevraagd."), code=303)
         page = self._koppeling_page(brin, dep, form, fouten)
         return (page, 422) if fouten else page
 
     def _koppeling_page(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> str:
-        koppeling_id = request.args.get("id")
         try:
-            status = self._get_or_none(f"{self.base(brin, dep)}/koppeling") or {}
-            if koppeling_id and str(status.get("id")) != koppeling_id:
-                status = self._get_or_none(f"/api/koppelingen/{koppeling_id}") or {
-                    "id": koppeling_id}
+            koppelingen = _items(self.api.get(f"{self.base(brin, dep)}/koppelingen"),
+                                 "koppelingen")
             fout = None
         except (ApiProblem, Unavailable) as exc:
-            status, fout = {}, str(exc)
+            koppelingen, fout = [], str(exc)
         return self.render("schoolkr8/koppeling.html", brin, dep, active="koppeling",
-                           koppeling=status, form=form, fouten=fouten, onbereikbaar=fout)
+                           koppelingen=list(reversed(koppelingen)), form=form, fouten=fouten,
+                           onbereikbaar=fout)
 
     def _request_koppeling(self, brin: str, dep: str, form: Any,
                            fouten: FormErrors) -> str | None:
@@ -332,5 +327,4 @@ class Schoolkr8Pages:
                        else "De koppeling is ingetrokken; de sleutel werkt niet meer.")
         except (ApiProblem, Unavailable) as exc:
             melding = f"Dat lukte niet: {exc}"
-        return redirect(url_for(".koppeling", brin=brin, dep=dep, id=koppeling_id,
-                                melding=melding), code=303)
+        return redirect(url_for(".koppeling", brin=brin, dep=dep, melding=melding), code=303)

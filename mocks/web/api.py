@@ -7,6 +7,7 @@ show the message next to that field); a partner that does not answer becomes :cl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -106,7 +107,7 @@ class FormErrors(dict[str, str]):
     def add_problem(self, problem: ApiProblem, fields: dict[str, str] | None = None) -> None:
         """Put the API's message next to the form field it names (``fields`` maps API -> form)."""
         name = _form_field(problem.field, fields or {})
-        self[name] = problem.detail
+        self[name] = dutch(problem.detail)
 
     def require(self, form: dict[str, str], name: str, label: str) -> str:
         """The trimmed value of a required field, or an error saying it is empty."""
@@ -124,3 +125,22 @@ def _form_field(api_field: str | None, fields: dict[str, str]) -> str:
         if candidate in fields:
             return fields[candidate]
     return leaf if leaf in fields.values() else "_"
+
+
+_SCHEMA_PHRASES = (
+    (re.compile(r"^[\w.]+: (.*) does not match .*$"), "{0} heeft niet de juiste vorm."),
+    (re.compile(r"^[\w.]+: (.*) is not one of .*$"), "{0} is geen toegestane waarde."),
+    (re.compile(r"^[\w.]+: (.*) is too long$"), "{0} is te lang."),
+    (re.compile(r"^[\w.]+: (.*) should be non-empty$"), "Dit veld is verplicht."),
+    (re.compile(r"^[\w.]+: (.*) is too short$"), "Dit veld is verplicht."),
+    (re.compile(r"^([\w.]+) is required$"), "Dit veld is verplicht."),
+)
+
+
+def dutch(detail: str) -> str:
+    """The API's schema messages (jsonschema's English) in plain Dutch; others unchanged."""
+    for pattern, template in _SCHEMA_PHRASES:
+        match = pattern.match(detail)
+        if match:
+            return template.format(*match.groups())
+    return detail

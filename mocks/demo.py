@@ -1,0 +1,195 @@
+"""Seeding for ``koppeling up --demo``: one demo school ready for the manual's click-through.
+
+``seed_demo`` puts a school in a LAS (ParnasSys by default) with a key for the testcentrum, the
+same pupils in Schoolkr8 (without leerlingnummers, as the manual says Schoolkr8 does not take them
+from the LAS), and a welcome message in the beheerder's mailbox; it returns the steps to click,
+in the manual's words, with this harness's URLs. It talks to the partners only over their REST
+APIs, so it works against a running harness (Core) or a plain map of base URLs. Re-running it on
+a kept state is safe: an existing school and existing Schoolkr8 pupils are reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from mocks.core.mail import Mail
+from mocks.core.service import Core
+from mocks.testcentrum.store import DEFAULT_KLANTCODE as LAS_KLANTCODE
+from mocks.testcentrum.store import DEFAULT_KLANTNAAM as LAS_KLANTNAAM
+
+DEMO_BRIN = "99DE"
+DEMO_NAAM = "OBS De Regenboog (demo)"
+DEMO_BEHEERDER = "beheerder@regenboog.school.test"
+LAS_TITELS = {"parnassys": "ParnasSys", "esis": "ESIS"}
+TIMEOUT = 15.0
+
+
+class DemoError(RuntimeError):
+    """A partner refused the demo data (its problem details are in the message)."""
+
+
+@dataclass
+class DemoSchool:
+    """What was seeded: enough to click through (and for tests to check)."""
+
+    brincode: str
+    dependancecode: str
+    las: str
+    las_sleutel: str
+    beheerder_email: str
+    schooljaar: str
+    leerlingen: list[dict[str, Any]] = field(default_factory=list)
+    schoolkr8_leerlingen: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _call(method: str, url: str, body: dict[str, Any] | None = None,
+          ok: tuple[int, ...] = (200, 201)) -> requests.Response:
+    try:
+        resp = requests.request(method, url, json=body, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise DemoError(f"{method} {url}: {type(exc).__name__}: {exc}") from None
+    if resp.status_code not in ok:
+        raise DemoError(f"{method} {url}: HTTP {resp.status_code}: {resp.text[:300]}")
+    return resp
+
+
+def _urls(target: Core | Mapping[str, str]) -> dict[str, str]:
+    urls = target.urls if isinstance(target, Core) else target
+    return {name: url.rstrip("/") for name, url in urls.items()}
+
+
+def seed_school(
+    target: Core | Mapping[str, str],
+    *,
+    brincode: str = DEMO_BRIN,
+    dependancecode: str = "00",
+    las: str = "parnassys",
+    aantal_leerlingen: int = 8,
+    seed: int = 2026,
+    beheerder_email: str = DEMO_BEHEERDER,
+    naam: str = DEMO_NAAM,
+) -> DemoSchool:
+    """Seed the LAS school + key and the Schoolkr8 pupils; returns what was made."""
+    urls = _urls(target)
+    las_url = urls[las]
+    resp = _call("POST", f"{las_url}/api/scholen", {
+        "brincode": brincode, "dependancecode": dependancecode, "naam": naam,
+        "aantal_leerlingen": aantal_leerlingen, "seed": seed}, ok=(201, 409))
+    school_url = f"{las_url}/api/scholen/{brincode}/{dependancecode}"
+    school = resp.json() if resp.status_code == 201 else _call("GET", school_url).json()
+    key = _call("POST", f"{school_url}/sleutels",
+                {"klantcode": LAS_KLANTCODE, "klantnaam": LAS_KLANTNAAM}).json()
+    demo = DemoSchool(brincode, dependancecode, las, str(key["autorisatiesleutel"]),
+                      beheerder_email, str(school.get("schooljaar", "")),
+                      leerlingen=list(school.get("leerlingen", [])))
+    if "schoolkr8" in urls:
+        demo.schoolkr8_leerlingen = _seed_schoolkr8(urls["schoolkr8"], demo, school)
+    return demo
+
+
+def _seed_schoolkr8(base: str, demo: DemoSchool, school: dict[str, Any]) -> list[dict[str, Any]]:
+    """The same pupils in Schoolkr8, without leerlingnummer (unless they are there already)."""
+    url = f"{base}/api/scholen/{demo.brincode}/{demo.dependancecode}/leerlingen"
+    existing = _call("GET", url, ok=(200, 404))
+    if existing.status_code == 200:
+        data = existing.json()
+        items = data.get("leerlingen", []) if isinstance(data, dict) else data
+        if items:
+            return list(items)
+    groepen = {g.get("key"): g.get("naam") for g in school.get("groepen", [])}
+    made = []
+    for p in demo.leerlingen:
+        achternaam = " ".join(x for x in (p.get("voorvoegsel"), p.get("achternaam")) if x)
+        body = {"voornaam": p.get("roepnaam") or "", "achternaam": achternaam,
+                "geboortedatum": p.get("geboortedatum"),
+                "groep": groepen.get(p.get("groep")) or str(p.get("groep") or "")}
+        made.append({**body, **_call("POST", url, body).json()})
+    return made
+
+
+def welcome_mail(demo: DemoSchool) -> Mail:
+    """A first message so the beheerder's inbox is not empty at the start of the demo."""
+    return Mail(
+        sender="demo@koppeling.test", to=[demo.beheerder_email],
+        subject=f"Welkom bij de demo: school {demo.brincode}-{demo.dependancecode}",
+        text=(f"Dit is de inbox van de beheerder van {DEMO_NAAM}.\n"
+              "Hier komen de autorisatiesleutel van Schoolkr8 en de bevestiging van Boom "
+              "klantenservice binnen.\n"),
+    )
+
+
+def seed_demo(
+    target: Core | Mapping[str, str],
+    *,
+    brincode: str = DEMO_BRIN,
+    dependancecode: str = "00",
+    las: str = "parnassys",
+    aantal_leerlingen: int = 8,
+    seed: int = 2026,
+    beheerder_email: str = DEMO_BEHEERDER,
+) -> str:
+    """Seed the demo school everywhere and return the click-through text (see docs/demo.md)."""
+    demo = seed_school(target, brincode=brincode, dependancecode=dependancecode, las=las,
+                       aantal_leerlingen=aantal_leerlingen, seed=seed,
+                       beheerder_email=beheerder_email)
+    if isinstance(target, Core):
+        try:
+            target.send_mail("mailbox", welcome_mail(demo), school=f"{brincode}-{dependancecode}")
+        except OSError:
+            pass  # the inbox simply starts empty
+    return click_through(demo, _urls(target))
+
+
+def click_through(demo: DemoSchool, urls: Mapping[str, str]) -> str:
+    """The manual's steps with this harness's URLs and the seeded values."""
+    tc, sk8 = urls.get("testcentrum", "?"), urls.get("schoolkr8", "?")
+    mailbox, ks = urls.get("mailbox", "?"), urls.get("klantenservice", "?")
+    b, d = demo.brincode, demo.dependancecode
+    las = LAS_TITELS.get(demo.las, demo.las)
+    voorbeeld = demo.leerlingen[0] if demo.leerlingen else {}
+    return "\n".join([
+        f"Demo: {DEMO_NAAM}, BRIN {b}, vestiging {d}, {len(demo.leerlingen)} leerlingen in {las}.",
+        f"Harness home (klok, journaal): {tc}/__admin/",
+        "",
+        "Voorbereiding - UWLR-koppeling met het LAS",
+        f"  1. Open {tc}/ en log in met BRIN-nummer {b} en vestigingsnummer {d}.",
+        "  2. Klik in de blauwe balk op BEHEER en dan op 'Koppelen met LAS'.",
+        f"  3. Bij 'Koppelen met ESIS of ParnasSys': kies LAS {las}, BRIN-nummer {b},",
+        f"     Vestigingsnummer {d}, Schooljaar 'Huidig schooljaar ({demo.schooljaar})',",
+        f"     Autorisatiesleutel {demo.las_sleutel}",
+        "     en klik WIJZIGINGEN OPSLAAN en daarna GEGEVENS IMPORTEREN.",
+        f"     U ziet: 'U heeft een actieve koppeling met {las}'.",
+        "",
+        "Stap 1 - Koppeling aanvragen en activeren in Schoolkr8",
+        f"  4. Open {sk8}/scholen/{b}/{d}/koppeling, vul als contactpersoon",
+        f"     {demo.beheerder_email} in en klik KOPPELING AANVRAGEN.",
+        "  5. Klik ACTIVEREN (SCHOOLKR8): Schoolkr8 mailt de autorisatiesleutel.",
+        f"  6. Open de mailbox {mailbox}/?aan={demo.beheerder_email}, open de mail van",
+        "     Schoolkr8 en kopieer de autorisatiesleutel.",
+        "",
+        "Stap 2 - Koppeling activeren in het Boom testcentrum",
+        f"  7. Terug in {tc}/scholen/{b}/{d}/beheer/koppelen-met-las, bij 'Koppelen met",
+        "     Focus PO of SchoolKr8': Type dashboard SchoolKr8, plak de sleutel bij",
+        f"     Autorisatiesleutel, E-mailadres beheerder {demo.beheerder_email}, klik AANVRAGEN.",
+        "  8. Klantenservice keurt goed als alle velden kloppen (automatisch; bij handmatige",
+        f"     behandeling: {ks}/ en klik GOEDKEUREN). De bevestiging staat in de mailbox,",
+        "     en het testcentrum toont 'U heeft een actieve koppeling met Schoolkr8'.",
+        "",
+        "Stap 3 - Leerlingnummers overnemen",
+        f"  9. Open het Leerlingenoverzicht {tc}/scholen/{b}/{d}/leerlingen: het leerlingnummer",
+        "     staat voor de naam" + (f" (bv. {voorbeeld.get('leerlingnummer')} voor "
+                                    f"{voorbeeld.get('achternaam')}, {voorbeeld.get('roepnaam')})."
+                                    if voorbeeld else "."),
+        f" 10. In Schoolkr8 {sk8}/scholen/{b}/{d}/leerlingen: open de leerling, tab Basis,",
+        "     klik 'wijzigen leerlingnummer', plak het nummer en klik OPSLAAN.",
+        "",
+        "Stap 4 - Koppeling is definitief",
+        " 11. Als alle leerlingnummers zijn overgenomen toont Schoolkr8 'x van x' en 'definitief'.",
+        " 12. In het testcentrum: Score invoeren bij die leerling, OPSLAAN EN NORMEREN.",
+        "     Het resultaat verschijnt in Schoolkr8 op het tabblad Scores van de leerling.",
+        "     Let op: toetsen die vóór de activering genormeerd zijn, worden nooit doorgestuurd.",
+    ])
