@@ -71,8 +71,8 @@ class Klantenservice:
         self.aanvragen = aanvragen
         self.modi = modi
         self._now = now
-        self._sleutels = sleutels
-        self._las = las
+        self.sleutels = sleutels
+        self.las = las
         self._send_mail = send_mail
         self.default_modus = default_modus
 
@@ -168,7 +168,7 @@ class Klantenservice:
         if key is None:
             return Controle("autorisatiesleutel", None, "De sleutel is niet meer beschikbaar")
         try:
-            geldig = self._sleutels().controleer(aanvraag.brincode, aanvraag.dependancecode, key)
+            geldig = self.sleutels().controleer(aanvraag.brincode, aanvraag.dependancecode, key)
         except PartnerOnbereikbaar as exc:
             return Controle("autorisatiesleutel", None, f"Schoolkr8 niet bereikbaar ({exc})")
         if geldig:
@@ -181,7 +181,7 @@ class Klantenservice:
 
     def _las_controle(self, aanvraag: Aanvraag) -> tuple[Controle, str | None]:
         try:
-            status = self._las().las_koppeling(aanvraag.brincode, aanvraag.dependancecode)
+            status = self.las().las_koppeling(aanvraag.brincode, aanvraag.dependancecode)
         except PartnerOnbereikbaar as exc:
             return Controle("las_koppeling", None, f"Testcentrum niet bereikbaar ({exc})"), None
         if status.actief:
