@@ -115,4 +115,5 @@ def las_of(flavour: str, core: Core, schemas: UwlrSchemas, **school: Any) -> Las
     app = create_app({"flavour": flavour}, core=core)
     client = app.test_client()
     created = make_school(client, **school)
-    return Las(flavour, app, client, core, schemas, created, issue_key(client))
+    key = issue_key(client, created["brincode"], created["dependancecode"])
+    return Las(flavour, app, client, core, schemas, created, key)
