@@ -32,7 +32,9 @@ from scenarios.plugin import (  # noqa: F401  (hooks re-exported for pytest)
     worker_slot,
     write_record,
 )
-from scenarios.support.partners import Partners, PartnerError
+from mocks.config import HarnessConfig
+from mocks.harness import Harness
+from scenarios.support.partners import PartnerError, Partners
 from scenarios.support.restart import Restarter
 from scenarios.support.schools import SchoolAllocator
 from scenarios.support.steps import Options, Scenario
@@ -50,12 +52,35 @@ def against_config(pytestconfig: pytest.Config) -> AgainstConfig | None:
         raise pytest.UsageError(str(exc)) from None
 
 
+# Retries and polls tuned for scenarios: a Schoolkr8 outage of a few requests costs seconds, not
+# minutes; the forwarder times out quickly so "slow Schoolkr8" is a short scenario.
+SCENARIO_OPTIONS: dict[str, dict[str, Any]] = {
+    "testcentrum": {"poll_interval": 0.05,
+                    "forwarder": {"backoff_base": 0.1, "backoff_max": 1.0, "timeout": 1.0,
+                                  "poll_interval": 0.05, "hold_interval": 0.2}},
+}
+
+
+@pytest.fixture(scope="session")
+def scenario_harness_config() -> HarnessConfig:
+    """Free ports, in-memory store, embedded SMTP sink, fast retries (see SCENARIO_OPTIONS)."""
+    return HarnessConfig(port_base=0, state_dir=None, options=SCENARIO_OPTIONS)
+
+
+@pytest.fixture(scope="session")
+def scenario_harness(scenario_harness_config: HarnessConfig) -> Iterator[Harness]:
+    """The scenarios' own in-process harness, once per session (per xdist worker). Separate
+    from the root ``harness``: tests there reset the journal, scenarios never do."""
+    with Harness(scenario_harness_config) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def partners(request: pytest.FixtureRequest, against_config: AgainstConfig | None) -> Partners:
-    """Clients of every partner: the session harness in-process, or the ``--against`` services."""
+    """Clients of every partner: the in-process harness, or the ``--against`` services."""
     if against_config is not None:
         return Partners(dict(against_config.urls), in_process=False)
-    harness = request.getfixturevalue("harness")
+    harness = request.getfixturevalue("scenario_harness")
     return Partners(dict(harness.core.urls), in_process=True)
 
 
@@ -97,7 +122,7 @@ def scenario(request: pytest.FixtureRequest, partners: Partners, driver: Testcen
     handle = Scenario(name, seed, partners, driver, school_allocator, scenario_options)
     against = request.config.getoption("--against")
     record: dict[str, Any] = {"name": name, "nodeid": item.nodeid, "seed": seed,
-                              "run_seed": scenario_options.seed, "schools": [],
+                              "run_seed": scenario_options.seed, "schools": handle.school_keys,
                               "doc": (item.obj.__doc__ or "").strip(),
                               "replay": replay_command(name, scenario_options.seed, against)}
     item.stash[RECORD] = record
@@ -128,4 +153,4 @@ def restarter(request: pytest.FixtureRequest, scenario_options: Options) -> Rest
     """Stop/start the stand-in testcentrum's forwarder (in-process harness only)."""
     if not scenario_options.can_restart:
         pytest.skip("restarting the testcentrum needs the in-process harness")
-    return Restarter(request.getfixturevalue("harness"))
+    return Restarter(request.getfixturevalue("scenario_harness"))

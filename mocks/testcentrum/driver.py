@@ -89,6 +89,8 @@ class TestcentrumDriver(Protocol):
     """What a scenario may do to a testcentrum: the manual's steps, nothing internal."""
 
     name: str
+    klantcode: str  # how the testcentrum identifies itself at the LAS (the LAS key is for it)
+    klantnaam: str
 
     def save_las_settings(
         self, school: SchoolRef, *, las: str, schooljaar: str, autorisatiesleutel: str
@@ -141,8 +143,11 @@ class HttpTestcentrumDriver:
     name = "stand-in"
 
     def __init__(self, base_url: str, *, session: requests.Session | None = None,
-                 timeout: float = 15.0) -> None:
+                 timeout: float = 15.0, klantcode: str = "boom-testcentrum",
+                 klantnaam: str = "Boom testcentrum") -> None:
         self.base_url = base_url.rstrip("/")
+        self.klantcode = klantcode
+        self.klantnaam = klantnaam
         self.session = session or requests.Session()
         self.timeout = timeout
 

@@ -16,8 +16,6 @@ from scenarios.support.schools import School
 from scenarios.support.steps import Scenario
 from scenarios.support.waits import eventually
 
-KLANTCODE = {"parnassys": "BOOM", "esis": "BOOM"}
-KLANTNAAM = "Boom testcentrum"
 TOETS = "LVS RW 2019"
 
 
@@ -25,8 +23,8 @@ def las_koppeling(sc: Scenario, school: School) -> dict[str, Any]:
     """Prerequisite: the LAS key, WIJZIGINGEN OPSLAAN and GEGEVENS IMPORTEREN."""
     with sc.step(f"LAS koppeling with {school.las}: opslaan + importeren"):
         las = sc.partners.las[school.las]
-        school.las_key = las.issue_key(school.ref, klantcode=KLANTCODE[school.las],
-                                       klantnaam=KLANTNAAM)
+        school.las_key = las.issue_key(school.ref, klantcode=sc.driver.klantcode,
+                                       klantnaam=sc.driver.klantnaam)
         sc.driver.save_las_settings(school.ref, las=school.las, schooljaar=school.schooljaar,
                                     autorisatiesleutel=school.las_key)
         counts = sc.driver.import_las(school.ref)

@@ -121,6 +121,11 @@ class Las(Client):
                          {"klantcode": klantcode, "klantnaam": klantnaam})
         return str(data["autorisatiesleutel"])
 
+    def add_pupil(self, school: SchoolRef, **fields: Any) -> dict[str, Any]:
+        """A new pupil at the LAS (``leerlingnummer`` etc. as given, the rest generated)."""
+        return dict(self.call(
+            "POST", f"/api/scholen/{school.brincode}/{school.dependancecode}/leerlingen", fields))
+
     def pupils(self, school: SchoolRef) -> list[dict[str, Any]]:
         data = self.call("GET", f"/api/scholen/{school.brincode}/{school.dependancecode}/leerlingen")
         return list(data["leerlingen"] if isinstance(data, dict) else data)

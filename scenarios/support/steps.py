@@ -62,6 +62,7 @@ class Scenario:
         self.fake.seed_instance(seed)
         self.steps: list[Step] = []
         self.schools: list[School] = []
+        self.school_keys: list[str] = []  # shared with the report record, filled as schools come
         self._current: Step | None = None
 
     @property
@@ -110,6 +111,7 @@ class Scenario:
                 raise
             school.pupils = list(data.get("leerlingen") or [])
             self.schools.append(school)
+            self.school_keys.append(school.key)
             self.note(f"school {ref.key} ({las}, {len(school.pupils)} leerlingen)")
             return school
         raise RuntimeError("no free test school found after 50 tries")
@@ -128,7 +130,7 @@ class Scenario:
             "name": self.name,
             "seed": self.seed,
             "driver": getattr(self.driver, "name", type(self.driver).__name__),
-            "schools": [s.key for s in self.schools],
+            "schools": self.school_keys,
             "steps": [asdict(s) for s in self.steps],
         }
 

@@ -35,7 +35,7 @@ def eventually(
             raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; "
                               f"last seen: {value!r}")
         time.sleep(interval)
-        interval = min(interval * 1.5, 0.5)
+        interval = min(interval * 1.5, 0.15)
         value = probe()
     return value
 

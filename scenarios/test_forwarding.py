@@ -1,0 +1,129 @@
+"""Edge scenarios of forwarding: Schoolkr8 down, slow, resetting or refusing; a testcentrum
+restart with a pending outbox; re-norming; deactivate and re-activate. Whatever happens, a result
+normed while active reaches Schoolkr8 exactly once, and a refused one stops with its reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from scenarios.support import flows
+from scenarios.support.checks import (
+    assert_exactly_once_at_sk8,
+    assert_never_at_sk8,
+    deliveries,
+)
+from scenarios.support.restart import Restarter
+from scenarios.support.steps import Scenario
+from scenarios.support.waits import stays
+
+pytestmark = pytest.mark.scenario
+
+INTAKE = "/uwlr/leerresultaten"
+OUTAGES = {
+    "down_503": {"fault": "http_503", "times": 2},
+    "slow": {"fault": "delay", "delay_ms": 1500, "times": 1},
+    "connection_reset": {"fault": "connection_reset", "times": 1},
+    "server_fault": {"fault": "soap_fault", "code": "Server.TijdelijkNietBeschikbaar", "times": 2},
+}
+
+
+@pytest.mark.parametrize("outage", list(OUTAGES))
+def test_schoolkr8_outage(scenario: Scenario, outage: str) -> None:
+    """Schoolkr8 down (503), slow (beyond the time-out), resetting the connection or answering a
+    Server.* fault: the forwarder retries and the result arrives exactly once."""
+    sc = scenario
+    school = flows.ready_school(sc, pupils=1)
+    number = school.numbers()[0]
+    with sc.step(f"Schoolkr8 intake {outage.replace('_', ' ')}"):
+        sc.partners.admin("schoolkr8").add_fault(INTAKE, method="POST", **OUTAGES[outage])
+    with sc.step("an afname normed while active is retried until it is sent"):
+        afname = flows.norm(sc, school, number).afname_id
+        status = flows.wait_forwarding(sc, school, afname, "verzonden", timeout=20)
+        sc.note(f"attempts: {status.attempts}")
+    with sc.step("it is at Schoolkr8 exactly once"):
+        assert_exactly_once_at_sk8(sc, school, number, afname)
+
+
+def test_schoolkr8_refuses(scenario: Scenario) -> None:
+    """A Client.* fault is not retried: the forwarding stops as mislukt with the UWLR code."""
+    sc = scenario
+    school = flows.ready_school(sc, pupils=1)
+    with sc.step("Schoolkr8 answers Client.ToetsNormeringOngeldig once"):
+        sc.partners.admin("schoolkr8").add_fault(INTAKE, method="POST", fault="soap_fault",
+                                                 code="Client.ToetsNormeringOngeldig", times=1)
+    with sc.step("the afname is mislukt with the reason, and not retried"):
+        afname = flows.norm(sc, school, school.numbers()[0]).afname_id
+        status = flows.wait_forwarding(sc, school, afname, "mislukt")
+        assert "ToetsNormeringOngeldig" in (status.reason or ""), f"reason {status.reason!r}"
+        assert status.attempts == 1, f"{status.attempts} attempts"
+        stays(lambda: flows.forwarding_of(sc, school)[afname], lambda f: f.attempts == 1
+              and f.status == "mislukt", what="no retry after a Client fault", duration=0.5)
+
+
+def test_restart_with_pending_outbox(scenario: Scenario, restarter: Restarter) -> None:
+    """The testcentrum stops with results in its outbox; after a restart they are sent, none lost,
+    none twice."""
+    sc = scenario
+    school = flows.ready_school(sc, pupils=2)
+    first, second = school.numbers()[:2]
+    with sc.step("Schoolkr8 down: the first afname waits in the outbox"):
+        sk8 = sc.partners.admin("schoolkr8")
+        sk8.add_fault(INTAKE, method="POST", fault="http_503")
+        a = flows.norm(sc, school, first).afname_id
+        flows.eventually(lambda: flows.forwarding_of(sc, school).get(a),
+                         lambda f: f is not None and f.attempts >= 1,
+                         what="a failed first attempt")
+    with sc.step("the testcentrum stops; a second afname is normed meanwhile"):
+        restarter.stop()
+        b = flows.norm(sc, school, second).afname_id
+        sk8.clear_faults()
+        stays(lambda: flows.forwarding_of(sc, school)[b].status, lambda s: s == "wachtend",
+                    what="nothing sent while the testcentrum is down", duration=0.3)
+    with sc.step("after the restart both are sent exactly once"):
+        restarter.start()
+        flows.wait_settled(sc, school, [a, b])
+        assert_exactly_once_at_sk8(sc, school, first, a)
+        assert_exactly_once_at_sk8(sc, school, second, b)
+
+
+def test_renorming_updates_not_duplicates(scenario: Scenario) -> None:
+    """A re-norming after activation resends under the same resultaat key: Schoolkr8 has one
+    (updated) result, not two."""
+    sc = scenario
+    school = flows.ready_school(sc, pupils=1)
+    number = school.numbers()[0]
+    with sc.step("normed after activation and sent"):
+        afname = flows.norm(sc, school, number).afname_id
+        flows.wait_forwarding(sc, school, afname, "verzonden")
+    with sc.step("re-normed: sent again under the same key"):
+        sc.driver.norm(afname)
+        flows.eventually(lambda: len(deliveries(sc, school, afname)), lambda n: n >= 2,
+                         what="the re-norming to be sent")
+        flows.wait_forwarding(sc, school, afname, "verzonden")
+    with sc.step("still exactly one result at Schoolkr8"):
+        assert_exactly_once_at_sk8(sc, school, number, afname)
+
+
+def test_deactivate_reactivate(scenario: Scenario) -> None:
+    """Normed while active: sent once. Normed while deactivated: never, also after re-activation
+    and re-norming. Normed after re-activation: sent once."""
+    sc = scenario
+    school = flows.ready_school(sc, pupils=3)
+    p1, p2, p3 = school.numbers()[:3]
+    with sc.step("normed while active: sent"):
+        a = flows.norm(sc, school, p1).afname_id
+        flows.wait_forwarding(sc, school, a, "verzonden")
+    with sc.step("deactivated; an afname normed now is niet_van_toepassing"):
+        sc.driver.deactivate_dashboard(school.ref)
+        b = flows.norm(sc, school, p2).afname_id
+        status = flows.wait_settled(sc, school, [b])[b]
+        assert status.status == "niet_van_toepassing", f"status {status.status!r}"
+    flows.activate_dashboard(sc, school)
+    with sc.step("after re-activation: new afname sent, the inactive one re-normed stays unsent"):
+        c = flows.norm(sc, school, p3).afname_id
+        sc.driver.norm(b)
+        flows.wait_forwarding(sc, school, c, "verzonden")
+        assert flows.forwarding_of(sc, school)[b].status == "niet_van_toepassing"
+        assert_never_at_sk8(sc, school, p2, b)
+        assert_exactly_once_at_sk8(sc, school, p1, a)
+        assert_exactly_once_at_sk8(sc, school, p3, c)
