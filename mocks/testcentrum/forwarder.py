@@ -3,7 +3,7 @@
 One pass (:meth:`Forwarder.run_once`, also what the worker thread loops on):
 
 1. claim due messages in one transaction (per school at most ``batch_size``);
-2. per school: is the dashboard koppeling active *now* (school clock) and is there a Schoolkr8 key?
+2. per school: is the dashboard koppeling active now (its status) and is there a Schoolkr8 key?
    If not, the messages wait (``wachtend``, no attempt counted) until it is;
 3. build one ``leerresultaten_verzoek`` per school and schooljaar from the afnames' CURRENT figures
    (a re-norming while a message waits is sent, not the stale figures), one ``resultaat`` per afname
@@ -62,12 +62,17 @@ WHOLE_MESSAGE_FAULTS = frozenset(
     {"Client.AutorisatieOngeldig", "Client.OngeldigeKlantIdentificatie", "Client.XsdVersieOngeldig"}
 )
 AUTEUR = "Boom testcentrum (stand-in)"
+ACTIEF = "actief"
+
+
+class KoppelingState(Protocol):
+    status: str
 
 
 class Koppelingen(Protocol):
     """What the forwarder needs to know of the dashboard koppeling (the testcentrum store)."""
 
-    def active_at(self, school_key: str, instant: datetime) -> bool: ...
+    def current(self, school_key: str) -> KoppelingState | None: ...
 
     def schoolkr8_key(self, school_key: str) -> str | None: ...
 
@@ -192,7 +197,10 @@ class Forwarder:
     def _deliver_school(self, school: str, messages: list[Message], report: PassReport) -> None:
         brin, _, dep = school.partition("-")
         now = self.core.clock.now(brin, dep)
-        if not self.koppelingen.active_at(school, now):
+        # Whether to send NOW is the koppeling's current status, not the clock: a school clock
+        # moved back by a scenario must not hold results that were rightly queued.
+        current = self.koppelingen.current(school)
+        if current is None or current.status != ACTIEF:
             self._hold(messages, "dashboard-koppeling niet actief", report)
             return
         key = self.koppelingen.schoolkr8_key(school)
