@@ -14,10 +14,29 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from mocks.core.journal import Entry
+from mocks.core.keys import mask_text
 from mocks.core.service import Core
 from mocks.mailbox.store import MailStore
 
 log = logging.getLogger("koppeling.mailbox")
+
+
+class _MaskKeys(logging.Filter):
+    """aiosmtpd logs every DATA line at DEBUG: mask any key in its records, whatever the level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = mask_text(text)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+# The SMTP conversation (with message bodies, hence keys) stays out of the logs unless asked for.
+_SMTP_LOG = logging.getLogger("mail.log")
+_SMTP_LOG.setLevel(logging.WARNING)
+if not any(isinstance(f, _MaskKeys) for f in _SMTP_LOG.filters):
+    _SMTP_LOG.addFilter(_MaskKeys())
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
