@@ -87,11 +87,11 @@ def seed_school(
                       beheerder_email, str(school.get("schooljaar", "")),
                       leerlingen=list(school.get("leerlingen", [])))
     if "schoolkr8" in urls:
-        demo.schoolkr8_leerlingen = _seed_schoolkr8(urls["schoolkr8"], demo, school)
+        demo.schoolkr8_leerlingen = seed_schoolkr8_pupils(urls["schoolkr8"], demo, school)
     return demo
 
 
-def _seed_schoolkr8(base: str, demo: DemoSchool, school: dict[str, Any]) -> list[dict[str, Any]]:
+def seed_schoolkr8_pupils(base: str, demo: DemoSchool, school: dict[str, Any]) -> list[dict[str, Any]]:
     """The same pupils in Schoolkr8, without leerlingnummer (unless they are there already)."""
     url = f"{base}/api/scholen/{demo.brincode}/{demo.dependancecode}/leerlingen"
     existing = _call("GET", url, ok=(200, 404))
