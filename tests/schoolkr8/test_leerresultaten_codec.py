@@ -155,3 +155,42 @@ def test_build_refuses_empty_lists() -> None:
     verzoek = sample()
     with pytest.raises(ValueError, match="toetsafname"):
         build_verzoek(LeerresultatenVerzoek(verzoek.school, (), verzoek.toetsen))
+
+
+# --- property: what parse_verzoek accepts, the official XSD accepts -----------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+XML_CHARS = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"))
+TEXTS = st.one_of(st.text(XML_CHARS, max_size=12), st.sampled_from(
+    ["", " ", "0", "-1", "2026-02-30", "2026-10-30", "2026-2027", "99AB", "00", "1.5", "x" * 300,
+     "2026-11-02T09:30:00Z", "abc", "12"]))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_whatever_parse_accepts_the_xsd_accepts(uwlr_schemas: UwlrSchemas, data: st.DataObject) -> None:
+    """Random edits of a valid request (text changed, element removed or duplicated): whenever the
+    codec accepts the result, the official XSD does too."""
+    element = copy.deepcopy(build_verzoek(sample()))
+    nodes = [el for el in element.iter() if el is not element]
+    for _ in range(data.draw(st.integers(1, 3))):
+        target = data.draw(st.sampled_from(nodes))
+        action = data.draw(st.sampled_from(["text", "remove", "duplicate"]))
+        parent = target.getparent()
+        if parent is None:
+            continue
+        if action == "text" and len(target) == 0:
+            target.text = data.draw(TEXTS)
+        elif action == "remove":
+            parent.remove(target)
+        elif action == "duplicate":
+            parent.insert(parent.index(target), copy.deepcopy(target))
+    try:
+        parse_verzoek(element)
+    except SoapFault as fault:
+        assert fault.code == "Client.OngeldigBericht"
+        return
+    uwlr_schemas.validate(element)
