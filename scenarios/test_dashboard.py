@@ -21,7 +21,7 @@ def _refused(sc: Scenario, school: School, *, type_dashboard: str, field: str) -
     except DriverError as exc:
         assert 400 <= exc.status < 500, f"HTTP {exc.status}: {exc}"
         return str(exc)
-    state = flows.wait_dashboard(sc, school, "afgewezen")
+    state = flows.wait_decided(sc, school, "afgewezen")
     assert state.reden, "afgewezen without a reason"
     return str(state.reden)
 
@@ -80,7 +80,7 @@ def test_rejection_by_klantenservice(scenario: Scenario) -> None:
     reden = "Vestigingsnummer komt niet overeen met de administratie"
     with sc.step("klantenservice rejects by hand"):
         sc.partners.klantenservice.reject(aanvraag, reden)
-        state = flows.wait_dashboard(sc, school, "afgewezen")
+        state = flows.wait_decided(sc, school, "afgewezen")
         assert reden in (state.reden or ""), f"reden shown: {state.reden!r}"
     with sc.step("exactly one mail to the beheerder, with the reason"):
         mail = flows.wait_for_mail(sc, school.beheerder_email)
@@ -98,7 +98,7 @@ def test_manual_approval(scenario: Scenario) -> None:
               lambda s: s == "aangevraagd", what="status aangevraagd until decided", duration=0.3)
     with sc.step("klantenservice approves by hand; koppeling actief"):
         sc.partners.klantenservice.approve(aanvraag)
-        state = flows.wait_dashboard(sc, school, "actief")
+        state = flows.wait_decided(sc, school, "actief")
         assert state.geactiveerd_op is not None
     with sc.step("exactly one confirmation mail"):
         flows.wait_for_mail(sc, school.beheerder_email)

@@ -88,7 +88,7 @@ def build_machine(sc: Scenario, restarter: Restarter | None) -> type[RuleBasedSt
             """AANVRAGEN (again) and wait until actief."""
             sc.note("activate")
             flows.request_dashboard(sc, self.s)
-            flows.wait_dashboard(sc, self.s, "actief")
+            flows.wait_decided(sc, self.s, "actief")
             self.active = True
 
         @precondition(lambda self: self.active)

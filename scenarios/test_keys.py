@@ -39,7 +39,7 @@ def test_refused_key(scenario: Scenario, kind: str) -> None:
     flows.las_koppeling(sc, school)
     flows.request_dashboard(sc, school, key=key)
     with sc.step("klantenservice rejects the request and says why"):
-        state = flows.wait_dashboard(sc, school, "afgewezen")
+        state = flows.wait_decided(sc, school, "afgewezen")
         assert state.reden, "afgewezen without a reason"
         sc.note(f"reden: {state.reden}")
     with sc.step("no confirmation of approval; an afname normed now is never forwarded"):

@@ -33,12 +33,8 @@ padding:3px 6px;text-align:left;vertical-align:top;font-size:13px}th{color:#4754
 pre{background:#101828;color:#f2f4f7;padding:10px;border-radius:6px;overflow:auto;font-size:12px;
 white-space:pre-wrap}code{background:#eef0f3;padding:0 4px;border-radius:4px}
 .diagram{overflow-x:auto;border:1px solid #eceef2;border-radius:6px;background:#fcfcfd}
-svg.seq text{font-size:11px;text-anchor:middle;fill:#344054}svg.seq text.lane{font-weight:600;
-font-size:12px}svg.seq .life{stroke:#d0d5dd;stroke-dasharray:4 3}
-svg.seq .msg line{stroke:#1570ef;stroke-width:1.4}svg.seq .msg.soap line{stroke:#7a5af8}
-svg.seq .msg.email line{stroke:#039855;stroke-dasharray:5 3}
-svg.seq .msg.failed line{stroke:#d92d20}svg.seq .msg.failed text{fill:#b42318}
-nav a{margin-right:10px;text-decoration:none}nav a.failed{color:#b42318}
+nav{display:flex;flex-wrap:wrap;gap:4px 12px}nav a{text-decoration:none}nav a.failed{color:#b42318}
+.legend span{margin-right:12px;font-size:12px}
 details summary{cursor:pointer;color:#344054}
 """
 

@@ -9,6 +9,7 @@ E-mails are drawn from the sending service to the mailbox.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -49,6 +50,31 @@ def messages(entries: list[dict[str, Any]]) -> list[Message]:
     return [m for _, m in sorted(out, key=lambda pair: pair[0])]
 
 
+# Who calls these endpoints when the correlation id does not tell (service, path prefix, sender).
+KNOWN_CALLERS = (
+    ("schoolkr8", "/api/sleutels", "klantenservice"),
+    ("testcentrum", "/api/scholen/", "scenario"),
+    ("klantenservice", "/api/aanvragen", "testcentrum"),
+)
+SCHOOL_PATH = re.compile(r"^/api/scholen/\d{2}[A-Z]{2}/\d{2}/")
+LABEL_MAX = 58
+
+
+def _sender(e: dict[str, Any], caller: str | None) -> str:
+    service, kind = str(e.get("service")), str(e.get("kind") or "http")
+    if caller and caller != service:
+        return caller
+    if kind == "soap":
+        return "testcentrum"
+    path = str(e.get("path") or "")
+    for svc, prefix, sender in KNOWN_CALLERS:
+        if service == svc and path.startswith(prefix):
+            if svc == "testcentrum" and path.endswith("/las-koppeling") and e.get("method") == "GET":
+                return "klantenservice"  # klantenservice's check of the LAS koppeling
+            return sender
+    return "scenario"
+
+
 def _message(e: dict[str, Any], caller: str | None) -> Message:
     service = str(e.get("service"))
     kind = str(e.get("kind") or "http")
@@ -57,20 +83,30 @@ def _message(e: dict[str, Any], caller: str | None) -> Message:
     failed = bool(status and int(status) >= 400) or bool(data.get("fault"))
     if kind == "email":
         to = ", ".join(data.get("to") or [])
-        return Message(service, "mailbox", f"✉ {data.get('subject', '')} → {to}", kind, False,
-                       int(e["id"]))
-    sender = caller or ("testcentrum" if kind == "soap" else "scenario")
-    if sender == service:
-        sender = "scenario"
+        return Message(service, "mailbox", _short(f"✉ {data.get('subject', '')} → {to}"), kind,
+                       False, int(e["id"]))
     if kind == "soap":
         label = f"{e.get('operation')} → {data.get('fault') or status}"
     else:
-        label = f"{e.get('method')} {_short(str(e.get('path') or ''))} → {status}"
-    return Message(sender, service, label, kind, failed, int(e["id"]))
+        path = SCHOOL_PATH.sub("…/", str(e.get("path") or ""))
+        label = f"{e.get('method')} {_short(path)} → {status}"
+    return Message(_sender(e, caller), service, label, kind, failed, int(e["id"]))
 
 
-def _short(path: str) -> str:
-    return path if len(path) <= 48 else path[:45] + "…"
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_MAX else text[:LABEL_MAX - 1] + "…"
+
+
+def collapse(msgs: list[Message]) -> list[tuple[Message, int]]:
+    """Consecutive identical arrows (polling) as one arrow with a count."""
+    out: list[tuple[Message, int]] = []
+    for m in msgs:
+        if out and (out[-1][0].sender, out[-1][0].receiver, out[-1][0].label) == (
+                m.sender, m.receiver, m.label):
+            out[-1] = (out[-1][0], out[-1][1] + 1)
+        else:
+            out.append((m, 1))
+    return out
 
 
 def lane_x(name: str) -> int:
@@ -78,35 +114,51 @@ def lane_x(name: str) -> int:
     return LEFT + LANE_W // 2 + index * LANE_W
 
 
+COLOURS = {"http": "#1570ef", "soap": "#7a5af8", "email": "#039855", "failed": "#d92d20"}
+RIGHT_PAD = 160
+
+
 def render_svg(entries: list[dict[str, Any]]) -> str:
-    """The diagram as an ``<svg>`` element (empty note when there is nothing to draw)."""
-    msgs = messages(entries)
-    if not msgs:
+    """The diagram as an ``<svg>`` element (a note when there is nothing to draw). Styling is in
+    attributes, so the SVG also renders on its own."""
+    rows = collapse(messages(entries))
+    if not rows:
         return '<p class="muted">No journal entries for this scenario\'s schools.</p>'
-    width = LEFT * 2 + LANE_W * len(LANES)
-    height = TOP + ROW_H * (len(msgs) + 1)
+    width = LEFT * 2 + LANE_W * len(LANES) + RIGHT_PAD
+    height = TOP + ROW_H * (len(rows) + 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'class="seq" role="img" aria-label="sequence diagram">',
-             '<defs><marker id="a" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-             'markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" '
-             'fill="context-stroke"/></marker></defs>']
+             f'class="seq" role="img" aria-label="sequence diagram" font-family="sans-serif" '
+             f'font-size="11">', "<defs>"]
+    for name, colour in COLOURS.items():
+        parts.append(f'<marker id="arrow-{name}" viewBox="0 0 10 10" refX="10" refY="5" '
+                     f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+                     f'<path d="M0,0L10,5L0,10z" fill="{colour}"/></marker>')
+    parts.append("</defs>")
     for lane in LANES:
         x = lane_x(lane)
-        parts.append(f'<text x="{x}" y="18" class="lane">{escape(LANE_TITLES.get(lane, lane))}'
-                     f'</text><line x1="{x}" y1="26" x2="{x}" y2="{height}" class="life"/>')
-    for row, m in enumerate(msgs):
-        parts.append(_arrow(m, TOP + row * ROW_H))
+        parts.append(f'<text x="{x}" y="18" text-anchor="middle" font-weight="bold" '
+                     f'font-size="12" fill="#344054">{escape(LANE_TITLES.get(lane, lane))}</text>'
+                     f'<line x1="{x}" y1="26" x2="{x}" y2="{height}" stroke="#d0d5dd" '
+                     f'stroke-dasharray="4 3"/>')
+    for row, (m, count) in enumerate(rows):
+        parts.append(_arrow(m, count, TOP + row * ROW_H))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _arrow(m: Message, y: int) -> str:
+def _arrow(m: Message, count: int, y: int) -> str:
     x1, x2 = lane_x(m.sender), lane_x(m.receiver)
-    css = f"msg {m.kind}" + (" failed" if m.failed else "")
+    style = "failed" if m.failed else m.kind if m.kind in COLOURS else "http"
+    colour = COLOURS[style]
+    dash = ' stroke-dasharray="5 3"' if m.kind == "email" else ""
     if x1 == x2:
         x2 = x1 + 40
-    mid = (x1 + x2) / 2
-    return (f'<g class="{css}"><title>#{m.entry_id} {escape(m.sender)} → {escape(m.receiver)}: '
-            f'{escape(m.label)}</title>'
-            f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" marker-end="url(#a)"/>'
-            f'<text x="{mid}" y="{y - 4}">{escape(m.label)}</text></g>')
+    label = m.label + (f"  ×{count}" if count > 1 else "")
+    anchor, tx = ("start", min(x1, x2) + 6) if abs(x2 - x1) < LANE_W * 2 else \
+        ("middle", (x1 + x2) / 2)
+    return (f'<g class="msg {m.kind}{" failed" if m.failed else ""}"><title>#{m.entry_id} '
+            f'{escape(m.sender)} → {escape(m.receiver)}: {escape(label)}</title>'
+            f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{colour}" stroke-width="1.4"'
+            f'{dash} marker-end="url(#arrow-{style})"/>'
+            f'<text x="{tx}" y="{y - 4}" text-anchor="{anchor}" '
+            f'fill="{"#b42318" if m.failed else "#344054"}">{escape(label)}</text></g>')

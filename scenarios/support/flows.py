@@ -86,11 +86,23 @@ def wait_dashboard(sc: Scenario, school: School, status: str, timeout: float = 1
                       timeout=timeout)
 
 
+def wait_decided(sc: Scenario, school: School, expected: str, timeout: float = 10) -> Any:
+    """Wait until klantenservice has decided (no longer ``aangevraagd``); assert ``expected``."""
+    state = eventually(lambda: sc.driver.dashboard_status(school.ref),
+                       lambda s: s.status not in (None, "aangevraagd"),
+                       what=f"a decision on the dashboard koppeling of {school.key}",
+                       timeout=timeout)
+    assert state.status == expected, (
+        f"the dashboard koppeling of {school.key} became {state.status!r}, expected {expected!r}"
+        + (f" (reden: {state.reden})" if state.reden else ""))
+    return state
+
+
 def activate_dashboard(sc: Scenario, school: School) -> Any:
     """AANVRAGEN and wait for approval (status actief, geactiveerd_op set)."""
     request_dashboard(sc, school)
     with sc.step("klantenservice approves; koppeling actief"):
-        state = wait_dashboard(sc, school, "actief")
+        state = wait_decided(sc, school, "actief")
         assert state.geactiveerd_op is not None, "actief without geactiveerd_op"
         sc.note(f"geactiveerd_op {state.geactiveerd_op.isoformat()}")
         return state
