@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from mocks.core.mail import Mail
+from mocks.core.mail import Mail, SmtpMailer
 from mocks.core.service import Core
 from mocks.testcentrum.store import DEFAULT_KLANTCODE as LAS_KLANTCODE
 from mocks.testcentrum.store import DEFAULT_KLANTNAAM as LAS_KLANTNAAM
@@ -131,16 +131,22 @@ def seed_demo(
     aantal_leerlingen: int = 8,
     seed: int = 2026,
     beheerder_email: str = DEMO_BEHEERDER,
+    smtp: tuple[str, int] | None = None,
 ) -> str:
-    """Seed the demo school everywhere and return the click-through text (see docs/demo.md)."""
+    """Seed the demo school everywhere and return the click-through text (see docs/demo.md).
+
+    The welcome message goes through ``target``'s mailer when it is a Core, else over SMTP to
+    ``smtp`` (host, port) when given; without either the inbox starts empty."""
     demo = seed_school(target, brincode=brincode, dependancecode=dependancecode, las=las,
                        aantal_leerlingen=aantal_leerlingen, seed=seed,
                        beheerder_email=beheerder_email)
-    if isinstance(target, Core):
-        try:
+    try:
+        if isinstance(target, Core):
             target.send_mail("mailbox", welcome_mail(demo), school=f"{brincode}-{dependancecode}")
-        except OSError:
-            pass  # the inbox simply starts empty
+        elif smtp is not None:
+            SmtpMailer(*smtp).send(welcome_mail(demo))
+    except OSError:
+        pass  # the inbox simply starts empty
     return click_through(demo, _urls(target))
 
 
