@@ -202,3 +202,22 @@ def test_openapi_lists_the_las_routes(tc: FlaskClient) -> None:
     path = doc["paths"]["/api/scholen/{brincode}/{dependancecode}/las-koppeling"]
     assert "autorisatiesleutel" in path["put"]["requestBody"]["content"]["application/json"][
         "schema"]["properties"]
+
+
+def test_tabs_follow_scoring_and_norming(core: Core, tc: FlaskClient, school: str) -> None:
+    data, key = las_school(core, "parnassys", school)
+    save(tc, school, "parnassys", key)
+    tc.post(f"/api/scholen/{school}/00/las-koppeling/import")
+    pupil = next(p for p in data["leerlingen"] if p["jaargroep"] in ("4", "5", "6", "7"))
+    scored = tc.post(f"/api/scholen/{school}/00/afnames", json={
+        "leerlingnummer": pupil["leerlingnummer"], "toets": "LVS RW 2019", "ruwe_score": 30,
+        "afnamedatum": "2027-01-15"})
+    assert scored.status_code == 201, scored.json
+
+    def tab(name: str) -> list[str]:
+        listed = tc.get(f"/api/scholen/{school}/00/leerlingen?tab={name}").json["leerlingen"]
+        return [p["leerlingnummer"] for p in listed]
+
+    assert tab("gescoord") == [pupil["leerlingnummer"]] and tab("genormeerd") == []
+    assert tc.post(f"/api/afnames/{scored.json['id']}/normeren").status_code == 200
+    assert tab("gescoord") == [] and tab("genormeerd") == [pupil["leerlingnummer"]]
