@@ -91,7 +91,8 @@ def seed_school(
     return demo
 
 
-def seed_schoolkr8_pupils(base: str, demo: DemoSchool, school: dict[str, Any]) -> list[dict[str, Any]]:
+def seed_schoolkr8_pupils(base: str, demo: DemoSchool,
+                          school: dict[str, Any]) -> list[dict[str, Any]]:
     """The same pupils in Schoolkr8, without leerlingnummer (unless they are there already)."""
     url = f"{base}/api/scholen/{demo.brincode}/{demo.dependancecode}/leerlingen"
     existing = _call("GET", url, ok=(200, 404))

@@ -74,7 +74,7 @@ def chart_points(resultaten: list[dict[str, Any]]) -> list[tuple[date, float]]:
         score = r.get("vaardigheidsscore")
         when = str(r.get("afnamedatum") or "")[:10]
         try:
-            points.append((date.fromisoformat(when), float(score)))
+            points.append((date.fromisoformat(when), float(str(score))))
         except (TypeError, ValueError):
             continue
     return points
@@ -247,12 +247,11 @@ class Schoolkr8Pages:
         """The Scores tab: every result that reached Schoolkr8, with the chart."""
         brin, dep = _school(brin, dep)
         leerling = self.pupil(brin, dep, leerling_id)
+        fout: str | None = None
         try:
             data = self.api.get(f"/api/leerlingen/{leerling_id}/resultaten")
         except (ApiProblem, Unavailable) as exc:
             data, fout = [], str(exc)
-        else:
-            fout = None
         resultaten = sorted(_items(data, "resultaten", "items"),
                             key=lambda r: str(r.get("afnamedatum") or ""))
         return self.render("schoolkr8/scores.html", brin, dep, active="leerlingen",

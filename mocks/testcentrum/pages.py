@@ -67,7 +67,8 @@ def _school_fields(form: Any, fouten: FormErrors) -> tuple[str, str]:
         try:
             check_brincode(brin)
         except ValueError:
-            fouten["brincode"] = f"Een BRIN-nummer is 2 cijfers en 2 hoofdletters (bv. 99AB), niet {brin!r}."
+            fouten["brincode"] = ("Een BRIN-nummer is 2 cijfers en 2 hoofdletters (bv. 99AB), "
+                                  f"niet {brin!r}.")
     try:
         check_dependancecode(dep)
     except ValueError:
@@ -361,7 +362,8 @@ def las_status(las: dict[str, Any] | None) -> str | None:
         actief = las.get("status") == "actief" or bool(las.get("laatste_import"))
     if actief:
         return f"U heeft een actieve koppeling met {naam_las}"
-    return f"Instellingen voor {naam_las} opgeslagen; importeer de gegevens om de koppeling te activeren"
+    return (f"Instellingen voor {naam_las} opgeslagen; importeer de gegevens om de koppeling "
+            "te activeren")
 
 
 def import_melding(counts: dict[str, Any]) -> str:

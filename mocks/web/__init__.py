@@ -22,8 +22,8 @@ __all__ = ["Api", "ApiProblem", "FormErrors", "Unavailable", "install", "score_c
 
 STATIC_URL = "/static/koppeling"
 CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-    "frame-src 'self'; form-action 'self'; base-uri 'none'"
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'"
 )
 
 

@@ -35,8 +35,8 @@ def test_chart_escapes_its_title() -> None:
 
 def test_problem_lands_next_to_the_field_it_names() -> None:
     fouten = FormErrors()
-    fouten.add_problem(ApiProblem(422, {"detail": "fout in sleutel", "field": "autorisatiesleutel"}),
-                       {"autorisatiesleutel": "dashboard_sleutel"})
+    problem = ApiProblem(422, {"detail": "fout in sleutel", "field": "autorisatiesleutel"})
+    fouten.add_problem(problem, {"autorisatiesleutel": "dashboard_sleutel"})
     fouten.add_problem(ApiProblem(409, {"detail": "bestaat al", "field": "status"}), {})
     assert fouten == {"dashboard_sleutel": "fout in sleutel", "_": "bestaat al"}
 
@@ -69,8 +69,8 @@ def test_name_is_achternaam_comma_roepnaam_voorvoegsel() -> None:
 
 def test_las_status_line_comes_from_the_api() -> None:
     assert las_status(None) is None
-    assert las_status({"las": "parnassys", "melding": "U heeft een actieve koppeling met "
-                       "ParnasSys", "actief": True}) == "U heeft een actieve koppeling met ParnasSys"
+    line = "U heeft een actieve koppeling met ParnasSys"
+    assert las_status({"las": "parnassys", "melding": line, "actief": True}) == line
     assert "importeer" in (las_status({"las": "esis", "actief": False}) or "")
 
 
