@@ -25,6 +25,8 @@ Server side (the LAS mocks):
         for format here (ESIS tolerates an empty schooljaar); the service checks them.
     build_answer(operation, gegevens) -> etree element
         the ``*_antwoord`` element with the data the operation carries.
+    render_answer(operation, gegevens) -> bytes
+        the same, already in its SOAP envelope (the fast path the mocks serve).
     build_exception_answer(operation, "geenwijzigingen" | "geengegevens") -> etree element
     answer_envelope(element) -> bytes
         the answer wrapped in a SOAP envelope.
@@ -38,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -383,23 +386,34 @@ def build_answer(operation: str, gegevens: Leerlinggegevens) -> etree._Element:
     An answer that would have to be empty where the XSD demands content (no pupils for
     HaalLeerlinggegevens/HaalLeerlingen) becomes ``geengegevens``.
     """
+    return etree.fromstring(render_answer(operation, gegevens))[-1][0]
+
+
+def render_answer(operation: str, gegevens: Leerlinggegevens) -> bytes:
+    """:func:`build_answer` already in its SOAP envelope, written as text (the fast path: a
+    1,000-pupil answer is 50,000 elements, which lxml builds ten times slower)."""
     op = operation_of(operation)
     if op.name in ("HaalLeerlinggegevens", "HaalLeerlingen") and not gegevens.leerlingen:
-        return build_exception_answer(operation, "geengegevens")
-    root = etree.Element(_q(op.answer), nsmap={None: NS})
-    payload = _sub(root, op.payload)
-    _school(payload, gegevens.school)
-    if op.name in ("HaalLeerlinggegevens", "HaalStructuur"):
-        _groepen(payload, gegevens.groepen)
+        return answer_envelope(build_exception_answer(operation, "geengegevens"))
+    out = [_ENVELOPE_OPEN, f'<{op.answer} xmlns="{NS}"><{op.payload}>']
+    _w_school(out, gegevens.school)
+    if op.name in ("HaalLeerlinggegevens", "HaalStructuur") and gegevens.groepen:
+        out.append("<groepen>")
+        for groep in gegevens.groepen:
+            _w_groep(out, groep)
+        out.append("</groepen>")
     if op.name in ("HaalLeerlinggegevens", "HaalLeerlingen"):
-        holder = _sub(payload, "leerlingen")
+        out.append("<leerlingen>")
         for leerling in gegevens.leerlingen:
-            _leerling(holder, leerling)
+            _w_leerling(out, leerling)
+        out.append("</leerlingen>")
     if op.name in ("HaalLeerlinggegevens", "HaalLeerkrachten") and gegevens.leerkrachten:
-        holder = _sub(payload, "leerkrachten")
+        out.append("<leerkrachten>")
         for leerkracht in gegevens.leerkrachten:
-            _leerkracht(holder, leerkracht)
-    return root
+            _w_leerkracht(out, leerkracht)
+        out.append("</leerkrachten>")
+    out.append(f"</{op.payload}></{op.answer}>{_ENVELOPE_CLOSE}")
+    return "".join(out).encode("utf-8")
 
 
 def build_exception_answer(operation: str, kind: AnswerKind) -> etree._Element:
@@ -416,62 +430,88 @@ def answer_envelope(element: etree._Element) -> bytes:
     return _envelope(element)
 
 
-def _school(parent: etree._Element, school: School) -> None:
-    el = _sub(parent, "school")
-    _sub(el, "schooljaar", school.schooljaar)
-    _sub(el, "brincode", school.brincode)
-    _opt(el, "dependancecode", school.dependancecode)
-    _opt(el, "aanmaakdatum", school.aanmaakdatum)
-    _opt(el, "xsdversie", school.xsdversie)
+_ENVELOPE_OPEN = (f"<?xml version='1.0' encoding='UTF-8'?>\n<soap:Envelope xmlns:soap=\"{SOAP_ENV}\">"
+                  "<soap:Header/><soap:Body>")
+_ENVELOPE_CLOSE = "</soap:Body></soap:Envelope>"
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
-def _groepen(parent: etree._Element, groepen: Sequence[Groep]) -> None:
-    if not groepen:
+def _esc(value: object) -> str:
+    if type(value) is str:
+        return value.translate(_TEXT_ESCAPES)
+    if isinstance(value, datetime):
+        return _format_datetime_cached(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).translate(_TEXT_ESCAPES)
+
+
+@lru_cache(maxsize=256)
+def _format_datetime_cached(value: datetime) -> str:
+    return format_datetime(value)  # most pupils of a school share one mutatiedatum
+
+
+def _w(out: list[str], local: str, value: object) -> None:
+    """An optional simple element (skipped when None or empty)."""
+    if value is None or value == "":
         return
-    holder = _sub(parent, "groepen")
-    for groep in groepen:
-        el = _sub(holder, "samengestelde_groep" if groep.samengesteld else "groep")
-        el.set("key", groep.key)
-        _sub(el, "naam", groep.naam)
-        if not groep.samengesteld:
-            _sub(el, "jaargroep", groep.jaargroep or "0")
-        _opt(el, "omschrijving", groep.omschrijving)
-        _opt(el, "mutatiedatum", groep.mutatiedatum)
+    out.append(f"<{local}>{_esc(value)}</{local}>")
 
 
-def _leerling(parent: etree._Element, ll: Leerling) -> None:
-    el = _sub(parent, "leerling")
-    el.set("key", ll.key)
-    _sub(el, "achternaam", ll.achternaam)
-    _opt(el, "voorvoegsel", ll.voorvoegsel)
-    _opt(el, "roepnaam", ll.roepnaam)
-    _opt(el, "geboortedatum", ll.geboortedatum)
-    _opt(el, "geslacht", ll.geslacht)
-    _opt(el, "jaargroep", ll.jaargroep)
-    if ll.groep:
-        _sub(el, "groep").set("key", ll.groep)
+def _w_school(out: list[str], school: School) -> None:
+    out.append(f"<school><schooljaar>{_esc(school.schooljaar)}</schooljaar>"
+               f"<brincode>{_esc(school.brincode)}</brincode>")
+    _w(out, "dependancecode", school.dependancecode)
+    _w(out, "aanmaakdatum", school.aanmaakdatum)
+    _w(out, "xsdversie", school.xsdversie)
+    out.append("</school>")
+
+
+def _w_groep(out: list[str], groep: Groep) -> None:
+    tag = "samengestelde_groep" if groep.samengesteld else "groep"
+    out.append(f'<{tag} key="{_esc(groep.key)}"><naam>{_esc(groep.naam)}</naam>')
+    if not groep.samengesteld:
+        out.append(f"<jaargroep>{_esc(groep.jaargroep or '0')}</jaargroep>")
+    _w(out, "omschrijving", groep.omschrijving)
+    _w(out, "mutatiedatum", groep.mutatiedatum)
+    out.append(f"</{tag}>")
+
+
+def _w_leerling(out: list[str], ll: Leerling) -> None:
+    # The hot loop of a 1,000-pupil answer: one f-string per pupil, optional parts inline.
+    sg = ""
     if ll.samengestelde_groepen:
-        holder = _sub(el, "samengestelde_groepen")
-        for key in ll.samengestelde_groepen:
-            _sub(holder, "samengestelde_groep").set("key", key)
-    _opt(el, "bsn_ondwnr-4", ll.bsn_ondwnr_4)
-    _opt(el, "mutatiedatum", ll.mutatiedatum)
+        sg = ("<samengestelde_groepen>"
+              + "".join(f'<samengestelde_groep key="{_esc(k)}"/>' for k in ll.samengestelde_groepen)
+              + "</samengestelde_groepen>")
+    out.append(
+        f'<leerling key="{_esc(ll.key)}"><achternaam>{_esc(ll.achternaam)}</achternaam>'
+        + (f"<voorvoegsel>{_esc(ll.voorvoegsel)}</voorvoegsel>" if ll.voorvoegsel else "")
+        + (f"<roepnaam>{_esc(ll.roepnaam)}</roepnaam>" if ll.roepnaam else "")
+        + (f"<geboortedatum>{ll.geboortedatum.isoformat()}</geboortedatum>"
+           if ll.geboortedatum else "")
+        + (f"<geslacht>{_esc(ll.geslacht)}</geslacht>" if ll.geslacht else "")
+        + (f"<jaargroep>{_esc(ll.jaargroep)}</jaargroep>" if ll.jaargroep else "")
+        + (f'<groep key="{_esc(ll.groep)}"/>' if ll.groep else "")
+        + sg
+        + (f"<bsn_ondwnr-4>{_esc(ll.bsn_ondwnr_4)}</bsn_ondwnr-4>" if ll.bsn_ondwnr_4 else "")
+        + (f"<mutatiedatum>{_esc(ll.mutatiedatum)}</mutatiedatum>" if ll.mutatiedatum else "")
+        + "</leerling>"
+    )
 
 
-def _leerkracht(parent: etree._Element, lk: Leerkracht) -> None:
-    el = _sub(parent, "leerkracht")
-    el.set("key", lk.key)
-    _sub(el, "achternaam", lk.achternaam)
-    _opt(el, "voorvoegsel", lk.voorvoegsel)
-    _opt(el, "roepnaam", lk.roepnaam)
-    _opt(el, "emailadres", lk.emailadres)
+def _w_leerkracht(out: list[str], lk: Leerkracht) -> None:
+    out.append(f'<leerkracht key="{_esc(lk.key)}"><achternaam>{_esc(lk.achternaam)}</achternaam>')
+    _w(out, "voorvoegsel", lk.voorvoegsel)
+    _w(out, "roepnaam", lk.roepnaam)
+    _w(out, "emailadres", lk.emailadres)
     if lk.groepen or lk.samengestelde_groepen:
-        holder = _sub(el, "groepen")
-        for key in lk.groepen:
-            _sub(holder, "groep").set("key", key)
-        for key in lk.samengestelde_groepen:
-            _sub(holder, "samengestelde_groep").set("key", key)
-    _opt(el, "mutatiedatum", lk.mutatiedatum)
+        out.append("<groepen>")
+        out.extend(f'<groep key="{_esc(k)}"/>' for k in lk.groepen)
+        out.extend(f'<samengestelde_groep key="{_esc(k)}"/>' for k in lk.samengestelde_groepen)
+        out.append("</groepen>")
+    _w(out, "mutatiedatum", lk.mutatiedatum)
+    out.append("</leerkracht>")
 
 
 # --- client side: answers ----------------------------------------------------------------------
@@ -590,5 +630,5 @@ __all__ = [
     "OPERATIONS", "Antwoord", "Groep", "GroepRef", "Leerkracht", "Leerling", "Leerlinggegevens",
     "Operation", "School", "Verzoek", "answer_envelope", "build_answer", "build_exception_answer",
     "build_request", "build_request_element", "format_datetime", "operation_of", "parse_answer",
-    "parse_answer_element", "parse_datetime", "parse_request", "soap_action",
+    "parse_answer_element", "parse_datetime", "parse_request", "render_answer", "soap_action",
 ]

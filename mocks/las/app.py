@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from flask import Flask, Response, request
 
 from mocks.core.errors import SoapFault, invalid
-from mocks.core.leerlinggegevens import answer_envelope, parse_request
+from mocks.core.leerlinggegevens import parse_request
 from mocks.core.schemas import Operation, openapi_document
 from mocks.core.schools import check_brincode, check_dependancecode
 from mocks.core.service import (
@@ -78,7 +78,7 @@ def _soap_routes(app: Flask, flavour: Flavour, service: LasService) -> None:
         brin, dep = service.identify(verzoek)
         set_school(brin, dep)
         autorisatie = read_autorisatie(env)
-        return soap_response(answer_envelope(service.answer(verzoek, autorisatie)))
+        return soap_response(service.answer(verzoek, autorisatie))
 
 
 def _school_args(brincode: str, dependancecode: str) -> tuple[str, str]:

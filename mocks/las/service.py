@@ -13,21 +13,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from lxml import etree
-
 from mocks.core.clock import Clock
 from mocks.core.errors import SoapFault, conflict, invalid, not_found
 from mocks.core.fakedata import FakeGroup, FakePupil, FakeStaff, generate_school, new_pupil
 from mocks.core.keys import key_hash, key_matches, new_key
 from mocks.core.leerlinggegevens import (
+    AnswerKind,
     GroepRef,
     Leerkracht,
     Leerling,
     Leerlinggegevens,
     School,
     Verzoek,
-    build_answer,
+    answer_envelope,
     build_exception_answer,
+    render_answer,
 )
 from mocks.core.leerlinggegevens import Groep as UwlrGroep
 from mocks.core.schemas import validate_body
@@ -38,7 +38,7 @@ from mocks.core.schools import (
     schooljaar_of,
 )
 from mocks.core.uwlr import Autorisatie
-from mocks.las.store import LasStore, SchoolData, SchoolExists, SchoolRow
+from mocks.las.store import LasStore, PupilRow, SchoolData, SchoolExists, SchoolRow
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,8 @@ class LasService:
         except ValueError as exc:
             raise _ongeldig(str(exc)) from None
 
-    def answer(self, verzoek: Verzoek, autorisatie: Autorisatie) -> etree._Element:
-        """The ``*_antwoord`` for a request, or the SoapFault a real LAS would give."""
+    def answer(self, verzoek: Verzoek, autorisatie: Autorisatie) -> bytes:
+        """The ``*_antwoord`` envelope for a request, or the SoapFault a real LAS would give."""
         brin, dep = self.identify(verzoek)
         if verzoek.xsdversie not in self.flavour.xsd_versions:
             raise SoapFault("Client.XsdVersieOngeldig",
@@ -107,14 +107,14 @@ class LasService:
         self._authorise(data.school if data else None, autorisatie)
         assert data is not None
         if schooljaar != data.school.schooljaar:
-            return build_exception_answer(verzoek.operation, "geengegevens")
+            return _exception(verzoek, "geengegevens")
         since = verzoek.laatstontvangengegevens
         if since is not None and data.school.changed_at <= since:
-            return build_exception_answer(verzoek.operation, "geenwijzigingen")
+            return _exception(verzoek, "geenwijzigingen")
         gegevens = self._gegevens(data, verzoek, now)
         if not self._has_content(verzoek.operation, gegevens):
-            return build_exception_answer(verzoek.operation, "geengegevens")
-        return build_answer(verzoek.operation, gegevens)
+            return _exception(verzoek, "geengegevens")
+        return render_answer(verzoek.operation, gegevens)
 
     def _schooljaar(self, value: str, now: datetime) -> str:
         if value == "" and self.flavour.empty_schooljaar_is_current:
@@ -287,6 +287,10 @@ class LasService:
         }
 
 
+def _exception(verzoek: Verzoek, kind: AnswerKind) -> bytes:
+    return answer_envelope(build_exception_answer(verzoek.operation, kind))
+
+
 def _check_years(schooljaar: str) -> None:
     try:
         check_schooljaar(schooljaar)
@@ -301,7 +305,7 @@ def _groep(g: FakeGroup) -> UwlrGroep:
     return UwlrGroep(g.key, g.naam, g.jaargroep, g.omschrijving, g.samengesteld)
 
 
-def _leerling(p: FakePupil, at: datetime, visible: set[str]) -> Leerling:
+def _leerling(p: PupilRow, at: datetime, visible: set[str]) -> Leerling:
     return Leerling(
         key=p.leerlingnummer, achternaam=p.achternaam, roepnaam=p.roepnaam,
         voorvoegsel=p.voorvoegsel, geboortedatum=p.geboortedatum, geslacht=p.geslacht,
@@ -338,7 +342,7 @@ def _staff_in(s: Leerkracht, refs: tuple[GroepRef, ...]) -> bool:
     return any(_matches(g, s.samengestelde_groepen, refs) for g in s.groepen or (None,))
 
 
-def _pupil_dict(p: FakePupil) -> dict[str, Any]:
+def _pupil_dict(p: FakePupil | PupilRow) -> dict[str, Any]:
     return {
         "leerlingnummer": p.leerlingnummer, "roepnaam": p.roepnaam, "voorvoegsel": p.voorvoegsel,
         "achternaam": p.achternaam, "geboortedatum": p.geboortedatum, "geslacht": p.geslacht,
@@ -346,7 +350,7 @@ def _pupil_dict(p: FakePupil) -> dict[str, Any]:
     }
 
 
-def pupil_json(p: FakePupil, at: datetime) -> dict[str, Any]:
+def pupil_json(p: FakePupil | PupilRow, at: datetime) -> dict[str, Any]:
     """A pupil as the admin API shows it."""
     return {
         "leerlingnummer": p.leerlingnummer, "roepnaam": p.roepnaam, "voorvoegsel": p.voorvoegsel,
