@@ -358,6 +358,17 @@ def _fault(where: str, detail: str) -> SoapFault:
     return SoapFault("Client.OngeldigBericht", f"{where}: {detail}")
 
 
+_QNAMES: dict[tuple[str, str], str] = {}
+
+
+def _qname(ns: str, name: str) -> str:
+    """``{ns}name``, memoised: the parser asks for the same few tags thousands of times."""
+    try:
+        return _QNAMES[(ns, name)]
+    except KeyError:
+        return _QNAMES.setdefault((ns, name), f"{{{ns}}}{name}")
+
+
 class _Children:
     """The element children of one element, taken in XSD sequence order."""
 
@@ -369,7 +380,7 @@ class _Children:
             raise _fault(where, "bevat tekst waar elementen horen")
 
     def peek(self, name: str, ns: str = NS) -> bool:
-        return self.pos < len(self.items) and self.items[self.pos].tag == f"{{{ns}}}{name}"
+        return self.pos < len(self.items) and self.items[self.pos].tag == _qname(ns, name)
 
     def optional(self, name: str, ns: str = NS) -> etree._Element | None:
         if not self.peek(name, ns):
@@ -398,7 +409,10 @@ class _Children:
 
 
 def _check_attrs(el: etree._Element, where: str, allowed: frozenset[str] = frozenset()) -> None:
-    for name in el.attrib:
+    names = el.keys()
+    if not names:
+        return
+    for name in names:
         if name.startswith(f"{{{NS_XSI}}}"):
             continue
         if name not in allowed:
@@ -407,7 +421,7 @@ def _check_attrs(el: etree._Element, where: str, allowed: frozenset[str] = froze
 
 def _leaf(el: etree._Element, where: str, attrs: frozenset[str] = frozenset()) -> str:
     _check_attrs(el, where, attrs)
-    if any(isinstance(c.tag, str) for c in el):
+    if len(el) and any(isinstance(c.tag, str) for c in el):
         raise _fault(where, "mag geen elementen bevatten")
     return el.text or ""
 

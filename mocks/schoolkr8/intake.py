@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Connection
+
 from mocks.core.errors import SoapFault
 from mocks.core.leerresultaten import LeerresultatenVerzoek, Resultaat, parse_verzoek
 from mocks.core.schools import school_key
@@ -46,23 +48,15 @@ def read(env: Envelope) -> tuple[Autorisatie, LeerresultatenVerzoek]:
 
 
 def accept(sk8: Schoolkr8, autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek) -> Ontvangst:
-    """Check the key and version, then store the results; raises :class:`SoapFault` when refused."""
-    school = verzoek.school
-    if not sk8.key_valid(school.brincode, school.dependancecode, autorisatie.autorisatiesleutel):
-        raise SoapFault("Client.AutorisatieOngeldig",
-                        "De autorisatiesleutel is niet (meer) geldig voor deze school")
-    if school.xsdversie.strip() not in ACCEPTED_VERSIONS:
-        raise SoapFault("Client.XsdVersieOngeldig",
-                        f"xsdversie {school.xsdversie!r} wordt niet ondersteund (wel: 2.2)")
-    return _store(sk8, school_key(school.brincode, school.dependancecode), verzoek)
-
-
-def _store(sk8: Schoolkr8, school: str, verzoek: LeerresultatenVerzoek) -> Ontvangst:
+    """Check key, version and pupils, then store the results - all in one transaction, so a key
+    revoked meanwhile cannot let a message in; raises :class:`SoapFault` when refused."""
+    school = school_key(verzoek.school.brincode, verzoek.school.dependancecode)
     items = _items(verzoek)
     numbers = {item.leerlingid.strip() for item in items}
-    now = sk8.now(school)
+    now = sk8.now(school)  # read before the transaction: no nested transactions
     store = sk8.store
     with store.db.begin() as conn:
+        _check_sender(sk8, conn, autorisatie, verzoek)
         store.ensure_school(conn, school, now)
         pupils = store.pupils_by_number(conn, school, numbers)
         unknown = sorted(numbers - pupils.keys())
@@ -75,6 +69,18 @@ def _store(sk8: Schoolkr8, school: str, verzoek: LeerresultatenVerzoek) -> Ontva
     log.info("BrengLeerresultaten %s: %d results (%d new, %d updated, %d parked)",
              school, len(items), nieuw, bijgewerkt, parked)
     return Ontvangst(school, len(items), nieuw, bijgewerkt, parked)
+
+
+def _check_sender(sk8: Schoolkr8, conn: Connection, autorisatie: Autorisatie,
+                  verzoek: LeerresultatenVerzoek) -> None:
+    school = verzoek.school
+    if not sk8.key_valid(school.brincode, school.dependancecode, autorisatie.autorisatiesleutel,
+                         conn):
+        raise SoapFault("Client.AutorisatieOngeldig",
+                        "De autorisatiesleutel is niet (meer) geldig voor deze school")
+    if school.xsdversie.strip() not in ACCEPTED_VERSIONS:
+        raise SoapFault("Client.XsdVersieOngeldig",
+                        f"xsdversie {school.xsdversie!r} wordt niet ondersteund (wel: 2.2)")
 
 
 def _items(verzoek: LeerresultatenVerzoek) -> list[NewResultaat]:

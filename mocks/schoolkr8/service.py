@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from mocks.core.errors import ApiError, conflict, invalid, not_found
@@ -131,10 +132,11 @@ class Schoolkr8:
             self.store.revoke(koppeling_id, self.now(koppeling.school))
         return self.get(koppeling_id)
 
-    def key_valid(self, brincode: str, dependancecode: str, presented: str) -> bool:
+    def key_valid(self, brincode: str, dependancecode: str, presented: str,
+                  conn: Connection | None = None) -> bool:
         """Is ``presented`` a live key of this school? Compared in constant time against every
-        live key hash of the school (no early exit)."""
-        hashes = self.store.live_key_hashes(school_key(brincode, dependancecode))
+        live key hash of the school (no early exit); ``conn`` to check inside a transaction."""
+        hashes = self.store.live_key_hashes(school_key(brincode, dependancecode), conn)
         matched = False
         for stored in hashes:
             matched |= key_matches(presented, stored)

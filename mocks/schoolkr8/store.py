@@ -335,13 +335,14 @@ class Schoolkr8Store:
             conn.execute(update(k).where(k.c.id == koppeling_id)
                          .values(status=INGETROKKEN, ingetrokken_op=now))
 
-    def live_key_hashes(self, school: str) -> list[str]:
+    def live_key_hashes(self, school: str, conn: Connection | None = None) -> list[str]:
         """The hashes of the school's keys that are not revoked (normally one)."""
         s = sleutels_table
-        with self.db.begin() as conn:
-            rows = conn.execute(select(s.c.hash).where(s.c.school == school,
-                                                       s.c.ingetrokken_op.is_(None))).all()
-        return [str(r.hash) for r in rows]
+        stmt = select(s.c.hash).where(s.c.school == school, s.c.ingetrokken_op.is_(None))
+        if conn is not None:
+            return [str(h) for h in conn.execute(stmt).scalars()]
+        with self.db.begin() as c:
+            return [str(h) for h in c.execute(stmt).scalars()]
 
     # --- pupils ----------------------------------------------------------------------------
 
