@@ -81,8 +81,10 @@ def main() -> None:
             with requests.Session() as session:
                 for _ in range(5):  # warm-up
                     _one(session, url, body, args.pupils)
+                cpu = time.process_time()
                 times = sorted(_one(session, url, body, args.pupils)
                                for _ in range(args.requests))
+                cpu = (time.process_time() - cpu) / args.requests * 1000
             rate = _throughput(url, body, args.pupils, args.requests, args.threads)
         db.dispose()
     p50 = statistics.median(times) * 1000
@@ -90,7 +92,16 @@ def main() -> None:
     print(f"HaalLeerlinggegevens, {args.flavour}, {args.pupils} pupils, {args.store} store, "
           f"werkzeug ServerThread, {args.requests} requests")
     print(f"  latency (sequential): p50 {p50:.1f} ms, p99 {p99:.1f} ms   (goal p50 < 100 ms)")
+    print(f"  CPU per request (server + client, one process): {cpu:.1f} ms "
+          f"(wall-clock figures suffer when the machine is busy; load average {_load()})")
     print(f"  throughput ({args.threads} threads): {rate:.1f} req/s")
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":
