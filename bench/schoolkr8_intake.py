@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import requests
@@ -52,8 +52,12 @@ def setup(core: Core) -> str:
     koppeling = sk8.request(BRIN, "00", "bench@school.test")
     key = new_key("sk8")
     sk8.store.issue_key(koppeling, key_hash(key), mask(key), core.clock.now())
-    pupil = {"voornaam": "Bench", "achternaam": "Leerling", "geboortedatum": "2016-01-01",
-             "groep": "5"}
+    pupil = {
+        "voornaam": "Bench",
+        "achternaam": "Leerling",
+        "geboortedatum": "2016-01-01",
+        "groep": "5",
+    }
     for i in range(PUPILS):
         sk8.set_number(sk8.add_pupil(BRIN, "00", pupil).id, f"{i:010d}")
     return key
@@ -61,18 +65,33 @@ def setup(core: Core) -> str:
 
 def message(key: str, size: int, serial: int) -> bytes:
     """A request with ``size`` toetsafnames, each one normed result with a fresh key."""
-    school = School("2026-2027", BRIN, datetime(2026, 11, 2, tzinfo=timezone.utc), "00")
+    school = School("2026-2027", BRIN, datetime(2026, 11, 2, tzinfo=UTC), "00")
     afnames = tuple(
-        Toetsafname(f"{(serial * size + i) % PUPILS:010d}", (Resultaat.genormeerd(
-            f"bench-{size}-{serial}-{i}", date(2026, 10, 30), "LVS RW 2019", ruwe_score=40,
-            vaardigheidsscore=180, percentiel=55, niveau="III", dle=22),))
-        for i in range(size))
+        Toetsafname(
+            f"{(serial * size + i) % PUPILS:010d}",
+            (
+                Resultaat.genormeerd(
+                    f"bench-{size}-{serial}-{i}",
+                    date(2026, 10, 30),
+                    "LVS RW 2019",
+                    ruwe_score=40,
+                    vaardigheidsscore=180,
+                    percentiel=55,
+                    niveau="III",
+                    dle=22,
+                ),
+            ),
+        )
+        for i in range(size)
+    )
     verzoek = LeerresultatenVerzoek(school, afnames, (Toets("LVS RW 2019", "LVS RW"),))
     return request_envelope(build_verzoek(verzoek), Autorisatie(key, "BENCH", "Bench"))
 
 
-def run(url: str, bodies: list[bytes], threads: int, seconds: float) -> tuple[int, float, list[float]]:
-    """Post the bodies from ``threads`` clients until done or time is up; (sent, elapsed, latencies)."""
+def run(
+    url: str, bodies: list[bytes], threads: int, seconds: float
+) -> tuple[int, float, list[float]]:
+    """Post from ``threads`` clients until done or out of time: (sent, elapsed, latencies)."""
     lock = threading.Lock()
     queue = iter(bodies)
     latencies: list[float] = []
@@ -118,17 +137,21 @@ def main() -> None:
         key = setup(core)
         with ServerThread(create_app({}, core=core)) as server:
             url = server.url + "/uwlr/leerresultaten"
-            print(f"Schoolkr8 intake, werkzeug thread, {'memory' if args.memory else 'SQLite file'}"
-                  f" store, {args.threads} clients, loopback")
+            print(
+                f"Schoolkr8 intake, werkzeug thread, {'memory' if args.memory else 'SQLite file'}"
+                f" store, {args.threads} clients, loopback"
+            )
             for size in (1, 100):
                 count = args.max_messages if size == 1 else max(1, args.max_messages // 30)
                 bodies = [message(key, size, n) for n in range(count)]
                 sent, elapsed, lat = run(url, bodies, args.threads, args.seconds)
                 p50 = statistics.median(lat) * 1000
                 p95 = sorted(lat)[int(len(lat) * 0.95) - 1] * 1000 if len(lat) > 1 else p50
-                print(f"  {size:>3} toetsafname(s)/message: {sent:>5} messages in {elapsed:5.2f} s"
-                      f" = {sent / elapsed:7.1f} msg/s = {sent * size / elapsed:8.1f} results/s"
-                      f"  (p50 {p50:.1f} ms, p95 {p95:.1f} ms)")
+                print(
+                    f"  {size:>3} toetsafname(s)/message: {sent:>5} messages in {elapsed:5.2f} s"
+                    f" = {sent / elapsed:7.1f} msg/s = {sent * size / elapsed:8.1f} results/s"
+                    f"  (p50 {p50:.1f} ms, p95 {p95:.1f} ms)"
+                )
         db.dispose()
 
 

@@ -14,8 +14,8 @@ Public API:
 - ``build_verzoek(verzoek) -> lxml element`` (``leerresultaten_verzoek``);
 - ``parse_verzoek(element) -> LeerresultatenVerzoek`` (raises ``SoapFault`` Client.OngeldigBericht);
 - ``leerresultaten_bevestiging() -> lxml element`` (the empty answer);
-- ``request_envelope(verzoek_element, autorisatie) -> bytes`` (SOAP 1.1 with the autorisatie header);
-- constants ``SOAP_ACTION`` ("BrengLeerresultaten"), ``NS`` (the leerresultaten namespace), ``NS_OSO``.
+- ``request_envelope(verzoek_element, autorisatie) -> bytes`` (SOAP 1.1 + autorisatie header);
+- constants ``SOAP_ACTION`` ("BrengLeerresultaten"), ``NS`` (leerresultaten namespace), ``NS_OSO``.
 
 Where the XSD is silent on meaning, the harness fixes it: a normed figure travels as an
 ``oso:referentiescore`` whose ``codereferentiescore`` names it (``percentiel``, ``niveau``, ``dle``,
@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -48,7 +48,9 @@ _BRIN = re.compile(r"\d{2}[A-Z]{2}", re.ASCII)
 _DEP = re.compile(r"\d{2}", re.ASCII)
 _SCHOOLJAAR = re.compile(r"[1-2]\d{3}-[1-2]\d{3}", re.ASCII)
 _DATE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?", re.ASCII)
-_DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", re.ASCII)
+_DATETIME = re.compile(
+    r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", re.ASCII
+)
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 
@@ -96,7 +98,7 @@ class Referentiescore:
 
 @dataclass(frozen=True)
 class Resultaat:
-    """``resultaat@key``: one result; either ``score`` or the OSO form (toetsscore/referentiescores)."""
+    """``resultaat@key``: one result; ``score`` or the OSO form (toetsscore/referentiescores)."""
 
     key: str
     afnamedatum: date
@@ -126,11 +128,15 @@ class Resultaat:
         """A normed result in the OSO form (see the module docstring for the codes)."""
         figures = {"percentiel": percentiel, "niveau": niveau, "niveau_ae": niveau_ae, "dle": dle}
         refs = tuple(
-            Referentiescore(code, str(value)) for code, value in figures.items() if value is not None
+            Referentiescore(code, str(value))
+            for code, value in figures.items()
+            if value is not None
         )
         score = Toetsscore(
             aantalgoed=ruwe_score,
-            vaardigheidsscore=None if vaardigheidsscore is None else Decimal(str(vaardigheidsscore)),
+            vaardigheidsscore=None
+            if vaardigheidsscore is None
+            else Decimal(str(vaardigheidsscore)),
             codevaardigheidsschaal=codevaardigheidsschaal,
         )
         return cls(key, afnamedatum, toetscode, toetsscore=score, referentiescores=refs)
@@ -238,7 +244,7 @@ def _sub(parent: etree._Element, name: str, value: object, ns: str = NS) -> etre
 
 def _text(value: object) -> str:
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.isoformat()
     if isinstance(value, date):
         return value.isoformat()
@@ -304,8 +310,15 @@ def _build_oso(oso: etree._Element, r: Resultaat) -> None:
     ts = r.toetsscore
     if ts is not None:
         el = etree.SubElement(oso, f"{{{NS_OSO}}}toetsscore")
-        for name in ("aantalopgaven", "aantalgoed", "aantalfout", "aantalgelezen", "tijd",
-                     "vaardigheidsscore", "codevaardigheidsschaal"):
+        for name in (
+            "aantalopgaven",
+            "aantalgoed",
+            "aantalfout",
+            "aantalgelezen",
+            "tijd",
+            "vaardigheidsscore",
+            "codevaardigheidsschaal",
+        ):
             _sub(el, name, getattr(ts, name), NS_OSO)
         if ts.bivlaag is not None and ts.bivhoog is not None:
             biv = etree.SubElement(el, f"{{{NS_OSO}}}betrouwbaarheidsinterval")
@@ -333,8 +346,14 @@ def _build_toets(parent: etree._Element, toets: Toets) -> None:
     _sub(norm_el, "wegingsfactor", toets.normering.wegingsfactor)
     for norm in toets.normering.normen:
         n = etree.SubElement(norm_el, f"{{{NS}}}norm")
-        for name in ("term", "omschrijving", "beginnormwaarde", "eindnormwaarde",
-                     "schoolcijfer_vanaf", "schoolcijfer_totenmet"):
+        for name in (
+            "term",
+            "omschrijving",
+            "beginnormwaarde",
+            "eindnormwaarde",
+            "schoolcijfer_vanaf",
+            "schoolcijfer_totenmet",
+        ):
             _sub(n, name, getattr(norm, name))
 
 
@@ -391,8 +410,12 @@ class _Children:
     def required(self, name: str, ns: str = NS) -> etree._Element:
         el = self.optional(name, ns)
         if el is None:
-            found = etree.QName(self.items[self.pos]).localname if self.pos < len(self.items) else None
-            raise _fault(self.where, f"element {name} ontbreekt" + (f" (gevonden: {found})" if found else ""))
+            found = (
+                etree.QName(self.items[self.pos]).localname if self.pos < len(self.items) else None
+            )
+            raise _fault(
+                self.where, f"element {name} ontbreekt" + (f" (gevonden: {found})" if found else "")
+            )
         return el
 
     def repeated(self, name: str, ns: str = NS) -> list[etree._Element]:
@@ -426,7 +449,9 @@ def _leaf(el: etree._Element, where: str, attrs: frozenset[str] = frozenset()) -
     return el.text or ""
 
 
-def _string(el: etree._Element, where: str, maxlen: int | None, attrs: frozenset[str] = frozenset()) -> str:
+def _string(
+    el: etree._Element, where: str, maxlen: int | None, attrs: frozenset[str] = frozenset()
+) -> str:
     value = _leaf(el, where, attrs)
     if len(value) < 1 or (maxlen is not None and len(value) > maxlen):
         limit = f"1 tot {maxlen}" if maxlen else "minstens 1"
@@ -434,13 +459,16 @@ def _string(el: etree._Element, where: str, maxlen: int | None, attrs: frozenset
     return value
 
 
-def _opt_string(c: _Children, name: str, maxlen: int | None, ns: str = NS,
-                attrs: frozenset[str] = frozenset()) -> str | None:
+def _opt_string(
+    c: _Children, name: str, maxlen: int | None, ns: str = NS, attrs: frozenset[str] = frozenset()
+) -> str | None:
     el = c.optional(name, ns)
     return None if el is None else _string(el, f"{c.where}/{name}", maxlen, attrs)
 
 
-def _integer(el: etree._Element, where: str, minimum: int | None = None, *, bits32: bool = True) -> int:
+def _integer(
+    el: etree._Element, where: str, minimum: int | None = None, *, bits32: bool = True
+) -> int:
     value = _leaf(el, where).strip()
     if not _INTEGER.fullmatch(value):
         raise _fault(where, f"moet een geheel getal zijn, kreeg {value!r}")
@@ -452,8 +480,9 @@ def _integer(el: etree._Element, where: str, minimum: int | None = None, *, bits
     return number
 
 
-def _decimal(el: etree._Element, where: str, low: Decimal | None = None,
-             high: Decimal | None = None) -> Decimal:
+def _decimal(
+    el: etree._Element, where: str, low: Decimal | None = None, high: Decimal | None = None
+) -> Decimal:
     value = _leaf(el, where).strip()
     if not _DECIMAL.fullmatch(value):
         raise _fault(where, f"moet een decimaal getal zijn, kreeg {value!r}")
@@ -485,7 +514,7 @@ def _datetime(el: etree._Element, where: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise _fault(where, f"moet een datum-tijd (ISO 8601) zijn, kreeg {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _pattern(el: etree._Element, where: str, regex: re.Pattern[str], example: str) -> str:
@@ -563,10 +592,14 @@ def _parse_resultaat(el: etree._Element, where: str) -> Resultaat:
     score, toetsscore, refs = _parse_score_choice(c)
     infourl = _opt_string(c, "infourl", 256)
     c.done()
-    return Resultaat(key, afnamedatum, toetscode, score, toetsscore, refs, versie, onderdeel, infourl)
+    return Resultaat(
+        key, afnamedatum, toetscode, score, toetsscore, refs, versie, onderdeel, infourl
+    )
 
 
-def _parse_score_choice(c: _Children) -> tuple[int | None, Toetsscore | None, tuple[Referentiescore, ...]]:
+def _parse_score_choice(
+    c: _Children,
+) -> tuple[int | None, Toetsscore | None, tuple[Referentiescore, ...]]:
     score_el = c.optional("score")
     if score_el is not None:
         return _integer(score_el, f"{c.where}/score", 0, bits32=False), None, ()
@@ -578,7 +611,9 @@ def _parse_score_choice(c: _Children) -> tuple[int | None, Toetsscore | None, tu
     raise _fault(c.where, "score of osoresultaat ontbreekt")
 
 
-def _parse_oso(el: etree._Element, where: str) -> tuple[Toetsscore | None, tuple[Referentiescore, ...]]:
+def _parse_oso(
+    el: etree._Element, where: str
+) -> tuple[Toetsscore | None, tuple[Referentiescore, ...]]:
     _check_attrs(el, where)
     c = _Children(el, where)
     ts_el = c.optional("toetsscore", NS_OSO)
@@ -610,8 +645,14 @@ def _parse_toetsscore(el: etree._Element, where: str) -> Toetsscore:
         high = _decimal(bc.required("bivhoog", NS_OSO), f"{bc.where}/bivhoog")
         bc.done()
     c.done()
-    return Toetsscore(**ints, tijd=tijd, vaardigheidsscore=vaardigheid,
-                      codevaardigheidsschaal=schaal, bivlaag=low, bivhoog=high)
+    return Toetsscore(
+        **ints,
+        tijd=tijd,
+        vaardigheidsscore=vaardigheid,
+        codevaardigheidsschaal=schaal,
+        bivlaag=low,
+        bivhoog=high,
+    )
 
 
 def _opt_decimal(c: _Children, name: str, where: str, ns: str = NS_OSO) -> Decimal | None:
@@ -623,7 +664,9 @@ def _parse_referentie(el: etree._Element, where: str) -> Referentiescore:
     _check_attrs(el, where)
     c = _Children(el, where)
     code = _string(c.required("codereferentiescore", NS_OSO), f"{where}/codereferentiescore", None)
-    groep = _string(c.required("codevergelijkingsgroep", NS_OSO), f"{where}/codevergelijkingsgroep", None)
+    groep = _string(
+        c.required("codevergelijkingsgroep", NS_OSO), f"{where}/codevergelijkingsgroep", None
+    )
     waarde = _string(c.required("waarde", NS_OSO), f"{where}/waarde", None)
     kwalificatie = _opt_string(c, "kwalificatie", None, NS_OSO)
     c.done()
@@ -720,7 +763,10 @@ def _check_onderdelen(el: etree._Element, where: str) -> None:
         _check_attrs(item, spot)
         ic = _Children(item, spot)
         nummer = _integer(
-            ic.required("toetsonderdeelvolgnummer"), f"{spot}/toetsonderdeelvolgnummer", 1, bits32=False
+            ic.required("toetsonderdeelvolgnummer"),
+            f"{spot}/toetsonderdeelvolgnummer",
+            1,
+            bits32=False,
         )
         if nummer in seen:
             raise _fault(spot, f"toetsonderdeelvolgnummer {nummer} komt dubbel voor")
@@ -748,5 +794,6 @@ def _check_keys(verzoek: LeerresultatenVerzoek) -> None:
         if resultaat.toetscode not in codes:
             raise _fault(
                 "toetsafnames",
-                f"resultaat {resultaat.key!r}: toetscode {resultaat.toetscode!r} staat niet in toetsen",
+                f"resultaat {resultaat.key!r}: toetscode {resultaat.toetscode!r} staat niet in "
+                "toetsen",
             )

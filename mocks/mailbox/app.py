@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     def list_messages() -> Any:
         """Messages, newest first (``start``, ``limit``)."""
         start, limit = _paging()
-        messages, total = store.list(start, limit)
+        messages, total = store.page(start, limit)
         return _listing(messages, total, total, start)
 
     @app.delete("/api/v1/messages")
@@ -62,21 +62,21 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
 
     @app.get("/api/v1/search")
     def search() -> Any:
-        """Messages matching ``query`` (``to:``, ``from:``, ``subject:``, words); ``wait`` long-polls."""
+        """Messages matching ``query`` (``to:``, ``from:``, ``subject:``, words); ``wait`` polls."""
         query = Query.parse(_query_text())
         start, limit = _paging()
         deadline = time.monotonic() + _wait_seconds()
-        messages, matched = store.list(start, limit, query)
+        messages, matched = store.page(start, limit, query)
         while matched == 0 and time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
-            messages, matched = store.list(start, limit, query)
+            messages, matched = store.page(start, limit, query)
         return _listing(messages, store.count(), matched, start)
 
     @app.delete("/api/v1/search")
     def delete_search() -> Any:
         """Delete the messages matching ``query`` (leaves other tests' mail alone)."""
         query = Query.parse(_query_text())
-        ids = [m.id for m in store.list(0, 1_000_000, query)[0]]
+        ids = [m.id for m in store.page(0, 1_000_000, query)[0]]
         store.delete(ids)
         return Response("ok", content_type="text/plain")
 
@@ -146,13 +146,26 @@ def _wait_seconds() -> float:
 
 OPERATIONS = [
     Operation("GET", "/api/v1/messages", "List messages, newest first (start, limit)"),
-    Operation("DELETE", "/api/v1/messages", "Delete the given IDs, or every message",
-              "mailbox_delete"),
-    Operation("GET", "/api/v1/message/{ID}", "One message with Text and HTML",
-              responses={"200": "OK", "404": "No such message"}),
-    Operation("GET", "/api/v1/message/{ID}/raw", "The message source",
-              responses={"200": "OK", "404": "No such message"}),
-    Operation("GET", "/api/v1/search", "Search (query=to:addr subject:x word; wait=seconds)",
-              responses={"200": "OK", "400": "Bad query"}),
+    Operation(
+        "DELETE", "/api/v1/messages", "Delete the given IDs, or every message", "mailbox_delete"
+    ),
+    Operation(
+        "GET",
+        "/api/v1/message/{ID}",
+        "One message with Text and HTML",
+        responses={"200": "OK", "404": "No such message"},
+    ),
+    Operation(
+        "GET",
+        "/api/v1/message/{ID}/raw",
+        "The message source",
+        responses={"200": "OK", "404": "No such message"},
+    ),
+    Operation(
+        "GET",
+        "/api/v1/search",
+        "Search (query=to:addr subject:x word; wait=seconds)",
+        responses={"200": "OK", "400": "Bad query"},
+    ),
     Operation("DELETE", "/api/v1/search", "Delete the messages matching query"),
 ]

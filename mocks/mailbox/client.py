@@ -23,15 +23,17 @@ class MailNotFound(AssertionError):
 class MailboxClient:
     """``MailboxClient(base_url)``: read, search, wait for and delete mail."""
 
-    def __init__(self, base_url: str, session: requests.Session | None = None,
-                 request_timeout: float = 10.0) -> None:
+    def __init__(
+        self, base_url: str, session: requests.Session | None = None, request_timeout: float = 10.0
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         self.request_timeout = request_timeout
 
     def _get(self, path: str, params: dict[str, Any] | None = None, wait: float = 0.0) -> Any:
-        resp = self.session.get(self.base_url + path, params=params,
-                                timeout=self.request_timeout + wait)
+        resp = self.session.get(
+            self.base_url + path, params=params, timeout=self.request_timeout + wait
+        )
         resp.raise_for_status()
         return resp.json()
 
@@ -55,8 +57,13 @@ class MailboxClient:
         found = self.search(_query(to), limit=1000)["messages"]
         return [m for m in found if _matches(m, to, subject_contains)]
 
-    def wait_for(self, to: str, subject_contains: str | None = None, timeout: float = 10.0,
-                 ignore: Collection[str] = ()) -> dict[str, Any]:
+    def wait_for(
+        self,
+        to: str,
+        subject_contains: str | None = None,
+        timeout: float = 10.0,
+        ignore: Collection[str] = (),
+    ) -> dict[str, Any]:
         """The newest message for ``to`` (whose subject contains ``subject_contains``), with
         ``Text`` and ``HTML``; IDs in ``ignore`` are skipped. Raises :class:`MailNotFound`."""
         deadline = time.monotonic() + timeout
@@ -72,13 +79,17 @@ class MailboxClient:
 
     def delete_all(self) -> None:
         """Delete every message (all tests' mail: prefer :meth:`delete_to`)."""
-        self.session.delete(self.base_url + "/api/v1/messages",
-                            timeout=self.request_timeout).raise_for_status()
+        self.session.delete(
+            self.base_url + "/api/v1/messages", timeout=self.request_timeout
+        ).raise_for_status()
 
     def delete_to(self, to: str) -> None:
         """Delete the messages for ``to`` only."""
-        self.session.delete(self.base_url + "/api/v1/search", params={"query": _query(to)},
-                            timeout=self.request_timeout).raise_for_status()
+        self.session.delete(
+            self.base_url + "/api/v1/search",
+            params={"query": _query(to)},
+            timeout=self.request_timeout,
+        ).raise_for_status()
 
 
 def _query(to: str) -> str:
@@ -86,8 +97,9 @@ def _query(to: str) -> str:
 
 
 def _matches(summary: dict[str, Any], to: str, subject_contains: str | None) -> bool:
-    addresses = {a["Address"].lower() for kind in ("To", "Cc", "Bcc")
-                 for a in summary.get(kind) or []}
+    addresses = {
+        a["Address"].lower() for kind in ("To", "Cc", "Bcc") for a in summary.get(kind) or []
+    }
     if to.lower() not in addresses:
         return False
     return subject_contains is None or subject_contains in summary.get("Subject", "")
@@ -97,6 +109,9 @@ def _explain(to: str, subject: str | None, timeout: float, seen: list[dict[str, 
     wanted = f"a message to {to}" + (f" with {subject!r} in the subject" if subject else "")
     if not seen:
         return f"no mail for {to} arrived within {timeout:g} s (waited for {wanted})"
-    lines = "\n".join(f"  - {m['Created']}  {m['Subject']!r} to "
-                      f"{', '.join(a['Address'] for a in m.get('To') or [])}" for m in seen[:10])
+    lines = "\n".join(
+        f"  - {m['Created']}  {m['Subject']!r} to "
+        f"{', '.join(a['Address'] for a in m.get('To') or [])}"
+        for m in seen[:10]
+    )
     return f"waited {timeout:g} s for {wanted}; what arrived for {to}:\n{lines}"

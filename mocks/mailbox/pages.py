@@ -31,13 +31,18 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         """Every caught message, newest first; ``?aan=`` shows one recipient's inbox."""
         aan = (request.args.get("aan") or "").strip()
         try:
-            data = api.get("/api/v1/search", query=f"to:{aan}") if aan else api.get(
-                "/api/v1/messages")
+            data = (
+                api.get("/api/v1/search", query=f"to:{aan}") if aan else api.get("/api/v1/messages")
+            )
         except (ApiProblem, Unavailable) as exc:
             return _render("mailbox/lijst.html", berichten=[], aan=aan, onbereikbaar=str(exc))
         items = [_summary(m) for m in (data or {}).get("messages", [])]
-        return _render("mailbox/lijst.html", berichten=items, aan=aan,
-                       totaal=(data or {}).get("total", len(items)))
+        return _render(
+            "mailbox/lijst.html",
+            berichten=items,
+            aan=aan,
+            totaal=(data or {}).get("total", len(items)),
+        )
 
     @bp.get("/berichten/<message_id>")
     def bericht(message_id: str) -> tuple[str, int] | str:
@@ -45,8 +50,9 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         try:
             data = api.get(f"/api/v1/message/{message_id}")
         except ApiProblem as exc:
-            return _render("mailbox/bericht.html", bericht=None, onbereikbaar=exc.detail), \
-                exc.status
+            return _render(
+                "mailbox/bericht.html", bericht=None, onbereikbaar=exc.detail
+            ), exc.status
         except Unavailable as exc:
             return _render("mailbox/bericht.html", bericht=None, onbereikbaar=str(exc)), 502
         weergave = request.args.get("weergave", "html" if data.get("HTML") else "tekst")
@@ -66,8 +72,13 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
 
 def _render(template: str, **ctx: Any) -> str:
     ctx.setdefault("melding", request.args.get("melding"))
-    return render_template(template, brand="Mailbox", theme="mailbox",
-                           nav=[{"label": "Berichten", "url": "/", "active": True}], **ctx)
+    return render_template(
+        template,
+        brand="Mailbox",
+        theme="mailbox",
+        nav=[{"label": "Berichten", "url": "/", "active": True}],
+        **ctx,
+    )
 
 
 def _address(value: Any) -> str:

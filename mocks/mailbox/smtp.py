@@ -1,12 +1,13 @@
 """The SMTP sink: a real SMTP server (aiosmtpd) that keeps every message it receives in the store.
 
 It runs in the process that supervises the harness (never in a gunicorn worker), on its own
-asyncio thread, with the same start/stop/clear/url contract as :class:`mocks.core.server.ServerThread`.
+asyncio thread, with the start/stop/clear/url contract of :class:`mocks.core.server.ServerThread`.
 Port 0 picks a free port; ``smtp_port`` holds the bound port after ``start()``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from types import TracebackType
 from typing import Any
@@ -42,12 +43,13 @@ MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 
 
 class _FreePortController(Controller):
-    """aiosmtpd's Controller, able to bind port 0 (it reads the real port back before testing it)."""
+    """aiosmtpd's Controller, able to bind port 0 (reads the real port back before probing it)."""
 
     def _trigger_server(self) -> None:
-        if self.port == 0 and self.server is not None:
-            self.port = int(self.server.sockets[0].getsockname()[1])
-        super()._trigger_server()
+        server = self.server
+        if self.port == 0 and isinstance(server, asyncio.Server):
+            self.port = int(server.sockets[0].getsockname()[1])
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class _Handler:
@@ -88,8 +90,11 @@ class SmtpSink:
         if self._controller is not None:
             raise RuntimeError("SMTP sink already started")
         controller = _FreePortController(
-            _Handler(self), hostname=self.host, port=self.requested_port,
-            data_size_limit=MAX_MESSAGE_BYTES, ready_timeout=10.0,
+            _Handler(self),
+            hostname=self.host,
+            port=self.requested_port,
+            data_size_limit=MAX_MESSAGE_BYTES,
+            ready_timeout=10.0,
         )
         controller.start()
         self._controller = controller
@@ -110,11 +115,15 @@ class SmtpSink:
         """Keep one delivered message and journal it; returns its ID."""
         now = self.core.clock.now()
         message_id = self.store.add(raw, mail_from=mail_from, rcpt_tos=rcpt_tos, received=now)
-        self.core.journal.record(Entry(
-            service="mailbox", kind="email", at=now,
-            summary=f"received mail for {', '.join(rcpt_tos)}",
-            data={"ID": message_id, "from": mail_from, "to": rcpt_tos, "size": len(raw)},
-        ))
+        self.core.journal.record(
+            Entry(
+                service="mailbox",
+                kind="email",
+                at=now,
+                summary=f"received mail for {', '.join(rcpt_tos)}",
+                data={"ID": message_id, "from": mail_from, "to": rcpt_tos, "size": len(raw)},
+            )
+        )
         return message_id
 
     def __enter__(self) -> SmtpSink:

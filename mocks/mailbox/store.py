@@ -20,8 +20,19 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, String, Table, Text, delete, func
-from sqlalchemy import or_, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    or_,
+    select,
+)
 
 from mocks.core.db import Database, metadata
 
@@ -68,8 +79,11 @@ class StoredMessage:
 
     def all_addresses(self) -> list[str]:
         """Every recipient address (To, Cc, Bcc), lower-cased."""
-        return [a["Address"].lower() for kind in ("To", "Cc", "Bcc")
-                for a in self.recipients.get(kind, [])]
+        return [
+            a["Address"].lower()
+            for kind in ("To", "Cc", "Bcc")
+            for a in self.recipients.get(kind, [])
+        ]
 
     def summary(self) -> dict[str, Any]:
         """The message as Mailpit lists it (``GET /api/v1/messages``)."""
@@ -95,14 +109,16 @@ class StoredMessage:
         body = self.summary()
         for name in ("Read", "Created", "Snippet", "Attachments"):
             body.pop(name)
-        body.update({
-            "ReturnPath": self.sender["Address"],
-            "Date": _iso(self.created),
-            "Text": self.text,
-            "HTML": self.html,
-            "Inline": [],
-            "Attachments": [],
-        })
+        body.update(
+            {
+                "ReturnPath": self.sender["Address"],
+                "Date": _iso(self.created),
+                "Text": self.text,
+                "HTML": self.html,
+                "Inline": [],
+                "Attachments": [],
+            }
+        )
         return body
 
 
@@ -145,8 +161,9 @@ class Query:
                 value, prefix = f"{prefix}:{value}", ""
             if value:
                 parts[prefix].append(value)
-        return cls(tuple(parts["to"]), tuple(parts["from"]), tuple(parts["subject"]),
-                   tuple(parts[""]))
+        return cls(
+            tuple(parts["to"]), tuple(parts["from"]), tuple(parts["subject"]), tuple(parts[""])
+        )
 
 
 def _like(column: Any, value: str) -> Any:
@@ -188,8 +205,9 @@ class MailStore:
             conn.execute(messages_table.insert().values(**values))
         return str(values["id"])
 
-    def list(self, start: int = 0, limit: int = 50, query: Query | None = None,
-             after_seq: int = 0) -> tuple[list[StoredMessage], int]:
+    def page(
+        self, start: int = 0, limit: int = 50, query: Query | None = None, after_seq: int = 0
+    ) -> tuple[list[StoredMessage], int]:
         """A page of messages, newest first, and how many match in total."""
         t = messages_table
         conditions = [t.c.seq > after_seq, *self._conditions(query or Query())]
@@ -206,8 +224,15 @@ class MailStore:
         found = [_like(t.c.search_to, v) for v in query.to]
         found += [_like(t.c.search_from, v) for v in query.sender]
         found += [_like(t.c.subject, v) for v in query.subject]
-        found += [or_(_like(t.c.subject, v), _like(t.c.text, v), _like(t.c.search_to, v),
-                      _like(t.c.search_from, v)) for v in query.words]
+        found += [
+            or_(
+                _like(t.c.subject, v),
+                _like(t.c.text, v),
+                _like(t.c.search_to, v),
+                _like(t.c.search_from, v),
+            )
+            for v in query.words
+        ]
         return found
 
     def get(self, message_id: str) -> StoredMessage | None:
@@ -293,4 +318,3 @@ def _message(row: Any) -> StoredMessage:
         html=row.html,
         size=row.size,
     )
-

@@ -1,1 +1,1 @@
-"""The Schoolkr8 mock: koppelingen and keys, pupils and leerlingnummers, the Leerresultaten intake."""
+"""The Schoolkr8 mock: koppelingen and keys, pupils and numbers, the Leerresultaten intake."""

@@ -55,7 +55,9 @@ def _school(brincode: str, dependancecode: str) -> tuple[str, str]:
     try:
         brin, dep = check_brincode(brincode), check_dependancecode(dependancecode)
     except ValueError as exc:
-        raise invalid("brincode" if "brincode" in str(exc) else "dependancecode", str(exc)) from None
+        raise invalid(
+            "brincode" if "brincode" in str(exc) else "dependancecode", str(exc)
+        ) from None
     set_school(brin, dep)
     return brin, dep
 
@@ -80,8 +82,10 @@ def _koppeling_routes(app: Flask, sk8: Schoolkr8) -> None:
         """Schoolkr8 activates: a new key is e-mailed to the contact (never returned here)."""
         koppeling, message_id = sk8.activate(koppeling_id)
         set_school(koppeling.brincode, koppeling.dependancecode)
-        return {**koppeling.as_json(),
-                "mail": {"to": koppeling.contact_email, "message_id": message_id}}
+        return {
+            **koppeling.as_json(),
+            "mail": {"to": koppeling.contact_email, "message_id": message_id},
+        }
 
     @app.post("/api/koppelingen/<koppeling_id>/intrekken")
     def revoke(koppeling_id: str) -> Any:
@@ -182,8 +186,10 @@ def _uwlr_routes(app: Flask, sk8: Schoolkr8) -> None:
     def leerresultaten_wsdl() -> Any:
         """``?wsdl``: the WSDL, whose address is this endpoint."""
         if "wsdl" not in {k.lower() for k in request.args}:
-            raise SoapFault("Client.OngeldigBericht",
-                            "Gebruik POST voor BrengLeerresultaten, of GET ?wsdl voor de WSDL")
+            raise SoapFault(
+                "Client.OngeldigBericht",
+                "Gebruik POST voor BrengLeerresultaten, of GET ?wsdl voor de WSDL",
+            )
         return Response(wsdl_document(request.base_url), content_type="text/xml; charset=utf-8")
 
     @app.post(LEERRESULTATEN_PATH)
@@ -203,39 +209,91 @@ def _check_soap_action() -> None:
         return
     name = action.strip().strip('"').rsplit("/", 1)[-1]
     if name and name != SOAP_ACTION:
-        raise SoapFault("Client.OngeldigBericht",
-                        f"SOAPAction {action!r} wordt hier niet ondersteund (wel: {SOAP_ACTION})")
+        raise SoapFault(
+            "Client.OngeldigBericht",
+            f"SOAPAction {action!r} wordt hier niet ondersteund (wel: {SOAP_ACTION})",
+        )
 
 
 OPERATIONS = [
-    Operation("POST", "/api/koppelingen", "Request a koppeling", "schoolkr8_koppeling_aanvraag",
-              {"201": "Requested", "422": "Invalid field"}),
-    Operation("GET", "/api/koppelingen/{id}", "A koppeling (key masked)",
-              responses={"200": "OK", "404": "Unknown"}),
-    Operation("POST", "/api/koppelingen/{id}/activeren", "Activate: e-mail a new key",
-              responses={"200": "Activated", "404": "Unknown", "503": "Mail not sent"}),
-    Operation("POST", "/api/koppelingen/{id}/intrekken", "Revoke the koppeling and its key",
-              responses={"200": "Revoked", "404": "Unknown"}),
-    Operation("POST", "/api/sleutels/controle", "Is this key valid for this school?",
-              "schoolkr8_sleutel_controle", {"200": "geldig true/false", "422": "Invalid field"}),
-    Operation("POST", "/api/scholen/{brincode}/{dependancecode}/leerlingen", "Add a pupil",
-              "schoolkr8_leerling", {"201": "Created", "422": "Invalid field"}),
+    Operation(
+        "POST",
+        "/api/koppelingen",
+        "Request a koppeling",
+        "schoolkr8_koppeling_aanvraag",
+        {"201": "Requested", "422": "Invalid field"},
+    ),
+    Operation(
+        "GET",
+        "/api/koppelingen/{id}",
+        "A koppeling (key masked)",
+        responses={"200": "OK", "404": "Unknown"},
+    ),
+    Operation(
+        "POST",
+        "/api/koppelingen/{id}/activeren",
+        "Activate: e-mail a new key",
+        responses={"200": "Activated", "404": "Unknown", "503": "Mail not sent"},
+    ),
+    Operation(
+        "POST",
+        "/api/koppelingen/{id}/intrekken",
+        "Revoke the koppeling and its key",
+        responses={"200": "Revoked", "404": "Unknown"},
+    ),
+    Operation(
+        "POST",
+        "/api/sleutels/controle",
+        "Is this key valid for this school?",
+        "schoolkr8_sleutel_controle",
+        {"200": "geldig true/false", "422": "Invalid field"},
+    ),
+    Operation(
+        "POST",
+        "/api/scholen/{brincode}/{dependancecode}/leerlingen",
+        "Add a pupil",
+        "schoolkr8_leerling",
+        {"201": "Created", "422": "Invalid field"},
+    ),
     Operation("GET", "/api/scholen/{brincode}/{dependancecode}/leerlingen", "The school's pupils"),
-    Operation("GET", "/api/leerlingen/{id}", "A pupil with its number history",
-              responses={"200": "OK", "404": "Unknown"}),
-    Operation("PUT", "/api/leerlingen/{id}/leerlingnummer", "Wijzig leerlingnummer",
-              "schoolkr8_leerlingnummer",
-              {"200": "Saved", "404": "Unknown", "409": "Number in use", "422": "Invalid"}),
-    Operation("GET", "/api/leerlingen/{id}/resultaten", "The pupil's results",
-              responses={"200": "OK", "404": "Unknown"}),
-    Operation("GET", "/api/scholen/{brincode}/{dependancecode}/koppelstatus",
-              "Mapping status: pupils with a number / all, definitief"),
-    Operation("GET", "/api/scholen/{brincode}/{dependancecode}/niet-gekoppeld",
-              "Parked results (unknown leerlingid)"),
-    Operation("GET", "/api/scholen/{brincode}/{dependancecode}/koppelingen",
-              "The school's koppelingen"),
+    Operation(
+        "GET",
+        "/api/leerlingen/{id}",
+        "A pupil with its number history",
+        responses={"200": "OK", "404": "Unknown"},
+    ),
+    Operation(
+        "PUT",
+        "/api/leerlingen/{id}/leerlingnummer",
+        "Wijzig leerlingnummer",
+        "schoolkr8_leerlingnummer",
+        {"200": "Saved", "404": "Unknown", "409": "Number in use", "422": "Invalid"},
+    ),
+    Operation(
+        "GET",
+        "/api/leerlingen/{id}/resultaten",
+        "The pupil's results",
+        responses={"200": "OK", "404": "Unknown"},
+    ),
+    Operation(
+        "GET",
+        "/api/scholen/{brincode}/{dependancecode}/koppelstatus",
+        "Mapping status: pupils with a number / all, definitief",
+    ),
+    Operation(
+        "GET",
+        "/api/scholen/{brincode}/{dependancecode}/niet-gekoppeld",
+        "Parked results (unknown leerlingid)",
+    ),
+    Operation(
+        "GET", "/api/scholen/{brincode}/{dependancecode}/koppelingen", "The school's koppelingen"
+    ),
     Operation("GET", "/api/scholen/{brincode}/{dependancecode}/instellingen", "School settings"),
-    Operation("PUT", "/api/scholen/{brincode}/{dependancecode}/instellingen",
-              "Set niet_gekoppeld: parkeren | weigeren", "schoolkr8_instellingen",
-              {"200": "Saved", "422": "Invalid field"}),
+    Operation(
+        "PUT",
+        "/api/scholen/{brincode}/{dependancecode}/instellingen",
+        "Set niet_gekoppeld: parkeren | weigeren",
+        "schoolkr8_instellingen",
+        {"200": "Saved", "422": "Invalid field"},
+    ),
 ]

@@ -61,33 +61,53 @@ def accept(sk8: Schoolkr8, autorisatie: Autorisatie, verzoek: LeerresultatenVerz
         pupils = store.pupils_by_number(conn, school, numbers)
         unknown = sorted(numbers - pupils.keys())
         if unknown and store.beleid(school, conn) == WEIGEREN:
-            raise SoapFault("Client.LeerlingOngeldig",
-                            f"Onbekend leerlingid bij deze school: {', '.join(unknown[:10])}"
-                            + (f" (en {len(unknown) - 10} meer)" if len(unknown) > 10 else ""))
+            raise SoapFault(
+                "Client.LeerlingOngeldig",
+                f"Onbekend leerlingid bij deze school: {', '.join(unknown[:10])}"
+                + (f" (en {len(unknown) - 10} meer)" if len(unknown) > 10 else ""),
+            )
         nieuw, bijgewerkt = store.upsert_resultaten(conn, school, items, pupils, now)
     parked = sum(1 for item in items if item.leerlingid.strip() not in pupils)
-    log.info("BrengLeerresultaten %s: %d results (%d new, %d updated, %d parked)",
-             school, len(items), nieuw, bijgewerkt, parked)
+    log.info(
+        "BrengLeerresultaten %s: %d results (%d new, %d updated, %d parked)",
+        school,
+        len(items),
+        nieuw,
+        bijgewerkt,
+        parked,
+    )
     return Ontvangst(school, len(items), nieuw, bijgewerkt, parked)
 
 
-def _check_sender(sk8: Schoolkr8, conn: Connection, autorisatie: Autorisatie,
-                  verzoek: LeerresultatenVerzoek) -> None:
+def _check_sender(
+    sk8: Schoolkr8, conn: Connection, autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek
+) -> None:
     school = verzoek.school
-    if not sk8.key_valid(school.brincode, school.dependancecode, autorisatie.autorisatiesleutel,
-                         conn):
-        raise SoapFault("Client.AutorisatieOngeldig",
-                        "De autorisatiesleutel is niet (meer) geldig voor deze school")
+    if not sk8.key_valid(
+        school.brincode, school.dependancecode, autorisatie.autorisatiesleutel, conn
+    ):
+        raise SoapFault(
+            "Client.AutorisatieOngeldig",
+            "De autorisatiesleutel is niet (meer) geldig voor deze school",
+        )
     if school.xsdversie.strip() not in ACCEPTED_VERSIONS:
-        raise SoapFault("Client.XsdVersieOngeldig",
-                        f"xsdversie {school.xsdversie!r} wordt niet ondersteund (wel: 2.2)")
+        raise SoapFault(
+            "Client.XsdVersieOngeldig",
+            f"xsdversie {school.xsdversie!r} wordt niet ondersteund (wel: 2.2)",
+        )
 
 
 def _items(verzoek: LeerresultatenVerzoek) -> list[NewResultaat]:
     names = {toets.toetscode: toets.toetsnaam for toets in verzoek.toetsen}
     return [
-        NewResultaat(resultaat.key, afname.leerlingid, resultaat.toetscode,
-                     names.get(resultaat.toetscode), resultaat.afnamedatum, gegevens(resultaat))
+        NewResultaat(
+            resultaat.key,
+            afname.leerlingid,
+            resultaat.toetscode,
+            names.get(resultaat.toetscode),
+            resultaat.afnamedatum,
+            gegevens(resultaat),
+        )
         for afname, resultaat in verzoek.resultaten()
     ]
 
@@ -108,8 +128,12 @@ def gegevens(resultaat: Resultaat) -> dict[str, Any]:
         "niveau": resultaat.niveau,
         "dle": resultaat.dle,
         "referentiescores": [
-            {"code": r.codereferentiescore, "vergelijkingsgroep": r.codevergelijkingsgroep,
-             "waarde": r.waarde} for r in resultaat.referentiescores
+            {
+                "code": r.codereferentiescore,
+                "vergelijkingsgroep": r.codevergelijkingsgroep,
+                "waarde": r.waarde,
+            }
+            for r in resultaat.referentiescores
         ],
     }
     if resultaat.versie is not None:

@@ -22,8 +22,11 @@ from mocks.web import Api, ApiProblem, FormErrors, Unavailable
 SERVICE = "schoolkr8"
 NUMMER_FIELDS = {"leerlingnummer": "leerlingnummer"}
 LEERLING_FIELDS = {k: k for k in ("voornaam", "achternaam", "geboortedatum", "groep")}
-KOPPELING_FIELDS = {"brincode": "brincode", "dependancecode": "dependancecode",
-                    "contact_email": "contact_email"}
+KOPPELING_FIELDS = {
+    "brincode": "brincode",
+    "dependancecode": "dependancecode",
+    "contact_email": "contact_email",
+}
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
@@ -35,13 +38,18 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     s = "/scholen/<brin>/<dep>"
     bp.add_url_rule(f"{s}/leerlingen", "leerlingen", p.leerlingen, methods=["GET", "POST"])
     bp.add_url_rule(f"{s}/leerlingen/<leerling_id>", "basis", p.basis)
-    bp.add_url_rule(f"{s}/leerlingen/<leerling_id>/leerlingnummer", "nummer", p.nummer,
-                    methods=["POST"])
+    bp.add_url_rule(
+        f"{s}/leerlingen/<leerling_id>/leerlingnummer", "nummer", p.nummer, methods=["POST"]
+    )
     bp.add_url_rule(f"{s}/leerlingen/<leerling_id>/scores", "scores", p.scores)
     bp.add_url_rule(f"{s}/niet-gekoppeld", "niet_gekoppeld", p.niet_gekoppeld)
     bp.add_url_rule(f"{s}/koppeling", "koppeling", p.koppeling, methods=["GET", "POST"])
-    bp.add_url_rule(f"{s}/koppeling/<koppeling_id>/<actie>", "koppeling_actie",
-                    p.koppeling_actie, methods=["POST"])
+    bp.add_url_rule(
+        f"{s}/koppeling/<koppeling_id>/<actie>",
+        "koppeling_actie",
+        p.koppeling_actie,
+        methods=["POST"],
+    )
     app.register_blueprint(bp)
 
 
@@ -62,8 +70,11 @@ def _items(data: Any, *names: str) -> list[dict[str, Any]]:
 
 
 def volledige_naam(p: dict[str, Any]) -> str:
-    parts = [p.get("voornaam") or p.get("roepnaam"), p.get("tussenvoegsel")
-             or p.get("voorvoegsel"), p.get("achternaam")]
+    parts = [
+        p.get("voornaam") or p.get("roepnaam"),
+        p.get("tussenvoegsel") or p.get("voorvoegsel"),
+        p.get("achternaam"),
+    ]
     return " ".join(str(x) for x in parts if x)
 
 
@@ -87,24 +98,38 @@ class Schoolkr8Pages:
         self.core = core
         self.api = Api(core, SERVICE)
 
-    def render(self, template: str, brin: str | None = None, dep: str | None = None,
-               active: str = "", **ctx: Any) -> str:
+    def render(
+        self,
+        template: str,
+        brin: str | None = None,
+        dep: str | None = None,
+        active: str = "",
+        **ctx: Any,
+    ) -> str:
         nav = []
         if brin and dep:
             nav = [
-                {"label": "Leerlingen", "url": url_for(".leerlingen", brin=brin, dep=dep),
-                 "active": active == "leerlingen"},
-                {"label": "Niet-gekoppelde resultaten",
-                 "url": url_for(".niet_gekoppeld", brin=brin, dep=dep),
-                 "active": active == "niet_gekoppeld"},
-                {"label": "Koppeling Boom testcentrum",
-                 "url": url_for(".koppeling", brin=brin, dep=dep),
-                 "active": active == "koppeling"},
+                {
+                    "label": "Leerlingen",
+                    "url": url_for(".leerlingen", brin=brin, dep=dep),
+                    "active": active == "leerlingen",
+                },
+                {
+                    "label": "Niet-gekoppelde resultaten",
+                    "url": url_for(".niet_gekoppeld", brin=brin, dep=dep),
+                    "active": active == "niet_gekoppeld",
+                },
+                {
+                    "label": "Koppeling Boom testcentrum",
+                    "url": url_for(".koppeling", brin=brin, dep=dep),
+                    "active": active == "koppeling",
+                },
             ]
         ctx.setdefault("melding", request.args.get("melding"))
         ctx.setdefault("fouten", FormErrors())
-        return render_template(template, brand="Schoolkr8", theme="schoolkr8", nav=nav,
-                               brin=brin, dep=dep, **ctx)
+        return render_template(
+            template, brand="Schoolkr8", theme="schoolkr8", nav=nav, brin=brin, dep=dep, **ctx
+        )
 
     def base(self, brin: str, dep: str) -> str:
         return f"/api/scholen/{brin}/{dep}"
@@ -164,18 +189,36 @@ class Schoolkr8Pages:
             form = request.form
             made = self._add_pupil(brin, dep, form, fouten)
             if made:
-                return redirect(url_for(".leerlingen", brin=brin, dep=dep,
-                                        melding="Leerling toegevoegd."), code=303)
+                return redirect(
+                    url_for(".leerlingen", brin=brin, dep=dep, melding="Leerling toegevoegd."),
+                    code=303,
+                )
         try:
             pupils = self.pupils(brin, dep)
             status = self.status(brin, dep)
         except (ApiProblem, Unavailable) as exc:
-            return self.render("schoolkr8/leerlingen.html", brin, dep, active="leerlingen",
-                               leerlingen=[], status=None, form=form, fouten=fouten,
-                               onbereikbaar=str(exc))
-        page = self.render("schoolkr8/leerlingen.html", brin, dep, active="leerlingen",
-                           leerlingen=sorted(pupils, key=lambda p: str(p.get("achternaam"))),
-                           status=status, form=form, fouten=fouten, naam=volledige_naam)
+            return self.render(
+                "schoolkr8/leerlingen.html",
+                brin,
+                dep,
+                active="leerlingen",
+                leerlingen=[],
+                status=None,
+                form=form,
+                fouten=fouten,
+                onbereikbaar=str(exc),
+            )
+        page = self.render(
+            "schoolkr8/leerlingen.html",
+            brin,
+            dep,
+            active="leerlingen",
+            leerlingen=sorted(pupils, key=lambda p: str(p.get("achternaam"))),
+            status=status,
+            form=form,
+            fouten=fouten,
+            naam=volledige_naam,
+        )
         return (page, 422) if fouten else page
 
     def _add_pupil(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> bool:
@@ -201,8 +244,7 @@ class Schoolkr8Pages:
         data = self._get_or_none(f"/api/leerlingen/{leerling_id}")
         if isinstance(data, dict):
             return data
-        found = next((p for p in self.pupils(brin, dep) if str(p.get("id")) == leerling_id),
-                     None)
+        found = next((p for p in self.pupils(brin, dep) if str(p.get("id")) == leerling_id), None)
         if found is None:
             abort(404)
         return found
@@ -212,14 +254,32 @@ class Schoolkr8Pages:
         brin, dep = _school(brin, dep)
         leerling = self.pupil(brin, dep, leerling_id)
         wijzig = request.args.get("wijzig") == "1"
-        return self._basis_page(brin, dep, leerling, wijzig=wijzig,
-                                waarde=leerling.get("leerlingnummer") or "")
+        return self._basis_page(
+            brin, dep, leerling, wijzig=wijzig, waarde=leerling.get("leerlingnummer") or ""
+        )
 
-    def _basis_page(self, brin: str, dep: str, leerling: dict[str, Any], *, wijzig: bool,
-                    waarde: str, fouten: FormErrors | None = None) -> str:
-        return self.render("schoolkr8/basis.html", brin, dep, active="leerlingen",
-                           leerling=leerling, naam=volledige_naam(leerling), tab="basis",
-                           wijzig=wijzig, waarde=waarde, fouten=fouten or FormErrors())
+    def _basis_page(
+        self,
+        brin: str,
+        dep: str,
+        leerling: dict[str, Any],
+        *,
+        wijzig: bool,
+        waarde: str,
+        fouten: FormErrors | None = None,
+    ) -> str:
+        return self.render(
+            "schoolkr8/basis.html",
+            brin,
+            dep,
+            active="leerlingen",
+            leerling=leerling,
+            naam=volledige_naam(leerling),
+            tab="basis",
+            wijzig=wijzig,
+            waarde=waarde,
+            fouten=fouten or FormErrors(),
+        )
 
     def nummer(self, brin: str, dep: str, leerling_id: str) -> Response | tuple[str, int]:
         """Opslaan of "wijzigen leerlingnummer": the number pasted from the testcentrum."""
@@ -228,20 +288,29 @@ class Schoolkr8Pages:
         typed = request.form.get("leerlingnummer", "")
         fouten = FormErrors()
         try:
-            self.api.put(f"/api/leerlingen/{leerling_id}/leerlingnummer",
-                         {"leerlingnummer": typed})
+            self.api.put(f"/api/leerlingen/{leerling_id}/leerlingnummer", {"leerlingnummer": typed})
         except ApiProblem as exc:
             fouten.add_problem(exc, NUMMER_FIELDS)
             if "_" in fouten:
                 fouten["leerlingnummer"] = fouten.pop("_")
-            return self._basis_page(brin, dep, leerling, wijzig=True, waarde=typed,
-                                    fouten=fouten), 422
+            return self._basis_page(
+                brin, dep, leerling, wijzig=True, waarde=typed, fouten=fouten
+            ), 422
         except Unavailable as exc:
             fouten["leerlingnummer"] = str(exc)
-            return self._basis_page(brin, dep, leerling, wijzig=True, waarde=typed,
-                                    fouten=fouten), 502
-        return redirect(url_for(".basis", brin=brin, dep=dep, leerling_id=leerling_id,
-                                melding="Leerlingnummer opgeslagen."), code=303)
+            return self._basis_page(
+                brin, dep, leerling, wijzig=True, waarde=typed, fouten=fouten
+            ), 502
+        return redirect(
+            url_for(
+                ".basis",
+                brin=brin,
+                dep=dep,
+                leerling_id=leerling_id,
+                melding="Leerlingnummer opgeslagen.",
+            ),
+            code=303,
+        )
 
     def scores(self, brin: str, dep: str, leerling_id: str) -> str:
         """The Scores tab: every result that reached Schoolkr8, with the chart."""
@@ -252,12 +321,21 @@ class Schoolkr8Pages:
             data = self.api.get(f"/api/leerlingen/{leerling_id}/resultaten")
         except (ApiProblem, Unavailable) as exc:
             data, fout = [], str(exc)
-        resultaten = sorted(_items(data, "resultaten", "items"),
-                            key=lambda r: str(r.get("afnamedatum") or ""))
-        return self.render("schoolkr8/scores.html", brin, dep, active="leerlingen",
-                           leerling=leerling, naam=volledige_naam(leerling), tab="scores",
-                           resultaten=resultaten, punten=chart_points(resultaten),
-                           onbereikbaar=fout)
+        resultaten = sorted(
+            _items(data, "resultaten", "items"), key=lambda r: str(r.get("afnamedatum") or "")
+        )
+        return self.render(
+            "schoolkr8/scores.html",
+            brin,
+            dep,
+            active="leerlingen",
+            leerling=leerling,
+            naam=volledige_naam(leerling),
+            tab="scores",
+            resultaten=resultaten,
+            punten=chart_points(resultaten),
+            onbereikbaar=fout,
+        )
 
     def niet_gekoppeld(self, brin: str, dep: str) -> str:
         """Results whose leerlingnummer matches no pupil (kept, not lost)."""
@@ -267,9 +345,14 @@ class Schoolkr8Pages:
             fout = None
         except (ApiProblem, Unavailable) as exc:
             data, fout = [], str(exc)
-        return self.render("schoolkr8/niet_gekoppeld.html", brin, dep, active="niet_gekoppeld",
-                           resultaten=_items(data, "resultaten", "niet_gekoppeld", "items"),
-                           onbereikbaar=fout)
+        return self.render(
+            "schoolkr8/niet_gekoppeld.html",
+            brin,
+            dep,
+            active="niet_gekoppeld",
+            resultaten=_items(data, "resultaten", "niet_gekoppeld", "items"),
+            onbereikbaar=fout,
+        )
 
     # --- koppeling ---------------------------------------------------------------------------
 
@@ -282,30 +365,41 @@ class Schoolkr8Pages:
             form = request.form
             made = self._request_koppeling(brin, dep, form, fouten)
             if made is not None:
-                return redirect(url_for(".koppeling", brin=brin, dep=dep,
-                                        melding="De koppeling is aangevraagd."), code=303)
+                return redirect(
+                    url_for(
+                        ".koppeling", brin=brin, dep=dep, melding="De koppeling is aangevraagd."
+                    ),
+                    code=303,
+                )
         page = self._koppeling_page(brin, dep, form, fouten)
         return (page, 422) if fouten else page
 
     def _koppeling_page(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> str:
         try:
-            koppelingen = _items(self.api.get(f"{self.base(brin, dep)}/koppelingen"),
-                                 "koppelingen")
+            koppelingen = _items(self.api.get(f"{self.base(brin, dep)}/koppelingen"), "koppelingen")
             fout = None
         except (ApiProblem, Unavailable) as exc:
             koppelingen, fout = [], str(exc)
-        return self.render("schoolkr8/koppeling.html", brin, dep, active="koppeling",
-                           koppelingen=list(reversed(koppelingen)), form=form, fouten=fouten,
-                           onbereikbaar=fout)
+        return self.render(
+            "schoolkr8/koppeling.html",
+            brin,
+            dep,
+            active="koppeling",
+            koppelingen=list(reversed(koppelingen)),
+            form=form,
+            fouten=fouten,
+            onbereikbaar=fout,
+        )
 
-    def _request_koppeling(self, brin: str, dep: str, form: Any,
-                           fouten: FormErrors) -> str | None:
+    def _request_koppeling(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> str | None:
         email = fouten.require(form, "contact_email", "E-mailadres contactpersoon")
         if fouten:
             return None
         try:
-            made = self.api.post("/api/koppelingen", {
-                "brincode": brin, "dependancecode": dep, "contact_email": email})
+            made = self.api.post(
+                "/api/koppelingen",
+                {"brincode": brin, "dependancecode": dep, "contact_email": email},
+            )
         except ApiProblem as exc:
             fouten.add_problem(exc, KOPPELING_FIELDS)
             return None
@@ -321,9 +415,12 @@ class Schoolkr8Pages:
             abort(404)
         try:
             self.api.post(f"/api/koppelingen/{koppeling_id}/{actie}")
-            melding = ("De koppeling is geactiveerd. De autorisatiesleutel is per e-mail "
-                       "verstuurd naar de contactpersoon." if actie == "activeren"
-                       else "De koppeling is ingetrokken; de sleutel werkt niet meer.")
+            melding = (
+                "De koppeling is geactiveerd. De autorisatiesleutel is per e-mail "
+                "verstuurd naar de contactpersoon."
+                if actie == "activeren"
+                else "De koppeling is ingetrokken; de sleutel werkt niet meer."
+            )
         except (ApiProblem, Unavailable) as exc:
             melding = f"Dat lukte niet: {exc}"
         return redirect(url_for(".koppeling", brin=brin, dep=dep, melding=melding), code=303)

@@ -114,15 +114,21 @@ class Schoolkr8:
         key = new_key("sk8")
         now = self.now(koppeling.school)
         try:
-            message_id = self.core.send_mail("schoolkr8", key_mail(koppeling, key),
-                                             school=koppeling.school)
+            message_id = self.core.send_mail(
+                "schoolkr8", key_mail(koppeling, key), school=koppeling.school
+            )
         except OSError as exc:
             log.warning("key mail for koppeling %s not sent: %s", koppeling.id, type(exc).__name__)
-            raise ApiError(503, "E-mail niet verzonden",
-                           "De sleutelmail kon niet worden verzonden; de koppeling is niet "
-                           "gewijzigd. Probeer het later opnieuw.") from None
+            raise ApiError(
+                503,
+                "E-mail niet verzonden",
+                "De sleutelmail kon niet worden verzonden; de koppeling is niet "
+                "gewijzigd. Probeer het later opnieuw.",
+            ) from None
         self.store.issue_key(koppeling, key_hash(key), mask(key), now)
-        log.info("koppeling %s activated for %s (key %s)", koppeling.id, koppeling.school, mask(key))
+        log.info(
+            "koppeling %s activated for %s (key %s)", koppeling.id, koppeling.school, mask(key)
+        )
         return self.get(koppeling_id), message_id
 
     def revoke(self, koppeling_id: str) -> Koppeling:
@@ -132,8 +138,9 @@ class Schoolkr8:
             self.store.revoke(koppeling_id, self.now(koppeling.school))
         return self.get(koppeling_id)
 
-    def key_valid(self, brincode: str, dependancecode: str, presented: str,
-                  conn: Connection | None = None) -> bool:
+    def key_valid(
+        self, brincode: str, dependancecode: str, presented: str, conn: Connection | None = None
+    ) -> bool:
         """Is ``presented`` a live key of this school? Compared in constant time against every
         live key hash of the school (no early exit); ``conn`` to check inside a transaction."""
         hashes = self.store.live_key_hashes(school_key(brincode, dependancecode), conn)
@@ -150,8 +157,14 @@ class Schoolkr8:
             born = date.fromisoformat(body["geboortedatum"])
         except ValueError:
             raise invalid("geboortedatum", "geboortedatum moet een datum JJJJ-MM-DD zijn") from None
-        return self.store.add_leerling(school, body["voornaam"].strip(), body["achternaam"].strip(),
-                                       born, str(body["groep"]).strip(), self.now(school))
+        return self.store.add_leerling(
+            school,
+            body["voornaam"].strip(),
+            body["achternaam"].strip(),
+            born,
+            str(body["groep"]).strip(),
+            self.now(school),
+        )
 
     def pupil(self, leerling_id: int) -> Leerling:
         found = self.store.leerling(leerling_id)
@@ -188,8 +201,9 @@ class Schoolkr8:
         koppelingen = self.store.koppelingen(school)
         active = [k for k in koppelingen if k.status == ACTIEF]
         state = ACTIEF if active else (koppelingen[-1].status if koppelingen else None)
-        return Koppelstatus(brincode, dependancecode, total, mapped,
-                            self.store.count_niet_gekoppeld(school), state)
+        return Koppelstatus(
+            brincode, dependancecode, total, mapped, self.store.count_niet_gekoppeld(school), state
+        )
 
     def set_policy(self, brincode: str, dependancecode: str, beleid: str) -> None:
         if beleid not in BELEIDEN:
@@ -200,31 +214,48 @@ class Schoolkr8:
 
 def _taken(nummer: str, holder: Leerling | None) -> ApiError:
     if holder is None:
-        return conflict(f"leerlingnummer {nummer} is zojuist door een andere leerling in gebruik "
-                        "genomen", field="leerlingnummer")
+        return conflict(
+            f"leerlingnummer {nummer} is zojuist door een andere leerling in gebruik genomen",
+            field="leerlingnummer",
+        )
     return conflict(
         f"leerlingnummer {nummer} is al in gebruik bij leerling {holder.id} ({holder.naam})",
-        field="leerlingnummer", leerling_id=holder.id, leerling=holder.naam)
+        field="leerlingnummer",
+        leerling_id=holder.id,
+        leerling=holder.naam,
+    )
 
 
 def key_mail(koppeling: Koppeling, key: str) -> Mail:
     """The one e-mail that carries a key: Dutch, text and HTML, to the school's contact."""
     school = f"BRIN {koppeling.brincode}, vestiging {koppeling.dependancecode}"
-    subject = f"Uw autorisatiesleutel voor de koppeling met Schoolkr8 ({koppeling.brincode}-" \
-              f"{koppeling.dependancecode})"
-    steps = ("Ga in het Boom testcentrum naar Beheer › Koppelen met LAS, onderdeel "
-             "‘Koppelen met Focus PO of SchoolKr8’. Kies bij Type dashboard ‘SchoolKr8’, plak de "
-             "sleutel bij Autorisatiesleutel en klik op AANVRAGEN.")
-    caution = ("Bewaar deze sleutel vertrouwelijk en deel hem niet. Een eerder uitgegeven sleutel "
-               "voor deze school is hiermee ingetrokken.")
-    text = (f"Beste beheerder,\n\nSchoolkr8 heeft de koppeling voor uw school ({school}) "
-            f"geactiveerd. Uw autorisatiesleutel is:\n\n    {key}\n\n{steps}\n\n{caution}\n\n"
-            "Met vriendelijke groet,\nSchoolkr8\n")
+    subject = (
+        f"Uw autorisatiesleutel voor de koppeling met Schoolkr8 ({koppeling.brincode}-"
+        f"{koppeling.dependancecode})"
+    )
+    steps = (
+        "Ga in het Boom testcentrum naar Beheer › Koppelen met LAS, onderdeel "
+        "‘Koppelen met Focus PO of SchoolKr8’. Kies bij Type dashboard ‘SchoolKr8’, plak de "
+        "sleutel bij Autorisatiesleutel en klik op AANVRAGEN."
+    )
+    caution = (
+        "Bewaar deze sleutel vertrouwelijk en deel hem niet. Een eerder uitgegeven sleutel "
+        "voor deze school is hiermee ingetrokken."
+    )
+    text = (
+        f"Beste beheerder,\n\nSchoolkr8 heeft de koppeling voor uw school ({school}) "
+        f"geactiveerd. Uw autorisatiesleutel is:\n\n    {key}\n\n{steps}\n\n{caution}\n\n"
+        "Met vriendelijke groet,\nSchoolkr8\n"
+    )
     e = html.escape
-    body = (f"<p>Beste beheerder,</p><p>Schoolkr8 heeft de koppeling voor uw school ({e(school)}) "
-            f"geactiveerd. Uw autorisatiesleutel is:</p><p><code style=\"font-size:1.2em\">"
-            f"{e(key)}</code></p><p>{e(steps)}</p><p>{e(caution)}</p>"
-            "<p>Met vriendelijke groet,<br>Schoolkr8</p>")
-    html_doc = (f"<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>{e(subject)}"
-                f"</title></head><body>{body}</body></html>")
+    body = (
+        f"<p>Beste beheerder,</p><p>Schoolkr8 heeft de koppeling voor uw school ({e(school)}) "
+        f'geactiveerd. Uw autorisatiesleutel is:</p><p><code style="font-size:1.2em">'
+        f"{e(key)}</code></p><p>{e(steps)}</p><p>{e(caution)}</p>"
+        "<p>Met vriendelijke groet,<br>Schoolkr8</p>"
+    )
+    html_doc = (
+        f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>{e(subject)}'
+        f"</title></head><body>{body}</body></html>"
+    )
     return Mail(SENDER, [koppeling.contact_email], subject, text, html_doc)

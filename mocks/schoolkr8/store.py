@@ -262,12 +262,18 @@ class Schoolkr8Store:
         ).first()
         if found is None:
             brin, _, dep = school.partition("-")
-            conn.execute(scholen_table.insert().values(
-                school=school, brincode=brin, dependancecode=dep, niet_gekoppeld=PARKEREN,
-                aangemaakt_op=now))
+            conn.execute(
+                scholen_table.insert().values(
+                    school=school,
+                    brincode=brin,
+                    dependancecode=dep,
+                    niet_gekoppeld=PARKEREN,
+                    aangemaakt_op=now,
+                )
+            )
 
     def beleid(self, school: str, conn: Connection | None = None) -> str:
-        """What to do with a result for an unknown number: ``parkeren`` (default) or ``weigeren``."""
+        """Results for an unknown number: ``parkeren`` (default) or ``weigeren``."""
         stmt = select(scholen_table.c.niet_gekoppeld).where(scholen_table.c.school == school)
         if conn is not None:
             return str(conn.execute(stmt).scalar() or PARKEREN)
@@ -277,16 +283,24 @@ class Schoolkr8Store:
     def set_beleid(self, school: str, beleid: str, now: datetime) -> None:
         with self.db.begin() as conn:
             self.ensure_school(conn, school, now)
-            conn.execute(update(scholen_table).where(scholen_table.c.school == school)
-                         .values(niet_gekoppeld=beleid))
+            conn.execute(
+                update(scholen_table)
+                .where(scholen_table.c.school == school)
+                .values(niet_gekoppeld=beleid)
+            )
 
     # --- koppelingen and keys --------------------------------------------------------------
 
     def add_koppeling(self, school: str, contact_email: str, now: datetime) -> Koppeling:
         brin, _, dep = school.partition("-")
         values = {
-            "id": new_koppeling_id(), "school": school, "brincode": brin, "dependancecode": dep,
-            "contact_email": contact_email, "status": AANGEVRAAGD, "aangevraagd_op": now,
+            "id": new_koppeling_id(),
+            "school": school,
+            "brincode": brin,
+            "dependancecode": dep,
+            "contact_email": contact_email,
+            "status": AANGEVRAAGD,
+            "aangevraagd_op": now,
             "aantal_sleutels": 0,
         }
         with self.db.begin() as conn:
@@ -306,8 +320,9 @@ class Schoolkr8Store:
     def koppelingen(self, school: str) -> list[Koppeling]:
         t = koppelingen_table
         with self.db.begin() as conn:
-            rows = conn.execute(select(t).where(t.c.school == school)
-                                .order_by(t.c.aangevraagd_op, t.c.id)).all()
+            rows = conn.execute(
+                select(t).where(t.c.school == school).order_by(t.c.aangevraagd_op, t.c.id)
+            ).all()
         return [_koppeling(r) for r in rows]
 
     def issue_key(self, koppeling: Koppeling, key_hash: str, masker: str, now: datetime) -> None:
@@ -315,25 +330,51 @@ class Schoolkr8Store:
         school) and mark other active koppelingen of the school as revoked."""
         s, k = sleutels_table, koppelingen_table
         with self.db.begin() as conn:
-            conn.execute(update(s).where(s.c.school == koppeling.school, s.c.ingetrokken_op.is_(None))
-                         .values(ingetrokken_op=now))
-            conn.execute(update(k).where(k.c.school == koppeling.school, k.c.status == ACTIEF,
-                                         k.c.id != koppeling.id)
-                         .values(status=INGETROKKEN, ingetrokken_op=now))
-            conn.execute(s.insert().values(koppeling_id=koppeling.id, school=koppeling.school,
-                                           hash=key_hash, masker=masker, uitgegeven_op=now))
-            conn.execute(update(k).where(k.c.id == koppeling.id).values(
-                status=ACTIEF, geactiveerd_op=now, ingetrokken_op=None, sleutel_masker=masker,
-                aantal_sleutels=k.c.aantal_sleutels + 1))
+            conn.execute(
+                update(s)
+                .where(s.c.school == koppeling.school, s.c.ingetrokken_op.is_(None))
+                .values(ingetrokken_op=now)
+            )
+            conn.execute(
+                update(k)
+                .where(k.c.school == koppeling.school, k.c.status == ACTIEF, k.c.id != koppeling.id)
+                .values(status=INGETROKKEN, ingetrokken_op=now)
+            )
+            conn.execute(
+                s.insert().values(
+                    koppeling_id=koppeling.id,
+                    school=koppeling.school,
+                    hash=key_hash,
+                    masker=masker,
+                    uitgegeven_op=now,
+                )
+            )
+            conn.execute(
+                update(k)
+                .where(k.c.id == koppeling.id)
+                .values(
+                    status=ACTIEF,
+                    geactiveerd_op=now,
+                    ingetrokken_op=None,
+                    sleutel_masker=masker,
+                    aantal_sleutels=k.c.aantal_sleutels + 1,
+                )
+            )
 
     def revoke(self, koppeling_id: str, now: datetime) -> None:
         """Revoke the koppeling and every live key it issued."""
         s, k = sleutels_table, koppelingen_table
         with self.db.begin() as conn:
-            conn.execute(update(s).where(s.c.koppeling_id == koppeling_id,
-                                         s.c.ingetrokken_op.is_(None)).values(ingetrokken_op=now))
-            conn.execute(update(k).where(k.c.id == koppeling_id)
-                         .values(status=INGETROKKEN, ingetrokken_op=now))
+            conn.execute(
+                update(s)
+                .where(s.c.koppeling_id == koppeling_id, s.c.ingetrokken_op.is_(None))
+                .values(ingetrokken_op=now)
+            )
+            conn.execute(
+                update(k)
+                .where(k.c.id == koppeling_id)
+                .values(status=INGETROKKEN, ingetrokken_op=now)
+            )
 
     def live_key_hashes(self, school: str, conn: Connection | None = None) -> list[str]:
         """The hashes of the school's keys that are not revoked (normally one)."""
@@ -346,14 +387,28 @@ class Schoolkr8Store:
 
     # --- pupils ----------------------------------------------------------------------------
 
-    def add_leerling(self, school: str, voornaam: str, achternaam: str, geboortedatum: date,
-                     groep: str, now: datetime) -> Leerling:
+    def add_leerling(
+        self,
+        school: str,
+        voornaam: str,
+        achternaam: str,
+        geboortedatum: date,
+        groep: str,
+        now: datetime,
+    ) -> Leerling:
         with self.db.begin() as conn:
             self.ensure_school(conn, school, now)
-            new_id = conn.execute(leerlingen_table.insert().values(
-                school=school, voornaam=voornaam, achternaam=achternaam,
-                geboortedatum=geboortedatum, groep=groep, leerlingnummer=None,
-                aangemaakt_op=now)).inserted_primary_key[0]
+            new_id = conn.execute(
+                leerlingen_table.insert().values(
+                    school=school,
+                    voornaam=voornaam,
+                    achternaam=achternaam,
+                    geboortedatum=geboortedatum,
+                    groep=groep,
+                    leerlingnummer=None,
+                    aangemaakt_op=now,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
         found = self.leerling(int(new_id))
         assert found is not None
         return found
@@ -375,40 +430,64 @@ class Schoolkr8Store:
 
     def holder_of(self, conn: Connection, school: str, nummer: str) -> Leerling | None:
         t = leerlingen_table
-        row = conn.execute(select(t).where(t.c.school == school, t.c.leerlingnummer == nummer)).first()
+        row = conn.execute(
+            select(t).where(t.c.school == school, t.c.leerlingnummer == nummer)
+        ).first()
         return None if row is None else _leerling(row)
 
-    def set_leerlingnummer(self, conn: Connection, leerling: Leerling, nummer: str,
-                           now: datetime) -> int:
+    def set_leerlingnummer(
+        self, conn: Connection, leerling: Leerling, nummer: str, now: datetime
+    ) -> int:
         """Give ``leerling`` the number (in the caller's transaction), keep the history, and move
         results so each sits on the pupil whose number is its leerlingid; returns how many parked
         results were attached."""
         r = resultaten_table
-        conn.execute(update(leerlingen_table).where(leerlingen_table.c.id == leerling.id)
-                     .values(leerlingnummer=nummer))
-        conn.execute(historie_table.insert().values(
-            leerling_id=leerling.id, oud=leerling.leerlingnummer, nieuw=nummer, gewijzigd_op=now))
+        conn.execute(
+            update(leerlingen_table)
+            .where(leerlingen_table.c.id == leerling.id)
+            .values(leerlingnummer=nummer)
+        )
+        conn.execute(
+            historie_table.insert().values(
+                leerling_id=leerling.id, oud=leerling.leerlingnummer, nieuw=nummer, gewijzigd_op=now
+            )
+        )
         if leerling.leerlingnummer is not None:  # results for the old number no longer fit
-            conn.execute(update(r).where(r.c.leerling_id == leerling.id,
-                                         r.c.leerlingid_norm != nummer).values(leerling_id=None))
-        attached = conn.execute(update(r).where(r.c.school == leerling.school,
-                                                r.c.leerling_id.is_(None),
-                                                r.c.leerlingid_norm == nummer)
-                                .values(leerling_id=leerling.id))
+            conn.execute(
+                update(r)
+                .where(r.c.leerling_id == leerling.id, r.c.leerlingid_norm != nummer)
+                .values(leerling_id=None)
+            )
+        attached = conn.execute(
+            update(r)
+            .where(
+                r.c.school == leerling.school,
+                r.c.leerling_id.is_(None),
+                r.c.leerlingid_norm == nummer,
+            )
+            .values(leerling_id=leerling.id)
+        )
         return int(attached.rowcount or 0)
 
     def historie(self, leerling_id: int) -> list[dict[str, Any]]:
         h = historie_table
         with self.db.begin() as conn:
-            rows = conn.execute(select(h).where(h.c.leerling_id == leerling_id).order_by(h.c.id)).all()
-        return [{"oud": r.oud, "nieuw": r.nieuw, "gewijzigd_op": _iso(r.gewijzigd_op)} for r in rows]
+            rows = conn.execute(
+                select(h).where(h.c.leerling_id == leerling_id).order_by(h.c.id)
+            ).all()
+        return [
+            {"oud": r.oud, "nieuw": r.nieuw, "gewijzigd_op": _iso(r.gewijzigd_op)} for r in rows
+        ]
 
     def mapping_counts(self, school: str) -> tuple[int, int]:
         """(pupils, pupils with a leerlingnummer) of a school."""
         t = leerlingen_table
         with self.db.begin() as conn:
-            row = conn.execute(select(func.count(t.c.id), func.count(t.c.leerlingnummer))
-                               .where(t.c.school == school)).one()
+            row = conn.execute(
+                select(func.count(t.c.id), func.count(t.c.leerlingnummer)).where(
+                    t.c.school == school
+                )
+            ).one()
         return int(row[0]), int(row[1])
 
     # --- results ---------------------------------------------------------------------------
@@ -419,20 +498,33 @@ class Schoolkr8Store:
         found: dict[str, int] = {}
         chunk = sorted(numbers)
         for i in range(0, len(chunk), 500):
-            rows = conn.execute(select(t.c.id, t.c.leerlingnummer).where(
-                t.c.school == school, t.c.leerlingnummer.in_(chunk[i:i + 500]))).all()
+            rows = conn.execute(
+                select(t.c.id, t.c.leerlingnummer).where(
+                    t.c.school == school, t.c.leerlingnummer.in_(chunk[i : i + 500])
+                )
+            ).all()
             found.update({str(r.leerlingnummer): int(r.id) for r in rows})
         return found
 
-    def upsert_resultaten(self, conn: Connection, school: str, items: list[NewResultaat],
-                          pupils: dict[str, int], now: datetime) -> tuple[int, int]:
+    def upsert_resultaten(
+        self,
+        conn: Connection,
+        school: str,
+        items: list[NewResultaat],
+        pupils: dict[str, int],
+        now: datetime,
+    ) -> tuple[int, int]:
         """Insert new keys, update known ones (never a duplicate); returns (new, updated)."""
         r = resultaten_table
         keys = [item.key for item in items]
         existing: set[str] = set()
         for i in range(0, len(keys), 500):
-            existing.update(str(k) for k in conn.execute(
-                select(r.c.key).where(r.c.school == school, r.c.key.in_(keys[i:i + 500]))).scalars())
+            existing.update(
+                str(k)
+                for k in conn.execute(
+                    select(r.c.key).where(r.c.school == school, r.c.key.in_(keys[i : i + 500]))
+                ).scalars()
+            )
         inserts = [_row(school, item, pupils, now) for item in items if item.key not in existing]
         if inserts:
             conn.execute(r.insert(), inserts)
@@ -441,63 +533,100 @@ class Schoolkr8Store:
                 values = _row(school, item, pupils, now)
                 for name in ("school", "key", "ontvangen_op", "aantal_ontvangen"):
                     values.pop(name)
-                conn.execute(update(r).where(r.c.school == school, r.c.key == item.key)
-                             .values(**values, aantal_ontvangen=r.c.aantal_ontvangen + 1))
+                conn.execute(
+                    update(r)
+                    .where(r.c.school == school, r.c.key == item.key)
+                    .values(**values, aantal_ontvangen=r.c.aantal_ontvangen + 1)
+                )
         return len(inserts), len(items) - len(inserts)
 
     def resultaten_van(self, leerling_id: int) -> list[StoredResultaat]:
         r = resultaten_table
         with self.db.begin() as conn:
-            rows = conn.execute(select(r).where(r.c.leerling_id == leerling_id)
-                                .order_by(r.c.afnamedatum, r.c.id)).all()
+            rows = conn.execute(
+                select(r).where(r.c.leerling_id == leerling_id).order_by(r.c.afnamedatum, r.c.id)
+            ).all()
         return [_resultaat(row) for row in rows]
 
     def niet_gekoppeld(self, school: str) -> list[StoredResultaat]:
         r = resultaten_table
         with self.db.begin() as conn:
-            rows = conn.execute(select(r).where(and_(r.c.school == school, r.c.leerling_id.is_(None)))
-                                .order_by(r.c.id)).all()
+            rows = conn.execute(
+                select(r)
+                .where(and_(r.c.school == school, r.c.leerling_id.is_(None)))
+                .order_by(r.c.id)
+            ).all()
         return [_resultaat(row) for row in rows]
 
     def count_niet_gekoppeld(self, school: str) -> int:
         r = resultaten_table
         with self.db.begin() as conn:
-            return int(conn.execute(select(func.count()).select_from(r).where(
-                r.c.school == school, r.c.leerling_id.is_(None))).scalar() or 0)
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(r)
+                    .where(r.c.school == school, r.c.leerling_id.is_(None))
+                ).scalar()
+                or 0
+            )
 
 
 def _row(school: str, item: NewResultaat, pupils: dict[str, int], now: datetime) -> dict[str, Any]:
     norm = item.leerlingid.strip()
     return {
-        "school": school, "key": item.key, "leerlingid": item.leerlingid,
-        "leerlingid_norm": norm, "leerling_id": pupils.get(norm), "toetscode": item.toetscode,
-        "toetsnaam": item.toetsnaam, "afnamedatum": item.afnamedatum,
-        "gegevens": json.dumps(item.gegevens), "ontvangen_op": now, "bijgewerkt_op": now,
+        "school": school,
+        "key": item.key,
+        "leerlingid": item.leerlingid,
+        "leerlingid_norm": norm,
+        "leerling_id": pupils.get(norm),
+        "toetscode": item.toetscode,
+        "toetsnaam": item.toetsnaam,
+        "afnamedatum": item.afnamedatum,
+        "gegevens": json.dumps(item.gegevens),
+        "ontvangen_op": now,
+        "bijgewerkt_op": now,
         "aantal_ontvangen": 1,
     }
 
 
 def _koppeling(row: Any) -> Koppeling:
     return Koppeling(
-        id=row.id, school=row.school, brincode=row.brincode, dependancecode=row.dependancecode,
-        contact_email=row.contact_email, status=row.status,
+        id=row.id,
+        school=row.school,
+        brincode=row.brincode,
+        dependancecode=row.dependancecode,
+        contact_email=row.contact_email,
+        status=row.status,
         aangevraagd_op=_utc(row.aangevraagd_op) or row.aangevraagd_op,
-        geactiveerd_op=_utc(row.geactiveerd_op), ingetrokken_op=_utc(row.ingetrokken_op),
-        sleutel_masker=row.sleutel_masker, aantal_sleutels=int(row.aantal_sleutels or 0),
+        geactiveerd_op=_utc(row.geactiveerd_op),
+        ingetrokken_op=_utc(row.ingetrokken_op),
+        sleutel_masker=row.sleutel_masker,
+        aantal_sleutels=int(row.aantal_sleutels or 0),
     )
 
 
 def _leerling(row: Any) -> Leerling:
-    return Leerling(id=int(row.id), school=row.school, voornaam=row.voornaam,
-                    achternaam=row.achternaam, geboortedatum=row.geboortedatum, groep=row.groep,
-                    leerlingnummer=row.leerlingnummer)
+    return Leerling(
+        id=int(row.id),
+        school=row.school,
+        voornaam=row.voornaam,
+        achternaam=row.achternaam,
+        geboortedatum=row.geboortedatum,
+        groep=row.groep,
+        leerlingnummer=row.leerlingnummer,
+    )
 
 
 def _resultaat(row: Any) -> StoredResultaat:
     return StoredResultaat(
-        key=row.key, leerlingid=row.leerlingid, leerling_id=row.leerling_id,
-        toetscode=row.toetscode, toetsnaam=row.toetsnaam, afnamedatum=row.afnamedatum,
-        gegevens=json.loads(row.gegevens), ontvangen_op=_utc(row.ontvangen_op) or row.ontvangen_op,
+        key=row.key,
+        leerlingid=row.leerlingid,
+        leerling_id=row.leerling_id,
+        toetscode=row.toetscode,
+        toetsnaam=row.toetsnaam,
+        afnamedatum=row.afnamedatum,
+        gegevens=json.loads(row.gegevens),
+        ontvangen_op=_utc(row.ontvangen_op) or row.ontvangen_op,
         bijgewerkt_op=_utc(row.bijgewerkt_op) or row.bijgewerkt_op,
         aantal_ontvangen=int(row.aantal_ontvangen),
     )

@@ -132,6 +132,7 @@ _TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 
 def wsdl_document(address: str) -> bytes:
     """The WSDL with ``address`` as the service location."""
-    text = _TEMPLATE.format(ns=NS, ns_aut=NS_AUTORISATIE, action=SOAP_ACTION,
-                            address=quoteattr(address))
+    text = _TEMPLATE.format(
+        ns=NS, ns_aut=NS_AUTORISATIE, action=SOAP_ACTION, address=quoteattr(address)
+    )
     return text.encode("utf-8")

@@ -1,4 +1,4 @@
-"""The mailbox over real SMTP and real HTTP: Mailpit's field names, search, long poll, persistence."""
+"""The mailbox over real SMTP and HTTP: Mailpit's field names, search, long poll, persistence."""
 
 from __future__ import annotations
 
@@ -21,8 +21,15 @@ from mocks.mailbox.smtp import SmtpSink
 from mocks.mailbox.store import Query
 
 
-def send(port: int, to: list[str], subject: str, text: str, html: str | None = None,
-         cc: list[str] | None = None, bcc: list[str] | None = None) -> None:
+def send(
+    port: int,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+) -> None:
     """Deliver one message with smtplib, as any SMTP client would."""
     msg = EmailMessage()
     msg["From"] = "Schoolkr8 <noreply@schoolkr8.test>"
@@ -37,13 +44,20 @@ def send(port: int, to: list[str], subject: str, text: str, html: str | None = N
         smtp.send_message(msg, to_addrs=to + (cc or []) + (bcc or []))
 
 
-def test_multipart_message_reads_back_with_mailpit_fields(sink: SmtpSink,
-                                                          mailbox: MailboxClient) -> None:
+def test_multipart_message_reads_back_with_mailpit_fields(
+    sink: SmtpSink, mailbox: MailboxClient
+) -> None:
     """Text and HTML parts, several recipients, Mailpit's names in list and detail."""
     assert sink.smtp_port
-    send(sink.smtp_port, ["a@school.test", "Beheerder B <b@school.test>"], "Uw sleutel",
-         "Hallo,\n\nDe tekst.", "<p>Hallo, <b>de HTML</b></p>", cc=["c@school.test"],
-         bcc=["d@school.test"])
+    send(
+        sink.smtp_port,
+        ["a@school.test", "Beheerder B <b@school.test>"],
+        "Uw sleutel",
+        "Hallo,\n\nDe tekst.",
+        "<p>Hallo, <b>de HTML</b></p>",
+        cc=["c@school.test"],
+        bcc=["d@school.test"],
+    )
     listing = requests.get(mailbox.base_url + "/api/v1/messages", timeout=5).json()
     assert listing["total"] == 1 and listing["messages_count"] == 1 and listing["count"] == 1
     summary = listing["messages"][0]
@@ -75,8 +89,13 @@ def test_search_by_recipient_finds_only_theirs(sink: SmtpSink, mailbox: MailboxC
 
 def test_core_send_mail_reaches_the_sink(mail_core: Core, mailbox: MailboxClient) -> None:
     """What a mock sends with core.send_mail arrives, text and HTML, and is journaled."""
-    mail = Mail("klantenservice@boomtestonderwijs.nl", ["beheerder@school.test"], "Bevestiging",
-                "Uw aanvraag is goedgekeurd.", "<p>Uw aanvraag is <em>goedgekeurd</em>.</p>")
+    mail = Mail(
+        "klantenservice@boomtestonderwijs.nl",
+        ["beheerder@school.test"],
+        "Bevestiging",
+        "Uw aanvraag is goedgekeurd.",
+        "<p>Uw aanvraag is <em>goedgekeurd</em>.</p>",
+    )
     mail_core.send_mail("klantenservice", mail, school="99AB-00")
     got = mailbox.wait_for("beheerder@school.test", "Bevestiging", timeout=5)
     assert "goedgekeurd" in got["Text"] and "<em>goedgekeurd</em>" in got["HTML"]
@@ -169,7 +188,9 @@ def test_messages_survive_a_restart(tmp_path: Path) -> None:
 def test_worker_contract() -> None:
     """create_worker: None when mail goes elsewhere; a startable sink otherwise."""
     core = Core.create(Database.memory())
-    assert create_worker(core, {"host": "127.0.0.1", "smtp_port": 0, "embedded_smtp": False}) is None
+    assert (
+        create_worker(core, {"host": "127.0.0.1", "smtp_port": 0, "embedded_smtp": False}) is None
+    )
     sink = create_worker(core, {"host": "127.0.0.1", "smtp_port": 0, "embedded_smtp": True})
     assert isinstance(sink, SmtpSink)
     sink.start()

@@ -1,6 +1,6 @@
 """Schoolkr8 on real ports with the real SMTP sink and mailbox API, on a private store per module.
 
-Every test makes its own school (a fresh BRIN), so tests share the servers without seeing each other.
+Every test makes its own school (a fresh BRIN): tests share the servers without seeing each other.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -37,8 +37,11 @@ from mocks.mailbox.smtp import SmtpSink
 from mocks.schoolkr8.app import create_app
 
 KEY_RE = re.compile(r"\bsk8_[A-Za-z0-9]{20,}\b")
-_BRINS = (f"{d:02d}{a}{b}" for d in range(10, 100) for a, b in
-          itertools.product(string.ascii_uppercase, repeat=2))
+_BRINS = (
+    f"{d:02d}{a}{b}"
+    for d in range(10, 100)
+    for a, b in itertools.product(string.ascii_uppercase, repeat=2)
+)
 
 
 def fresh_brin() -> str:
@@ -59,8 +62,10 @@ def sk8_servers(sk8_core: Core) -> Iterator[dict[str, str]]:
     """Schoolkr8 and the mailbox on free ports, mail through the real SMTP sink."""
     with SmtpSink(sk8_core) as sink:
         sk8_core.mailer = SmtpMailer("127.0.0.1", sink.smtp_port or 0)
-        with ServerThread(create_app({}, core=sk8_core)) as sk8, \
-                ServerThread(create_mailbox({}, core=sk8_core)) as mailbox:
+        with (
+            ServerThread(create_app({}, core=sk8_core)) as sk8,
+            ServerThread(create_mailbox({}, core=sk8_core)) as mailbox,
+        ):
             sk8_core.urls.update({"schoolkr8": sk8.url, "mailbox": mailbox.url})
             yield {"schoolkr8": sk8.url, "mailbox": mailbox.url}
 
@@ -91,15 +96,27 @@ class Sk8:
         return resp.json()
 
     def koppeling(self, email: str | None = None) -> str:
-        return str(self.call("POST", "/api/koppelingen", {
-            "brincode": self.brin, "dependancecode": self.dep,
-            "contact_email": email or self.email}, 201)["id"])
+        return str(
+            self.call(
+                "POST",
+                "/api/koppelingen",
+                {
+                    "brincode": self.brin,
+                    "dependancecode": self.dep,
+                    "contact_email": email or self.email,
+                },
+                201,
+            )["id"]
+        )
 
-    def activate(self, koppeling_id: str, seen: set[str] | None = None) -> tuple[str, dict[str, Any]]:
+    def activate(
+        self, koppeling_id: str, seen: set[str] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         """Activate and read the key from the mail; returns (key, mail)."""
         self.call("POST", f"/api/koppelingen/{koppeling_id}/activeren", status=200)
-        mail = self.mailbox.wait_for(self.email, "autorisatiesleutel", timeout=10,
-                                     ignore=seen or set())
+        mail = self.mailbox.wait_for(
+            self.email, "autorisatiesleutel", timeout=10, ignore=seen or set()
+        )
         found = KEY_RE.findall(mail["Text"])
         assert len(found) == 1, mail["Text"]
         return found[0], mail
@@ -108,37 +125,90 @@ class Sk8:
         return self.activate(self.koppeling())[0]
 
     def pupil(self, nummer: str | None = None, voornaam: str = "Sanne") -> int:
-        made = self.call("POST", f"/api/scholen/{self.brin}/{self.dep}/leerlingen", {
-            "voornaam": voornaam, "achternaam": "Jansen", "geboortedatum": "2016-03-14",
-            "groep": "Dolfijnen"}, 201)
+        made = self.call(
+            "POST",
+            f"/api/scholen/{self.brin}/{self.dep}/leerlingen",
+            {
+                "voornaam": voornaam,
+                "achternaam": "Jansen",
+                "geboortedatum": "2016-03-14",
+                "groep": "Dolfijnen",
+            },
+            201,
+        )
         if nummer is not None:
-            self.call("PUT", f"/api/leerlingen/{made['id']}/leerlingnummer",
-                      {"leerlingnummer": nummer}, 200)
+            self.call(
+                "PUT",
+                f"/api/leerlingen/{made['id']}/leerlingnummer",
+                {"leerlingnummer": nummer},
+                200,
+            )
         return int(made["id"])
 
     def results(self, pupil_id: int) -> list[dict[str, Any]]:
-        return list(self.call("GET", f"/api/leerlingen/{pupil_id}/resultaten", status=200)
-                    ["resultaten"])
+        return list(
+            self.call("GET", f"/api/leerlingen/{pupil_id}/resultaten", status=200)["resultaten"]
+        )
 
     def parked(self) -> list[dict[str, Any]]:
-        return list(self.call("GET", f"/api/scholen/{self.brin}/{self.dep}/niet-gekoppeld",
-                              status=200)["resultaten"])
+        return list(
+            self.call("GET", f"/api/scholen/{self.brin}/{self.dep}/niet-gekoppeld", status=200)[
+                "resultaten"
+            ]
+        )
 
-    def verzoek(self, *afnames: tuple[str, str], brin: str | None = None,
-                xsdversie: str = "2.2", percentiel: int = 55) -> LeerresultatenVerzoek:
+    def verzoek(
+        self,
+        *afnames: tuple[str, str],
+        brin: str | None = None,
+        xsdversie: str = "2.2",
+        percentiel: int = 55,
+    ) -> LeerresultatenVerzoek:
         """A request with one normed result per (leerlingid, key)."""
-        school = School("2026-2027", brin or self.brin, datetime(2026, 11, 2, 9, 0,
-                        tzinfo=timezone.utc), self.dep, xsdversie)
-        items = tuple(Toetsafname(lid, (Resultaat.genormeerd(
-            key, date(2026, 10, 30), "LVS RW 2019", ruwe_score=40, vaardigheidsscore=180,
-            percentiel=percentiel, niveau="III", dle=22),)) for lid, key in afnames)
+        school = School(
+            "2026-2027",
+            brin or self.brin,
+            datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+            self.dep,
+            xsdversie,
+        )
+        items = tuple(
+            Toetsafname(
+                lid,
+                (
+                    Resultaat.genormeerd(
+                        key,
+                        date(2026, 10, 30),
+                        "LVS RW 2019",
+                        ruwe_score=40,
+                        vaardigheidsscore=180,
+                        percentiel=percentiel,
+                        niveau="III",
+                        dle=22,
+                    ),
+                ),
+            )
+            for lid, key in afnames
+        )
         return LeerresultatenVerzoek(school, items, (Toets("LVS RW 2019", "LVS Rekenen-Wiskunde"),))
 
     def breng(self, key: str, verzoek: LeerresultatenVerzoek | bytes) -> requests.Response:
-        data = verzoek if isinstance(verzoek, bytes) else request_envelope(
-            build_verzoek(verzoek), Autorisatie(key, "BOOM-TC", "Boom testcentrum"))
-        return requests.post(self.base + "/uwlr/leerresultaten", data=data, timeout=10, headers={
-            "Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"BrengLeerresultaten"'})
+        data = (
+            verzoek
+            if isinstance(verzoek, bytes)
+            else request_envelope(
+                build_verzoek(verzoek), Autorisatie(key, "BOOM-TC", "Boom testcentrum")
+            )
+        )
+        return requests.post(
+            self.base + "/uwlr/leerresultaten",
+            data=data,
+            timeout=10,
+            headers={
+                "Content-Type": "text/xml; charset=utf-8",
+                "SOAPAction": '"BrengLeerresultaten"',
+            },
+        )
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
-"""BrengLeerresultaten at Schoolkr8: delivered by zeep from the OFFICIAL WSDL, every accepted message
+"""BrengLeerresultaten at Schoolkr8: delivered by zeep from the OFFICIAL WSDL, each accepted message
 valid against the official XSD; faults; idempotent resend; park, attach, reject."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,9 @@ BINDING = f"{{{NS}}}bndLeerresultaten"
 @pytest.fixture(scope="module")
 def official_client(uwlr_dir: Path) -> zeep.Client:
     """zeep on the official Leerresultaten WSDL (its address is a placeholder)."""
-    return zeep.Client(str(uwlr_dir / "wsdl" / "UWLR_Leerresultaten_v2p2.wsdl"),
-                       plugins=[HistoryPlugin()])
+    return zeep.Client(
+        str(uwlr_dir / "wsdl" / "UWLR_Leerresultaten_v2p2.wsdl"), plugins=[HistoryPlugin()]
+    )
 
 
 @pytest.fixture
@@ -58,28 +59,65 @@ def fault_code(resp: requests.Response) -> str | None:
 def zeep_call(client: zeep.Client, sk8: Sk8, key: str, leerlingid: str, rkey: str) -> Any:
     service = client.create_service(BINDING, sk8.base + "/uwlr/leerresultaten")
     return service.BrengLeerresultaten(
-        school={"schooljaar": "2026-2027", "brincode": sk8.brin, "dependancecode": sk8.dep,
-                "aanmaakdatum": datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc),
-                "xsdversie": "2.2"},
-        toetsafnames={"toetsafname": [{"leerlingid": leerlingid, "resultaten": {"resultaat": [{
-            "key": rkey, "afnamedatum": date(2026, 10, 30), "toetscode": "LVS RW 2019",
-            "osoresultaat": {
-                "toetsscore": {"aantalgoed": 41, "vaardigheidsscore": Decimal("187.5")},
-                "referentiescore": [
-                    {"codereferentiescore": "percentiel", "codevergelijkingsgroep": "landelijk",
-                     "waarde": "63"},
-                    {"codereferentiescore": "niveau", "codevergelijkingsgroep": "landelijk",
-                     "waarde": "II"}]},
-        }]}}]},
-        toetsen={"toets": [{"toetscode": {"_value_1": "LVS RW 2019"},
-                            "toetsnaam": "LVS Rekenen-Wiskunde 2019"}]},
-        _soapheaders={"msgpHeader": {"autorisatiesleutel": key, "klantcode": "BOOM-TC",
-                                     "klantnaam": "Boom testcentrum"}},
+        school={
+            "schooljaar": "2026-2027",
+            "brincode": sk8.brin,
+            "dependancecode": sk8.dep,
+            "aanmaakdatum": datetime(2026, 11, 2, 10, 0, tzinfo=UTC),
+            "xsdversie": "2.2",
+        },
+        toetsafnames={
+            "toetsafname": [
+                {
+                    "leerlingid": leerlingid,
+                    "resultaten": {
+                        "resultaat": [
+                            {
+                                "key": rkey,
+                                "afnamedatum": date(2026, 10, 30),
+                                "toetscode": "LVS RW 2019",
+                                "osoresultaat": {
+                                    "toetsscore": {
+                                        "aantalgoed": 41,
+                                        "vaardigheidsscore": Decimal("187.5"),
+                                    },
+                                    "referentiescore": [
+                                        {
+                                            "codereferentiescore": "percentiel",
+                                            "codevergelijkingsgroep": "landelijk",
+                                            "waarde": "63",
+                                        },
+                                        {
+                                            "codereferentiescore": "niveau",
+                                            "codevergelijkingsgroep": "landelijk",
+                                            "waarde": "II",
+                                        },
+                                    ],
+                                },
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+        toetsen={
+            "toets": [
+                {"toetscode": {"_value_1": "LVS RW 2019"}, "toetsnaam": "LVS Rekenen-Wiskunde 2019"}
+            ]
+        },
+        _soapheaders={
+            "msgpHeader": {
+                "autorisatiesleutel": key,
+                "klantcode": "BOOM-TC",
+                "klantnaam": "Boom testcentrum",
+            }
+        },
     )
 
 
-def test_zeep_with_the_official_wsdl_delivers(sk8: Sk8, official_client: zeep.Client,
-                                              uwlr_schemas: UwlrSchemas) -> None:
+def test_zeep_with_the_official_wsdl_delivers(
+    sk8: Sk8, official_client: zeep.Client, uwlr_schemas: UwlrSchemas
+) -> None:
     """A client generated from the official WSDL reaches the mock; the result lands."""
     key = sk8.key()
     pupil = sk8.pupil("0048660108")
@@ -148,8 +186,9 @@ def test_unmatched_is_parked_then_attached(sk8: Sk8, accepted: list[bytes]) -> N
     assert sorted(r["key"] for r in sk8.parked()) == ["p-1", "p-2"]
     status = sk8.call("GET", f"/api/scholen/{sk8.brin}/00/koppelstatus")
     assert status["niet_gekoppelde_resultaten"] == 2
-    answer = sk8.call("PUT", f"/api/leerlingen/{pupil}/leerlingnummer",
-                      {"leerlingnummer": " 777 "}, 200)
+    answer = sk8.call(
+        "PUT", f"/api/leerlingen/{pupil}/leerlingnummer", {"leerlingnummer": " 777 "}, 200
+    )
     assert answer["gekoppelde_resultaten"] == 2
     assert sorted(r["key"] for r in sk8.results(pupil)) == ["p-1", "p-2"]
     assert sk8.parked() == []
@@ -190,23 +229,28 @@ def test_missing_header_and_bad_key(sk8: Sk8) -> None:
     header = root.find(f"{{{SOAP_ENV}}}Header")
     header.remove(header.find(f"{{{NS_AUTORISATIE}}}autorisatie"))
     assert fault_code(sk8.breng("", etree.tostring(root))) == "Client.AutorisatieOngeldig"
-    assert fault_code(sk8.breng("sk8_onzin", sk8.verzoek(("1", "x")))) == \
-        "Client.AutorisatieOngeldig"
+    assert (
+        fault_code(sk8.breng("sk8_onzin", sk8.verzoek(("1", "x")))) == "Client.AutorisatieOngeldig"
+    )
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda xml: xml.replace(b"<lr:schooljaar>2026-2027", b"<lr:schooljaar>2026/2027"),
-    lambda xml: xml.replace(b"<lr:afnamedatum>2026-10-30", b"<lr:afnamedatum>30-10-2026"),
-    lambda xml: xml.replace(b"<lr:toetsen>", b"<lr:toetsen><lr:onbekend/>"),
-    lambda xml: xml.replace(b"</lr:leerresultaten_verzoek>", b""),
-    lambda xml: b"<!DOCTYPE x [<!ENTITY e 'x'>]>" + xml,
-    lambda xml: b"geen xml",
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda xml: xml.replace(b"<lr:schooljaar>2026-2027", b"<lr:schooljaar>2026/2027"),
+        lambda xml: xml.replace(b"<lr:afnamedatum>2026-10-30", b"<lr:afnamedatum>30-10-2026"),
+        lambda xml: xml.replace(b"<lr:toetsen>", b"<lr:toetsen><lr:onbekend/>"),
+        lambda xml: xml.replace(b"</lr:leerresultaten_verzoek>", b""),
+        lambda xml: b"<!DOCTYPE x [<!ENTITY e 'x'>]>" + xml,
+        lambda xml: b"geen xml",
+    ],
+)
 def test_invalid_messages_are_ongeldig_bericht(sk8: Sk8, mutate: Any) -> None:
     """Schema-invalid or unparsable messages: Client.OngeldigBericht, never a 500 traceback."""
     key = sk8.key()
-    data = request_envelope(build_verzoek(sk8.verzoek(("1", "x"))),
-                            Autorisatie(key, "BOOM-TC", "Boom"))
+    data = request_envelope(
+        build_verzoek(sk8.verzoek(("1", "x"))), Autorisatie(key, "BOOM-TC", "Boom")
+    )
     resp = sk8.breng(key, mutate(data))
     assert resp.status_code == 500 and fault_code(resp) == "Client.OngeldigBericht", resp.text
 
@@ -222,9 +266,12 @@ def test_wrong_soap_action_is_refused(sk8: Sk8) -> None:
     """A SOAPAction naming another operation is not taken for BrengLeerresultaten."""
     key = sk8.key()
     data = request_envelope(build_verzoek(sk8.verzoek(("1", "s"))), Autorisatie(key, "c", "n"))
-    resp = requests.post(sk8.base + "/uwlr/leerresultaten", data=data, timeout=10,
-                         headers={"SOAPAction": '"HaalLeerlinggegevens"',
-                                  "Content-Type": "text/xml"})
+    resp = requests.post(
+        sk8.base + "/uwlr/leerresultaten",
+        data=data,
+        timeout=10,
+        headers={"SOAPAction": '"HaalLeerlinggegevens"', "Content-Type": "text/xml"},
+    )
     assert fault_code(resp) == "Client.OngeldigBericht"
 
 
@@ -233,8 +280,11 @@ def test_intake_is_journaled_with_school_and_operation(sk8: Sk8, accepted: list[
     key = sk8.key()
     post(sk8, key, sk8.verzoek(("9", "j")), accepted)
     sk8.breng("sk8_" + "Q" * 30, sk8.verzoek(("9", "j2")))
-    entries = requests.get(sk8.base + "/__admin/requests", timeout=10,
-                           params={"school": f"{sk8.brin}-00", "kind": "soap"}).json()["requests"]
+    entries = requests.get(
+        sk8.base + "/__admin/requests",
+        timeout=10,
+        params={"school": f"{sk8.brin}-00", "kind": "soap"},
+    ).json()["requests"]
     assert [e["operation"] for e in entries] == ["BrengLeerresultaten"] * 2
     assert entries[-1]["data"]["fault"] == "Client.AutorisatieOngeldig"
     assert key not in str(entries)
@@ -244,6 +294,7 @@ def test_openapi_lists_the_api(sk8_app: Any) -> None:
     """GET /openapi.json documents the REST operations with their request schemas."""
     doc = sk8_app.test_client().get("/openapi.json").get_json()
     put = doc["paths"]["/api/leerlingen/{id}/leerlingnummer"]["put"]
-    assert put["requestBody"]["content"]["application/json"]["schema"]["required"] == \
-        ["leerlingnummer"]
+    assert put["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "leerlingnummer"
+    ]
     assert "/api/sleutels/controle" in doc["paths"]

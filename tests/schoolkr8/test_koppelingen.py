@@ -16,16 +16,24 @@ from tests.schoolkr8.conftest import KEY_RE, Sk8, fresh_brin
 
 def controle(sk8: Sk8, key: str, brin: str | None = None, dep: str = "00") -> bool:
     """Klantenservice's check, as it calls it."""
-    answer = sk8.call("POST", "/api/sleutels/controle", {
-        "brincode": brin or sk8.brin, "dependancecode": dep, "autorisatiesleutel": key}, 200)
+    answer = sk8.call(
+        "POST",
+        "/api/sleutels/controle",
+        {"brincode": brin or sk8.brin, "dependancecode": dep, "autorisatiesleutel": key},
+        200,
+    )
     assert set(answer) == {"geldig"}
     return bool(answer["geldig"])
 
 
 def test_activation_mails_a_dutch_key_in_text_and_html(sk8: Sk8) -> None:
     """The key (>= 20 random characters) arrives by e-mail, text and HTML, in Dutch."""
-    made = sk8.call("POST", "/api/koppelingen", {"brincode": sk8.brin, "dependancecode": "00",
-                                                 "contact_email": sk8.email}, 201)
+    made = sk8.call(
+        "POST",
+        "/api/koppelingen",
+        {"brincode": sk8.brin, "dependancecode": "00", "contact_email": sk8.email},
+        201,
+    )
     assert made["status"] == "aangevraagd" and made["sleutel"] is None
     key, mail = sk8.activate(made["id"])
     assert len(key) - len("sk8_") >= 20
@@ -40,8 +48,9 @@ def test_activation_mails_a_dutch_key_in_text_and_html(sk8: Sk8) -> None:
     assert controle(sk8, key)
 
 
-def test_key_never_leaks_outside_the_mail(sk8: Sk8, sk8_core: Core,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_key_never_leaks_outside_the_mail(
+    sk8: Sk8, sk8_core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
     """Not in any API response, not in the journal (any service), not in the logs."""
     caplog.set_level(logging.DEBUG)
     koppeling_id = sk8.koppeling()
@@ -50,8 +59,13 @@ def test_key_never_leaks_outside_the_mail(sk8: Sk8, sk8_core: Core,
     (key,) = KEY_RE.findall(mail["Text"])
     answers.append(requests.get(f"{sk8.base}/api/koppelingen/{koppeling_id}", timeout=10))
     answers.append(requests.get(f"{sk8.base}/api/scholen/{sk8.brin}/00/koppelingen", timeout=10))
-    answers.append(requests.post(f"{sk8.base}/api/sleutels/controle", timeout=10, json={
-        "brincode": sk8.brin, "dependancecode": "00", "autorisatiesleutel": key}))
+    answers.append(
+        requests.post(
+            f"{sk8.base}/api/sleutels/controle",
+            timeout=10,
+            json={"brincode": sk8.brin, "dependancecode": "00", "autorisatiesleutel": key},
+        )
+    )
     pupil = sk8.pupil("123")
     answers.append(sk8.breng(key, sk8.verzoek(("123", "k1"))))
     answers.append(requests.get(f"{sk8.base}/api/leerlingen/{pupil}/resultaten", timeout=10))
@@ -122,7 +136,7 @@ def test_unknown_school_and_made_up_key(sk8: Sk8) -> None:
 
 
 def test_mail_failure_changes_nothing(sk8: Sk8, sk8_core: Core) -> None:
-    """If the key mail cannot be sent: 503, status and keys unchanged (a key nobody got is no key)."""
+    """Key mail not sent: 503, status and keys unchanged (a key nobody got is no key)."""
     koppeling_id = sk8.koppeling()
     key, _ = sk8.activate(koppeling_id)
     working = sk8_core.mailer
@@ -147,13 +161,22 @@ def test_unknown_koppeling_is_404(sk8: Sk8) -> None:
     assert requests.get(f"{sk8.base}/api/koppelingen/x", timeout=10).status_code == 404
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"brincode": "99ab", "dependancecode": "00", "contact_email": "a@b.test"}, "brincode"),
-    ({"brincode": "99AB", "dependancecode": "0", "contact_email": "a@b.test"}, "dependancecode"),
-    ({"brincode": "99AB", "dependancecode": "00", "contact_email": "geen-adres"}, "contact_email"),
-    ({"brincode": "99AB", "dependancecode": "00"}, "contact_email"),
-    ({"brincode": "99AB", "contact_email": "a@b.test", "sleutel": "x"}, "sleutel"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"brincode": "99ab", "dependancecode": "00", "contact_email": "a@b.test"}, "brincode"),
+        (
+            {"brincode": "99AB", "dependancecode": "0", "contact_email": "a@b.test"},
+            "dependancecode",
+        ),
+        (
+            {"brincode": "99AB", "dependancecode": "00", "contact_email": "geen-adres"},
+            "contact_email",
+        ),
+        ({"brincode": "99AB", "dependancecode": "00"}, "contact_email"),
+        ({"brincode": "99AB", "contact_email": "a@b.test", "sleutel": "x"}, "sleutel"),
+    ],
+)
 def test_invalid_request_names_the_field(sk8: Sk8, body: dict[str, str], field: str) -> None:
     """Bad koppeling requests: 422 problem+json naming the field."""
     resp = requests.post(f"{sk8.base}/api/koppelingen", json=body, timeout=10)
@@ -162,6 +185,9 @@ def test_invalid_request_names_the_field(sk8: Sk8, body: dict[str, str], field: 
 
 def test_key_check_validates_its_body(sk8: Sk8) -> None:
     """The key check with a missing field is a 422, not a yes or no."""
-    resp = requests.post(f"{sk8.base}/api/sleutels/controle", timeout=10,
-                         json={"brincode": sk8.brin, "dependancecode": "00"})
+    resp = requests.post(
+        f"{sk8.base}/api/sleutels/controle",
+        timeout=10,
+        json={"brincode": sk8.brin, "dependancecode": "00"},
+    )
     assert resp.status_code == 422 and resp.json()["field"] == "autorisatiesleutel"

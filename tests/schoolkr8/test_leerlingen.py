@@ -18,15 +18,18 @@ from mocks.core.service import Core
 from mocks.schoolkr8.service import Schoolkr8, normalise_leerlingnummer
 from tests.schoolkr8.conftest import Sk8, fresh_brin
 
-PUPIL = {"voornaam": "Daan", "achternaam": "de Vries", "geboortedatum": "2015-09-01",
-         "groep": "7B"}
+PUPIL = {"voornaam": "Daan", "achternaam": "de Vries", "geboortedatum": "2015-09-01", "groep": "7B"}
 
 
 def test_number_is_trimmed_text_with_leading_zeros(sk8: Sk8) -> None:
     """A pasted number with spaces is trimmed; leading zeros survive; GET shows it as a string."""
     pupil = sk8.pupil()
-    answer = sk8.call("PUT", f"/api/leerlingen/{pupil}/leerlingnummer",
-                      {"leerlingnummer": "  0048660108\t\n"}, 200)
+    answer = sk8.call(
+        "PUT",
+        f"/api/leerlingen/{pupil}/leerlingnummer",
+        {"leerlingnummer": "  0048660108\t\n"},
+        200,
+    )
     assert answer["leerlingnummer"] == "0048660108"
     shown = sk8.call("GET", f"/api/leerlingen/{pupil}", status=200)
     assert shown["leerlingnummer"] == "0048660108"
@@ -37,8 +40,11 @@ def test_duplicate_number_is_409_naming_the_holder(sk8: Sk8) -> None:
     """A number in use at the school: 409 naming the pupil that has it; the other keeps it."""
     first = sk8.pupil("4866010819", voornaam="Sanne")
     second = sk8.pupil()
-    resp = requests.put(f"{sk8.base}/api/leerlingen/{second}/leerlingnummer", timeout=10,
-                        json={"leerlingnummer": " 4866010819 "})
+    resp = requests.put(
+        f"{sk8.base}/api/leerlingen/{second}/leerlingnummer",
+        timeout=10,
+        json={"leerlingnummer": " 4866010819 "},
+    )
     assert resp.status_code == 409
     problem = resp.json()
     assert problem["leerling_id"] == first and "Sanne Jansen" in problem["detail"]
@@ -54,18 +60,20 @@ def test_same_number_at_another_school_is_fine(sk8: Sk8) -> None:
 
 
 def test_leading_zeros_make_a_different_number(sk8: Sk8) -> None:
-    """"007" and "7" are different numbers (strings, not integers)."""
+    """ "007" and "7" are different numbers (strings, not integers)."""
     sk8.pupil("007")
     sk8.pupil("7")
 
 
-@pytest.mark.parametrize("value", ["", "   ", "12 34", "12\u200b34", "x" * 257, 12345, None,
-                                   ["1"]])
+@pytest.mark.parametrize("value", ["", "   ", "12 34", "12\u200b34", "x" * 257, 12345, None, ["1"]])
 def test_invalid_numbers_are_422(sk8: Sk8, value: object) -> None:
     """Empty, inner spaces, invisible characters, too long, not a string: 422 naming the field."""
     pupil = sk8.pupil()
-    resp = requests.put(f"{sk8.base}/api/leerlingen/{pupil}/leerlingnummer", timeout=10,
-                        json={"leerlingnummer": value})
+    resp = requests.put(
+        f"{sk8.base}/api/leerlingen/{pupil}/leerlingnummer",
+        timeout=10,
+        json={"leerlingnummer": value},
+    )
     assert resp.status_code == 422, resp.text
     assert resp.json()["field"] == "leerlingnummer"
 
@@ -97,20 +105,25 @@ def test_mapping_status_becomes_definitief(sk8: Sk8) -> None:
 
 def test_unknown_pupil_is_404(sk8: Sk8) -> None:
     """Unknown ids are 404 problems, also for the number and the results."""
-    for method, path in (("GET", "/api/leerlingen/999999"),
-                         ("PUT", "/api/leerlingen/999999/leerlingnummer"),
-                         ("GET", "/api/leerlingen/999999/resultaten")):
+    for method, path in (
+        ("GET", "/api/leerlingen/999999"),
+        ("PUT", "/api/leerlingen/999999/leerlingnummer"),
+        ("GET", "/api/leerlingen/999999/resultaten"),
+    ):
         resp = requests.request(method, sk8.base + path, json={"leerlingnummer": "1"}, timeout=10)
         assert resp.status_code == 404, (method, path)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({**PUPIL, "geboortedatum": "14-03-2016"}, "geboortedatum"),
-    ({**PUPIL, "geboortedatum": "2016-02-30"}, "geboortedatum"),
-    ({k: v for k, v in PUPIL.items() if k != "voornaam"}, "voornaam"),
-    ({**PUPIL, "groep": 7}, "groep"),
-    ({**PUPIL, "achternaam": "  "}, "achternaam"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**PUPIL, "geboortedatum": "14-03-2016"}, "geboortedatum"),
+        ({**PUPIL, "geboortedatum": "2016-02-30"}, "geboortedatum"),
+        ({k: v for k, v in PUPIL.items() if k != "voornaam"}, "voornaam"),
+        ({**PUPIL, "groep": 7}, "groep"),
+        ({**PUPIL, "achternaam": "  "}, "achternaam"),
+    ],
+)
 def test_invalid_pupil_names_the_field(sk8_app: Flask, body: dict[str, object], field: str) -> None:
     """Bad pupils: 422 naming the field (test client, no sockets)."""
     resp = sk8_app.test_client().post("/api/scholen/99AB/00/leerlingen", json=body)
@@ -125,6 +138,7 @@ def test_bad_school_in_path(sk8_app: Flask) -> None:
 
 # --- properties ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def service() -> Iterator[Schoolkr8]:
     """The Schoolkr8 behaviour on a private store (no HTTP): many examples, fast."""
@@ -133,8 +147,11 @@ def service() -> Iterator[Schoolkr8]:
     core.db.dispose()
 
 
-_schools = (f"9{d}{a}{b}" for d in range(10) for a, b in
-            itertools.product("ABCDEFGHJKLMNPQRSTUVWXYZ", repeat=2))
+_schools = (
+    f"9{d}{a}{b}"
+    for d in range(10)
+    for a, b in itertools.product("ABCDEFGHJKLMNPQRSTUVWXYZ", repeat=2)
+)
 WHITESPACE = st.text(alphabet=" \t\n\r\u00a0\u2003", max_size=4)
 NUMBERS = st.text(alphabet="0123456789", min_size=1, max_size=12)
 
@@ -151,10 +168,13 @@ def test_normalise_is_trim_or_refusal(value: str) -> None:
     assert normalise_leerlingnummer(kept) == kept
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(number=NUMBERS, before=WHITESPACE, after=WHITESPACE)
-def test_stored_number_is_the_trimmed_digits(service: Schoolkr8, number: str, before: str,
-                                             after: str) -> None:
+def test_stored_number_is_the_trimmed_digits(
+    service: Schoolkr8, number: str, before: str, after: str
+) -> None:
     """Whatever whitespace surrounds a pasted number, exactly the digits are kept, zeros too."""
     brin = next(_schools)
     pupil = service.add_pupil(brin, "00", PUPIL)
@@ -163,10 +183,13 @@ def test_stored_number_is_the_trimmed_digits(service: Schoolkr8, number: str, be
     assert service.pupil(pupil.id).leerlingnummer == number
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(number=NUMBERS, padding=WHITESPACE, other=NUMBERS)
-def test_one_number_per_pupil_per_school(service: Schoolkr8, number: str, padding: str,
-                                         other: str) -> None:
+def test_one_number_per_pupil_per_school(
+    service: Schoolkr8, number: str, padding: str, other: str
+) -> None:
     """A second pupil can never take a number in use (however it is padded); a different number
     (leading zeros count) is fine; the first pupil keeps its number."""
     brin = next(_schools)
