@@ -1,4 +1,4 @@
-"""Boom klantenservice (mock): takes dashboard requests, checks them, approves or rejects, mails once.
+"""Boom klantenservice (mock): takes dashboard requests, checks, approves or rejects, mails once.
 
 Thin Flask views over :class:`mocks.klantenservice.service.Klantenservice`. Options (harness config
 ``options["klantenservice"]``): ``modus`` ("automatisch" default, or "handmatig"), ``timeout`` for
@@ -15,8 +15,8 @@ from flask import Flask, request
 
 from mocks.core.errors import ApiError, conflict, not_found
 from mocks.core.mail import Mail
-from mocks.core.schools import check_brincode, check_dependancecode
 from mocks.core.schemas import Operation, openapi_document, validate_body
+from mocks.core.schools import check_brincode, check_dependancecode
 from mocks.core.service import Core, create_service_app, json_body, set_school
 from mocks.klantenservice.clients import (
     PartnerOnbereikbaar,
@@ -69,7 +69,7 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
 
 
 def build_service(core: Core, options: dict[str, Any], default_modus: str) -> Klantenservice:
-    """The klantenservice logic wired to the store, the clock, the partner clients and the mailer."""
+    """The klantenservice logic wired to store, clock, partner clients and mailer."""
     timeout = float(options.get("timeout", 5.0))
 
     def url(name: str) -> str:

@@ -52,7 +52,7 @@ class _JsonClient:
 
 
 class Schoolkr8SleutelClient(_JsonClient):
-    """``POST {schoolkr8}/api/sleutels/controle``: is this key valid at Schoolkr8 for this school?"""
+    """``POST {schoolkr8}/api/sleutels/controle``: is the key valid at Schoolkr8 for the school?"""
 
     def controleer(self, brincode: str, dependancecode: str, autorisatiesleutel: str) -> bool:
         """True if Schoolkr8 says the key is valid for this school; a 4xx answer means not valid."""

@@ -1,10 +1,10 @@
-"""How Boom klantenservice handles a dashboard request: check "all fields correct", decide, mail once.
+"""How Boom klantenservice handles a dashboard request: check "all fields correct", decide, mail.
 
 The checks (DOMAIN.md step 2): the type of dashboard is one we know; the autorisatiesleutel is valid
 at Schoolkr8 for exactly this school (asked through Schoolkr8's key check); the school has an active
 LAS koppeling at the testcentrum (asked over HTTP). Automatic mode decides as soon as every check
 could be made; when a partner cannot be reached the aanvraag stays ``in_behandeling`` and the next
-look at it (the testcentrum polls) tries again — an outage elsewhere is no reason to reject a school.
+look at it (the testcentrum polls) tries again: an outage elsewhere is no reason to reject a school.
 Manual mode records the checks for a human, who calls goedkeuren/afwijzen.
 """
 
@@ -55,7 +55,10 @@ class BesluitConflict(Exception):
 
 
 class Klantenservice:
-    """Takes in aanvragen, checks them, decides (automatically or by hand) and mails the decision."""
+    """Takes in aanvragen, checks them, decides (automatically or by hand), mails the decision.
+
+    ``sleutels`` and ``las`` give the partner check clients (called per check, replaceable).
+    """
 
     def __init__(
         self,

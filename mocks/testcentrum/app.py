@@ -3,7 +3,7 @@
 Every school resource lives under ``/api/scholen/{brincode}/{dependancecode}``; the account is made
 on first use. Views are thin: the work is in :class:`mocks.testcentrum.beheer.Beheer`. The afnames,
 norming and forwarding part plugs in through ``mocks.testcentrum.afnames.register(app, core,
-options)`` and ``mocks.testcentrum.forwarder.create_worker(core, options)`` when those modules exist.
+options)`` and ``mocks.testcentrum.forwarder.create_worker(core, options)`` when those exist.
 
 Options (``options["testcentrum"]`` in the harness config): ``las_urls`` ({"parnassys": base URL,
 "esis": base URL}; default ``core.url(las)``), ``klantenservice_url`` (default
@@ -27,7 +27,7 @@ from mocks.core.service import Core, create_service_app, json_body, set_school
 from mocks.registry import load
 from mocks.testcentrum.beheer import Beheer, GeenLasKoppeling, LasInstellingen
 from mocks.testcentrum.klantenservice_client import KlantenserviceClient, KlantenserviceOnbereikbaar
-from mocks.testcentrum.las_client import UNREACHABLE, LAS_NAMEN, LasClient, LasFout, endpoint_of
+from mocks.testcentrum.las_client import LAS_NAMEN, UNREACHABLE, LasClient, LasFout, endpoint_of
 from mocks.testcentrum.store import (
     DEFAULT_KLANTCODE,
     DEFAULT_KLANTNAAM,

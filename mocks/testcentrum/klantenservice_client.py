@@ -31,7 +31,7 @@ class KlantenserviceWeigert(Exception):
 
 @dataclass(frozen=True)
 class AanvraagStatus:
-    """Klantenservice's answer: ``status`` in_behandeling | goedgekeurd | afgewezen | ingetrokken."""
+    """Klantenservice's answer; ``status``: in_behandeling|goedgekeurd|afgewezen|ingetrokken."""
 
     id: str
     status: str

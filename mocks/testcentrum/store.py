@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     select,
     update,
 )
@@ -380,26 +381,19 @@ class Leerlingenbestand:
 
     def leerlingen(self, school: str, *, ook_vertrokken: bool = False) -> list[Leerling]:
         """The school's pupils with their group's name, by group then name."""
-        ll, gr = leerlingen_table, groepen_table
-        stmt = (
-            select(ll, gr.c.naam.label("groep_naam"))
-            .select_from(ll.outerjoin(gr, (gr.c.school == ll.c.school)
-                                      & (gr.c.key == ll.c.groep_key)))
-            .where(ll.c.school == school)
-        )
+        stmt = _pupils_query(school)
         if not ook_vertrokken:
-            stmt = stmt.where(ll.c.actief.is_(True))
+            stmt = stmt.where(leerlingen_table.c.actief.is_(True))
         with self._db.begin() as conn:
-            rows = list(conn.execute(stmt))
-        pupils = [_pupil(r) for r in rows]
+            pupils = [_pupil(r) for r in conn.execute(stmt)]
         return sorted(pupils, key=lambda p: (p.groep_naam or "", p.achternaam, p.roepnaam or ""))
 
     def leerling(self, school: str, leerlingnummer: str) -> Leerling | None:
         """One pupil (also one who left), or None."""
-        for pupil in self.leerlingen(school, ook_vertrokken=True):
-            if pupil.leerlingnummer == leerlingnummer:
-                return pupil
-        return None
+        stmt = _pupils_query(school).where(leerlingen_table.c.leerlingnummer == leerlingnummer)
+        with self._db.begin() as conn:
+            row = conn.execute(stmt).first()
+        return _pupil(row) if row is not None else None
 
     def aantallen(self, school: str) -> dict[str, int]:
         """Active pupils, groups and staff of a school."""
@@ -407,10 +401,19 @@ class Leerlingenbestand:
         with self._db.begin() as conn:
             for name, table in (("leerlingen", leerlingen_table), ("groepen", groepen_table),
                                 ("leerkrachten", leerkrachten_table)):
-                counts[name] = len(list(conn.execute(
-                    select(table.c.school).where(table.c.school == school,
-                                                 table.c.actief.is_(True)))))
+                counts[name] = int(conn.execute(
+                    select(func.count()).select_from(table)
+                    .where(table.c.school == school, table.c.actief.is_(True))).scalar_one())
         return counts
+
+
+def _pupils_query(school: str) -> Any:
+    ll, gr = leerlingen_table, groepen_table
+    return (
+        select(ll, gr.c.naam.label("groep_naam"))
+        .select_from(ll.outerjoin(gr, (gr.c.school == ll.c.school) & (gr.c.key == ll.c.groep_key)))
+        .where(ll.c.school == school)
+    )
 
 
 def _groep_values(g: lg.Groep) -> dict[str, Any]:
@@ -449,15 +452,15 @@ def _sync(
         elif row.actief and all(getattr(row, k) == v for k, v in values.items()):
             changes.ongewijzigd += 1
         else:
-            extra = {"vertrokken_op": None} if "vertrokken_op" in table.c else {}
+            back: dict[str, Any] = {"vertrokken_op": None} if "vertrokken_op" in table.c else {}
             conn.execute(update(table).where(table.c.school == school, key_col == key)
-                         .values(**values, actief=True, bijgewerkt_op=now, **extra))
+                         .values(**values, actief=True, bijgewerkt_op=now, **back))
             changes.gewijzigd += 1
     for key, row in existing.items():
         if key not in incoming and row.actief:
-            extra = {"vertrokken_op": now} if "vertrokken_op" in table.c else {}
+            left: dict[str, Any] = {"vertrokken_op": now} if "vertrokken_op" in table.c else {}
             conn.execute(update(table).where(table.c.school == school, key_col == key)
-                         .values(actief=False, bijgewerkt_op=now, **extra))
+                         .values(actief=False, bijgewerkt_op=now, **left))
             changes.vertrokken += 1
     return changes
 
