@@ -6,6 +6,8 @@ the testcentrum's ``create_app``. ``OPERATIONS`` lists them for the testcentrum'
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, request
@@ -21,6 +23,12 @@ _DOC_SCHOOL = "/api/scholen/{brincode}/{dependancecode}"
 OPERATIONS = [
     Operation("POST", f"{_DOC_SCHOOL}/afnames", "Score invoeren: record an afname",
               "afname_invoer", {"201": "Created", "404": "Not found", "422": "Invalid"}),
+    Operation("POST", f"{_DOC_SCHOOL}/afnames/bulk",
+              "Score invoeren for many afnames (all or none)",
+              "afname_bulk", {"201": "Created", "422": "Invalid"}),
+    Operation("POST", f"{_DOC_SCHOOL}/afnames/normeren",
+              "Normeren of many afnames at one instant of the school's clock",
+              "afname_normeren_bulk", {"200": "OK", "404": "Not found", "422": "Invalid"}),
     Operation("GET", f"{_DOC_SCHOOL}/afnames", "The school's afnames with their norming"),
     Operation("GET", "/api/afnames/{afname_id}", "One afname",
               responses={"200": "OK", "404": "Not found"}),
@@ -48,16 +56,40 @@ def _routes(app: Flask, service: AfnameService) -> None:
         """Score invoeren: 201 with the new afname (``id``)."""
         brin, dep = school(brincode, dependancecode)
         set_school(brin, dep)
-        body = validate_body("afname_invoer", json_body())
-        afname = service.score(brin, dep, body)
+        afname = service.score(brin, dep, json_body())
         return _afname(afname), 201, {"Location": f"/api/afnames/{afname.id}"}
+
+    @app.post(f"{SCHOOL}/afnames/bulk")
+    def afnames_invoeren(brincode: str, dependancecode: str) -> Any:
+        """Score invoeren for many afnames at once (all or none): 201 with their ids."""
+        brin, dep = school(brincode, dependancecode)
+        set_school(brin, dep)
+        body = validate_body("afname_bulk", json_body())
+        made = service.score_many(brin, dep, body["afnames"])
+        return {"aantal": len(made), "ids": [a.id for a in made]}, 201
+
+    @app.post(f"{SCHOOL}/afnames/normeren")
+    def afnames_normeren(brincode: str, dependancecode: str) -> Any:
+        """Normeren of many afnames of the school at one instant of its clock."""
+        brin, dep = school(brincode, dependancecode)
+        set_school(brin, dep)
+        body = validate_body("afname_normeren_bulk", json_body())
+        normed = service.normeer_many(brin, dep, body["afname_ids"])
+        decisions = Counter(a.doorsturing for a in normed)
+        return {"aantal": len(normed),
+                "genormeerd_op": normed[0].genormeerd_op.isoformat()  # type: ignore[union-attr]
+                if normed else None,
+                "doorsturing": dict(decisions),
+                "afnames": [{"afname_id": a.id, "genormeerd_op": _iso(a.genormeerd_op),
+                             "eerst_genormeerd_op": _iso(a.eerst_genormeerd_op),
+                             "doorsturing": a.doorsturing} for a in normed]}
 
     @app.get(f"{SCHOOL}/afnames")
     def afnames_lijst(brincode: str, dependancecode: str) -> Any:
         """Every afname of the school (gescoord or genormeerd), oldest first."""
         brin, dep = school(brincode, dependancecode)
         set_school(brin, dep)
-        return {"afnames": [_afname(a) for a in service.list(brin, dep)]}
+        return {"afnames": [_afname(a) for a in service.of_school(brin, dep)]}
 
     @app.get("/api/afnames/<afname_id>")
     def afname_bekijken(afname_id: str) -> Any:
@@ -87,3 +119,7 @@ def _routes(app: Flask, service: AfnameService) -> None:
 
 def _afname(afname: Afname) -> dict[str, Any]:
     return afname.as_json()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

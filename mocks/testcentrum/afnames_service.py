@@ -7,16 +7,18 @@ instant decides, once and for good, whether the afname will ever be forwarded. N
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
 
 from mocks.core.errors import ApiError, invalid, not_found
+from mocks.core.schemas import validate_body
 from mocks.core.schools import check_brincode, check_dependancecode, school_key
 from mocks.core.service import Core
 from mocks.testcentrum import norms
-from mocks.testcentrum.afnames_store import Afname, AfnamesStore, Doorsturing
+from mocks.testcentrum.afnames_store import Afname, AfnamesStore, Doorsturing, NewAfname
 
 
 class Koppelingen(Protocol):
@@ -32,8 +34,8 @@ class Leerlingen(Protocol):
         """Were any pupils imported for this school?"""
         ...
 
-    def known(self, school_key: str, leerlingnummer: str) -> tuple[bool, int | None]:
-        """Is this pupil among the imported ones, and its jaargroep 1..8 if it has one."""
+    def groepen(self, school_key: str, leerlingnummers: Collection[str]) -> dict[str, int | None]:
+        """The given pupils that were imported, with their jaargroep 1..8 (None if other)."""
         ...
 
 
@@ -50,17 +52,19 @@ class ImportedPupils:
             return conn.execute(select(t.c.leerlingnummer).where(t.c.school == school_key)
                                 .limit(1)).first() is not None
 
-    def known(self, school_key: str, leerlingnummer: str) -> tuple[bool, int | None]:
+    def groepen(self, school_key: str, leerlingnummers: Collection[str]) -> dict[str, int | None]:
         from mocks.testcentrum.store import leerlingen_table as t
 
+        wanted = sorted(set(leerlingnummers))
+        found: dict[str, int | None] = {}
         with self._db.begin() as conn:
-            row = conn.execute(select(t.c.jaargroep).where(
-                t.c.school == school_key, t.c.leerlingnummer == leerlingnummer)).first()
-        if row is None:
-            return False, None
-        text = (row.jaargroep or "").strip()
-        groep = int(text) if text.isdigit() and 1 <= int(text) <= 8 else None
-        return True, groep
+            for i in range(0, len(wanted), 500):
+                for row in conn.execute(select(t.c.leerlingnummer, t.c.jaargroep).where(
+                        t.c.school == school_key, t.c.leerlingnummer.in_(wanted[i:i + 500]))):
+                    text = (row.jaargroep or "").strip()
+                    found[row.leerlingnummer] = (
+                        int(text) if text.isdigit() and 1 <= int(text) <= 8 else None)
+        return found
 
 
 class AfnameService:
@@ -74,36 +78,44 @@ class AfnameService:
 
     def score(self, brincode: str, dependancecode: str, body: dict[str, Any]) -> Afname:
         """Record a scored afname; 422 naming the field when something does not fit."""
+        return self.score_many(brincode, dependancecode, [body], prefix="")[0]
+
+    def score_many(self, brincode: str, dependancecode: str, bodies: list[dict[str, Any]],
+                   prefix: str = "afnames") -> list[Afname]:
+        """Record several scored afnames at once (all or none); errors name ``afnames[i].field``."""
         brin, dep = school(brincode, dependancecode)
-        toets = norms.TOETSEN[body["toets"]]
-        ruwe = body["ruwe_score"]
-        if ruwe > toets.max_score:
-            raise invalid("ruwe_score", f"ruwe_score for {toets.naam} is 0..{toets.max_score}, "
-                                        f"got {ruwe}")
-        afnamedatum = _date(body["afnamedatum"])
-        nummer = body["leerlingnummer"].strip()
-        if not nummer:
-            raise invalid("leerlingnummer", "leerlingnummer must not be blank")
-        groep = self._groep(school_key(brin, dep), nummer, body.get("groep"))
-        return self.store.create(
-            brin, dep, leerlingnummer=nummer, toets=toets.naam, ruwe_score=ruwe,
-            afnamedatum=afnamedatum, groep=groep, at=self.core.clock.now(brin, dep),
-        )
+        key = school_key(brin, dep)
+        items = [_checked(body, _where(prefix, i)) for i, body in enumerate(bodies)]
+        pupils = self.leerlingen.groepen(key, [item["leerlingnummer"] for item in items])
+        imported = bool(pupils) or self.leerlingen.imported(key)
+        new = [
+            NewAfname(item["leerlingnummer"], item["toets"], item["ruwe_score"],
+                      item["afnamedatum"], _groep(key, item, pupils, imported, _where(prefix, i)))
+            for i, item in enumerate(items)
+        ]
+        return self.store.create_many(brin, dep, new, at=self.core.clock.now(brin, dep))
 
     def normeer(self, afname_id: str) -> Afname:
         """Norm (or re-norm) an afname at the school's current instant."""
-        afname = self.store.get(afname_id)
-        if afname is None:
-            raise not_found("Afname", f"no afname with id {afname_id!r}")
-        figures = norms.normeer(afname.toets, afname.ruwe_score, afname.groep,
-                                afname.afnamedatum).as_json()
-        at = self.core.clock.now(afname.brincode, afname.dependancecode)
-        eligible = afname.eerst_genormeerd_op is None and self.koppelingen.active_at(
-            afname.school, at)
-        normed = self.store.record_norming(afname_id, figures, at=at, eligible=eligible,
-                                           now_real=datetime.now(UTC))
-        assert normed is not None
-        return normed
+        afname = self.get(afname_id)
+        return self.normeer_many(afname.brincode, afname.dependancecode, [afname_id])[0]
+
+    def normeer_many(self, brincode: str, dependancecode: str, ids: list[str]) -> list[Afname]:
+        """Norm (or re-norm) afnames of one school, all at the school's current instant."""
+        brin, dep = school(brincode, dependancecode)
+        key = school_key(brin, dep)
+        afnames = self.store.by_ids(ids)
+        missing = [i for i in dict.fromkeys(ids) if i not in afnames or afnames[i].school != key]
+        if missing:
+            raise not_found("Afname", f"no afname(s) {', '.join(missing[:10])} at {key}")
+        figures = {
+            i: norms.normeer(a.toets, a.ruwe_score, a.groep, a.afnamedatum).as_json()
+            for i, a in ((i, afnames[i]) for i in dict.fromkeys(ids))
+        }
+        at = self.core.clock.now(brin, dep)
+        eligible = self.koppelingen.active_at(key, at)
+        return self.store.record_normings(figures, at=at, eligible=eligible,
+                                          now_real=datetime.now(UTC))
 
     def get(self, afname_id: str) -> Afname:
         afname = self.store.get(afname_id)
@@ -111,27 +123,52 @@ class AfnameService:
             raise not_found("Afname", f"no afname with id {afname_id!r}")
         return afname
 
-    def list(self, brincode: str, dependancecode: str) -> list[Afname]:
-        return self.store.list(*school(brincode, dependancecode))
+    def of_school(self, brincode: str, dependancecode: str) -> list[Afname]:
+        """Every afname of the school, oldest first."""
+        return self.store.of_school(*school(brincode, dependancecode))
 
     def doorsturing(self, brincode: str, dependancecode: str) -> list[Doorsturing]:
         return self.store.doorsturing(*school(brincode, dependancecode))
 
-    def _groep(self, key: str, nummer: str, given: int | None) -> int:
-        """The pupil's jaargroep: from the imported pupils when there are any, else as given."""
-        known, found = self.leerlingen.known(key, nummer)
-        imported = known or self.leerlingen.imported(key)
-        if imported and not known:
-            raise ApiError(422, "Onbekende leerling",
-                           f"leerlingnummer {nummer!r} is not among the pupils imported for {key}",
-                           field="leerlingnummer")
-        if found is not None:
-            return found
-        if given is not None:
-            return int(given)
-        if not imported:
-            raise invalid("groep", f"no pupils imported for {key}: give the pupil's groep (1..8)")
-        raise invalid("groep", f"pupil {nummer!r} has no jaargroep 1..8; give groep (1..8)")
+
+
+def _where(prefix: str, index: int) -> str:
+    return f"{prefix}[{index}]." if prefix else ""
+
+
+def _checked(body: Any, where: str) -> dict[str, Any]:
+    """One afname body, schema-checked and normalised; 422 naming ``where`` + field."""
+    try:
+        body = validate_body("afname_invoer", body)
+    except ApiError as exc:
+        raise invalid(where + (exc.field or "body"), where + exc.detail) from None
+    toets = norms.TOETSEN[body["toets"]]
+    if body["ruwe_score"] > toets.max_score:
+        raise invalid(where + "ruwe_score", f"ruwe_score for {toets.naam} is "
+                                            f"0..{toets.max_score}, got {body['ruwe_score']}")
+    nummer = body["leerlingnummer"].strip()
+    if not nummer:
+        raise invalid(where + "leerlingnummer", "leerlingnummer must not be blank")
+    return {**body, "leerlingnummer": nummer, "afnamedatum": _date(body["afnamedatum"], where)}
+
+
+def _groep(key: str, item: dict[str, Any], pupils: dict[str, int | None], imported: bool,
+           where: str) -> int:
+    """The pupil's jaargroep: from the imported pupils when there are any, else as given."""
+    nummer = item["leerlingnummer"]
+    if imported and nummer not in pupils:
+        raise ApiError(422, "Onbekende leerling",
+                       f"leerlingnummer {nummer!r} is not among the pupils imported for {key}",
+                       field=where + "leerlingnummer")
+    found = pupils.get(nummer)
+    if found is not None:
+        return found
+    if item.get("groep") is not None:
+        return int(item["groep"])
+    if not imported:
+        raise invalid(where + "groep",
+                      f"no pupils imported for {key}: give the pupil's groep (1..8)")
+    raise invalid(where + "groep", f"pupil {nummer!r} has no jaargroep 1..8; give groep (1..8)")
 
 
 def school(brincode: str, dependancecode: str) -> tuple[str, str]:
@@ -146,9 +183,9 @@ def school(brincode: str, dependancecode: str) -> tuple[str, str]:
         raise invalid("dependancecode", str(exc)) from None
 
 
-def _date(text: str) -> date:
+def _date(text: str, where: str = "") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise invalid("afnamedatum", f"afnamedatum must be a date like 2027-01-20, got {text!r}") \
-            from None
+        raise invalid(where + "afnamedatum",
+                      f"afnamedatum must be a date like 2027-01-20, got {text!r}") from None

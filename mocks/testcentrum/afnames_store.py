@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -142,6 +143,17 @@ class Afname:
 
 
 @dataclass(frozen=True)
+class NewAfname:
+    """What Score invoeren records for one afname."""
+
+    leerlingnummer: str
+    toets: str
+    ruwe_score: int
+    afnamedatum: date
+    groep: int
+
+
+@dataclass(frozen=True)
 class Doorsturing:
     """The forwarding status of one normed afname, as the testcentrum shows it."""
 
@@ -188,42 +200,33 @@ class AfnamesStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def create(
-        self,
-        brincode: str,
-        dependancecode: str,
-        *,
-        leerlingnummer: str,
-        toets: str,
-        ruwe_score: int,
-        afnamedatum: date,
-        groep: int,
-        at: datetime,
-    ) -> Afname:
-        """Record a scored afname (not yet normed)."""
-        values = {
-            "id": uuid.uuid4().hex,
-            "school": school_key(brincode, dependancecode),
-            "brincode": brincode,
-            "dependancecode": dependancecode,
-            "leerlingnummer": leerlingnummer,
-            "toets": toets,
-            "ruwe_score": ruwe_score,
-            "afnamedatum": afnamedatum,
-            "groep": groep,
-            "ingevoerd_op": at,
-            "normeringen": 0,
-        }
+    def create(self, brincode: str, dependancecode: str, *, at: datetime,
+               **fields: Any) -> Afname:
+        """Record one scored afname (not yet normed); ``fields`` as in :class:`NewAfname`."""
+        return self.create_many(brincode, dependancecode, [NewAfname(**fields)], at=at)[0]
+
+    def create_many(self, brincode: str, dependancecode: str, items: Sequence[NewAfname], *,
+                    at: datetime) -> list[Afname]:
+        """Record scored afnames in one transaction, in order."""
+        key = school_key(brincode, dependancecode)
+        rows = [
+            {"id": uuid.uuid4().hex, "school": key, "brincode": brincode,
+             "dependancecode": dependancecode, "leerlingnummer": item.leerlingnummer,
+             "toets": item.toets, "ruwe_score": item.ruwe_score, "afnamedatum": item.afnamedatum,
+             "groep": item.groep, "ingevoerd_op": at, "normeringen": 0}
+            for item in items
+        ]
         with self._db.begin() as conn:
-            conn.execute(afnames_table.insert().values(**values))
-            return _afname(conn.execute(_by_id(values["id"])).one())
+            if rows:
+                conn.execute(afnames_table.insert(), rows)
+        return [_afname_from_values(r) for r in rows]
 
     def get(self, afname_id: str) -> Afname | None:
         with self._db.begin() as conn:
             row = conn.execute(_by_id(afname_id)).first()
         return None if row is None else _afname(row)
 
-    def list(self, brincode: str, dependancecode: str) -> list[Afname]:
+    def of_school(self, brincode: str, dependancecode: str) -> list[Afname]:
         """Every afname of a school, oldest first."""
         t = afnames_table
         stmt = (
@@ -246,30 +249,49 @@ class AfnamesStore:
         self, afname_id: str, normering: dict[str, Any], *, at: datetime, eligible: bool,
         now_real: datetime,
     ) -> Afname | None:
-        """Store a (re-)norming at the school's instant ``at``.
+        """Store one (re-)norming; see :meth:`record_normings`."""
+        done = self.record_normings({afname_id: normering}, at=at, eligible=eligible,
+                                    now_real=now_real)
+        return done[0] if done else None
 
-        ``eligible`` (was the dashboard koppeling active at ``at``?) only counts at the FIRST
-        norming: it fixes the afname's forwarding decision for good. An eligible afname gets an
-        outbox message in this same transaction, at every norming.
+    def record_normings(
+        self, normeringen: dict[str, dict[str, Any]], *, at: datetime, eligible: bool,
+        now_real: datetime,
+    ) -> list[Afname]:
+        """Store (re-)normings at the school's instant ``at``, in one transaction.
+
+        ``eligible`` (was the dashboard koppeling active at ``at``?) only counts at an afname's
+        FIRST norming: it fixes that afname's forwarding decision for good. Every norming of an
+        eligible afname gets an outbox message in this same transaction. Unknown ids are skipped.
         """
         t = afnames_table
+        updates: list[dict[str, Any]] = []
+        to_send: list[tuple[str, str, int]] = []
         with self._db.begin() as conn:
-            row = conn.execute(_by_id(afname_id)).first()
-            if row is None:
-                return None
-            values: dict[str, Any] = {
-                "genormeerd_op": at,
-                "normeringen": row.normeringen + 1,
-                "normering": json.dumps(normering),
-            }
-            decision = row.doorsturing
-            if row.eerst_genormeerd_op is None:
-                decision = ELIGIBLE if eligible else NOT_APPLICABLE
-                values.update(eerst_genormeerd_op=at, doorsturing=decision)
-            conn.execute(update(t).where(t.c.id == afname_id).values(**values))
-            if decision == ELIGIBLE:
-                _enqueue(conn, row, row.normeringen + 1, now_real)
-            return _afname(conn.execute(_by_id(afname_id)).one())
+            for row in _rows_by_ids(conn, list(normeringen)):
+                first = row.eerst_genormeerd_op is None
+                decision = (ELIGIBLE if eligible else NOT_APPLICABLE) if first else row.doorsturing
+                updates.append({
+                    "_id": row.id, "_genormeerd_op": at, "_normeringen": row.normeringen + 1,
+                    "_normering": json.dumps(normeringen[row.id]),
+                    "_eerst": at if first else row.eerst_genormeerd_op, "_doorsturing": decision,
+                })
+                if decision == ELIGIBLE:
+                    to_send.append((row.id, row.school, row.normeringen + 1))
+            if updates:
+                conn.execute(
+                    update(t).where(t.c.id == bindparam("_id")).values(
+                        genormeerd_op=bindparam("_genormeerd_op"),
+                        normeringen=bindparam("_normeringen"),
+                        normering=bindparam("_normering"),
+                        eerst_genormeerd_op=bindparam("_eerst"),
+                        doorsturing=bindparam("_doorsturing"),
+                    ),
+                    updates,
+                )
+            _enqueue(conn, to_send, now_real)
+            rows = {r.id: _afname(r) for r in _rows_by_ids(conn, list(normeringen))}
+        return [rows[i] for i in normeringen if i in rows]
 
     def doorsturing(self, brincode: str, dependancecode: str) -> list[Doorsturing]:
         """The forwarding status of every normed afname of a school."""
@@ -290,7 +312,7 @@ class AfnamesStore:
 
     def doorsturing_of(self, afname_id: str) -> Doorsturing | None:
         """The forwarding status of one afname (None if it was never normed)."""
-        a, o = afnames_table, outbox_table
+        o = outbox_table
         with self._db.begin() as conn:
             row = conn.execute(_by_id(afname_id)).first()
             if row is None or not row.normeringen:
@@ -300,26 +322,26 @@ class AfnamesStore:
         return _doorsturing(row, messages)
 
 
-def _enqueue(conn: Connection, afname: Row[Any], nr: int, now_real: datetime) -> None:
-    """One message per norming, unless one is still waiting: that one sends the latest figures."""
+def _enqueue(conn: Connection, items: list[tuple[str, str, int]], now_real: datetime) -> None:
+    """One message per norming of each (afname id, school, norming nr), unless that afname has a
+    message still waiting: that one will carry the latest figures (they are read at send time)."""
     o = outbox_table
-    waiting = conn.execute(
-        select(o.c.id).where(o.c.afname_id == afname.id, o.c.status == PENDING)
-    ).first()
-    if waiting is not None:
-        conn.execute(update(o).where(o.c.id == waiting.id).values(normering_nr=nr))
-        return
-    conn.execute(
-        o.insert().values(
-            afname_id=afname.id,
-            school=afname.school,
-            normering_nr=nr,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now_real,
-            created_at=now_real,
-        )
-    )
+    waiting: set[str] = set()
+    for chunk in _chunks([afname_id for afname_id, _, _ in items], 500):
+        waiting.update(conn.execute(
+            select(o.c.afname_id).where(o.c.afname_id.in_(chunk), o.c.status == PENDING)
+        ).scalars())
+    bumps = [{"_afname": a, "_nr": nr} for a, _, nr in items if a in waiting]
+    if bumps:
+        conn.execute(update(o).where(o.c.afname_id == bindparam("_afname"), o.c.status == PENDING)
+                     .values(normering_nr=bindparam("_nr")), bumps)
+    new = [
+        {"afname_id": a, "school": school, "normering_nr": nr, "status": PENDING, "attempts": 0,
+         "next_attempt_at": now_real, "created_at": now_real}
+        for a, school, nr in items if a not in waiting
+    ]
+    if new:
+        conn.execute(o.insert(), new)
 
 
 class Outbox:
@@ -442,6 +464,18 @@ def _claimed_ids(conn: Connection, owner: str, ids: list[int]) -> set[int]:
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _rows_by_ids(conn: Connection, ids: list[str]) -> list[Row[Any]]:
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(ids, 500):
+        rows.extend(conn.execute(select(afnames_table).where(afnames_table.c.id.in_(chunk))))
+    return rows
+
+
+def _afname_from_values(values: dict[str, Any]) -> Afname:
+    return Afname(**{**values, "eerst_genormeerd_op": None, "genormeerd_op": None,
+                     "normering": None, "doorsturing": None})
 
 
 def _by_id(afname_id: str) -> Any:

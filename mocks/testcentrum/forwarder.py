@@ -10,11 +10,13 @@ One pass (:meth:`Forwarder.run_once`, also what the worker thread loops on):
    with its stable key;
 4. deliver it; on success ``verzonden``; on a transient failure (5xx, time-out, connection error,
    ``Server.*``) back to ``wachtend`` with exponential backoff; on a ``Client.*`` fault ``mislukt``
-   with the reason - after splitting a multi-afname batch so one bad result does not sink the others.
+   with the reason - after splitting a multi-afname batch so one bad result does not sink the
+   others.
 
 Whether an afname may be forwarded at all was decided at its first norming (see
 :mod:`mocks.testcentrum.afnames_store`); the forwarder only ever sees eligible afnames.
-Backoff is timed by real time, not the harness clock: a frozen scenario clock must not stall retries.
+Backoff is timed by real time, not the harness clock: a frozen scenario clock must not stall
+retries.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ ACTIEF = "actief"
 
 
 class KoppelingState(Protocol):
-    status: str
+    @property
+    def status(self) -> str: ...
 
 
 class Koppelingen(Protocol):

@@ -6,8 +6,8 @@ one vertical scale:
 
 * the **vaardigheidsscore** is a logistic transform of the ruwe score (strictly increasing, then
   rounded, so never decreasing in the ruwe score);
-* the average vaardigheidsscore grows with the **DL** (didactische leeftijd: months of schooling from
-  groep 3, 10 per school year, 0..60) along a saturating curve, with a fixed spread;
+* the average vaardigheidsscore grows with the **DL** (didactische leeftijd: months of schooling
+  from groep 3, 10 per school year, 0..60) along a saturating curve, with a fixed spread;
 * the **percentiel** (1..99) is where the score falls in the normal distribution of its DL;
 * the **DLE** is the DL whose average equals the score (same 0..60 scale); achterstand = DL - DLE;
 * **niveau I-V** is the percentiel in fifths (I = P81-99 ... V = P1-20) and **A-E** in the 25/25/25/

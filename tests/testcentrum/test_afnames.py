@@ -75,7 +75,9 @@ def status_of(client: FlaskClient, afname_id: str) -> dict[str, Any]:
     return next(i for i in items if i["afname_id"] == afname_id)
 
 
-def test_score_invoeren_returns_201_with_an_id_and_the_afname_is_listed(client: FlaskClient) -> None:
+def test_score_invoeren_returns_201_with_an_id_and_the_afname_is_listed(
+    client: FlaskClient,
+) -> None:
     made = score(client)
     assert made["id"] and made["status"] == "gescoord"
     listed = client.get(f"{BASE}/afnames").get_json()["afnames"]
@@ -244,3 +246,59 @@ def test_timestamps_are_utc_with_zone(core: Core, client: FlaskClient) -> None:
     normed = norm(client, made["id"])
     assert normed["ingevoerd_op"].endswith("+00:00")
     assert normed["genormeerd_op"] == "2027-03-28T01:30:00+00:00"
+
+
+def test_bulk_score_is_all_or_none_and_names_the_item(client: FlaskClient) -> None:
+    good = {"leerlingnummer": "1", "toets": "TTA", "ruwe_score": 20, "afnamedatum": "2027-01-15",
+            "groep": 4}
+    resp = client.post(f"{BASE}/afnames/bulk",
+                       json={"afnames": [good, {**good, "ruwe_score": 999}]})
+    assert (resp.status_code, resp.get_json()["field"]) == (422, "afnames[1].ruwe_score")
+    assert client.get(f"{BASE}/afnames").get_json()["afnames"] == []
+    resp = client.post(f"{BASE}/afnames/bulk", json={"afnames": [good, {**good, "toets": "X"}]})
+    assert (resp.status_code, resp.get_json()["field"]) == (422, "afnames[1].toets")
+    resp = client.post(f"{BASE}/afnames/bulk", json={"afnames": []})
+    assert (resp.status_code, resp.get_json()["field"]) == (422, "afnames")
+    resp = client.post(f"{BASE}/afnames/bulk", json={"afnames": [good, good]})
+    assert resp.status_code == 201
+    assert resp.get_json()["aantal"] == 2
+
+
+def test_bulk_normeren_norms_all_at_one_instant_and_decides_each_once(
+    core: Core, client: FlaskClient
+) -> None:
+    old = score(client)["id"]
+    set_clock(core, ACTIVATED - timedelta(seconds=1))
+    norm(client, old)
+    activate(core, ACTIVATED)
+    ids = [old] + [score(client, leerlingnummer=f"00{i}")["id"] for i in range(3)]
+    set_clock(core, ACTIVATED)
+    resp = client.post(f"{BASE}/afnames/normeren", json={"afname_ids": ids})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["aantal"] == 4
+    assert body["genormeerd_op"] == ACTIVATED.isoformat()
+    assert body["doorsturing"] == {"niet_van_toepassing": 1, "doorsturen": 3}
+    statuses = {i["afname_id"]: i["status"]
+                for i in client.get(f"{BASE}/doorsturing").get_json()["afnames"]}
+    assert statuses == {old: "niet_van_toepassing", **{i: "wachtend" for i in ids[1:]}}
+
+
+def test_bulk_normeren_refuses_unknown_and_foreign_afnames(client: FlaskClient) -> None:
+    mine = score(client)["id"]
+    other = client.post("/api/scholen/99TB/00/afnames", json={
+        "leerlingnummer": "1", "toets": "TTA", "ruwe_score": 1, "afnamedatum": "2027-01-15",
+        "groep": 4}).get_json()["id"]
+    for ids in ([mine, "bestaat-niet"], [mine, other]):
+        resp = client.post(f"{BASE}/afnames/normeren", json={"afname_ids": ids})
+        assert resp.status_code == 404
+    assert client.get(f"/api/afnames/{mine}").get_json()["normeringen"] == 0
+
+
+def test_the_openapi_operations_cover_every_afname_route(app: Flask) -> None:
+    from mocks.testcentrum.afnames import OPERATIONS
+
+    documented = {(op.method, op.path.replace("{", "<").replace("}", ">")) for op in OPERATIONS}
+    routes = {(m, r.rule) for r in app.url_map.iter_rules() if "afname" in r.rule
+              or "doorsturing" in r.rule for m in r.methods or () if m in ("GET", "POST")}
+    assert routes == documented

@@ -102,9 +102,10 @@ class Flow:
             "brincode": school.brin, "dependancecode": school.dep, "schooljaar": jaar,
             "naam": f"Testschool {school.brin}", "aantal_leerlingen": pupils, "seed": 7})
         school.pupils = [str(p["leerlingnummer"]) for p in made["leerlingen"]]
-        las_key = self.call("parnassys", "POST", f"/api/scholen/{school.brin}/{school.dep}/sleutels",
-                            {"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"}
-                            )["autorisatiesleutel"]
+        las_key = self.call(
+            "parnassys", "POST", f"/api/scholen/{school.brin}/{school.dep}/sleutels",
+            {"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
+        )["autorisatiesleutel"]
         self.call("testcentrum", "PUT", school.tc + "/las-koppeling",
                   {"las": "parnassys", "schooljaar": jaar, "autorisatiesleutel": las_key})
         self.call("testcentrum", "POST", school.tc + "/las-koppeling/import")

@@ -15,6 +15,7 @@ from mocks.testcentrum.norms import TOETSEN, normeer
 TOETS_NAMES = sorted(TOETSEN)
 DATES = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
 GROEPEN = st.integers(min_value=1, max_value=8)
+NIVEAUS = ["V", "IV", "III", "II", "I"]  # worst to best
 
 
 @st.composite
@@ -108,7 +109,7 @@ def test_figures_stay_in_their_ranges(afname: tuple[str, int, int, date]) -> Non
 @given(afnames())
 def test_niveau_agrees_with_percentiel(afname: tuple[str, int, int, date]) -> None:
     result = normeer(*afname)
-    fifth = "V IV III II I".split()[min(4, (result.percentiel - 1) // 20)]
+    fifth = NIVEAUS[min(4, (result.percentiel - 1) // 20)]
     assert result.niveau == fifth
     ae = "E" if result.percentiel <= 10 else "D" if result.percentiel <= 25 else (
         "C" if result.percentiel <= 50 else "B" if result.percentiel <= 75 else "A")
@@ -123,7 +124,7 @@ def test_monotone_in_the_ruwe_score(afname: tuple[str, int, int, date], step: in
     assert high.vaardigheidsscore >= low.vaardigheidsscore
     assert high.percentiel >= low.percentiel
     assert high.dle >= low.dle
-    assert "V IV III II I".split().index(high.niveau) >= "V IV III II I".split().index(low.niveau)
+    assert NIVEAUS.index(high.niveau) >= NIVEAUS.index(low.niveau)
 
 
 @given(afnames())
