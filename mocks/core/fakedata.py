@@ -1,4 +1,4 @@
-"""Deterministic synthetic schools: groups, pupils and staff from Faker (nl_NL) and an explicit seed.
+"""Deterministic synthetic schools: groups, pupils and staff from Faker (nl_NL) and a seed.
 
 Every LAS school, demo and scenario starts here. Nothing is real: BSNs come from the test range
 9999xxxxx (and pass the 11-proef, so validators accept them), BRIN codes are the caller's test
@@ -286,7 +286,7 @@ def generate_school(
 def new_pupil(
     seed: int, group: FakeGroup, schooljaar: str, taken: set[str]
 ) -> FakePupil:
-    """One extra pupil for ``group`` (sync tests), reproducible from ``seed``, avoiding ``taken``."""
+    """One extra pupil for ``group`` (sync tests), reproducible from ``seed``, not in ``taken``."""
     maker = _Maker(seed)
     maker.numbers.update(taken)
     return _pupil(maker, group, schooljaar, [])

@@ -430,8 +430,8 @@ def answer_envelope(element: etree._Element) -> bytes:
     return _envelope(element)
 
 
-_ENVELOPE_OPEN = (f"<?xml version='1.0' encoding='UTF-8'?>\n<soap:Envelope xmlns:soap=\"{SOAP_ENV}\">"
-                  "<soap:Header/><soap:Body>")
+_ENVELOPE_OPEN = ("<?xml version='1.0' encoding='UTF-8'?>\n"
+                  f'<soap:Envelope xmlns:soap="{SOAP_ENV}"><soap:Header/><soap:Body>')
 _ENVELOPE_CLOSE = "</soap:Body></soap:Envelope>"
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
@@ -627,8 +627,8 @@ def _read_leerkracht(el: etree._Element) -> Leerkracht:
 
 
 __all__ = [
-    "OPERATIONS", "Antwoord", "Groep", "GroepRef", "Leerkracht", "Leerling", "Leerlinggegevens",
-    "Operation", "School", "Verzoek", "answer_envelope", "build_answer", "build_exception_answer",
+    "NS", "OPERATIONS", "Antwoord", "Groep", "GroepRef", "Leerkracht", "Leerling",
+    "Leerlinggegevens", "Operation", "School", "Verzoek", "answer_envelope", "build_answer", "build_exception_answer",
     "build_request", "build_request_element", "format_datetime", "operation_of", "parse_answer",
     "parse_answer_element", "parse_datetime", "parse_request", "render_answer", "soap_action",
 ]

@@ -98,9 +98,10 @@ class LasService:
         """The ``*_antwoord`` envelope for a request, or the SoapFault a real LAS would give."""
         brin, dep = self.identify(verzoek)
         if verzoek.xsdversie not in self.flavour.xsd_versions:
+            accepted = ", ".join(self.flavour.xsd_versions)
             raise SoapFault("Client.XsdVersieOngeldig",
                             f"xsdversie {verzoek.xsdversie!r} wordt niet ondersteund; "
-                            f"{self.flavour.title} accepteert {', '.join(self.flavour.xsd_versions)}")
+                            f"{self.flavour.title} accepteert {accepted}")
         now = self.clock.now(brin, dep)
         schooljaar = self._schooljaar(verzoek.schooljaar, now)
         data = self.store.data(brin, dep)

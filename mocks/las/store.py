@@ -240,7 +240,8 @@ class LasStore:
         return _school_row(row) if row is not None else None
 
     def _school_by_id(self, conn: Connection, school_id: int) -> SchoolRow:
-        row = conn.execute(select(las_scholen).where(las_scholen.c.id == school_id)).mappings().one()
+        query = select(las_scholen).where(las_scholen.c.id == school_id)
+        row = conn.execute(query).mappings().one()
         return _school_row(row)
 
     def _data(self, conn: Connection, school: SchoolRow) -> SchoolData:

@@ -134,7 +134,7 @@ def test_add_pupil_generated_and_given(las: Las) -> None:
                                          ({"samengestelde_groepen": ["X"]},
                                           "samengestelde_groepen")])
 def test_add_pupil_validation(las: Las, body: dict[str, object], field: str) -> None:
-    """Unknown groups, bad codes, real-looking BSNs and impossible dates are 422 naming the field."""
+    """Unknown groups, bad codes, real-looking BSNs, impossible dates: 422 naming the field."""
     resp = las.client.post("/api/scholen/99AB/00/leerlingen", json=body)
     assert resp.status_code == 422, resp.json
     assert resp.json["field"] == field

@@ -8,6 +8,7 @@ import pytest
 from contracts.uwlr_xsd import UwlrSchemas, XsdInvalid
 from mocks.core.errors import SoapFault
 from mocks.core.leerlinggegevens import (
+    NS,
     OPERATIONS,
     Groep,
     GroepRef,
@@ -21,6 +22,7 @@ from mocks.core.leerlinggegevens import (
     build_request,
     parse_answer,
     parse_request,
+    render_answer,
 )
 from mocks.core.soap import fault_envelope, parse_envelope
 from mocks.core.uwlr import Autorisatie, read_autorisatie
@@ -123,8 +125,8 @@ def test_naive_times_are_amsterdam() -> None:
 
 @pytest.mark.parametrize("body", [
     b'<x:foo xmlns:x="urn:other"/>',
-    b'<leerlinggegevens_antwoord xmlns="http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens"/>',
-    b'<leerlinggegevens_verzoek xmlns="http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens">'
+    b'<leerlinggegevens_antwoord xmlns="' + NS.encode() + b'"/>',
+    b'<leerlinggegevens_verzoek xmlns="' + NS.encode() + b'">'
     b'<brincode>99AB</brincode><xsdversie>2.2</xsdversie></leerlinggegevens_verzoek>',
 ])
 def test_wrong_requests_are_ongeldig_bericht(body: bytes) -> None:
@@ -142,3 +144,16 @@ def test_parse_answer_raises_the_fault() -> None:
     with pytest.raises(SoapFault) as info:
         parse_answer(data)
     assert info.value.code == "Client.AutorisatieOngeldig"
+
+
+def test_text_is_escaped(uwlr_schemas: UwlrSchemas) -> None:
+    """Names with XML specials survive the text writer and still validate."""
+    odd = Leerling("1234567890", 'Brink & <Zn> "B"', "Zoë", voorvoegsel="\'t", geslacht="9")
+    gegevens = Leerlinggegevens(school=School("2024-2025", "99AB"), leerlingen=(odd,))
+    data = answer_envelope(build_answer("HaalLeerlinggegevens", gegevens))
+    uwlr_schemas.validate(data)
+    answer = parse_answer(data)
+    assert answer.gegevens is not None and answer.gegevens.leerlingen == (odd,)
+    rendered = render_answer("HaalLeerlinggegevens", gegevens)
+    uwlr_schemas.validate(rendered)
+    assert parse_answer(rendered) == answer
