@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from mocks.core.errors import ApiError, conflict, not_found
+from mocks.core.errors import ApiError, conflict, invalid, not_found
 from mocks.core.mail import Mail
 from mocks.core.schemas import Operation, openapi_document, validate_body
 from mocks.core.schools import check_brincode, check_dependancecode
@@ -25,8 +25,12 @@ from mocks.klantenservice.clients import (
 )
 from mocks.klantenservice.service import AanvraagOnbekend, BesluitConflict, Klantenservice
 from mocks.klantenservice.store import (
+    AFGEWEZEN,
     AUTOMATISCH,
+    GOEDGEKEURD,
     HANDMATIG,
+    IN_BEHANDELING,
+    INGETROKKEN,
     Aanvraag,
     Aanvragen,
     Modi,
@@ -35,11 +39,15 @@ from mocks.klantenservice.store import (
 
 SERVICE = "klantenservice"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+STATUSSEN = (IN_BEHANDELING, GOEDGEKEURD, AFGEWEZEN, INGETROKKEN)
 
 OPERATIONS = [
     Operation("POST", "/api/aanvragen", "Aanvraag dashboardkoppeling indienen",
               "klantenservice_aanvraag", {"202": "Ontvangen", "409": "Idempotency-Key hergebruikt",
                                           "422": "Ongeldig veld"}),
+    Operation("GET", "/api/aanvragen",
+              "De nieuwste aanvragen (?status=, ?brincode=&dependancecode=, ?limit=)",
+              responses={"200": "aanvragen, nieuwste eerst", "422": "Ongeldige parameter"}),
     Operation("GET", "/api/aanvragen/{id}", "Status van een aanvraag",
               responses={"200": "De aanvraag", "404": "Onbekend"}),
     Operation("POST", "/api/aanvragen/{id}/goedkeuren", "Handmatig goedkeuren",
@@ -118,6 +126,24 @@ def _routes(app: Flask, service: Klantenservice) -> None:
         except ValueError as exc:
             raise conflict(str(exc), field=IDEMPOTENCY_HEADER) from None
         return {**aanvraag.as_json(), "nieuw": created}, 202
+
+    @app.get("/api/aanvragen")
+    def lijst() -> Any:
+        """The newest aanvragen (the manual queue), filtered by status and/or school."""
+        args = request.args
+        status = args.get("status")
+        if status is not None and status not in STATUSSEN:
+            raise invalid("status", f"status must be one of {', '.join(STATUSSEN)}, got {status!r}")
+        try:
+            limit = int(args.get("limit", 50))
+        except ValueError:
+            raise invalid("limit", "limit must be an integer") from None
+        if not 1 <= limit <= 1000:
+            raise invalid("limit", f"limit must be 1..1000, got {limit}")
+        school = _school(args["brincode"], args.get("dependancecode", "00")) \
+            if "brincode" in args else None
+        found = service.aanvragen.recent(limit=limit, status=status, school=school)
+        return {"aanvragen": [a.as_json() for a in found]}
 
     @app.get("/api/aanvragen/<aanvraag_id>")
     def bekijk(aanvraag_id: str) -> Any:

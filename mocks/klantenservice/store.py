@@ -9,6 +9,7 @@ testcentrum retries, polls, or several processes serve the API. Only the hash of
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -166,7 +167,8 @@ class Aanvragen:
             ):
                 if _same_request(row, nieuw):
                     return _aanvraag(row), False
-            new_id = "ks-" + uuid.uuid4().hex[:16]
+            # Real-time ordered ids: the queue stays in arrival order under a frozen clock too.
+            new_id = f"ks-{time.time_ns():x}{uuid.uuid4().hex[:6]}"
             conn.execute(t.insert().values(
                 id=new_id, school=nieuw.school, brincode=nieuw.brincode,
                 dependancecode=nieuw.dependancecode, type_dashboard=nieuw.type_dashboard,
@@ -192,6 +194,19 @@ class Aanvragen:
         t = aanvragen_table
         with self._db.begin() as conn:
             return conn.execute(select(t.c.sleutel).where(t.c.id == aanvraag_id)).scalar()
+
+    def recent(
+        self, *, limit: int = 50, status: str | None = None, school: str | None = None
+    ) -> list[Aanvraag]:
+        """The newest aanvragen first, optionally of one status and/or one school."""
+        t = aanvragen_table
+        stmt = select(t).order_by(t.c.ontvangen_op.desc(), t.c.id.desc()).limit(limit)
+        if status is not None:
+            stmt = stmt.where(t.c.status == status)
+        if school is not None:
+            stmt = stmt.where(t.c.school == school)
+        with self._db.begin() as conn:
+            return [_aanvraag(r) for r in conn.execute(stmt)]
 
     def pending(self, modus: str = AUTOMATISCH) -> list[Aanvraag]:
         """Aanvragen still in behandeling in ``modus`` (oldest first)."""

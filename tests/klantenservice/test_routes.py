@@ -124,3 +124,16 @@ def test_openapi_document(client: FlaskClient) -> None:
     schema = post_op["requestBody"]["content"]["application/json"]["schema"]
     assert set(schema["required"]) == set(BODY)
     assert "/api/aanvragen/{id}/afwijzen" in doc["paths"]
+
+
+def test_list_newest_first_with_filters(client: FlaskClient, sleutels: Sleutels) -> None:
+    approved = post(client).json
+    rejected = post(client, {**BODY, "autorisatiesleutel": "sk8_" + "W" * 32}).json
+    listed = [a["id"] for a in client.get("/api/aanvragen").json["aanvragen"]]
+    assert listed.index(rejected["id"]) < listed.index(approved["id"])
+    only = client.get("/api/aanvragen?status=afgewezen&brincode=99AB").json["aanvragen"]
+    assert [a["id"] for a in only] == [rejected["id"]]
+    assert all(a["autorisatiesleutel"].endswith("…") for a in only)
+    assert client.get("/api/aanvragen?status=x").json["field"] == "status"
+    assert client.get("/api/aanvragen?limit=0").json["field"] == "limit"
+    assert client.get("/api/aanvragen?brincode=99ZZ").json["aanvragen"] == []
