@@ -2,9 +2,8 @@
 
 In manual mode (``PUT /api/scholen/{brin}/{dep}/modus`` ``{"modus": "handmatig"}``) a human
 decides; this is that human's screen. Every action goes through the klantenservice REST API, so
-the checks, the decision rules and the one e-mail stay where they are. The API has no list
-endpoint, so the queue reads only the *ids* of the newest aanvragen from the klantenservice store
-and then asks the API for each one (which is also what finishes any pending checks).
+the checks, the decision rules and the one e-mail stay where they are; the queue is
+``GET /api/aanvragen`` (newest first), undecided ones on top.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from mocks import web
@@ -34,7 +32,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     @bp.get("/")
     def wachtrij() -> str:
         """The newest aanvragen, undecided first, with their checks and buttons."""
-        return _queue_page(core, api)
+        return _queue_page(api)
 
     @bp.post("/aanvragen/<aanvraag_id>/goedkeuren")
     def goedkeuren(aanvraag_id: str) -> Response | tuple[str, int]:
@@ -42,7 +40,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         try:
             api.post(f"/api/aanvragen/{aanvraag_id}/goedkeuren")
         except (ApiProblem, Unavailable) as exc:
-            return _queue_page(core, api, fouten={aanvraag_id: _detail(exc)}), 409
+            return _queue_page(api, fouten={aanvraag_id: _detail(exc)}), 409
         return redirect(url_for(".wachtrij", melding="Aanvraag goedgekeurd; de beheerder "
                                 "krijgt een bevestiging per e-mail."), code=303)
 
@@ -51,12 +49,12 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         """Reject one aanvraag with a reason (required)."""
         reden = (request.form.get("reden") or "").strip()
         if not reden:
-            return _queue_page(core, api, fouten={f"reden-{aanvraag_id}": "Reden is verplicht."},
+            return _queue_page(api, fouten={f"reden-{aanvraag_id}": "Reden is verplicht."},
                                redenen={aanvraag_id: reden}), 422
         try:
             api.post(f"/api/aanvragen/{aanvraag_id}/afwijzen", {"reden": reden})
         except (ApiProblem, Unavailable) as exc:
-            return _queue_page(core, api, fouten={aanvraag_id: _detail(exc)},
+            return _queue_page(api, fouten={aanvraag_id: _detail(exc)},
                                redenen={aanvraag_id: reden}), 409
         return redirect(url_for(".wachtrij", melding="Aanvraag afgewezen."), code=303)
 
@@ -78,7 +76,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
             except Unavailable as exc:
                 fouten["_"] = str(exc)
         if fouten:
-            return _queue_page(core, api, modus_fouten=fouten, modus_form=form), 422
+            return _queue_page(api, modus_fouten=fouten, modus_form=form), 422
         return redirect(url_for(".wachtrij", melding=f"School {brin}-{dep}: "
                                 f"{form.get('modus')} behandelen."), code=303)
 
@@ -89,10 +87,10 @@ def _detail(exc: Exception) -> str:
     return exc.detail if isinstance(exc, ApiProblem) else str(exc)
 
 
-def _queue_page(core: Core, api: Api, *, fouten: dict[str, str] | None = None,
+def _queue_page(api: Api, *, fouten: dict[str, str] | None = None,
                 redenen: dict[str, str] | None = None, modus_fouten: FormErrors | None = None,
                 modus_form: Any = None) -> str:
-    aanvragen, onbereikbaar = _aanvragen(core, api)
+    aanvragen, onbereikbaar = _aanvragen(api)
     aanvragen.sort(key=lambda a: (a.get("status") != "in_behandeling",
                                   _neg(a.get("ontvangen_op"))))
     return render_template(
@@ -109,31 +107,12 @@ def _neg(iso: Any) -> str:
     return "".join(chr(0x10FFFF - ord(c)) for c in str(iso or ""))
 
 
-def _aanvragen(core: Core, api: Api) -> tuple[list[dict[str, Any]], str | None]:
+def _aanvragen(api: Api) -> tuple[list[dict[str, Any]], str | None]:
+    """The newest aanvragen from ``GET /api/aanvragen`` (or why they could not be read)."""
     try:
-        listed = api.get("/api/aanvragen")
-        if isinstance(listed, dict) and isinstance(listed.get("aanvragen"), list):
-            return list(listed["aanvragen"]), None
+        listed = api.get("/api/aanvragen", limit=QUEUE_SIZE)
     except ApiProblem as exc:
-        if exc.status not in (404, 405):
-            return [], exc.detail
+        return [], exc.detail
     except Unavailable as exc:
         return [], str(exc)
-    result = []
-    for aanvraag_id in _newest_ids(core):
-        try:
-            result.append(api.get(f"/api/aanvragen/{aanvraag_id}"))
-        except ApiProblem:
-            continue
-        except Unavailable as exc:
-            return result, str(exc)
-    return result, None
-
-
-def _newest_ids(core: Core) -> list[str]:
-    """Ids of the newest aanvragen, read from the klantenservice store (read-only)."""
-    from mocks.klantenservice.store import aanvragen_table as t
-
-    stmt = select(t.c.id).order_by(t.c.ontvangen_op.desc()).limit(QUEUE_SIZE)
-    with core.db.begin() as conn:
-        return [str(row.id) for row in conn.execute(stmt)]
+    return list((listed or {}).get("aanvragen", [])), None

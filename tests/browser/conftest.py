@@ -61,9 +61,11 @@ class Shots:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
+        self.started = time.monotonic()
 
     def __call__(self, page: Page, step: str) -> Path:
         self.count += 1
+        print(f"{time.monotonic() - self.started:6.2f}s {step}")
         path = self.folder / f"{self.count:02d}-{re.sub(r'[^a-z0-9-]+', '-', step.lower())}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
