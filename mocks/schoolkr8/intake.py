@@ -83,8 +83,8 @@ def _check_sender(
     sk8: Schoolkr8, conn: Connection, autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek
 ) -> None:
     school = verzoek.school
-    if not sk8.key_valid(
-        school.brincode, school.dependancecode, autorisatie.autorisatiesleutel, conn
+    if not sk8.key_valid_in(
+        conn, school.brincode, school.dependancecode, autorisatie.autorisatiesleutel
     ):
         raise SoapFault(
             "Client.AutorisatieOngeldig",

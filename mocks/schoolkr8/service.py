@@ -138,11 +138,15 @@ class Schoolkr8:
             self.store.revoke(koppeling_id, self.now(koppeling.school))
         return self.get(koppeling_id)
 
-    def key_valid(
-        self, brincode: str, dependancecode: str, presented: str, conn: Connection | None = None
+    def key_valid(self, brincode: str, dependancecode: str, presented: str) -> bool:
+        """Is ``presented`` a live key of this school? (klantenservice's check)"""
+        return self.key_valid_in(None, brincode, dependancecode, presented)
+
+    def key_valid_in(
+        self, conn: Connection | None, brincode: str, dependancecode: str, presented: str
     ) -> bool:
-        """Is ``presented`` a live key of this school? Compared in constant time against every
-        live key hash of the school (no early exit); ``conn`` to check inside a transaction."""
+        """:meth:`key_valid` inside the caller's transaction (``conn``), as the intake uses it.
+        Compared in constant time against every live key hash of the school (no early exit)."""
         hashes = self.store.live_key_hashes(school_key(brincode, dependancecode), conn)
         matched = False
         for stored in hashes:
