@@ -56,8 +56,7 @@ def accept(sk8: Schoolkr8, autorisatie: Autorisatie, verzoek: LeerresultatenVerz
     now = sk8.now(school)  # read before the transaction: no nested transactions
     store = sk8.store
     with store.db.begin() as conn:
-        _check_sender(sk8, conn, autorisatie, verzoek)
-        store.ensure_school(conn, school, now)
+        _check_sender(sk8, conn, autorisatie, verzoek)  # a live key implies a known school
         pupils = store.pupils_by_number(conn, school, numbers)
         unknown = sorted(numbers - pupils.keys())
         if unknown and store.beleid(school, conn) == WEIGEREN:
