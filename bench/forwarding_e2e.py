@@ -128,7 +128,7 @@ def wait_all_sent(api: Api, count: int, deadline: float) -> Counter[str]:
         statuses = Counter(i["status"] for i in items)
         if statuses["verzonden"] == count or time.monotonic() > deadline:
             return statuses
-        time.sleep(0.1)
+        time.sleep(0.5)  # each look lists every afname: do not starve the forwarder
 
 
 def check_schoolkr8(api: Api, ids: dict[str, int], afname_ids: list[str]) -> tuple[int, int, int]:
