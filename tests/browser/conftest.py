@@ -32,15 +32,21 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 WAIT_SECONDS = 20.0
 
 
+def require_chromium(path: Path) -> Path:
+    """``path`` if Chromium is there; else the test FAILS (never skips) saying how to install."""
+    if not path.is_file():
+        pytest.fail(f"Chromium not found at {path}: install it with "
+                    "`apt-get install -y chromium` (CI's .ci/run does) or set KOPPELING_CHROMIUM; "
+                    "never `playwright install`", pytrace=False)
+    return path
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, started once per session (per xdist worker)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install it with "
-                    "`apt-get install -y chromium` (CI's .ci/run does) or set KOPPELING_CHROMIUM; "
-                    "never `playwright install`", pytrace=False)
+    executable = require_chromium(CHROMIUM)
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
