@@ -60,7 +60,9 @@ def _render(core: Core, me: str, *, fouten: FormErrors | None = None,
     args = request.args
     service = args.get("service") or None
     school = (args.get("school") or "").strip() or None
-    entries = core.journal.entries(service=service, school=school, limit=JOURNAL_LIMIT)
+    klik = (args.get("correlatie") or "").strip() or None
+    entries = core.journal.entries(service=service, school=school, correlation_id=klik,
+                                   limit=JOURNAL_LIMIT)
     brin, dep = _scope_args(form or {}, FormErrors())
     return render_template(
         "home/home.html",
@@ -75,6 +77,7 @@ def _render(core: Core, me: str, *, fouten: FormErrors | None = None,
         entries=list(reversed(entries)),
         filter_service=service or "",
         filter_school=school or "",
+        filter_klik=klik or "",
         fouten=fouten or FormErrors(),
         form=form or {},
         melding=args.get("melding"),

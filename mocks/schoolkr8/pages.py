@@ -34,6 +34,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     web.install(app)
     p = Schoolkr8Pages(core)
     bp = Blueprint("schoolkr8_pages", __name__, template_folder="templates")
+    web.page_errors(bp, "Schoolkr8", "schoolkr8")
     bp.add_url_rule("/", "start", p.start, methods=["GET", "POST"])
     s = "/scholen/<brin>/<dep>"
     bp.add_url_rule(f"{s}/leerlingen", "leerlingen", p.leerlingen, methods=["GET", "POST"])

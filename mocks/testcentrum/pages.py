@@ -36,12 +36,15 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     web.install(app)
     pages = TestcentrumPages(core)
     bp = Blueprint("testcentrum_pages", __name__, template_folder="templates")
+    web.page_errors(bp, "Boomtestcentrum", "testcentrum")
     bp.add_url_rule("/", "inloggen", pages.inloggen, methods=["GET", "POST"])
     s = "/scholen/<brin>/<dep>"
     bp.add_url_rule(f"{s}/beheer", "beheer", pages.beheer)
     bp.add_url_rule(f"{s}/beheer/koppelen-met-las", "koppelen", pages.koppelen)
     bp.add_url_rule(f"{s}/beheer/las", "las_opslaan", pages.las_opslaan, methods=["POST"])
     bp.add_url_rule(f"{s}/beheer/dashboard", "aanvragen", pages.aanvragen, methods=["POST"])
+    bp.add_url_rule(f"{s}/beheer/dashboard/uitzetten", "uitzetten", pages.uitzetten,
+                    methods=["POST"])
     bp.add_url_rule(f"{s}/leerlingen", "leerlingen", pages.leerlingen)
     bp.add_url_rule(f"{s}/leerlingen/<leerlingnummer>/score", "score", pages.score,
                     methods=["GET", "POST"])
@@ -254,6 +257,16 @@ class TestcentrumPages:
             fouten["_"] = str(exc)
             return self.koppelen_page(brin, dep, dash_form=form, fouten=fouten), 502
         melding = "De koppeling is aangevraagd. U ontvangt per e-mail een bevestiging."
+        return redirect(url_for(".koppelen", brin=brin, dep=dep, melding=melding), code=303)
+
+    def uitzetten(self, brin: str, dep: str) -> Response:
+        """Switch the dashboard koppeling off (tests normed from then on are not sent)."""
+        brin, dep = _school(brin, dep)
+        try:
+            self.api.post(f"{self.base(brin, dep)}/dashboard-koppeling/deactiveren")
+            melding = "De koppeling met het dashboard is uitgezet."
+        except (ApiProblem, Unavailable) as exc:
+            melding = f"Uitzetten mislukt: {exc}"
         return redirect(url_for(".koppelen", brin=brin, dep=dep, melding=melding), code=303)
 
     # --- leerlingenoverzicht -----------------------------------------------------------------

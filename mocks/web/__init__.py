@@ -11,14 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, render_template
 from markupsafe import Markup
 
 from mocks.core.clock import AMSTERDAM
 from mocks.web.api import Api, ApiProblem, FormErrors, Unavailable
 from mocks.web.chart import score_chart
 
-__all__ = ["Api", "ApiProblem", "FormErrors", "Unavailable", "install", "score_chart"]
+__all__ = ["Api", "ApiProblem", "FormErrors", "Unavailable", "install", "page_errors",
+           "score_chart"]
 
 STATIC_URL = "/static/koppeling"
 CSP = (
@@ -43,6 +44,16 @@ def install(app: Flask) -> None:
     app.add_template_filter(tijd)
     app.add_template_filter(score_chart)
     app.after_request(_security_headers)
+
+
+def page_errors(bp: Blueprint, brand: str, theme: str) -> None:
+    """A page that is not there answers with an HTML page (the API keeps problem+json)."""
+
+    def not_found(_exc: Exception) -> tuple[str, int]:
+        return render_template("web/fout.html", brand=brand, theme=theme, titel="Niet gevonden",
+                               uitleg="Deze pagina, school of leerling bestaat niet."), 404
+
+    bp.register_error_handler(404, not_found)
 
 
 def _security_headers(response: Response) -> Response:
