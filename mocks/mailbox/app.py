@@ -58,7 +58,9 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
         raw = store.raw(message_id)
         if raw is None:
             raise not_found("Bericht", f"no message with ID {message_id!r}")
-        return Response(raw, content_type="text/plain; charset=utf-8")
+        # message/rfc822, not text/plain: the journal then records only the size. A body encoded
+        # quoted-printable may split a key over two lines, which the journal's masker cannot see.
+        return Response(raw, content_type="message/rfc822")
 
     @app.get("/api/v1/search")
     def search() -> Any:

@@ -214,3 +214,21 @@ def test_long_poll_is_bounded_and_returns_empty(mailbox: MailboxClient) -> None:
     answer = mailbox.search("to:niemand@school.test", wait=0.2)
     assert answer["messages_count"] == 0 and answer["messages"] == []
     assert time.monotonic() - started < 5
+
+
+def test_raw_source_is_kept_and_not_journaled(
+    sink: SmtpSink, mailbox: MailboxClient, mail_core: Core
+) -> None:
+    """/raw gives the message as received; the journal records only its size."""
+    assert sink.smtp_port
+    send(sink.smtp_port, ["raw@school.test"], "Bron", "geheime inhoud")
+    (summary,) = mailbox.messages_to("raw@school.test")
+    resp = requests.get(f"{mailbox.base_url}/api/v1/message/{summary['ID']}/raw", timeout=5)
+    assert resp.headers["Content-Type"].startswith("message/rfc822")
+    assert b"Subject: Bron" in resp.content and b"geheime inhoud" in resp.content
+    (entry,) = [
+        e
+        for e in mail_core.journal.entries(service="mailbox")
+        if e.path and e.path.endswith("/raw")
+    ]
+    assert entry.response is not None and "geheime inhoud" not in entry.response
