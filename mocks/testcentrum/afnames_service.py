@@ -172,15 +172,16 @@ def _groep(key: str, item: dict[str, Any], pupils: dict[str, int | None], import
 
 
 def school(brincode: str, dependancecode: str) -> tuple[str, str]:
-    """A valid (brincode, dependancecode) pair, or 422 naming the bad one."""
+    """A valid (brincode, dependancecode) pair from the URL, or 404 naming the bad one (as the
+    rest of the testcentrum answers a malformed school path)."""
     try:
         brin = check_brincode(brincode)
     except ValueError as exc:
-        raise invalid("brincode", str(exc)) from None
+        raise ApiError(404, "School niet gevonden", str(exc), field="brincode") from None
     try:
         return brin, check_dependancecode(dependancecode)
     except ValueError as exc:
-        raise invalid("dependancecode", str(exc)) from None
+        raise ApiError(404, "School niet gevonden", str(exc), field="dependancecode") from None
 
 
 def _date(text: str, where: str = "") -> date:

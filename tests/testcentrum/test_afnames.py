@@ -114,7 +114,9 @@ def test_missing_field_bad_school_and_no_json_are_clear_errors(client: FlaskClie
     resp = client.post(f"{BASE}/afnames", json={"toets": "TTA"})
     assert (resp.status_code, resp.get_json()["field"]) == (422, "afnamedatum")
     resp = client.post("/api/scholen/9X/00/afnames", json={})
-    assert (resp.status_code, resp.get_json()["field"]) == (422, "brincode")
+    assert (resp.status_code, resp.get_json()["field"]) == (404, "brincode")
+    resp = client.get("/api/scholen/99TA/0/doorsturing")
+    assert (resp.status_code, resp.get_json()["field"]) == (404, "dependancecode")
     resp = client.post(f"{BASE}/afnames", data="nee", content_type="text/plain")
     assert resp.status_code == 400
 
