@@ -26,9 +26,13 @@ def results_for(sc: Scenario, school: School, number: str, afname_id: str) -> li
 
 def deliveries(sc: Scenario, school: School, afname_id: str) -> list[dict[str, Any]]:
     """BrengLeerresultaten requests in the journal that carried ``afname_id``'s result."""
-    entries = sc.partners.admin("schoolkr8").journal(school=school.key)
-    return [e for e in entries if e.get("operation") == "BrengLeerresultaten"
-            and afname_id in (e.get("request") or "")]
+    return [e for e in brengleerresultaten(sc, school) if afname_id in (e.get("request") or "")]
+
+
+def brengleerresultaten(sc: Scenario, school: School) -> list[dict[str, Any]]:
+    """Every BrengLeerresultaten for the school in the journal (answered or refused)."""
+    entries = sc.partners.admin("schoolkr8").journal(school=school.key, kind="soap")
+    return [e for e in entries if e.get("operation") == "BrengLeerresultaten"]
 
 
 def assert_exactly_once_at_sk8(sc: Scenario, school: School, number: str, afname_id: str) -> None:

@@ -96,10 +96,13 @@ class Admin(Client):
     def clear_faults(self) -> None:
         self.call("DELETE", "/__admin/faults")
 
-    def journal(self, *, school: str | None = None, all_services: bool = True) -> list[dict[str, Any]]:
+    def journal(self, *, school: str | None = None, all_services: bool = True,
+                kind: str | None = None) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"all": "1"} if all_services else {}
         if school:
             params["school"] = school
+        if kind:
+            params["kind"] = kind
         return list(self.call("GET", "/__admin/requests", **params)["requests"])
 
 
