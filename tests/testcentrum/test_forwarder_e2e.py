@@ -6,6 +6,7 @@ slow, a revoked key. Each test uses its own school and its own school clock."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import string
 import time
@@ -327,6 +328,10 @@ def test_a_client_fault_stops_with_mislukt_and_the_reason(flow: Flow) -> None:
     assert status["reden"].startswith("Client.AutorisatieOngeldig")
     assert school.sk8_key not in str(status)
     assert flow.results(school) == {}
+    journal = flow.call("testcentrum", "GET", "/__admin/requests", all=1,
+                        school=f"{school.brin}-{school.dep}")
+    assert any(e["operation"] == "BrengLeerresultaten" for e in journal["requests"])
+    assert school.sk8_key not in json.dumps(journal)  # the key travels; the journal masks it
 
 
 def test_an_injected_client_fault_is_not_retried(flow: Flow) -> None:
