@@ -4,7 +4,9 @@ mapping status; Hypothesis checks the rules on arbitrary input."""
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -204,3 +206,30 @@ def test_one_number_per_pupil_per_school(
     assert service.pupil(first.id).leerlingnummer == number
     total, mapped = service.store.mapping_counts(f"{brin}-00")
     assert (total, mapped) == (2, 2 if other != number else 1)
+
+
+def test_racing_writers_one_number_one_pupil(tmp_path: Path) -> None:
+    """Eight threads type the same number for eight pupils at once (file store): one wins, the
+    others get 409 naming the winner."""
+    core = Core.create(Database.file(tmp_path / "race.sqlite"))
+    service = Schoolkr8(core)
+    pupils = [service.add_pupil("90RA", "00", PUPIL) for _ in range(8)]
+    start = threading.Barrier(len(pupils))
+    outcomes: list[int | str] = []
+
+    def type_number(pupil_id: int) -> None:
+        start.wait()
+        try:
+            service.set_number(pupil_id, "4866010819")
+            outcomes.append("ok")
+        except ApiError as exc:
+            outcomes.append(exc.status)
+
+    threads = [threading.Thread(target=type_number, args=(p.id,)) for p in pupils]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    core.db.dispose()
+    assert sorted(outcomes, key=str) == [409] * 7 + ["ok"]
+    assert service.store.mapping_counts("90RA-00") == (8, 1)
