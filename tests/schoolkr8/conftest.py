@@ -39,9 +39,7 @@ from mocks.schoolkr8.app import create_app
 KEY_RE = re.compile(r"\bsk8_[A-Za-z0-9]{20,}\b")
 # Test-range BRINs 90AA-98ZZ (the scenarios use 99AA-99ZZ).
 _BRINS = (
-    f"9{d}{a}{b}"
-    for d in range(9)
-    for a, b in itertools.product(string.ascii_uppercase, repeat=2)
+    f"9{d}{a}{b}" for d in range(9) for a, b in itertools.product(string.ascii_uppercase, repeat=2)
 )
 
 
