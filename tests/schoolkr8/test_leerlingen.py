@@ -171,7 +171,7 @@ def test_normalise_is_trim_or_refusal(value: str) -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(number=NUMBERS, before=WHITESPACE, after=WHITESPACE)
 def test_stored_number_is_the_trimmed_digits(
@@ -186,7 +186,7 @@ def test_stored_number_is_the_trimmed_digits(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(number=NUMBERS, padding=WHITESPACE, other=NUMBERS)
 def test_one_number_per_pupil_per_school(
