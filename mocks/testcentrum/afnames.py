@@ -38,6 +38,8 @@ OPERATIONS = [
     Operation("GET", f"{_DOC_SCHOOL}/doorsturing",
               "Forwarding status per normed afname: verzonden | wachtend | niet_van_toepassing"
               " | mislukt"),
+    Operation("GET", f"{_DOC_SCHOOL}/doorsturing/samenvatting",
+              "Counts of normed afnames per forwarding status"),
 ]
 
 
@@ -108,6 +110,13 @@ def _routes(app: Flask, service: AfnameService) -> None:
         forwarding = service.store.doorsturing_of(afname.id)
         return {**_afname(afname), **(afname.normering or {}), "afname_id": afname.id,
                 "doorsturing": forwarding.status if forwarding else None}
+
+    @app.get(f"{SCHOOL}/doorsturing/samenvatting")
+    def doorsturing_samenvatting(brincode: str, dependancecode: str) -> Any:
+        """How many normed afnames are verzonden, wachtend, niet_van_toepassing, mislukt."""
+        brin, dep = school(brincode, dependancecode)
+        set_school(brin, dep)
+        return service.samenvatting(brin, dep)
 
     @app.get(f"{SCHOOL}/doorsturing")
     def doorsturing(brincode: str, dependancecode: str) -> Any:

@@ -127,6 +127,10 @@ class AfnameService:
         """Every afname of the school, oldest first."""
         return self.store.of_school(*school(brincode, dependancecode))
 
+    def samenvatting(self, brincode: str, dependancecode: str) -> dict[str, int]:
+        """Counts of normed afnames per forwarding status."""
+        return self.store.samenvatting(*school(brincode, dependancecode))
+
     def doorsturing(self, brincode: str, dependancecode: str) -> list[Doorsturing]:
         return self.store.doorsturing(*school(brincode, dependancecode))
 

@@ -310,6 +310,23 @@ class AfnamesStore:
                 messages.setdefault(m.afname_id, []).append(m)
         return [_doorsturing(row, messages.get(row.id, [])) for row in afnames]
 
+    def samenvatting(self, brincode: str, dependancecode: str) -> dict[str, int]:
+        """How many normed afnames of a school are in each forwarding status (counted in SQL)."""
+        key = school_key(brincode, dependancecode)
+        a, o = afnames_table, outbox_table
+        counts = dict.fromkeys((SENT, PENDING, NOT_APPLICABLE, FAILED), 0)
+        latest = (select(func.max(o.c.id).label("id")).where(o.c.school == key)
+                  .group_by(o.c.afname_id).subquery())
+        with self._db.begin() as conn:
+            counts[NOT_APPLICABLE] = int(conn.execute(
+                select(func.count()).select_from(a)
+                .where(a.c.school == key, a.c.doorsturing == NOT_APPLICABLE)).scalar_one())
+            for status, n in conn.execute(
+                    select(o.c.status, func.count()).join(latest, o.c.id == latest.c.id)
+                    .group_by(o.c.status)):
+                counts[PENDING if status == CLAIMED else status] += int(n)
+        return {**counts, "totaal": sum(counts.values())}
+
     def doorsturing_of(self, afname_id: str) -> Doorsturing | None:
         """The forwarding status of one afname (None if it was never normed)."""
         o = outbox_table

@@ -236,6 +236,26 @@ def test_a_crashed_workers_claim_is_taken_over_after_its_lease_and_sent_once(
 
 
 @responses.activate
+def test_the_summary_counts_each_normed_afname_once_by_its_latest_message(
+    core: Core, service: AfnameService
+) -> None:
+    fault("Client.ScoreOngeldig")
+    ok()
+    failed = normed(service, nummer="3000000001")
+    forwarder(core).run_until_idle()
+    sent = normed(service, nummer="3000000002")
+    forwarder(core).run_until_idle()
+    service.normeer(sent)  # a second message, waiting
+    core.clock.set(ACTIVATED - timedelta(days=1), brincode=BRIN, dependancecode=DEP)
+    normed(service, nummer="3000000003")
+    assert status(service, failed).status == "mislukt"
+    assert service.samenvatting(BRIN, DEP) == {
+        "verzonden": 0, "wachtend": 1, "niet_van_toepassing": 1, "mislukt": 1, "totaal": 3}
+    forwarder(core).run_until_idle()
+    assert service.samenvatting(BRIN, DEP)["verzonden"] == 1
+
+
+@responses.activate
 def test_pending_messages_are_batched_per_school(core: Core, service: AfnameService) -> None:
     ok()
     for i in range(12):
