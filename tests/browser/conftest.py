@@ -1,5 +1,5 @@
 """Fixtures for the browser tests: one headless Debian Chromium per session, a fresh page per test,
-screenshots of every step under test-artifacts/screenshots/, and helpers to wait for the harness.
+screenshots of every step under test-artifacts/screenshots/, a fresh school per test.
 
 Chromium is the system package (``apt-get install chromium``), never ``playwright install``: when it
 is missing the tests FAIL with that instruction (CI's .ci/run installs it), they do not skip.
@@ -7,15 +7,10 @@ is missing the tests FAIL with that instruction (CI's .ci/run installs it), they
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import string
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -23,22 +18,15 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from mocks.demo import LAS_KLANTCODE, LAS_KLANTNAAM, DemoSchool, seed_schoolkr8_pupils
 from mocks.harness import Harness
-
-CHROMIUM = Path(os.environ.get("KOPPELING_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-WAIT_SECONDS = 20.0
-
-
-def require_chromium(path: Path) -> Path:
-    """``path`` if Chromium is there; else the test FAILS (never skips) saying how to install."""
-    if not path.is_file():
-        pytest.fail(f"Chromium not found at {path}: install it with "
-                    "`apt-get install -y chromium` (CI's .ci/run does) or set KOPPELING_CHROMIUM; "
-                    "never `playwright install`", pytrace=False)
-    return path
+from tests.browser.support import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DemoSchoolHandle,
+    Shots,
+    api,
+    require_chromium,
+)
 
 
 @pytest.fixture(scope="session")
@@ -61,22 +49,6 @@ def page(browser: Browser, live: Harness) -> Iterator[Page]:
     context.close()
 
 
-class Shots:
-    """Numbered full-page screenshots of one test: ``shots(page, "las-opgeslagen")``."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.count = 0
-        self.started = time.monotonic()
-
-    def __call__(self, page: Page, step: str) -> Path:
-        self.count += 1
-        print(f"{time.monotonic() - self.started:6.2f}s {step}")
-        path = self.folder / f"{self.count:02d}-{re.sub(r'[^a-z0-9-]+', '-', step.lower())}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:
     """Where this test's screenshots go (test-artifacts/screenshots/<test>/, gitignored)."""
@@ -85,54 +57,6 @@ def shots(request: pytest.FixtureRequest) -> Shots:
     for old in folder.glob("*.png"):
         old.unlink()
     return Shots(folder)
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS) -> None:
-    """Poll ``check`` until it holds; fail saying ``what`` was awaited."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def reload_until(page: Page, text: str, timeout: float = WAIT_SECONDS) -> None:
-    """Reload the page until it shows ``text`` (background work: approval, forwarding)."""
-    def shows() -> bool:
-        if text in page.content():
-            return True
-        page.reload()
-        return text in page.content()
-
-    wait_until(shows, f"{text!r} on {page.url}", timeout)
-
-
-def api(method: str, url: str, body: dict[str, object] | None = None) -> object:
-    """A setup call to a partner's REST API (the prerequisites the manual takes as given)."""
-    resp = requests.request(method, url, json=body, timeout=15)
-    assert resp.status_code < 400, f"{method} {url}: {resp.status_code} {resp.text[:300]}"
-    return resp.json() if resp.content else None
-
-
-@dataclass
-class DemoSchoolHandle:
-    """A fresh school: in the LAS (with a key for the testcentrum) and its pupils in Schoolkr8."""
-
-    brincode: str
-    dependancecode: str
-    las_sleutel: str
-    beheerder_email: str
-    leerlingen: list[dict[str, Any]]  # as the LAS made them (leerlingnummer, roepnaam, ...)
-
-    @property
-    def key(self) -> str:
-        return f"{self.brincode}-{self.dependancecode}"
-
-    def schoolkr8_naam(self, leerlingnummer: str) -> str:
-        """How Schoolkr8 shows this pupil's name (voornaam + achternaam, as seeded)."""
-        p = next(p for p in self.leerlingen if p["leerlingnummer"] == leerlingnummer)
-        return " ".join(x for x in (p.get("roepnaam"), p.get("voorvoegsel"), p["achternaam"]) if x)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from mocks.harness import Harness
-from tests.browser.conftest import DemoSchoolHandle, api, reload_until
+from tests.browser.support import DemoSchoolHandle, api, reload_until
 
 TIMEOUT = 15
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, require_chromium
+from tests.browser.support import CHROMIUM, require_chromium
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from mocks.harness import Harness
 from tests.browser import flows
-from tests.browser.conftest import DemoSchoolHandle, Shots, reload_until
+from tests.browser.support import DemoSchoolHandle, Shots, reload_until
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Dialog, Page, expect
 from mocks.core.mail import Mail
 from mocks.harness import Harness
 from tests.browser import flows
-from tests.browser.conftest import DemoSchoolHandle, Shots
+from tests.browser.support import DemoSchoolHandle, Shots
 
 pytestmark = pytest.mark.browser
 
