@@ -25,6 +25,7 @@ from mocks.report import load_records, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = "scenarios"
+UNKNOWN_NAME_EXIT = 4  # pytest.exit code of the scenario plugin for an unknown name
 
 
 def pytest_command(*args: str) -> list[str]:
@@ -43,21 +44,6 @@ def collect(extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
             raise click.ClickException("could not collect the scenarios:\n"
                                        + (proc.stdout + proc.stderr)[-3000:])
         return list(json.loads(target.read_text(encoding="utf-8")))
-
-
-def select(scenarios: list[dict[str, Any]], names: tuple[str, ...]) -> list[str]:
-    """Node ids for ``names`` (a name, or a base name selecting every parametrization)."""
-    if not names:
-        return [s["nodeid"] for s in scenarios]
-    chosen: list[str] = []
-    for name in names:
-        hits = [s["nodeid"] for s in scenarios
-                if s["name"] == name or s["name"].split("[")[0] == name]
-        if not hits:
-            known = ", ".join(sorted({s["name"].split("[")[0] for s in scenarios}))
-            raise click.UsageError(f"no scenario named {name!r}. Known: {known}")
-        chosen += [h for h in hits if h not in chosen]
-    return chosen
 
 
 @click.group("scenario")
@@ -96,8 +82,7 @@ def run(ctx: click.Context, names: tuple[str, ...], against: Path | None, driver
     records = out / "records"
     shutil.rmtree(records, ignore_errors=True)
     records.mkdir(parents=True)
-    nodeids = select(collect(), names)
-    args = [*nodeids, "-q", "--no-header", "--scenario-progress", "--scenario-seed", str(seed),
+    args = [SCENARIOS, "-m", "scenario", "-q", "--no-header", "--scenario-progress", "--scenario-seed", str(seed),
             "--hypothesis-seed", str(seed), "--scenario-out", str(records),
             "--junitxml", str(out / "junit.xml"), "-o", "junit_family=xunit2"]
     if against is not None:
@@ -106,12 +91,26 @@ def run(ctx: click.Context, names: tuple[str, ...], against: Path | None, driver
         args += ["--testcentrum-driver", driver]
     if workers:
         args += ["-n", str(workers)]
-    click.echo(f"running {len(nodeids)} scenario(s), seed {seed}"
+    if names:
+        if workers:  # xdist workers collect on their own: check the names here, up front
+            _check_names(names)
+        args += ["--scenario-names", ",".join(names)]
+    click.echo(f"running {', '.join(names) or 'all scenarios'}, seed {seed}"
                + (f", against {against}" if against else ", in-process harness"))
     code = _stream(pytest_command(*args))
+    if code == UNKNOWN_NAME_EXIT:
+        raise click.UsageError("pytest refused the run (see above), e.g. an unknown scenario name")
     report = write_report(records, out / "report.html", run_seed=seed)
     _summary(load_records(records), out / "junit.xml", report)
     ctx.exit(code)
+
+
+def _check_names(names: tuple[str, ...]) -> None:
+    known = {row["name"] for row in collect()}
+    bases = {n.split("[")[0] for n in known}
+    for name in names:
+        if name not in known and name not in bases:
+            raise click.UsageError(f"no scenario named {name!r}. Known: {', '.join(sorted(bases))}")
 
 
 def _stream(cmd: list[str]) -> int:

@@ -62,3 +62,12 @@ def parse_against(data: dict[str, Any], origin: str = "config") -> AgainstConfig
         can_set_clock=bool(tc.get("can_set_clock", True)),
         driver_options=dict(data.get("driver_options") or {}),
     )
+
+
+# Retries and polls tuned for scenarios: a Schoolkr8 outage of a few requests costs seconds, not
+# minutes; the forwarder times out quickly so "slow Schoolkr8" is a short scenario.
+SCENARIO_OPTIONS: dict[str, dict[str, Any]] = {
+    "testcentrum": {"poll_interval": 0.05,
+                    "forwarder": {"backoff_base": 0.1, "backoff_max": 1.0, "timeout": 1.0,
+                                  "poll_interval": 0.05, "hold_interval": 0.2}},
+}

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mocks.testcentrum.driver import TestcentrumDriver, load_driver
-from scenarios.config import AgainstConfig, load_against
+from scenarios.config import SCENARIO_OPTIONS, AgainstConfig, load_against
 from scenarios.plugin import (  # noqa: F401  (hooks re-exported for pytest)
     RECORD,
     pytest_addoption,
@@ -50,15 +50,6 @@ def against_config(pytestconfig: pytest.Config) -> AgainstConfig | None:
         return load_against(Path(path))
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
-
-
-# Retries and polls tuned for scenarios: a Schoolkr8 outage of a few requests costs seconds, not
-# minutes; the forwarder times out quickly so "slow Schoolkr8" is a short scenario.
-SCENARIO_OPTIONS: dict[str, dict[str, Any]] = {
-    "testcentrum": {"poll_interval": 0.05,
-                    "forwarder": {"backoff_base": 0.1, "backoff_max": 1.0, "timeout": 1.0,
-                                  "poll_interval": 0.05, "hold_interval": 0.2}},
-}
 
 
 @pytest.fixture(scope="session")

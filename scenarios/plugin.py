@@ -42,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write one JSON record per scenario (steps, journal) into DIR")
     group.addoption("--scenario-progress", action="store_true", default=False,
                     help="print one line per finished scenario")
+    group.addoption("--scenario-names", metavar="A,B", default=None,
+                    help="run only these scenarios (a name, or a base name for all its variants)")
     group.addoption("--scenario-list", metavar="FILE", default=None,
                     help="write the collected scenarios (name, doc, markers) as JSON to FILE")
 
@@ -159,7 +161,32 @@ class Progress:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``--scenario-list FILE`` support for ``koppeling scenario list`` (name, doc, markers)."""
+    """``--scenario-names`` selection; ``--scenario-list FILE`` for ``koppeling scenario list``."""
+    _select(config, items)
+    _write_list(config, items)
+
+
+UNKNOWN_NAME_EXIT = 4
+
+
+def _select(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = [n.strip() for n in (config.getoption("--scenario-names", None) or "").split(",")
+              if n.strip()]
+    if not wanted:
+        return
+    scenarios = [i for i in items if i.get_closest_marker("scenario") is not None]
+    names = {scenario_name(i) for i in scenarios}
+    unknown = [w for w in wanted if w not in names and w not in {n.split("[")[0] for n in names}]
+    if unknown:
+        known = ", ".join(sorted({n.split("[")[0] for n in names}))
+        pytest.exit(f"no scenario named {unknown[0]!r}. Known: {known}", UNKNOWN_NAME_EXIT)
+    keep = [i for i in scenarios
+            if scenario_name(i) in wanted or scenario_name(i).split("[")[0] in wanted]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
+
+
+def _write_list(config: pytest.Config, items: list[pytest.Item]) -> None:
     target = config.getoption("--scenario-list", None)
     if not target:
         return
