@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from mocks.demo import LAS_KLANTCODE, LAS_KLANTNAAM, DemoSchool, seed_schoolkr8_pupils
 from mocks.harness import Harness
@@ -22,6 +22,7 @@ from tests.browser.support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    STEP_TIMEOUT_MS,
     DemoSchoolHandle,
     Shots,
     api,
@@ -44,7 +45,8 @@ def page(browser: Browser, live: Harness) -> Iterator[Page]:
     """A fresh browser context and page for one test (cookies and cache not shared)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
     tab = context.new_page()
-    tab.set_default_timeout(10_000)
+    tab.set_default_timeout(STEP_TIMEOUT_MS)
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
     yield tab
     context.close()
 

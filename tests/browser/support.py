@@ -20,7 +20,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-WAIT_SECONDS = 20.0
+WAIT_SECONDS = 30.0  # background work: approval poller, forwarder (generous: CI is shared)
+STEP_TIMEOUT_MS = 15_000  # one click, one page (several API calls behind it)
 
 
 def require_chromium(path: Path) -> Path:
