@@ -8,6 +8,7 @@ only as hashes. No Flask here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -27,6 +28,7 @@ from sqlalchemy import (
     delete,
     insert,
     select,
+    type_coerce,
     update,
 )
 
@@ -253,7 +255,13 @@ class LasStore:
         rows = conn.execute(select(*_PUPIL_COLUMNS)
                             .where(las_leerlingen.c.school_id == school.id)
                             .order_by(las_leerlingen.c.id)).all()
-        pupils = [(_pupil(r), _utc(r[-1])) for r in rows]
+        instants: dict[Any, datetime] = {}  # most pupils share one mutatiedatum
+        pupils = []
+        for r in rows:
+            at = instants.get(r[-1])
+            if at is None:
+                at = instants[r[-1]] = _instant(r[-1])
+            pupils.append((_pupil(r), at))
         staff = [
             FakeStaff(r.key, r.roepnaam, r.voorvoegsel, r.achternaam, r.emailadres,
                       tuple(r.groepen), tuple(r.samengestelde_groepen))
@@ -354,13 +362,34 @@ def _pupil_values(school_id: int, p: FakePupil, now: datetime) -> dict[str, Any]
     }
 
 
-_PUPIL_COLUMNS = tuple(las_leerlingen.c[name] for name in (
-    "leerlingnummer", "roepnaam", "voorvoegsel", "achternaam", "geboortedatum", "geslacht",
-    "jaargroep", "groep", "samengestelde_groepen", "bsn", "mutatiedatum"))
+# Read as text and parsed here: SQLAlchemy's SQLite date/JSON processors cost more than the rest
+# of a 1,000-pupil answer together.
+_RAW = ("geboortedatum", "samengestelde_groepen", "mutatiedatum")
+_PUPIL_COLUMNS = tuple(
+    type_coerce(las_leerlingen.c[name], String) if name in _RAW else las_leerlingen.c[name]
+    for name in ("leerlingnummer", "roepnaam", "voorvoegsel", "achternaam", "geboortedatum",
+                 "geslacht", "jaargroep", "groep", "samengestelde_groepen", "bsn", "mutatiedatum")
+)
 
 
 def _pupil(r: Any) -> PupilRow:
     """A pupil from a row of ``_PUPIL_COLUMNS`` (positional: this runs 1,000 times per answer)."""
     nummer, roepnaam, voorvoegsel, achternaam, geboren, geslacht, jaargroep, groep, sg, bsn, _ = r
-    return PupilRow(nummer, roepnaam, voorvoegsel, achternaam, geboren, geslacht or "0",
-                    jaargroep or "", groep or "", tuple(sg or ()), bsn or "")
+    return PupilRow(nummer, roepnaam, voorvoegsel, achternaam, _date(geboren), geslacht or "0",
+                    jaargroep or "", groep or "", _keys(sg), bsn or "")
+
+
+def _date(value: Any) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _keys(value: Any) -> tuple[str, ...]:
+    if not value or value == "[]":
+        return ()
+    return tuple(json.loads(value) if isinstance(value, str) else value)
+
+
+def _instant(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return _utc(value)
