@@ -15,7 +15,7 @@ from flask import Flask, request
 from mocks.core.schemas import Operation, validate_body
 from mocks.core.service import Core, json_body, set_school
 from mocks.testcentrum.afnames_service import AfnameService, ImportedPupils, school
-from mocks.testcentrum.afnames_store import Afname
+from mocks.testcentrum.afnames_store import Afname, forwarding_status
 
 SCHOOL = "/api/scholen/<brincode>/<dependancecode>"
 _DOC_SCHOOL = "/api/scholen/{brincode}/{dependancecode}"
@@ -107,9 +107,8 @@ def _routes(app: Flask, service: AfnameService) -> None:
             validate_body("afname_normering", json_body())
         afname = service.normeer(afname_id)
         set_school(afname.brincode, afname.dependancecode)
-        forwarding = service.store.doorsturing_of(afname.id)
         return {**_afname(afname), **(afname.normering or {}), "afname_id": afname.id,
-                "doorsturing": forwarding.status if forwarding else None}
+                "doorsturing": forwarding_status(afname)}
 
     @app.get(f"{SCHOOL}/doorsturing/samenvatting")
     def doorsturing_samenvatting(brincode: str, dependancecode: str) -> Any:

@@ -98,22 +98,25 @@ class AfnameService:
     def normeer(self, afname_id: str) -> Afname:
         """Norm (or re-norm) an afname at the school's current instant."""
         afname = self.get(afname_id)
-        return self.normeer_many(afname.brincode, afname.dependancecode, [afname_id])[0]
+        return self._normeer(afname.brincode, afname.dependancecode, {afname_id: afname})[0]
 
     def normeer_many(self, brincode: str, dependancecode: str, ids: list[str]) -> list[Afname]:
         """Norm (or re-norm) afnames of one school, all at the school's current instant."""
         brin, dep = school(brincode, dependancecode)
         key = school_key(brin, dep)
-        afnames = self.store.by_ids(ids)
-        missing = [i for i in dict.fromkeys(ids) if i not in afnames or afnames[i].school != key]
+        found = self.store.by_ids(ids)
+        missing = [i for i in dict.fromkeys(ids) if i not in found or found[i].school != key]
         if missing:
             raise not_found("Afname", f"no afname(s) {', '.join(missing[:10])} at {key}")
+        return self._normeer(brin, dep, {i: found[i] for i in dict.fromkeys(ids)})
+
+    def _normeer(self, brin: str, dep: str, afnames: dict[str, Afname]) -> list[Afname]:
         figures = {
             i: norms.normeer(a.toets, a.ruwe_score, a.groep, a.afnamedatum).as_json()
-            for i, a in ((i, afnames[i]) for i in dict.fromkeys(ids))
+            for i, a in afnames.items()
         }
         at = self.core.clock.now(brin, dep)
-        eligible = self.koppelingen.active_at(key, at)
+        eligible = self.koppelingen.active_at(school_key(brin, dep), at)
         return self.store.record_normings(figures, at=at, eligible=eligible,
                                           now_real=datetime.now(UTC))
 

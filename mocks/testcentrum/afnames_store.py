@@ -98,6 +98,13 @@ def aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def forwarding_status(afname: Afname) -> str | None:
+    """The forwarding status right after a norming: an eligible afname has just been queued."""
+    if afname.doorsturing is None:
+        return None
+    return NOT_APPLICABLE if afname.doorsturing == NOT_APPLICABLE else PENDING
+
+
 def resultaat_key(afname_id: str) -> str:
     """The stable ``resultaat@key`` of an afname: every (re)send of it carries this key."""
     return RESULTAAT_KEY_PREFIX + afname_id
