@@ -35,9 +35,9 @@ def save_and_import_las(page: Page, school: DemoSchoolHandle) -> None:
     las.get_by_label("LAS", exact=False).first.select_option("parnassys")
     expect(las.get_by_label("BRIN-nummer")).to_have_value(school.brincode)
     las.get_by_label("Autorisatiesleutel").fill(school.las_sleutel)
-    las.get_by_role("button", name="Wijzigingen opslaan").click()
+    las.get_by_role("button", name="WIJZIGINGEN OPSLAAN").click()
     expect(page.locator(".melding")).to_contain_text("opgeslagen")
-    page.locator("#las-sectie").get_by_role("button", name="Gegevens importeren").click()
+    page.locator("#las-sectie").get_by_role("button", name="GEGEVENS IMPORTEREN").click()
     expect(page.locator(".melding")).to_contain_text("Gegevens geïmporteerd")
     expect(page.locator("#las-status")).to_have_text("U heeft een actieve koppeling met ParnasSys")
 
@@ -85,7 +85,7 @@ def aanvragen(page: Page, live: Harness, school: DemoSchoolHandle, key: str) -> 
     dash.get_by_label("Type dashboard").select_option("Schoolkr8")
     dash.get_by_label("Autorisatiesleutel").fill(key)
     dash.get_by_label("E-mailadres beheerder").fill(school.beheerder_email)
-    dash.get_by_role("button", name="Aanvragen").click()
+    dash.get_by_role("button", name="AANVRAGEN", exact=True).click()
     expect(page.locator(".melding")).to_contain_text("aangevraagd")
 
 

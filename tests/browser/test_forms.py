@@ -34,7 +34,7 @@ def test_bad_input_shows_error_next_to_field_and_keeps_typing(
     las = page.locator("#las-sectie")
     las.get_by_label("BRIN-nummer").fill("9X")
     las.get_by_label("Autorisatiesleutel").fill("pns_wat-ik-typte")
-    las.get_by_role("button", name="Wijzigingen opslaan").click()
+    las.get_by_role("button", name="WIJZIGINGEN OPSLAAN").click()
     expect_error_next_to(page, "brincode", "2 cijfers en 2 hoofdletters", "9X")
     expect(page.locator("#autorisatiesleutel")).to_have_value("pns_wat-ik-typte")
     expect(page.locator(".fout")).to_have_count(1)
@@ -42,7 +42,7 @@ def test_bad_input_shows_error_next_to_field_and_keeps_typing(
 
     las.get_by_label("BRIN-nummer").fill(school.brincode)
     las.get_by_label("Autorisatiesleutel").fill("pns_verkeerdesleutel")
-    las.get_by_role("button", name="Gegevens importeren").click()
+    las.get_by_role("button", name="GEGEVENS IMPORTEREN").click()
     expect_error_next_to(page, "autorisatiesleutel", "Client.AutorisatieOngeldig",
                          "pns_verkeerdesleutel")
     shots(page, "las-weigert-sleutel")
@@ -50,7 +50,7 @@ def test_bad_input_shows_error_next_to_field_and_keeps_typing(
     dash = page.locator("#dashboard-sectie")
     dash.get_by_label("Autorisatiesleutel").fill("sk8_getypt")
     dash.get_by_label("E-mailadres beheerder").fill("geen-adres")
-    dash.get_by_role("button", name="Aanvragen").click()
+    dash.get_by_role("button", name="AANVRAGEN", exact=True).click()
     expect_error_next_to(page, "beheerder_email", "niet de juiste vorm", "geen-adres")
     expect(page.locator("#dashboard_sleutel")).to_have_value("sk8_getypt")
     shots(page, "email-fout")
