@@ -46,8 +46,9 @@ class DemoSchool:
     schoolkr8_leerlingen: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _call(method: str, url: str, body: dict[str, Any] | None = None,
-          ok: tuple[int, ...] = (200, 201)) -> requests.Response:
+def _call(
+    method: str, url: str, body: dict[str, Any] | None = None, ok: tuple[int, ...] = (200, 201)
+) -> requests.Response:
     try:
         resp = requests.request(method, url, json=body, timeout=TIMEOUT)
     except requests.RequestException as exc:
@@ -76,23 +77,40 @@ def seed_school(
     """Seed the LAS school + key and the Schoolkr8 pupils; returns what was made."""
     urls = _urls(target)
     las_url = urls[las]
-    resp = _call("POST", f"{las_url}/api/scholen", {
-        "brincode": brincode, "dependancecode": dependancecode, "naam": naam,
-        "aantal_leerlingen": aantal_leerlingen, "seed": seed}, ok=(201, 409))
+    resp = _call(
+        "POST",
+        f"{las_url}/api/scholen",
+        {
+            "brincode": brincode,
+            "dependancecode": dependancecode,
+            "naam": naam,
+            "aantal_leerlingen": aantal_leerlingen,
+            "seed": seed,
+        },
+        ok=(201, 409),
+    )
     school_url = f"{las_url}/api/scholen/{brincode}/{dependancecode}"
     school = resp.json() if resp.status_code == 201 else _call("GET", school_url).json()
-    key = _call("POST", f"{school_url}/sleutels",
-                {"klantcode": LAS_KLANTCODE, "klantnaam": LAS_KLANTNAAM}).json()
-    demo = DemoSchool(brincode, dependancecode, las, str(key["autorisatiesleutel"]),
-                      beheerder_email, str(school.get("schooljaar", "")),
-                      leerlingen=list(school.get("leerlingen", [])))
+    key = _call(
+        "POST", f"{school_url}/sleutels", {"klantcode": LAS_KLANTCODE, "klantnaam": LAS_KLANTNAAM}
+    ).json()
+    demo = DemoSchool(
+        brincode,
+        dependancecode,
+        las,
+        str(key["autorisatiesleutel"]),
+        beheerder_email,
+        str(school.get("schooljaar", "")),
+        leerlingen=list(school.get("leerlingen", [])),
+    )
     if "schoolkr8" in urls:
         demo.schoolkr8_leerlingen = seed_schoolkr8_pupils(urls["schoolkr8"], demo, school)
     return demo
 
 
-def seed_schoolkr8_pupils(base: str, demo: DemoSchool,
-                          school: dict[str, Any]) -> list[dict[str, Any]]:
+def seed_schoolkr8_pupils(
+    base: str, demo: DemoSchool, school: dict[str, Any]
+) -> list[dict[str, Any]]:
     """The same pupils in Schoolkr8, without leerlingnummer (unless they are there already)."""
     url = f"{base}/api/scholen/{demo.brincode}/{demo.dependancecode}/leerlingen"
     existing = _call("GET", url, ok=(200, 404))
@@ -105,9 +123,12 @@ def seed_schoolkr8_pupils(base: str, demo: DemoSchool,
     made = []
     for p in demo.leerlingen:
         achternaam = " ".join(x for x in (p.get("voorvoegsel"), p.get("achternaam")) if x)
-        body = {"voornaam": p.get("roepnaam") or "", "achternaam": achternaam,
-                "geboortedatum": p.get("geboortedatum"),
-                "groep": groepen.get(p.get("groep")) or str(p.get("groep") or "")}
+        body = {
+            "voornaam": p.get("roepnaam") or "",
+            "achternaam": achternaam,
+            "geboortedatum": p.get("geboortedatum"),
+            "groep": groepen.get(p.get("groep")) or str(p.get("groep") or ""),
+        }
         made.append({**body, **_call("POST", url, body).json()})
     return made
 
@@ -115,11 +136,14 @@ def seed_schoolkr8_pupils(base: str, demo: DemoSchool,
 def welcome_mail(demo: DemoSchool) -> Mail:
     """A first message so the beheerder's inbox is not empty at the start of the demo."""
     return Mail(
-        sender="demo@koppeling.test", to=[demo.beheerder_email],
+        sender="demo@koppeling.test",
+        to=[demo.beheerder_email],
         subject=f"Welkom bij de demo: school {demo.brincode}-{demo.dependancecode}",
-        text=(f"Dit is de inbox van de beheerder van {DEMO_NAAM}.\n"
-              "Hier komen de autorisatiesleutel van Schoolkr8 en de bevestiging van Boom "
-              "klantenservice binnen.\n"),
+        text=(
+            f"Dit is de inbox van de beheerder van {DEMO_NAAM}.\n"
+            "Hier komen de autorisatiesleutel van Schoolkr8 en de bevestiging van Boom "
+            "klantenservice binnen.\n"
+        ),
     )
 
 
@@ -138,9 +162,15 @@ def seed_demo(
 
     The welcome message goes through ``target``'s mailer when it is a Core, else over SMTP to
     ``smtp`` (host, port) when given; without either the inbox starts empty."""
-    demo = seed_school(target, brincode=brincode, dependancecode=dependancecode, las=las,
-                       aantal_leerlingen=aantal_leerlingen, seed=seed,
-                       beheerder_email=beheerder_email)
+    demo = seed_school(
+        target,
+        brincode=brincode,
+        dependancecode=dependancecode,
+        las=las,
+        aantal_leerlingen=aantal_leerlingen,
+        seed=seed,
+        beheerder_email=beheerder_email,
+    )
     try:
         if isinstance(target, Core):
             target.send_mail("mailbox", welcome_mail(demo), school=f"{brincode}-{dependancecode}")
@@ -151,52 +181,63 @@ def seed_demo(
     return click_through(demo, _urls(target))
 
 
+CLICK_THROUGH = """\
+Demo: {naam}, BRIN {b}, vestiging {d}, {aantal} leerlingen in {las}.
+Harness home (klok, journaal): {tc}/__admin/
+
+Voorbereiding - UWLR-koppeling met het LAS
+  1. Open {tc}/ en log in met BRIN-nummer {b} en vestigingsnummer {d}.
+  2. Klik in de blauwe balk op BEHEER en dan op 'Koppelen met LAS'.
+  3. Bij 'Koppelen met ESIS of ParnasSys': kies LAS {las}, BRIN-nummer {b},
+     Vestigingsnummer {d}, Schooljaar 'Huidig schooljaar ({schooljaar})',
+     Autorisatiesleutel {las_sleutel}
+     en klik WIJZIGINGEN OPSLAAN en daarna GEGEVENS IMPORTEREN.
+     U ziet: 'U heeft een actieve koppeling met {las}'.
+
+Stap 1 - Koppeling aanvragen en activeren in Schoolkr8
+  4. Open {sk8}/scholen/{b}/{d}/koppeling, vul als contactpersoon
+     {email} in en klik KOPPELING AANVRAGEN.
+  5. Klik ACTIVEREN (SCHOOLKR8): Schoolkr8 mailt de autorisatiesleutel.
+  6. Open de mailbox {mailbox}/?aan={email},
+     open de mail van Schoolkr8 en kopieer de autorisatiesleutel.
+
+Stap 2 - Koppeling activeren in het Boom testcentrum
+  7. Terug in {tc}/scholen/{b}/{d}/beheer/koppelen-met-las,
+     bij 'Koppelen met Focus PO of SchoolKr8': Type dashboard SchoolKr8, plak de sleutel
+     bij Autorisatiesleutel, E-mailadres beheerder {email}, klik AANVRAGEN.
+  8. Klantenservice keurt goed als alle velden kloppen (automatisch; bij handmatige
+     behandeling: {ks}/ en klik GOEDKEUREN). De bevestiging staat in de mailbox,
+     en het testcentrum toont 'U heeft een actieve koppeling met Schoolkr8'.
+
+Stap 3 - Leerlingnummers overnemen
+  9. Open het Leerlingenoverzicht {tc}/scholen/{b}/{d}/leerlingen:
+     het leerlingnummer staat voor de naam{voorbeeld}.
+ 10. In Schoolkr8 {sk8}/scholen/{b}/{d}/leerlingen: open de leerling, tab Basis,
+     klik 'wijzigen leerlingnummer', plak het nummer en klik OPSLAAN.
+
+Stap 4 - Koppeling is definitief
+ 11. Als alle leerlingnummers zijn overgenomen, toont Schoolkr8 'x van x' en 'definitief'.
+ 12. In het testcentrum: Score invoeren bij die leerling, OPSLAAN EN NORMEREN.
+     Het resultaat verschijnt in Schoolkr8 op het tabblad Scores van de leerling.
+     Let op: toetsen die vóór de activering genormeerd zijn, worden nooit doorgestuurd."""
+
+
 def click_through(demo: DemoSchool, urls: Mapping[str, str]) -> str:
     """The manual's steps with this harness's URLs and the seeded values."""
-    tc, sk8 = urls.get("testcentrum", "?"), urls.get("schoolkr8", "?")
-    mailbox, ks = urls.get("mailbox", "?"), urls.get("klantenservice", "?")
-    b, d = demo.brincode, demo.dependancecode
-    las = LAS_TITELS.get(demo.las, demo.las)
-    voorbeeld = demo.leerlingen[0] if demo.leerlingen else {}
-    return "\n".join([
-        f"Demo: {DEMO_NAAM}, BRIN {b}, vestiging {d}, {len(demo.leerlingen)} leerlingen in {las}.",
-        f"Harness home (klok, journaal): {tc}/__admin/",
-        "",
-        "Voorbereiding - UWLR-koppeling met het LAS",
-        f"  1. Open {tc}/ en log in met BRIN-nummer {b} en vestigingsnummer {d}.",
-        "  2. Klik in de blauwe balk op BEHEER en dan op 'Koppelen met LAS'.",
-        f"  3. Bij 'Koppelen met ESIS of ParnasSys': kies LAS {las}, BRIN-nummer {b},",
-        f"     Vestigingsnummer {d}, Schooljaar 'Huidig schooljaar ({demo.schooljaar})',",
-        f"     Autorisatiesleutel {demo.las_sleutel}",
-        "     en klik WIJZIGINGEN OPSLAAN en daarna GEGEVENS IMPORTEREN.",
-        f"     U ziet: 'U heeft een actieve koppeling met {las}'.",
-        "",
-        "Stap 1 - Koppeling aanvragen en activeren in Schoolkr8",
-        f"  4. Open {sk8}/scholen/{b}/{d}/koppeling, vul als contactpersoon",
-        f"     {demo.beheerder_email} in en klik KOPPELING AANVRAGEN.",
-        "  5. Klik ACTIVEREN (SCHOOLKR8): Schoolkr8 mailt de autorisatiesleutel.",
-        f"  6. Open de mailbox {mailbox}/?aan={demo.beheerder_email}, open de mail van",
-        "     Schoolkr8 en kopieer de autorisatiesleutel.",
-        "",
-        "Stap 2 - Koppeling activeren in het Boom testcentrum",
-        f"  7. Terug in {tc}/scholen/{b}/{d}/beheer/koppelen-met-las, bij 'Koppelen met",
-        "     Focus PO of SchoolKr8': Type dashboard SchoolKr8, plak de sleutel bij",
-        f"     Autorisatiesleutel, E-mailadres beheerder {demo.beheerder_email}, klik AANVRAGEN.",
-        "  8. Klantenservice keurt goed als alle velden kloppen (automatisch; bij handmatige",
-        f"     behandeling: {ks}/ en klik GOEDKEUREN). De bevestiging staat in de mailbox,",
-        "     en het testcentrum toont 'U heeft een actieve koppeling met Schoolkr8'.",
-        "",
-        "Stap 3 - Leerlingnummers overnemen",
-        f"  9. Open het Leerlingenoverzicht {tc}/scholen/{b}/{d}/leerlingen: het leerlingnummer",
-        "     staat voor de naam" + (f" (bv. {voorbeeld.get('leerlingnummer')} voor "
-                                    f"{voorbeeld.get('achternaam')}, {voorbeeld.get('roepnaam')})."
-                                    if voorbeeld else "."),
-        f" 10. In Schoolkr8 {sk8}/scholen/{b}/{d}/leerlingen: open de leerling, tab Basis,",
-        "     klik 'wijzigen leerlingnummer', plak het nummer en klik OPSLAAN.",
-        "",
-        "Stap 4 - Koppeling is definitief",
-        " 11. Als alle leerlingnummers zijn overgenomen toont Schoolkr8 'x van x' en 'definitief'.",
-        " 12. In het testcentrum: Score invoeren bij die leerling, OPSLAAN EN NORMEREN.",
-        "     Het resultaat verschijnt in Schoolkr8 op het tabblad Scores van de leerling.",
-        "     Let op: toetsen die vóór de activering genormeerd zijn, worden nooit doorgestuurd.",
-    ])
+    p = demo.leerlingen[0] if demo.leerlingen else None
+    voorbeeld = f" (bv. {p['leerlingnummer']} voor {p['achternaam']}, {p['roepnaam']})" if p else ""
+    return CLICK_THROUGH.format(
+        naam=DEMO_NAAM,
+        b=demo.brincode,
+        d=demo.dependancecode,
+        aantal=len(demo.leerlingen),
+        las=LAS_TITELS.get(demo.las, demo.las),
+        schooljaar=demo.schooljaar,
+        las_sleutel=demo.las_sleutel,
+        email=demo.beheerder_email,
+        voorbeeld=voorbeeld,
+        tc=urls.get("testcentrum", "?"),
+        sk8=urls.get("schoolkr8", "?"),
+        mailbox=urls.get("mailbox", "?"),
+        ks=urls.get("klantenservice", "?"),
+    )

@@ -55,14 +55,14 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     app.add_url_rule("/__admin/klok", "harness_klok", klok, methods=["POST"])
 
 
-def _render(core: Core, me: str, *, fouten: FormErrors | None = None,
-            form: Any = None) -> str:
+def _render(core: Core, me: str, *, fouten: FormErrors | None = None, form: Any = None) -> str:
     args = request.args
     service = args.get("service") or None
     school = (args.get("school") or "").strip() or None
     klik = (args.get("correlatie") or "").strip() or None
-    entries = core.journal.entries(service=service, school=school, correlation_id=klik,
-                                   limit=JOURNAL_LIMIT)
+    entries = core.journal.entries(
+        service=service, school=school, correlation_id=klik, limit=JOURNAL_LIMIT
+    )
     brin, dep = _scope_args(form or {}, FormErrors())
     return render_template(
         "home/home.html",
@@ -92,14 +92,16 @@ def _services(core: Core) -> list[dict[str, str]]:
     for spec in SERVICES:
         base = core.urls.get(spec.name)
         path, what = PAGE_PATHS.get(spec.name, ("/", ""))
-        rows.append({
-            "name": spec.name,
-            "title": spec.title,
-            "base": base or "",
-            "page": (base.rstrip("/") + path) if base else "",
-            "what": what,
-            "admin": (base.rstrip("/") + "/__admin/") if base else "",
-        })
+        rows.append(
+            {
+                "name": spec.name,
+                "title": spec.title,
+                "base": base or "",
+                "page": (base.rstrip("/") + path) if base else "",
+                "what": what,
+                "admin": (base.rstrip("/") + "/__admin/") if base else "",
+            }
+        )
     return rows
 
 
@@ -109,11 +111,15 @@ def _scope_args(form: Any, fouten: FormErrors) -> tuple[str | None, str | None]:
         return None, None
     try:
         return check_brincode(brin), check_dependancecode(
-            (form.get("dependancecode") or "").strip() or None)
+            (form.get("dependancecode") or "").strip() or None
+        )
     except ValueError as exc:
         name = "brincode" if "brincode" in str(exc) else "dependancecode"
-        fouten[name] = "BRIN-nummer: 2 cijfers en 2 hoofdletters, bv. 99AB." \
-            if name == "brincode" else "Vestigingsnummer: 2 cijfers, bv. 00."
+        fouten[name] = (
+            "BRIN-nummer: 2 cijfers en 2 hoofdletters, bv. 99AB."
+            if name == "brincode"
+            else "Vestigingsnummer: 2 cijfers, bv. 00."
+        )
         return None, None
 
 
@@ -131,8 +137,9 @@ def _change_clock(core: Core, form: Any, fouten: FormErrors) -> None:
     else:
         moment = _local_instant(form.get("moment", ""), fouten)
         if moment is not None:
-            core.clock.set(moment, frozen=form.get("bevroren") == "ja",
-                           brincode=brin, dependancecode=dep)
+            core.clock.set(
+                moment, frozen=form.get("bevroren") == "ja", brincode=brin, dependancecode=dep
+            )
 
 
 def _advance_seconds(form: Any, fouten: FormErrors) -> float | None:

@@ -19,8 +19,12 @@ from mocks.web import Api, ApiProblem, FormErrors, Unavailable
 
 SERVICE = "klantenservice"
 QUEUE_SIZE = 50
-STATUS_LABELS = {"in_behandeling": "In behandeling", "goedgekeurd": "Goedgekeurd",
-                 "afgewezen": "Afgewezen", "ingetrokken": "Ingetrokken"}
+STATUS_LABELS = {
+    "in_behandeling": "In behandeling",
+    "goedgekeurd": "Goedgekeurd",
+    "afgewezen": "Afgewezen",
+    "ingetrokken": "Ingetrokken",
+}
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
@@ -41,21 +45,30 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
             api.post(f"/api/aanvragen/{aanvraag_id}/goedkeuren")
         except (ApiProblem, Unavailable) as exc:
             return _queue_page(api, fouten={aanvraag_id: _detail(exc)}), 409
-        return redirect(url_for(".wachtrij", melding="Aanvraag goedgekeurd; de beheerder "
-                                "krijgt een bevestiging per e-mail."), code=303)
+        return redirect(
+            url_for(
+                ".wachtrij",
+                melding="Aanvraag goedgekeurd; de beheerder krijgt een bevestiging per e-mail.",
+            ),
+            code=303,
+        )
 
     @bp.post("/aanvragen/<aanvraag_id>/afwijzen")
     def afwijzen(aanvraag_id: str) -> Response | tuple[str, int]:
         """Reject one aanvraag with a reason (required)."""
         reden = (request.form.get("reden") or "").strip()
         if not reden:
-            return _queue_page(api, fouten={f"reden-{aanvraag_id}": "Reden is verplicht."},
-                               redenen={aanvraag_id: reden}), 422
+            return _queue_page(
+                api,
+                fouten={f"reden-{aanvraag_id}": "Reden is verplicht."},
+                redenen={aanvraag_id: reden},
+            ), 422
         try:
             api.post(f"/api/aanvragen/{aanvraag_id}/afwijzen", {"reden": reden})
         except (ApiProblem, Unavailable) as exc:
-            return _queue_page(api, fouten={aanvraag_id: _detail(exc)},
-                               redenen={aanvraag_id: reden}), 409
+            return _queue_page(
+                api, fouten={aanvraag_id: _detail(exc)}, redenen={aanvraag_id: reden}
+            ), 409
         return redirect(url_for(".wachtrij", melding="Aanvraag afgewezen."), code=303)
 
     @bp.post("/modus")
@@ -71,14 +84,18 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
             try:
                 api.put(f"/api/scholen/{brin}/{dep}/modus", {"modus": form.get("modus", "")})
             except ApiProblem as exc:
-                fouten.add_problem(exc, {"brincode": "brincode", "dependancecode":
-                                         "dependancecode", "modus": "modus"})
+                fouten.add_problem(
+                    exc,
+                    {"brincode": "brincode", "dependancecode": "dependancecode", "modus": "modus"},
+                )
             except Unavailable as exc:
                 fouten["_"] = str(exc)
         if fouten:
             return _queue_page(api, modus_fouten=fouten, modus_form=form), 422
-        return redirect(url_for(".wachtrij", melding=f"School {brin}-{dep}: "
-                                f"{form.get('modus')} behandelen."), code=303)
+        return redirect(
+            url_for(".wachtrij", melding=f"School {brin}-{dep}: {form.get('modus')} behandelen."),
+            code=303,
+        )
 
     app.register_blueprint(bp)
 
@@ -87,18 +104,29 @@ def _detail(exc: Exception) -> str:
     return exc.detail if isinstance(exc, ApiProblem) else str(exc)
 
 
-def _queue_page(api: Api, *, fouten: dict[str, str] | None = None,
-                redenen: dict[str, str] | None = None, modus_fouten: FormErrors | None = None,
-                modus_form: Any = None) -> str:
+def _queue_page(
+    api: Api,
+    *,
+    fouten: dict[str, str] | None = None,
+    redenen: dict[str, str] | None = None,
+    modus_fouten: FormErrors | None = None,
+    modus_form: Any = None,
+) -> str:
     aanvragen, onbereikbaar = _aanvragen(api)
-    aanvragen.sort(key=lambda a: (a.get("status") != "in_behandeling",
-                                  _neg(a.get("ontvangen_op"))))
+    aanvragen.sort(key=lambda a: (a.get("status") != "in_behandeling", _neg(a.get("ontvangen_op"))))
     return render_template(
-        "klantenservice/wachtrij.html", brand="Boom klantenservice", theme="klantenservice",
-        nav=[{"label": "Wachtrij", "url": "/", "active": True}], aanvragen=aanvragen,
-        labels=STATUS_LABELS, rij_fouten=fouten or {}, redenen=redenen or {},
-        fouten=modus_fouten or FormErrors(), form=modus_form or {},
-        melding=request.args.get("melding"), onbereikbaar=onbereikbaar,
+        "klantenservice/wachtrij.html",
+        brand="Boom klantenservice",
+        theme="klantenservice",
+        nav=[{"label": "Wachtrij", "url": "/", "active": True}],
+        aanvragen=aanvragen,
+        labels=STATUS_LABELS,
+        rij_fouten=fouten or {},
+        redenen=redenen or {},
+        fouten=modus_fouten or FormErrors(),
+        form=modus_form or {},
+        melding=request.args.get("melding"),
+        onbereikbaar=onbereikbaar,
     )
 
 

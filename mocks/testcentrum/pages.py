@@ -21,14 +21,31 @@ from mocks.web import Api, ApiProblem, FormErrors, Unavailable
 SERVICE = "testcentrum"
 LAS_NAMEN = {"parnassys": "ParnasSys", "esis": "ESIS"}
 DASHBOARDS = [("Schoolkr8", "SchoolKr8"), ("Focus PO", "Focus PO")]
-TABS = [("mijn", "Mijn leerlingen"), ("uitgenodigd", "Uitgenodigd"), ("gescoord", "Gescoord"),
-        ("genormeerd", "Genormeerd"), ("definitief", "Definitief")]
-LAS_FIELDS = {"las": "las", "schooljaar": "schooljaar", "autorisatiesleutel": "autorisatiesleutel",
-              "brincode": "brincode", "dependancecode": "dependancecode"}
-DASH_FIELDS = {"type_dashboard": "type_dashboard", "autorisatiesleutel": "dashboard_sleutel",
-               "beheerder_email": "beheerder_email"}
-SCORE_FIELDS = {"toets": "toets", "ruwe_score": "ruwe_score", "afnamedatum": "afnamedatum",
-                "leerlingnummer": "toets"}
+TABS = [
+    ("mijn", "Mijn leerlingen"),
+    ("uitgenodigd", "Uitgenodigd"),
+    ("gescoord", "Gescoord"),
+    ("genormeerd", "Genormeerd"),
+    ("definitief", "Definitief"),
+]
+LAS_FIELDS = {
+    "las": "las",
+    "schooljaar": "schooljaar",
+    "autorisatiesleutel": "autorisatiesleutel",
+    "brincode": "brincode",
+    "dependancecode": "dependancecode",
+}
+DASH_FIELDS = {
+    "type_dashboard": "type_dashboard",
+    "autorisatiesleutel": "dashboard_sleutel",
+    "beheerder_email": "beheerder_email",
+}
+SCORE_FIELDS = {
+    "toets": "toets",
+    "ruwe_score": "ruwe_score",
+    "afnamedatum": "afnamedatum",
+    "leerlingnummer": "toets",
+}
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
@@ -43,13 +60,16 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     bp.add_url_rule(f"{s}/beheer/koppelen-met-las", "koppelen", pages.koppelen)
     bp.add_url_rule(f"{s}/beheer/las", "las_opslaan", pages.las_opslaan, methods=["POST"])
     bp.add_url_rule(f"{s}/beheer/dashboard", "aanvragen", pages.aanvragen, methods=["POST"])
-    bp.add_url_rule(f"{s}/beheer/dashboard/uitzetten", "uitzetten", pages.uitzetten,
-                    methods=["POST"])
+    bp.add_url_rule(
+        f"{s}/beheer/dashboard/uitzetten", "uitzetten", pages.uitzetten, methods=["POST"]
+    )
     bp.add_url_rule(f"{s}/leerlingen", "leerlingen", pages.leerlingen)
-    bp.add_url_rule(f"{s}/leerlingen/<leerlingnummer>/score", "score", pages.score,
-                    methods=["GET", "POST"])
-    bp.add_url_rule(f"{s}/afnames/<afname_id>/normeren", "normeren", pages.normeren,
-                    methods=["POST"])
+    bp.add_url_rule(
+        f"{s}/leerlingen/<leerlingnummer>/score", "score", pages.score, methods=["GET", "POST"]
+    )
+    bp.add_url_rule(
+        f"{s}/afnames/<afname_id>/normeren", "normeren", pages.normeren, methods=["POST"]
+    )
     app.register_blueprint(bp)
 
 
@@ -70,8 +90,9 @@ def _school_fields(form: Any, fouten: FormErrors) -> tuple[str, str]:
         try:
             check_brincode(brin)
         except ValueError:
-            fouten["brincode"] = ("Een BRIN-nummer is 2 cijfers en 2 hoofdletters (bv. 99AB), "
-                                  f"niet {brin!r}.")
+            fouten["brincode"] = (
+                f"Een BRIN-nummer is 2 cijfers en 2 hoofdletters (bv. 99AB), niet {brin!r}."
+            )
     try:
         check_dependancecode(dep)
     except ValueError:
@@ -80,7 +101,7 @@ def _school_fields(form: Any, fouten: FormErrors) -> tuple[str, str]:
 
 
 def naam(p: dict[str, Any]) -> str:
-    """"Achternaam, Roepnaam" as the Leerlingenoverzicht shows it (voorvoegsel after the name)."""
+    """ "Achternaam, Roepnaam" as the Leerlingenoverzicht shows it (voorvoegsel after the name)."""
     achter = p.get("achternaam") or ""
     voor = p.get("roepnaam") or p.get("voornaam") or ""
     tussen = p.get("voorvoegsel") or p.get("tussenvoegsel") or ""
@@ -113,20 +134,39 @@ class TestcentrumPages:
 
     # --- rendering ---------------------------------------------------------------------------
 
-    def render(self, template: str, brin: str | None = None, dep: str | None = None,
-               active: str = "", **ctx: Any) -> str:
+    def render(
+        self,
+        template: str,
+        brin: str | None = None,
+        dep: str | None = None,
+        active: str = "",
+        **ctx: Any,
+    ) -> str:
         nav = []
         if brin and dep:
             nav = [
-                {"label": "Leerlingen", "url": url_for(".leerlingen", brin=brin, dep=dep),
-                 "active": active == "leerlingen"},
-                {"label": "Beheer", "url": url_for(".beheer", brin=brin, dep=dep),
-                 "active": active == "beheer"},
+                {
+                    "label": "Leerlingen",
+                    "url": url_for(".leerlingen", brin=brin, dep=dep),
+                    "active": active == "leerlingen",
+                },
+                {
+                    "label": "Beheer",
+                    "url": url_for(".beheer", brin=brin, dep=dep),
+                    "active": active == "beheer",
+                },
             ]
         ctx.setdefault("melding", request.args.get("melding"))
         ctx.setdefault("fouten", FormErrors())
-        return render_template(template, brand="Boomtestcentrum", theme="testcentrum",
-                               nav=nav, brin=brin, dep=dep, **ctx)
+        return render_template(
+            template,
+            brand="Boomtestcentrum",
+            theme="testcentrum",
+            nav=nav,
+            brin=brin,
+            dep=dep,
+            **ctx,
+        )
 
     def base(self, brin: str, dep: str) -> str:
         return f"/api/scholen/{brin}/{dep}"
@@ -154,29 +194,53 @@ class TestcentrumPages:
         brin, dep = _school(brin, dep)
         return self.koppelen_page(brin, dep)
 
-    def koppelen_page(self, brin: str, dep: str, *, las_form: Any = None,
-                      dash_form: Any = None, fouten: FormErrors | None = None) -> str:
+    def koppelen_page(
+        self,
+        brin: str,
+        dep: str,
+        *,
+        las_form: Any = None,
+        dash_form: Any = None,
+        fouten: FormErrors | None = None,
+    ) -> str:
         las, dashboard, onbereikbaar = self.state(brin, dep)
         jaar = schooljaar_of(*self._ym(brin, dep))
         start = int(jaar[:4])
-        jaren = [(jaar, f"Huidig schooljaar ({jaar})"),
-                 (f"{start + 1}-{start + 2}", f"Volgend schooljaar ({start + 1}-{start + 2})"),
-                 (f"{start - 1}-{start}", f"Vorig schooljaar ({start - 1}-{start})")]
-        las_values = {"brincode": brin, "dependancecode": dep,
-                      "las": (las or {}).get("las") or "parnassys",
-                      "schooljaar": (las or {}).get("schooljaar") or jaar,
-                      "autorisatiesleutel": ""}
+        jaren = [
+            (jaar, f"Huidig schooljaar ({jaar})"),
+            (f"{start + 1}-{start + 2}", f"Volgend schooljaar ({start + 1}-{start + 2})"),
+            (f"{start - 1}-{start}", f"Vorig schooljaar ({start - 1}-{start})"),
+        ]
+        las_values = {
+            "brincode": brin,
+            "dependancecode": dep,
+            "las": (las or {}).get("las") or "parnassys",
+            "schooljaar": (las or {}).get("schooljaar") or jaar,
+            "autorisatiesleutel": "",
+        }
         if las_form is not None:
             las_values.update({k: las_form.get(k, "") for k in las_values})
-        dash_values = {"type_dashboard": "Schoolkr8", "dashboard_sleutel": "",
-                       "beheerder_email": (dashboard or {}).get("beheerder_email") or ""}
+        dash_values = {
+            "type_dashboard": "Schoolkr8",
+            "dashboard_sleutel": "",
+            "beheerder_email": (dashboard or {}).get("beheerder_email") or "",
+        }
         if dash_form is not None:
             dash_values.update({k: dash_form.get(k, "") for k in dash_values})
         return self.render(
-            "testcentrum/koppelen.html", brin, dep, active="beheer",
-            las=las, las_status=las_status(las), dashboard=dashboard,
-            las_values=las_values, dash_values=dash_values, jaren=jaren,
-            las_namen=LAS_NAMEN, dashboards=DASHBOARDS, fouten=fouten or FormErrors(),
+            "testcentrum/koppelen.html",
+            brin,
+            dep,
+            active="beheer",
+            las=las,
+            las_status=las_status(las),
+            dashboard=dashboard,
+            las_values=las_values,
+            dash_values=dash_values,
+            jaren=jaren,
+            las_namen=LAS_NAMEN,
+            dashboards=DASHBOARDS,
+            fouten=fouten or FormErrors(),
             onbereikbaar=onbereikbaar,
         )
 
@@ -184,12 +248,16 @@ class TestcentrumPages:
         now = self.core.clock.now(brin, dep)
         return now.year, now.month
 
-    def state(self, brin: str, dep: str) -> tuple[dict[str, Any] | None,
-                                                 dict[str, Any] | None, str | None]:
+    def state(
+        self, brin: str, dep: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]:
         """The saved LAS settings and the dashboard koppeling (None where there is none)."""
         try:
-            return (self._get_or_none(f"{self.base(brin, dep)}/las-koppeling"),
-                    self._get_or_none(f"{self.base(brin, dep)}/dashboard-koppeling"), None)
+            return (
+                self._get_or_none(f"{self.base(brin, dep)}/las-koppeling"),
+                self._get_or_none(f"{self.base(brin, dep)}/dashboard-koppeling"),
+                None,
+            )
         except Unavailable as exc:
             return None, None, str(exc)
 
@@ -228,9 +296,14 @@ class TestcentrumPages:
     def _las_actions(self, brin: str, dep: str, form: Any, key: str, importeren: bool) -> str:
         melding = ""
         if key:
-            self.api.put(f"{self.base(brin, dep)}/las-koppeling", {
-                "las": form.get("las", ""), "schooljaar": form.get("schooljaar", ""),
-                "autorisatiesleutel": key})
+            self.api.put(
+                f"{self.base(brin, dep)}/las-koppeling",
+                {
+                    "las": form.get("las", ""),
+                    "schooljaar": form.get("schooljaar", ""),
+                    "autorisatiesleutel": key,
+                },
+            )
             melding = "De wijzigingen zijn opgeslagen."
         if importeren:
             counts = self.api.post(f"{self.base(brin, dep)}/las-koppeling/import") or {}
@@ -248,8 +321,10 @@ class TestcentrumPages:
         if fouten:
             return self.koppelen_page(brin, dep, dash_form=form, fouten=fouten), 422
         try:
-            self.api.post(f"{self.base(brin, dep)}/dashboard-koppeling", {
-                "type_dashboard": typ, "autorisatiesleutel": key, "beheerder_email": email})
+            self.api.post(
+                f"{self.base(brin, dep)}/dashboard-koppeling",
+                {"type_dashboard": typ, "autorisatiesleutel": key, "beheerder_email": email},
+            )
         except ApiProblem as exc:
             fouten.add_problem(exc, DASH_FIELDS)
             return self.koppelen_page(brin, dep, dash_form=form, fouten=fouten), 422
@@ -278,24 +353,53 @@ class TestcentrumPages:
         q = (request.args.get("q") or "").strip()
         groep = request.args.get("groep") or ""
         try:
-            alle = _items(self.api.get(f"{self.base(brin, dep)}/leerlingen", q=q or None),
-                          "leerlingen")
-            in_tab = alle if tab == "mijn" else _items(self.api.get(
-                f"{self.base(brin, dep)}/leerlingen", tab=tab, q=q or None), "leerlingen")
+            alle = _items(
+                self.api.get(f"{self.base(brin, dep)}/leerlingen", q=q or None), "leerlingen"
+            )
+            in_tab = (
+                alle
+                if tab == "mijn"
+                else _items(
+                    self.api.get(f"{self.base(brin, dep)}/leerlingen", tab=tab, q=q or None),
+                    "leerlingen",
+                )
+            )
             afnames = self.afnames(brin, dep) if alle else []
         except (ApiProblem, Unavailable) as exc:
-            return self.render("testcentrum/leerlingen.html", brin, dep, active="leerlingen",
-                               tab=tab, tabs=[], rijen=[], q=q, groep=groep, groepen=[],
-                               naam=naam, onbereikbaar=str(exc))
+            return self.render(
+                "testcentrum/leerlingen.html",
+                brin,
+                dep,
+                active="leerlingen",
+                tab=tab,
+                tabs=[],
+                rijen=[],
+                q=q,
+                groep=groep,
+                groepen=[],
+                naam=naam,
+                onbereikbaar=str(exc),
+            )
         view = overzicht(alle, in_tab, afnames, tab=tab, groep=groep)
-        return self.render("testcentrum/leerlingen.html", brin, dep, active="leerlingen",
-                           tab=tab, q=q, groep=groep, naam=naam, **view)
+        return self.render(
+            "testcentrum/leerlingen.html",
+            brin,
+            dep,
+            active="leerlingen",
+            tab=tab,
+            q=q,
+            groep=groep,
+            naam=naam,
+            **view,
+        )
 
     def afnames(self, brin: str, dep: str) -> list[dict[str, Any]]:
         """Every afname of the school, each with its forwarding status."""
         afnames = _items(self._get_or_none(f"{self.base(brin, dep)}/afnames"), "afnames")
-        status = {str(d.get("afname_id")): d for d in _items(
-            self._get_or_none(f"{self.base(brin, dep)}/doorsturing"), "afnames")}
+        status = {
+            str(d.get("afname_id")): d
+            for d in _items(self._get_or_none(f"{self.base(brin, dep)}/doorsturing"), "afnames")
+        }
         for a in afnames:
             a["doorsturing"] = status.get(str(a.get("id")), {}).get("status")
         return afnames
@@ -307,14 +411,18 @@ class TestcentrumPages:
         if pupil is None:
             abort(404)
         fouten = FormErrors()
-        form: Any = request.form if request.method == "POST" else {
-            "afnamedatum": self.core.clock.now(brin, dep).date().isoformat()}
+        form: Any = (
+            request.form
+            if request.method == "POST"
+            else {"afnamedatum": self.core.clock.now(brin, dep).date().isoformat()}
+        )
         if request.method == "GET":
             return self._score_page(brin, dep, pupil, form, fouten)
         return self._score_post(brin, dep, pupil, form, fouten)
 
-    def _score_post(self, brin: str, dep: str, pupil: dict[str, Any], form: Any,
-                    fouten: FormErrors) -> Response | tuple[str, int]:
+    def _score_post(
+        self, brin: str, dep: str, pupil: dict[str, Any], form: Any, fouten: FormErrors
+    ) -> Response | tuple[str, int]:
         toets = fouten.require(form, "toets", "Test")
         datum = fouten.require(form, "afnamedatum", "Afnamedatum")
         raw = fouten.require(form, "ruwe_score", "Ruwe score")
@@ -323,9 +431,15 @@ class TestcentrumPages:
         if fouten:
             return self._score_page(brin, dep, pupil, form, fouten), 422
         try:
-            made = self.api.post(f"{self.base(brin, dep)}/afnames", {
-                "leerlingnummer": str(pupil.get("leerlingnummer")), "toets": toets,
-                "ruwe_score": int(raw), "afnamedatum": datum})
+            made = self.api.post(
+                f"{self.base(brin, dep)}/afnames",
+                {
+                    "leerlingnummer": str(pupil.get("leerlingnummer")),
+                    "toets": toets,
+                    "ruwe_score": int(raw),
+                    "afnamedatum": datum,
+                },
+            )
             normed = form.get("actie") == "normeren"
             if normed:
                 self.api.post(f"/api/afnames/{made['id']}/normeren")
@@ -337,15 +451,24 @@ class TestcentrumPages:
             return self._score_page(brin, dep, pupil, form, fouten), 502
         tab = "genormeerd" if normed else "gescoord"
         melding = "Score opgeslagen en genormeerd." if normed else "Score opgeslagen."
-        return redirect(url_for(".leerlingen", brin=brin, dep=dep, tab=tab, melding=melding),
-                        code=303)
+        return redirect(
+            url_for(".leerlingen", brin=brin, dep=dep, tab=tab, melding=melding), code=303
+        )
 
-    def _score_page(self, brin: str, dep: str, pupil: dict[str, Any], form: Any,
-                    fouten: FormErrors) -> str:
-        return self.render("testcentrum/score.html", brin, dep, active="leerlingen",
-                           leerling=pupil, leerling_naam=naam(pupil), form=form,
-                           fouten=fouten,
-                           toets_opties=[("", "Kies een test")] + [(t, t) for t in toetsen()])
+    def _score_page(
+        self, brin: str, dep: str, pupil: dict[str, Any], form: Any, fouten: FormErrors
+    ) -> str:
+        return self.render(
+            "testcentrum/score.html",
+            brin,
+            dep,
+            active="leerlingen",
+            leerling=pupil,
+            leerling_naam=naam(pupil),
+            form=form,
+            fouten=fouten,
+            toets_opties=[("", "Kies een test")] + [(t, t) for t in toetsen()],
+        )
 
     def _pupil(self, brin: str, dep: str, leerlingnummer: str) -> dict[str, Any] | None:
         pupils = _items(self.api.get(f"{self.base(brin, dep)}/leerlingen"), "leerlingen")
@@ -359,12 +482,13 @@ class TestcentrumPages:
             melding = "De test is genormeerd."
         except (ApiProblem, Unavailable) as exc:
             melding = f"Normeren mislukt: {exc}"
-        return redirect(url_for(".leerlingen", brin=brin, dep=dep, tab="genormeerd",
-                                melding=melding), code=303)
+        return redirect(
+            url_for(".leerlingen", brin=brin, dep=dep, tab="genormeerd", melding=melding), code=303
+        )
 
 
 def las_status(las: dict[str, Any] | None) -> str | None:
-    """"U heeft een actieve koppeling met ParnasSys" once settings are saved and imported."""
+    """ "U heeft een actieve koppeling met ParnasSys" once settings are saved and imported."""
     if not las:
         return None
     if las.get("melding"):
@@ -375,14 +499,23 @@ def las_status(las: dict[str, Any] | None) -> str | None:
         actief = las.get("status") == "actief" or bool(las.get("laatste_import"))
     if actief:
         return f"U heeft een actieve koppeling met {naam_las}"
-    return (f"Instellingen voor {naam_las} opgeslagen; importeer de gegevens om de koppeling "
-            "te activeren")
+    return (
+        f"Instellingen voor {naam_las} opgeslagen; importeer de gegevens om de koppeling "
+        "te activeren"
+    )
 
 
 def import_melding(counts: dict[str, Any]) -> str:
-    parts = [f"{counts[k]} {label}" for k, label in (
-        ("leerlingen", "leerlingen"), ("groepen", "groepen"), ("medewerkers", "medewerkers"),
-        ("leerkrachten", "leerkrachten")) if isinstance(counts.get(k), int)]
+    parts = [
+        f"{counts[k]} {label}"
+        for k, label in (
+            ("leerlingen", "leerlingen"),
+            ("groepen", "groepen"),
+            ("medewerkers", "medewerkers"),
+            ("leerkrachten", "leerkrachten"),
+        )
+        if isinstance(counts.get(k), int)
+    ]
     return "Gegevens geïmporteerd" + (": " + ", ".join(parts) if parts else "") + "."
 
 
@@ -399,10 +532,17 @@ def _is_normed(a: dict[str, Any]) -> bool:
     return bool(a.get("genormeerd_op")) or a.get("status") == "genormeerd"
 
 
-def overzicht(alle: list[dict[str, Any]], in_tab: list[dict[str, Any]],
-              afnames: list[dict[str, Any]], *, tab: str, groep: str) -> dict[str, Any]:
+def overzicht(
+    alle: list[dict[str, Any]],
+    in_tab: list[dict[str, Any]],
+    afnames: list[dict[str, Any]],
+    *,
+    tab: str,
+    groep: str,
+) -> dict[str, Any]:
     """What the Leerlingenoverzicht shows, from the API's answers: tab counts (the API's
     ``tabs`` per pupil), the rows of the chosen tab, the groups to filter on."""
+
     def in_groep(p: dict[str, Any]) -> bool:
         return not groep or groep_van(p) == groep
 
@@ -418,12 +558,15 @@ def overzicht(alle: list[dict[str, Any]], in_tab: list[dict[str, Any]],
     rows: list[dict[str, Any]] = []
     if tab in ("gescoord", "genormeerd"):
         nummers = {str(p.get("leerlingnummer")): p for p in in_tab}
-        rows = [{"afname": a, "leerling": nummers[str(a.get("leerlingnummer"))]}
-                for a in afnames if str(a.get("leerlingnummer")) in nummers
-                and _is_normed(a) == (tab == "genormeerd")]
+        rows = [
+            {"afname": a, "leerling": nummers[str(a.get("leerlingnummer"))]}
+            for a in afnames
+            if str(a.get("leerlingnummer")) in nummers and _is_normed(a) == (tab == "genormeerd")
+        ]
     else:
-        rows = [{"leerling": p, "tests": tests.get(str(p.get("leerlingnummer")), [])}
-                for p in in_tab]
+        rows = [
+            {"leerling": p, "tests": tests.get(str(p.get("leerlingnummer")), [])} for p in in_tab
+        ]
     return {
         "tabs": [(key, label, counts[key]) for key, label in TABS],
         "rijen": rows,

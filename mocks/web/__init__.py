@@ -18,8 +18,15 @@ from mocks.core.clock import AMSTERDAM
 from mocks.web.api import Api, ApiProblem, FormErrors, Unavailable
 from mocks.web.chart import score_chart
 
-__all__ = ["Api", "ApiProblem", "FormErrors", "Unavailable", "install", "page_errors",
-           "score_chart"]
+__all__ = [
+    "Api",
+    "ApiProblem",
+    "FormErrors",
+    "Unavailable",
+    "install",
+    "page_errors",
+    "score_chart",
+]
 
 STATIC_URL = "/static/koppeling"
 CSP = (
@@ -50,8 +57,13 @@ def page_errors(bp: Blueprint, brand: str, theme: str) -> None:
     """A page that is not there answers with an HTML page (the API keeps problem+json)."""
 
     def not_found(_exc: Exception) -> tuple[str, int]:
-        return render_template("web/fout.html", brand=brand, theme=theme, titel="Niet gevonden",
-                               uitleg="Deze pagina, school of leerling bestaat niet."), 404
+        return render_template(
+            "web/fout.html",
+            brand=brand,
+            theme=theme,
+            titel="Niet gevonden",
+            uitleg="Deze pagina, school of leerling bestaat niet.",
+        ), 404
 
     bp.register_error_handler(404, not_found)
 

@@ -74,8 +74,9 @@ class Api:
         except RuntimeError as exc:
             raise Unavailable(self.service, str(exc)) from None
         try:
-            resp = requests.request(method, url, json=body, params=params,
-                                    headers=_headers(), timeout=self.timeout)
+            resp = requests.request(
+                method, url, json=body, params=params, headers=_headers(), timeout=self.timeout
+            )
         except requests.RequestException as exc:
             raise Unavailable(self.service, type(exc).__name__) from None
         data = _decode(resp)

@@ -24,12 +24,18 @@ def score_chart(points: Iterable[tuple[date, float]], title: str = "Vaardigheids
     ys = [v for _, v in data]
     x_lo, x_hi = min(xs), max(xs)
     y_lo, y_hi = _y_range(ys)
-    coords = [(_scale(x, x_lo, x_hi, LEFT, WIDTH - RIGHT, middle=True),
-               _scale(y, y_lo, y_hi, HEIGHT - BOTTOM, TOP)) for x, y in zip(xs, ys, strict=True)]
+    coords = [
+        (
+            _scale(x, x_lo, x_hi, LEFT, WIDTH - RIGHT, middle=True),
+            _scale(y, y_lo, y_hi, HEIGHT - BOTTOM, TOP),
+        )
+        for x, y in zip(xs, ys, strict=True)
+    ]
     parts = [
-        Markup('<svg class="grafiek" role="img" viewBox="0 0 {} {}" width="{}" height="{}" '
-               'xmlns="http://www.w3.org/2000/svg" aria-label="{}">').format(
-            WIDTH, HEIGHT, WIDTH, HEIGHT, title),
+        Markup(
+            '<svg class="grafiek" role="img" viewBox="0 0 {} {}" width="{}" height="{}" '
+            'xmlns="http://www.w3.org/2000/svg" aria-label="{}">'
+        ).format(WIDTH, HEIGHT, WIDTH, HEIGHT, title),
         Markup("<title>{}</title>").format(title),
         _axes(y_lo, y_hi, data[0][0], data[-1][0]),
     ]
@@ -37,9 +43,11 @@ def score_chart(points: Iterable[tuple[date, float]], title: str = "Vaardigheids
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         parts.append(Markup('<polyline class="lijn" fill="none" points="{}"/>').format(path))
     for (d, v), (x, y) in zip(data, coords, strict=True):
-        parts.append(Markup(
-            '<circle class="punt" cx="{:.1f}" cy="{:.1f}" r="4"><title>{}: {}</title></circle>'
-        ).format(x, y, f"{d.day}-{d.month}-{d.year}", _fmt(v)))
+        parts.append(
+            Markup(
+                '<circle class="punt" cx="{:.1f}" cy="{:.1f}" r="4"><title>{}: {}</title></circle>'
+            ).format(x, y, f"{d.day}-{d.month}-{d.year}", _fmt(v))
+        )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
 
@@ -50,8 +58,9 @@ def _y_range(ys: list[float]) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def _scale(v: float, lo: float, hi: float, out_lo: float, out_hi: float,
-           *, middle: bool = False) -> float:
+def _scale(
+    v: float, lo: float, hi: float, out_lo: float, out_hi: float, *, middle: bool = False
+) -> float:
     if hi == lo:
         return (out_lo + out_hi) / 2 if middle else out_lo
     return out_lo + (v - lo) * (out_hi - out_lo) / (hi - lo)
@@ -68,8 +77,15 @@ def _axes(y_lo: float, y_hi: float, first: date, last: date) -> Markup:
         '<text x="{r}" y="{bt}" text-anchor="end">{d2}</text>'
         "</g>"
     ).format(
-        l=LEFT, t=TOP, b=bottom, r=right, lt=LEFT - 6, tt=TOP + 4, bt=HEIGHT - 12,
-        hi=_fmt(y_hi), lo=_fmt(y_lo),
+        l=LEFT,
+        t=TOP,
+        b=bottom,
+        r=right,
+        lt=LEFT - 6,
+        tt=TOP + 4,
+        bt=HEIGHT - 12,
+        hi=_fmt(y_hi),
+        lo=_fmt(y_lo),
         d1=escape(f"{first.day}-{first.month}-{first.year}"),
         d2=escape(f"{last.day}-{last.month}-{last.year}"),
     )

@@ -68,21 +68,39 @@ def school(live: Harness) -> DemoSchoolHandle:
     for _ in range(20):
         brin = "99" + "".join(rng.choice(string.ascii_uppercase) for _ in range(2))
         dep = f"{rng.randrange(100):02d}"
-        resp = requests.post(live.url("parnassys") + "/api/scholen", json={
-            "brincode": brin, "dependancecode": dep, "aantal_leerlingen": 3,
-            "seed": rng.randrange(2**31)}, timeout=15)
+        resp = requests.post(
+            live.url("parnassys") + "/api/scholen",
+            json={
+                "brincode": brin,
+                "dependancecode": dep,
+                "aantal_leerlingen": 3,
+                "seed": rng.randrange(2**31),
+            },
+            timeout=15,
+        )
         if resp.status_code == 201:
             break
         assert resp.status_code == 409, resp.text
     else:
         pytest.fail("no free test school found")
     data = resp.json()
-    demo = DemoSchool(brin, dep, "parnassys", "", f"beheerder.{brin.lower()}{dep}@browser.test",
-                      str(data["schooljaar"]), leerlingen=list(data["leerlingen"]))
-    key = api("POST", f"{live.url('parnassys')}/api/scholen/{brin}/{dep}/sleutels",
-              {"klantcode": LAS_KLANTCODE, "klantnaam": LAS_KLANTNAAM})
+    demo = DemoSchool(
+        brin,
+        dep,
+        "parnassys",
+        "",
+        f"beheerder.{brin.lower()}{dep}@browser.test",
+        str(data["schooljaar"]),
+        leerlingen=list(data["leerlingen"]),
+    )
+    key = api(
+        "POST",
+        f"{live.url('parnassys')}/api/scholen/{brin}/{dep}/sleutels",
+        {"klantcode": LAS_KLANTCODE, "klantnaam": LAS_KLANTNAAM},
+    )
     assert isinstance(key, dict)
     seed_schoolkr8_pupils(live.url("schoolkr8"), demo, data)
     print(f"browser test school {brin}-{dep}")
-    return DemoSchoolHandle(brin, dep, str(key["autorisatiesleutel"]), demo.beheerder_email,
-                            demo.leerlingen)
+    return DemoSchoolHandle(
+        brin, dep, str(key["autorisatiesleutel"]), demo.beheerder_email, demo.leerlingen
+    )

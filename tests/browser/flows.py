@@ -79,8 +79,10 @@ def read_key_from_mail(page: Page, live: Harness, school: DemoSchoolHandle) -> s
 
 def aanvragen(page: Page, live: Harness, school: DemoSchoolHandle, key: str) -> None:
     """Beheer › Koppelen met LAS › Koppelen met Focus PO of SchoolKr8: AANVRAGEN."""
-    page.goto(f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
-              "/beheer/koppelen-met-las")
+    page.goto(
+        f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
+        "/beheer/koppelen-met-las"
+    )
     dash = page.locator("#dashboard-sectie")
     dash.get_by_label("Type dashboard").select_option("Schoolkr8")
     dash.get_by_label("Autorisatiesleutel").fill(key)
@@ -91,23 +93,26 @@ def aanvragen(page: Page, live: Harness, school: DemoSchoolHandle, key: str) -> 
 
 def leerlingnummers(page: Page, live: Harness, school: DemoSchoolHandle) -> dict[str, str]:
     """The Leerlingenoverzicht: leerlingnummer (first column, before the name) -> name shown."""
-    page.goto(f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
-              "/beheer")
+    page.goto(f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}/beheer")
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Leerlingen").click()
     expect(page.get_by_role("heading", name="Leerlingenoverzicht")).to_be_visible()
     headers = page.locator("table.leerlingen thead th").all_inner_texts()
     assert headers[:2] == ["Leerlingnummer", "Naam ▲"], headers
     rows = page.locator("table.leerlingen tbody tr[data-leerlingnummer]")
     expect(rows).to_have_count(len(school.leerlingen))
-    return {r.locator("td").nth(0).inner_text().strip(): r.locator("td").nth(1).inner_text()
-            for r in rows.all()}
+    return {
+        r.locator("td").nth(0).inner_text().strip(): r.locator("td").nth(1).inner_text()
+        for r in rows.all()
+    }
 
 
-def copy_number_into_schoolkr8(page: Page, live: Harness, school: DemoSchoolHandle,
-                               nummer: str) -> None:
+def copy_number_into_schoolkr8(
+    page: Page, live: Harness, school: DemoSchoolHandle, nummer: str
+) -> None:
     """Schoolkr8: the pupil's Basis tab, "wijzigen leerlingnummer", paste, Opslaan."""
-    page.goto(f"{live.url('schoolkr8')}/scholen/{school.brincode}/{school.dependancecode}"
-              "/leerlingen")
+    page.goto(
+        f"{live.url('schoolkr8')}/scholen/{school.brincode}/{school.dependancecode}/leerlingen"
+    )
     page.get_by_role("link", name=school.schoolkr8_naam(nummer), exact=True).click()
     page.get_by_role("link", name="wijzigen leerlingnummer").click()
     page.get_by_label("Leerlingnummer").fill(nummer)
@@ -116,13 +121,16 @@ def copy_number_into_schoolkr8(page: Page, live: Harness, school: DemoSchoolHand
     expect(page.locator("#leerlingnummer-waarde")).to_have_text(nummer)
 
 
-def score_en_normeer(page: Page, live: Harness, school: DemoSchoolHandle, nummer: str,
-                     toets: str, ruwe_score: int) -> None:
+def score_en_normeer(
+    page: Page, live: Harness, school: DemoSchoolHandle, nummer: str, toets: str, ruwe_score: int
+) -> None:
     """Leerlingenoverzicht › Score invoeren › OPSLAAN EN NORMEREN."""
-    page.goto(f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
-              "/leerlingen")
+    page.goto(
+        f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}/leerlingen"
+    )
     page.locator(f"tr[data-leerlingnummer='{nummer}']").get_by_role(
-        "link", name="Score invoeren").click()
+        "link", name="Score invoeren"
+    ).click()
     page.get_by_label("Test").select_option(toets)
     page.get_by_label("Ruwe score").fill(str(ruwe_score))
     page.get_by_role("button", name="Opslaan en normeren").click()
@@ -132,11 +140,13 @@ def score_en_normeer(page: Page, live: Harness, school: DemoSchoolHandle, nummer
 
 def open_scores(page: Page, live: Harness, school: DemoSchoolHandle, nummer: str) -> None:
     """Schoolkr8: the pupil's Scores tab."""
-    page.goto(f"{live.url('schoolkr8')}/scholen/{school.brincode}/{school.dependancecode}"
-              "/leerlingen")
+    page.goto(
+        f"{live.url('schoolkr8')}/scholen/{school.brincode}/{school.dependancecode}/leerlingen"
+    )
     page.get_by_role("link", name=school.schoolkr8_naam(nummer), exact=True).click()
     page.get_by_role("navigation", name="Tabbladen leerling").get_by_role(
-        "link", name="Scores").click()
+        "link", name="Scores"
+    ).click()
     expect(page.get_by_role("heading", name="Scores uit het Boom testcentrum")).to_be_visible()
 
 
@@ -146,24 +156,40 @@ def open_scores(page: Page, live: Harness, school: DemoSchoolHandle, nummer: str
 def las_koppeling_via_api(live: Harness, school: DemoSchoolHandle) -> None:
     """WIJZIGINGEN OPSLAAN + GEGEVENS IMPORTEREN without the browser."""
     base = f"{live.url('testcentrum')}/api/scholen/{school.brincode}/{school.dependancecode}"
-    schooljaar = api("GET", f"{live.url('parnassys')}/api/scholen/{school.brincode}/"
-                            f"{school.dependancecode}")
+    schooljaar = api(
+        "GET", f"{live.url('parnassys')}/api/scholen/{school.brincode}/{school.dependancecode}"
+    )
     assert isinstance(schooljaar, dict)
-    api("PUT", f"{base}/las-koppeling", {"las": "parnassys",
-                                         "schooljaar": schooljaar["schooljaar"],
-                                         "autorisatiesleutel": school.las_sleutel})
+    api(
+        "PUT",
+        f"{base}/las-koppeling",
+        {
+            "las": "parnassys",
+            "schooljaar": schooljaar["schooljaar"],
+            "autorisatiesleutel": school.las_sleutel,
+        },
+    )
     api("POST", f"{base}/las-koppeling/import")
 
 
 def schoolkr8_key_via_api(live: Harness, school: DemoSchoolHandle) -> str:
     """Request and activate the koppeling at Schoolkr8; the key read from the mailbox API."""
-    made = api("POST", f"{live.url('schoolkr8')}/api/koppelingen", {
-        "brincode": school.brincode, "dependancecode": school.dependancecode,
-        "contact_email": school.beheerder_email})
+    made = api(
+        "POST",
+        f"{live.url('schoolkr8')}/api/koppelingen",
+        {
+            "brincode": school.brincode,
+            "dependancecode": school.dependancecode,
+            "contact_email": school.beheerder_email,
+        },
+    )
     assert isinstance(made, dict)
     api("POST", f"{live.url('schoolkr8')}/api/koppelingen/{made['id']}/activeren")
-    found = requests.get(f"{live.url('mailbox')}/api/v1/search", params={
-        "query": f"to:{school.beheerder_email}", "wait": TIMEOUT}, timeout=TIMEOUT + 5).json()
+    found = requests.get(
+        f"{live.url('mailbox')}/api/v1/search",
+        params={"query": f"to:{school.beheerder_email}", "wait": TIMEOUT},
+        timeout=TIMEOUT + 5,
+    ).json()
     message = api("GET", f"{live.url('mailbox')}/api/v1/message/{found['messages'][0]['ID']}")
     assert isinstance(message, dict)
     match = re.search(r"\bsk8_[A-Za-z0-9]+", message["Text"])

@@ -16,9 +16,16 @@ import requests
 from playwright.sync_api import Page
 
 CHROMIUM = Path(os.environ.get("KOPPELING_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 WAIT_SECONDS = 30.0  # background work: approval poller, forwarder (generous: CI is shared)
 STEP_TIMEOUT_MS = 15_000  # one click, one page (several API calls behind it)
@@ -27,9 +34,12 @@ STEP_TIMEOUT_MS = 15_000  # one click, one page (several API calls behind it)
 def require_chromium(path: Path) -> Path:
     """``path`` if Chromium is there; else the test FAILS (never skips) saying how to install."""
     if not path.is_file():
-        pytest.fail(f"Chromium not found at {path}: install it with "
-                    "`apt-get install -y chromium` (CI's .ci/run does) or set KOPPELING_CHROMIUM; "
-                    "never `playwright install`", pytrace=False)
+        pytest.fail(
+            f"Chromium not found at {path}: install it with "
+            "`apt-get install -y chromium` (CI's .ci/run does) or set KOPPELING_CHROMIUM; "
+            "never `playwright install`",
+            pytrace=False,
+        )
     return path
 
 
@@ -61,6 +71,7 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = WAIT_SECON
 
 def reload_until(page: Page, text: str, timeout: float = WAIT_SECONDS) -> None:
     """Reload the page until it shows ``text`` (background work: approval, forwarding)."""
+
     def shows() -> bool:
         if text in page.content():
             return True

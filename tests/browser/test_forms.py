@@ -28,7 +28,8 @@ def expect_error_next_to(page: Page, field_id: str, text: str, typed: str) -> No
 
 
 def test_bad_input_shows_error_next_to_field_and_keeps_typing(
-        page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots) -> None:
+    page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots
+) -> None:
     """LAS form, dashboard form, Score invoeren and Wijzig leerlingnummer, each with bad input."""
     flows.login_testcentrum(page, live, school)
     las = page.locator("#las-sectie")
@@ -43,8 +44,9 @@ def test_bad_input_shows_error_next_to_field_and_keeps_typing(
     las.get_by_label("BRIN-nummer").fill(school.brincode)
     las.get_by_label("Autorisatiesleutel").fill("pns_verkeerdesleutel")
     las.get_by_role("button", name="GEGEVENS IMPORTEREN").click()
-    expect_error_next_to(page, "autorisatiesleutel", "Client.AutorisatieOngeldig",
-                         "pns_verkeerdesleutel")
+    expect_error_next_to(
+        page, "autorisatiesleutel", "Client.AutorisatieOngeldig", "pns_verkeerdesleutel"
+    )
     shots(page, "las-weigert-sleutel")
 
     dash = page.locator("#dashboard-sectie")
@@ -57,8 +59,10 @@ def test_bad_input_shows_error_next_to_field_and_keeps_typing(
 
     flows.las_koppeling_via_api(live, school)
     nummer = school.leerlingen[0]["leerlingnummer"]
-    page.goto(f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
-              f"/leerlingen/{nummer}/score")
+    page.goto(
+        f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
+        f"/leerlingen/{nummer}/score"
+    )
     page.get_by_label("Test").select_option("TTA")
     page.get_by_label("Ruwe score").fill("veel")
     page.get_by_role("button", name="Opslaan", exact=True).click()
@@ -66,8 +70,9 @@ def test_bad_input_shows_error_next_to_field_and_keeps_typing(
     expect(page.locator("#toets")).to_have_value("TTA")
     shots(page, "score-fout")
 
-    page.goto(f"{live.url('schoolkr8')}/scholen/{school.brincode}/{school.dependancecode}"
-              "/leerlingen")
+    page.goto(
+        f"{live.url('schoolkr8')}/scholen/{school.brincode}/{school.dependancecode}/leerlingen"
+    )
     page.get_by_role("link", name=school.schoolkr8_naam(nummer), exact=True).click()
     page.get_by_role("link", name="wijzigen leerlingnummer").click()
     page.get_by_label("Leerlingnummer").fill("12 34")
@@ -77,7 +82,8 @@ def test_bad_input_shows_error_next_to_field_and_keeps_typing(
 
 
 def test_klantenservice_queue_reject_needs_reason_then_approve(
-        page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots) -> None:
+    page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots
+) -> None:
     """Manual mode: the aanvraag waits in the queue; GOEDKEUREN sends the confirmation."""
     ks = live.url("klantenservice")
     page.goto(ks + "/")
@@ -107,18 +113,22 @@ def test_klantenservice_queue_reject_needs_reason_then_approve(
     flows.open_mail(page, live, school, "goedgekeurd")
     expect(page.locator("iframe.mail-html")).to_have_attribute("sandbox", "")
     shots(page, "bevestiging")
-    page.goto(f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
-              "/beheer/koppelen-met-las")
+    page.goto(
+        f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
+        "/beheer/koppelen-met-las"
+    )
     reload_until(page, "U heeft een actieve koppeling met Schoolkr8")
 
 
-def test_harness_home_links_clock_and_journal(page: Page, live: Harness,
-                                              school: DemoSchoolHandle, shots: Shots) -> None:
+def test_harness_home_links_clock_and_journal(
+    page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots
+) -> None:
     """/__admin/ on any port: every service linked, the clock form checks input, the journal."""
     page.goto(live.url("schoolkr8") + "/__admin/")
     for name in ("testcentrum", "schoolkr8", "klantenservice", "mailbox"):
         expect(page.locator(f"a[data-dienst='{name}']")).to_have_attribute(
-            "href", live.url(name) + "/")
+            "href", live.url(name) + "/"
+        )
     page.get_by_label("Vooruitzetten met").fill("twee")
     page.get_by_role("button", name="Vooruitzetten").click()
     expect_error_next_to(page, "aantal", "Vul een getal in", "twee")

@@ -16,8 +16,9 @@ from tests.browser.support import DemoSchoolHandle, Shots, reload_until
 pytestmark = pytest.mark.browser
 
 
-def test_whole_manual_by_clicking(page: Page, live: Harness, school: DemoSchoolHandle,
-                                  shots: Shots) -> None:
+def test_whole_manual_by_clicking(
+    page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots
+) -> None:
     """LAS settings → import → key at Schoolkr8 → mailbox → AANVRAGEN → approval mail →
     leerlingnummers into Schoolkr8 → norm a test → the result on the Schoolkr8 pupil page."""
     flows.login_testcentrum(page, live, school)
@@ -67,8 +68,9 @@ def test_whole_manual_by_clicking(page: Page, live: Harness, school: DemoSchoolH
     shots(page, "resultaat-in-schoolkr8")
 
 
-def test_test_normed_before_activation_never_shows(page: Page, live: Harness,
-                                                   school: DemoSchoolHandle, shots: Shots) -> None:
+def test_test_normed_before_activation_never_shows(
+    page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots
+) -> None:
     """Not retroactive: normed before activation → never in Schoolkr8, not even after re-norming;
     a test normed after activation for the same pupil does arrive (so we waited long enough)."""
     flows.las_koppeling_via_api(live, school)
@@ -85,15 +87,18 @@ def test_test_normed_before_activation_never_shows(page: Page, live: Harness,
     reload_until(page, "U heeft een actieve koppeling met Schoolkr8")
     shots(page, "dashboard-actief")
 
-    page.goto(f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
-              "/leerlingen?tab=genormeerd")
+    page.goto(
+        f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}"
+        "/leerlingen?tab=genormeerd"
+    )
     page.locator("tr", has_text="PI-dictee").get_by_role("button", name="Opnieuw normeren").click()
     expect(page.locator(".melding")).to_have_text("De test is genormeerd.")
     flows.score_en_normeer(page, live, school, nummer, "TTA", 120)
     reload_until(page, "verzonden")
     shots(page, "na-activering-genormeerd")
     expect(page.locator("tr", has_text="PI-dictee").locator("td.doorsturing")).to_have_text(
-        "niet van toepassing")
+        "niet van toepassing"
+    )
 
     flows.open_scores(page, live, school, nummer)
     expect(page.locator("tr.resultaat")).to_have_count(1)

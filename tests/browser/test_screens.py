@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_leerlingenoverzicht_search_tabs_score_then_norm(
-        page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots) -> None:
+    page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots
+) -> None:
     """Search by part of a number or a name; Score invoeren puts the pupil under Gescoord,
     Normeren moves it to Genormeerd."""
     flows.las_koppeling_via_api(live, school)
@@ -29,8 +30,10 @@ def test_leerlingenoverzicht_search_tabs_score_then_norm(
     page.get_by_role("button", name="Zoeken").click()
     rows = page.locator("table.leerlingen tbody tr[data-leerlingnummer]")
     expect(rows.first.locator("td").first).to_have_text(nummer)
-    assert all(n.startswith(nummer[:6]) for n in
-               rows.evaluate_all("rs => rs.map(r => r.dataset.leerlingnummer)"))
+    assert all(
+        n.startswith(nummer[:6])
+        for n in rows.evaluate_all("rs => rs.map(r => r.dataset.leerlingnummer)")
+    )
     page.get_by_label("Zoeken").fill(naam.split(",")[0].lower())
     page.get_by_role("button", name="Zoeken").click()
     expect(rows.first.locator("td.naam")).to_contain_text(naam.split(",")[0])
@@ -39,7 +42,8 @@ def test_leerlingenoverzicht_search_tabs_score_then_norm(
     page.get_by_label("Zoeken").fill("")
     page.get_by_role("button", name="Zoeken").click()
     page.locator(f"tr[data-leerlingnummer='{nummer}']").get_by_role(
-        "link", name="Score invoeren").click()
+        "link", name="Score invoeren"
+    ).click()
     page.get_by_label("Test").select_option("LVS BL")
     page.get_by_label("Ruwe score").fill("30")
     page.get_by_role("button", name="Opslaan", exact=True).click()
@@ -47,7 +51,8 @@ def test_leerlingenoverzicht_search_tabs_score_then_norm(
     expect(page.locator("nav.tabs a[aria-current]")).to_have_text("Gescoord (1)")
     shots(page, "gescoord")
     page.locator(f"tr[data-leerlingnummer='{nummer}']").get_by_role(
-        "button", name="Normeren").click()
+        "button", name="Normeren"
+    ).click()
     expect(page.locator("nav.tabs a[aria-current]")).to_have_text("Genormeerd (1)")
     expect(page.locator("nav.tabs")).to_contain_text("Gescoord (0)")
     row = page.locator(f"tr[data-leerlingnummer='{nummer}']")
@@ -57,14 +62,22 @@ def test_leerlingenoverzicht_search_tabs_score_then_norm(
 
 
 def test_mail_html_is_shown_sandboxed_without_running_scripts(
-        page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots) -> None:
+    page: Page, live: Harness, school: DemoSchoolHandle, shots: Shots
+) -> None:
     """Script tags and event handlers in a mail do nothing; the text part is shown as text."""
     assert live.core is not None
-    live.core.send_mail("mailbox", Mail(
-        sender="onbekend@example.test", to=[school.beheerder_email], subject="Verdacht bericht",
-        text="<b>geen opmaak</b> in de tekst",
-        html="<h1>Hallo</h1><script>parent.document.title='gehackt';alert(1)</script>"
-             "<img src=x onerror=\"alert(2)\">"), school=school.key)
+    live.core.send_mail(
+        "mailbox",
+        Mail(
+            sender="onbekend@example.test",
+            to=[school.beheerder_email],
+            subject="Verdacht bericht",
+            text="<b>geen opmaak</b> in de tekst",
+            html="<h1>Hallo</h1><script>parent.document.title='gehackt';alert(1)</script>"
+            '<img src=x onerror="alert(2)">',
+        ),
+        school=school.key,
+    )
     dialogs: list[str] = []
 
     def on_dialog(dialog: Dialog) -> None:

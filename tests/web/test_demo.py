@@ -19,28 +19,36 @@ def test_seed_demo_seeds_every_partner_and_can_run_twice(live: Harness) -> None:
     brin = "99" + "".join(rng.choice(string.ascii_uppercase) for _ in range(2))
     dep = f"{rng.randrange(100):02d}"
     email = f"beheerder.{brin.lower()}{dep}@demo.test"
-    text = seed_demo(live.core, brincode=brin, dependancecode=dep, aantal_leerlingen=4,
-                     beheerder_email=email)
+    text = seed_demo(
+        live.core, brincode=brin, dependancecode=dep, aantal_leerlingen=4, beheerder_email=email
+    )
 
-    las = requests.get(f"{live.url('parnassys')}/api/scholen/{brin}/{dep}/leerlingen",
-                       timeout=10).json()
+    las = requests.get(
+        f"{live.url('parnassys')}/api/scholen/{brin}/{dep}/leerlingen", timeout=10
+    ).json()
     las_pupils = las["leerlingen"] if isinstance(las, dict) else las
-    sk8 = requests.get(f"{live.url('schoolkr8')}/api/scholen/{brin}/{dep}/leerlingen",
-                       timeout=10).json()["leerlingen"]
+    sk8 = requests.get(
+        f"{live.url('schoolkr8')}/api/scholen/{brin}/{dep}/leerlingen", timeout=10
+    ).json()["leerlingen"]
     assert len(las_pupils) == 4 and len(sk8) == 4
     assert all(p["leerlingnummer"] is None for p in sk8)
     assert f"BRIN-nummer {brin}" in text and "pns_" in text
     assert f"{live.url('testcentrum')}/scholen/{brin}/{dep}/beheer/koppelen-met-las" in text
     for words in ("WIJZIGINGEN OPSLAAN", "AANVRAGEN", "wijzigen leerlingnummer"):
         assert words in text
-    inbox = requests.get(f"{live.url('mailbox')}/api/v1/search", params={
-        "query": f"to:{email}", "wait": 5}, timeout=10).json()
+    inbox = requests.get(
+        f"{live.url('mailbox')}/api/v1/search",
+        params={"query": f"to:{email}", "wait": 5},
+        timeout=10,
+    ).json()
     assert inbox["messages_count"] == 1
 
-    again = seed_demo(live.core, brincode=brin, dependancecode=dep, aantal_leerlingen=4,
-                      beheerder_email=email)
-    sk8_again = requests.get(f"{live.url('schoolkr8')}/api/scholen/{brin}/{dep}/leerlingen",
-                             timeout=10).json()["leerlingen"]
+    again = seed_demo(
+        live.core, brincode=brin, dependancecode=dep, aantal_leerlingen=4, beheerder_email=email
+    )
+    sk8_again = requests.get(
+        f"{live.url('schoolkr8')}/api/scholen/{brin}/{dep}/leerlingen", timeout=10
+    ).json()["leerlingen"]
     assert len(sk8_again) == 4
     assert f"BRIN-nummer {brin}" in again
 
@@ -49,6 +57,5 @@ def test_seed_demo_takes_plain_urls(live: Harness) -> None:
     """Against a map of base URLs (no Core): seeding still works; the inbox simply starts empty."""
     assert live.core is not None
     brin = "99" + "".join(random.SystemRandom().choice(string.ascii_uppercase) for _ in range(2))
-    text = seed_demo(dict(live.core.urls), brincode=brin, dependancecode="97",
-                     aantal_leerlingen=2)
+    text = seed_demo(dict(live.core.urls), brincode=brin, dependancecode="97", aantal_leerlingen=2)
     assert f"{brin}" in text and "Stap 4" in text

@@ -14,8 +14,9 @@ from mocks.web.chart import score_chart
 
 
 def test_chart_draws_one_point_per_result_in_date_order() -> None:
-    svg = score_chart([(date(2026, 6, 1), 150.0), (date(2026, 1, 20), 140), (date(2027, 1, 15),
-                                                                             161.5)])
+    svg = score_chart(
+        [(date(2026, 6, 1), 150.0), (date(2026, 1, 20), 140), (date(2027, 1, 15), 161.5)]
+    )
     assert isinstance(svg, Markup)
     assert svg.count("<circle") == 3
     assert "<polyline" in svg
@@ -62,8 +63,10 @@ def test_dates_as_the_manual_writes_them_in_amsterdam_time() -> None:
 
 
 def test_name_is_achternaam_comma_roepnaam_voorvoegsel() -> None:
-    assert naam({"achternaam": "Dekker", "roepnaam": "Rover", "voorvoegsel": "de"}) == \
-        "Dekker, Rover de"
+    assert (
+        naam({"achternaam": "Dekker", "roepnaam": "Rover", "voorvoegsel": "de"})
+        == "Dekker, Rover de"
+    )
     assert naam({"achternaam": "Griffin"}) == "Griffin"
 
 
@@ -77,12 +80,18 @@ def test_las_status_line_comes_from_the_api() -> None:
 def test_overzicht_counts_tabs_from_the_pupils_tabs() -> None:
     pupils = [
         {"leerlingnummer": "1", "achternaam": "B", "groep": "7A", "tabs": ["genormeerd"]},
-        {"leerlingnummer": "2", "achternaam": "A", "groep": "7B", "tabs": ["gescoord",
-                                                                           "genormeerd"]},
+        {
+            "leerlingnummer": "2",
+            "achternaam": "A",
+            "groep": "7B",
+            "tabs": ["gescoord", "genormeerd"],
+        },
     ]
-    afnames = [{"id": "x", "leerlingnummer": "1", "toets": "TTA", "genormeerd_op": "2026"},
-               {"id": "y", "leerlingnummer": "2", "toets": "LVS BL", "genormeerd_op": None},
-               {"id": "z", "leerlingnummer": "2", "toets": "TTA", "genormeerd_op": "2026"}]
+    afnames = [
+        {"id": "x", "leerlingnummer": "1", "toets": "TTA", "genormeerd_op": "2026"},
+        {"id": "y", "leerlingnummer": "2", "toets": "LVS BL", "genormeerd_op": None},
+        {"id": "z", "leerlingnummer": "2", "toets": "TTA", "genormeerd_op": "2026"},
+    ]
     view = overzicht(pupils, pupils, afnames, tab="mijn", groep="")
     assert [c for _, _, c in view["tabs"]] == [2, 0, 1, 2, 0]
     assert [r["leerling"]["leerlingnummer"] for r in view["rijen"]] == ["2", "1"]

@@ -18,8 +18,9 @@ from mocks.core.service import Core, create_service_app
 def core() -> Iterator[Core]:
     """A core on a throwaway store, with two partner URLs known."""
     db = Database.memory()
-    yield Core.create(db, urls={"testcentrum": "http://127.0.0.1:9", "mailbox":
-                                "http://127.0.0.1:8"})
+    yield Core.create(
+        db, urls={"testcentrum": "http://127.0.0.1:9", "mailbox": "http://127.0.0.1:8"}
+    )
     db.dispose()
 
 
@@ -40,8 +41,9 @@ def test_home_links_every_started_service(app: Flask) -> None:
 
 def test_bad_clock_input_shows_error_next_to_field_and_keeps_it(app: Flask, core: Core) -> None:
     before = core.clock.now()
-    resp = app.test_client().post("/__admin/klok", data={"actie": "vooruit", "aantal": "veel",
-                                                         "eenheid": "uren"})
+    resp = app.test_client().post(
+        "/__admin/klok", data={"actie": "vooruit", "aantal": "veel", "eenheid": "uren"}
+    )
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert 'id="aantal" name="aantal" type="text" value="veel"' in page
@@ -50,9 +52,16 @@ def test_bad_clock_input_shows_error_next_to_field_and_keeps_it(app: Flask, core
 
 
 def test_clock_form_sets_a_schools_own_clock(app: Flask, core: Core) -> None:
-    resp = app.test_client().post("/__admin/klok", data={
-        "actie": "zetten", "moment": "2027-03-01T09:30", "bevroren": "ja",
-        "brincode": "99ab", "dependancecode": "03"})
+    resp = app.test_client().post(
+        "/__admin/klok",
+        data={
+            "actie": "zetten",
+            "moment": "2027-03-01T09:30",
+            "bevroren": "ja",
+            "brincode": "99ab",
+            "dependancecode": "03",
+        },
+    )
     assert resp.status_code == 303
     state = core.clock.state("99AB", "03")
     assert state.own and state.frozen
@@ -62,10 +71,26 @@ def test_clock_form_sets_a_schools_own_clock(app: Flask, core: Core) -> None:
 
 def test_journal_timeline_filters_by_school_and_click(app: Flask, core: Core) -> None:
     at = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-    core.journal.record(Entry("schoolkr8", "email", at, school="99AB-00", correlation_id="k1",
-                              summary="mail to a@b.test: sleutel sk8_abcdefghijklmnop"))
-    core.journal.record(Entry("mailbox", "http", at, school="99CD-00", correlation_id="k2",
-                              summary="GET /api/v1/messages -> 200"))
+    core.journal.record(
+        Entry(
+            "schoolkr8",
+            "email",
+            at,
+            school="99AB-00",
+            correlation_id="k1",
+            summary="mail to a@b.test: sleutel sk8_abcdefghijklmnop",
+        )
+    )
+    core.journal.record(
+        Entry(
+            "mailbox",
+            "http",
+            at,
+            school="99CD-00",
+            correlation_id="k2",
+            summary="GET /api/v1/messages -> 200",
+        )
+    )
     client = app.test_client()
     by_school = client.get("/__admin/?school=99AB-00").get_data(as_text=True)
     assert "mail to a@b.test" in by_school and "/api/v1/messages" not in by_school
