@@ -44,7 +44,6 @@ SCORE_FIELDS = {
     "toets": "toets",
     "ruwe_score": "ruwe_score",
     "afnamedatum": "afnamedatum",
-    "leerlingnummer": "toets",
 }
 
 
@@ -101,7 +100,7 @@ def _school_fields(form: Any, fouten: FormErrors) -> tuple[str, str]:
 
 
 def naam(p: dict[str, Any]) -> str:
-    """ "Achternaam, Roepnaam" as the Leerlingenoverzicht shows it (voorvoegsel after the name)."""
+    """The name as the Leerlingenoverzicht shows it: Achternaam, Roepnaam voorvoegsel."""
     achter = p.get("achternaam") or ""
     voor = p.get("roepnaam") or p.get("voornaam") or ""
     tussen = p.get("voorvoegsel") or p.get("tussenvoegsel") or ""
@@ -488,7 +487,7 @@ class TestcentrumPages:
 
 
 def las_status(las: dict[str, Any] | None) -> str | None:
-    """ "U heeft een actieve koppeling met ParnasSys" once settings are saved and imported."""
+    """The status line (the API's own, e.g. U heeft een actieve koppeling met ParnasSys)."""
     if not las:
         return None
     if las.get("melding"):
