@@ -80,7 +80,7 @@ class Clock:
 
     def state(self, brincode: str | None = None, dependancecode: str | None = None) -> ClockState:
         scope = _scope(brincode, dependancecode)
-        with self._db.begin() as conn:
+        with self._db.read() as conn:
             rows = {
                 r.scope: r
                 for r in conn.execute(

@@ -83,7 +83,7 @@ class Faults:
         return Fault(id=int(new_id), **spec)
 
     def list(self, service: str) -> list[Fault]:
-        with self._db.begin() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
                 select(faults_table)
                 .where(faults_table.c.service == service)
@@ -101,6 +101,9 @@ class Faults:
     def take(self, service: str, method: str, path: str) -> Fault | None:
         """The first live fault matching this request, counted down by one (if counted)."""
         t = faults_table
+        with self._db.read() as conn:  # the common case: no fault scripted, no write lock
+            if conn.execute(select(t.c.id).where(t.c.service == service).limit(1)).first() is None:
+                return None
         with self._db.begin() as conn:
             rows = list(conn.execute(select(t).where(t.c.service == service).order_by(t.c.id)))
             for row in rows:

@@ -144,7 +144,7 @@ class Journal:
         stmt = stmt.order_by(t.c.id.desc())
         if limit is not None:
             stmt = stmt.limit(limit)
-        with self._db.begin() as conn:
+        with self._db.read() as conn:
             rows = list(conn.execute(stmt))
         return [_entry(row) for row in reversed(rows)]
 
@@ -152,7 +152,7 @@ class Journal:
         stmt = select(func.count()).select_from(journal_table)
         if service is not None:
             stmt = stmt.where(journal_table.c.service == service)
-        with self._db.begin() as conn:
+        with self._db.read() as conn:
             return int(conn.execute(stmt).scalar() or 0)
 
     def clear(self, service: str | None = None) -> None:

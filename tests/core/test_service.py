@@ -148,4 +148,5 @@ def test_server_thread_binds_free_port_and_stops(app: Flask) -> None:
     assert requests.get(f"{server.url}/__admin/health", timeout=5).status_code == 200
     server.stop()
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", port))  # the port is free again
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT may remain
+        sock.bind(("127.0.0.1", port))  # nobody listens there any more
