@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +133,14 @@ def test_negative_count_is_refused() -> None:
     """A negative pupil count is a ValueError naming the argument."""
     with pytest.raises(ValueError, match="aantal_leerlingen"):
         school(aantal=-1)
+
+
+def test_same_school_in_another_process() -> None:
+    """Replaying a seed in a fresh interpreter (another hash seed) gives the same bytes."""
+    code = ("from mocks.core.fakedata import generate_school as g; import sys; "
+            "sys.stdout.write(g(42, brincode='99AB', dependancecode='00', schooljaar='2026-2027',"
+            " aantal_leerlingen=120).to_json())")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=env,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.decode("utf-8") == school(42).to_json()
