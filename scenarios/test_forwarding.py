@@ -1,6 +1,11 @@
 """Edge scenarios of forwarding: Schoolkr8 down, slow, resetting or refusing; a testcentrum
 restart with a pending outbox; re-norming; deactivate and re-activate. Whatever happens, a result
-normed while active reaches Schoolkr8 exactly once, and a refused one stops with its reason."""
+normed while active reaches Schoolkr8 exactly once, and a refused one stops with its reason.
+
+Faults are injected per path, not per school: on a harness shared by parallel runs another
+scenario may take a counted fault meant for this one. That only makes it retry (these are
+transient faults), so every scenario here stays correct; refusals use school settings instead.
+"""
 
 from __future__ import annotations
 
@@ -45,19 +50,25 @@ def test_schoolkr8_outage(scenario: Scenario, outage: str) -> None:
 
 
 def test_schoolkr8_refuses(scenario: Scenario) -> None:
-    """A Client.* fault is not retried: the forwarding stops as mislukt with the UWLR code."""
+    """A Client.* fault is not retried: with Schoolkr8 set to refuse unknown pupils, a result for
+    a pupil without a number stops as mislukt with Client.LeerlingOngeldig, and nothing lands.
+    (A refusal the school causes itself, so it stays isolated on a shared harness.)"""
     sc = scenario
-    school = flows.ready_school(sc, pupils=1)
-    with sc.step("Schoolkr8 answers Client.ToetsNormeringOngeldig once"):
-        sc.partners.admin("schoolkr8").add_fault(INTAKE, method="POST", fault="soap_fault",
-                                                 code="Client.ToetsNormeringOngeldig", times=1)
-    with sc.step("the afname is mislukt with the reason, and not retried"):
+    school = flows.ready_school(sc, pupils=1, map_pupils=False)
+    with sc.step("Schoolkr8 set to refuse results for unknown leerlingids"):
+        sc.partners.schoolkr8.set_unmapped_policy(school.ref, "weigeren")
+    with sc.step("the afname is mislukt with the UWLR code"):
         afname = flows.norm(sc, school, school.numbers()[0]).afname_id
         status = flows.wait_forwarding(sc, school, afname, "mislukt")
-        assert "ToetsNormeringOngeldig" in (status.reason or ""), f"reason {status.reason!r}"
-        assert status.attempts == 1, f"{status.attempts} attempts"
-        stays(lambda: flows.forwarding_of(sc, school)[afname], lambda f: f.attempts == 1
-              and f.status == "mislukt", what="no retry after a Client fault", duration=0.5)
+        assert "LeerlingOngeldig" in (status.reason or ""), f"reason {status.reason!r}"
+        sc.note(f"attempts: {status.attempts}")
+    with sc.step("not retried, and nothing parked or stored at Schoolkr8"):
+        # (on a shared harness an earlier attempt may have met another scenario's 503: count
+        # from the refusal on)
+        stays(lambda: flows.forwarding_of(sc, school)[afname],
+              lambda f: f.attempts == status.attempts and f.status == "mislukt",
+              what="no retry after a Client fault", duration=0.5)
+        assert not sc.partners.schoolkr8.unmapped(school.ref), "a refused result was parked"
 
 
 def test_restart_with_pending_outbox(scenario: Scenario, restarter: Restarter) -> None:

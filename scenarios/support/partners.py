@@ -165,6 +165,12 @@ class Schoolkr8(Client):
         return self.raw("PUT", f"/api/leerlingen/{pupil_id}/leerlingnummer",
                         {"leerlingnummer": number})
 
+    def set_unmapped_policy(self, school: SchoolRef, policy: str) -> Any:
+        """What Schoolkr8 does with a result for an unknown leerlingid: parkeren | weigeren."""
+        return self.call("PUT",
+                         f"/api/scholen/{school.brincode}/{school.dependancecode}/instellingen",
+                         {"niet_gekoppeld": policy})
+
     def results(self, pupil_id: str) -> list[dict[str, Any]]:
         data = self.call("GET", f"/api/leerlingen/{pupil_id}/resultaten")
         return _list(data, "resultaten")
