@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,10 @@ def list_scenarios() -> None:
     rows = collect()
     width = max((len(r["name"]) for r in rows), default=10)
     for row in rows:
-        click.echo(f"{row['name']:<{width}}  {row['doc']}")
+        lines = textwrap.wrap(row["doc"], max(40, 110 - width)) or [""]
+        click.echo(f"{row['name']:<{width}}  {lines[0]}")
+        for line in lines[1:]:
+            click.echo(" " * (width + 2) + line)
     click.echo(f"\n{len(rows)} scenarios. Run: koppeling scenario run [NAMES] [--against CONFIG]")
 
 

@@ -194,9 +194,9 @@ def _write_list(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("scenario") is None:
             continue
-        doc = (getattr(item, "obj", None).__doc__ or "").strip().splitlines()  # type: ignore[union-attr]
-        rows.append({"name": scenario_name(item), "nodeid": item.nodeid,
-                     "doc": doc[0] if doc else "",
+        doc = (getattr(item, "obj", None).__doc__ or "").strip()  # type: ignore[union-attr]
+        summary = " ".join(doc.split("\n\n")[0].split())  # the first paragraph, on one line
+        rows.append({"name": scenario_name(item), "nodeid": item.nodeid, "doc": summary,
                      "markers": sorted({m.name for m in item.iter_markers()} - {"scenario",
                                                                                 "parametrize"})})
     Path(target).write_text(json.dumps(rows, indent=1), encoding="utf-8")

@@ -28,7 +28,8 @@ def las_koppeling(sc: Scenario, school: School) -> dict[str, Any]:
         sc.driver.save_las_settings(school.ref, las=school.las, schooljaar=school.schooljaar,
                                     autorisatiesleutel=school.las_key)
         counts = sc.driver.import_las(school.ref)
-        sc.note(f"import: {counts}")
+        sc.note("import: " + ", ".join(f"{k} {counts[k]}" for k in
+                                        ("leerlingen", "groepen", "leerkrachten") if k in counts))
         imported = {str(p.get("leerlingnummer")) for p in sc.driver.pupils(school.ref)}
         missing = set(school.numbers()) - imported
         assert not missing, f"pupils of the LAS missing in the testcentrum after import: {missing}"
