@@ -27,8 +27,19 @@ from scenarios.config import SCENARIO_OPTIONS  # noqa: E402
 
 def run_suite(*extra: str) -> tuple[float, str]:
     """One run of the suite; (wall seconds, pytest's last line)."""
-    cmd = [sys.executable, "-m", "pytest", "scenarios", "-m", "scenario", "-q", "-p",
-           "no:cacheprovider", "--no-header", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "scenarios",
+        "-m",
+        "scenario",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--no-header",
+        *extra,
+    ]
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
@@ -43,15 +54,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="repeat each variant N times")
     args = parser.parse_args()
-    variants: list[tuple[str, list[str]]] = [("serial (in-process harness)", []),
-                                             ("-n 4 (a harness per worker)", ["-n", "4"])]
-    with Harness(HarnessConfig(port_base=0, state_dir=None, options=SCENARIO_OPTIONS)) as shared, \
-            tempfile.TemporaryDirectory() as tmp:
+    variants: list[tuple[str, list[str]]] = [
+        ("serial (in-process harness)", []),
+        ("-n 4 (a harness per worker)", ["-n", "4"]),
+    ]
+    with (
+        Harness(HarnessConfig(port_base=0, state_dir=None, options=SCENARIO_OPTIONS)) as shared,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         assert shared.core is not None
         config = Path(tmp) / "against.json"
         config.write_text(json.dumps({"services": shared.core.urls}))
-        variants.append(("-n 4 --against one shared harness", ["-n", "4", "--against",
-                                                                 str(config)]))
+        variants.append(
+            ("-n 4 --against one shared harness", ["-n", "4", "--against", str(config)])
+        )
         for title, extra in variants:
             for _ in range(args.runs):
                 seconds, summary = run_suite(*extra)

@@ -38,12 +38,25 @@ def collect(extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "list.json"
         proc = subprocess.run(
-            pytest_command(SCENARIOS, "-m", "scenario", "--collect-only", "-q", "--scenario-list",
-                           str(target), *extra),
-            cwd=ROOT, capture_output=True, text=True, check=False)
+            pytest_command(
+                SCENARIOS,
+                "-m",
+                "scenario",
+                "--collect-only",
+                "-q",
+                "--scenario-list",
+                str(target),
+                *extra,
+            ),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if not target.exists():
-            raise click.ClickException("could not collect the scenarios:\n"
-                                       + (proc.stdout + proc.stderr)[-3000:])
+            raise click.ClickException(
+                "could not collect the scenarios:\n" + (proc.stdout + proc.stderr)[-3000:]
+            )
         return list(json.loads(target.read_text(encoding="utf-8")))
 
 
@@ -67,28 +80,68 @@ def list_scenarios() -> None:
 
 @scenario.command("run")
 @click.argument("names", nargs=-1)
-@click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TOML/JSON config: already-running services (service -> URL), driver.")
-@click.option("--driver", "driver", default=None,
-              help="Testcentrum driver: 'stand-in', 'module:factory' or an entry-point name.")
+@click.option(
+    "--against",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML/JSON config: already-running services (service -> URL), driver.",
+)
+@click.option(
+    "--driver",
+    "driver",
+    default=None,
+    help="Testcentrum driver: 'stand-in', 'module:factory' or an entry-point name.",
+)
 @click.option("--seed", type=int, default=None, help="Seed of the run (default: random).")
-@click.option("-n", "--workers", type=int, default=0, show_default=True,
-              help="Run in parallel with pytest-xdist on this many workers.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("scenario-report"), show_default=True,
-              help="Folder for junit.xml, report.html and the per-scenario records.")
+@click.option(
+    "-n",
+    "--workers",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Run in parallel with pytest-xdist on this many workers.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("scenario-report"),
+    show_default=True,
+    help="Folder for junit.xml, report.html and the per-scenario records.",
+)
 @click.pass_context
-def run(ctx: click.Context, names: tuple[str, ...], against: Path | None, driver: str | None,
-        seed: int | None, workers: int, out: Path) -> None:
+def run(
+    ctx: click.Context,
+    names: tuple[str, ...],
+    against: Path | None,
+    driver: str | None,
+    seed: int | None,
+    workers: int,
+    out: Path,
+) -> None:
     """Run scenarios (all, or NAMES) in-process or --against running services."""
     seed = seed if seed is not None else secrets.randbelow(2**31)
     out = out.resolve()
     records = out / "records"
     shutil.rmtree(records, ignore_errors=True)
     records.mkdir(parents=True)
-    args = [SCENARIOS, "-m", "scenario", "-q", "--no-header", "--scenario-progress", "--scenario-seed", str(seed),
-            "--hypothesis-seed", str(seed), "--scenario-out", str(records),
-            "--junitxml", str(out / "junit.xml"), "-o", "junit_family=xunit2"]
+    args = [
+        SCENARIOS,
+        "-m",
+        "scenario",
+        "-q",
+        "--no-header",
+        "--scenario-progress",
+        "--scenario-seed",
+        str(seed),
+        "--hypothesis-seed",
+        str(seed),
+        "--scenario-out",
+        str(records),
+        "--junitxml",
+        str(out / "junit.xml"),
+        "-o",
+        "junit_family=xunit2",
+    ]
     if against is not None:
         args += ["--against", str(against.resolve())]
     if driver:
@@ -99,8 +152,10 @@ def run(ctx: click.Context, names: tuple[str, ...], against: Path | None, driver
         if workers:  # xdist workers collect on their own: check the names here, up front
             _check_names(names)
         args += ["--scenario-names", ",".join(names)]
-    click.echo(f"running {', '.join(names) or 'all scenarios'}, seed {seed}"
-               + (f", against {against}" if against else ", in-process harness"))
+    click.echo(
+        f"running {', '.join(names) or 'all scenarios'}, seed {seed}"
+        + (f", against {against}" if against else ", in-process harness")
+    )
     code = _stream(pytest_command(*args))
     if code == UNKNOWN_NAME_EXIT:
         raise click.UsageError("pytest refused the run (see above), e.g. an unknown scenario name")
@@ -119,8 +174,9 @@ def _check_names(names: tuple[str, ...]) -> None:
 
 def _stream(cmd: list[str]) -> int:
     """Run ``cmd`` in the project root, echoing its output line by line as it comes."""
-    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, bufsize=1) as proc:
+    with subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
             click.echo(line.rstrip("\n"))
@@ -130,8 +186,11 @@ def _stream(cmd: list[str]) -> int:
 def _summary(records: list[dict[str, Any]], junit: Path, report: Path) -> None:
     failed = [r for r in records if r.get("outcome") == "failed"]
     for r in failed:
-        click.secho(f"FAILED {r['name']}: seed {r['seed']} (run seed {r['run_seed']}), "
-                    f"school(s) {', '.join(r.get('schools') or []) or '-'}", fg="red")
+        click.secho(
+            f"FAILED {r['name']}: seed {r['seed']} (run seed {r['run_seed']}), "
+            f"school(s) {', '.join(r.get('schools') or []) or '-'}",
+            fg="red",
+        )
         click.echo(f"  replay: {r['replay']}")
     click.echo(f"JUnit XML:   {junit}")
     click.echo(f"HTML report: {report}")

@@ -53,8 +53,9 @@ def parse_against(data: dict[str, Any], origin: str = "config") -> AgainstConfig
         services = {k: v for k, v in data.items() if k in SERVICES and isinstance(v, str)}
     missing = [s for s in SERVICES if s not in services]
     if missing:
-        raise ValueError(f"{origin}: no URL for {', '.join(missing)} (need all of "
-                         f"{', '.join(SERVICES)})")
+        raise ValueError(
+            f"{origin}: no URL for {', '.join(missing)} (need all of {', '.join(SERVICES)})"
+        )
     tc = data.get("testcentrum") if isinstance(data.get("testcentrum"), dict) else {}
     return AgainstConfig(
         urls={k: str(v).rstrip("/") for k, v in services.items()},
@@ -67,7 +68,14 @@ def parse_against(data: dict[str, Any], origin: str = "config") -> AgainstConfig
 # Retries and polls tuned for scenarios: a Schoolkr8 outage of a few requests costs seconds, not
 # minutes; the forwarder times out quickly so "slow Schoolkr8" is a short scenario.
 SCENARIO_OPTIONS: dict[str, dict[str, Any]] = {
-    "testcentrum": {"poll_interval": 0.05,
-                    "forwarder": {"backoff_base": 0.1, "backoff_max": 1.0, "timeout": 1.0,
-                                  "poll_interval": 0.05, "hold_interval": 0.2}},
+    "testcentrum": {
+        "poll_interval": 0.05,
+        "forwarder": {
+            "backoff_base": 0.1,
+            "backoff_max": 1.0,
+            "timeout": 1.0,
+            "poll_interval": 0.05,
+            "hold_interval": 0.2,
+        },
+    },
 }

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from mocks.config import HarnessConfig
+from mocks.harness import Harness
 from mocks.testcentrum.driver import TestcentrumDriver, load_driver
 from scenarios.config import SCENARIO_OPTIONS, AgainstConfig, load_against
 from scenarios.plugin import (  # noqa: F401  (hooks re-exported for pytest)
@@ -32,8 +34,6 @@ from scenarios.plugin import (  # noqa: F401  (hooks re-exported for pytest)
     worker_slot,
     write_record,
 )
-from mocks.config import HarnessConfig
-from mocks.harness import Harness
 from scenarios.support.partners import PartnerError, Partners
 from scenarios.support.restart import Restarter
 from scenarios.support.schools import SchoolAllocator
@@ -76,8 +76,9 @@ def partners(request: pytest.FixtureRequest, against_config: AgainstConfig | Non
 
 
 @pytest.fixture(scope="session")
-def scenario_options(pytestconfig: pytest.Config, partners: Partners,
-                     against_config: AgainstConfig | None) -> Options:
+def scenario_options(
+    pytestconfig: pytest.Config, partners: Partners, against_config: AgainstConfig | None
+) -> Options:
     """Seed of the run and what the target allows (moving the clock, restarting the testcentrum)."""
     return Options(
         seed=run_seed(pytestconfig),
@@ -87,11 +88,13 @@ def scenario_options(pytestconfig: pytest.Config, partners: Partners,
 
 
 @pytest.fixture(scope="session")
-def driver(pytestconfig: pytest.Config, partners: Partners,
-           against_config: AgainstConfig | None) -> TestcentrumDriver:
+def driver(
+    pytestconfig: pytest.Config, partners: Partners, against_config: AgainstConfig | None
+) -> TestcentrumDriver:
     """The testcentrum driver: the stand-in's HTTP driver unless configured otherwise."""
     spec = pytestconfig.getoption("--testcentrum-driver") or (
-        against_config.driver if against_config else None)
+        against_config.driver if against_config else None
+    )
     options: dict[str, Any] = dict(against_config.driver_options) if against_config else {}
     return load_driver(spec, partners.urls["testcentrum"], **options)
 
@@ -104,18 +107,28 @@ def school_allocator(pytestconfig: pytest.Config) -> SchoolAllocator:
 
 
 @pytest.fixture
-def scenario(request: pytest.FixtureRequest, partners: Partners, driver: TestcentrumDriver,
-             school_allocator: SchoolAllocator, scenario_options: Options) -> Iterator[Scenario]:
+def scenario(
+    request: pytest.FixtureRequest,
+    partners: Partners,
+    driver: TestcentrumDriver,
+    school_allocator: SchoolAllocator,
+    scenario_options: Options,
+) -> Iterator[Scenario]:
     """The scenario handle: steps, fresh schools, seeded data; recorded for the report."""
     item = request.node
     name = scenario_name(item)
     seed = scenario_seed(scenario_options.seed, name)
     handle = Scenario(name, seed, partners, driver, school_allocator, scenario_options)
     against = request.config.getoption("--against")
-    record: dict[str, Any] = {"name": name, "nodeid": item.nodeid, "seed": seed,
-                              "run_seed": scenario_options.seed, "schools": handle.school_keys,
-                              "doc": (item.obj.__doc__ or "").strip(),
-                              "replay": replay_command(name, scenario_options.seed, against)}
+    record: dict[str, Any] = {
+        "name": name,
+        "nodeid": item.nodeid,
+        "seed": seed,
+        "run_seed": scenario_options.seed,
+        "schools": handle.school_keys,
+        "doc": (item.obj.__doc__ or "").strip(),
+        "replay": replay_command(name, scenario_options.seed, against),
+    }
     item.stash[RECORD] = record
     item.user_properties.append(("seed", seed))
     item.user_properties.append(("replay", record["replay"]))

@@ -32,20 +32,48 @@ NAME_RE = re.compile(r"[^A-Za-z0-9_.\-\[\]]+")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("koppeling scenarios")
-    group.addoption("--against", metavar="CONFIG", default=None,
-                    help="run scenarios against already-running services (TOML/JSON: service -> URL)")
-    group.addoption("--testcentrum-driver", metavar="SPEC", default=None,
-                    help="testcentrum driver: 'stand-in', 'module:factory' or an entry-point name")
-    group.addoption("--scenario-seed", type=int, default=None,
-                    help="seed of the run (default: random, printed on failure)")
-    group.addoption("--scenario-out", metavar="DIR", default=None,
-                    help="write one JSON record per scenario (steps, journal) into DIR")
-    group.addoption("--scenario-progress", action="store_true", default=False,
-                    help="print one line per finished scenario")
-    group.addoption("--scenario-names", metavar="A,B", default=None,
-                    help="run only these scenarios (a name, or a base name for all its variants)")
-    group.addoption("--scenario-list", metavar="FILE", default=None,
-                    help="write the collected scenarios (name, doc, markers) as JSON to FILE")
+    group.addoption(
+        "--against",
+        metavar="CONFIG",
+        default=None,
+        help="run against already-running services (TOML/JSON: service -> URL)",
+    )
+    group.addoption(
+        "--testcentrum-driver",
+        metavar="SPEC",
+        default=None,
+        help="testcentrum driver: 'stand-in', 'module:factory' or an entry-point name",
+    )
+    group.addoption(
+        "--scenario-seed",
+        type=int,
+        default=None,
+        help="seed of the run (default: random, printed on failure)",
+    )
+    group.addoption(
+        "--scenario-out",
+        metavar="DIR",
+        default=None,
+        help="write one JSON record per scenario (steps, journal) into DIR",
+    )
+    group.addoption(
+        "--scenario-progress",
+        action="store_true",
+        default=False,
+        help="print one line per finished scenario",
+    )
+    group.addoption(
+        "--scenario-names",
+        metavar="A,B",
+        default=None,
+        help="run only these scenarios (a name, or a base name for all its variants)",
+    )
+    group.addoption(
+        "--scenario-list",
+        metavar="FILE",
+        default=None,
+        help="write the collected scenarios (name, doc, markers) as JSON to FILE",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -112,9 +140,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _replay_text(record: dict[str, Any]) -> str:
-    return (f"scenario {record['name']}: seed {record['seed']} (run seed {record['run_seed']}), "
-            f"school(s) {', '.join(record.get('schools') or []) or '-'}\n"
-            f"replay: {record['replay']}")
+    return (
+        f"scenario {record['name']}: seed {record['seed']} (run seed {record['run_seed']}), "
+        f"school(s) {', '.join(record.get('schools') or []) or '-'}\n"
+        f"replay: {record['replay']}"
+    )
 
 
 def write_record(config: pytest.Config, item: pytest.Item, record: dict[str, Any]) -> None:
@@ -125,8 +155,9 @@ def write_record(config: pytest.Config, item: pytest.Item, record: dict[str, Any
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     name = NAME_RE.sub("_", item.nodeid)[-150:]
-    (folder / f"{name}.json").write_text(json.dumps(record, indent=1, default=str),
-                                         encoding="utf-8")
+    (folder / f"{name}.json").write_text(
+        json.dumps(record, indent=1, default=str), encoding="utf-8"
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -156,8 +187,9 @@ class Progress:
             return
         self.done += 1
         name = report.nodeid.split("::")[-1].removeprefix("test_")
-        reporter.write_line(f"[{self.done:3}] {report.outcome.upper():8} {name} "
-                            f"({report.duration:.1f}s)")
+        reporter.write_line(
+            f"[{self.done:3}] {report.outcome.upper():8} {name} ({report.duration:.1f}s)"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -170,8 +202,11 @@ UNKNOWN_NAME_EXIT = 4
 
 
 def _select(config: pytest.Config, items: list[pytest.Item]) -> None:
-    wanted = [n.strip() for n in (config.getoption("--scenario-names", None) or "").split(",")
-              if n.strip()]
+    wanted = [
+        n.strip()
+        for n in (config.getoption("--scenario-names", None) or "").split(",")
+        if n.strip()
+    ]
     if not wanted:
         return
     scenarios = [i for i in items if i.get_closest_marker("scenario") is not None]
@@ -180,8 +215,11 @@ def _select(config: pytest.Config, items: list[pytest.Item]) -> None:
     if unknown:
         known = ", ".join(sorted({n.split("[")[0] for n in names}))
         pytest.exit(f"no scenario named {unknown[0]!r}. Known: {known}", UNKNOWN_NAME_EXIT)
-    keep = [i for i in scenarios
-            if scenario_name(i) in wanted or scenario_name(i).split("[")[0] in wanted]
+    keep = [
+        i
+        for i in scenarios
+        if scenario_name(i) in wanted or scenario_name(i).split("[")[0] in wanted
+    ]
     config.hook.pytest_deselected(items=[i for i in items if i not in keep])
     items[:] = keep
 
@@ -196,7 +234,14 @@ def _write_list(config: pytest.Config, items: list[pytest.Item]) -> None:
             continue
         doc = (getattr(item, "obj", None).__doc__ or "").strip()  # type: ignore[union-attr]
         summary = " ".join(doc.split("\n\n")[0].split())  # the first paragraph, on one line
-        rows.append({"name": scenario_name(item), "nodeid": item.nodeid, "doc": summary,
-                     "markers": sorted({m.name for m in item.iter_markers()} - {"scenario",
-                                                                                "parametrize"})})
+        rows.append(
+            {
+                "name": scenario_name(item),
+                "nodeid": item.nodeid,
+                "doc": summary,
+                "markers": sorted(
+                    {m.name for m in item.iter_markers()} - {"scenario", "parametrize"}
+                ),
+            }
+        )
     Path(target).write_text(json.dumps(rows, indent=1), encoding="utf-8")

@@ -81,24 +81,38 @@ def any_key_valid(mp: pytest.MonkeyPatch, harness: Harness) -> None:
 
 
 CASES: dict[str, tuple[Mutation, Callable[[Scenario], None], str]] = {
-    "not_retroactive": (forward_everything, test_core.test_not_retroactive,
-                        "normed before activation but its forwarding status is"),
-    "key_issuance": (journal_unmasked, test_core.test_key_issuance,
-                     "the key appears in full in journal entries"),
-    "approval_email": (klantenservice_mails_twice, test_core.test_approval_email,
-                       "exactly one mail to"),
-    "pupil_number_mapping": (results_on_first_pupil,
-                             lambda sc: test_core.test_pupil_number_mapping(sc, "parnassys"),
-                             "Schoolkr8 pupil"),
-    "refused_key[foreign]": (any_key_valid, lambda sc: test_keys.test_refused_key(sc, "foreign"),
-                             "afgewezen"),
+    "not_retroactive": (
+        forward_everything,
+        test_core.test_not_retroactive,
+        "normed before activation but its forwarding status is",
+    ),
+    "key_issuance": (
+        journal_unmasked,
+        test_core.test_key_issuance,
+        "the key appears in full in journal entries",
+    ),
+    "approval_email": (
+        klantenservice_mails_twice,
+        test_core.test_approval_email,
+        "exactly one mail to",
+    ),
+    "pupil_number_mapping": (
+        results_on_first_pupil,
+        lambda sc: test_core.test_pupil_number_mapping(sc, "parnassys"),
+        "Schoolkr8 pupil",
+    ),
+    "refused_key[foreign]": (
+        any_key_valid,
+        lambda sc: test_keys.test_refused_key(sc, "foreign"),
+        "afgewezen",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_scenario_fails_when_rule_broken(case: str, scenario: Scenario,
-                                         monkeypatch: pytest.MonkeyPatch,
-                                         request: pytest.FixtureRequest) -> None:
+def test_scenario_fails_when_rule_broken(
+    case: str, scenario: Scenario, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """Break the rule the scenario guards; the scenario must fail and say what broke."""
     if not scenario.partners.in_process:
         pytest.skip("mutations need the in-process harness")

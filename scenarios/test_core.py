@@ -22,15 +22,21 @@ KLANTENSERVICE = "klantenservice@boomtestonderwijs.nl"
 
 
 def test_key_issuance(scenario: Scenario) -> None:
-    """Schoolkr8 issues the autorisatiesleutel only after activating, only by e-mail, for one school."""
+    """Schoolkr8 issues the autorisatiesleutel only after activating, only by e-mail, for one
+    school."""
     sc = scenario
     with sc.step("a fresh school asks Schoolkr8 for the koppeling"):
         school = sc.new_school()
-        school.koppeling_id = sc.partners.schoolkr8.request_koppeling(school.ref,
-                                                                       school.contact_email)
+        school.koppeling_id = sc.partners.schoolkr8.request_koppeling(
+            school.ref, school.contact_email
+        )
     with sc.step("no key is sent before Schoolkr8 activates"):
-        stays(lambda: flows.mails_to(sc, school.contact_email), lambda ms: not ms,
-              what=f"no mail to {school.contact_email} before activation", duration=0.3)
+        stays(
+            lambda: flows.mails_to(sc, school.contact_email),
+            lambda ms: not ms,
+            what=f"no mail to {school.contact_email} before activation",
+            duration=0.3,
+        )
     key = flows.issue_sk8_key(sc, school)
     with sc.step("the key: long, random, in exactly one e-mail to the contact"):
         assert len(key) >= 20, f"key too short ({len(key)} characters)"
@@ -38,8 +44,10 @@ def test_key_issuance(scenario: Scenario) -> None:
         assert len(mails) == 1, f"expected exactly 1 key mail, got {len(mails)}"
     flows.las_koppeling(sc, school)
     flows.activate_dashboard(sc, school)
-    with sc.step("the key, having travelled testcentrum -> klantenservice -> Schoolkr8, never "
-                 "appears in full in the journal"):
+    with sc.step(
+        "the key, having travelled testcentrum -> klantenservice -> Schoolkr8, never "
+        "appears in full in the journal"
+    ):
         leaks = key_leaks(sc, school, key)
         assert not leaks, f"the key appears in full in journal entries: {leaks}"
 
@@ -55,8 +63,12 @@ def test_approval_email(scenario: Scenario) -> None:
     flows.activate_dashboard(sc, school)
     with sc.step("exactly one confirmation mail from klantenservice to the beheerder"):
         mail = flows.wait_for_mail(sc, school.beheerder_email)
-        stays(lambda: flows.mails_to(sc, school.beheerder_email), lambda ms: len(ms) == 1,
-              what=f"exactly one mail to {school.beheerder_email}", duration=0.6)
+        stays(
+            lambda: flows.mails_to(sc, school.beheerder_email),
+            lambda ms: len(ms) == 1,
+            what=f"exactly one mail to {school.beheerder_email}",
+            duration=0.6,
+        )
         assert mail.sender.lower() == KLANTENSERVICE, f"sender is {mail.sender!r}"
         assert school.beheerder_email in mail.to, f"sent to {mail.to}"
         body = mail.subject + "\n" + mail.text
@@ -71,7 +83,8 @@ def test_approval_email(scenario: Scenario) -> None:
 
 @pytest.mark.parametrize("las", ["parnassys", "esis"])
 def test_pupil_number_mapping(scenario: Scenario, las: str) -> None:
-    """A result lands on the pupil whose leerlingnummer equals the UWLR leerlingid, never another."""
+    """A result lands on the pupil whose leerlingnummer equals the UWLR leerlingid, never on
+    another."""
     sc = scenario
     school = flows.ready_school(sc, las=las, pupils=3)
     numbers = school.numbers()
@@ -116,6 +129,6 @@ def test_not_retroactive(scenario: Scenario) -> None:
         status = flows.wait_settled(sc, school, [before])[before]
         assert status.status == "niet_van_toepassing", (
             f"afname {before} was normed before activation but its forwarding status is "
-            f"{status.status!r} (must be 'niet_van_toepassing')")
+            f"{status.status!r} (must be 'niet_van_toepassing')"
+        )
         assert_never_at_sk8(sc, school, before_pupil, before)
-

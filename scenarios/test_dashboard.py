@@ -38,9 +38,12 @@ def test_no_las_koppeling_yet(scenario: Scenario) -> None:
         assert named, f"reason does not name the LAS koppeling: {reason!r}"
         sc.note(reason)
     with sc.step("no approval e-mail"):
-        stays(lambda: flows.mails_to(sc, school.beheerder_email),
-              lambda ms: all("goedgekeurd" not in (m.subject + m.text).lower() for m in ms),
-              what="no approval mail", duration=0.3)
+        stays(
+            lambda: flows.mails_to(sc, school.beheerder_email),
+            lambda ms: all("goedgekeurd" not in (m.subject + m.text).lower() for m in ms),
+            what="no approval mail",
+            duration=0.3,
+        )
 
 
 def test_wrong_type_dashboard(scenario: Scenario) -> None:
@@ -66,8 +69,10 @@ def _manual(sc: Scenario) -> tuple[School, str]:
     flows.request_dashboard(sc, school)
     state = flows.wait_dashboard(sc, school, "aangevraagd")
     aanvraag = state.raw.get("aanvraag_id") or eventually(
-        lambda: sc.driver.dashboard_status(school.ref).raw.get("aanvraag_id"), bool,
-        what="the aanvraag to reach klantenservice")
+        lambda: sc.driver.dashboard_status(school.ref).raw.get("aanvraag_id"),
+        bool,
+        what="the aanvraag to reach klantenservice",
+    )
     return school, str(aanvraag)
 
 
@@ -84,8 +89,12 @@ def test_rejection_by_klantenservice(scenario: Scenario) -> None:
         assert reden in (state.reden or ""), f"reden shown: {state.reden!r}"
     with sc.step("exactly one mail to the beheerder, with the reason"):
         mail = flows.wait_for_mail(sc, school.beheerder_email)
-        stays(lambda: flows.mails_to(sc, school.beheerder_email), lambda ms: len(ms) == 1,
-              what="exactly one mail to the beheerder", duration=0.4)
+        stays(
+            lambda: flows.mails_to(sc, school.beheerder_email),
+            lambda ms: len(ms) == 1,
+            what="exactly one mail to the beheerder",
+            duration=0.4,
+        )
         assert reden in mail.text, "the rejection mail does not give the reason"
 
 
@@ -94,13 +103,21 @@ def test_manual_approval(scenario: Scenario) -> None:
     sc = scenario
     with sc.step("manual mode; AANVRAGEN stays aangevraagd"):
         school, aanvraag = _manual(sc)
-        stays(lambda: sc.driver.dashboard_status(school.ref).status,
-              lambda s: s == "aangevraagd", what="status aangevraagd until decided", duration=0.3)
+        stays(
+            lambda: sc.driver.dashboard_status(school.ref).status,
+            lambda s: s == "aangevraagd",
+            what="status aangevraagd until decided",
+            duration=0.3,
+        )
     with sc.step("klantenservice approves by hand; koppeling actief"):
         sc.partners.klantenservice.approve(aanvraag)
         state = flows.wait_decided(sc, school, "actief")
         assert state.geactiveerd_op is not None
     with sc.step("exactly one confirmation mail"):
         flows.wait_for_mail(sc, school.beheerder_email)
-        stays(lambda: flows.mails_to(sc, school.beheerder_email), lambda ms: len(ms) == 1,
-              what="exactly one mail to the beheerder", duration=0.4)
+        stays(
+            lambda: flows.mails_to(sc, school.beheerder_email),
+            lambda ms: len(ms) == 1,
+            what="exactly one mail to the beheerder",
+            duration=0.4,
+        )

@@ -103,8 +103,9 @@ def build_machine(sc: Scenario, restarter: Restarter | None) -> type[RuleBasedSt
         def norm(self, pupil: int, score: int) -> str:
             """Score and norm a new afname; eligible iff the koppeling is active right now."""
             number = self.s.numbers()[pupil]
-            with sc.step(f"explorer: norm for pupil {pupil} "
-                         f"({'active' if self.active else 'inactive'})"):
+            with sc.step(
+                f"explorer: norm for pupil {pupil} ({'active' if self.active else 'inactive'})"
+            ):
                 normed = flows.norm(sc, self.s, number, ruwe_score=score)
                 sc.note(f"afname {normed.afname_id}")
             self.model[normed.afname_id] = Modelled(normed.afname_id, number, self.active)
@@ -127,8 +128,9 @@ def build_machine(sc: Scenario, restarter: Restarter | None) -> type[RuleBasedSt
         @rule(kind=st.sampled_from(sorted(FAULTS)))
         def schoolkr8_fault(self, kind: str) -> None:
             with sc.step(f"explorer: Schoolkr8 fault {kind}"):
-                sc.partners.admin("schoolkr8").add_fault("/uwlr/leerresultaten", method="POST",
-                                                         **FAULTS[kind])
+                sc.partners.admin("schoolkr8").add_fault(
+                    "/uwlr/leerresultaten", method="POST", **FAULTS[kind]
+                )
 
         @precondition(lambda self: restarter is not None)
         @rule()
@@ -147,8 +149,10 @@ def build_machine(sc: Scenario, restarter: Restarter | None) -> type[RuleBasedSt
             carried = [e.get("request") or "" for e in brengleerresultaten(sc, self.s)]
             for m in ineligible:
                 sent = sum(1 for body in carried if m.afname_id in body)
-                assert not sent, (f"afname {m.afname_id} normed while the koppeling was not "
-                                  f"active was sent to Schoolkr8 ({sent}x)")
+                assert not sent, (
+                    f"afname {m.afname_id} normed while the koppeling was not "
+                    f"active was sent to Schoolkr8 ({sent}x)"
+                )
 
         @invariant()
         def at_most_once(self) -> None:
@@ -189,13 +193,16 @@ def build_machine(sc: Scenario, restarter: Restarter | None) -> type[RuleBasedSt
                 status = found[m.afname_id].status
                 if not m.eligible:
                     assert status == "niet_van_toepassing", (
-                        f"afname {m.afname_id} normed while inactive has status {status!r}")
+                        f"afname {m.afname_id} normed while inactive has status {status!r}"
+                    )
                     assert not deliveries(sc, self.s, m.afname_id)
                     continue
                 assert status == "verzonden", f"afname {m.afname_id}: {status!r}"
                 found_at = flows.eventually(
                     lambda m=m: results_for(sc, self.s, m.pupil, m.afname_id),
-                    lambda r: len(r) == 1, what=f"afname {m.afname_id} exactly once at its pupil")
+                    lambda r: len(r) == 1,
+                    what=f"afname {m.afname_id} exactly once at its pupil",
+                )
                 assert len(found_at) == 1
 
     return Explorer
@@ -210,7 +217,13 @@ def test_explorer(scenario: Scenario, request: pytest.FixtureRequest) -> None:
     machine = build_machine(scenario, restarter)
     # No shrinking: each step costs real HTTP round trips and a failing program (printed in
     # full, replayable with --hypothesis-seed) is short already; shrinking could take minutes.
-    run_state_machine_as_test(machine, settings=settings(
-        max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
-        phases=[Phase.explicit, Phase.reuse, Phase.generate],
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

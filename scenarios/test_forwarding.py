@@ -65,9 +65,12 @@ def test_schoolkr8_refuses(scenario: Scenario) -> None:
     with sc.step("not retried, and nothing parked or stored at Schoolkr8"):
         # (on a shared harness an earlier attempt may have met another scenario's 503: count
         # from the refusal on)
-        stays(lambda: flows.forwarding_of(sc, school)[afname],
-              lambda f: f.attempts == status.attempts and f.status == "mislukt",
-              what="no retry after a Client fault", duration=0.5)
+        stays(
+            lambda: flows.forwarding_of(sc, school)[afname],
+            lambda f: f.attempts == status.attempts and f.status == "mislukt",
+            what="no retry after a Client fault",
+            duration=0.5,
+        )
         assert not sc.partners.schoolkr8.unmapped(school.ref), "a refused result was parked"
 
 
@@ -81,15 +84,21 @@ def test_restart_with_pending_outbox(scenario: Scenario, restarter: Restarter) -
         sk8 = sc.partners.admin("schoolkr8")
         sk8.add_fault(INTAKE, method="POST", fault="http_503")
         a = flows.norm(sc, school, first).afname_id
-        flows.eventually(lambda: flows.forwarding_of(sc, school).get(a),
-                         lambda f: f is not None and f.attempts >= 1,
-                         what="a failed first attempt")
+        flows.eventually(
+            lambda: flows.forwarding_of(sc, school).get(a),
+            lambda f: f is not None and f.attempts >= 1,
+            what="a failed first attempt",
+        )
     with sc.step("the testcentrum stops; a second afname is normed meanwhile"):
         restarter.stop()
         b = flows.norm(sc, school, second).afname_id
         sk8.clear_faults()
-        stays(lambda: flows.forwarding_of(sc, school)[b].status, lambda s: s == "wachtend",
-                    what="nothing sent while the testcentrum is down", duration=0.3)
+        stays(
+            lambda: flows.forwarding_of(sc, school)[b].status,
+            lambda s: s == "wachtend",
+            what="nothing sent while the testcentrum is down",
+            duration=0.3,
+        )
     with sc.step("after the restart both are sent exactly once"):
         restarter.start()
         flows.wait_settled(sc, school, [a, b])
@@ -108,8 +117,11 @@ def test_renorming_updates_not_duplicates(scenario: Scenario) -> None:
         flows.wait_forwarding(sc, school, afname, "verzonden")
     with sc.step("re-normed: sent again under the same key"):
         sc.driver.norm(afname)
-        flows.eventually(lambda: len(deliveries(sc, school, afname)), lambda n: n >= 2,
-                         what="the re-norming to be sent")
+        flows.eventually(
+            lambda: len(deliveries(sc, school, afname)),
+            lambda n: n >= 2,
+            what="the re-norming to be sent",
+        )
         flows.wait_forwarding(sc, school, afname, "verzonden")
     with sc.step("still exactly one result at Schoolkr8"):
         assert_exactly_once_at_sk8(sc, school, number, afname)

@@ -32,7 +32,8 @@ def _bad_key(sc: Scenario, kind: str) -> tuple[School, str]:
 
 @pytest.mark.parametrize("kind", ["wrong", "foreign", "revoked", "reissued"])
 def test_refused_key(scenario: Scenario, kind: str) -> None:
-    """A wrong, foreign, revoked or superseded key is not approved, says why, and nothing is sent."""
+    """A wrong, foreign, revoked or superseded key is not approved, says why, and nothing is
+    sent."""
     sc = scenario
     with sc.step(f"a fresh school and a {kind} key"):
         school, key = _bad_key(sc, kind)
@@ -72,10 +73,12 @@ def test_las_key_of_other_school(scenario: Scenario, las: str) -> None:
     sc = scenario
     with sc.step(f"two fresh {las} schools; school A's LAS key saved for school B"):
         a, b = sc.new_school(las=las, pupils=1), sc.new_school(las=las, pupils=1)
-        key_a = sc.partners.las[las].issue_key(a.ref, klantcode=sc.driver.klantcode,
-                                               klantnaam=sc.driver.klantnaam)
-        sc.driver.save_las_settings(b.ref, las=las, schooljaar=b.schooljaar,
-                                    autorisatiesleutel=key_a)
+        key_a = sc.partners.las[las].issue_key(
+            a.ref, klantcode=sc.driver.klantcode, klantnaam=sc.driver.klantnaam
+        )
+        sc.driver.save_las_settings(
+            b.ref, las=las, schooljaar=b.schooljaar, autorisatiesleutel=key_a
+        )
     with sc.step("GEGEVENS IMPORTEREN is refused, naming the authorisation"):
         with pytest.raises(DriverError) as refused:
             sc.driver.import_las(b.ref)

@@ -25,7 +25,8 @@ def test_duplicate_leerlingnummer(scenario: Scenario) -> None:
         assert resp.status_code == 409, f"HTTP {resp.status_code}: {resp.text[:200]}"
         problem = resp.text
         assert school.sk8_pupils[first] in problem or first in problem, (
-            f"the 409 does not name the pupil that has the number: {problem[:300]}")
+            f"the 409 does not name the pupil that has the number: {problem[:300]}"
+        )
     with sc.step("a result for that number lands on the first pupil only"):
         afname = flows.norm(sc, school, first).afname_id
         flows.wait_forwarding(sc, school, afname, "verzonden")
@@ -53,8 +54,9 @@ def test_leading_zero_leerlingnummer(scenario: Scenario) -> None:
         school = sc.new_school(pupils=1)
         las = sc.partners.las[school.las]
         for number in (f"00{sc.seed % 10**8:08d}", f"0{(sc.seed * 7) % 10**9:09d}"):
-            school.pupils.append(las.add_pupil(school.ref, leerlingnummer=number,
-                                               seed=sc.seed % 1000))
+            school.pupils.append(
+                las.add_pupil(school.ref, leerlingnummer=number, seed=sc.seed % 1000)
+            )
     flows.las_koppeling(sc, school)
     flows.issue_sk8_key(sc, school)
     flows.activate_dashboard(sc, school)
@@ -71,8 +73,11 @@ def test_leading_zero_leerlingnummer(scenario: Scenario) -> None:
         assert parked, "the result for the unmatched number was lost (not parked)"
     with sc.step("after correcting the number the parked result attaches"):
         sc.partners.schoolkr8.set_leerlingnummer(school.sk8_pupils[stripped], stripped)
-        eventually(lambda: results_for(sc, school, stripped, b), lambda r: len(r) == 1,
-                         what=f"the parked result to attach to {stripped}")
+        eventually(
+            lambda: results_for(sc, school, stripped, b),
+            lambda r: len(r) == 1,
+            what=f"the parked result to attach to {stripped}",
+        )
         assert_exactly_once_at_sk8(sc, school, stripped, b)
 
 
@@ -91,7 +96,10 @@ def test_unmapped_then_mapped(scenario: Scenario) -> None:
         assert not results_for(sc, school, mapped, afname), "landed on another pupil"
     with sc.step("Wijzig leerlingnummer: the parked result attaches exactly once"):
         sc.partners.schoolkr8.set_leerlingnummer(school.sk8_pupils[unmapped], unmapped)
-        eventually(lambda: results_for(sc, school, unmapped, afname),
-                         lambda r: len(r) == 1, what="the parked result to attach")
+        eventually(
+            lambda: results_for(sc, school, unmapped, afname),
+            lambda r: len(r) == 1,
+            what="the parked result to attach",
+        )
         still = [r for r in sc.partners.schoolkr8.unmapped(school.ref) if afname in str(r)]
         assert not still, "the result is still parked after mapping"

@@ -44,7 +44,8 @@ def _activate_at(sc: Scenario, school: School, instant: datetime) -> None:
     state = flows.activate_dashboard(sc, school)
     with sc.step("geactiveerd_op is the school clock's instant"):
         assert state.geactiveerd_op == instant, (
-            f"geactiveerd_op {state.geactiveerd_op} != the school clock {instant}")
+            f"geactiveerd_op {state.geactiveerd_op} != the school clock {instant}"
+        )
 
 
 def test_normed_at_and_just_before_activation(scenario: Scenario) -> None:
@@ -66,7 +67,8 @@ def test_normed_at_and_just_before_activation(scenario: Scenario) -> None:
         found = flows.wait_settled(sc, school, [early.afname_id, exact.afname_id])
         assert found[exact.afname_id].status == "verzonden", found[exact.afname_id]
         assert found[early.afname_id].status == "niet_van_toepassing", (
-            f"normed 1 µs before activation but status {found[early.afname_id].status!r}")
+            f"normed 1 µs before activation but status {found[early.afname_id].status!r}"
+        )
         assert_exactly_once_at_sk8(sc, school, exact_pupil, exact.afname_id)
         assert_never_at_sk8(sc, school, early_pupil, early.afname_id)
 
@@ -93,7 +95,8 @@ def test_dst_change(scenario: Scenario) -> None:
         found = flows.wait_settled(sc, school, [before, after])
         assert found[after].status == "verzonden", (
             f"normed 45 min after activation (02:15 CET) but status {found[after].status!r}: "
-            "wall-clock time compared instead of instants?")
+            "wall-clock time compared instead of instants?"
+        )
         assert found[before].status == "niet_van_toepassing", found[before]
         assert_exactly_once_at_sk8(sc, school, after_pupil, after)
         assert_never_at_sk8(sc, school, before_pupil, before)

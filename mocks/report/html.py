@@ -19,11 +19,13 @@ from markupsafe import Markup
 from mocks.report.sequence import render_svg
 
 CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;
+color:#1d2330;
 background:#f6f7f9}
 header{background:#1d3557;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}
 main{padding:18px 28px}.muted{color:#6b7280}.summary span{margin-right:14px}
-section.sc{background:#fff;border:1px solid #dde1e7;border-radius:8px;margin:14px 0;padding:12px 18px}
+section.sc{background:#fff;border:1px solid #dde1e7;border-radius:8px;margin:14px 0;
+padding:12px 18px}
 section.sc>h2{font-size:17px;margin:0 0 4px}.badge{display:inline-block;padding:1px 8px;
 border-radius:10px;font-size:12px;font-weight:600;margin-right:8px;vertical-align:middle}
 .passed{background:#d1fadf;color:#05603a}.failed{background:#fee4e2;color:#b42318}
@@ -41,30 +43,42 @@ details summary{cursor:pointer;color:#344054}
 TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>koppeling scenarios — {{ counts.get('failed', 0) }} failed, {{ counts.get('passed', 0) }} passed</title>
+<title>koppeling scenarios: {{ counts.get('failed', 0) }} failed,
+ {{ counts.get('passed', 0) }} passed</title>
 <style>{{ css }}</style></head><body>
 <header><h1>koppeling scenario report</h1>
-<div class="summary">{% for outcome, n in counts.items() %}<span>{{ outcome }}: <b>{{ n }}</b></span>{% endfor %}
+<div class="summary">
+{% for outcome, n in counts.items() %}<span>{{ outcome }}: <b>{{ n }}</b></span>{% endfor %}
 <span>run seed: <b>{{ run_seed }}</b></span><span>driver: <b>{{ driver }}</b></span>
 <span>generated {{ generated }}</span></div></header>
 <main>
-<nav>{% for r in records %}<a href="#{{ r.anchor }}" class="{{ r.outcome }}">{{ r.name }}</a>{% endfor %}</nav>
+<nav>{% for r in records %}
+<a href="#{{ r.anchor }}" class="{{ r.outcome }}">{{ r.name }}</a>{% endfor %}</nav>
+<p class="legend muted">Diagrams: <span style="color:#1570ef">— REST</span>
+<span style="color:#7a5af8">— SOAP (UWLR)</span><span style="color:#039855">- - e-mail</span>
+<span style="color:#d92d20">— error / fault</span>
+(hover an arrow for its journal entry)</p>
 {% for r in records %}
 <section class="sc" id="{{ r.anchor }}">
 <h2><span class="badge {{ r.outcome }}">{{ r.outcome }}</span>{{ r.name }}</h2>
 {% if r.doc %}<p>{{ r.doc }}</p>{% endif %}
 <p class="muted">seed <code>{{ r.seed }}</code> · school(s) {{ r.schools|join(', ') or '–' }} ·
 {{ '%.2f'|format(r.duration or 0) }} s · replay: <code>{{ r.replay }}</code></p>
-{% if r.steps %}<table><tr><th>#</th><th>step</th><th>outcome</th><th>s</th><th>detail</th></tr>
+{% if r.steps %}<table>
+<tr><th>#</th><th>step</th><th>outcome</th><th>s</th><th>detail</th></tr>
 {% for s in r.steps %}<tr><td>{{ loop.index }}</td><td>{{ s.title }}</td>
-<td><span class="badge {{ s.outcome }}">{{ s.outcome }}</span></td><td>{{ '%.2f'|format(s.duration) }}</td>
-<td>{{ s.detail|join('; ') }}</td></tr>{% endfor %}</table>{% endif %}
-{% if r.failure %}<details open><summary>failure</summary><pre>{{ r.failure }}</pre></details>{% endif %}
-<details {% if r.outcome == 'failed' %}open{% endif %}><summary>sequence diagram ({{ r.journal|length }} journal entries)</summary>
+<td><span class="badge {{ s.outcome }}">{{ s.outcome }}</span></td>
+<td>{{ '%.2f'|format(s.duration) }}</td><td>{{ s.detail|join('; ') }}</td></tr>
+{% endfor %}</table>{% endif %}
+{% if r.failure %}<details open><summary>failure</summary>
+<pre>{{ r.failure }}</pre></details>{% endif %}
+<details {% if r.outcome == 'failed' %}open{% endif %}>
+<summary>sequence diagram ({{ r.journal|length }} journal entries)</summary>
 <div class="diagram">{{ r.svg }}</div></details>
-<details><summary>journal</summary><table><tr><th>#</th><th>at (school clock)</th><th>service</th><th>kind</th><th>summary</th></tr>
-{% for e in r.journal %}<tr><td>{{ e.id }}</td><td>{{ e.at }}</td><td>{{ e.service }}</td><td>{{ e.kind }}</td>
-<td>{{ e.summary }}</td></tr>{% endfor %}</table></details>
+<details><summary>journal</summary><table>
+<tr><th>#</th><th>at (school clock)</th><th>service</th><th>kind</th><th>summary</th></tr>
+{% for e in r.journal %}<tr><td>{{ e.id }}</td><td>{{ e.at }}</td><td>{{ e.service }}</td>
+<td>{{ e.kind }}</td><td>{{ e.summary }}</td></tr>{% endfor %}</table></details>
 </section>
 {% else %}<p>No scenario records.</p>{% endfor %}
 </main></body></html>
@@ -90,9 +104,12 @@ def render_report(records: list[dict[str, Any]], *, run_seed: int | None = None)
     drivers = sorted({str(r.get("driver", "stand-in")) for r in records}) or ["stand-in"]
     seeds = {r.get("run_seed") for r in records}
     return env.from_string(TEMPLATE).render(
-        css=Markup(CSS), records=view, counts=dict(sorted(counts.items())),
+        css=Markup(CSS),
+        records=view,
+        counts=dict(sorted(counts.items())),
         run_seed=run_seed if run_seed is not None else ", ".join(str(s) for s in seeds),
-        driver=", ".join(drivers), generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        driver=", ".join(drivers),
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 

@@ -69,7 +69,11 @@ def _sender(e: dict[str, Any], caller: str | None) -> str:
     path = str(e.get("path") or "")
     for svc, prefix, sender in KNOWN_CALLERS:
         if service == svc and path.startswith(prefix):
-            if svc == "testcentrum" and path.endswith("/las-koppeling") and e.get("method") == "GET":
+            if (
+                svc == "testcentrum"
+                and path.endswith("/las-koppeling")
+                and e.get("method") == "GET"
+            ):
                 return "klantenservice"  # klantenservice's check of the LAS koppeling
             return sender
     return "scenario"
@@ -83,8 +87,14 @@ def _message(e: dict[str, Any], caller: str | None) -> Message:
     failed = bool(status and int(status) >= 400) or bool(data.get("fault"))
     if kind == "email":
         to = ", ".join(data.get("to") or [])
-        return Message(service, "mailbox", _short(f"✉ {data.get('subject', '')} → {to}"), kind,
-                       False, int(e["id"]))
+        return Message(
+            service,
+            "mailbox",
+            _short(f"✉ {data.get('subject', '')} → {to}"),
+            kind,
+            False,
+            int(e["id"]),
+        )
     if kind == "soap":
         label = f"{e.get('operation')} → {data.get('fault') or status}"
     else:
@@ -94,7 +104,7 @@ def _message(e: dict[str, Any], caller: str | None) -> Message:
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= LABEL_MAX else text[:LABEL_MAX - 1] + "…"
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
 
 
 def collapse(msgs: list[Message]) -> list[tuple[Message, int]]:
@@ -102,7 +112,10 @@ def collapse(msgs: list[Message]) -> list[tuple[Message, int]]:
     out: list[tuple[Message, int]] = []
     for m in msgs:
         if out and (out[-1][0].sender, out[-1][0].receiver, out[-1][0].label) == (
-                m.sender, m.receiver, m.label):
+            m.sender,
+            m.receiver,
+            m.label,
+        ):
             out[-1] = (out[-1][0], out[-1][1] + 1)
         else:
             out.append((m, 1))
@@ -126,20 +139,27 @@ def render_svg(entries: list[dict[str, Any]]) -> str:
         return '<p class="muted">No journal entries for this scenario\'s schools.</p>'
     width = LEFT * 2 + LANE_W * len(LANES) + RIGHT_PAD
     height = TOP + ROW_H * (len(rows) + 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'class="seq" role="img" aria-label="sequence diagram" font-family="sans-serif" '
-             f'font-size="11">', "<defs>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'class="seq" role="img" aria-label="sequence diagram" font-family="sans-serif" '
+        f'font-size="11">',
+        "<defs>",
+    ]
     for name, colour in COLOURS.items():
-        parts.append(f'<marker id="arrow-{name}" viewBox="0 0 10 10" refX="10" refY="5" '
-                     f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-                     f'<path d="M0,0L10,5L0,10z" fill="{colour}"/></marker>')
+        parts.append(
+            f'<marker id="arrow-{name}" viewBox="0 0 10 10" refX="10" refY="5" '
+            f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+            f'<path d="M0,0L10,5L0,10z" fill="{colour}"/></marker>'
+        )
     parts.append("</defs>")
     for lane in LANES:
         x = lane_x(lane)
-        parts.append(f'<text x="{x}" y="18" text-anchor="middle" font-weight="bold" '
-                     f'font-size="12" fill="#344054">{escape(LANE_TITLES.get(lane, lane))}</text>'
-                     f'<line x1="{x}" y1="26" x2="{x}" y2="{height}" stroke="#d0d5dd" '
-                     f'stroke-dasharray="4 3"/>')
+        parts.append(
+            f'<text x="{x}" y="18" text-anchor="middle" font-weight="bold" '
+            f'font-size="12" fill="#344054">{escape(LANE_TITLES.get(lane, lane))}</text>'
+            f'<line x1="{x}" y1="26" x2="{x}" y2="{height}" stroke="#d0d5dd" '
+            f'stroke-dasharray="4 3"/>'
+        )
     for row, (m, count) in enumerate(rows):
         parts.append(_arrow(m, count, TOP + row * ROW_H))
     parts.append("</svg>")
@@ -154,11 +174,14 @@ def _arrow(m: Message, count: int, y: int) -> str:
     if x1 == x2:
         x2 = x1 + 40
     label = m.label + (f"  ×{count}" if count > 1 else "")
-    anchor, tx = ("start", min(x1, x2) + 6) if abs(x2 - x1) < LANE_W * 2 else \
-        ("middle", (x1 + x2) / 2)
-    return (f'<g class="msg {m.kind}{" failed" if m.failed else ""}"><title>#{m.entry_id} '
-            f'{escape(m.sender)} → {escape(m.receiver)}: {escape(label)}</title>'
-            f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{colour}" stroke-width="1.4"'
-            f'{dash} marker-end="url(#arrow-{style})"/>'
-            f'<text x="{tx}" y="{y - 4}" text-anchor="{anchor}" '
-            f'fill="{"#b42318" if m.failed else "#344054"}">{escape(label)}</text></g>')
+    anchor, tx = (
+        ("start", min(x1, x2) + 6) if abs(x2 - x1) < LANE_W * 2 else ("middle", (x1 + x2) / 2)
+    )
+    return (
+        f'<g class="msg {m.kind}{" failed" if m.failed else ""}"><title>#{m.entry_id} '
+        f"{escape(m.sender)} → {escape(m.receiver)}: {escape(label)}</title>"
+        f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{colour}" stroke-width="1.4"'
+        f'{dash} marker-end="url(#arrow-{style})"/>'
+        f'<text x="{tx}" y="{y - 4}" text-anchor="{anchor}" '
+        f'fill="{"#b42318" if m.failed else "#344054"}">{escape(label)}</text></g>'
+    )

@@ -27,7 +27,9 @@ TERMINAL_STATUSES = ("verzonden", "niet_van_toepassing", "mislukt")
 class DriverError(Exception):
     """The testcentrum refused an action; ``status`` and ``problem`` say how and why."""
 
-    def __init__(self, action: str, status: int, problem: dict[str, Any] | None, text: str = "") -> None:
+    def __init__(
+        self, action: str, status: int, problem: dict[str, Any] | None, text: str = ""
+    ) -> None:
         self.action = action
         self.status = status
         self.problem = problem or {}
@@ -107,7 +109,11 @@ class TestcentrumDriver(Protocol):
         ...
 
     def request_dashboard(
-        self, school: SchoolRef, *, type_dashboard: str, autorisatiesleutel: str,
+        self,
+        school: SchoolRef,
+        *,
+        type_dashboard: str,
+        autorisatiesleutel: str,
         beheerder_email: str,
     ) -> dict[str, Any]:
         """AANVRAGEN in *Koppelen met Focus PO of SchoolKr8*."""
@@ -122,7 +128,12 @@ class TestcentrumDriver(Protocol):
         ...
 
     def score(
-        self, school: SchoolRef, *, leerlingnummer: str, toets: str, ruwe_score: int,
+        self,
+        school: SchoolRef,
+        *,
+        leerlingnummer: str,
+        toets: str,
+        ruwe_score: int,
         afnamedatum: str,
     ) -> str:
         """Score invoeren: record an afname; returns its id."""
@@ -142,9 +153,15 @@ class HttpTestcentrumDriver:
 
     name = "stand-in"
 
-    def __init__(self, base_url: str, *, session: requests.Session | None = None,
-                 timeout: float = 15.0, klantcode: str = "boom-testcentrum",
-                 klantnaam: str = "Boom testcentrum") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 15.0,
+        klantcode: str = "boom-testcentrum",
+        klantnaam: str = "Boom testcentrum",
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.klantcode = klantcode
         self.klantnaam = klantnaam
@@ -158,13 +175,17 @@ class HttpTestcentrumDriver:
     ) -> dict[str, Any]:
         """WIJZIGINGEN OPSLAAN."""
         body = {"las": las, "schooljaar": schooljaar, "autorisatiesleutel": autorisatiesleutel}
-        return self._call("LAS-instellingen opslaan", "PUT", self._school(school, "las-koppeling"),
-                          body)
+        return dict(
+            self._call(
+                "LAS-instellingen opslaan", "PUT", self._school(school, "las-koppeling"), body
+            )
+        )
 
     def import_las(self, school: SchoolRef) -> dict[str, Any]:
         """GEGEVENS IMPORTEREN."""
-        return self._call("gegevens importeren", "POST",
-                          self._school(school, "las-koppeling/import"))
+        return dict(
+            self._call("gegevens importeren", "POST", self._school(school, "las-koppeling/import"))
+        )
 
     def pupils(self, school: SchoolRef) -> list[dict[str, Any]]:
         """Leerlingenoverzicht."""
@@ -174,14 +195,27 @@ class HttpTestcentrumDriver:
     # -- dashboard koppeling -------------------------------------------------------------------
 
     def request_dashboard(
-        self, school: SchoolRef, *, type_dashboard: str, autorisatiesleutel: str,
+        self,
+        school: SchoolRef,
+        *,
+        type_dashboard: str,
+        autorisatiesleutel: str,
         beheerder_email: str,
     ) -> dict[str, Any]:
         """AANVRAGEN."""
-        body = {"type_dashboard": type_dashboard, "autorisatiesleutel": autorisatiesleutel,
-                "beheerder_email": beheerder_email}
-        return self._call("dashboard-koppeling aanvragen", "POST",
-                          self._school(school, "dashboard-koppeling"), body)
+        body = {
+            "type_dashboard": type_dashboard,
+            "autorisatiesleutel": autorisatiesleutel,
+            "beheerder_email": beheerder_email,
+        }
+        return dict(
+            self._call(
+                "dashboard-koppeling aanvragen",
+                "POST",
+                self._school(school, "dashboard-koppeling"),
+                body,
+            )
+        )
 
     def dashboard_status(self, school: SchoolRef) -> DashboardStatus:
         """The dashboard koppeling's status (``None`` when never requested)."""
@@ -206,20 +240,32 @@ class HttpTestcentrumDriver:
     # -- afnames -------------------------------------------------------------------------------
 
     def score(
-        self, school: SchoolRef, *, leerlingnummer: str, toets: str, ruwe_score: int,
+        self,
+        school: SchoolRef,
+        *,
+        leerlingnummer: str,
+        toets: str,
+        ruwe_score: int,
         afnamedatum: str,
     ) -> str:
         """Score invoeren."""
-        body = {"leerlingnummer": leerlingnummer, "toets": toets, "ruwe_score": ruwe_score,
-                "afnamedatum": afnamedatum}
+        body = {
+            "leerlingnummer": leerlingnummer,
+            "toets": toets,
+            "ruwe_score": ruwe_score,
+            "afnamedatum": afnamedatum,
+        }
         data = self._call("score invoeren", "POST", self._school(school, "afnames"), body)
         return str(data["id"])
 
     def norm(self, afname_id: str) -> Normed:
         """Normeren."""
         data = self._call("normeren", "POST", f"/api/afnames/{afname_id}/normeren")
-        return Normed(afname_id=str(afname_id), genormeerd_op=_instant(data.get("genormeerd_op")),
-                      figures=data)
+        return Normed(
+            afname_id=str(afname_id),
+            genormeerd_op=_instant(data.get("genormeerd_op")),
+            figures=data,
+        )
 
     def forwarding(self, school: SchoolRef) -> list[Forwarding]:
         """Doorsturing per afname."""
@@ -231,13 +277,12 @@ class HttpTestcentrumDriver:
     def _school(self, school: SchoolRef, tail: str) -> str:
         return f"/api/scholen/{school.brincode}/{school.dependancecode}/{tail}"
 
-    def _send(self, method: str, path: str, body: dict[str, Any] | None = None
-              ) -> requests.Response:
-        return self.session.request(method, self.base_url + path, json=body,
-                                    timeout=self.timeout)
+    def _send(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> requests.Response:
+        return self.session.request(method, self.base_url + path, json=body, timeout=self.timeout)
 
-    def _call(self, action: str, method: str, path: str, body: dict[str, Any] | None = None
-              ) -> Any:
+    def _call(self, action: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return self._check(action, self._send(method, path, body))
 
     @staticmethod
@@ -295,8 +340,9 @@ def load_driver(spec: str | None, base_url: str, **options: Any) -> TestcentrumD
     factory = _factory(spec)
     driver = factory(base_url, **options)
     if not isinstance(driver, TestcentrumDriver):
-        raise TypeError(f"driver {spec!r} does not implement TestcentrumDriver "
-                        f"(got {type(driver).__name__})")
+        raise TypeError(
+            f"driver {spec!r} does not implement TestcentrumDriver (got {type(driver).__name__})"
+        )
     return driver
 
 
@@ -310,5 +356,7 @@ def _factory(spec: str) -> DriverFactory:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == spec:
             return ep.load()  # type: ignore[no-any-return]
-    raise ValueError(f"unknown testcentrum driver {spec!r}: give 'module:factory' or an entry "
-                     f"point name in group {ENTRY_POINT_GROUP}")
+    raise ValueError(
+        f"unknown testcentrum driver {spec!r}: give 'module:factory' or an entry "
+        f"point name in group {ENTRY_POINT_GROUP}"
+    )

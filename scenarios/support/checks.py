@@ -20,8 +20,11 @@ def _mentions(item: Any, afname_id: str) -> bool:
 
 def results_for(sc: Scenario, school: School, number: str, afname_id: str) -> list[dict[str, Any]]:
     """The results at the Schoolkr8 pupil with ``number`` that stem from ``afname_id``."""
-    return [r for r in sc.partners.schoolkr8.results(school.sk8_pupils[number])
-            if _mentions(r, afname_id)]
+    return [
+        r
+        for r in sc.partners.schoolkr8.results(school.sk8_pupils[number])
+        if _mentions(r, afname_id)
+    ]
 
 
 def deliveries(sc: Scenario, school: School, afname_id: str) -> list[dict[str, Any]]:
@@ -40,14 +43,16 @@ def assert_exactly_once_at_sk8(sc: Scenario, school: School, number: str, afname
     found = results_for(sc, school, number, afname_id)
     assert len(found) == 1, (
         f"afname {afname_id} should be at Schoolkr8 pupil {number} exactly once, found "
-        f"{len(found)} result(s)")
+        f"{len(found)} result(s)"
+    )
 
 
 def assert_not_at_pupil(sc: Scenario, school: School, number: str, afname_id: str) -> None:
     """The afname's result is not at the Schoolkr8 pupil with ``number``."""
     found = results_for(sc, school, number, afname_id)
-    assert not found, (f"afname {afname_id} of another pupil landed on Schoolkr8 pupil {number}: "
-                       f"{found}")
+    assert not found, (
+        f"afname {afname_id} of another pupil landed on Schoolkr8 pupil {number}: {found}"
+    )
 
 
 def assert_never_at_sk8(sc: Scenario, school: School, number: str | None, afname_id: str) -> None:
@@ -59,12 +64,17 @@ def assert_never_at_sk8(sc: Scenario, school: School, number: str | None, afname
     parked = [r for r in sc.partners.schoolkr8.unmapped(school.ref) if _mentions(r, afname_id)]
     assert not parked, f"afname {afname_id} reached Schoolkr8 (parked as niet-gekoppeld)"
     sent = deliveries(sc, school, afname_id)
-    assert not sent, (f"afname {afname_id} must never be forwarded, but "
-                      f"{len(sent)} BrengLeerresultaten carried it")
+    assert not sent, (
+        f"afname {afname_id} must never be forwarded, but "
+        f"{len(sent)} BrengLeerresultaten carried it"
+    )
 
 
 def key_leaks(sc: Scenario, school: School, key: str) -> list[str]:
     """Journal entries of the school whose stored text contains ``key`` in full."""
     entries = sc.partners.admin("schoolkr8").journal(school=school.key)
-    return [f"#{e['id']} {e['service']} {e.get('summary')}" for e in entries
-            if key in json.dumps(e, default=str)]
+    return [
+        f"#{e['id']} {e['service']} {e.get('summary')}"
+        for e in entries
+        if key in json.dumps(e, default=str)
+    ]

@@ -23,13 +23,22 @@ def las_koppeling(sc: Scenario, school: School) -> dict[str, Any]:
     """Prerequisite: the LAS key, WIJZIGINGEN OPSLAAN and GEGEVENS IMPORTEREN."""
     with sc.step(f"LAS koppeling with {school.las}: opslaan + importeren"):
         las = sc.partners.las[school.las]
-        school.las_key = las.issue_key(school.ref, klantcode=sc.driver.klantcode,
-                                       klantnaam=sc.driver.klantnaam)
-        sc.driver.save_las_settings(school.ref, las=school.las, schooljaar=school.schooljaar,
-                                    autorisatiesleutel=school.las_key)
+        school.las_key = las.issue_key(
+            school.ref, klantcode=sc.driver.klantcode, klantnaam=sc.driver.klantnaam
+        )
+        sc.driver.save_las_settings(
+            school.ref,
+            las=school.las,
+            schooljaar=school.schooljaar,
+            autorisatiesleutel=school.las_key,
+        )
         counts = sc.driver.import_las(school.ref)
-        sc.note("import: " + ", ".join(f"{k} {counts[k]}" for k in
-                                        ("leerlingen", "groepen", "leerkrachten") if k in counts))
+        sc.note(
+            "import: "
+            + ", ".join(
+                f"{k} {counts[k]}" for k in ("leerlingen", "groepen", "leerkrachten") if k in counts
+            )
+        )
         imported = {str(p.get("leerlingnummer")) for p in sc.driver.pupils(school.ref)}
         missing = set(school.numbers()) - imported
         assert not missing, f"pupils of the LAS missing in the testcentrum after import: {missing}"
@@ -40,11 +49,11 @@ def mails_to(sc: Scenario, address: str) -> list[Mail]:
     return sc.partners.mailbox.messages_to(address)
 
 
-def wait_for_mail(sc: Scenario, address: str, *, seen: list[Mail] | None = None,
-                  timeout: float = 10) -> Mail:
+def wait_for_mail(
+    sc: Scenario, address: str, *, seen: list[Mail] | None = None, timeout: float = 10
+) -> Mail:
     """Wait for a new message to ``address`` (not among ``seen``), over real SMTP and the API."""
-    return sc.partners.mailbox.wait_for(address, ignore={m.id for m in seen or []},
-                                        timeout=timeout)
+    return sc.partners.mailbox.wait_for(address, ignore={m.id for m in seen or []}, timeout=timeout)
 
 
 def key_from(mail: Mail) -> str:
@@ -69,33 +78,41 @@ def issue_sk8_key(sc: Scenario, school: School) -> str:
         return school.sk8_key
 
 
-def request_dashboard(sc: Scenario, school: School, *, key: str | None = None,
-                      type_dashboard: str = "Schoolkr8") -> dict[str, Any]:
+def request_dashboard(
+    sc: Scenario, school: School, *, key: str | None = None, type_dashboard: str = "Schoolkr8"
+) -> dict[str, Any]:
     """Step 2: AANVRAGEN in the testcentrum with the key."""
     with sc.step(f"AANVRAGEN: type dashboard {type_dashboard}"):
         return sc.driver.request_dashboard(
-            school.ref, type_dashboard=type_dashboard,
+            school.ref,
+            type_dashboard=type_dashboard,
             autorisatiesleutel=key if key is not None else str(school.sk8_key),
-            beheerder_email=school.beheerder_email)
+            beheerder_email=school.beheerder_email,
+        )
 
 
 def wait_dashboard(sc: Scenario, school: School, status: str, timeout: float = 10) -> Any:
     """Wait until the testcentrum shows the dashboard koppeling with ``status``."""
-    return eventually(lambda: sc.driver.dashboard_status(school.ref),
-                      lambda s: s.status == status,
-                      what=f"dashboard koppeling of {school.key} to become {status!r}",
-                      timeout=timeout)
+    return eventually(
+        lambda: sc.driver.dashboard_status(school.ref),
+        lambda s: s.status == status,
+        what=f"dashboard koppeling of {school.key} to become {status!r}",
+        timeout=timeout,
+    )
 
 
 def wait_decided(sc: Scenario, school: School, expected: str, timeout: float = 10) -> Any:
     """Wait until klantenservice has decided (no longer ``aangevraagd``); assert ``expected``."""
-    state = eventually(lambda: sc.driver.dashboard_status(school.ref),
-                       lambda s: s.status not in (None, "aangevraagd"),
-                       what=f"a decision on the dashboard koppeling of {school.key}",
-                       timeout=timeout)
+    state = eventually(
+        lambda: sc.driver.dashboard_status(school.ref),
+        lambda s: s.status not in (None, "aangevraagd"),
+        what=f"a decision on the dashboard koppeling of {school.key}",
+        timeout=timeout,
+    )
     assert state.status == expected, (
         f"the dashboard koppeling of {school.key} became {state.status!r}, expected {expected!r}"
-        + (f" (reden: {state.reden})" if state.reden else ""))
+        + (f" (reden: {state.reden})" if state.reden else "")
+    )
     return state
 
 
@@ -109,8 +126,13 @@ def activate_dashboard(sc: Scenario, school: School) -> Any:
         return state
 
 
-def register_pupils(sc: Scenario, school: School, numbers: dict[str, str] | None = None,
-                    *, only: list[str] | None = None) -> None:
+def register_pupils(
+    sc: Scenario,
+    school: School,
+    numbers: dict[str, str] | None = None,
+    *,
+    only: list[str] | None = None,
+) -> None:
     """Step 3: the pupils at Schoolkr8 and, by hand, Wijzig leerlingnummer for each.
 
     ``numbers`` maps a leerlingnummer to what is typed (e.g. with spaces); ``only`` limits which
@@ -125,8 +147,10 @@ def register_pupils(sc: Scenario, school: School, numbers: dict[str, str] | None
                 continue
             typed = (numbers or {}).get(number, number)
             sk8.set_leerlingnummer(school.sk8_pupils[number], typed)
-        sc.note(f"{len(school.sk8_pupils)} pupils, "
-                f"{len(only) if only is not None else len(school.sk8_pupils)} numbered")
+        sc.note(
+            f"{len(school.sk8_pupils)} pupils, "
+            f"{len(only) if only is not None else len(school.sk8_pupils)} numbered"
+        )
 
 
 def _sk8_pupil(pupil: dict[str, Any]) -> dict[str, Any]:
@@ -134,12 +158,13 @@ def _sk8_pupil(pupil: dict[str, Any]) -> dict[str, Any]:
         "voornaam": pupil.get("voornaam") or pupil.get("roepnaam") or "Leerling",
         "achternaam": pupil.get("achternaam") or "Onbekend",
         "geboortedatum": pupil.get("geboortedatum") or "2016-01-01",
-        "groep": str(pupil.get("groep") or pupil.get("groepsnaam") or pupil.get("jaargroep") or "5"),
+        "groep": str(pupil.get("groep") or pupil.get("jaargroep") or "5"),
     }
 
 
-def ready_school(sc: Scenario, *, las: str = "parnassys", pupils: int = 3,
-                 map_pupils: bool = True) -> School:
+def ready_school(
+    sc: Scenario, *, las: str = "parnassys", pupils: int = 3, map_pupils: bool = True
+) -> School:
     """A school through steps 0–3: LAS import, key, approved koppeling, numbers typed in."""
     with sc.step("a fresh school"):
         school = sc.new_school(las=las, pupils=pupils)
@@ -151,12 +176,23 @@ def ready_school(sc: Scenario, *, las: str = "parnassys", pupils: int = 3,
     return school
 
 
-def norm(sc: Scenario, school: School, number: str, *, ruwe_score: int = 30,
-         toets: str = TOETS, afnamedatum: str | None = None) -> Normed:
+def norm(
+    sc: Scenario,
+    school: School,
+    number: str,
+    *,
+    ruwe_score: int = 30,
+    toets: str = TOETS,
+    afnamedatum: str | None = None,
+) -> Normed:
     """Score invoeren + normeren for one pupil."""
-    afname = sc.driver.score(school.ref, leerlingnummer=number, toets=toets,
-                             ruwe_score=ruwe_score,
-                             afnamedatum=afnamedatum or date.today().isoformat())
+    afname = sc.driver.score(
+        school.ref,
+        leerlingnummer=number,
+        toets=toets,
+        ruwe_score=ruwe_score,
+        afnamedatum=afnamedatum or date.today().isoformat(),
+    )
     return sc.driver.norm(afname)
 
 
@@ -164,22 +200,32 @@ def forwarding_of(sc: Scenario, school: School) -> dict[str, Forwarding]:
     return {f.afname_id: f for f in sc.driver.forwarding(school.ref)}
 
 
-def wait_forwarding(sc: Scenario, school: School, afname_id: str, status: str,
-                    timeout: float = 15) -> Forwarding:
+def wait_forwarding(
+    sc: Scenario, school: School, afname_id: str, status: str, timeout: float = 15
+) -> Forwarding:
     """Wait until one afname's forwarding status is ``status``."""
-    return eventually(lambda: forwarding_of(sc, school).get(afname_id),
-                      lambda f: f is not None and f.status == status,
-                      what=f"afname {afname_id} of {school.key} to be {status!r}",
-                      timeout=timeout)
+    return eventually(
+        lambda: forwarding_of(sc, school).get(afname_id),
+        lambda f: f is not None and f.status == status,
+        what=f"afname {afname_id} of {school.key} to be {status!r}",
+        timeout=timeout,
+    )
 
 
-def wait_settled(sc: Scenario, school: School, afname_ids: list[str],
-                 timeout: float = 15) -> dict[str, Forwarding]:
+def wait_settled(
+    sc: Scenario, school: School, afname_ids: list[str], timeout: float = 15
+) -> dict[str, Forwarding]:
     """Wait until every given afname has a final forwarding status."""
+
     def settled(found: dict[str, Forwarding]) -> bool:
         return all(a in found and found[a].settled for a in afname_ids)
-    return eventually(lambda: forwarding_of(sc, school), settled,
-                      what=f"afnames {afname_ids} of {school.key} to settle", timeout=timeout)
+
+    return eventually(
+        lambda: forwarding_of(sc, school),
+        settled,
+        what=f"afnames {afname_ids} of {school.key} to settle",
+        timeout=timeout,
+    )
 
 
 def results_at_sk8(sc: Scenario, school: School, number: str) -> list[dict[str, Any]]:

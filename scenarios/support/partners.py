@@ -1,4 +1,4 @@
-"""Thin HTTP clients for the partners' fixed external surface (ARCHITECTURE.md), as scenarios use it.
+"""Thin HTTP clients for the partners' fixed external surface (ARCHITECTURE.md), for scenarios.
 
 They speak only the documented REST/admin APIs, so the same scenario runs against the in-process
 harness or against already-running services (``--against CONFIG``). Errors come back as
@@ -53,8 +53,9 @@ class Client:
         return resp.json() if resp.content else {}
 
     def raw(self, method: str, path: str, body: Any = None, **params: Any) -> requests.Response:
-        return self.session.request(method, self.base_url + path, json=body,
-                                    params=params or None, timeout=self.timeout)
+        return self.session.request(
+            method, self.base_url + path, json=body, params=params or None, timeout=self.timeout
+        )
 
 
 class Admin(Client):
@@ -66,22 +67,44 @@ class Admin(Client):
 
     def set_clock(self, school: SchoolRef, now: datetime, *, frozen: bool = True) -> Any:
         """Put one school's own clock at ``now`` (other schools are not affected)."""
-        return self.call("POST", "/__admin/clock", {
-            "brincode": school.brincode, "dependancecode": school.dependancecode,
-            "now": now.isoformat(), "frozen": frozen})
+        return self.call(
+            "POST",
+            "/__admin/clock",
+            {
+                "brincode": school.brincode,
+                "dependancecode": school.dependancecode,
+                "now": now.isoformat(),
+                "frozen": frozen,
+            },
+        )
 
     def advance_clock(self, school: SchoolRef, seconds: float) -> Any:
-        return self.call("POST", "/__admin/clock", {
-            "brincode": school.brincode, "dependancecode": school.dependancecode,
-            "advance_seconds": seconds})
+        return self.call(
+            "POST",
+            "/__admin/clock",
+            {
+                "brincode": school.brincode,
+                "dependancecode": school.dependancecode,
+                "advance_seconds": seconds,
+            },
+        )
 
     def clock(self, school: SchoolRef) -> datetime:
-        data = self.call("GET", "/__admin/clock", brincode=school.brincode,
-                         dependancecode=school.dependancecode)
+        data = self.call(
+            "GET", "/__admin/clock", brincode=school.brincode, dependancecode=school.dependancecode
+        )
         return datetime.fromisoformat(data["now"])
 
-    def add_fault(self, path: str, fault: str, *, method: str | None = None,
-                  times: int | None = None, delay_ms: int = 0, code: str | None = None) -> Any:
+    def add_fault(
+        self,
+        path: str,
+        fault: str,
+        *,
+        method: str | None = None,
+        times: int | None = None,
+        delay_ms: int = 0,
+        code: str | None = None,
+    ) -> Any:
         body: dict[str, Any] = {"path": path, "fault": fault}
         if method:
             body["method"] = method
@@ -96,8 +119,9 @@ class Admin(Client):
     def clear_faults(self) -> None:
         self.call("DELETE", "/__admin/faults")
 
-    def journal(self, *, school: str | None = None, all_services: bool = True,
-                kind: str | None = None) -> list[dict[str, Any]]:
+    def journal(
+        self, *, school: str | None = None, all_services: bool = True, kind: str | None = None
+    ) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"all": "1"} if all_services else {}
         if school:
             params["school"] = school
@@ -113,24 +137,42 @@ class Las(Client):
         super().__init__(base_url, session)
         self.service = self.flavour = flavour
 
-    def create_school(self, school: SchoolRef, *, schooljaar: str, naam: str, pupils: int,
-                      seed: int) -> dict[str, Any]:
-        return dict(self.call("POST", "/api/scholen", {
-            "brincode": school.brincode, "dependancecode": school.dependancecode,
-            "schooljaar": schooljaar, "naam": naam, "aantal_leerlingen": pupils, "seed": seed}))
+    def create_school(
+        self, school: SchoolRef, *, schooljaar: str, naam: str, pupils: int, seed: int
+    ) -> dict[str, Any]:
+        return dict(
+            self.call(
+                "POST",
+                "/api/scholen",
+                {
+                    "brincode": school.brincode,
+                    "dependancecode": school.dependancecode,
+                    "schooljaar": schooljaar,
+                    "naam": naam,
+                    "aantal_leerlingen": pupils,
+                    "seed": seed,
+                },
+            )
+        )
 
     def issue_key(self, school: SchoolRef, *, klantcode: str, klantnaam: str) -> str:
-        data = self.call("POST", f"/api/scholen/{school.brincode}/{school.dependancecode}/sleutels",
-                         {"klantcode": klantcode, "klantnaam": klantnaam})
+        data = self.call(
+            "POST",
+            f"/api/scholen/{school.brincode}/{school.dependancecode}/sleutels",
+            {"klantcode": klantcode, "klantnaam": klantnaam},
+        )
         return str(data["autorisatiesleutel"])
 
     def add_pupil(self, school: SchoolRef, **fields: Any) -> dict[str, Any]:
         """A new pupil at the LAS (``leerlingnummer`` etc. as given, the rest generated)."""
-        return dict(self.call(
-            "POST", f"/api/scholen/{school.brincode}/{school.dependancecode}/leerlingen", fields))
+        return dict(
+            self.call(
+                "POST", f"/api/scholen/{school.brincode}/{school.dependancecode}/leerlingen", fields
+            )
+        )
 
     def pupils(self, school: SchoolRef) -> list[dict[str, Any]]:
-        data = self.call("GET", f"/api/scholen/{school.brincode}/{school.dependancecode}/leerlingen")
+        data = self.call("GET", _school(school, "leerlingen"))
         return list(data["leerlingen"] if isinstance(data, dict) else data)
 
 
@@ -140,9 +182,15 @@ class Schoolkr8(Client):
     service = "schoolkr8"
 
     def request_koppeling(self, school: SchoolRef, contact_email: str) -> str:
-        data = self.call("POST", "/api/koppelingen", {
-            "brincode": school.brincode, "dependancecode": school.dependancecode,
-            "contact_email": contact_email})
+        data = self.call(
+            "POST",
+            "/api/koppelingen",
+            {
+                "brincode": school.brincode,
+                "dependancecode": school.dependancecode,
+                "contact_email": contact_email,
+            },
+        )
         return str(data["id"])
 
     def activate(self, koppeling_id: str) -> dict[str, Any]:
@@ -153,31 +201,37 @@ class Schoolkr8(Client):
 
     def add_pupil(self, school: SchoolRef, pupil: dict[str, Any]) -> str:
         body = {k: pupil[k] for k in ("voornaam", "achternaam", "geboortedatum", "groep")}
-        data = self.call("POST", f"/api/scholen/{school.brincode}/{school.dependancecode}/leerlingen",
-                         body)
+        data = self.call("POST", _school(school, "leerlingen"), body)
         return str(data["id"])
 
     def set_leerlingnummer(self, pupil_id: str, number: str) -> dict[str, Any]:
-        return dict(self.call("PUT", f"/api/leerlingen/{pupil_id}/leerlingnummer",
-                              {"leerlingnummer": number}))
+        return dict(
+            self.call(
+                "PUT", f"/api/leerlingen/{pupil_id}/leerlingnummer", {"leerlingnummer": number}
+            )
+        )
 
     def set_leerlingnummer_raw(self, pupil_id: str, number: str) -> requests.Response:
-        return self.raw("PUT", f"/api/leerlingen/{pupil_id}/leerlingnummer",
-                        {"leerlingnummer": number})
+        return self.raw(
+            "PUT", f"/api/leerlingen/{pupil_id}/leerlingnummer", {"leerlingnummer": number}
+        )
 
     def set_unmapped_policy(self, school: SchoolRef, policy: str) -> Any:
         """What Schoolkr8 does with a result for an unknown leerlingid: parkeren | weigeren."""
-        return self.call("PUT",
-                         f"/api/scholen/{school.brincode}/{school.dependancecode}/instellingen",
-                         {"niet_gekoppeld": policy})
+        return self.call(
+            "PUT",
+            f"/api/scholen/{school.brincode}/{school.dependancecode}/instellingen",
+            {"niet_gekoppeld": policy},
+        )
 
     def results(self, pupil_id: str) -> list[dict[str, Any]]:
         data = self.call("GET", f"/api/leerlingen/{pupil_id}/resultaten")
         return _list(data, "resultaten")
 
     def unmapped(self, school: SchoolRef) -> list[dict[str, Any]]:
-        data = self.call("GET",
-                         f"/api/scholen/{school.brincode}/{school.dependancecode}/niet-gekoppeld")
+        data = self.call(
+            "GET", f"/api/scholen/{school.brincode}/{school.dependancecode}/niet-gekoppeld"
+        )
         return _list(data, "resultaten", "niet_gekoppeld", "items")
 
 
@@ -190,13 +244,15 @@ class Klantenservice(Client):
         return dict(self.call("GET", f"/api/aanvragen/{aanvraag_id}"))
 
     def aanvragen(self, school: SchoolRef) -> list[dict[str, Any]]:
-        data = self.call("GET", "/api/aanvragen", brincode=school.brincode,
-                         dependancecode=school.dependancecode)
+        data = self.call(
+            "GET", "/api/aanvragen", brincode=school.brincode, dependancecode=school.dependancecode
+        )
         return _list(data, "aanvragen", "items")
 
     def set_mode(self, school: SchoolRef, modus: str) -> Any:
-        return self.call("PUT", f"/api/scholen/{school.brincode}/{school.dependancecode}/modus",
-                         {"modus": modus})
+        return self.call(
+            "PUT", f"/api/scholen/{school.brincode}/{school.dependancecode}/modus", {"modus": modus}
+        )
 
     def approve(self, aanvraag_id: str) -> Any:
         return self.call("POST", f"/api/aanvragen/{aanvraag_id}/goedkeuren", {})
@@ -231,8 +287,14 @@ class Mailbox:
         found = self.client.messages_to(address)
         return [self.message(str(m["ID"])) for m in reversed(found)]
 
-    def wait_for(self, address: str, *, ignore: Collection[str] = (), timeout: float = 10.0,
-                 subject_contains: str | None = None) -> Mail:
+    def wait_for(
+        self,
+        address: str,
+        *,
+        ignore: Collection[str] = (),
+        timeout: float = 10.0,
+        subject_contains: str | None = None,
+    ) -> Mail:
         """The newest message for ``address`` not in ``ignore``; fails saying what did arrive."""
         data = self.client.wait_for(address, subject_contains, timeout=timeout, ignore=ignore)
         return _mail(str(data["ID"]), data)
@@ -251,6 +313,10 @@ def _mail(message_id: str, data: dict[str, Any]) -> Mail:
         html=str(data.get("HTML", "")),
         raw=data,
     )
+
+
+def _school(school: SchoolRef, tail: str) -> str:
+    return f"/api/scholen/{school.brincode}/{school.dependancecode}/{tail}"
 
 
 def _address(value: Any) -> str:

@@ -44,8 +44,9 @@ class Restarter:
         if self.running:
             return
         assert self.harness.core is not None, "harness not started"
-        self.harness.workers += start_workers(self.harness.config, self.harness.core,
-                                              [spec(SERVICE)])
+        self.harness.workers += start_workers(
+            self.harness.config, self.harness.core, [spec(SERVICE)]
+        )
 
     def restart(self) -> None:
         self.stop()

@@ -53,7 +53,7 @@ class SchoolAllocator:
 
 
 def mail_address(role: str, school: SchoolRef, token: str | None = None) -> str:
-    """A mailbox address unique to this school and scenario: ``role.99ab07.k3x9@scenario.example``."""
+    """A mail address unique to this school and scenario: ``role.99ab07.k3x9@scenario.example``."""
     token = token or secrets.token_hex(3)
     return f"{role}.{school.brincode.lower()}{school.dependancecode}.{token}@{MAIL_DOMAIN}"
 

@@ -50,8 +50,15 @@ class Options:
 class Scenario:
     """Per-test handle: ``step()``, ``new_school()``, the driver, the partners, a seeded Faker."""
 
-    def __init__(self, name: str, seed: int, partners: Partners, driver: TestcentrumDriver,
-                 allocator: SchoolAllocator, options: Options) -> None:
+    def __init__(
+        self,
+        name: str,
+        seed: int,
+        partners: Partners,
+        driver: TestcentrumDriver,
+        allocator: SchoolAllocator,
+        options: Options,
+    ) -> None:
         self.name = name
         self.seed = seed
         self.partners = partners
@@ -103,8 +110,12 @@ class Scenario:
             school = self._school(ref, las)
             try:
                 data = self.partners.las[las].create_school(
-                    ref, schooljaar=school.schooljaar, naam=school.naam, pupils=pupils,
-                    seed=self.seed)
+                    ref,
+                    schooljaar=school.schooljaar,
+                    naam=school.naam,
+                    pupils=pupils,
+                    seed=self.seed,
+                )
             except PartnerError as exc:
                 if exc.status == 409:
                     continue
@@ -119,7 +130,9 @@ class Scenario:
     def _school(self, ref: SchoolRef, las: str) -> School:
         now = self.admin.clock(ref) if self.options.can_set_clock else datetime.now(UTC)
         return School(
-            ref=ref, las=las, schooljaar=schooljaar_of(now.year, now.month),
+            ref=ref,
+            las=las,
+            schooljaar=schooljaar_of(now.year, now.month),
             naam=f"{self.fake.last_name()}school {self.fake.city()}",
             beheerder_email=mail_address("beheerder", ref),
             contact_email=mail_address("contact", ref),

@@ -32,8 +32,9 @@ def eventually(
     value = probe()
     while not until(value):
         if time.monotonic() >= deadline:
-            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}; "
-                              f"last seen: {value!r}")
+            raise WaitTimeout(
+                f"timed out after {timeout:.0f}s waiting for {what}; last seen: {value!r}"
+            )
         time.sleep(interval)
         interval = min(interval * 1.5, 0.15)
         value = probe()
@@ -41,7 +42,11 @@ def eventually(
 
 
 def stays(
-    probe: Callable[[], T], holds: Callable[[T], bool], *, what: str, duration: float = 0.5,
+    probe: Callable[[], T],
+    holds: Callable[[T], bool],
+    *,
+    what: str,
+    duration: float = 0.5,
     interval: float = 0.1,
 ) -> T:
     """Check that ``holds(probe())`` stays true for ``duration`` seconds (a bounded 'never')."""

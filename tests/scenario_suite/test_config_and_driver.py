@@ -13,15 +13,21 @@ from mocks.testcentrum import driver as drivers
 from mocks.testcentrum.driver import DriverError, HttpTestcentrumDriver, SchoolRef, load_driver
 from scenarios.config import load_against, parse_against
 
-URLS = {s: f"http://127.0.0.1:{9000 + i}" for i, s in enumerate(
-    ("testcentrum", "parnassys", "esis", "schoolkr8", "klantenservice", "mailbox"))}
+URLS = {
+    s: f"http://127.0.0.1:{9000 + i}"
+    for i, s in enumerate(
+        ("testcentrum", "parnassys", "esis", "schoolkr8", "klantenservice", "mailbox")
+    )
+}
 
 
 def test_toml_config_with_driver(tmp_path: Path) -> None:
     services = "\n".join(f'{k} = "{v}/"' for k, v in URLS.items())
     path = tmp_path / "against.toml"
-    path.write_text(f"[services]\n{services}\n[testcentrum]\ndriver = \"pkg.mod:make\"\n"
-                    "can_set_clock = false\n[driver_options]\ntimeout = 3\n")
+    path.write_text(
+        f'[services]\n{services}\n[testcentrum]\ndriver = "pkg.mod:make"\n'
+        "can_set_clock = false\n[driver_options]\ntimeout = 3\n"
+    )
     config = load_against(path)
     assert config.urls["testcentrum"] == URLS["testcentrum"]
     assert (config.driver, config.can_set_clock) == ("pkg.mod:make", False)
@@ -77,20 +83,27 @@ def test_load_driver_refuses_non_drivers_and_unknown_names() -> None:
 
 @responses.activate
 def test_driver_error_carries_the_problem() -> None:
-    responses.put("http://tc/api/scholen/99AB/00/las-koppeling", status=422,
-                  json={"title": "Ongeldig", "detail": "schooljaar klopt niet",
-                        "field": "schooljaar"})
+    responses.put(
+        "http://tc/api/scholen/99AB/00/las-koppeling",
+        status=422,
+        json={"title": "Ongeldig", "detail": "schooljaar klopt niet", "field": "schooljaar"},
+    )
     driver = HttpTestcentrumDriver("http://tc")
     with pytest.raises(DriverError) as caught:
-        driver.save_las_settings(SchoolRef("99AB"), las="esis", schooljaar="2026-2027",
-                                 autorisatiesleutel="k")
+        driver.save_las_settings(
+            SchoolRef("99AB"), las="esis", schooljaar="2026-2027", autorisatiesleutel="k"
+        )
     assert caught.value.status == 422
     assert "schooljaar klopt niet (field schooljaar)" in str(caught.value)
 
 
 @responses.activate
 def test_dashboard_status_never_requested_is_none() -> None:
-    responses.get("http://tc/api/scholen/99AB/01/dashboard-koppeling", status=404,
-                  json={"title": "Niet gevonden"})
-    assert HttpTestcentrumDriver("http://tc").dashboard_status(SchoolRef("99AB", "01")).status \
-        is None
+    responses.get(
+        "http://tc/api/scholen/99AB/01/dashboard-koppeling",
+        status=404,
+        json={"title": "Niet gevonden"},
+    )
+    assert (
+        HttpTestcentrumDriver("http://tc").dashboard_status(SchoolRef("99AB", "01")).status is None
+    )

@@ -11,36 +11,72 @@ from mocks.report.sequence import collapse, messages, render_svg
 
 
 def _entry(id_: int, service: str, kind: str = "http", **extra: object) -> dict[str, object]:
-    base: dict[str, object] = {"id": id_, "service": service, "kind": kind, "method": "POST",
-                               "path": "/api/x", "status": 200, "operation": None,
-                               "correlation_id": None, "data": {}, "summary": "s",
-                               "at": "2026-11-29T10:00:00+00:00"}
+    base: dict[str, object] = {
+        "id": id_,
+        "service": service,
+        "kind": kind,
+        "method": "POST",
+        "path": "/api/x",
+        "status": 200,
+        "operation": None,
+        "correlation_id": None,
+        "data": {},
+        "summary": "s",
+        "at": "2026-11-29T10:00:00+00:00",
+    }
     base.update(extra)
     return base
 
 
 JOURNAL = [
     _entry(1, "parnassys", "soap", operation="HaalLeerlinggegevens", correlation_id="c1"),
-    _entry(2, "testcentrum", path="/api/scholen/99AB/00/las-koppeling/import",
-           correlation_id="c1"),
+    _entry(2, "testcentrum", path="/api/scholen/99AB/00/las-koppeling/import", correlation_id="c1"),
     _entry(3, "schoolkr8", path="/api/sleutels/controle"),
     _entry(4, "klantenservice", "email", data={"to": ["b@x.example"], "subject": "Goedgekeurd"}),
-    _entry(5, "schoolkr8", "soap", operation="BrengLeerresultaten", status=500,
-           data={"fault": "Client.AutorisatieOngeldig"}),
+    _entry(
+        5,
+        "schoolkr8",
+        "soap",
+        operation="BrengLeerresultaten",
+        status=500,
+        data={"fault": "Client.AutorisatieOngeldig"},
+    ),
     _entry(6, "testcentrum", method="GET", path="/api/scholen/99AB/00/doorsturing"),
     _entry(7, "testcentrum", method="GET", path="/api/scholen/99AB/00/doorsturing"),
 ]
 
 RECORDS = [
-    {"name": "not_retroactive", "outcome": "failed", "seed": 7, "run_seed": 3,
-     "schools": ["99AB-00"], "doc": "Never before activation.",
-     "replay": "koppeling scenario run not_retroactive --seed 3", "duration": 1.5,
-     "failure": "AssertionError: afname <x> was sent", "journal": JOURNAL,
-     "steps": [{"title": "a fresh school", "outcome": "passed", "duration": 0.1, "detail": []},
-               {"title": "the early afname is never sent", "outcome": "failed",
-                "duration": 0.2, "detail": ["AssertionError: sent"]}]},
-    {"name": "key_issuance", "outcome": "passed", "seed": 8, "run_seed": 3, "schools": [],
-     "replay": "r", "steps": [], "journal": []},
+    {
+        "name": "not_retroactive",
+        "outcome": "failed",
+        "seed": 7,
+        "run_seed": 3,
+        "schools": ["99AB-00"],
+        "doc": "Never before activation.",
+        "replay": "koppeling scenario run not_retroactive --seed 3",
+        "duration": 1.5,
+        "failure": "AssertionError: afname <x> was sent",
+        "journal": JOURNAL,
+        "steps": [
+            {"title": "a fresh school", "outcome": "passed", "duration": 0.1, "detail": []},
+            {
+                "title": "the early afname is never sent",
+                "outcome": "failed",
+                "duration": 0.2,
+                "detail": ["AssertionError: sent"],
+            },
+        ],
+    },
+    {
+        "name": "key_issuance",
+        "outcome": "passed",
+        "seed": 8,
+        "run_seed": 3,
+        "schools": [],
+        "replay": "r",
+        "steps": [],
+        "journal": [],
+    },
 ]
 
 

@@ -40,8 +40,13 @@ def _junit(out: Path) -> ET.Element:
 def test_list_names_every_core_scenario() -> None:
     result = CliRunner().invoke(scenario, ["list"])
     assert result.exit_code == 0, result.output
-    for name in ("key_issuance", "approval_email", "pupil_number_mapping[esis]",
-                 "not_retroactive", "explorer"):
+    for name in (
+        "key_issuance",
+        "approval_email",
+        "pupil_number_mapping[esis]",
+        "not_retroactive",
+        "explorer",
+    ):
         assert name in result.output
     assert "never forwarded" in result.output  # the docstrings say what each checks
 
@@ -54,8 +59,7 @@ def test_unknown_name_is_a_usage_error() -> None:
 
 def test_run_in_process_writes_junit_and_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(scenario, ["run", "key_issuance", "--seed", "5", "--out",
-                                           str(out)])
+    result = CliRunner().invoke(scenario, ["run", "key_issuance", "--seed", "5", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "PASSED   key_issuance" in result.output  # progress line
     suite = _junit(out).find("testsuite")
@@ -69,30 +73,46 @@ def test_run_in_process_writes_junit_and_report(tmp_path: Path) -> None:
 
 def test_run_against_running_services_in_parallel(against: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(scenario, ["run", "approval_email", "not_retroactive",
-                                           "--against", str(against), "-n", "2",
-                                           "--out", str(out)])
+    result = CliRunner().invoke(
+        scenario,
+        [
+            "run",
+            "approval_email",
+            "not_retroactive",
+            "--against",
+            str(against),
+            "-n",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "against" in result.output
     suite = _junit(out).find("testsuite")
     assert suite is not None and suite.get("tests") == "2" and suite.get("failures") == "0"
 
 
-def test_failing_scenario_prints_seed_and_replay(against: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_scenario_prints_seed_and_replay(
+    against: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With the activation rule broken in the running testcentrum, not_retroactive fails,
     saying what broke, with its seed and the command that replays it."""
     from mocks.testcentrum.store import DashboardKoppelingen
 
     monkeypatch.setattr(DashboardKoppelingen, "active_at", lambda self, school, at: True)
     out = tmp_path / "out"
-    result = CliRunner().invoke(scenario, ["run", "not_retroactive", "--against", str(against),
-                                           "--seed", "11", "--out", str(out)])
+    result = CliRunner().invoke(
+        scenario,
+        ["run", "not_retroactive", "--against", str(against), "--seed", "11", "--out", str(out)],
+    )
     assert result.exit_code == 1, result.output
     assert "must be 'niet_van_toepassing'" in result.output
     assert "FAILED not_retroactive: seed" in result.output
-    assert f"replay: koppeling scenario run not_retroactive --seed 11 --against {against}" \
+    assert (
+        f"replay: koppeling scenario run not_retroactive --seed 11 --against {against}"
         in result.output
+    )
     suite = _junit(out).find("testsuite")
     assert suite is not None and suite.get("failures") == "1"
     html = (out / "report.html").read_text()
