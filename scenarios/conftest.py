@@ -134,7 +134,7 @@ def scenario(
     item.user_properties.append(("replay", record["replay"]))
     yield handle
     record.update(handle.record())
-    record["journal"] = _journal(partners, record["schools"])
+    record["journal"] = handle.captured_journal or _journal(partners, record["schools"])
     for school in record["schools"]:
         item.user_properties.append(("school", school))
     write_record(request.config, item, record)

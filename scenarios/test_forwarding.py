@@ -9,14 +9,21 @@ transient faults), so every scenario here stays correct; refusals use school set
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from mocks.config import HarnessConfig
+from mocks.harness import Harness
+from mocks.testcentrum.driver import HttpTestcentrumDriver
+from scenarios.config import SCENARIO_OPTIONS
 from scenarios.support import flows
 from scenarios.support.checks import (
     assert_exactly_once_at_sk8,
     assert_never_at_sk8,
     deliveries,
 )
+from scenarios.support.partners import Partners
 from scenarios.support.restart import Restarter
 from scenarios.support.steps import Scenario
 from scenarios.support.waits import stays
@@ -104,6 +111,49 @@ def test_restart_with_pending_outbox(scenario: Scenario, restarter: Restarter) -
         flows.wait_settled(sc, school, [a, b])
         assert_exactly_once_at_sk8(sc, school, first, a)
         assert_exactly_once_at_sk8(sc, school, second, b)
+
+
+def test_harness_restart_on_file_db(scenario: Scenario, tmp_path: Path) -> None:
+    """The whole harness stops (every process gone, only the SQLite file left) with a result in the
+    outbox; started again on the same file, it sends it exactly once."""
+    sc = scenario
+    if not sc.partners.in_process:
+        pytest.skip("restarting the harness needs the in-process harness")
+    config = HarnessConfig(port_base=0, state_dir=tmp_path, options=SCENARIO_OPTIONS)
+    first = Harness(config).start()
+    try:
+        _use(sc, first)
+        school = flows.ready_school(sc, pupils=1)
+        number = school.numbers()[0]
+        with sc.step("Schoolkr8 down: the afname waits in the outbox of the file store"):
+            sc.partners.admin("schoolkr8").add_fault(INTAKE, method="POST", fault="http_503")
+            afname = flows.norm(sc, school, number).afname_id
+            flows.eventually(
+                lambda: flows.forwarding_of(sc, school)[afname],
+                lambda f: f.attempts >= 1,
+                what="a failed first attempt",
+            )
+    finally:
+        first.stop()
+    with sc.step("the harness starts again on the same file; Schoolkr8 is back"):
+        second = Harness(config).start()
+    try:
+        _use(sc, second)
+        sc.partners.admin("schoolkr8").clear_faults()
+        with sc.step("the waiting result is sent exactly once"):
+            flows.wait_forwarding(sc, school, afname, "verzonden")
+            assert_exactly_once_at_sk8(sc, school, number, afname)
+        sc.capture_journal()
+    finally:
+        second.stop()
+
+
+def _use(sc: Scenario, harness: Harness) -> None:
+    """Point the scenario's partners and driver at ``harness`` (new ports after a restart)."""
+    assert harness.core is not None
+    sc.partners = Partners(dict(harness.core.urls), in_process=True)
+    sc.driver = HttpTestcentrumDriver(harness.url("testcentrum"))
+    sc.note(f"harness on {harness.url('testcentrum')}")
 
 
 def test_renorming_updates_not_duplicates(scenario: Scenario) -> None:

@@ -71,6 +71,7 @@ class Scenario:
         self.schools: list[School] = []
         self.school_keys: list[str] = []  # shared with the report record, filled as schools come
         self._current: Step | None = None
+        self.captured_journal: list[dict[str, Any]] = []
 
     @property
     def admin(self) -> Admin:
@@ -137,6 +138,11 @@ class Scenario:
             beheerder_email=mail_address("beheerder", ref),
             contact_email=mail_address("contact", ref),
         )
+
+    def capture_journal(self) -> None:
+        """Keep the journal of this scenario's schools now (before its harness goes away)."""
+        for key in self.school_keys:
+            self.captured_journal += self.partners.admin("schoolkr8").journal(school=key)
 
     def record(self) -> dict[str, Any]:
         return {
