@@ -56,6 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     variants: list[tuple[str, list[str]]] = [
         ("serial (in-process harness)", []),
+        ("-n 2 (a harness per worker)", ["-n", "2"]),
         ("-n 4 (a harness per worker)", ["-n", "4"]),
     ]
     with (

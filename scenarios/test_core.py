@@ -35,7 +35,7 @@ def test_key_issuance(scenario: Scenario) -> None:
             lambda: flows.mails_to(sc, school.contact_email),
             lambda ms: not ms,
             what=f"no mail to {school.contact_email} before activation",
-            duration=0.3,
+            duration=0.2,
         )
     key = flows.issue_sk8_key(sc, school)
     with sc.step("the key: long, random, in exactly one e-mail to the contact"):
@@ -67,7 +67,7 @@ def test_approval_email(scenario: Scenario) -> None:
             lambda: flows.mails_to(sc, school.beheerder_email),
             lambda ms: len(ms) == 1,
             what=f"exactly one mail to {school.beheerder_email}",
-            duration=0.6,
+            duration=0.4,
         )
         assert mail.sender.lower() == KLANTENSERVICE, f"sender is {mail.sender!r}"
         assert school.beheerder_email in mail.to, f"sent to {mail.to}"

@@ -42,7 +42,7 @@ def test_no_las_koppeling_yet(scenario: Scenario) -> None:
             lambda: flows.mails_to(sc, school.beheerder_email),
             lambda ms: all("goedgekeurd" not in (m.subject + m.text).lower() for m in ms),
             what="no approval mail",
-            duration=0.3,
+            duration=0.2,
         )
 
 
@@ -93,7 +93,7 @@ def test_rejection_by_klantenservice(scenario: Scenario) -> None:
             lambda: flows.mails_to(sc, school.beheerder_email),
             lambda ms: len(ms) == 1,
             what="exactly one mail to the beheerder",
-            duration=0.4,
+            duration=0.3,
         )
         assert reden in mail.text, "the rejection mail does not give the reason"
 
@@ -107,7 +107,7 @@ def test_manual_approval(scenario: Scenario) -> None:
             lambda: sc.driver.dashboard_status(school.ref).status,
             lambda s: s == "aangevraagd",
             what="status aangevraagd until decided",
-            duration=0.3,
+            duration=0.2,
         )
     with sc.step("klantenservice approves by hand; koppeling actief"):
         sc.partners.klantenservice.approve(aanvraag)
@@ -119,5 +119,5 @@ def test_manual_approval(scenario: Scenario) -> None:
             lambda: flows.mails_to(sc, school.beheerder_email),
             lambda ms: len(ms) == 1,
             what="exactly one mail to the beheerder",
-            duration=0.4,
+            duration=0.3,
         )

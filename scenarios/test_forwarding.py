@@ -33,7 +33,7 @@ pytestmark = pytest.mark.scenario
 INTAKE = "/uwlr/leerresultaten"
 OUTAGES = {
     "down_503": {"fault": "http_503", "times": 2},
-    "slow": {"fault": "delay", "delay_ms": 1500, "times": 1},
+    "slow": {"fault": "delay", "delay_ms": 1200, "times": 1},
     "connection_reset": {"fault": "connection_reset", "times": 1},
     "server_fault": {"fault": "soap_fault", "code": "Server.TijdelijkNietBeschikbaar", "times": 2},
 }
@@ -76,7 +76,7 @@ def test_schoolkr8_refuses(scenario: Scenario) -> None:
             lambda: flows.forwarding_of(sc, school)[afname],
             lambda f: f.attempts == status.attempts and f.status == "mislukt",
             what="no retry after a Client fault",
-            duration=0.5,
+            duration=0.3,
         )
         assert not sc.partners.schoolkr8.unmapped(school.ref), "a refused result was parked"
 
