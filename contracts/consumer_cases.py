@@ -155,6 +155,8 @@ GEGEVENS_VARY = (
     Vary("leerling/groep/@key", text()),
     Vary("leerkracht/@key", text()),
     Vary("leerkracht/achternaam", text()),
+    Vary("leerkracht/roepnaam", text()),
+    Vary("leerkracht/groepen/groep/@key", text()),
 )
 
 
@@ -453,6 +455,8 @@ APPROVAL_MAIL = "the e-mail confirming the approved dashboard request"
 REJECTION_MAIL = "the e-mail rejecting the dashboard request with the reason"
 
 
+# Message regexes run in Rust's regex (consumer) and Oniguruma (provider): no inline flags,
+# so "anything" is [\s\S]* and a line is delimited by \n.
 def _mail_case(name: str, provider: str, description: str, example: BeheerderMail,
                text_pattern: str, check: Callable[[BeheerderMail], None],
                sender_literal: bool) -> Case:
@@ -501,12 +505,12 @@ def _mail_cases() -> list[Case]:
 
     return [
         _mail_case("mail-sleutel", SCHOOLKR8, KEY_MAIL, key_mail,
-                   r"(?s)^.*(?m:^\s*[Aa]utorisatiesleutel\s*:\s*\S{8,64}\s*$).*$", check_key,
+                   r"^[\s\S]*\n[ \t]*[Aa]utorisatiesleutel[ \t]*:[ \t]*\S{8,64}[ \t]*\n[\s\S]*$", check_key,
                    sender_literal=False),
         _mail_case("mail-goedgekeurd", KLANTENSERVICE, APPROVAL_MAIL, approval,
-                   r"(?s)^.*\bis goedgekeurd\b.*$", check_approval, sender_literal=True),
+                   r"^[\s\S]*\bis goedgekeurd\b[\s\S]*$", check_approval, sender_literal=True),
         _mail_case("mail-afgewezen", KLANTENSERVICE, REJECTION_MAIL, rejection,
-                   r"(?s)^.*\bis afgewezen\b.*(?m:^\s*Reden:\s*\S.*$).*$", check_rejection,
+                   r"^[\s\S]*\bis afgewezen\b[\s\S]*\n[ \t]*Reden:[ \t]*\S[^\n]*\n[\s\S]*$", check_rejection,
                    sender_literal=True),
     ]
 

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +100,7 @@ class Report:
     mismatches: list[Mismatch] = field(default_factory=list)
     state_errors: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    output: str = ""
+    output: str = field(default="", repr=False)
 
     @property
     def ok(self) -> bool:
@@ -139,6 +139,7 @@ def run_verification(
     state_change_url: str | None = None,
     broker_url: str | None = None,
     consumers: Iterable[str] = (),
+    message_handlers: Mapping[str, Callable[..., Any]] | None = None,
     state_errors: Sequence[str] = (),
     timeout_ms: int = 10_000,
 ) -> Report:
@@ -158,18 +159,30 @@ def run_verification(
         verifier.filter_consumers(*consumers)
     if state_change_url:
         verifier.state_handler(state_change_url, body=True, teardown=False)
+    if message_handlers:
+        verifier.message_handler(dict(message_handlers))
     report = Report(provider=provider, base_url=base_url)
     try:
         with _stdout_silenced():
             verifier.verify()
     except RuntimeError as exc:  # the FFI raises a bare RuntimeError on any failure
         report.errors.append(str(exc))
-    report.output = verifier.output(strip_ansi=True)
+    finally:
+        _close_relay(verifier)
+    report.output = str(verifier.output(strip_ansi=True))
     _read_results(report, verifier.results)
     report.state_errors.extend(state_errors)
     if report.mismatches or report.state_errors:
         report.errors = [e for e in report.errors if not e.startswith("Failed to execute")]
     return report
+
+
+def _close_relay(verifier: Any) -> None:
+    """pact-python 4.2 shuts its message relay server down without closing the socket (an
+    unclosed-socket ResourceWarning later); close it here."""
+    relay = getattr(getattr(verifier, "_message_producer", None), "_server", None)
+    if relay is not None:
+        relay.server_close()
 
 
 @contextmanager

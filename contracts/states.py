@@ -86,6 +86,10 @@ class Setup:
     timeout: float = 10.0
     session: requests.Session = field(default_factory=requests.Session)
 
+    def close(self) -> None:
+        """Close the HTTP session (its pooled connections)."""
+        self.session.close()
+
     def call(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 202),
              base: str | None = None, **kwargs: Any) -> Any:
         url = (base or self.base_url).rstrip("/") + path
@@ -156,13 +160,14 @@ class Setup:
         return {}
 
     def ks_decided(self, params: Mapping[str, Any], *, approve: bool) -> dict[str, Any]:
-        """An aanvraag taken by hand, then approved or rejected (with ``reden``)."""
+        """A fresh aanvraag (its own key and address) taken by hand, approved or rejected."""
         self.ks_by_hand(params)
-        made = self.call("POST", "/api/aanvragen", json={
+        unique = uuid.uuid4().hex[:16]
+        made = self.call("POST", "/api/aanvragen", headers={"Idempotency-Key": unique}, json={
             "brincode": params["brincode"], "dependancecode": params.get("dependancecode", "00"),
             "type_dashboard": params.get("type_dashboard", "Schoolkr8"),
-            "autorisatiesleutel": params.get("autorisatiesleutel", "sk8-contracttest"),
-            "beheerder_email": params.get("beheerder_email", "beheerder@school.test")})
+            "autorisatiesleutel": params.get("autorisatiesleutel", f"sk8_contract{unique}"),
+            "beheerder_email": params.get("beheerder_email", f"beheerder-{unique}@school.test")})
         if approve:
             self.call("POST", f"/api/aanvragen/{made['id']}/goedkeuren", json={})
         else:
