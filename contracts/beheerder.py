@@ -18,8 +18,10 @@ from typing import Any
 
 KLANTENSERVICE_AFZENDER = "klantenservice@boomtestonderwijs.nl"
 
-# "Autorisatiesleutel: <key>" on a line of its own (the key itself is opaque to the school).
-KEY_LINE = re.compile(r"^\s*autorisatiesleutel\s*:\s*(\S{8,64})\s*$", re.IGNORECASE | re.MULTILINE)
+# "Autorisatiesleutel: <key>" or "Uw autorisatiesleutel is:" with the key on a following line; the
+# key (8-64 letters, digits, _ or -) ends its line. The key itself is opaque to the school.
+KEY_LINE = re.compile(r"autorisatiesleutel(?: is)?\s*:\s*([A-Za-z0-9_-]{8,64})[ \t]*$",
+                      re.IGNORECASE | re.MULTILINE)
 DECISION = re.compile(r"\bis (goedgekeurd|afgewezen)\b")
 REASON_LINE = re.compile(r"^\s*Reden:\s*(.+?)\s*$", re.MULTILINE)
 REFERENCE_LINE = re.compile(r"^\s*Kenmerk:\s*(\S+)\s*$", re.MULTILINE)
@@ -71,7 +73,7 @@ def read_key(mail: BeheerderMail) -> str:
     match = KEY_LINE.search(mail.text)
     if match is None:
         raise MailNotUnderstood(
-            f"no line 'Autorisatiesleutel: <sleutel>' in the mail {mail.subject!r}")
+            f"no 'autorisatiesleutel: <sleutel>' in the mail {mail.subject!r}")
     return match.group(1)
 
 

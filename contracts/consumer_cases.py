@@ -480,8 +480,9 @@ def _mail_case(name: str, provider: str, description: str, example: BeheerderMai
 def _mail_cases() -> list[Case]:
     key_mail = BeheerderMail(
         "support@schoolkr8.test", (BEHEERDER_EMAIL,), "Uw autorisatiesleutel voor de koppeling",
-        "Beste beheerder,\n\nDe koppeling is geactiveerd.\n\n"
-        f"Autorisatiesleutel: {SK8_EXAMPLE_KEY}\n\nMet vriendelijke groet,\nSchoolkr8\n")
+        "Beste beheerder,\n\nSchoolkr8 heeft de koppeling voor uw school geactiveerd. "
+        f"Uw autorisatiesleutel is:\n\n    {SK8_EXAMPLE_KEY}\n\nMet vriendelijke groet,\n"
+        "Schoolkr8\n")
     approval = BeheerderMail(
         "klantenservice@boomtestonderwijs.nl", (BEHEERDER_EMAIL,),
         "Koppeling met Schoolkr8 goedgekeurd",
@@ -505,7 +506,7 @@ def _mail_cases() -> list[Case]:
 
     return [
         _mail_case("mail-sleutel", SCHOOLKR8, KEY_MAIL, key_mail,
-                   r"^[\s\S]*\n[ \t]*[Aa]utorisatiesleutel[ \t]*:[ \t]*\S{8,64}[ \t]*\n[\s\S]*$", check_key,
+                   r"^[\s\S]*[Aa]utorisatiesleutel( is)?\s*:\s*[A-Za-z0-9_-]{8,64}[ \t]*(\n[\s\S]*)?$", check_key,
                    sender_literal=False),
         _mail_case("mail-goedgekeurd", KLANTENSERVICE, APPROVAL_MAIL, approval,
                    r"^[\s\S]*\bis goedgekeurd\b[\s\S]*$", check_approval, sender_literal=True),
