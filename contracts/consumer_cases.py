@@ -82,7 +82,7 @@ class Case:
     consumer: str
     provider: str
     declare: Callable[[Any], None]
-    drive: Callable[[Any], None]
+    drive: Callable[..., None]
     kind: Literal["HTTP", "Async"] = "HTTP"
 
 
@@ -96,18 +96,20 @@ def _match() -> Any:
 # --- shared SOAP pieces ------------------------------------------------------------------------
 
 
+def _xml_content_type() -> Any:
+    return _match().regex(SOAP_CONTENT_TYPE, regex=XML_CONTENT_TYPE)
+
+
 def _soap_request(interaction: Any, path: str, action: str, body: bytes, *vary: Vary) -> None:
     interaction.with_request("POST", path)
     interaction.with_header("SOAPAction", f'"{action}"', "Request")
-    interaction.with_header("Content-Type", _match().regex(SOAP_CONTENT_TYPE, regex=XML_CONTENT_TYPE),
-                            "Request")
+    interaction.with_header("Content-Type", _xml_content_type(), "Request")
     xml_body(body, *vary).apply(interaction, "Request", SOAP_CONTENT_TYPE)
 
 
 def _soap_response(interaction: Any, status: int, body: bytes, *vary: Vary) -> None:
     interaction.will_respond_with(status)
-    interaction.with_header("Content-Type", _match().regex(SOAP_CONTENT_TYPE, regex=XML_CONTENT_TYPE),
-                            "Response")
+    interaction.with_header("Content-Type", _xml_content_type(), "Response")
     xml_body(body, *vary).apply(interaction, "Response", SOAP_CONTENT_TYPE)
 
 
@@ -124,7 +126,8 @@ ANY_KEY = Vary("autorisatie/autorisatiesleutel", text())
 # --- UWLR Leerlinggegevens (ParnasSys, ESIS) ---------------------------------------------------
 
 LAS_FLAVOUR = {PARNASSYS: "parnassys", ESIS: "esis"}
-EXAMPLE_KEY = {PARNASSYS: "pns_VoorbeeldSleutel0000000000000000", ESIS: "esis_VoorbeeldSleutel000000000000000"}
+EXAMPLE_KEY = {PARNASSYS: "pns_VoorbeeldSleutel0000000000000000",
+               ESIS: "esis_VoorbeeldSleutel000000000000000"}
 
 
 def _las_state() -> dict[str, str]:
@@ -450,6 +453,9 @@ def _ks_cases() -> list[Case]:
 
 # --- the two e-mails (consumer school-beheerder) -----------------------------------------------
 
+KEY_TEXT = r"^[\s\S]*[Aa]utorisatiesleutel( is)?\s*:\s*[A-Za-z0-9_-]{8,64}[ \t]*(\n[\s\S]*)?$"
+APPROVAL_TEXT = r"^[\s\S]*\bis goedgekeurd\b[\s\S]*$"
+REJECTION_TEXT = r"^[\s\S]*\bis afgewezen\b[\s\S]*\n[ \t]*Reden:[ \t]*\S[^\n]*\n[\s\S]*$"
 KEY_MAIL = "the e-mail with the autorisatiesleutel after Schoolkr8 activated the koppeling"
 APPROVAL_MAIL = "the e-mail confirming the approved dashboard request"
 REJECTION_MAIL = "the e-mail rejecting the dashboard request with the reason"
@@ -506,13 +512,11 @@ def _mail_cases() -> list[Case]:
 
     return [
         _mail_case("mail-sleutel", SCHOOLKR8, KEY_MAIL, key_mail,
-                   r"^[\s\S]*[Aa]utorisatiesleutel( is)?\s*:\s*[A-Za-z0-9_-]{8,64}[ \t]*(\n[\s\S]*)?$", check_key,
-                   sender_literal=False),
+                   KEY_TEXT, check_key, sender_literal=False),
         _mail_case("mail-goedgekeurd", KLANTENSERVICE, APPROVAL_MAIL, approval,
-                   r"^[\s\S]*\bis goedgekeurd\b[\s\S]*$", check_approval, sender_literal=True),
+                   APPROVAL_TEXT, check_approval, sender_literal=True),
         _mail_case("mail-afgewezen", KLANTENSERVICE, REJECTION_MAIL, rejection,
-                   r"^[\s\S]*\bis afgewezen\b[\s\S]*\n[ \t]*Reden:[ \t]*\S[^\n]*\n[\s\S]*$", check_rejection,
-                   sender_literal=True),
+                   REJECTION_TEXT, check_rejection, sender_literal=True),
     ]
 
 

@@ -133,9 +133,9 @@ def _select(root: etree._Element, where: str) -> Iterable[tuple[etree._Element, 
     attribute = steps.pop()[1:] if steps and steps[-1].startswith("@") else None
     for element in root.iter(etree.Element):
         chain = [_local(e) for e in _ancestry(element)]
-        if steps and chain[-len(steps):] == steps:
-            if attribute is None or attribute in element.attrib:
-                yield element, attribute
+        wanted = attribute is None or attribute in element.attrib
+        if steps and chain[-len(steps):] == steps and wanted:
+            yield element, attribute
 
 
 def _add(body: XmlBody, element: etree._Element, attribute: str | None, item: Vary) -> None:

@@ -31,7 +31,8 @@ from mocks.core.server import ServerThread
 # --- the state names (the one declaration) ------------------------------------------------------
 
 LAS_SCHOOL = "the LAS has a school with pupils and an autorisatiesleutel for this klant"
-LAS_SCHOOL_UNCHANGED = "the LAS has a school whose data did not change since laatstontvangengegevens"
+LAS_SCHOOL_UNCHANGED = (
+    "the LAS has a school whose data did not change since laatstontvangengegevens")
 SK8_KOPPELING = "Schoolkr8 has an active koppeling for the school"
 SK8_PUPIL = "Schoolkr8 has an active koppeling and a pupil with this leerlingnummer"
 SK8_DELIVERED = "Schoolkr8 already received this result for this pupil"

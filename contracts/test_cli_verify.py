@@ -27,6 +27,14 @@ def test_verify_passes_against_the_running_mock(live: Harness) -> None:
     assert "the e-mail confirming the approved dashboard request" in output
 
 
+def test_verify_schoolkr8_passes_against_the_running_mock(live: Harness) -> None:
+    """``koppeling verify schoolkr8 --base-url <mock>``: SOAP, key check and the key e-mail."""
+    code, output = _run("schoolkr8", "--base-url", live.url("schoolkr8"),
+                        "--mailbox-url", live.url("mailbox"))
+    assert code == 0, output
+    assert "PASSED: 7 of 7 interactions verified" in output
+
+
 @pytest.fixture
 def broken_klantenservice(break_field: Callable[[str, str, bytes, bytes], str]) -> str:
     """The real klantenservice mock, but a rejection's ``status`` says "geweigerd"."""
