@@ -45,7 +45,9 @@ class KlantenserviceClient:
         self, base_url: str, *, session: requests.Session | None = None, timeout: float = 10.0
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
+        # Without a session each call opens and closes its own connection (nothing leaks);
+        # pass a Session to reuse connections, and close it yourself.
+        self.session = session
         self.timeout = timeout
 
     def dien_in(
@@ -78,7 +80,8 @@ class KlantenserviceClient:
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         url = self.base_url + path
         try:
-            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            sender = self.session.request if self.session else requests.request
+            resp = sender(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise KlantenserviceOnbereikbaar(f"{url}: {type(exc).__name__}") from None
         if resp.status_code >= 500:

@@ -55,7 +55,9 @@ class LasClient:
         self, endpoint: str, *, session: requests.Session | None = None, timeout: float = 30.0
     ) -> None:
         self.endpoint = endpoint
-        self.session = session or requests.Session()
+        # Without a session each call opens and closes its own connection (nothing leaks);
+        # pass a Session to reuse connections, and close it yourself.
+        self.session = session
         self.timeout = timeout
 
     def haal_leerlinggegevens(
@@ -82,8 +84,8 @@ class LasClient:
     def _post(self, body: bytes, action: str) -> bytes:
         headers = {"Content-Type": SOAP_CONTENT_TYPE, "SOAPAction": f'"{action}"'}
         try:
-            resp = self.session.post(self.endpoint, data=body, headers=headers,
-                                     timeout=self.timeout)
+            sender = self.session.post if self.session else requests.post
+            resp = sender(self.endpoint, data=body, headers=headers, timeout=self.timeout)
         except requests.Timeout:
             raise LasFout(UNREACHABLE, f"geen antwoord van {self.endpoint} binnen "
                                        f"{self.timeout:g} s") from None
