@@ -40,3 +40,14 @@ def test_read_decision_only_trusts_the_klantenservice() -> None:
     """A decision from any other sender is not taken for Boom's."""
     with pytest.raises(MailNotUnderstood, match="klantenservice"):
         read_decision(_mail("De aanvraag is goedgekeurd.", "phish@example.test"))
+
+
+def test_docs_list_every_provider_state() -> None:
+    """docs/contracts.md names every state a partner must implement, verbatim."""
+    from pathlib import Path
+
+    from contracts.states import MEANING
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "contracts.md").read_text("utf-8")
+    missing = [name for name in MEANING if f"`{name}`" not in docs]
+    assert not missing, f"docs/contracts.md lacks states: {missing}"
