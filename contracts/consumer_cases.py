@@ -60,7 +60,6 @@ BRIN, DEP, SCHOOLJAAR = "99AB", "00", "2026-2027"
 LAS_SCHOOLJAAR = "2024-2025"
 KLANTCODE, KLANTNAAM = "BOOM-TC", "Boom testcentrum"
 LEERLINGNUMMER = "4866010819"
-RESULTAAT_KEY = "afname-0001"
 WRONG_KEY = "onbekende-sleutel-0000"
 BEHEERDER_EMAIL = "beheerder@99ab.school.test"
 IDEMPOTENCY_KEY = "6f1c2a4e-8d3b-4c1a-9e2f-0a1b2c3d4e5f"
@@ -250,21 +249,26 @@ def _las_cases(provider: str) -> list[Case]:
 
 SK8_EXAMPLE_KEY = "sk8_VoorbeeldSleutel00000000000000000"
 AANMAAKDATUM = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-TOETSCODE = "LVS-RW-2019-M5"
+TOETS = "LVS RW 2019"
+AFNAME_ID = "afname-0001"
 
 
 def leerresultaten_verzoek(leerlingid: str = LEERLINGNUMMER, *, brincode: str = BRIN,
                            dependancecode: str = DEP,
-                           resultaat_key: str = RESULTAAT_KEY) -> lr.LeerresultatenVerzoek:
-    """One normed LVS Rekenen-Wiskunde result, as the forwarder sends it."""
-    resultaat = lr.Resultaat.genormeerd(
-        resultaat_key, date(2026, 10, 28), TOETSCODE, ruwe_score=42, vaardigheidsscore=187,
-        percentiel=63, niveau="II", dle=24)
-    return lr.LeerresultatenVerzoek(
-        school=lr.School(SCHOOLJAAR, brincode, AANMAAKDATUM, dependancecode),
-        toetsafnames=(lr.Toetsafname(leerlingid, (resultaat,)),),
-        toetsen=(lr.Toets(TOETSCODE, "LVS Rekenen-Wiskunde 2019 M5"),),
-    )
+                           afname_id: str = AFNAME_ID) -> lr.LeerresultatenVerzoek:
+    """One normed LVS Rekenen-Wiskunde afname, built by the forwarder's own ``build_verzoek``."""
+    from mocks.testcentrum.afnames_store import Afname
+    from mocks.testcentrum.forwarder import build_verzoek
+
+    school = f"{brincode}-{dependancecode}"
+    afname = Afname(
+        id=afname_id, school=school, brincode=brincode, dependancecode=dependancecode,
+        leerlingnummer=leerlingid, toets=TOETS, ruwe_score=42, afnamedatum=date(2026, 10, 28),
+        groep=5, ingevoerd_op=AANMAAKDATUM, eerst_genormeerd_op=AANMAAKDATUM,
+        genormeerd_op=AANMAAKDATUM, normeringen=1, doorsturing=None,
+        normering={"vaardigheidsscore": 187, "percentiel": 63, "niveau": "II",
+                   "niveau_ae": "B", "dle": 24})
+    return build_verzoek(school, SCHOOLJAAR, [afname], AANMAAKDATUM)
 
 
 def deliver_once(base_url: str, key: str, params: Mapping[str, Any]) -> None:
@@ -273,7 +277,7 @@ def deliver_once(base_url: str, key: str, params: Mapping[str, Any]) -> None:
     client.breng_leerresultaten(leerresultaten_verzoek(
         str(params["leerlingnummer"]), brincode=str(params["brincode"]),
         dependancecode=str(params.get("dependancecode", "00")),
-        resultaat_key=str(params.get("resultaat_key", RESULTAAT_KEY))), key)
+        afname_id=str(params.get("afname_id", AFNAME_ID))), key)
 
 
 def _sk8_client(url: str) -> Any:
@@ -337,8 +341,7 @@ def _sk8_cases() -> list[Case]:
                   SK8_PUPIL, _sk8_state(leerlingnummer=LEERLINGNUMMER), SK8_EXAMPLE_KEY,
                   LEERLINGNUMMER, None),
         _sk8_case("schoolkr8-idempotent", "BrengLeerresultaten again with the same result",
-                  SK8_DELIVERED, _sk8_state(leerlingnummer=LEERLINGNUMMER,
-                                            resultaat_key=RESULTAAT_KEY, toetscode=TOETSCODE),
+                  SK8_DELIVERED, _sk8_state(leerlingnummer=LEERLINGNUMMER, afname_id=AFNAME_ID),
                   SK8_EXAMPLE_KEY, LEERLINGNUMMER, None),
         _sk8_case("schoolkr8-onbekende-leerling",
                   "BrengLeerresultaten for a leerlingnummer no pupil carries yet",

@@ -52,8 +52,8 @@ MEANING: dict[str, str] = {
     "issued. Returns {autorisatiesleutel}.",
     SK8_PUPIL: "As above, and a pupil of that school has leerlingnummer {leerlingnummer} "
     "(typed in via Wijzig leerlingnummer). Returns {autorisatiesleutel}.",
-    SK8_DELIVERED: "As above, and result {resultaat_key} (toets {toetscode}) for that pupil was "
-    "already received once. Returns {autorisatiesleutel}.",
+    SK8_DELIVERED: "As above, and the very result the interaction sends (the testcentrum's afname "
+    "{afname_id}, same resultaat@key) was already received once. Returns {autorisatiesleutel}.",
     KS_BY_HAND: "Requests of school {brincode}-{dependancecode} wait for a human decision (the "
     "answer to a new request is status in_behandeling).",
     KS_APPROVED: "An aanvraag of school {brincode}-{dependancecode} for {type_dashboard} was "
