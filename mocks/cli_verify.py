@@ -60,6 +60,11 @@ def verify_command(provider: str, base_url: str, state_change_url: str | None,
     """Verify PROVIDER (parnassys-uwlr, esis-uwlr, schoolkr8, boom-klantenservice) at --base-url
     against the contracts; exit code 1 when any interaction fails."""
     os.environ.setdefault("PACT_DO_NOT_TRACK", "true")  # the edge: no analytics lookup
+    try:
+        import pact  # noqa: F401  (the verifier's FFI ships in pact-python)
+    except ImportError:
+        raise click.ClickException("koppeling verify needs pact-python: "
+                                   "pip install 'pact-python>=4.2,<5'") from None
     from contracts.pactkit import PACT_DIR
     from contracts.verify import Target, verify_provider
 
