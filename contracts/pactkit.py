@@ -9,13 +9,14 @@ each failing interaction, the field (the body path) and what was expected versus
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,11 +188,12 @@ def _close_relay(verifier: Any) -> None:
 
 @contextmanager
 def _stdout_silenced() -> Iterator[None]:
-    """The FFI prints its own report on file descriptor 1; ours is built from the results."""
+    """The FFI prints its own report on file descriptor 1 (ours is built from the results), and
+    pact's message relay logs each request on stderr."""
     sys.stdout.flush()
     saved = os.dup(1)
     try:
-        with open(os.devnull, "wb") as devnull:
+        with open(os.devnull, "wb") as devnull, redirect_stderr(io.StringIO()):
             os.dup2(devnull.fileno(), 1)
             yield
     finally:
