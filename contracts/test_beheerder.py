@@ -6,6 +6,8 @@ import pytest
 
 from contracts.beheerder import BeheerderMail, MailNotUnderstood, read_decision, read_key
 
+pytestmark = pytest.mark.contract
+
 KS = "klantenservice@boomtestonderwijs.nl"
 
 
