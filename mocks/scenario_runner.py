@@ -130,6 +130,8 @@ def run(
         "scenario",
         "-q",
         "--no-header",
+        "-o",
+        "console_output_style=classic",
         "--scenario-progress",
         "--scenario-seed",
         str(seed),
