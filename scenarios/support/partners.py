@@ -171,6 +171,10 @@ class Las(Client):
             )
         )
 
+    def remove_pupil(self, school: SchoolRef, leerlingnummer: str) -> None:
+        """The pupil leaves the school (the next import drops it)."""
+        self.call("DELETE", _school(school, f"leerlingen/{leerlingnummer}"))
+
     def pupils(self, school: SchoolRef) -> list[dict[str, Any]]:
         data = self.call("GET", _school(school, "leerlingen"))
         return list(data["leerlingen"] if isinstance(data, dict) else data)
