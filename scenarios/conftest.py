@@ -67,12 +67,17 @@ def scenario_harness(scenario_harness_config: HarnessConfig) -> Iterator[Harness
 
 
 @pytest.fixture(scope="session")
-def partners(request: pytest.FixtureRequest, against_config: AgainstConfig | None) -> Partners:
+def partners(
+    request: pytest.FixtureRequest, against_config: AgainstConfig | None
+) -> Iterator[Partners]:
     """Clients of every partner: the in-process harness, or the ``--against`` services."""
     if against_config is not None:
-        return Partners(dict(against_config.urls), in_process=False)
-    harness = request.getfixturevalue("scenario_harness")
-    return Partners(dict(harness.core.urls), in_process=True)
+        clients = Partners(dict(against_config.urls), in_process=False)
+    else:
+        harness = request.getfixturevalue("scenario_harness")
+        clients = Partners(dict(harness.core.urls), in_process=True)
+    yield clients
+    clients.session.close()
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +101,8 @@ def driver(
         against_config.driver if against_config else None
     )
     options: dict[str, Any] = dict(against_config.driver_options) if against_config else {}
+    if spec in (None, "", "stand-in"):
+        options.setdefault("session", partners.session)  # one connection pool, closed once
     return load_driver(spec, partners.urls["testcentrum"], **options)
 
 

@@ -121,8 +121,8 @@ def test_harness_restart_on_file_db(scenario: Scenario, tmp_path: Path) -> None:
         pytest.skip("restarting the harness needs the in-process harness")
     config = HarnessConfig(port_base=0, state_dir=tmp_path, options=SCENARIO_OPTIONS)
     first = Harness(config).start()
+    clients = _use(sc, first)
     try:
-        _use(sc, first)
         school = flows.ready_school(sc, pupils=1)
         number = school.numbers()[0]
         with sc.step("Schoolkr8 down: the afname waits in the outbox of the file store"):
@@ -135,10 +135,11 @@ def test_harness_restart_on_file_db(scenario: Scenario, tmp_path: Path) -> None:
             )
     finally:
         first.stop()
+        clients.session.close()
     with sc.step("the harness starts again on the same file; Schoolkr8 is back"):
         second = Harness(config).start()
+    clients = _use(sc, second)
     try:
-        _use(sc, second)
         sc.partners.admin("schoolkr8").clear_faults()
         with sc.step("the waiting result is sent exactly once"):
             flows.wait_forwarding(sc, school, afname, "verzonden")
@@ -146,14 +147,16 @@ def test_harness_restart_on_file_db(scenario: Scenario, tmp_path: Path) -> None:
         sc.capture_journal()
     finally:
         second.stop()
+        clients.session.close()
 
 
-def _use(sc: Scenario, harness: Harness) -> None:
+def _use(sc: Scenario, harness: Harness) -> Partners:
     """Point the scenario's partners and driver at ``harness`` (new ports after a restart)."""
     assert harness.core is not None
     sc.partners = Partners(dict(harness.core.urls), in_process=True)
-    sc.driver = HttpTestcentrumDriver(harness.url("testcentrum"))
+    sc.driver = HttpTestcentrumDriver(harness.url("testcentrum"), session=sc.partners.session)
     sc.note(f"harness on {harness.url('testcentrum')}")
+    return sc.partners
 
 
 def test_renorming_updates_not_duplicates(scenario: Scenario) -> None:
