@@ -51,8 +51,8 @@ def test_list_names_every_core_scenario() -> None:
     assert "never forwarded" in result.output  # the docstrings say what each checks
 
 
-def test_unknown_name_is_a_usage_error() -> None:
-    result = CliRunner().invoke(scenario, ["run", "no_such_scenario"])
+def test_unknown_name_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(scenario, ["run", "no_such_scenario", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "no scenario named 'no_such_scenario'" in result.output
 
