@@ -104,7 +104,7 @@ def list_scenarios() -> None:
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("scenario-report"),
+    default=Path("reports/scenarios"),
     show_default=True,
     help="Folder for junit.xml, report.html and the per-scenario records.",
 )
