@@ -22,11 +22,11 @@ from typing import Any
 import click
 import requests
 
-from mocks.config import HarnessConfig
-from mocks.core.db import DEFAULT_STATE_DIR
-from mocks.harness import Harness, Worker, build_core, planned_urls, start_workers
+from mocks.config import CONFIG_ENV, DEFAULT_STATE_DIR, HarnessConfig
 from mocks.registry import SERVICES, ServiceSpec, available, load
-from mocks.wsgi import CONFIG_ENV
+
+# The apps are imported only once gunicorn is already starting (see _serve_gunicorn):
+# both processes then load them at the same time, which is most of the start-up time.
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,6 +104,8 @@ class _Stop:
 
 
 def _serve_werkzeug(config: HarnessConfig, demo: bool) -> None:
+    from mocks.harness import Harness
+
     stop = _Stop()
     try:
         harness = Harness(config).start()
@@ -122,13 +124,15 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
     stop = _Stop()
     services = [s for s in available() if config.wanted(s.name)]
     config.ports = _resolve_ports(config, services)
-    core = build_core(config)
-    core.urls.update(planned_urls(config, services))
-    workers: list[Worker] = []
-    proc: subprocess.Popen[bytes] | None = None
+    proc = _spawn_gunicorn(config, services, opts["workers"], opts["threads"])
+    workers: list[Any] = []
+    core = None
     try:
+        from mocks.harness import build_core, planned_urls, start_workers
+
+        core = build_core(config)
+        core.urls.update(planned_urls(config, services))
         workers = start_workers(config, core, services)
-        proc = _spawn_gunicorn(config, services, opts["workers"], opts["threads"])
         _wait_healthy(core.urls, services, proc)
         _announce(services, core.urls, config, opts["demo"])
         while not stop.event.wait(0.5):
@@ -136,7 +140,7 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
                 raise click.ClickException(f"gunicorn exited with code {proc.returncode}")
     finally:
         click.echo("stopping …", err=True)
-        if proc is not None and proc.poll() is None:
+        if proc.poll() is None:
             proc.terminate()
             try:
                 proc.wait(timeout=10)
@@ -144,7 +148,8 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
                 proc.kill()
         for worker in reversed(workers):
             worker.stop()
-        core.db.dispose()
+        if core is not None:
+            core.db.dispose()
 
 
 def _resolve_ports(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, int]:

@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mocks.core.db import DEFAULT_STATE_DIR
 from mocks.registry import SERVICES, SMTP_PORT
+
+DEFAULT_STATE_DIR = Path(".koppeling")
+CONFIG_ENV = "KOPPELING_HARNESS_CONFIG"  # how `koppeling up` hands its config to gunicorn
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """Every service the harness knows: its name, default port, app factory and background worker.
 
-A service whose module is not there yet is skipped by ``koppeling up`` ("starts every service
-that exists"); importing this module also imports every store, so ``create_all`` sees all tables.
+A service whose module is not there is skipped by ``koppeling up`` ("starts every service that
+exists"). This module imports nothing heavy, so the CLI can start gunicorn before loading the apps.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -48,6 +49,14 @@ STORE_MODULES = (
 )
 
 
+def exists(module: str) -> bool:
+    """Whether a module is there, without importing it (only its parent packages)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def load(module: str) -> ModuleType | None:
     """Import a service module, or ``None`` if that module does not exist (yet)."""
     try:
@@ -59,7 +68,7 @@ def load(module: str) -> ModuleType | None:
 
 
 def available() -> list[ServiceSpec]:
-    return [spec for spec in SERVICES if load(spec.module) is not None]
+    return [spec for spec in SERVICES if exists(spec.module)]
 
 
 def spec(name: str) -> ServiceSpec:
@@ -69,5 +78,7 @@ def spec(name: str) -> ServiceSpec:
     raise KeyError(f"unknown service {name!r}; known: {', '.join(s.name for s in SERVICES)}")
 
 
-for _module in STORE_MODULES:
-    load(_module)
+def import_stores() -> None:
+    """Import every store module, so the shared metadata knows all tables."""
+    for module in STORE_MODULES:
+        load(module)

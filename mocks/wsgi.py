@@ -12,11 +12,9 @@ import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from mocks.config import HarnessConfig
+from mocks.config import CONFIG_ENV, HarnessConfig
 from mocks.harness import build_core, create_app
 from mocks.registry import available
-
-CONFIG_ENV = "KOPPELING_HARNESS_CONFIG"
 
 StartResponse = Callable[..., Any]
 

@@ -18,8 +18,6 @@ from sqlalchemy.pool import StaticPool
 
 metadata = MetaData()
 
-DEFAULT_STATE_DIR = Path(".koppeling")
-
 
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of a SQLite file (its folder is created)."""
@@ -64,8 +62,9 @@ class Database:
 
     def create_all(self) -> None:
         """Create every table the imported service stores declared."""
-        import mocks.registry  # noqa: F401  (imports every store module)
+        from mocks.registry import import_stores
 
+        import_stores()
         metadata.create_all(self.engine)
 
     @contextmanager
