@@ -113,7 +113,7 @@ def _serve_werkzeug(config: HarnessConfig, demo: bool) -> None:
         raise click.ClickException(f"cannot start the harness: {exc}") from None
     try:
         assert harness.core is not None
-        _announce(harness.services, harness.core.urls, config, demo)
+        _announce(harness.services, harness.core, config, demo)
         stop.event.wait()
     finally:
         click.echo("stopping …", err=True)
@@ -134,7 +134,7 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
         core.urls.update(planned_urls(config, services))
         workers = start_workers(config, core, services)
         _wait_healthy(core.urls, services, proc)
-        _announce(services, core.urls, config, opts["demo"])
+        _announce(services, core, config, opts["demo"])
         while not stop.event.wait(0.5):
             if proc.poll() is not None:
                 raise click.ClickException(f"gunicorn exited with code {proc.returncode}")
@@ -214,15 +214,15 @@ def _wait_healthy(
                 time.sleep(0.05)
 
 
-def _announce(
-    services: list[ServiceSpec], urls: dict[str, str], config: HarnessConfig, demo: bool
-) -> None:
+def _announce(services: list[ServiceSpec], core: Any, config: HarnessConfig, demo: bool) -> None:
+    urls = core.urls
     width = max(len(s.title) for s in services) if services else 10
     click.echo("koppeling is up:")
     for spec in services:
         click.echo(f"  {spec.title:<{width}}  {urls[spec.name]}")
     if any(s.name == "mailbox" for s in services) and config.smtp_host is None:
-        click.echo(f"  {'SMTP (mailbox sink)':<{width}}  smtp://{config.host}:{config.sink_port()}")
+        port = getattr(core.mailer, "port", config.sink_port())
+        click.echo(f"  {'SMTP (mailbox sink)':<{width}}  smtp://{config.host}:{port}")
     for name, url in config.urls.items():
         click.echo(f"  {name + ' (real partner)':<{width}}  {url}")
     where = config.state_dir if config.state_dir is not None else "memory"
@@ -231,7 +231,10 @@ def _announce(
         demo_module = load("mocks.demo")
         if demo_module is None:
             raise click.ClickException("--demo needs mocks/demo.py, which this build lacks")
-        click.echo(demo_module.seed_demo(urls))
+        try:
+            click.echo(demo_module.seed_demo(core))
+        except demo_module.DemoError as exc:
+            raise click.ClickException(f"could not seed the demo: {exc}") from None
     click.echo("Press Ctrl-C to stop.", err=True)
 
 

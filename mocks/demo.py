@@ -134,15 +134,20 @@ def seed_schoolkr8_pupils(
 
 
 def welcome_mail(demo: DemoSchool) -> Mail:
-    """A first message so the beheerder's inbox is not empty at the start of the demo."""
+    """The LAS's key for the testcentrum, delivered to the beheerder's inbox (a key is a secret:
+    it is shown in a mail, never printed on the console or logged)."""
+    las = LAS_TITELS.get(demo.las, demo.las)
     return Mail(
-        sender="demo@koppeling.test",
+        sender=f"{las} (demo) <demo@koppeling.test>",
         to=[demo.beheerder_email],
-        subject=f"Welkom bij de demo: school {demo.brincode}-{demo.dependancecode}",
+        subject=f"Welkom bij de demo: UWLR-sleutel van {las} voor {demo.brincode}-"
+        f"{demo.dependancecode}",
         text=(
-            f"Dit is de inbox van de beheerder van {DEMO_NAAM}.\n"
-            "Hier komen de autorisatiesleutel van Schoolkr8 en de bevestiging van Boom "
-            "klantenservice binnen.\n"
+            f"Dit is de inbox van de beheerder van {DEMO_NAAM}.\n\n"
+            f"De autorisatiesleutel voor de UWLR-koppeling tussen {las} en het Boom "
+            f"testcentrum is:\n\n    {demo.las_sleutel}\n\n"
+            "Hier komen straks ook de autorisatiesleutel van Schoolkr8 en de bevestiging van "
+            "Boom klantenservice binnen.\n"
         ),
     )
 
@@ -160,8 +165,9 @@ def seed_demo(
 ) -> str:
     """Seed the demo school everywhere and return the click-through text (see docs/demo.md).
 
-    The welcome message goes through ``target``'s mailer when it is a Core, else over SMTP to
-    ``smtp`` (host, port) when given; without either the inbox starts empty."""
+    The welcome message, which carries the LAS key, goes through ``target``'s mailer when it is
+    a Core, else over SMTP to ``smtp`` (host, port) when given. Only when no mail can be sent
+    does the click-through name the key itself (there is no other way to hand it over)."""
     demo = seed_school(
         target,
         brincode=brincode,
@@ -171,14 +177,17 @@ def seed_demo(
         seed=seed,
         beheerder_email=beheerder_email,
     )
+    mailed = True
     try:
         if isinstance(target, Core):
             target.send_mail("mailbox", welcome_mail(demo), school=f"{brincode}-{dependancecode}")
         elif smtp is not None:
             SmtpMailer(*smtp).send(welcome_mail(demo))
+        else:
+            mailed = False
     except OSError:
-        pass  # the inbox simply starts empty
-    return click_through(demo, _urls(target))
+        mailed = False
+    return click_through(demo, _urls(target), key_mailed=mailed)
 
 
 CLICK_THROUGH = """\
@@ -190,7 +199,7 @@ Voorbereiding - UWLR-koppeling met het LAS
   2. Klik in de blauwe balk op BEHEER en dan op 'Koppelen met LAS'.
   3. Bij 'Koppelen met ESIS of ParnasSys': kies LAS {las}, BRIN-nummer {b},
      Vestigingsnummer {d}, Schooljaar 'Huidig schooljaar ({schooljaar})',
-     Autorisatiesleutel {las_sleutel}
+     Autorisatiesleutel: {las_sleutel}
      en klik WIJZIGINGEN OPSLAAN en daarna GEGEVENS IMPORTEREN.
      U ziet: 'U heeft een actieve koppeling met {las}'.
 
@@ -222,8 +231,14 @@ Stap 4 - Koppeling is definitief
      Let op: toetsen die vóór de activering genormeerd zijn, worden nooit doorgestuurd."""
 
 
-def click_through(demo: DemoSchool, urls: Mapping[str, str]) -> str:
+def click_through(demo: DemoSchool, urls: Mapping[str, str], *, key_mailed: bool = True) -> str:
     """The manual's steps with this harness's URLs and the seeded values."""
+    las_sleutel = (
+        f"de sleutel uit de welkomstmail in de mailbox ({urls.get('mailbox', '?')}/?aan="
+        f"{demo.beheerder_email})"
+        if key_mailed
+        else demo.las_sleutel
+    )
     p = demo.leerlingen[0] if demo.leerlingen else None
     voorbeeld = f" (bv. {p['leerlingnummer']} voor {p['achternaam']}, {p['roepnaam']})" if p else ""
     return CLICK_THROUGH.format(
@@ -233,7 +248,7 @@ def click_through(demo: DemoSchool, urls: Mapping[str, str]) -> str:
         aantal=len(demo.leerlingen),
         las=LAS_TITELS.get(demo.las, demo.las),
         schooljaar=demo.schooljaar,
-        las_sleutel=demo.las_sleutel,
+        las_sleutel=las_sleutel,
         email=demo.beheerder_email,
         voorbeeld=voorbeeld,
         tc=urls.get("testcentrum", "?"),

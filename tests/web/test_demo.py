@@ -32,7 +32,8 @@ def test_seed_demo_seeds_every_partner_and_can_run_twice(live: Harness) -> None:
     ).json()["leerlingen"]
     assert len(las_pupils) == 4 and len(sk8) == 4
     assert all(p["leerlingnummer"] is None for p in sk8)
-    assert f"BRIN-nummer {brin}" in text and "pns_" in text
+    assert f"BRIN-nummer {brin}" in text and "welkomstmail" in text
+    assert "pns_" not in text  # the LAS key travels by mail, never on the console
     assert f"{live.url('testcentrum')}/scholen/{brin}/{dep}/beheer/koppelen-met-las" in text
     for words in ("WIJZIGINGEN OPSLAAN", "AANVRAGEN", "wijzigen leerlingnummer"):
         assert words in text
@@ -42,6 +43,10 @@ def test_seed_demo_seeds_every_partner_and_can_run_twice(live: Harness) -> None:
         timeout=10,
     ).json()
     assert inbox["messages_count"] == 1
+    message = requests.get(
+        f"{live.url('mailbox')}/api/v1/message/{inbox['messages'][0]['ID']}", timeout=10
+    ).json()
+    assert "pns_" in message["Text"]  # the LAS key reaches the beheerder by mail
 
     again = seed_demo(
         live.core, brincode=brin, dependancecode=dep, aantal_leerlingen=4, beheerder_email=email
