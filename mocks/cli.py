@@ -76,8 +76,11 @@ def _config(opts: dict[str, Any]) -> HarnessConfig:
     for item in opts["urls"]:
         name, sep, url = item.partition("=")
         if not sep or name not in known or not url.startswith(("http://", "https://")):
-            raise click.BadParameter(f"expected SERVICE=http(s)://… with SERVICE one of "
-                                     f"{', '.join(sorted(known))}, got {item!r}", param_hint="--url")
+            raise click.BadParameter(
+                f"expected SERVICE=http(s)://… with SERVICE one of {', '.join(sorted(known))}, "
+                f"got {item!r}",
+                param_hint="--url",
+            )
         urls[name] = url.rstrip("/")
     for name in opts["only"]:
         if name not in known:

@@ -1,4 +1,4 @@
-"""The harness configuration: ports, state, mail, partner URLs. Built once at the edge (CLI, pytest)."""
+"""The harness configuration: ports, state, mail, partner URLs; built once at the edge (CLI, tests)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ class HarnessConfig:
 
     ``port_base`` None means the default ports of ARCHITECTURE.md; 0 means free ports everywhere;
     any other number puts the services at ``port_base + 0..5`` and SMTP at ``port_base + 6``.
-    ``ports`` pins single ports (``"smtp"`` for the sink). ``state_dir`` None: in-memory store. ``urls`` points a service name at a real partner
+    ``ports`` pins single ports (``"smtp"`` for the sink). ``state_dir`` None: in-memory store.
+    ``urls`` points a service name at a real partner
     (that service is then not started). ``options`` holds per-service settings.
     """
 

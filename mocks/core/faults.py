@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Column, Integer, String, Table, delete, select, update
 
-from mocks.core.db import Database, metadata
+from mocks.core.db import Database, inserted_id, metadata
 from mocks.core.schemas import validate_body
 
 FAULT_KINDS = ("http_503", "delay", "connection_reset", "soap_fault")
@@ -77,9 +77,7 @@ class Faults:
 
     def add(self, service: str, spec: dict[str, Any]) -> Fault:
         with self._db.begin() as conn:
-            new_id = conn.execute(
-                faults_table.insert().values(service=service, **spec)
-            ).inserted_primary_key[0]
+            new_id = inserted_id(conn.execute(faults_table.insert().values(service=service, **spec)))
         return Fault(id=int(new_id), **spec)
 
     def list(self, service: str) -> list[Fault]:

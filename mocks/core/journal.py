@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, Text, delete, func, select
 
-from mocks.core.db import Database, metadata
+from mocks.core.db import Database, inserted_id, metadata
 from mocks.core.keys import mask_data, mask_text
 
 journal_table = Table(
@@ -104,7 +104,7 @@ class Journal:
             "data": json.dumps(mask_data(entry.data)) if entry.data is not None else None,
         }
         with self._db.begin() as conn:
-            new_id = conn.execute(journal_table.insert().values(**values)).inserted_primary_key[0]
+            new_id = inserted_id(conn.execute(journal_table.insert().values(**values)))
             if new_id % PRUNE_EVERY == 0:
                 self._prune(conn, entry.service)
 

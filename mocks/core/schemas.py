@@ -1,4 +1,4 @@
-"""JSON request bodies checked against the schemas in ``contracts/schemas/``; OpenAPI built from them.
+"""JSON request bodies checked against ``contracts/schemas/``, and OpenAPI built from them.
 
 A schema file is ``contracts/schemas/<name>.json`` (JSON Schema 2020-12). ``validate_body`` turns
 the first violation into problem details naming the field; ``openapi_document`` assembles the
@@ -82,7 +82,9 @@ class Operation:
     responses: dict[str, str] = field(default_factory=lambda: {"200": "OK"})
 
 
-def openapi_document(title: str, operations: list[Operation], version: str = "1.0") -> dict[str, Any]:
+def openapi_document(
+    title: str, operations: list[Operation], version: str = "1.0"
+) -> dict[str, Any]:
     """An OpenAPI 3.1 document whose request bodies are the schemas the service validates with."""
     paths: dict[str, dict[str, Any]] = {}
     problem = {"$ref": "#/components/schemas/Problem"}

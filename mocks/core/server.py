@@ -40,7 +40,6 @@ class ServerThread:
         if self._server is not None:
             raise RuntimeError("server already started")
         self._server = make_server(self.host, self.requested_port, self.app, threaded=True)
-        self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},

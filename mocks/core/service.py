@@ -1,9 +1,9 @@
 """What every partner app shares: the :class:`Core` it is built on and :func:`create_service_app`.
 
 ``create_service_app`` gives a fresh Flask app the harness behaviour every service must have: the
-``/__admin`` endpoints, correlation ids, journaling, fault injection, and one error hook that answers
-in the partner's dialect (SOAP Fault under the SOAP paths, problem details elsewhere), also for
-routing errors — which is why each partner is its own app, not a blueprint.
+``/__admin`` endpoints, correlation ids, journaling, fault injection, and one error hook that
+answers in the partner's dialect (SOAP Fault under the SOAP paths, problem details elsewhere),
+also for routing errors — which is why each partner is its own app, not a blueprint.
 """
 
 from __future__ import annotations

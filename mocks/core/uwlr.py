@@ -1,4 +1,4 @@
-"""UWLR 2.2 vocabulary shared by every SOAP service: namespaces, versions, the autorisatie header."""
+"""UWLR 2.2 vocabulary shared by every SOAP service: namespaces, version, the autorisatie header."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Autorisatie:
 
 
 def read_autorisatie(env: Envelope) -> Autorisatie:
-    """The autorisatie header, or ``Client.AutorisatieOngeldig`` when it is missing or incomplete."""
+    """The autorisatie header; ``Client.AutorisatieOngeldig`` when it is missing or incomplete."""
     block = env.header(NS_AUTORISATIE, "autorisatie")
     if block is None:
         raise SoapFault("Client.AutorisatieOngeldig", "De autorisatie-header ontbreekt")

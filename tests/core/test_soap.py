@@ -16,7 +16,9 @@ LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><lolz>&lol2;</lolz>"""
 
 
-@pytest.mark.parametrize("data", [XXE, LAUGHS, b"<niet-af", b"<a/>", b"x" * (MAX_REQUEST_BYTES + 1)])
+@pytest.mark.parametrize(
+    "data", [XXE, LAUGHS, b"<niet-af", b"<a/>", b"x" * (MAX_REQUEST_BYTES + 1)]
+)
 def test_bad_or_dangerous_xml_is_ongeldig_bericht(data: bytes) -> None:
     with pytest.raises(SoapFault) as info:
         parse_envelope(data)
