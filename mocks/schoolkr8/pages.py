@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from mocks import web
@@ -22,6 +22,11 @@ from mocks.web import Api, ApiProblem, FormErrors, Unavailable
 SERVICE = "schoolkr8"
 NUMMER_FIELDS = {"leerlingnummer": "leerlingnummer"}
 LEERLING_FIELDS = {k: k for k in ("voornaam", "achternaam", "geboortedatum", "groep")}
+NAV = [
+    ("leerlingen", "Leerlingen"),
+    ("niet_gekoppeld", "Niet-gekoppelde resultaten"),
+    ("koppeling", "Koppeling Boom testcentrum"),
+]
 KOPPELING_FIELDS = {
     "brincode": "brincode",
     "dependancecode": "dependancecode",
@@ -52,22 +57,6 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         methods=["POST"],
     )
     app.register_blueprint(bp)
-
-
-def _school(brin: str, dep: str) -> tuple[str, str]:
-    try:
-        return check_brincode(brin), check_dependancecode(dep)
-    except ValueError:
-        abort(404)
-
-
-def _items(data: Any, *names: str) -> list[dict[str, Any]]:
-    if isinstance(data, list):
-        return data
-    for n in names:
-        if isinstance(data, dict) and isinstance(data.get(n), list):
-            return list(data[n])
-    return []
 
 
 def volledige_naam(p: dict[str, Any]) -> str:
@@ -107,29 +96,15 @@ class Schoolkr8Pages:
         active: str = "",
         **ctx: Any,
     ) -> str:
-        nav = []
-        if brin and dep:
-            nav = [
-                {
-                    "label": "Leerlingen",
-                    "url": url_for(".leerlingen", brin=brin, dep=dep),
-                    "active": active == "leerlingen",
-                },
-                {
-                    "label": "Niet-gekoppelde resultaten",
-                    "url": url_for(".niet_gekoppeld", brin=brin, dep=dep),
-                    "active": active == "niet_gekoppeld",
-                },
-                {
-                    "label": "Koppeling Boom testcentrum",
-                    "url": url_for(".koppeling", brin=brin, dep=dep),
-                    "active": active == "koppeling",
-                },
-            ]
-        ctx.setdefault("melding", request.args.get("melding"))
-        ctx.setdefault("fouten", FormErrors())
-        return render_template(
-            template, brand="Schoolkr8", theme="schoolkr8", nav=nav, brin=brin, dep=dep, **ctx
+        return web.render_page(
+            template,
+            brand="Schoolkr8",
+            theme="schoolkr8",
+            nav=NAV,
+            brin=brin,
+            dep=dep,
+            active=active,
+            **ctx,
         )
 
     def base(self, brin: str, dep: str) -> str:
@@ -160,7 +135,7 @@ class Schoolkr8Pages:
     # --- pupils ------------------------------------------------------------------------------
 
     def pupils(self, brin: str, dep: str) -> list[dict[str, Any]]:
-        return _items(self.api.get(f"{self.base(brin, dep)}/leerlingen"), "leerlingen")
+        return web.items(self.api.get(f"{self.base(brin, dep)}/leerlingen"), "leerlingen")
 
     def status(self, brin: str, dep: str) -> dict[str, Any]:
         """x of y pupils mapped, definitief, and the koppeling's state (Schoolkr8's view)."""
@@ -173,17 +148,9 @@ class Schoolkr8Pages:
             "niet_gekoppeld": data.get("niet_gekoppelde_resultaten", 0),
         }
 
-    def _get_or_none(self, path: str) -> Any:
-        try:
-            return self.api.get(path)
-        except ApiProblem as exc:
-            if exc.status in (404, 405):
-                return None
-            raise
-
     def leerlingen(self, brin: str, dep: str) -> Response | tuple[str, int] | str:
         """The pupil list with the koppeling status; POST adds a pupil."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         fouten = FormErrors()
         form: Any = {}
         if request.method == "POST":
@@ -242,7 +209,7 @@ class Schoolkr8Pages:
         return True
 
     def pupil(self, brin: str, dep: str, leerling_id: str) -> dict[str, Any]:
-        data = self._get_or_none(f"/api/leerlingen/{leerling_id}")
+        data = self.api.get_or_none(f"/api/leerlingen/{leerling_id}")
         if isinstance(data, dict):
             return data
         found = next((p for p in self.pupils(brin, dep) if str(p.get("id")) == leerling_id), None)
@@ -252,7 +219,7 @@ class Schoolkr8Pages:
 
     def basis(self, brin: str, dep: str, leerling_id: str) -> str:
         """The Basis tab; ``?wijzig=1`` opens "wijzigen leerlingnummer"."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         leerling = self.pupil(brin, dep, leerling_id)
         wijzig = request.args.get("wijzig") == "1"
         return self._basis_page(
@@ -284,7 +251,7 @@ class Schoolkr8Pages:
 
     def nummer(self, brin: str, dep: str, leerling_id: str) -> Response | tuple[str, int]:
         """Opslaan of "wijzigen leerlingnummer": the number pasted from the testcentrum."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         leerling = self.pupil(brin, dep, leerling_id)
         typed = request.form.get("leerlingnummer", "")
         fouten = FormErrors()
@@ -315,7 +282,7 @@ class Schoolkr8Pages:
 
     def scores(self, brin: str, dep: str, leerling_id: str) -> str:
         """The Scores tab: every result that reached Schoolkr8, with the chart."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         leerling = self.pupil(brin, dep, leerling_id)
         fout: str | None = None
         try:
@@ -323,7 +290,7 @@ class Schoolkr8Pages:
         except (ApiProblem, Unavailable) as exc:
             data, fout = [], str(exc)
         resultaten = sorted(
-            _items(data, "resultaten", "items"), key=lambda r: str(r.get("afnamedatum") or "")
+            web.items(data, "resultaten", "items"), key=lambda r: str(r.get("afnamedatum") or "")
         )
         return self.render(
             "schoolkr8/scores.html",
@@ -340,7 +307,7 @@ class Schoolkr8Pages:
 
     def niet_gekoppeld(self, brin: str, dep: str) -> str:
         """Results whose leerlingnummer matches no pupil (kept, not lost)."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         try:
             data = self.api.get(f"{self.base(brin, dep)}/niet-gekoppeld")
             fout = None
@@ -351,7 +318,7 @@ class Schoolkr8Pages:
             brin,
             dep,
             active="niet_gekoppeld",
-            resultaten=_items(data, "resultaten", "niet_gekoppeld", "items"),
+            resultaten=web.items(data, "resultaten", "niet_gekoppeld", "items"),
             onbereikbaar=fout,
         )
 
@@ -359,7 +326,7 @@ class Schoolkr8Pages:
 
     def koppeling(self, brin: str, dep: str) -> Response | tuple[str, int] | str:
         """The koppeling with the Boom testcentrum: request it, activate it, revoke it."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         fouten = FormErrors()
         form: Any = {}
         if request.method == "POST":
@@ -377,7 +344,9 @@ class Schoolkr8Pages:
 
     def _koppeling_page(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> str:
         try:
-            koppelingen = _items(self.api.get(f"{self.base(brin, dep)}/koppelingen"), "koppelingen")
+            koppelingen = web.items(
+                self.api.get(f"{self.base(brin, dep)}/koppelingen"), "koppelingen"
+            )
             fout = None
         except (ApiProblem, Unavailable) as exc:
             koppelingen, fout = [], str(exc)
@@ -411,7 +380,7 @@ class Schoolkr8Pages:
 
     def koppeling_actie(self, brin: str, dep: str, koppeling_id: str, actie: str) -> Response:
         """Schoolkr8's side: activeren (the key is e-mailed) or intrekken."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         if actie not in ("activeren", "intrekken"):
             abort(404)
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from mocks import web
@@ -28,6 +28,7 @@ TABS = [
     ("genormeerd", "Genormeerd"),
     ("definitief", "Definitief"),
 ]
+NAV = [("leerlingen", "Leerlingen"), ("beheer", "Beheer")]
 LAS_FIELDS = {
     "las": "las",
     "schooljaar": "schooljaar",
@@ -72,13 +73,6 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     app.register_blueprint(bp)
 
 
-def _school(brin: str, dep: str) -> tuple[str, str]:
-    try:
-        return check_brincode(brin), check_dependancecode(dep)
-    except ValueError:
-        abort(404)
-
-
 def _school_fields(form: Any, fouten: FormErrors) -> tuple[str, str]:
     """BRIN-nummer and Vestigingsnummer as typed (upper-cased, trimmed), checked for shape."""
     brin = (form.get("brincode") or "").strip().upper()
@@ -115,15 +109,6 @@ def groep_van(p: dict[str, Any]) -> str:
     return str(g or p.get("groepsnaam") or "")
 
 
-def _items(data: Any, *names: str) -> list[dict[str, Any]]:
-    if isinstance(data, list):
-        return data
-    for n in names:
-        if isinstance(data, dict) and isinstance(data.get(n), list):
-            return list(data[n])
-    return []
-
-
 class TestcentrumPages:
     """The views; each turns a click into one or two API calls and renders the answer."""
 
@@ -141,29 +126,14 @@ class TestcentrumPages:
         active: str = "",
         **ctx: Any,
     ) -> str:
-        nav = []
-        if brin and dep:
-            nav = [
-                {
-                    "label": "Leerlingen",
-                    "url": url_for(".leerlingen", brin=brin, dep=dep),
-                    "active": active == "leerlingen",
-                },
-                {
-                    "label": "Beheer",
-                    "url": url_for(".beheer", brin=brin, dep=dep),
-                    "active": active == "beheer",
-                },
-            ]
-        ctx.setdefault("melding", request.args.get("melding"))
-        ctx.setdefault("fouten", FormErrors())
-        return render_template(
+        return web.render_page(
             template,
             brand="Boomtestcentrum",
             theme="testcentrum",
-            nav=nav,
+            nav=NAV,
             brin=brin,
             dep=dep,
+            active=active,
             **ctx,
         )
 
@@ -185,12 +155,12 @@ class TestcentrumPages:
 
     def beheer(self, brin: str, dep: str) -> str:
         """The Beheer menu (the manual: [Beheer] then [Koppelen met LAS])."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         return self.render("testcentrum/beheer.html", brin, dep, active="beheer")
 
     def koppelen(self, brin: str, dep: str) -> str:
         """Beheer › Koppelen met LAS: both sections with their current state."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         return self.koppelen_page(brin, dep)
 
     def koppelen_page(
@@ -261,17 +231,12 @@ class TestcentrumPages:
             return None, None, str(exc)
 
     def _get_or_none(self, path: str) -> dict[str, Any] | None:
-        try:
-            data = self.api.get(path)
-        except ApiProblem as exc:
-            if exc.status in (404, 405):
-                return None
-            raise
+        data = self.api.get_or_none(path)
         return data if isinstance(data, dict) else None
 
     def las_opslaan(self, brin: str, dep: str) -> Response | tuple[str, int]:
         """WIJZIGINGEN OPSLAAN (actie=opslaan) or GEGEVENS IMPORTEREN (actie=importeren)."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         form = request.form
         fouten = FormErrors()
         new_brin, new_dep = _school_fields(form, fouten)
@@ -311,7 +276,7 @@ class TestcentrumPages:
 
     def aanvragen(self, brin: str, dep: str) -> Response | tuple[str, int]:
         """AANVRAGEN: request the dashboard koppeling with the key from the e-mail."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         form = request.form
         fouten = FormErrors()
         typ = fouten.require(form, "type_dashboard", "Type dashboard")
@@ -335,7 +300,7 @@ class TestcentrumPages:
 
     def uitzetten(self, brin: str, dep: str) -> Response:
         """Switch the dashboard koppeling off (tests normed from then on are not sent)."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         try:
             self.api.post(f"{self.base(brin, dep)}/dashboard-koppeling/deactiveren")
             melding = "De koppeling met het dashboard is uitgezet."
@@ -347,18 +312,18 @@ class TestcentrumPages:
 
     def leerlingen(self, brin: str, dep: str) -> str:
         """The Leerlingenoverzicht: tabs, search, leerlingnummer before the name."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         tab = request.args.get("tab", "mijn")
         q = (request.args.get("q") or "").strip()
         groep = request.args.get("groep") or ""
         try:
-            alle = _items(
+            alle = web.items(
                 self.api.get(f"{self.base(brin, dep)}/leerlingen", q=q or None), "leerlingen"
             )
             in_tab = (
                 alle
                 if tab == "mijn"
-                else _items(
+                else web.items(
                     self.api.get(f"{self.base(brin, dep)}/leerlingen", tab=tab, q=q or None),
                     "leerlingen",
                 )
@@ -394,10 +359,10 @@ class TestcentrumPages:
 
     def afnames(self, brin: str, dep: str) -> list[dict[str, Any]]:
         """Every afname of the school, each with its forwarding status."""
-        afnames = _items(self._get_or_none(f"{self.base(brin, dep)}/afnames"), "afnames")
+        afnames = web.items(self._get_or_none(f"{self.base(brin, dep)}/afnames"), "afnames")
         status = {
             str(d.get("afname_id")): d
-            for d in _items(self._get_or_none(f"{self.base(brin, dep)}/doorsturing"), "afnames")
+            for d in web.items(self._get_or_none(f"{self.base(brin, dep)}/doorsturing"), "afnames")
         }
         for a in afnames:
             a["doorsturing"] = status.get(str(a.get("id")), {}).get("status")
@@ -405,7 +370,7 @@ class TestcentrumPages:
 
     def score(self, brin: str, dep: str, leerlingnummer: str) -> Response | tuple[str, int] | str:
         """Score invoeren for one pupil; OPSLAAN, or OPSLAAN EN NORMEREN."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         pupil = self._pupil(brin, dep, leerlingnummer)
         if pupil is None:
             abort(404)
@@ -470,12 +435,12 @@ class TestcentrumPages:
         )
 
     def _pupil(self, brin: str, dep: str, leerlingnummer: str) -> dict[str, Any] | None:
-        pupils = _items(self.api.get(f"{self.base(brin, dep)}/leerlingen"), "leerlingen")
+        pupils = web.items(self.api.get(f"{self.base(brin, dep)}/leerlingen"), "leerlingen")
         return next((p for p in pupils if str(p.get("leerlingnummer")) == leerlingnummer), None)
 
     def normeren(self, brin: str, dep: str, afname_id: str) -> Response:
         """Normeren (or opnieuw normeren) one afname, at the school's clock."""
-        brin, dep = _school(brin, dep)
+        brin, dep = web.school_or_404(brin, dep)
         try:
             self.api.post(f"/api/afnames/{afname_id}/normeren")
             melding = "De test is genormeerd."

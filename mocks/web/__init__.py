@@ -8,13 +8,15 @@ page shows exactly what a client of the API would see. This module installs the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, render_template
+from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
 from markupsafe import Markup
 
 from mocks.core.clock import AMSTERDAM
+from mocks.core.schools import check_brincode, check_dependancecode
 from mocks.web.api import Api, ApiProblem, FormErrors, Unavailable
 from mocks.web.chart import score_chart
 
@@ -24,7 +26,10 @@ __all__ = [
     "FormErrors",
     "Unavailable",
     "install",
+    "items",
     "page_errors",
+    "render_page",
+    "school_or_404",
     "score_chart",
 ]
 
@@ -66,6 +71,51 @@ def page_errors(bp: Blueprint, brand: str, theme: str) -> None:
         ), 404
 
     bp.register_error_handler(404, not_found)
+
+
+def render_page(
+    template: str,
+    *,
+    brand: str,
+    theme: str,
+    nav: Sequence[tuple[str, str]],
+    brin: str | None = None,
+    dep: str | None = None,
+    active: str = "",
+    **ctx: Any,
+) -> str:
+    """Render a page in the shared layout; ``nav`` holds (endpoint, label) of the school's menu."""
+    links = []
+    if brin and dep:
+        links = [
+            {
+                "label": label,
+                "url": url_for(f".{endpoint}", brin=brin, dep=dep),
+                "active": active == endpoint,
+            }
+            for endpoint, label in nav
+        ]
+    ctx.setdefault("melding", request.args.get("melding"))
+    ctx.setdefault("fouten", FormErrors())
+    return render_template(template, brand=brand, theme=theme, nav=links, brin=brin, dep=dep, **ctx)
+
+
+def school_or_404(brin: str, dep: str) -> tuple[str, str]:
+    """The school of a page URL, checked; a malformed one is a page that is not there."""
+    try:
+        return check_brincode(brin), check_dependancecode(dep)
+    except ValueError:
+        abort(404)
+
+
+def items(data: Any, *names: str) -> list[dict[str, Any]]:
+    """The list in an API answer: the answer itself, or its first list under one of ``names``."""
+    if isinstance(data, list):
+        return data
+    for n in names:
+        if isinstance(data, dict) and isinstance(data.get(n), list):
+            return list(data[n])
+    return []
 
 
 def _security_headers(response: Response) -> Response:

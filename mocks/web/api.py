@@ -51,6 +51,15 @@ class Api:
     def get(self, path: str, **params: Any) -> Any:
         return self.call("GET", path, params=params or None)
 
+    def get_or_none(self, path: str) -> Any:
+        """Like :meth:`get`, but None where the API has no such resource (404 or 405)."""
+        try:
+            return self.get(path)
+        except ApiProblem as exc:
+            if exc.status in (404, 405):
+                return None
+            raise
+
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return self.call("POST", path, body=body)
 
