@@ -177,20 +177,20 @@ class HttpTestcentrumDriver:
         body = {"las": las, "schooljaar": schooljaar, "autorisatiesleutel": autorisatiesleutel}
         return dict(
             self._call(
-                "LAS-instellingen opslaan", "PUT", self._school(school, "las-koppeling"), body
+                "LAS-instellingen opslaan", "PUT", school_path(school, "las-koppeling"), body
             )
         )
 
     def import_las(self, school: SchoolRef) -> dict[str, Any]:
         """GEGEVENS IMPORTEREN."""
         return dict(
-            self._call("gegevens importeren", "POST", self._school(school, "las-koppeling/import"))
+            self._call("gegevens importeren", "POST", school_path(school, "las-koppeling/import"))
         )
 
     def pupils(self, school: SchoolRef) -> list[dict[str, Any]]:
         """Leerlingenoverzicht."""
-        data = self._call("leerlingenoverzicht", "GET", self._school(school, "leerlingen"))
-        return _items(data, "leerlingen")
+        data = self._call("leerlingenoverzicht", "GET", school_path(school, "leerlingen"))
+        return items(data, "leerlingen")
 
     # -- dashboard koppeling -------------------------------------------------------------------
 
@@ -212,14 +212,14 @@ class HttpTestcentrumDriver:
             self._call(
                 "dashboard-koppeling aanvragen",
                 "POST",
-                self._school(school, "dashboard-koppeling"),
+                school_path(school, "dashboard-koppeling"),
                 body,
             )
         )
 
     def dashboard_status(self, school: SchoolRef) -> DashboardStatus:
         """The dashboard koppeling's status (``None`` when never requested)."""
-        resp = self._send("GET", self._school(school, "dashboard-koppeling"))
+        resp = self._send("GET", school_path(school, "dashboard-koppeling"))
         if resp.status_code == 404:
             return DashboardStatus(None)
         data = self._check("dashboard-koppeling lezen", resp)
@@ -232,9 +232,9 @@ class HttpTestcentrumDriver:
 
     def deactivate_dashboard(self, school: SchoolRef) -> None:
         """Deactivate: ``DELETE …/dashboard-koppeling``, or ``POST …/deactiveren``."""
-        resp = self._send("POST", self._school(school, "dashboard-koppeling/deactiveren"))
+        resp = self._send("POST", school_path(school, "dashboard-koppeling/deactiveren"))
         if resp.status_code in (404, 405):
-            resp = self._send("DELETE", self._school(school, "dashboard-koppeling"))
+            resp = self._send("DELETE", school_path(school, "dashboard-koppeling"))
         self._check("dashboard-koppeling deactiveren", resp)
 
     # -- afnames -------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ class HttpTestcentrumDriver:
             "ruwe_score": ruwe_score,
             "afnamedatum": afnamedatum,
         }
-        data = self._call("score invoeren", "POST", self._school(school, "afnames"), body)
+        data = self._call("score invoeren", "POST", school_path(school, "afnames"), body)
         return str(data["id"])
 
     def norm(self, afname_id: str) -> Normed:
@@ -269,13 +269,10 @@ class HttpTestcentrumDriver:
 
     def forwarding(self, school: SchoolRef) -> list[Forwarding]:
         """Doorsturing per afname."""
-        data = self._call("doorsturing lezen", "GET", self._school(school, "doorsturing"))
-        return [_forwarding(item) for item in _items(data, "afnames", "doorsturing", "items")]
+        data = self._call("doorsturing lezen", "GET", school_path(school, "doorsturing"))
+        return [_forwarding(item) for item in items(data, "afnames", "doorsturing", "items")]
 
     # -- plumbing ------------------------------------------------------------------------------
-
-    def _school(self, school: SchoolRef, tail: str) -> str:
-        return f"/api/scholen/{school.brincode}/{school.dependancecode}/{tail}"
 
     def _send(
         self, method: str, path: str, body: dict[str, Any] | None = None
@@ -299,7 +296,13 @@ def _json_or_none(resp: requests.Response) -> Any:
         return None
 
 
-def _items(data: Any, *names: str) -> list[dict[str, Any]]:
+def school_path(school: SchoolRef, tail: str) -> str:
+    """The API path of one of the school's resources: ``/api/scholen/{brin}/{dep}/{tail}``."""
+    return f"/api/scholen/{school.brincode}/{school.dependancecode}/{tail}"
+
+
+def items(data: Any, *names: str) -> list[dict[str, Any]]:
+    """The list in an API answer: the answer itself, or its first list under one of ``names``."""
     if isinstance(data, list):
         return data
     for name in names:

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from mocks.mailbox.client import MailboxClient
-from mocks.testcentrum.driver import SchoolRef
+from mocks.testcentrum.driver import SchoolRef, items, school_path
 
 SERVICES = ("testcentrum", "parnassys", "esis", "schoolkr8", "klantenservice", "mailbox")
 KEY_PATTERN = re.compile(r"\bsk8_[A-Za-z0-9]{16,}\b")
@@ -173,10 +173,10 @@ class Las(Client):
 
     def remove_pupil(self, school: SchoolRef, leerlingnummer: str) -> None:
         """The pupil leaves the school (the next import drops it)."""
-        self.call("DELETE", _school(school, f"leerlingen/{leerlingnummer}"))
+        self.call("DELETE", school_path(school, f"leerlingen/{leerlingnummer}"))
 
     def pupils(self, school: SchoolRef) -> list[dict[str, Any]]:
-        data = self.call("GET", _school(school, "leerlingen"))
+        data = self.call("GET", school_path(school, "leerlingen"))
         return list(data["leerlingen"] if isinstance(data, dict) else data)
 
 
@@ -205,7 +205,7 @@ class Schoolkr8(Client):
 
     def add_pupil(self, school: SchoolRef, pupil: dict[str, Any]) -> str:
         body = {k: pupil[k] for k in ("voornaam", "achternaam", "geboortedatum", "groep")}
-        data = self.call("POST", _school(school, "leerlingen"), body)
+        data = self.call("POST", school_path(school, "leerlingen"), body)
         return str(data["id"])
 
     def set_leerlingnummer(self, pupil_id: str, number: str) -> dict[str, Any]:
@@ -230,13 +230,13 @@ class Schoolkr8(Client):
 
     def results(self, pupil_id: str) -> list[dict[str, Any]]:
         data = self.call("GET", f"/api/leerlingen/{pupil_id}/resultaten")
-        return _list(data, "resultaten")
+        return items(data, "resultaten")
 
     def unmapped(self, school: SchoolRef) -> list[dict[str, Any]]:
         data = self.call(
             "GET", f"/api/scholen/{school.brincode}/{school.dependancecode}/niet-gekoppeld"
         )
-        return _list(data, "resultaten", "niet_gekoppeld", "items")
+        return items(data, "resultaten", "niet_gekoppeld", "items")
 
 
 class Klantenservice(Client):
@@ -251,7 +251,7 @@ class Klantenservice(Client):
         data = self.call(
             "GET", "/api/aanvragen", brincode=school.brincode, dependancecode=school.dependancecode
         )
-        return _list(data, "aanvragen", "items")
+        return items(data, "aanvragen", "items")
 
     def set_mode(self, school: SchoolRef, modus: str) -> Any:
         return self.call(
@@ -319,23 +319,10 @@ def _mail(message_id: str, data: dict[str, Any]) -> Mail:
     )
 
 
-def _school(school: SchoolRef, tail: str) -> str:
-    return f"/api/scholen/{school.brincode}/{school.dependancecode}/{tail}"
-
-
 def _address(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("Address", ""))
     return str(value or "")
-
-
-def _list(data: Any, *names: str) -> list[dict[str, Any]]:
-    if isinstance(data, list):
-        return data
-    for name in names:
-        if isinstance(data, dict) and isinstance(data.get(name), list):
-            return list(data[name])
-    return []
 
 
 @dataclass
