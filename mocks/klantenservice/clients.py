@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import requests
+from mocks.core.http import JsonHttpClient
 
 
 class PartnerOnbereikbaar(Exception):
@@ -28,28 +28,16 @@ class LasStatus:
     school_naam: str | None
 
 
-class _JsonClient:
-    def __init__(
-        self, base_url: str, *, session: requests.Session | None = None, timeout: float = 5.0
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        # Without a session each call opens and closes its own connection (nothing leaks);
-        # pass a Session to reuse connections, and close it yourself.
-        self.session = session
-        self.timeout = timeout
+class _JsonClient(JsonHttpClient):
+    unreachable = PartnerOnbereikbaar
+    default_timeout = 5.0
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        url = self.base_url + path
-        try:
-            sender = self.session.request if self.session else requests.request
-            resp = sender(method, url, timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise PartnerOnbereikbaar(f"{url} niet bereikbaar: {type(exc).__name__}") from None
-        if resp.status_code >= 500:
-            raise PartnerOnbereikbaar(f"{url} antwoordde {resp.status_code}")
+        resp = self._send(method, path, **kwargs)
         try:
             data = resp.json()
         except ValueError:
+            url = self.base_url + path
             raise PartnerOnbereikbaar(f"{url} gaf geen JSON (status {resp.status_code})") from None
         return resp.status_code, data
 

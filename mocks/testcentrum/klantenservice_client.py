@@ -13,6 +13,8 @@ from typing import Any
 
 import requests
 
+from mocks.core.http import JsonHttpClient
+
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -38,17 +40,11 @@ class AanvraagStatus:
     reden: str | None = None
 
 
-class KlantenserviceClient:
+class KlantenserviceClient(JsonHttpClient):
     """``POST /api/aanvragen``, ``GET /api/aanvragen/{id}``, ``POST …/{id}/intrekken``."""
 
-    def __init__(
-        self, base_url: str, *, session: requests.Session | None = None, timeout: float = 10.0
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        # Without a session each call opens and closes its own connection (nothing leaks);
-        # pass a Session to reuse connections, and close it yourself.
-        self.session = session
-        self.timeout = timeout
+    unreachable = KlantenserviceOnbereikbaar
+    no_answer = "{url}: {error}"
 
     def dien_in(
         self,
@@ -78,14 +74,7 @@ class KlantenserviceClient:
         return self._status(self._call("POST", f"/api/aanvragen/{aanvraag_id}/intrekken"))
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        url = self.base_url + path
-        try:
-            sender = self.session.request if self.session else requests.request
-            resp = sender(method, url, timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise KlantenserviceOnbereikbaar(f"{url}: {type(exc).__name__}") from None
-        if resp.status_code >= 500:
-            raise KlantenserviceOnbereikbaar(f"{url} antwoordde {resp.status_code}")
+        resp = self._send(method, path, **kwargs)
         data = _json(resp)
         if resp.status_code >= 400:
             detail = data.get("detail") or data.get("title") or resp.reason
