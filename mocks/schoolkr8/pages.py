@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from mocks import web
 from mocks.core.schools import check_brincode, check_dependancecode
 from mocks.core.service import Core
-from mocks.web import Api, ApiProblem, FormErrors, Unavailable
+from mocks.web import ApiProblem, FormErrors, Unavailable
 
 SERVICE = "schoolkr8"
 NUMMER_FIELDS = {"leerlingnummer": "leerlingnummer"}
@@ -81,34 +81,13 @@ def chart_points(resultaten: list[dict[str, Any]]) -> list[tuple[date, float]]:
     return points
 
 
-class Schoolkr8Pages:
+class Schoolkr8Pages(web.Pages):
     """The views: each click is one or two Schoolkr8 API calls."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.api = Api(core, SERVICE)
-
-    def render(
-        self,
-        template: str,
-        brin: str | None = None,
-        dep: str | None = None,
-        active: str = "",
-        **ctx: Any,
-    ) -> str:
-        return web.render_page(
-            template,
-            brand="Schoolkr8",
-            theme="schoolkr8",
-            nav=NAV,
-            brin=brin,
-            dep=dep,
-            active=active,
-            **ctx,
-        )
-
-    def base(self, brin: str, dep: str) -> str:
-        return f"/api/scholen/{brin}/{dep}"
+    service = SERVICE
+    brand = "Schoolkr8"
+    theme = "schoolkr8"
+    nav = NAV
 
     # --- school choice -----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from mocks import web
 from mocks.core.schools import check_brincode, check_dependancecode, schooljaar_of
 from mocks.core.service import Core
-from mocks.web import Api, ApiProblem, FormErrors, Unavailable
+from mocks.web import ApiProblem, FormErrors, Unavailable
 
 SERVICE = "testcentrum"
 LAS_NAMEN = {"parnassys": "ParnasSys", "esis": "ESIS"}
@@ -109,36 +109,13 @@ def groep_van(p: dict[str, Any]) -> str:
     return str(g or p.get("groepsnaam") or "")
 
 
-class TestcentrumPages:
+class TestcentrumPages(web.Pages):
     """The views; each turns a click into one or two API calls and renders the answer."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.api = Api(core, SERVICE)
-
-    # --- rendering ---------------------------------------------------------------------------
-
-    def render(
-        self,
-        template: str,
-        brin: str | None = None,
-        dep: str | None = None,
-        active: str = "",
-        **ctx: Any,
-    ) -> str:
-        return web.render_page(
-            template,
-            brand="Boomtestcentrum",
-            theme="testcentrum",
-            nav=NAV,
-            brin=brin,
-            dep=dep,
-            active=active,
-            **ctx,
-        )
-
-    def base(self, brin: str, dep: str) -> str:
-        return f"/api/scholen/{brin}/{dep}"
+    service = SERVICE
+    brand = "Boomtestcentrum"
+    theme = "testcentrum"
+    nav = NAV
 
     # --- inloggen / beheer -------------------------------------------------------------------
 

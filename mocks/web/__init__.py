@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
 from markupsafe import Markup
 
 from mocks.core.clock import AMSTERDAM
 from mocks.core.schools import check_brincode, check_dependancecode
+from mocks.core.service import Core
 from mocks.web.api import Api, ApiProblem, FormErrors, Unavailable
 from mocks.web.chart import score_chart
 
@@ -27,8 +28,8 @@ __all__ = [
     "Unavailable",
     "install",
     "items",
+    "Pages",
     "page_errors",
-    "render_page",
     "school_or_404",
     "score_chart",
 ]
@@ -73,31 +74,47 @@ def page_errors(bp: Blueprint, brand: str, theme: str) -> None:
     bp.register_error_handler(404, not_found)
 
 
-def render_page(
-    template: str,
-    *,
-    brand: str,
-    theme: str,
-    nav: Sequence[tuple[str, str]],
-    brin: str | None = None,
-    dep: str | None = None,
-    active: str = "",
-    **ctx: Any,
-) -> str:
-    """Render a page in the shared layout; ``nav`` holds (endpoint, label) of the school's menu."""
-    links = []
-    if brin and dep:
-        links = [
-            {
-                "label": label,
-                "url": url_for(f".{endpoint}", brin=brin, dep=dep),
-                "active": active == endpoint,
-            }
-            for endpoint, label in nav
-        ]
-    ctx.setdefault("melding", request.args.get("melding"))
-    ctx.setdefault("fouten", FormErrors())
-    return render_template(template, brand=brand, theme=theme, nav=links, brin=brin, dep=dep, **ctx)
+class Pages:
+    """Base of a partner's page views: its API client, and the shared layout with its brand and
+    the menu of a school (``nav``: endpoint and label of each tab)."""
+
+    service: ClassVar[str]
+    brand: ClassVar[str]
+    theme: ClassVar[str]
+    nav: ClassVar[Sequence[tuple[str, str]]]
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.api = Api(core, self.service)
+
+    def render(
+        self,
+        template: str,
+        brin: str | None = None,
+        dep: str | None = None,
+        active: str = "",
+        **ctx: Any,
+    ) -> str:
+        """Render ``template`` in the layout; ``active`` is the endpoint of the current tab."""
+        links = []
+        if brin and dep:
+            links = [
+                {
+                    "label": label,
+                    "url": url_for(f".{endpoint}", brin=brin, dep=dep),
+                    "active": active == endpoint,
+                }
+                for endpoint, label in self.nav
+            ]
+        ctx.setdefault("melding", request.args.get("melding"))
+        ctx.setdefault("fouten", FormErrors())
+        return render_template(
+            template, brand=self.brand, theme=self.theme, nav=links, brin=brin, dep=dep, **ctx
+        )
+
+    def base(self, brin: str, dep: str) -> str:
+        """The API path of the school."""
+        return f"/api/scholen/{brin}/{dep}"
 
 
 def school_or_404(brin: str, dep: str) -> tuple[str, str]:
