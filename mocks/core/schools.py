@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from mocks.core.errors import ApiError
 
 BRIN_RE = re.compile(r"^\d{2}[A-Z]{2}$")
 DEPENDANCE_RE = re.compile(r"^\d{2}$")
@@ -28,6 +31,28 @@ def check_dependancecode(value: object) -> str:
     if not isinstance(value, str) or not DEPENDANCE_RE.match(value):
         raise ValueError(f"dependancecode must be 2 digits (e.g. 00), got {value!r}")
     return value
+
+
+def school_not_found(field: str, detail: str) -> ApiError:
+    """404 naming the bad part of a school path."""
+    return ApiError(404, "School niet gevonden", detail, field=field)
+
+
+def school_of_path(
+    brincode: str,
+    dependancecode: str,
+    error: Callable[[str, str], ApiError] = school_not_found,
+) -> tuple[str, str]:
+    """A valid (brincode, dependancecode) pair from a URL path, or ``error(field, detail)``
+    naming the bad one (a 404 by default; Schoolkr8 and the LAS answer 422)."""
+    try:
+        brin = check_brincode(brincode)
+    except ValueError as exc:
+        raise error("brincode", str(exc)) from None
+    try:
+        return brin, check_dependancecode(dependancecode)
+    except ValueError as exc:
+        raise error("dependancecode", str(exc)) from None
 
 
 def check_schooljaar(value: object) -> str:

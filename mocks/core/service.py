@@ -26,7 +26,13 @@ from mocks.core.errors import ApiError, KoppelingError, SoapFault, invalid
 from mocks.core.faults import Faults, parse_fault_request
 from mocks.core.journal import Entry, Journal
 from mocks.core.mail import Mail, Mailer, SmtpMailer
-from mocks.core.schools import check_brincode, check_dependancecode, school_key
+from mocks.core.schools import (
+    check_brincode,
+    check_dependancecode,
+    school_key,
+    school_not_found,
+    school_of_path,
+)
 from mocks.core.soap import SOAP_CONTENT_TYPE, fault_envelope
 
 log = logging.getLogger("koppeling")
@@ -169,6 +175,18 @@ def set_school(brincode: str, dependancecode: str | None) -> str:
     key = school_key(brincode, dependancecode)
     g.school = key
     return key
+
+
+def school_in_path(
+    brincode: str,
+    dependancecode: str,
+    error: Callable[[str, str], ApiError] = school_not_found,
+) -> tuple[str, str]:
+    """The school of a REST path: checked (``error`` names the bad part, a 404 by default) and
+    tagged on the request."""
+    brin, dep = school_of_path(brincode, dependancecode, error)
+    set_school(brin, dep)
+    return brin, dep
 
 
 def set_operation(operation: str) -> None:

@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import Flask, request
 
-from mocks.core.errors import ApiError, conflict, invalid, not_found
+from mocks.core.errors import conflict, invalid, not_found
 from mocks.core.mail import Mail
 from mocks.core.schemas import Operation, openapi_document, validate_body
-from mocks.core.schools import check_brincode, check_dependancecode
-from mocks.core.service import Core, create_service_app, json_body, set_school
+from mocks.core.schools import school_key
+from mocks.core.service import Core, create_service_app, json_body, school_in_path, set_school
 from mocks.klantenservice.clients import (
     PartnerOnbereikbaar,
     Schoolkr8SleutelClient,
@@ -194,11 +194,5 @@ def _view(action: Any, aanvraag_id: str) -> Any:
 
 
 def _school(brincode: str, dependancecode: str) -> str:
-    try:
-        check_brincode(brincode)
-        check_dependancecode(dependancecode)
-    except ValueError as exc:
-        field = "brincode" if "brincode" in str(exc) else "dependancecode"
-        raise ApiError(404, "School niet gevonden", str(exc), field=field) from None
-    return set_school(brincode, dependancecode)
+    return school_key(*school_in_path(brincode, dependancecode))
 

@@ -19,11 +19,11 @@ from flask import Flask, Response, request
 from mocks.core.errors import SoapFault, invalid
 from mocks.core.leerlinggegevens import parse_request
 from mocks.core.schemas import Operation, openapi_document
-from mocks.core.schools import check_brincode, check_dependancecode
 from mocks.core.service import (
     Core,
     create_service_app,
     json_body,
+    school_in_path,
     set_operation,
     set_school,
     soap_response,
@@ -82,16 +82,8 @@ def _soap_routes(app: Flask, flavour: Flavour, service: LasService) -> None:
 
 
 def _school_args(brincode: str, dependancecode: str) -> tuple[str, str]:
-    try:
-        brin = check_brincode(brincode)
-    except ValueError as exc:
-        raise invalid("brincode", str(exc)) from None
-    try:
-        dep = check_dependancecode(dependancecode)
-    except ValueError as exc:
-        raise invalid("dependancecode", str(exc)) from None
-    set_school(brin, dep)
-    return brin, dep
+    """Valid path parameters (else 422 naming the bad one), tagged on the request."""
+    return school_in_path(brincode, dependancecode, invalid)
 
 
 def _admin_routes(app: Flask, flavour: Flavour, service: LasService) -> None:

@@ -15,11 +15,11 @@ from flask import Flask, Response, request
 from mocks.core.errors import SoapFault, invalid
 from mocks.core.leerresultaten import SOAP_ACTION, leerresultaten_bevestiging
 from mocks.core.schemas import Operation, openapi_document, validate_body
-from mocks.core.schools import check_brincode, check_dependancecode
 from mocks.core.service import (
     Core,
     create_service_app,
     json_body,
+    school_in_path,
     set_operation,
     set_school,
     soap_response,
@@ -51,15 +51,8 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
 
 
 def _school(brincode: str, dependancecode: str) -> tuple[str, str]:
-    """Valid path parameters, tagged on the request for the journal."""
-    try:
-        brin, dep = check_brincode(brincode), check_dependancecode(dependancecode)
-    except ValueError as exc:
-        raise invalid(
-            "brincode" if "brincode" in str(exc) else "dependancecode", str(exc)
-        ) from None
-    set_school(brin, dep)
-    return brin, dep
+    """Valid path parameters (else 422 naming the bad one), tagged on the request."""
+    return school_in_path(brincode, dependancecode, invalid)
 
 
 def _koppeling_routes(app: Flask, sk8: Schoolkr8) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask, request
 
 from mocks.core.schemas import Operation, validate_body
-from mocks.core.service import Core, json_body, set_school
-from mocks.testcentrum.afnames_service import AfnameService, ImportedPupils, school
+from mocks.core.service import Core, json_body, school_in_path, set_school
+from mocks.testcentrum.afnames_service import AfnameService, ImportedPupils
 from mocks.testcentrum.afnames_store import Afname, forwarding_status
 
 SCHOOL = "/api/scholen/<brincode>/<dependancecode>"
@@ -56,16 +56,14 @@ def _routes(app: Flask, service: AfnameService) -> None:
     @app.post(f"{SCHOOL}/afnames")
     def afname_invoeren(brincode: str, dependancecode: str) -> Any:
         """Score invoeren: 201 with the new afname (``id``)."""
-        brin, dep = school(brincode, dependancecode)
-        set_school(brin, dep)
+        brin, dep = school_in_path(brincode, dependancecode)
         afname = service.score(brin, dep, json_body())
         return _afname(afname), 201, {"Location": f"/api/afnames/{afname.id}"}
 
     @app.post(f"{SCHOOL}/afnames/bulk")
     def afnames_invoeren(brincode: str, dependancecode: str) -> Any:
         """Score invoeren for many afnames at once (all or none): 201 with their ids."""
-        brin, dep = school(brincode, dependancecode)
-        set_school(brin, dep)
+        brin, dep = school_in_path(brincode, dependancecode)
         body = validate_body("afname_bulk", json_body())
         made = service.score_many(brin, dep, body["afnames"])
         return {"aantal": len(made), "ids": [a.id for a in made]}, 201
@@ -73,8 +71,7 @@ def _routes(app: Flask, service: AfnameService) -> None:
     @app.post(f"{SCHOOL}/afnames/normeren")
     def afnames_normeren(brincode: str, dependancecode: str) -> Any:
         """Normeren of many afnames of the school at one instant of its clock."""
-        brin, dep = school(brincode, dependancecode)
-        set_school(brin, dep)
+        brin, dep = school_in_path(brincode, dependancecode)
         body = validate_body("afname_normeren_bulk", json_body())
         normed = service.normeer_many(brin, dep, body["afname_ids"])
         decisions = Counter(a.doorsturing for a in normed)
@@ -89,8 +86,7 @@ def _routes(app: Flask, service: AfnameService) -> None:
     @app.get(f"{SCHOOL}/afnames")
     def afnames_lijst(brincode: str, dependancecode: str) -> Any:
         """Every afname of the school (gescoord or genormeerd), oldest first."""
-        brin, dep = school(brincode, dependancecode)
-        set_school(brin, dep)
+        brin, dep = school_in_path(brincode, dependancecode)
         return {"afnames": [_afname(a) for a in service.of_school(brin, dep)]}
 
     @app.get("/api/afnames/<afname_id>")
@@ -113,15 +109,13 @@ def _routes(app: Flask, service: AfnameService) -> None:
     @app.get(f"{SCHOOL}/doorsturing/samenvatting")
     def doorsturing_samenvatting(brincode: str, dependancecode: str) -> Any:
         """How many normed afnames are verzonden, wachtend, niet_van_toepassing, mislukt."""
-        brin, dep = school(brincode, dependancecode)
-        set_school(brin, dep)
+        brin, dep = school_in_path(brincode, dependancecode)
         return service.samenvatting(brin, dep)
 
     @app.get(f"{SCHOOL}/doorsturing")
     def doorsturing(brincode: str, dependancecode: str) -> Any:
         """Forwarding status of every normed afname of the school."""
-        brin, dep = school(brincode, dependancecode)
-        set_school(brin, dep)
+        brin, dep = school_in_path(brincode, dependancecode)
         return {"afnames": [d.as_json() for d in service.doorsturing(brin, dep)]}
 
 

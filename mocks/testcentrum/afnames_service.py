@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mocks.core.errors import ApiError, invalid, not_found
 from mocks.core.schemas import validate_body
-from mocks.core.schools import check_brincode, check_dependancecode, school_key
+from mocks.core.schools import school_key, school_of_path
 from mocks.core.service import Core
 from mocks.testcentrum import norms
 from mocks.testcentrum.afnames_store import Afname, AfnamesStore, Doorsturing, NewAfname
@@ -83,7 +83,7 @@ class AfnameService:
     def score_many(self, brincode: str, dependancecode: str, bodies: list[dict[str, Any]],
                    prefix: str = "afnames") -> list[Afname]:
         """Record several scored afnames at once (all or none); errors name ``afnames[i].field``."""
-        brin, dep = school(brincode, dependancecode)
+        brin, dep = school_of_path(brincode, dependancecode)
         key = school_key(brin, dep)
         items = [_checked(body, _where(prefix, i)) for i, body in enumerate(bodies)]
         pupils = self.leerlingen.groepen(key, [item["leerlingnummer"] for item in items])
@@ -102,7 +102,7 @@ class AfnameService:
 
     def normeer_many(self, brincode: str, dependancecode: str, ids: list[str]) -> list[Afname]:
         """Norm (or re-norm) afnames of one school, all at the school's current instant."""
-        brin, dep = school(brincode, dependancecode)
+        brin, dep = school_of_path(brincode, dependancecode)
         key = school_key(brin, dep)
         found = self.store.by_ids(ids)
         missing = [i for i in dict.fromkeys(ids) if i not in found or found[i].school != key]
@@ -128,14 +128,14 @@ class AfnameService:
 
     def of_school(self, brincode: str, dependancecode: str) -> list[Afname]:
         """Every afname of the school, oldest first."""
-        return self.store.of_school(*school(brincode, dependancecode))
+        return self.store.of_school(*school_of_path(brincode, dependancecode))
 
     def samenvatting(self, brincode: str, dependancecode: str) -> dict[str, int]:
         """Counts of normed afnames per forwarding status."""
-        return self.store.samenvatting(*school(brincode, dependancecode))
+        return self.store.samenvatting(*school_of_path(brincode, dependancecode))
 
     def doorsturing(self, brincode: str, dependancecode: str) -> list[Doorsturing]:
-        return self.store.doorsturing(*school(brincode, dependancecode))
+        return self.store.doorsturing(*school_of_path(brincode, dependancecode))
 
 
 
@@ -176,19 +176,6 @@ def _groep(key: str, item: dict[str, Any], pupils: dict[str, int | None], import
         raise invalid(where + "groep",
                       f"no pupils imported for {key}: give the pupil's groep (1..8)")
     raise invalid(where + "groep", f"pupil {nummer!r} has no jaargroep 1..8; give groep (1..8)")
-
-
-def school(brincode: str, dependancecode: str) -> tuple[str, str]:
-    """A valid (brincode, dependancecode) pair from the URL, or 404 naming the bad one (as the
-    rest of the testcentrum answers a malformed school path)."""
-    try:
-        brin = check_brincode(brincode)
-    except ValueError as exc:
-        raise ApiError(404, "School niet gevonden", str(exc), field="brincode") from None
-    try:
-        return brin, check_dependancecode(dependancecode)
-    except ValueError as exc:
-        raise ApiError(404, "School niet gevonden", str(exc), field="dependancecode") from None
 
 
 def _date(text: str, where: str = "") -> date:

@@ -22,8 +22,8 @@ from flask import Flask, request
 
 from mocks.core.errors import ApiError, conflict, invalid, not_found
 from mocks.core.schemas import Operation, openapi_document, validate_body
-from mocks.core.schools import check_brincode, check_dependancecode, check_schooljaar
-from mocks.core.service import Core, create_service_app, json_body, set_school
+from mocks.core.schools import check_schooljaar
+from mocks.core.service import Core, create_service_app, json_body, school_in_path
 from mocks.registry import load
 from mocks.testcentrum.beheer import Beheer, GeenLasKoppeling, LasInstellingen
 from mocks.testcentrum.klantenservice_client import KlantenserviceClient, KlantenserviceOnbereikbaar
@@ -117,24 +117,13 @@ def build_beheer(core: Core, options: dict[str, Any]) -> Beheer:
     return Beheer(core.db, core.clock, las_client=las_client, klantenservice=klantenservice)
 
 
-def _school(brincode: str, dependancecode: str) -> tuple[str, str]:
-    try:
-        check_brincode(brincode)
-        check_dependancecode(dependancecode)
-    except ValueError as exc:
-        field = "brincode" if "brincode" in str(exc) else "dependancecode"
-        raise ApiError(404, "School niet gevonden", str(exc), field=field) from None
-    set_school(brincode, dependancecode)
-    return brincode, dependancecode
-
-
 def _las_routes(app: Flask, beheer: Beheer) -> None:
     base = "/api/scholen/<brincode>/<dependancecode>"
 
     @app.get(base + "/las-koppeling")
     def las_koppeling(brincode: str, dependancecode: str) -> Any:
         """The LAS settings (key masked), whether the koppeling is active, the last import."""
-        brin, dep = _school(brincode, dependancecode)
+        brin, dep = school_in_path(brincode, dependancecode)
         school = beheer.school(brin, dep)
         settings = beheer.las.get(school)
         if settings is None:
@@ -144,7 +133,7 @@ def _las_routes(app: Flask, beheer: Beheer) -> None:
     @app.put(base + "/las-koppeling")
     def sla_las_op(brincode: str, dependancecode: str) -> Any:
         """WIJZIGINGEN OPSLAAN: LAS, schooljaar, autorisatiesleutel (+ klantcode/klantnaam)."""
-        brin, dep = _school(brincode, dependancecode)
+        brin, dep = school_in_path(brincode, dependancecode)
         body = validate_body("testcentrum_las_koppeling", json_body())
         try:
             check_schooljaar(body["schooljaar"])
@@ -162,7 +151,7 @@ def _las_routes(app: Flask, beheer: Beheer) -> None:
     @app.post(base + "/las-koppeling/import")
     def importeer(brincode: str, dependancecode: str) -> Any:
         """GEGEVENS IMPORTEREN: counts of pupils, groups and staff, and what changed."""
-        brin, dep = _school(brincode, dependancecode)
+        brin, dep = school_in_path(brincode, dependancecode)
         try:
             result = beheer.importeer(brin, dep)
         except GeenLasKoppeling:
@@ -175,7 +164,7 @@ def _las_routes(app: Flask, beheer: Beheer) -> None:
     @app.get(base + "/leerlingen")
     def leerlingen(brincode: str, dependancecode: str) -> Any:
         """Leerlingenoverzicht: pupils with leerlingnummer; ``?tab=`` filters, ``?q=`` searches."""
-        brin, dep = _school(brincode, dependancecode)
+        brin, dep = school_in_path(brincode, dependancecode)
         school = beheer.school(brin, dep)
         tab = request.args.get("tab", "mijn").strip().lower()
         if tab not in TABS:
@@ -224,7 +213,7 @@ def _dashboard_routes(app: Flask, beheer: Beheer) -> None:
     @app.post(base)
     def vraag_aan(brincode: str, dependancecode: str) -> Any:
         """AANVRAGEN: send the request to klantenservice; 202 with the status so far."""
-        brin, dep = _school(brincode, dependancecode)
+        brin, dep = school_in_path(brincode, dependancecode)
         body = validate_body("testcentrum_dashboard_koppeling", json_body())
         try:
             koppeling, created = beheer.vraag_aan(
@@ -238,7 +227,7 @@ def _dashboard_routes(app: Flask, beheer: Beheer) -> None:
     @app.get(base)
     def bekijk(brincode: str, dependancecode: str) -> Any:
         """The dashboard koppeling: status, geactiveerd_op, reden, activation periods."""
-        brin, dep = _school(brincode, dependancecode)
+        brin, dep = school_in_path(brincode, dependancecode)
         koppeling = beheer.bekijk(brin, dep)
         if koppeling is None:
             raise not_found("Dashboardkoppeling", f"{brin}-{dep} heeft nooit een "
@@ -257,7 +246,7 @@ def _dashboard_routes(app: Flask, beheer: Beheer) -> None:
 
 
 def _deactiveer(beheer: Beheer, brincode: str, dependancecode: str) -> Any:
-    brin, dep = _school(brincode, dependancecode)
+    brin, dep = school_in_path(brincode, dependancecode)
     koppeling = beheer.deactiveer(brin, dep)
     if koppeling is None:
         raise conflict("er is geen actieve of aangevraagde dashboardkoppeling", field="status")
