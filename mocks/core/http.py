@@ -1,5 +1,5 @@
 """The plumbing every partner's plain-``requests`` JSON client shares: base URL, optional session,
-timeout, and one rule for "no usable answer now".
+timeout, one rule for "no usable answer now", and reading the list out of an answer.
 
 A connection error, a timeout or a 5xx raises the client's own ``unreachable`` exception (the
 caller may try again later); every other answer is returned for the client to read, so a 4xx
@@ -11,6 +11,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import requests
+
+
+def items(data: Any, *names: str) -> list[dict[str, Any]]:
+    """The list in a JSON answer: the answer itself, or its first list under one of ``names``."""
+    if isinstance(data, list):
+        return data
+    for name in names:
+        if isinstance(data, dict) and isinstance(data.get(name), list):
+            return list(data[name])
+    return []
 
 
 class JsonHttpClient:

@@ -20,6 +20,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import requests
 
+from mocks.core.http import items
+
 ENTRY_POINT_GROUP = "koppeling.testcentrum_drivers"
 TERMINAL_STATUSES = ("verzonden", "niet_van_toepassing", "mislukt")
 
@@ -299,16 +301,6 @@ def _json_or_none(resp: requests.Response) -> Any:
 def school_path(school: SchoolRef, tail: str) -> str:
     """The API path of one of the school's resources: ``/api/scholen/{brin}/{dep}/{tail}``."""
     return f"/api/scholen/{school.brincode}/{school.dependancecode}/{tail}"
-
-
-def items(data: Any, *names: str) -> list[dict[str, Any]]:
-    """The list in an API answer: the answer itself, or its first list under one of ``names``."""
-    if isinstance(data, list):
-        return data
-    for name in names:
-        if isinstance(data, dict) and isinstance(data.get(name), list):
-            return list(data[name])
-    return []
 
 
 def _instant(value: Any) -> datetime | None:

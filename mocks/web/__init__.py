@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, abort, render_template, request, u
 from markupsafe import Markup
 
 from mocks.core.clock import AMSTERDAM
+from mocks.core.http import items
 from mocks.core.schools import check_brincode, check_dependancecode
 from mocks.core.service import Core
 from mocks.web.api import Api, ApiProblem, FormErrors, Unavailable
@@ -123,16 +124,6 @@ def school_or_404(brin: str, dep: str) -> tuple[str, str]:
         return check_brincode(brin), check_dependancecode(dep)
     except ValueError:
         abort(404)
-
-
-def items(data: Any, *names: str) -> list[dict[str, Any]]:
-    """The list in an API answer: the answer itself, or its first list under one of ``names``."""
-    if isinstance(data, list):
-        return data
-    for n in names:
-        if isinstance(data, dict) and isinstance(data.get(n), list):
-            return list(data[n])
-    return []
 
 
 def _security_headers(response: Response) -> Response:
