@@ -1,4 +1,4 @@
-"""The harness configuration: ports, state, mail, partner URLs; built once at the edge (CLI, tests)."""
+"""The harness configuration (ports, state, mail, partner URLs), built once at the edge."""
 
 from __future__ import annotations
 

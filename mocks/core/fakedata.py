@@ -188,7 +188,8 @@ class _Maker:
         return roepnaam, voorvoegsel, achternaam
 
     def geslacht(self) -> str:
-        codes, weights = zip(*GESLACHT_WEIGHTS, strict=True)
+        codes = [code for code, _ in GESLACHT_WEIGHTS]
+        weights = [weight for _, weight in GESLACHT_WEIGHTS]
         return self.rng.choices(codes, weights)[0]
 
     def birthdate(self, jaargroep: int, schooljaar: str) -> date:

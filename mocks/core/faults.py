@@ -77,7 +77,8 @@ class Faults:
 
     def add(self, service: str, spec: dict[str, Any]) -> Fault:
         with self._db.begin() as conn:
-            new_id = inserted_id(conn.execute(faults_table.insert().values(service=service, **spec)))
+            result = conn.execute(faults_table.insert().values(service=service, **spec))
+            new_id = inserted_id(result)
         return Fault(id=int(new_id), **spec)
 
     def list(self, service: str) -> list[Fault]:

@@ -543,7 +543,7 @@ def parse_answer_element(answer: etree._Element, operation: str) -> Antwoord:
     """The ``*_antwoord`` element (outside its envelope) as an :class:`Antwoord`."""
     for kind in ("geenwijzigingen", "geengegevens"):
         if answer.find(_q(kind)) is not None:
-            return Antwoord(operation, kind)  # type: ignore[arg-type]
+            return Antwoord(operation, kind)
     payload = answer.find(_q(operation_of(operation).payload))
     if payload is None:
         raise SoapFault("Client.OngeldigBericht", f"{answer.tag} zonder gegevens")
@@ -632,7 +632,8 @@ def _read_leerkracht(el: etree._Element) -> Leerkracht:
 
 __all__ = [
     "NS", "OPERATIONS", "Antwoord", "Groep", "GroepRef", "Leerkracht", "Leerling",
-    "Leerlinggegevens", "Operation", "School", "Verzoek", "answer_envelope", "build_answer", "build_exception_answer",
+    "Leerlinggegevens", "Operation", "School", "Verzoek", "answer_envelope", "build_answer",
+    "build_exception_answer",
     "build_request", "build_request_element", "format_datetime", "operation_of", "parse_answer",
     "parse_answer_element", "parse_datetime", "parse_request", "render_answer", "soap_action",
 ]

@@ -32,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 
-from mocks.core.db import Database, metadata
+from mocks.core.db import Database, inserted_id, metadata
 from mocks.core.fakedata import FakeGroup, FakePupil, FakeSchool, FakeStaff
 
 las_scholen = Table(
@@ -198,11 +198,11 @@ class LasStore:
         with self.db.begin() as conn:
             if self._school(conn, fake.brincode, fake.dependancecode) is not None:
                 raise SchoolExists(f"{fake.brincode}-{fake.dependancecode}")
-            school_id = conn.execute(insert(las_scholen).values(
+            school_id = inserted_id(conn.execute(insert(las_scholen).values(
                 las=self.las, brincode=fake.brincode, dependancecode=fake.dependancecode,
                 schooljaar=fake.schooljaar, naam=fake.naam, seed=fake.seed,
                 samengestelde_groepen=samengestelde_groepen, created_at=now, changed_at=now,
-            )).inserted_primary_key[0]
+            )))
             self._insert_children(conn, school_id, fake, now)
             return self._data(conn, self._school_by_id(conn, school_id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+
 from contracts.uwlr_xsd import UwlrSchemas, XsdInvalid
 from mocks.core.errors import SoapFault
 from mocks.core.leerlinggegevens import (
