@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Column, DateTime, Float, String, Table, delete, select
+from sqlalchemy import Boolean, Column, DateTime, Float, String, Table, bindparam, delete, select
 
 from mocks.core.db import Database, metadata
 from mocks.core.schools import school_key
@@ -73,6 +73,10 @@ class Clock:
     def __init__(self, db: Database, real: Callable[[], datetime] | None = None) -> None:
         self._db = db
         self._real = real or (lambda: datetime.now(UTC))
+        # Read on every request: built once, so a read is one cached statement, not a new one.
+        self._read_scopes = select(clock_table).where(
+            clock_table.c.scope.in_([bindparam("scope"), bindparam("harness")])
+        )
 
     def now(self, brincode: str | None = None, dependancecode: str | None = None) -> datetime:
         """The current instant for a school (its own clock if it has one) or the harness."""
@@ -81,12 +85,8 @@ class Clock:
     def state(self, brincode: str | None = None, dependancecode: str | None = None) -> ClockState:
         scope = _scope(brincode, dependancecode)
         with self._db.read() as conn:
-            rows = {
-                r.scope: r
-                for r in conn.execute(
-                    select(clock_table).where(clock_table.c.scope.in_({scope, HARNESS}))
-                )
-            }
+            result = conn.execute(self._read_scopes, {"scope": scope, "harness": HARNESS})
+            rows = {r.scope: r for r in result}
         row = rows.get(scope) or rows.get(HARNESS)
         real = self._real()
         if row is None:

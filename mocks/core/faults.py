@@ -10,7 +10,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Integer, String, Table, delete, select, update
+from sqlalchemy import Column, Integer, String, Table, bindparam, delete, select, update
 
 from mocks.core.db import Database, inserted_id, metadata
 from mocks.core.schemas import validate_body
@@ -74,6 +74,10 @@ class Faults:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Asked on every request: built once.
+        self._any_for_service = (
+            select(faults_table.c.id).where(faults_table.c.service == bindparam("service")).limit(1)
+        )
 
     def add(self, service: str, spec: dict[str, Any]) -> Fault:
         with self._db.begin() as conn:
@@ -101,7 +105,7 @@ class Faults:
         """The first live fault matching this request, counted down by one (if counted)."""
         t = faults_table
         with self._db.read() as conn:  # the common case: no fault scripted, no write lock
-            if conn.execute(select(t.c.id).where(t.c.service == service).limit(1)).first() is None:
+            if conn.execute(self._any_for_service, {"service": service}).first() is None:
                 return None
         with self._db.begin() as conn:
             rows = list(conn.execute(select(t).where(t.c.service == service).order_by(t.c.id)))

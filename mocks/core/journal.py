@@ -35,6 +35,7 @@ journal_table = Table(
     Column("data", Text),
 )
 
+_INSERT = journal_table.insert()
 MAX_BODY = 8192
 PRUNE_EVERY = 64
 
@@ -104,7 +105,7 @@ class Journal:
             "data": json.dumps(mask_data(entry.data)) if entry.data is not None else None,
         }
         with self._db.begin() as conn:
-            new_id = inserted_id(conn.execute(journal_table.insert().values(**values)))
+            new_id = inserted_id(conn.execute(_INSERT, values))
             if new_id % PRUNE_EVERY == 0:
                 self._prune(conn, entry.service)
 
