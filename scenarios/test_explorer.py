@@ -129,7 +129,7 @@ def build_machine(sc: Scenario, restarter: Restarter | None) -> type[RuleBasedSt
         def schoolkr8_fault(self, kind: str) -> None:
             with sc.step(f"explorer: Schoolkr8 fault {kind}"):
                 sc.partners.admin("schoolkr8").add_fault(
-                    "/uwlr/leerresultaten", method="POST", **FAULTS[kind]
+                    "/uwlr/leerresultaten", method="POST", school=self.s.ref, **FAULTS[kind]
                 )
 
         @precondition(lambda self: restarter is not None)

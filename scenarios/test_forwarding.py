@@ -47,7 +47,9 @@ def test_schoolkr8_outage(scenario: Scenario, outage: str) -> None:
     school = flows.ready_school(sc, pupils=1)
     number = school.numbers()[0]
     with sc.step(f"Schoolkr8 intake {outage.replace('_', ' ')}"):
-        sc.partners.admin("schoolkr8").add_fault(INTAKE, method="POST", **OUTAGES[outage])
+        sc.partners.admin("schoolkr8").add_fault(
+            INTAKE, method="POST", school=school.ref, **OUTAGES[outage]
+        )
     with sc.step("an afname normed while active is retried until it is sent"):
         afname = flows.norm(sc, school, number).afname_id
         status = flows.wait_forwarding(sc, school, afname, "verzonden", timeout=20)
@@ -89,7 +91,7 @@ def test_restart_with_pending_outbox(scenario: Scenario, restarter: Restarter) -
     first, second = school.numbers()[:2]
     with sc.step("Schoolkr8 down: the first afname waits in the outbox"):
         sk8 = sc.partners.admin("schoolkr8")
-        sk8.add_fault(INTAKE, method="POST", fault="http_503")
+        sk8.add_fault(INTAKE, method="POST", fault="http_503", school=school.ref)
         a = flows.norm(sc, school, first).afname_id
         flows.eventually(
             lambda: flows.forwarding_of(sc, school).get(a),
@@ -126,7 +128,9 @@ def test_harness_restart_on_file_db(scenario: Scenario, tmp_path: Path) -> None:
         school = flows.ready_school(sc, pupils=1)
         number = school.numbers()[0]
         with sc.step("Schoolkr8 down: the afname waits in the outbox of the file store"):
-            sc.partners.admin("schoolkr8").add_fault(INTAKE, method="POST", fault="http_503")
+            sc.partners.admin("schoolkr8").add_fault(
+                INTAKE, method="POST", fault="http_503", school=school.ref
+            )
             afname = flows.norm(sc, school, number).afname_id
             flows.eventually(
                 lambda: flows.forwarding_of(sc, school)[afname],

@@ -1,12 +1,16 @@
 """Fault injection: scripted failures per service, path and method, permanent or counted.
 
 Faults for the same request are taken in the order they were added, so a script like "first a SOAP
-fault, then OK" is two calls: one fault with ``times: 1``, and nothing after it.
+fault, then OK" is two calls: one fault with ``times: 1``, and nothing after it. A fault may be
+scoped to one school (``brincode``/``dependancecode``), so scenarios sharing a harness do not take
+each other's faults; the school of a request is read from its REST path or its body.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +18,7 @@ from sqlalchemy import Column, Integer, String, Table, bindparam, delete, select
 
 from mocks.core.db import Database, inserted_id, metadata
 from mocks.core.schemas import validate_body
+from mocks.core.schools import school_key
 
 FAULT_KINDS = ("http_503", "delay", "connection_reset", "soap_fault")
 
@@ -28,7 +33,28 @@ faults_table = Table(
     Column("delay_ms", Integer, nullable=False, default=0),
     Column("code", String(64)),
     Column("remaining", Integer),  # None = every time
+    Column("school", String(16)),  # None = any school
 )
+
+_PATH_SCHOOL = re.compile(r"/scholen/(\d{2}[A-Z]{2})/(\d{2})(?:/|$)")
+_BODY_BRIN = re.compile(rb"""(?:<(?:[\w.-]+:)?brincode>|"brincode"\s*:\s*")\s*(\d{2}[A-Z]{2})""")
+_BODY_DEP = re.compile(rb"""(?:<(?:[\w.-]+:)?dependancecode>|"dependancecode"\s*:\s*")\s*(\d{2})""")
+_PEEK_BYTES = 64 * 1024
+
+
+def school_of_request(path: str, body: bytes) -> str | None:
+    """The school a request is about, as far as fault scoping needs to know: from a REST path
+    (``…/scholen/99AB/00/…``), else the first ``brincode`` (+ ``dependancecode``) in a UWLR or
+    JSON body. Only a peek: the views still validate everything."""
+    match = _PATH_SCHOOL.search(path)
+    if match:
+        return school_key(match.group(1), match.group(2))
+    head = body[:_PEEK_BYTES]
+    brin = _BODY_BRIN.search(head)
+    if brin is None:
+        return None
+    dep = _BODY_DEP.search(head)
+    return school_key(brin.group(1).decode(), dep.group(1).decode() if dep else None)
 
 
 @dataclass(frozen=True)
@@ -42,6 +68,7 @@ class Fault:
     delay_ms: int
     code: str | None
     remaining: int | None
+    school: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +79,7 @@ class Fault:
             "delay_ms": self.delay_ms,
             "code": self.code,
             "times": self.remaining,
+            "school": self.school,
         }
 
 
@@ -66,6 +94,9 @@ def parse_fault_request(body: Any) -> dict[str, Any]:
         "delay_ms": body.get("delay_ms", 0),
         "code": body.get("code"),
         "remaining": body.get("times"),
+        "school": school_key(body["brincode"], body.get("dependancecode"))
+        if "brincode" in body
+        else None,
     }
 
 
@@ -101,9 +132,19 @@ class Faults:
         with self._db.begin() as conn:
             conn.execute(stmt)
 
-    def take(self, service: str, method: str, path: str) -> Fault | None:
-        """The first live fault matching this request, counted down by one (if counted)."""
+    def take(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        school: Callable[[], str | None] = lambda: None,
+    ) -> Fault | None:
+        """The first live fault matching this request, counted down by one (if counted).
+
+        ``school`` tells the request's school; it is only asked when a school-scoped fault is
+        scripted."""
         t = faults_table
+        asked: list[str | None] = []
         with self._db.read() as conn:  # the common case: no fault scripted, no write lock
             if conn.execute(self._any_for_service, {"service": service}).first() is None:
                 return None
@@ -114,6 +155,11 @@ class Faults:
                     continue
                 if not fnmatch.fnmatchcase(path, row.path):
                     continue
+                if row.school is not None:
+                    if not asked:
+                        asked.append(school())
+                    if asked[0] != row.school:
+                        continue
                 if row.remaining is not None:
                     if row.remaining <= 1:
                         conn.execute(delete(t).where(t.c.id == row.id))
@@ -134,4 +180,5 @@ def _fault(row: Any) -> Fault:
         delay_ms=row.delay_ms,
         code=row.code,
         remaining=row.remaining,
+        school=row.school,
     )

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from mocks.core.clock import Clock, parse_instant
 from mocks.core.db import Database
 from mocks.core.errors import ApiError, KoppelingError, SoapFault, invalid
-from mocks.core.faults import Faults, parse_fault_request
+from mocks.core.faults import Faults, parse_fault_request, school_of_request
 from mocks.core.journal import Entry, Journal
 from mocks.core.mail import Mail, Mailer, SmtpMailer
 from mocks.core.schools import (
@@ -203,7 +203,12 @@ def _before(name: str, core: Core, is_soap: Callable[[], bool]) -> Callable[[], 
         g.started = time.perf_counter()
         if request.path.startswith("/__admin") or request.path.startswith("/static"):
             return None
-        fault = core.faults.take(name, request.method, request.path)
+        fault = core.faults.take(
+            name,
+            request.method,
+            request.path,
+            school=lambda: school_of_request(request.path, request.get_data(cache=True)),
+        )
         if fault is None:
             return None
         g.injected_fault = fault.fault

@@ -105,8 +105,14 @@ class Admin(Client):
         times: int | None = None,
         delay_ms: int = 0,
         code: str | None = None,
+        school: SchoolRef | None = None,
     ) -> Any:
+        """Script a fault; with ``school`` only that school's requests take it (a shared
+        harness then keeps the fault from other scenarios)."""
         body: dict[str, Any] = {"path": path, "fault": fault}
+        if school is not None:
+            body["brincode"] = school.brincode
+            body["dependancecode"] = school.dependancecode
         if method:
             body["method"] = method
         if times is not None:

@@ -150,3 +150,26 @@ def test_server_thread_binds_free_port_and_stops(app: Flask) -> None:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT may remain
         sock.bind(("127.0.0.1", port))  # nobody listens there any more
+
+
+def test_school_scoped_fault_is_taken_only_by_that_school(app: Flask) -> None:
+    client = app.test_client()
+    added = client.post("/__admin/faults", json={"path": "/uwlr/*", "fault": "soap_fault",
+                                                 "brincode": "99CD", "dependancecode": "01"})
+    assert added.json["school"] == "99CD-01"
+    other = b"<l:brincode>99AB</l:brincode><l:dependancecode>01</l:dependancecode>"
+    mine = b"<l:brincode>99CD</l:brincode><l:dependancecode>01</l:dependancecode>"
+    not_mine = read_fault(client.post("/uwlr/x", data=other).data)
+    assert not_mine is not None and not_mine.code == "Client.AutorisatieOngeldig"  # the view's own
+    injected = read_fault(client.post("/uwlr/x", data=mine).data)
+    assert injected is not None and injected.code == "Server.TijdelijkNietBeschikbaar"
+
+
+def test_school_of_request_reads_path_then_body() -> None:
+    from mocks.core.faults import school_of_request
+
+    assert school_of_request("/api/scholen/99AB/03/leerlingen", b"") == "99AB-03"
+    assert school_of_request("/api/koppelingen", b'{"brincode": "99XY"}') == "99XY-00"
+    xml = b"<school><brincode>98QQ</brincode><dependancecode>07</dependancecode></school>"
+    assert school_of_request("/uwlr/leerresultaten", xml) == "98QQ-07"
+    assert school_of_request("/uwlr/leerresultaten", b"<x/>") is None
