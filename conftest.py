@@ -15,8 +15,8 @@ import pytest
 os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
 from contracts.uwlr_xsd import DEFAULT_UWLR_DIR, UwlrFilesMissing, UwlrSchemas  # noqa: E402
-from mocks.config import HarnessConfig  # noqa: E402
-from mocks.harness import Harness  # noqa: E402
+from koppeling.harness.config import HarnessConfig  # noqa: E402
+from koppeling.harness.process import Harness  # noqa: E402
 
 
 @pytest.fixture(scope="session")

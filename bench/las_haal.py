@@ -20,11 +20,11 @@ from pathlib import Path
 
 import requests
 
-from mocks.core.db import Database
-from mocks.core.leerlinggegevens import build_request
-from mocks.core.server import ServerThread
-from mocks.core.service import Core
-from mocks.core.uwlr import Autorisatie
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.leerlinggegevens import build_request
 from mocks.las.app import create_app
 from mocks.las.service import FLAVOURS
 
@@ -32,14 +32,23 @@ HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"HaalLeerli
 
 
 def _prepare(url: str, pupils: int) -> bytes:
-    school = requests.post(f"{url}/api/scholen", timeout=60, json={
-        "brincode": "99BE", "aantal_leerlingen": pupils, "seed": 1000})
+    school = requests.post(
+        f"{url}/api/scholen",
+        timeout=60,
+        json={"brincode": "99BE", "aantal_leerlingen": pupils, "seed": 1000},
+    )
     school.raise_for_status()
-    key = requests.post(f"{url}/api/scholen/99BE/00/sleutels", timeout=10,
-                        json={"klantcode": "BENCH", "klantnaam": "Bench"}).json()
-    return build_request("HaalLeerlinggegevens",
-                         Autorisatie(key["autorisatiesleutel"], "BENCH", "Bench"),
-                         schooljaar=school.json()["schooljaar"], brincode="99BE")
+    key = requests.post(
+        f"{url}/api/scholen/99BE/00/sleutels",
+        timeout=10,
+        json={"klantcode": "BENCH", "klantnaam": "Bench"},
+    ).json()
+    return build_request(
+        "HaalLeerlinggegevens",
+        Autorisatie(key["autorisatiesleutel"], "BENCH", "Bench"),
+        schooljaar=school.json()["schooljaar"],
+        brincode="99BE",
+    )
 
 
 def _one(session: requests.Session, url: str, body: bytes, pupils: int) -> float:
@@ -82,18 +91,21 @@ def main() -> None:
                 for _ in range(5):  # warm-up
                     _one(session, url, body, args.pupils)
                 cpu = time.process_time()
-                times = sorted(_one(session, url, body, args.pupils)
-                               for _ in range(args.requests))
+                times = sorted(_one(session, url, body, args.pupils) for _ in range(args.requests))
                 cpu = (time.process_time() - cpu) / args.requests * 1000
             rate = _throughput(url, body, args.pupils, args.requests, args.threads)
         db.dispose()
     p50 = statistics.median(times) * 1000
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
-    print(f"HaalLeerlinggegevens, {args.flavour}, {args.pupils} pupils, {args.store} store, "
-          f"werkzeug ServerThread, {args.requests} requests")
+    print(
+        f"HaalLeerlinggegevens, {args.flavour}, {args.pupils} pupils, {args.store} store, "
+        f"werkzeug ServerThread, {args.requests} requests"
+    )
     print(f"  latency (sequential): p50 {p50:.1f} ms, p99 {p99:.1f} ms   (goal p50 < 100 ms)")
-    print(f"  CPU per request (server + client, one process): {cpu:.1f} ms "
-          f"(wall-clock figures suffer when the machine is busy; load average {_load()})")
+    print(
+        f"  CPU per request (server + client, one process): {cpu:.1f} ms "
+        f"(wall-clock figures suffer when the machine is busy; load average {_load()})"
+    )
     print(f"  throughput ({args.threads} threads): {rate:.1f} req/s")
 
 

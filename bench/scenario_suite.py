@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mocks.config import HarnessConfig  # noqa: E402
-from mocks.harness import Harness  # noqa: E402
+from koppeling.harness.config import HarnessConfig  # noqa: E402
+from koppeling.harness.process import Harness  # noqa: E402
 from scenarios.config import SCENARIO_OPTIONS  # noqa: E402
 
 

@@ -24,9 +24,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mocks.core.db import Database  # noqa: E402
-from mocks.core.keys import key_hash, mask, new_key  # noqa: E402
-from mocks.core.leerresultaten import (  # noqa: E402
+from koppeling.harness.keys import key_hash, mask, new_key  # noqa: E402
+from koppeling.harness.server import ServerThread  # noqa: E402
+from koppeling.harness.service import Core  # noqa: E402
+from koppeling.harness.store import Database  # noqa: E402
+from koppeling.uwlr.autorisatie import Autorisatie  # noqa: E402
+from koppeling.uwlr.leerresultaten import (  # noqa: E402
     LeerresultatenVerzoek,
     Resultaat,
     School,
@@ -35,9 +38,6 @@ from mocks.core.leerresultaten import (  # noqa: E402
     build_verzoek,
     request_envelope,
 )
-from mocks.core.server import ServerThread  # noqa: E402
-from mocks.core.service import Core  # noqa: E402
-from mocks.core.uwlr import Autorisatie  # noqa: E402
 from mocks.schoolkr8.app import create_app  # noqa: E402
 from mocks.schoolkr8.service import Schoolkr8  # noqa: E402
 

@@ -27,7 +27,9 @@ def one_run(server: str) -> tuple[float, float]:
     started = time.perf_counter()
     proc = subprocess.Popen(
         [str(koppeling), "up", "--port-base", "0", "--memory", "--server", server],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     urls: list[str] = []
     assert proc.stdout is not None
@@ -52,9 +54,11 @@ def main() -> None:
     parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn")
     args = parser.parse_args()
     times = [one_run(args.server)[1] for _ in range(args.runs)]
-    print(f"koppeling up ({args.server}) -> all healthy, {args.runs} runs: "
-          f"median {statistics.median(times):.3f} s, min {min(times):.3f} s, "
-          f"max {max(times):.3f} s   (goal < 1 s)")
+    print(
+        f"koppeling up ({args.server}) -> all healthy, {args.runs} runs: "
+        f"median {statistics.median(times):.3f} s, min {min(times):.3f} s, "
+        f"max {max(times):.3f} s   (goal < 1 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ KLANTENSERVICE_AFZENDER = "klantenservice@boomtestonderwijs.nl"
 
 # "Autorisatiesleutel: <key>" or "Uw autorisatiesleutel is:" with the key on a following line; the
 # key (8-64 letters, digits, _ or -) ends its line. The key itself is opaque to the school.
-KEY_LINE = re.compile(r"autorisatiesleutel(?: is)?\s*:\s*([A-Za-z0-9_-]{8,64})[ \t]*$",
-                      re.IGNORECASE | re.MULTILINE)
+KEY_LINE = re.compile(
+    r"autorisatiesleutel(?: is)?\s*:\s*([A-Za-z0-9_-]{8,64})[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
 DECISION = re.compile(r"\bis (goedgekeurd|afgewezen)\b")
 REASON_LINE = re.compile(r"^\s*Reden:\s*(.+?)\s*$", re.MULTILINE)
 REFERENCE_LINE = re.compile(r"^\s*Kenmerk:\s*(\S+)\s*$", re.MULTILINE)
@@ -50,13 +51,21 @@ class BeheerderMail:
         """From a Mailpit-style ``GET /api/v1/message/{ID}`` answer."""
         sender = data.get("From") or {}
         to = [t.get("Address", "") for t in data.get("To") or []]
-        return cls(str(sender.get("Address", "")), tuple(to), str(data.get("Subject", "")),
-                   str(data.get("Text", "")))
+        return cls(
+            str(sender.get("Address", "")),
+            tuple(to),
+            str(data.get("Subject", "")),
+            str(data.get("Text", "")),
+        )
 
     def as_message(self) -> dict[str, Any]:
         """The message-pact JSON of this mail."""
-        return {"from": self.sender, "to": list(self.to), "subject": self.subject,
-                "text": self.text}
+        return {
+            "from": self.sender,
+            "to": list(self.to),
+            "subject": self.subject,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,7 @@ def read_key(mail: BeheerderMail) -> str:
     """The autorisatiesleutel in a Schoolkr8 activation mail."""
     match = KEY_LINE.search(mail.text)
     if match is None:
-        raise MailNotUnderstood(
-            f"no 'autorisatiesleutel: <sleutel>' in the mail {mail.subject!r}")
+        raise MailNotUnderstood(f"no 'autorisatiesleutel: <sleutel>' in the mail {mail.subject!r}")
     return match.group(1)
 
 
@@ -89,5 +97,8 @@ def read_decision(mail: BeheerderMail) -> Decision:
     if not approved and reason is None:
         raise MailNotUnderstood("a rejection without a line 'Reden: …'")
     reference = REFERENCE_LINE.search(mail.text)
-    return Decision(approved, None if approved or reason is None else reason.group(1),
-                    reference.group(1) if reference else None)
+    return Decision(
+        approved,
+        None if approved or reason is None else reason.group(1),
+        reference.group(1) if reference else None,
+    )

@@ -8,8 +8,8 @@ from contextlib import ExitStack
 import pytest
 
 from contracts.pactkit import quiet
-from mocks.core.server import ServerThread
-from mocks.harness import Harness
+from koppeling.harness.process import Harness
+from koppeling.harness.server import ServerThread
 
 quiet()
 
@@ -22,12 +22,14 @@ class FieldBreaker:
     def __init__(self, app: WsgiApp, path: str, old: bytes, new: bytes) -> None:
         self.app, self.path, self.old, self.new = app, path, old, new
 
-    def __call__(self, environ: dict[str, object], start_response: Callable[..., object]
-                 ) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, object], start_response: Callable[..., object]
+    ) -> Iterable[bytes]:
         captured: dict[str, object] = {}
 
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: object = None
-                    ) -> Callable[[bytes], object]:
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: object = None
+        ) -> Callable[[bytes], object]:
             captured.update(status=status, headers=headers)
             return lambda data: None
 
@@ -38,8 +40,11 @@ class FieldBreaker:
             getattr(result, "close", lambda: None)()
         if str(environ.get("PATH_INFO", "")).startswith(self.path):
             body = body.replace(self.old, self.new)
-        headers = [(k, v) for k, v in captured["headers"]  # type: ignore[attr-defined]
-                   if k.lower() != "content-length"]
+        headers = [
+            (k, v)
+            for k, v in captured["headers"]  # type: ignore[attr-defined]
+            if k.lower() != "content-length"
+        ]
         start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
         return [body]
 

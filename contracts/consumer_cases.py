@@ -45,11 +45,11 @@ from contracts.states import (
     SK8_KOPPELING,
     SK8_PUPIL,
 )
-from mocks.core import leerlinggegevens as lg
-from mocks.core import leerresultaten as lr
-from mocks.core.errors import SoapFault
-from mocks.core.soap import SOAP_CONTENT_TYPE, envelope, fault_envelope
-from mocks.core.uwlr import Autorisatie
+from koppeling.harness.errors import SoapFault
+from koppeling.uwlr import leerlinggegevens as lg
+from koppeling.uwlr import leerresultaten as lr
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, envelope, fault_envelope
 
 # The key check's real caller is the klantenservice (mocks/klantenservice/clients.py).
 KEYCHECK_CONSUMER = KLANTENSERVICE
@@ -114,8 +114,10 @@ def _soap_response(interaction: Any, status: int, body: bytes, *vary: Vary) -> N
 
 def _fault(code: str) -> tuple[bytes, tuple[Vary, ...]]:
     body = fault_envelope(SoapFault(code, "De autorisatiesleutel is niet geldig voor deze school"))
-    return body, (Vary("Fault/faultcode", regex(rf"^([\w.-]+:)?{code.replace('.', '[.]')}$")),
-                  Vary("Fault/faultstring", text()))
+    return body, (
+        Vary("Fault/faultcode", regex(rf"^([\w.-]+:)?{code.replace('.', '[.]')}$")),
+        Vary("Fault/faultstring", text()),
+    )
 
 
 KEY_FROM_STATE = Vary("autorisatie/autorisatiesleutel", text(), "${autorisatiesleutel}")
@@ -125,21 +127,37 @@ ANY_KEY = Vary("autorisatie/autorisatiesleutel", text())
 # --- UWLR Leerlinggegevens (ParnasSys, ESIS) ---------------------------------------------------
 
 LAS_FLAVOUR = {PARNASSYS: "parnassys", ESIS: "esis"}
-EXAMPLE_KEY = {PARNASSYS: "pns_VoorbeeldSleutel0000000000000000",
-               ESIS: "esis_VoorbeeldSleutel000000000000000"}
+EXAMPLE_KEY = {
+    PARNASSYS: "pns_VoorbeeldSleutel0000000000000000",
+    ESIS: "esis_VoorbeeldSleutel000000000000000",
+}
 
 
 def _las_state() -> dict[str, str]:
-    return {"brincode": BRIN, "dependancecode": DEP, "schooljaar": LAS_SCHOOLJAAR,
-            "klantcode": KLANTCODE, "klantnaam": KLANTNAAM}
+    return {
+        "brincode": BRIN,
+        "dependancecode": DEP,
+        "schooljaar": LAS_SCHOOLJAAR,
+        "klantcode": KLANTCODE,
+        "klantnaam": KLANTNAAM,
+    }
 
 
 def _gegevens() -> lg.Leerlinggegevens:
     return lg.Leerlinggegevens(
         school=lg.School(LAS_SCHOOLJAAR, BRIN, DEP),
         groepen=(lg.Groep("g-5a", "Dolfijnen", "5"),),
-        leerlingen=(lg.Leerling(LEERLINGNUMMER, "Jansen", "Sanne", geboortedatum=date(2016, 3, 14),
-                                geslacht="2", jaargroep="5", groep="g-5a"),),
+        leerlingen=(
+            lg.Leerling(
+                LEERLINGNUMMER,
+                "Jansen",
+                "Sanne",
+                geboortedatum=date(2016, 3, 14),
+                geslacht="2",
+                jaargroep="5",
+                groep="g-5a",
+            ),
+        ),
         leerkrachten=(lg.Leerkracht("lk-1", "de Vries", "Joost", groepen=("g-5a",)),),
     )
 
@@ -163,9 +181,14 @@ GEGEVENS_VARY = (
 
 
 def _las_request(provider: str, key: str, since: datetime | None = None) -> bytes:
-    return lg.build_request("HaalLeerlinggegevens", Autorisatie(key, KLANTCODE, KLANTNAAM),
-                            schooljaar=LAS_SCHOOLJAAR, brincode=BRIN, dependancecode=DEP,
-                            laatstontvangengegevens=since)
+    return lg.build_request(
+        "HaalLeerlinggegevens",
+        Autorisatie(key, KLANTCODE, KLANTNAAM),
+        schooljaar=LAS_SCHOOLJAAR,
+        brincode=BRIN,
+        dependancecode=DEP,
+        laatstontvangengegevens=since,
+    )
 
 
 def _las_client(provider: str, url: str) -> Any:
@@ -187,40 +210,62 @@ def _las_cases(provider: str) -> list[Case]:
     def declare_gegevens(pact: Any) -> None:
         i = pact.upon_receiving("HaalLeerlinggegevens for a school with pupils")
         i.given(LAS_SCHOOL, **_las_state())
-        _soap_request(i, _las_path(provider), "HaalLeerlinggegevens", _las_request(provider, key),
-                      KEY_FROM_STATE)
+        _soap_request(
+            i,
+            _las_path(provider),
+            "HaalLeerlinggegevens",
+            _las_request(provider, key),
+            KEY_FROM_STATE,
+        )
         answer = lg.answer_envelope(lg.build_answer("HaalLeerlinggegevens", _gegevens()))
         _soap_response(i, 200, answer, *GEGEVENS_VARY)
 
     def drive_gegevens(url: str) -> None:
         answer = _las_client(provider, url).haal_leerlinggegevens(
-            Autorisatie(key, KLANTCODE, KLANTNAAM), schooljaar=LAS_SCHOOLJAAR, brincode=BRIN,
-            dependancecode=DEP)
+            Autorisatie(key, KLANTCODE, KLANTNAAM),
+            schooljaar=LAS_SCHOOLJAAR,
+            brincode=BRIN,
+            dependancecode=DEP,
+        )
         assert answer.kind == "gegevens" and answer.gegevens is not None
         assert [ll.leerlingnummer for ll in answer.gegevens.leerlingen] == [LEERLINGNUMMER]
 
     def declare_unchanged(pact: Any) -> None:
         i = pact.upon_receiving("HaalLeerlinggegevens when nothing changed since the last import")
         i.given(LAS_SCHOOL_UNCHANGED, **_las_state())
-        _soap_request(i, _las_path(provider), "HaalLeerlinggegevens",
-                      _las_request(provider, key, since), KEY_FROM_STATE,
-                      Vary("laatstontvangengegevens", regex(DATETIME),
-                           "${laatstontvangengegevens}"))
-        answer = lg.answer_envelope(lg.build_exception_answer("HaalLeerlinggegevens",
-                                                              "geenwijzigingen"))
+        _soap_request(
+            i,
+            _las_path(provider),
+            "HaalLeerlinggegevens",
+            _las_request(provider, key, since),
+            KEY_FROM_STATE,
+            Vary("laatstontvangengegevens", regex(DATETIME), "${laatstontvangengegevens}"),
+        )
+        answer = lg.answer_envelope(
+            lg.build_exception_answer("HaalLeerlinggegevens", "geenwijzigingen")
+        )
         _soap_response(i, 200, answer)
 
     def drive_unchanged(url: str) -> None:
         answer = _las_client(provider, url).haal_leerlinggegevens(
-            Autorisatie(key, KLANTCODE, KLANTNAAM), schooljaar=LAS_SCHOOLJAAR, brincode=BRIN,
-            dependancecode=DEP, laatstontvangengegevens=since)
+            Autorisatie(key, KLANTCODE, KLANTNAAM),
+            schooljaar=LAS_SCHOOLJAAR,
+            brincode=BRIN,
+            dependancecode=DEP,
+            laatstontvangengegevens=since,
+        )
         assert answer.kind == "geenwijzigingen"
 
     def declare_wrong_key(pact: Any) -> None:
         i = pact.upon_receiving("HaalLeerlinggegevens with a key the LAS did not issue")
         i.given(LAS_SCHOOL, **_las_state())
-        _soap_request(i, _las_path(provider), "HaalLeerlinggegevens",
-                      _las_request(provider, WRONG_KEY), ANY_KEY)
+        _soap_request(
+            i,
+            _las_path(provider),
+            "HaalLeerlinggegevens",
+            _las_request(provider, WRONG_KEY),
+            ANY_KEY,
+        )
         body, vary = _fault("Client.AutorisatieOngeldig")
         _soap_response(i, 500, body, *vary)
 
@@ -229,8 +274,11 @@ def _las_cases(provider: str) -> list[Case]:
 
         try:
             _las_client(provider, url).haal_leerlinggegevens(
-                Autorisatie(WRONG_KEY, KLANTCODE, KLANTNAAM), schooljaar=LAS_SCHOOLJAAR,
-                brincode=BRIN, dependancecode=DEP)
+                Autorisatie(WRONG_KEY, KLANTCODE, KLANTNAAM),
+                schooljaar=LAS_SCHOOLJAAR,
+                brincode=BRIN,
+                dependancecode=DEP,
+            )
         except LasFout as fout:
             assert fout.code == "Client.AutorisatieOngeldig", fout
             return
@@ -238,10 +286,14 @@ def _las_cases(provider: str) -> list[Case]:
 
     return [
         Case(f"{provider}-gegevens", CONSUMER, provider, declare_gegevens, drive_gegevens),
-        Case(f"{provider}-geenwijzigingen", CONSUMER, provider, declare_unchanged,
-             drive_unchanged),
-        Case(f"{provider}-autorisatie-ongeldig", CONSUMER, provider, declare_wrong_key,
-             drive_wrong_key),
+        Case(f"{provider}-geenwijzigingen", CONSUMER, provider, declare_unchanged, drive_unchanged),
+        Case(
+            f"{provider}-autorisatie-ongeldig",
+            CONSUMER,
+            provider,
+            declare_wrong_key,
+            drive_wrong_key,
+        ),
     ]
 
 
@@ -253,31 +305,56 @@ TOETS = "LVS RW 2019"
 AFNAME_ID = "afname-0001"
 
 
-def leerresultaten_verzoek(leerlingid: str = LEERLINGNUMMER, *, brincode: str = BRIN,
-                           dependancecode: str = DEP,
-                           afname_id: str = AFNAME_ID) -> lr.LeerresultatenVerzoek:
+def leerresultaten_verzoek(
+    leerlingid: str = LEERLINGNUMMER,
+    *,
+    brincode: str = BRIN,
+    dependancecode: str = DEP,
+    afname_id: str = AFNAME_ID,
+) -> lr.LeerresultatenVerzoek:
     """One normed LVS Rekenen-Wiskunde afname, built by the forwarder's own ``build_verzoek``."""
     from mocks.testcentrum.afnames_store import Afname
     from mocks.testcentrum.forwarder import build_verzoek
 
     school = f"{brincode}-{dependancecode}"
     afname = Afname(
-        id=afname_id, school=school, brincode=brincode, dependancecode=dependancecode,
-        leerlingnummer=leerlingid, toets=TOETS, ruwe_score=42, afnamedatum=date(2026, 10, 28),
-        groep=5, ingevoerd_op=AANMAAKDATUM, eerst_genormeerd_op=AANMAAKDATUM,
-        genormeerd_op=AANMAAKDATUM, normeringen=1, doorsturing=None,
-        normering={"vaardigheidsscore": 187, "percentiel": 63, "niveau": "II",
-                   "niveau_ae": "B", "dle": 24})
+        id=afname_id,
+        school=school,
+        brincode=brincode,
+        dependancecode=dependancecode,
+        leerlingnummer=leerlingid,
+        toets=TOETS,
+        ruwe_score=42,
+        afnamedatum=date(2026, 10, 28),
+        groep=5,
+        ingevoerd_op=AANMAAKDATUM,
+        eerst_genormeerd_op=AANMAAKDATUM,
+        genormeerd_op=AANMAAKDATUM,
+        normeringen=1,
+        doorsturing=None,
+        normering={
+            "vaardigheidsscore": 187,
+            "percentiel": 63,
+            "niveau": "II",
+            "niveau_ae": "B",
+            "dle": 24,
+        },
+    )
     return build_verzoek(school, SCHOOLJAAR, [afname], AANMAAKDATUM)
 
 
 def deliver_once(base_url: str, key: str, params: Mapping[str, Any]) -> None:
     """Deliver the example result once (the state "already received"), with the real client."""
     client = _sk8_client(base_url)
-    client.breng_leerresultaten(leerresultaten_verzoek(
-        str(params["leerlingnummer"]), brincode=str(params["brincode"]),
-        dependancecode=str(params.get("dependancecode", "00")),
-        afname_id=str(params.get("afname_id", AFNAME_ID))), key)
+    client.breng_leerresultaten(
+        leerresultaten_verzoek(
+            str(params["leerlingnummer"]),
+            brincode=str(params["brincode"]),
+            dependancecode=str(params.get("dependancecode", "00")),
+            afname_id=str(params.get("afname_id", AFNAME_ID)),
+        ),
+        key,
+    )
 
 
 def _sk8_client(url: str) -> Any:
@@ -306,15 +383,28 @@ def _bevestiging() -> bytes:
     return envelope(lr.leerresultaten_bevestiging())
 
 
-def _sk8_case(name: str, description: str, state: str, params: dict[str, str], key: str,
-              leerlingid: str, fault: str | None) -> Case:
+def _sk8_case(
+    name: str,
+    description: str,
+    state: str,
+    params: dict[str, str],
+    key: str,
+    leerlingid: str,
+    fault: str | None,
+) -> Case:
     from mocks.testcentrum.schoolkr8_client import LEERRESULTATEN_PATH
 
     def declare(pact: Any) -> None:
         i = pact.upon_receiving(description).given(state, **params)
         key_vary = KEY_FROM_STATE if key == SK8_EXAMPLE_KEY else ANY_KEY
-        _soap_request(i, LEERRESULTATEN_PATH, lr.SOAP_ACTION, _sk8_request(key, leerlingid),
-                      key_vary, *SK8_VARY)
+        _soap_request(
+            i,
+            LEERRESULTATEN_PATH,
+            lr.SOAP_ACTION,
+            _sk8_request(key, leerlingid),
+            key_vary,
+            *SK8_VARY,
+        )
         if fault is None:
             _soap_response(i, 200, _bevestiging())
         else:
@@ -337,19 +427,42 @@ def _sk8_case(name: str, description: str, state: str, params: dict[str, str], k
 
 def _sk8_cases() -> list[Case]:
     return [
-        _sk8_case("schoolkr8-aanvaard", "BrengLeerresultaten for a pupil with that leerlingnummer",
-                  SK8_PUPIL, _sk8_state(leerlingnummer=LEERLINGNUMMER), SK8_EXAMPLE_KEY,
-                  LEERLINGNUMMER, None),
-        _sk8_case("schoolkr8-idempotent", "BrengLeerresultaten again with the same result",
-                  SK8_DELIVERED, _sk8_state(leerlingnummer=LEERLINGNUMMER, afname_id=AFNAME_ID),
-                  SK8_EXAMPLE_KEY, LEERLINGNUMMER, None),
-        _sk8_case("schoolkr8-onbekende-leerling",
-                  "BrengLeerresultaten for a leerlingnummer no pupil carries yet",
-                  SK8_KOPPELING, _sk8_state(), SK8_EXAMPLE_KEY, "0000000001", None),
-        _sk8_case("schoolkr8-autorisatie-ongeldig",
-                  "BrengLeerresultaten with a key Schoolkr8 did not issue for the school",
-                  SK8_KOPPELING, _sk8_state(), WRONG_KEY, LEERLINGNUMMER,
-                  "Client.AutorisatieOngeldig"),
+        _sk8_case(
+            "schoolkr8-aanvaard",
+            "BrengLeerresultaten for a pupil with that leerlingnummer",
+            SK8_PUPIL,
+            _sk8_state(leerlingnummer=LEERLINGNUMMER),
+            SK8_EXAMPLE_KEY,
+            LEERLINGNUMMER,
+            None,
+        ),
+        _sk8_case(
+            "schoolkr8-idempotent",
+            "BrengLeerresultaten again with the same result",
+            SK8_DELIVERED,
+            _sk8_state(leerlingnummer=LEERLINGNUMMER, afname_id=AFNAME_ID),
+            SK8_EXAMPLE_KEY,
+            LEERLINGNUMMER,
+            None,
+        ),
+        _sk8_case(
+            "schoolkr8-onbekende-leerling",
+            "BrengLeerresultaten for a leerlingnummer no pupil carries yet",
+            SK8_KOPPELING,
+            _sk8_state(),
+            SK8_EXAMPLE_KEY,
+            "0000000001",
+            None,
+        ),
+        _sk8_case(
+            "schoolkr8-autorisatie-ongeldig",
+            "BrengLeerresultaten with a key Schoolkr8 did not issue for the school",
+            SK8_KOPPELING,
+            _sk8_state(),
+            WRONG_KEY,
+            LEERLINGNUMMER,
+            "Client.AutorisatieOngeldig",
+        ),
     ]
 
 
@@ -362,14 +475,27 @@ def _keycheck_case(name: str, valid: bool) -> Case:
         i = pact.upon_receiving(f"a key check of {what} for the school")
         i.given(SK8_KOPPELING, **_sk8_state())
         i.with_request("POST", "/api/sleutels/controle")
-        i.with_body({"brincode": BRIN, "dependancecode": DEP,
-                     "autorisatiesleutel": match.str(key)}, "application/json", "Request")
+        i.with_body(
+            {"brincode": BRIN, "dependancecode": DEP, "autorisatiesleutel": match.str(key)},
+            "application/json",
+            "Request",
+        )
         if valid:
-            i.with_generators({"body": {"$.autorisatiesleutel": {
-                "type": "ProviderState", "expression": "${autorisatiesleutel}"}}}, "Request")
+            i.with_generators(
+                {
+                    "body": {
+                        "$.autorisatiesleutel": {
+                            "type": "ProviderState",
+                            "expression": "${autorisatiesleutel}",
+                        }
+                    }
+                },
+                "Request",
+            )
         i.will_respond_with(200)
-        i.with_header("Content-Type", match.regex("application/json", regex=JSON_CONTENT_TYPE),
-                      "Response")
+        i.with_header(
+            "Content-Type", match.regex("application/json", regex=JSON_CONTENT_TYPE), "Response"
+        )
         i.with_body({"geldig": valid}, "application/json", "Response")
 
     def drive(url: str) -> None:
@@ -395,23 +521,39 @@ def _ks_submit_case() -> Case:
         i = pact.upon_receiving("a request for a Schoolkr8 dashboard koppeling")
         i.given(KS_BY_HAND, brincode=BRIN, dependancecode=DEP)
         i.with_request("POST", "/api/aanvragen")
-        i.with_header("Idempotency-Key", match.regex(IDEMPOTENCY_KEY, regex=r"^\S{8,128}$"),
-                      "Request")
-        i.with_body({"brincode": BRIN, "dependancecode": DEP, "type_dashboard": "Schoolkr8",
-                     "autorisatiesleutel": match.str(SK8_EXAMPLE_KEY),
-                     "beheerder_email": match.regex(BEHEERDER_EMAIL, regex=EMAIL)},
-                    "application/json", "Request")
+        i.with_header(
+            "Idempotency-Key", match.regex(IDEMPOTENCY_KEY, regex=r"^\S{8,128}$"), "Request"
+        )
+        i.with_body(
+            {
+                "brincode": BRIN,
+                "dependancecode": DEP,
+                "type_dashboard": "Schoolkr8",
+                "autorisatiesleutel": match.str(SK8_EXAMPLE_KEY),
+                "beheerder_email": match.regex(BEHEERDER_EMAIL, regex=EMAIL),
+            },
+            "application/json",
+            "Request",
+        )
         i.will_respond_with(202)
-        i.with_header("Content-Type", match.regex("application/json", regex=JSON_CONTENT_TYPE),
-                      "Response")
-        i.with_body({"id": match.str("aanvraag-0001"), "status": "in_behandeling"},
-                    "application/json", "Response")
+        i.with_header(
+            "Content-Type", match.regex("application/json", regex=JSON_CONTENT_TYPE), "Response"
+        )
+        i.with_body(
+            {"id": match.str("aanvraag-0001"), "status": "in_behandeling"},
+            "application/json",
+            "Response",
+        )
 
     def drive(url: str) -> None:
         status = _ks_client(url).dien_in(
-            brincode=BRIN, dependancecode=DEP, type_dashboard="Schoolkr8",
-            autorisatiesleutel=SK8_EXAMPLE_KEY, beheerder_email=BEHEERDER_EMAIL,
-            idempotency_key=IDEMPOTENCY_KEY)
+            brincode=BRIN,
+            dependancecode=DEP,
+            type_dashboard="Schoolkr8",
+            autorisatiesleutel=SK8_EXAMPLE_KEY,
+            beheerder_email=BEHEERDER_EMAIL,
+            idempotency_key=IDEMPOTENCY_KEY,
+        )
         assert (status.id, status.status) == ("aanvraag-0001", "in_behandeling")
 
     return Case("klantenservice-aanvraag", CONSUMER, KLANTENSERVICE, declare, drive)
@@ -426,11 +568,13 @@ def _ks_status_case(name: str, state: str, status: str, reden: str | None) -> Ca
         i = pact.upon_receiving(f"the status of an aanvraag that was {status}")
         i.given(state, **params)
         i.with_request("GET", "/api/aanvragen/aanvraag-0001")
-        i.with_generators({"path": {"type": "ProviderState",
-                                    "expression": "/api/aanvragen/${id}"}}, "Request")
+        i.with_generators(
+            {"path": {"type": "ProviderState", "expression": "/api/aanvragen/${id}"}}, "Request"
+        )
         i.will_respond_with(200)
-        i.with_header("Content-Type", match.regex("application/json", regex=JSON_CONTENT_TYPE),
-                      "Response")
+        i.with_header(
+            "Content-Type", match.regex("application/json", regex=JSON_CONTENT_TYPE), "Response"
+        )
         body: dict[str, Any] = {"id": match.str("aanvraag-0001"), "status": status}
         if reden:
             body["reden"] = match.str(reden)
@@ -466,18 +610,29 @@ REJECTION_MAIL = "the e-mail rejecting the dashboard request with the reason"
 
 # Message regexes run in Rust's regex (consumer) and Oniguruma (provider): no inline flags,
 # so "anything" is [\s\S]* and a line is delimited by \n.
-def _mail_case(name: str, provider: str, description: str, example: BeheerderMail,
-               text_pattern: str, check: Callable[[BeheerderMail], None],
-               sender_literal: bool) -> Case:
+def _mail_case(
+    name: str,
+    provider: str,
+    description: str,
+    example: BeheerderMail,
+    text_pattern: str,
+    check: Callable[[BeheerderMail], None],
+    sender_literal: bool,
+) -> Case:
     def declare(pact: Any) -> None:
         match = _match()
         i = pact.upon_receiving(description, "Async")
-        i.with_body({
-            "from": example.sender if sender_literal else match.regex(example.sender, regex=EMAIL),
-            "to": [match.regex(example.to[0], regex=EMAIL)],
-            "subject": match.str(example.subject),
-            "text": match.regex(example.text, regex=text_pattern),
-        }, "application/json")
+        i.with_body(
+            {
+                "from": example.sender
+                if sender_literal
+                else match.regex(example.sender, regex=EMAIL),
+                "to": [match.regex(example.to[0], regex=EMAIL)],
+                "subject": match.str(example.subject),
+                "text": match.regex(example.text, regex=text_pattern),
+            },
+            "application/json",
+        )
 
     def handler(body: str | bytes | None, metadata: dict[str, object]) -> None:
         assert body is not None, "an e-mail message without contents"
@@ -488,20 +643,27 @@ def _mail_case(name: str, provider: str, description: str, example: BeheerderMai
 
 def _mail_cases() -> list[Case]:
     key_mail = BeheerderMail(
-        "support@schoolkr8.test", (BEHEERDER_EMAIL,), "Uw autorisatiesleutel voor de koppeling",
+        "support@schoolkr8.test",
+        (BEHEERDER_EMAIL,),
+        "Uw autorisatiesleutel voor de koppeling",
         "Beste beheerder,\n\nSchoolkr8 heeft de koppeling voor uw school geactiveerd. "
         f"Uw autorisatiesleutel is:\n\n    {SK8_EXAMPLE_KEY}\n\nMet vriendelijke groet,\n"
-        "Schoolkr8\n")
+        "Schoolkr8\n",
+    )
     approval = BeheerderMail(
-        "klantenservice@boomtestonderwijs.nl", (BEHEERDER_EMAIL,),
+        "klantenservice@boomtestonderwijs.nl",
+        (BEHEERDER_EMAIL,),
         "Koppeling met Schoolkr8 goedgekeurd",
         "Beste beheerder,\n\nUw aanvraag voor de koppeling is goedgekeurd.\n\n"
-        "Kenmerk: aanvraag-0001\n")
+        "Kenmerk: aanvraag-0001\n",
+    )
     rejection = BeheerderMail(
-        "klantenservice@boomtestonderwijs.nl", (BEHEERDER_EMAIL,),
+        "klantenservice@boomtestonderwijs.nl",
+        (BEHEERDER_EMAIL,),
         "Aanvraag koppeling met Schoolkr8 afgewezen",
         "Beste beheerder,\n\nUw aanvraag voor de koppeling is afgewezen.\n\n"
-        f"Reden: {REJECTION_REASON}\n\nKenmerk: aanvraag-0001\n")
+        f"Reden: {REJECTION_REASON}\n\nKenmerk: aanvraag-0001\n",
+    )
 
     def check_key(mail: BeheerderMail) -> None:
         assert read_key(mail) == SK8_EXAMPLE_KEY
@@ -514,12 +676,27 @@ def _mail_cases() -> list[Case]:
         assert not decision.approved and decision.reason == REJECTION_REASON
 
     return [
-        _mail_case("mail-sleutel", SCHOOLKR8, KEY_MAIL, key_mail,
-                   KEY_TEXT, check_key, sender_literal=False),
-        _mail_case("mail-goedgekeurd", KLANTENSERVICE, APPROVAL_MAIL, approval,
-                   APPROVAL_TEXT, check_approval, sender_literal=True),
-        _mail_case("mail-afgewezen", KLANTENSERVICE, REJECTION_MAIL, rejection,
-                   REJECTION_TEXT, check_rejection, sender_literal=True),
+        _mail_case(
+            "mail-sleutel", SCHOOLKR8, KEY_MAIL, key_mail, KEY_TEXT, check_key, sender_literal=False
+        ),
+        _mail_case(
+            "mail-goedgekeurd",
+            KLANTENSERVICE,
+            APPROVAL_MAIL,
+            approval,
+            APPROVAL_TEXT,
+            check_approval,
+            sender_literal=True,
+        ),
+        _mail_case(
+            "mail-afgewezen",
+            KLANTENSERVICE,
+            REJECTION_MAIL,
+            rejection,
+            REJECTION_TEXT,
+            check_rejection,
+            sender_literal=True,
+        ),
     ]
 
 
@@ -528,10 +705,15 @@ def _mail_cases() -> list[Case]:
 
 def all_cases() -> list[Case]:
     """Every case, in the fixed order the pact files are generated in."""
-    return [*_las_cases(PARNASSYS), *_las_cases(ESIS), *_sk8_cases(),
-            _keycheck_case("sleutelcontrole-geldig", True),
-            _keycheck_case("sleutelcontrole-ongeldig", False),
-            *_ks_cases(), *_mail_cases()]
+    return [
+        *_las_cases(PARNASSYS),
+        *_las_cases(ESIS),
+        *_sk8_cases(),
+        _keycheck_case("sleutelcontrole-geldig", True),
+        _keycheck_case("sleutelcontrole-ongeldig", False),
+        *_ks_cases(),
+        *_mail_cases(),
+    ]
 
 
 def run_case(case: Case, directory: Path) -> None:
@@ -583,4 +765,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -70,8 +70,9 @@ def normalise_file(path: Path) -> None:
         data.get("interactions", []),
         key=lambda i: (i.get("description", ""), json.dumps(i.get("providerStates", []))),
     )
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 # --- verification ------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def _select(root: etree._Element, where: str) -> Iterable[tuple[etree._Element, 
     for element in root.iter(etree.Element):
         chain = [_local(e) for e in _ancestry(element)]
         wanted = attribute is None or attribute in element.attrib
-        if steps and chain[-len(steps):] == steps and wanted:
+        if steps and chain[-len(steps) :] == steps and wanted:
             yield element, attribute
 
 

@@ -26,13 +26,14 @@ from flask import Flask, Response, jsonify, request
 
 from contracts.beheerder import BeheerderMail, read_key
 from contracts.pactkit import ESIS, KLANTENSERVICE, PARNASSYS, SCHOOLKR8
-from mocks.core.server import ServerThread
+from koppeling.harness.server import ServerThread
 
 # --- the state names (the one declaration) ------------------------------------------------------
 
 LAS_SCHOOL = "the LAS has a school with pupils and an autorisatiesleutel for this klant"
 LAS_SCHOOL_UNCHANGED = (
-    "the LAS has a school whose data did not change since laatstontvangengegevens")
+    "the LAS has a school whose data did not change since laatstontvangengegevens"
+)
 SK8_KOPPELING = "Schoolkr8 has an active koppeling for the school"
 SK8_PUPIL = "Schoolkr8 has an active koppeling and a pupil with this leerlingnummer"
 SK8_DELIVERED = "Schoolkr8 already received this result for this pupil"
@@ -91,8 +92,15 @@ class Setup:
         """Close the HTTP session (its pooled connections)."""
         self.session.close()
 
-    def call(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 202),
-             base: str | None = None, **kwargs: Any) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        ok: tuple[int, ...] = (200, 201, 202),
+        base: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         url = (base or self.base_url).rstrip("/") + path
         resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
         if resp.status_code not in ok:
@@ -104,13 +112,24 @@ class Setup:
     def las_school(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Create (or reuse) the school in the LAS and issue a key for the klant."""
         brin, dep = params["brincode"], params.get("dependancecode", "00")
-        self.call("POST", "/api/scholen", ok=(201, 409), json={
-            "brincode": brin, "dependancecode": dep, "schooljaar": params["schooljaar"],
-            "naam": params.get("naam", f"Testschool {brin}"),
-            "aantal_leerlingen": int(params.get("aantal_leerlingen", 3)), "seed": 2026,
-        })
-        key = self.call("POST", f"/api/scholen/{brin}/{dep}/sleutels", json={
-            "klantcode": params["klantcode"], "klantnaam": params["klantnaam"]})
+        self.call(
+            "POST",
+            "/api/scholen",
+            ok=(201, 409),
+            json={
+                "brincode": brin,
+                "dependancecode": dep,
+                "schooljaar": params["schooljaar"],
+                "naam": params.get("naam", f"Testschool {brin}"),
+                "aantal_leerlingen": int(params.get("aantal_leerlingen", 3)),
+                "seed": 2026,
+            },
+        )
+        key = self.call(
+            "POST",
+            f"/api/scholen/{brin}/{dep}/sleutels",
+            json={"klantcode": params["klantcode"], "klantnaam": params["klantnaam"]},
+        )
         return {"autorisatiesleutel": key["autorisatiesleutel"]}
 
     def las_unchanged(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,8 +146,11 @@ class Setup:
         """Request and activate a koppeling; the key is read from the e-mail it sends."""
         brin, dep = params["brincode"], params.get("dependancecode", "00")
         email = f"beheerder-{uuid.uuid4().hex[:12]}@{brin.lower()}.school.test"
-        made = self.call("POST", "/api/koppelingen", json={
-            "brincode": brin, "dependancecode": dep, "contact_email": email})
+        made = self.call(
+            "POST",
+            "/api/koppelingen",
+            json={"brincode": brin, "dependancecode": dep, "contact_email": email},
+        )
         self.call("POST", f"/api/koppelingen/{made['id']}/activeren")
         return {"autorisatiesleutel": read_key(self.mail_to(email))}
 
@@ -136,18 +158,28 @@ class Setup:
         """An active koppeling and a pupil carrying ``leerlingnummer``."""
         values = self.sk8_koppeling(params)
         brin, dep = params["brincode"], params.get("dependancecode", "00")
-        pupil = self.call("POST", f"/api/scholen/{brin}/{dep}/leerlingen", json={
-            "voornaam": params.get("voornaam", "Sanne"),
-            "achternaam": params.get("achternaam", "Jansen"),
-            "geboortedatum": params.get("geboortedatum", "2016-03-14"),
-            "groep": params.get("groep", "Dolfijnen")})
+        pupil = self.call(
+            "POST",
+            f"/api/scholen/{brin}/{dep}/leerlingen",
+            json={
+                "voornaam": params.get("voornaam", "Sanne"),
+                "achternaam": params.get("achternaam", "Jansen"),
+                "geboortedatum": params.get("geboortedatum", "2016-03-14"),
+                "groep": params.get("groep", "Dolfijnen"),
+            },
+        )
         # 409: a pupil of this school already carries the number (an earlier run) - state holds.
-        self.call("PUT", f"/api/leerlingen/{pupil['id']}/leerlingnummer", ok=(200, 409),
-                  json={"leerlingnummer": params["leerlingnummer"]})
+        self.call(
+            "PUT",
+            f"/api/leerlingen/{pupil['id']}/leerlingnummer",
+            ok=(200, 409),
+            json={"leerlingnummer": params["leerlingnummer"]},
+        )
         return values
 
-    def sk8_delivered(self, params: Mapping[str, Any],
-                      deliver: Callable[[str, str, Mapping[str, Any]], None]) -> dict[str, Any]:
+    def sk8_delivered(
+        self, params: Mapping[str, Any], deliver: Callable[[str, str, Mapping[str, Any]], None]
+    ) -> dict[str, Any]:
         """A pupil whose result was already received once (delivered with ``deliver``)."""
         values = self.sk8_pupil(params)
         deliver(self.base_url, values["autorisatiesleutel"], params)
@@ -165,16 +197,24 @@ class Setup:
         """A fresh aanvraag (its own key and address) taken by hand, approved or rejected."""
         self.ks_by_hand(params)
         unique = uuid.uuid4().hex[:16]
-        made = self.call("POST", "/api/aanvragen", headers={"Idempotency-Key": unique}, json={
-            "brincode": params["brincode"], "dependancecode": params.get("dependancecode", "00"),
-            "type_dashboard": params.get("type_dashboard", "Schoolkr8"),
-            "autorisatiesleutel": params.get("autorisatiesleutel", f"sk8_contract{unique}"),
-            "beheerder_email": params.get("beheerder_email", f"beheerder-{unique}@school.test")})
+        made = self.call(
+            "POST",
+            "/api/aanvragen",
+            headers={"Idempotency-Key": unique},
+            json={
+                "brincode": params["brincode"],
+                "dependancecode": params.get("dependancecode", "00"),
+                "type_dashboard": params.get("type_dashboard", "Schoolkr8"),
+                "autorisatiesleutel": params.get("autorisatiesleutel", f"sk8_contract{unique}"),
+                "beheerder_email": params.get("beheerder_email", f"beheerder-{unique}@school.test"),
+            },
+        )
         if approve:
             self.call("POST", f"/api/aanvragen/{made['id']}/goedkeuren", json={})
         else:
-            self.call("POST", f"/api/aanvragen/{made['id']}/afwijzen",
-                      json={"reden": params["reden"]})
+            self.call(
+                "POST", f"/api/aanvragen/{made['id']}/afwijzen", json={"reden": params["reden"]}
+            )
         return {"id": made["id"]}
 
     # mailbox ---------------------------------------------------------------------------------
@@ -182,16 +222,19 @@ class Setup:
     def mail_to(self, address: str, *, wait_s: float = 5.0) -> BeheerderMail:
         """The newest e-mail to ``address`` in the mailbox (waits briefly for delivery)."""
         if not self.mailbox_url:
-            raise SetupError("this state needs the mailbox (the key travels only by e-mail); "
-                             "pass --mailbox-url")
+            raise SetupError(
+                "this state needs the mailbox (the key travels only by e-mail); pass --mailbox-url"
+            )
         deadline = time.monotonic() + wait_s
         while True:
-            found = self.call("GET", "/api/v1/search", base=self.mailbox_url,
-                              params={"query": f"to:{address}"})
+            found = self.call(
+                "GET", "/api/v1/search", base=self.mailbox_url, params={"query": f"to:{address}"}
+            )
             messages = found.get("messages") or []
             if messages:
-                message = self.call("GET", f"/api/v1/message/{messages[0]['ID']}",
-                                    base=self.mailbox_url)
+                message = self.call(
+                    "GET", f"/api/v1/message/{messages[0]['ID']}", base=self.mailbox_url
+                )
                 return BeheerderMail.from_mailpit(message)
             if time.monotonic() > deadline:
                 raise SetupError(f"no e-mail to {address} arrived within {wait_s:.0f} s")
@@ -245,8 +288,11 @@ class StateServer:
         def change_state() -> Response:
             """Set up one provider state (teardown is not used: states are isolated by data)."""
             body = request.get_json(silent=True) or {}
-            return self._change(str(body.get("state", "")), body.get("params") or {},
-                                str(body.get("action", "setup")))
+            return self._change(
+                str(body.get("state", "")),
+                body.get("params") or {},
+                str(body.get("action", "setup")),
+            )
 
         return app
 

@@ -15,11 +15,14 @@ def _mail(text: str, sender: str = "noreply@schoolkr8.test") -> BeheerderMail:
     return BeheerderMail(sender, ("b@school.test",), "onderwerp", text)
 
 
-@pytest.mark.parametrize("text", [
-    "Beste beheerder,\n\nUw autorisatiesleutel is:\n\n    sk8_AbCd1234EfGh\n\nGroet",
-    "Autorisatiesleutel: sk8_AbCd1234EfGh\n",
-    "autorisatiesleutel : sk8_AbCd1234EfGh",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Beste beheerder,\n\nUw autorisatiesleutel is:\n\n    sk8_AbCd1234EfGh\n\nGroet",
+        "Autorisatiesleutel: sk8_AbCd1234EfGh\n",
+        "autorisatiesleutel : sk8_AbCd1234EfGh",
+    ],
+)
 def test_read_key_in_either_layout(text: str) -> None:
     """The key is found after 'autorisatiesleutel:' on the same or a following line."""
     assert read_key(_mail(text)) == "sk8_AbCd1234EfGh"

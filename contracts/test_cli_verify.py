@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from click.testing import CliRunner
 
-from mocks.cli_verify import verify_command
-from mocks.harness import Harness
+from koppeling.cli.verify import verify_command
+from koppeling.harness.process import Harness
 
 pytestmark = pytest.mark.contract
 
@@ -20,8 +20,13 @@ def _run(*args: str) -> tuple[int, str]:
 
 def test_verify_passes_against_the_running_mock(live: Harness) -> None:
     """``koppeling verify klantenservice --base-url <mock>`` passes, e-mails included."""
-    code, output = _run("boom-klantenservice", "--base-url", live.url("klantenservice"),
-                        "--mailbox-url", live.url("mailbox"))
+    code, output = _run(
+        "boom-klantenservice",
+        "--base-url",
+        live.url("klantenservice"),
+        "--mailbox-url",
+        live.url("mailbox"),
+    )
     assert code == 0, output
     assert "PASSED: 5 of 5 interactions verified" in output
     assert "the e-mail confirming the approved dashboard request" in output
@@ -29,8 +34,9 @@ def test_verify_passes_against_the_running_mock(live: Harness) -> None:
 
 def test_verify_schoolkr8_passes_against_the_running_mock(live: Harness) -> None:
     """``koppeling verify schoolkr8 --base-url <mock>``: SOAP, key check and the key e-mail."""
-    code, output = _run("schoolkr8", "--base-url", live.url("schoolkr8"),
-                        "--mailbox-url", live.url("mailbox"))
+    code, output = _run(
+        "schoolkr8", "--base-url", live.url("schoolkr8"), "--mailbox-url", live.url("mailbox")
+    )
     assert code == 0, output
     assert "PASSED: 7 of 7 interactions verified" in output
 
@@ -38,8 +44,9 @@ def test_verify_schoolkr8_passes_against_the_running_mock(live: Harness) -> None
 @pytest.fixture
 def broken_klantenservice(break_field: Callable[[str, str, bytes, bytes], str]) -> str:
     """The real klantenservice mock, but a rejection's ``status`` says "geweigerd"."""
-    return break_field("klantenservice", "/api/aanvragen/", b'"status":"afgewezen"',
-                       b'"status":"geweigerd"')
+    return break_field(
+        "klantenservice", "/api/aanvragen/", b'"status":"afgewezen"', b'"status":"geweigerd"'
+    )
 
 
 def test_verify_fails_against_a_broken_server(broken_klantenservice: str) -> None:

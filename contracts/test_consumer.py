@@ -19,7 +19,7 @@ from lxml import etree
 from contracts.consumer_cases import Case, all_cases, generate, run_case
 from contracts.pactkit import PACT_DIR, PROVIDERS, pact_files
 from contracts.uwlr_xsd import UwlrSchemas
-from mocks.core.soap import SOAP_ENV
+from koppeling.uwlr.soap import SOAP_ENV
 
 pytestmark = pytest.mark.contract
 
@@ -41,9 +41,16 @@ def test_committed_pacts_are_current(tmp_path: Path) -> None:
     assert sorted(fresh) == sorted(committed), "pact files added or removed; regenerate them"
     for name, data in fresh.items():
         if data != committed[name]:
-            diff = "\n".join(difflib.unified_diff(
-                committed[name].decode().splitlines(), data.decode().splitlines(),
-                f"committed/{name}", f"regenerated/{name}", lineterm="", n=2))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    committed[name].decode().splitlines(),
+                    data.decode().splitlines(),
+                    f"committed/{name}",
+                    f"regenerated/{name}",
+                    lineterm="",
+                    n=2,
+                )
+            )
             pytest.fail(f"{name} drifted (python -m contracts.consumer_cases):\n{diff[:4000]}")
 
 
@@ -60,16 +67,22 @@ def _xml_bodies() -> list[tuple[str, str, str]]:
             for part in ("request", "response"):
                 body = interaction.get(part, {}).get("body") or {}
                 if "xml" in str(body.get("contentType", "")):
-                    found.append((f"{path.stem}: {interaction['description']} ({part})",
-                                  part, body["content"]))
+                    found.append(
+                        (
+                            f"{path.stem}: {interaction['description']} ({part})",
+                            part,
+                            body["content"],
+                        )
+                    )
     return found
 
 
 XML_BODIES = _xml_bodies()
 
 
-@pytest.mark.parametrize(("where", "part", "content"), XML_BODIES,
-                         ids=[w for w, _, _ in XML_BODIES])
+@pytest.mark.parametrize(
+    ("where", "part", "content"), XML_BODIES, ids=[w for w, _, _ in XML_BODIES]
+)
 def test_uwlr_messages_in_pacts_are_valid(
     where: str, part: str, content: str, uwlr_schemas: UwlrSchemas
 ) -> None:

@@ -16,15 +16,19 @@ from flask import Flask
 from contracts.pactkit import HARNESS_SERVICE, PROVIDERS, Report
 from contracts.states import SetupError, StateServer
 from contracts.verify import Target, verify_provider
-from mocks.core.server import ServerThread
-from mocks.harness import Harness
+from koppeling.harness.process import Harness
+from koppeling.harness.server import ServerThread
 
 pytestmark = pytest.mark.contract
 
 
 def _target(harness: Harness, provider: str, **extra: object) -> Target:
-    return Target(provider, harness.url(HARNESS_SERVICE[provider]),
-                  mailbox_url=harness.url("mailbox"), **extra)  # type: ignore[arg-type]
+    return Target(
+        provider,
+        harness.url(HARNESS_SERVICE[provider]),
+        mailbox_url=harness.url("mailbox"),
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -50,9 +54,12 @@ def test_a_failing_state_handler_is_reported_at_once() -> None:
         from contracts.pactkit import PACT_DIR, pact_files, run_verification
 
         report = run_verification(
-            "boom-klantenservice", provider.url,
+            "boom-klantenservice",
+            provider.url,
             sources=pact_files(PACT_DIR, "boom-klantenservice")[:1],
-            state_change_url=state_server.url, state_errors=state_server.errors)
+            state_change_url=state_server.url,
+            state_errors=state_server.errors,
+        )
     assert not report.ok
     assert "the setup API said no" in report.render()
     assert all("state" in m.detail for m in report.mismatches)
@@ -62,11 +69,12 @@ def test_a_failing_state_handler_is_reported_at_once() -> None:
 
 
 def test_a_broken_field_fails_verification_naming_it(
-    break_field: Callable[[str, str, bytes, bytes], str]
+    break_field: Callable[[str, str, bytes, bytes], str],
 ) -> None:
     """One changed field in the real mock's answer fails verification, naming that field."""
-    url = break_field("parnassys", "/uwlr/", b"<brincode>99AB</brincode>",
-                      b"<brincode>99ZZ</brincode>")
+    url = break_field(
+        "parnassys", "/uwlr/", b"<brincode>99AB</brincode>", b"<brincode>99ZZ</brincode>"
+    )
     report: Report = verify_provider(Target("parnassys-uwlr", url))
     assert not report.ok
     text = report.render()

@@ -17,8 +17,8 @@ from flask import Flask, Response
 
 from contracts.pactkit import quiet, run_verification
 from contracts.soapmatch import Vary, each, regex, text, uri_path, xml_body
-from mocks.core.server import ServerThread
-from mocks.core.soap import SOAP_ENV
+from koppeling.harness.server import ServerThread
+from koppeling.uwlr.soap import SOAP_ENV
 
 pytestmark = pytest.mark.contract
 
@@ -32,7 +32,7 @@ def _doc(names: list[str], *, soap: str = "soap", ll: str = "ll", code: str = "9
     )
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><{soap}:Envelope xmlns:{soap}="{SOAP_ENV}">'
-        f"<{soap}:Body><{ll}:antwoord xmlns:{ll}=\"{NS}\"><{ll}:brincode>{code}</{ll}:brincode>"
+        f'<{soap}:Body><{ll}:antwoord xmlns:{ll}="{NS}"><{ll}:brincode>{code}</{ll}:brincode>'
         f"<{ll}:leerlingen>{pupils}</{ll}:leerlingen></{ll}:antwoord></{soap}:Body>"
         f"</{soap}:Envelope>"
     )
@@ -64,7 +64,9 @@ def test_generators_use_the_example_prefixes() -> None:
     body = xml_body(_doc(["Jansen"]), Vary("brincode", from_state="${brincode}"))
     assert body.generators == {
         "$['soap:Envelope']['soap:Body']['ll:antwoord']['ll:brincode']['#text']": {
-            "type": "ProviderState", "expression": "${brincode}"}
+            "type": "ProviderState",
+            "expression": "${brincode}",
+        }
     }
 
 
@@ -99,8 +101,9 @@ def _consumer_pact(tmp: Path) -> object:
 
 def _post_to_mock(pact: object, body: str) -> list[object]:
     with pact.serve(raises=False, verbose=False) as srv:  # type: ignore[attr-defined]
-        requests.post(f"{srv.url}/soap", data=body.encode(), timeout=5,
-                      headers={"Content-Type": "text/xml"})
+        requests.post(
+            f"{srv.url}/soap", data=body.encode(), timeout=5, headers={"Content-Type": "text/xml"}
+        )
         return list(srv.mismatches)
 
 
@@ -179,6 +182,5 @@ def test_provider_side_literal_in_namespaced_element_is_compared(
 
 def test_provider_side_other_prefix_passes(pact_dir: Path, answering: list[str]) -> None:
     """Another prefix for the same namespaces, more pupils, other names: still the contract."""
-    report = _verify(pact_dir, answering,
-                     _doc(["Bakker", "Visser", "Smit"], soap="s", ll="uwlr"))
+    report = _verify(pact_dir, answering, _doc(["Bakker", "Visser", "Smit"], soap="s", ll="uwlr"))
     assert report.ok, report.render()  # type: ignore[attr-defined]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from mocks.core.soap import SOAP_ENV
-from mocks.core.uwlr import NS_LEERLINGGEGEVENS, NS_LEERRESULTATEN
+from koppeling.uwlr.autorisatie import NS_LEERLINGGEGEVENS, NS_LEERRESULTATEN
+from koppeling.uwlr.soap import SOAP_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_UWLR_DIR = PROJECT_ROOT.parent / "shared" / "uwlr-2.2"
@@ -31,8 +31,10 @@ class UwlrSchemas:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        wanted = [self.schema_path("UWLR_Leerlinggegevens_v2p2.xsd"),
-                  self.schema_path("UWLR_Leerresultaten_v2p2.xsd")]
+        wanted = [
+            self.schema_path("UWLR_Leerlinggegevens_v2p2.xsd"),
+            self.schema_path("UWLR_Leerresultaten_v2p2.xsd"),
+        ]
         missing = [str(p) for p in wanted if not p.is_file()]
         if missing:
             raise UwlrFilesMissing(
@@ -65,8 +67,10 @@ class UwlrSchemas:
                 raise XsdInvalid("SOAP envelope without exactly one body element")
             element = body[0]
         ns = etree.QName(element).namespace
-        schema = {NS_LEERLINGGEGEVENS: self.leerlinggegevens,
-                  NS_LEERRESULTATEN: self.leerresultaten}.get(ns or "")
+        schema = {
+            NS_LEERLINGGEGEVENS: self.leerlinggegevens,
+            NS_LEERRESULTATEN: self.leerresultaten,
+        }.get(ns or "")
         if schema is None:
             raise XsdInvalid(f"not a UWLR leerlinggegevens/leerresultaten element: {element.tag}")
         if not schema.validate(element):

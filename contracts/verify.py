@@ -69,12 +69,24 @@ def verify_provider(target: Target) -> Report:
         setup.close()
 
 
-def _run(target: Target, sources: list[Path], consumers: list[str], state_url: str,
-         state_errors: list[str], messages: dict[str, Callable[..., Any]]) -> Report:
+def _run(
+    target: Target,
+    sources: list[Path],
+    consumers: list[str],
+    state_url: str,
+    state_errors: list[str],
+    messages: dict[str, Callable[..., Any]],
+) -> Report:
     report = run_verification(
-        target.provider, target.base_url, sources=sources, state_change_url=state_url,
-        broker_url=target.broker_url, consumers=consumers, message_handlers=messages,
-        state_errors=state_errors)
+        target.provider,
+        target.base_url,
+        sources=sources,
+        state_change_url=state_url,
+        broker_url=target.broker_url,
+        consumers=consumers,
+        message_handlers=messages,
+        state_errors=state_errors,
+    )
     return report
 
 
@@ -92,16 +104,21 @@ def _consumers(sources: list[Path], *, with_messages: bool) -> list[str]:
 
 
 def _as_message(mail: BeheerderMail) -> dict[str, Any]:
-    return {"contents": json.dumps(mail.as_message()).encode("utf-8"),
-            "content_type": "application/json", "metadata": None}
+    return {
+        "contents": json.dumps(mail.as_message()).encode("utf-8"),
+        "content_type": "application/json",
+        "metadata": None,
+    }
 
 
 def _messages(provider: str, setup: Setup) -> dict[str, Callable[..., Any]]:
     if provider == SCHOOLKR8:
         return {KEY_MAIL: lambda: _as_message(_key_mail(setup))}
     if provider == KLANTENSERVICE:
-        return {APPROVAL_MAIL: lambda: _as_message(_decision_mail(setup, approve=True)),
-                REJECTION_MAIL: lambda: _as_message(_decision_mail(setup, approve=False))}
+        return {
+            APPROVAL_MAIL: lambda: _as_message(_decision_mail(setup, approve=True)),
+            REJECTION_MAIL: lambda: _as_message(_decision_mail(setup, approve=False)),
+        }
     return {}
 
 
@@ -111,14 +128,24 @@ def _unique_address() -> str:
 
 def _key_mail(setup: Setup) -> BeheerderMail:
     email = _unique_address()
-    made = setup.call("POST", "/api/koppelingen", json={
-        "brincode": MESSAGE_BRIN, "dependancecode": "00", "contact_email": email})
+    made = setup.call(
+        "POST",
+        "/api/koppelingen",
+        json={"brincode": MESSAGE_BRIN, "dependancecode": "00", "contact_email": email},
+    )
     setup.call("POST", f"/api/koppelingen/{made['id']}/activeren")
     return setup.mail_to(email)
 
 
 def _decision_mail(setup: Setup, *, approve: bool) -> BeheerderMail:
     email = _unique_address()
-    setup.ks_decided({"brincode": MESSAGE_BRIN, "dependancecode": "00",
-                      "beheerder_email": email, "reden": REJECTION_REASON}, approve=approve)
+    setup.ks_decided(
+        {
+            "brincode": MESSAGE_BRIN,
+            "dependancecode": "00",
+            "beheerder_email": email,
+            "reden": REJECTION_REASON,
+        },
+        approve=approve,
+    )
     return setup.mail_to(email)

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from mocks.config import HarnessConfig
-from mocks.harness import Harness
-from mocks.testcentrum.driver import TestcentrumDriver, load_driver
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.process import Harness
 from scenarios.config import SCENARIO_OPTIONS, AgainstConfig, load_against
+from scenarios.driver import TestcentrumDriver, load_driver
 from scenarios.plugin import (  # noqa: F401  (hooks re-exported for pytest)
     RECORD,
     pytest_addoption,

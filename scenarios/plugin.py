@@ -3,7 +3,7 @@
 Loaded by ``scenarios/conftest.py`` (its hooks are re-exported there). What it adds:
 
 * ``--against CONFIG``: run against already-running services instead of the in-process harness;
-  ``--testcentrum-driver SPEC``: which testcentrum driver to use (see mocks/testcentrum/driver.py).
+  ``--testcentrum-driver SPEC``: which testcentrum driver to use (see scenarios/driver.py).
 * ``--scenario-seed N``: the run's seed; each scenario's seed is derived from it and its name, so
   ``koppeling scenario run NAME --seed N`` replays a scenario with the same data.
 * a run-wide nonce handed to every xdist worker, so each worker allocates disjoint schools.

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mocks.harness import Harness
+from koppeling.harness.process import Harness
 from scenarios import test_core, test_keys
 from scenarios.support.steps import Scenario
 
@@ -29,7 +29,7 @@ def forward_everything(mp: pytest.MonkeyPatch, harness: Harness) -> None:
 
 def journal_unmasked(mp: pytest.MonkeyPatch, harness: Harness) -> None:
     """Secrets no longer masked in the journal."""
-    import mocks.core.journal as journal
+    import koppeling.harness.journal as journal
 
     mp.setattr(journal, "mask_text", lambda text: text)
     mp.setattr(journal, "mask_data", lambda data: data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.testcentrum.driver import DriverError
+from scenarios.driver import DriverError
 from scenarios.support import flows
 from scenarios.support.schools import School
 from scenarios.support.steps import Scenario

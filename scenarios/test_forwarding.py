@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from mocks.config import HarnessConfig
-from mocks.harness import Harness
-from mocks.testcentrum.driver import HttpTestcentrumDriver
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.process import Harness
 from scenarios.config import SCENARIO_OPTIONS
+from scenarios.driver import HttpTestcentrumDriver
 from scenarios.support import flows
 from scenarios.support.checks import (
     assert_exactly_once_at_sk8,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.testcentrum.driver import DriverError
+from scenarios.driver import DriverError
 from scenarios.support import flows
 from scenarios.support.checks import assert_never_at_sk8
 from scenarios.support.schools import School

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from mocks.harness import Harness
-from mocks.registry import SERVICES
+from koppeling.harness.process import Harness
+from koppeling.harness.services import SERVICES
 
 NAMES = [s.name for s in SERVICES]
 
@@ -21,8 +21,11 @@ def test_health(live: Harness, name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_fault_journal_and_reset(live: Harness, name: str) -> None:
     base = live.url(name)
-    added = requests.post(f"{base}/__admin/faults",
-                          json={"path": "/__probe/*", "fault": "http_503", "times": 1}, timeout=5)
+    added = requests.post(
+        f"{base}/__admin/faults",
+        json={"path": "/__probe/*", "fault": "http_503", "times": 1},
+        timeout=5,
+    )
     assert added.status_code == 201
     assert requests.get(f"{base}/__probe/x", timeout=5).status_code == 503
     assert requests.get(f"{base}/__probe/x", timeout=5).status_code == 404  # fault used up
@@ -40,15 +43,20 @@ def test_one_clock_for_the_whole_harness(live: Harness) -> None:
     try:
         for i, name in enumerate(NAMES):
             now = f"2030-0{i + 1}-01T08:00:00+00:00"
-            set_ = requests.post(f"{live.url(name)}/__admin/clock", json={"now": now, **school},
-                                 timeout=5)
+            set_ = requests.post(
+                f"{live.url(name)}/__admin/clock", json={"now": now, **school}, timeout=5
+            )
             assert set_.status_code == 200
             for other in NAMES:  # setting it on one service sets it for all
                 got = requests.get(f"{live.url(other)}/__admin/clock", params=school, timeout=5)
                 assert got.json()["now"] == now
-        moved = requests.post(f"{live.url('mailbox')}/__admin/clock",
-                              json={"advance_seconds": 90, **school}, timeout=5).json()
+        moved = requests.post(
+            f"{live.url('mailbox')}/__admin/clock",
+            json={"advance_seconds": 90, **school},
+            timeout=5,
+        ).json()
         assert moved["now"] == f"2030-0{len(NAMES)}-01T08:01:30+00:00"
     finally:
-        requests.post(f"{live.url('testcentrum')}/__admin/clock", json={"reset": True, **school},
-                      timeout=5)
+        requests.post(
+            f"{live.url('testcentrum')}/__admin/clock", json={"reset": True, **school}, timeout=5
+        )

@@ -17,8 +17,8 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from mocks.cli import main
-from mocks.registry import available
+from koppeling.cli.main import main
+from koppeling.harness.services import available
 
 KOPPELING = str(Path(sys.executable).parent / "koppeling")
 URL_LINE = re.compile(r"^  (.+?)\s{2,}(http://127\.0\.0\.1:\d+)$")
@@ -27,11 +27,17 @@ URL_LINE = re.compile(r"^  (.+?)\s{2,}(http://127\.0\.0\.1:\d+)$")
 @contextmanager
 def koppeling_up(*args: str) -> Iterator[dict[str, str]]:
     """Run `koppeling up ARGS` until it has announced its services; yield title -> URL."""
-    proc = subprocess.Popen([KOPPELING, "up", "--port-base", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [KOPPELING, "up", "--port-base", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put(None)],  # type: ignore[union-attr,func-returns-value]
-                     daemon=True).start()
+    threading.Thread(
+        target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put(None)],  # type: ignore[union-attr,func-returns-value]
+        daemon=True,
+    ).start()
     urls: dict[str, str] = {}
     try:
         while True:
@@ -83,8 +89,12 @@ def test_port_in_use_is_a_clear_error() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         base = busy.getsockname()[1]
-        result = subprocess.run([KOPPELING, "up", "--port-base", str(base), "--memory"],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [KOPPELING, "up", "--port-base", str(base), "--memory"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode != 0
     assert "in use" in result.stderr
     assert "Traceback" not in result.stderr

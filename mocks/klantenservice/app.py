@@ -13,11 +13,17 @@ from typing import Any
 
 from flask import Flask, request
 
-from mocks.core.errors import conflict, invalid, not_found
-from mocks.core.mail import Mail
-from mocks.core.schemas import Operation, openapi_document, validate_body
-from mocks.core.schools import school_key
-from mocks.core.service import Core, create_service_app, json_body, school_in_path, set_school
+from koppeling.harness.errors import conflict, invalid, not_found
+from koppeling.harness.mail import Mail
+from koppeling.harness.schemas import Operation, openapi_document, validate_body
+from koppeling.harness.schools import school_key
+from koppeling.harness.service import (
+    Core,
+    create_service_app,
+    json_body,
+    school_in_path,
+    set_school,
+)
 from mocks.klantenservice.clients import (
     PartnerOnbereikbaar,
     Schoolkr8SleutelClient,
@@ -42,23 +48,52 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 STATUSSEN = (IN_BEHANDELING, GOEDGEKEURD, AFGEWEZEN, INGETROKKEN)
 
 OPERATIONS = [
-    Operation("POST", "/api/aanvragen", "Aanvraag dashboardkoppeling indienen",
-              "klantenservice_aanvraag", {"202": "Ontvangen", "409": "Idempotency-Key hergebruikt",
-                                          "422": "Ongeldig veld"}),
-    Operation("GET", "/api/aanvragen",
-              "De nieuwste aanvragen (?status=, ?brincode=&dependancecode=, ?limit=)",
-              responses={"200": "aanvragen, nieuwste eerst", "422": "Ongeldige parameter"}),
-    Operation("GET", "/api/aanvragen/{id}", "Status van een aanvraag",
-              responses={"200": "De aanvraag", "404": "Onbekend"}),
-    Operation("POST", "/api/aanvragen/{id}/goedkeuren", "Handmatig goedkeuren",
-              "klantenservice_goedkeuren", {"200": "Goedgekeurd", "409": "Al afgewezen"}),
-    Operation("POST", "/api/aanvragen/{id}/afwijzen", "Handmatig afwijzen met reden",
-              "klantenservice_afwijzen", {"200": "Afgewezen", "409": "Al goedgekeurd"}),
-    Operation("POST", "/api/aanvragen/{id}/intrekken", "De school deactiveerde de koppeling",
-              responses={"200": "Ingetrokken", "404": "Onbekend"}),
-    Operation("PUT", "/api/scholen/{brincode}/{dependancecode}/modus",
-              "Automatische of handmatige behandeling voor een school", "klantenservice_modus",
-              {"200": "Ingesteld", "422": "Ongeldig veld"}),
+    Operation(
+        "POST",
+        "/api/aanvragen",
+        "Aanvraag dashboardkoppeling indienen",
+        "klantenservice_aanvraag",
+        {"202": "Ontvangen", "409": "Idempotency-Key hergebruikt", "422": "Ongeldig veld"},
+    ),
+    Operation(
+        "GET",
+        "/api/aanvragen",
+        "De nieuwste aanvragen (?status=, ?brincode=&dependancecode=, ?limit=)",
+        responses={"200": "aanvragen, nieuwste eerst", "422": "Ongeldige parameter"},
+    ),
+    Operation(
+        "GET",
+        "/api/aanvragen/{id}",
+        "Status van een aanvraag",
+        responses={"200": "De aanvraag", "404": "Onbekend"},
+    ),
+    Operation(
+        "POST",
+        "/api/aanvragen/{id}/goedkeuren",
+        "Handmatig goedkeuren",
+        "klantenservice_goedkeuren",
+        {"200": "Goedgekeurd", "409": "Al afgewezen"},
+    ),
+    Operation(
+        "POST",
+        "/api/aanvragen/{id}/afwijzen",
+        "Handmatig afwijzen met reden",
+        "klantenservice_afwijzen",
+        {"200": "Afgewezen", "409": "Al goedgekeurd"},
+    ),
+    Operation(
+        "POST",
+        "/api/aanvragen/{id}/intrekken",
+        "De school deactiveerde de koppeling",
+        responses={"200": "Ingetrokken", "404": "Onbekend"},
+    ),
+    Operation(
+        "PUT",
+        "/api/scholen/{brincode}/{dependancecode}/modus",
+        "Automatische of handmatige behandeling voor een school",
+        "klantenservice_modus",
+        {"200": "Ingesteld", "422": "Ongeldig veld"},
+    ),
 ]
 
 
@@ -67,8 +102,9 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     options = dict(config or {})
     default_modus = options.get("modus", AUTOMATISCH)
     if default_modus not in (AUTOMATISCH, HANDMATIG):
-        raise ValueError(f"klantenservice modus must be automatisch or handmatig, "
-                         f"got {default_modus!r}")
+        raise ValueError(
+            f"klantenservice modus must be automatisch or handmatig, got {default_modus!r}"
+        )
     app = create_service_app(SERVICE, core, import_name=__name__)
     service = build_service(core, options, default_modus)
     app.extensions["klantenservice"] = service
@@ -96,9 +132,13 @@ def build_service(core: Core, options: dict[str, Any], default_modus: str) -> Kl
         return core.send_mail(SERVICE, mail, school=school)
 
     return Klantenservice(
-        Aanvragen(core.db), Modi(core.db),
+        Aanvragen(core.db),
+        Modi(core.db),
         now=lambda brin, dep: core.clock.now(brin, dep),
-        sleutels=sleutels, las=las, send_mail=send, default_modus=default_modus,
+        sleutels=sleutels,
+        las=las,
+        send_mail=send,
+        default_modus=default_modus,
     )
 
 
@@ -114,15 +154,15 @@ def _routes(app: Flask, service: Klantenservice) -> None:
         body = validate_body("klantenservice_aanvraag", json_body())
         set_school(body["brincode"], body["dependancecode"])
         nieuw = NieuweAanvraag(
-            brincode=body["brincode"], dependancecode=body["dependancecode"],
+            brincode=body["brincode"],
+            dependancecode=body["dependancecode"],
             type_dashboard=body["type_dashboard"],
             autorisatiesleutel=body["autorisatiesleutel"].strip(),
             beheerder_email=body["beheerder_email"].strip(),
         )
         key = request.headers.get(IDEMPOTENCY_HEADER)
         try:
-            aanvraag, created = service.dien_in(nieuw, modus=body.get("modus"),
-                                                idempotency_key=key)
+            aanvraag, created = service.dien_in(nieuw, modus=body.get("modus"), idempotency_key=key)
         except ValueError as exc:
             raise conflict(str(exc), field=IDEMPOTENCY_HEADER) from None
         return {**aanvraag.as_json(), "nieuw": created}, 202
@@ -140,8 +180,11 @@ def _routes(app: Flask, service: Klantenservice) -> None:
             raise invalid("limit", "limit must be an integer") from None
         if not 1 <= limit <= 1000:
             raise invalid("limit", f"limit must be 1..1000, got {limit}")
-        school = _school(args["brincode"], args.get("dependancecode", "00")) \
-            if "brincode" in args else None
+        school = (
+            _school(args["brincode"], args.get("dependancecode", "00"))
+            if "brincode" in args
+            else None
+        )
         found = service.aanvragen.recent(limit=limit, status=status, school=school)
         return {"aanvragen": [a.as_json() for a in found]}
 
@@ -195,4 +238,3 @@ def _view(action: Any, aanvraag_id: str) -> Any:
 
 def _school(brincode: str, dependancecode: str) -> str:
     return school_key(*school_in_path(brincode, dependancecode))
-

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.core.http import JsonHttpClient
+from koppeling.client.http import JsonHttpClient
 
 
 class PartnerOnbereikbaar(Exception):
@@ -47,11 +47,15 @@ class Schoolkr8SleutelClient(_JsonClient):
 
     def controleer(self, brincode: str, dependancecode: str, autorisatiesleutel: str) -> bool:
         """True if Schoolkr8 says the key is valid for this school; a 4xx answer means not valid."""
-        status, data = self._call("POST", "/api/sleutels/controle", json={
-            "brincode": brincode,
-            "dependancecode": dependancecode,
-            "autorisatiesleutel": autorisatiesleutel,
-        })
+        status, data = self._call(
+            "POST",
+            "/api/sleutels/controle",
+            json={
+                "brincode": brincode,
+                "dependancecode": dependancecode,
+                "autorisatiesleutel": autorisatiesleutel,
+            },
+        )
         if status != 200 or not isinstance(data, dict):
             return False
         return data.get("geldig") is True

@@ -13,9 +13,9 @@ from typing import Any
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from mocks import web
-from mocks.core.service import Core
-from mocks.web import Api, ApiProblem, FormErrors, Unavailable
+from koppeling import web
+from koppeling.harness.service import Core
+from koppeling.web import Api, ApiProblem, FormErrors, Unavailable
 
 SERVICE = "klantenservice"
 QUEUE_SIZE = 50

@@ -15,7 +15,7 @@ from datetime import datetime
 from html import escape
 from typing import Protocol
 
-from mocks.core.mail import Mail
+from koppeling.harness.mail import Mail
 from mocks.klantenservice.clients import LasStatus, PartnerOnbereikbaar
 from mocks.klantenservice.store import (
     AFGEWEZEN,
@@ -80,13 +80,18 @@ class Klantenservice:
         self.default_modus = default_modus
 
     def dien_in(
-        self, nieuw: NieuweAanvraag, *, modus: str | None = None,
+        self,
+        nieuw: NieuweAanvraag,
+        *,
+        modus: str | None = None,
         idempotency_key: str | None = None,
     ) -> tuple[Aanvraag, bool]:
         """Store (or find the retried) aanvraag, handle it, and return it with ``created``."""
         chosen = modus or self.modi.get(nieuw.school) or self.default_modus
         aanvraag, created = self.aanvragen.insert_or_existing(
-            nieuw, modus=chosen, idempotency_key=idempotency_key,
+            nieuw,
+            modus=chosen,
+            idempotency_key=idempotency_key,
             now=self._now(nieuw.brincode, nieuw.dependancecode),
         )
         return self.bekijk(aanvraag.id), created
@@ -177,7 +182,8 @@ class Klantenservice:
         if geldig:
             return Controle("autorisatiesleutel", True, "Sleutel geldig bij Schoolkr8")
         return Controle(
-            "autorisatiesleutel", False,
+            "autorisatiesleutel",
+            False,
             f"De autorisatiesleutel is bij Schoolkr8 niet geldig voor school "
             f"{aanvraag.brincode} vestiging {aanvraag.dependancecode}",
         )
@@ -188,10 +194,12 @@ class Klantenservice:
         except PartnerOnbereikbaar as exc:
             return Controle("las_koppeling", None, f"Testcentrum niet bereikbaar ({exc})"), None
         if status.actief:
-            return Controle("las_koppeling", True, f"Actieve koppeling met {status.las}"), \
-                status.school_naam
+            return Controle(
+                "las_koppeling", True, f"Actieve koppeling met {status.las}"
+            ), status.school_naam
         return Controle(
-            "las_koppeling", False,
+            "las_koppeling",
+            False,
             "De school heeft in het testcentrum geen actieve koppeling met ParnasSys of ESIS",
         ), status.school_naam
 

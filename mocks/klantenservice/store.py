@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, Text, select, update
 
-from mocks.core.db import Database, metadata
-from mocks.core.keys import key_hash, key_matches, mask
+from koppeling.harness.keys import key_hash, key_matches, mask
+from koppeling.harness.store import Database, metadata
 
 IN_BEHANDELING = "in_behandeling"
 GOEDGEKEURD = "goedgekeurd"
@@ -162,22 +162,33 @@ class Aanvragen:
                         raise ValueError("Idempotency-Key hergebruikt voor een andere aanvraag")
                     return _aanvraag(row), False
             for row in conn.execute(
-                select(t).where(t.c.school == nieuw.school,
-                                t.c.status.in_((IN_BEHANDELING, GOEDGEKEURD)))
+                select(t).where(
+                    t.c.school == nieuw.school, t.c.status.in_((IN_BEHANDELING, GOEDGEKEURD))
+                )
             ):
                 if _same_request(row, nieuw):
                     return _aanvraag(row), False
             # Real-time ordered ids: the queue stays in arrival order under a frozen clock too.
             new_id = f"ks-{time.time_ns():x}{uuid.uuid4().hex[:6]}"
-            conn.execute(t.insert().values(
-                id=new_id, school=nieuw.school, brincode=nieuw.brincode,
-                dependancecode=nieuw.dependancecode, type_dashboard=nieuw.type_dashboard,
-                sleutel_hash=key_hash(nieuw.autorisatiesleutel), sleutel=nieuw.autorisatiesleutel,
-                sleutel_masker=mask(nieuw.autorisatiesleutel),
-                beheerder_email=nieuw.beheerder_email, idempotency_key=idempotency_key,
-                modus=modus, status=IN_BEHANDELING, controles="[]", ontvangen_op=now,
-                mail_status=MAIL_GEEN,
-            ))
+            conn.execute(
+                t.insert().values(
+                    id=new_id,
+                    school=nieuw.school,
+                    brincode=nieuw.brincode,
+                    dependancecode=nieuw.dependancecode,
+                    type_dashboard=nieuw.type_dashboard,
+                    sleutel_hash=key_hash(nieuw.autorisatiesleutel),
+                    sleutel=nieuw.autorisatiesleutel,
+                    sleutel_masker=mask(nieuw.autorisatiesleutel),
+                    beheerder_email=nieuw.beheerder_email,
+                    idempotency_key=idempotency_key,
+                    modus=modus,
+                    status=IN_BEHANDELING,
+                    controles="[]",
+                    ontvangen_op=now,
+                    mail_status=MAIL_GEEN,
+                )
+            )
             row = conn.execute(select(t).where(t.c.id == new_id)).one()
         return _aanvraag(row), True
 
@@ -213,7 +224,8 @@ class Aanvragen:
         t = aanvragen_table
         with self._db.begin() as conn:
             rows = conn.execute(
-                select(t).where(t.c.status == IN_BEHANDELING, t.c.modus == modus)
+                select(t)
+                .where(t.c.status == IN_BEHANDELING, t.c.modus == modus)
                 .order_by(t.c.ontvangen_op)
             )
             return [_aanvraag(r) for r in rows]
@@ -224,10 +236,14 @@ class Aanvragen:
         """Keep the latest check results (shown to a human in manual mode)."""
         t = aanvragen_table
         with self._db.begin() as conn:
-            conn.execute(update(t).where(t.c.id == aanvraag_id).values(
-                controles=json.dumps([c.as_json() for c in controles]),
-                school_naam=school_naam,
-            ))
+            conn.execute(
+                update(t)
+                .where(t.c.id == aanvraag_id)
+                .values(
+                    controles=json.dumps([c.as_json() for c in controles]),
+                    school_naam=school_naam,
+                )
+            )
 
     def decide(self, aanvraag_id: str, status: str, reden: str | None, now: datetime) -> bool:
         """Move an aanvraag from in_behandeling to a decision; False if it was decided already."""
@@ -236,9 +252,15 @@ class Aanvragen:
         t = aanvragen_table
         with self._db.begin() as conn:
             result = conn.execute(
-                update(t).where(t.c.id == aanvraag_id, t.c.status == IN_BEHANDELING)
-                .values(status=status, reden=reden, besloten_op=now, sleutel=None,
-                        mail_status=MAIL_TE_VERZENDEN)
+                update(t)
+                .where(t.c.id == aanvraag_id, t.c.status == IN_BEHANDELING)
+                .values(
+                    status=status,
+                    reden=reden,
+                    besloten_op=now,
+                    sleutel=None,
+                    mail_status=MAIL_TE_VERZENDEN,
+                )
             )
             return bool(result.rowcount == 1)
 
@@ -247,7 +269,8 @@ class Aanvragen:
         t = aanvragen_table
         with self._db.begin() as conn:
             result = conn.execute(
-                update(t).where(t.c.id == aanvraag_id, t.c.status != INGETROKKEN)
+                update(t)
+                .where(t.c.id == aanvraag_id, t.c.status != INGETROKKEN)
                 .values(status=INGETROKKEN, sleutel=None)
             )
             return bool(result.rowcount == 1)
@@ -260,8 +283,11 @@ class Aanvragen:
         """Record that the decision e-mail went out."""
         t = aanvragen_table
         with self._db.begin() as conn:
-            conn.execute(update(t).where(t.c.id == aanvraag_id).values(
-                mail_status=MAIL_VERZONDEN, mail_message_id=message_id))
+            conn.execute(
+                update(t)
+                .where(t.c.id == aanvraag_id)
+                .values(mail_status=MAIL_VERZONDEN, mail_message_id=message_id)
+            )
 
     def mail_failed(self, aanvraag_id: str) -> None:
         """Give the e-mail back so a later pass sends it (SMTP was down)."""
@@ -271,14 +297,17 @@ class Aanvragen:
         """Ids of decided aanvragen whose e-mail has not been sent yet."""
         t = aanvragen_table
         with self._db.begin() as conn:
-            return [r.id for r in conn.execute(
-                select(t.c.id).where(t.c.mail_status == MAIL_TE_VERZENDEN))]
+            return [
+                r.id
+                for r in conn.execute(select(t.c.id).where(t.c.mail_status == MAIL_TE_VERZENDEN))
+            ]
 
     def _move_mail(self, aanvraag_id: str, old: str, new: str) -> bool:
         t = aanvragen_table
         with self._db.begin() as conn:
             result = conn.execute(
-                update(t).where(t.c.id == aanvraag_id, t.c.mail_status == old)
+                update(t)
+                .where(t.c.id == aanvraag_id, t.c.mail_status == old)
                 .values(mail_status=new)
             )
             return bool(result.rowcount == 1)
@@ -327,11 +356,21 @@ def _aanvraag(row: Any) -> Aanvraag:
     ontvangen = _aware(row.ontvangen_op)
     assert ontvangen is not None
     return Aanvraag(
-        id=row.id, school=row.school, brincode=row.brincode, dependancecode=row.dependancecode,
-        type_dashboard=row.type_dashboard, sleutel_hash=row.sleutel_hash,
-        sleutel_masker=row.sleutel_masker, beheerder_email=row.beheerder_email,
-        idempotency_key=row.idempotency_key, modus=row.modus, status=row.status,
-        reden=row.reden, controles=controles, school_naam=row.school_naam,
-        ontvangen_op=ontvangen, besloten_op=_aware(row.besloten_op),
+        id=row.id,
+        school=row.school,
+        brincode=row.brincode,
+        dependancecode=row.dependancecode,
+        type_dashboard=row.type_dashboard,
+        sleutel_hash=row.sleutel_hash,
+        sleutel_masker=row.sleutel_masker,
+        beheerder_email=row.beheerder_email,
+        idempotency_key=row.idempotency_key,
+        modus=row.modus,
+        status=row.status,
+        reden=row.reden,
+        controles=controles,
+        school_naam=row.school_naam,
+        ontvangen_op=ontvangen,
+        besloten_op=_aware(row.besloten_op),
         mail_status=row.mail_status,
     )

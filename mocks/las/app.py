@@ -16,10 +16,9 @@ from xml.sax.saxutils import escape
 
 from flask import Flask, Response, request
 
-from mocks.core.errors import SoapFault, invalid
-from mocks.core.leerlinggegevens import parse_request
-from mocks.core.schemas import Operation, openapi_document
-from mocks.core.service import (
+from koppeling.harness.errors import SoapFault, invalid
+from koppeling.harness.schemas import Operation, openapi_document
+from koppeling.harness.service import (
     Core,
     create_service_app,
     json_body,
@@ -28,8 +27,9 @@ from mocks.core.service import (
     set_school,
     soap_response,
 )
-from mocks.core.soap import parse_envelope
-from mocks.core.uwlr import read_autorisatie
+from koppeling.uwlr.autorisatie import read_autorisatie
+from koppeling.uwlr.leerlinggegevens import parse_request
+from koppeling.uwlr.soap import parse_envelope
 from mocks.las.service import Flavour, LasService, flavour_of, school_json
 from mocks.las.store import LasStore
 
@@ -53,8 +53,9 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     """The app of one LAS flavour (``config["flavour"]``: "parnassys" or "esis")."""
     flavour = flavour_of((config or {}).get("flavour", "parnassys"))
     service = LasService(flavour, LasStore(core.db, flavour.name), core.clock)
-    app = create_service_app(flavour.name, core, soap_paths=(flavour.path,),
-                             import_name=f"mocks.las.{flavour.name}")
+    app = create_service_app(
+        flavour.name, core, soap_paths=(flavour.path,), import_name=f"mocks.las.{flavour.name}"
+    )
     _soap_routes(app, flavour, service)
     _admin_routes(app, flavour, service)
     return app
@@ -145,21 +146,60 @@ def _openapi(flavour: Flavour) -> dict[str, Any]:
     school = "/api/scholen/{brincode}/{dependancecode}"
     pupil = school + "/leerlingen/{leerlingnummer}"
     problems = {"404": "unknown school or pupil", "422": "invalid field"}
-    return openapi_document(f"{flavour.title} LAS mock (admin API)", [
-        Operation("POST", "/api/scholen", "Create a school from a seed", "las_school",
-                  {"201": "school, groepen, leerlingen, leerkrachten", "409": "school exists",
-                   "422": "invalid field"}),
-        Operation("GET", school, "A school with its groups, pupils and staff",
-                  responses={"200": "OK", "404": "unknown school"}),
-        Operation("POST", school + "/sleutels", "Issue an autorisatiesleutel", "las_sleutel",
-                  {"201": "autorisatiesleutel", **problems}),
-        Operation("GET", school + "/leerlingen", "List pupils",
-                  responses={"200": "OK", "404": "unknown school"}),
-        Operation("POST", school + "/leerlingen", "Add a pupil", "las_leerling",
-                  {"201": "the pupil", "409": "leerlingnummer taken", **problems}),
-        Operation("PUT", pupil, "Replace a pupil", "las_leerling_put",
-                  {"200": "the pupil", "409": "leerlingnummer taken", **problems}),
-        Operation("PATCH", pupil, "Change a pupil", "las_leerling_patch",
-                  {"200": "the pupil", "409": "leerlingnummer taken", **problems}),
-        Operation("DELETE", pupil, "Remove a pupil", responses={"204": "removed", **problems}),
-    ])
+    return openapi_document(
+        f"{flavour.title} LAS mock (admin API)",
+        [
+            Operation(
+                "POST",
+                "/api/scholen",
+                "Create a school from a seed",
+                "las_school",
+                {
+                    "201": "school, groepen, leerlingen, leerkrachten",
+                    "409": "school exists",
+                    "422": "invalid field",
+                },
+            ),
+            Operation(
+                "GET",
+                school,
+                "A school with its groups, pupils and staff",
+                responses={"200": "OK", "404": "unknown school"},
+            ),
+            Operation(
+                "POST",
+                school + "/sleutels",
+                "Issue an autorisatiesleutel",
+                "las_sleutel",
+                {"201": "autorisatiesleutel", **problems},
+            ),
+            Operation(
+                "GET",
+                school + "/leerlingen",
+                "List pupils",
+                responses={"200": "OK", "404": "unknown school"},
+            ),
+            Operation(
+                "POST",
+                school + "/leerlingen",
+                "Add a pupil",
+                "las_leerling",
+                {"201": "the pupil", "409": "leerlingnummer taken", **problems},
+            ),
+            Operation(
+                "PUT",
+                pupil,
+                "Replace a pupil",
+                "las_leerling_put",
+                {"200": "the pupil", "409": "leerlingnummer taken", **problems},
+            ),
+            Operation(
+                "PATCH",
+                pupil,
+                "Change a pupil",
+                "las_leerling_patch",
+                {"200": "the pupil", "409": "leerlingnummer taken", **problems},
+            ),
+            Operation("DELETE", pupil, "Remove a pupil", responses={"204": "removed", **problems}),
+        ],
+    )

@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from mocks.core.clock import Clock
-from mocks.core.errors import SoapFault, conflict, invalid, not_found
-from mocks.core.fakedata import FakeGroup, FakePupil, FakeStaff, generate_school, new_pupil
-from mocks.core.keys import key_hash, key_matches, new_key
-from mocks.core.leerlinggegevens import (
+from koppeling.fakedata import FakeGroup, FakePupil, FakeStaff, generate_school, new_pupil
+from koppeling.harness.clock import Clock
+from koppeling.harness.errors import SoapFault, conflict, invalid, not_found
+from koppeling.harness.keys import key_hash, key_matches, new_key
+from koppeling.harness.schemas import validate_body
+from koppeling.harness.schools import (
+    check_brincode,
+    check_dependancecode,
+    check_schooljaar,
+    schooljaar_of,
+)
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.leerlinggegevens import (
     AnswerKind,
     GroepRef,
     Leerkracht,
@@ -29,15 +37,7 @@ from mocks.core.leerlinggegevens import (
     build_exception_answer,
     render_answer,
 )
-from mocks.core.leerlinggegevens import Groep as UwlrGroep
-from mocks.core.schemas import validate_body
-from mocks.core.schools import (
-    check_brincode,
-    check_dependancecode,
-    check_schooljaar,
-    schooljaar_of,
-)
-from mocks.core.uwlr import Autorisatie
+from koppeling.uwlr.leerlinggegevens import Groep as UwlrGroep
 from mocks.las.store import LasStore, PupilRow, SchoolData, SchoolExists, SchoolRow
 
 
@@ -56,10 +56,19 @@ class Flavour:
 
 
 FLAVOURS = {
-    "parnassys": Flavour("parnassys", "ParnasSys", "/uwlr/leerlinggegevens", "pns",
-                         ("2.1", "2.2"), False, False, False),
-    "esis": Flavour("esis", "ESIS", "/UWLR/UwlrStandaard2.2.svc", "esis",
-                    ("2.2",), True, True, True),
+    "parnassys": Flavour(
+        "parnassys",
+        "ParnasSys",
+        "/uwlr/leerlinggegevens",
+        "pns",
+        ("2.1", "2.2"),
+        False,
+        False,
+        False,
+    ),
+    "esis": Flavour(
+        "esis", "ESIS", "/UWLR/UwlrStandaard2.2.svc", "esis", ("2.2",), True, True, True
+    ),
 }
 
 
@@ -89,8 +98,10 @@ class LasService:
         if verzoek.brincode is None:
             raise _ongeldig("schoolkey wordt niet ondersteund; geef brincode en dependancecode")
         try:
-            return (check_brincode(verzoek.brincode),
-                    check_dependancecode(verzoek.dependancecode or None))
+            return (
+                check_brincode(verzoek.brincode),
+                check_dependancecode(verzoek.dependancecode or None),
+            )
         except ValueError as exc:
             raise _ongeldig(str(exc)) from None
 
@@ -99,9 +110,11 @@ class LasService:
         brin, dep = self.identify(verzoek)
         if verzoek.xsdversie not in self.flavour.xsd_versions:
             accepted = ", ".join(self.flavour.xsd_versions)
-            raise SoapFault("Client.XsdVersieOngeldig",
-                            f"xsdversie {verzoek.xsdversie!r} wordt niet ondersteund; "
-                            f"{self.flavour.title} accepteert {accepted}")
+            raise SoapFault(
+                "Client.XsdVersieOngeldig",
+                f"xsdversie {verzoek.xsdversie!r} wordt niet ondersteund; "
+                f"{self.flavour.title} accepteert {accepted}",
+            )
         now = self.clock.now(brin, dep)
         schooljaar = self._schooljaar(verzoek.schooljaar, now)
         data = self.store.data(brin, dep)
@@ -127,19 +140,27 @@ class LasService:
 
     def _authorise(self, school: SchoolRow | None, autorisatie: Autorisatie) -> None:
         """Key issued by this LAS for this school; then the klantcode it was issued to."""
-        refused = SoapFault("Client.AutorisatieOngeldig",
-                            "De autorisatiesleutel is niet geldig voor deze school")
+        refused = SoapFault(
+            "Client.AutorisatieOngeldig", "De autorisatiesleutel is niet geldig voor deze school"
+        )
         if school is None:
             key_matches(autorisatie.autorisatiesleutel, "0" * 64)  # same work as a real check
             raise refused
-        matched = [k for k in self.store.keys(school)
-                   if key_matches(autorisatie.autorisatiesleutel, k.key_hash)]
+        matched = [
+            k
+            for k in self.store.keys(school)
+            if key_matches(autorisatie.autorisatiesleutel, k.key_hash)
+        ]
         if not matched:
             raise refused
-        if not any(hmac.compare_digest(k.klantcode.encode(), autorisatie.klantcode.encode())
-                   for k in matched):
-            raise SoapFault("Client.OngeldigeKlantIdentificatie",
-                            "De klantcode hoort niet bij deze autorisatiesleutel")
+        if not any(
+            hmac.compare_digest(k.klantcode.encode(), autorisatie.klantcode.encode())
+            for k in matched
+        ):
+            raise SoapFault(
+                "Client.OngeldigeKlantIdentificatie",
+                "De klantcode hoort niet bij deze autorisatiesleutel",
+            )
 
     def _gegevens(self, data: SchoolData, verzoek: Verzoek, now: datetime) -> Leerlinggegevens:
         show_sg = data.school.samengestelde_groepen or not self.flavour.samengestelde_opt_in
@@ -150,12 +171,17 @@ class LasService:
         if verzoek.groepen:
             pupils = [p for p in pupils if _pupil_in(p, verzoek.groepen)]
             staff = [s for s in staff if _staff_in(s, verzoek.groepen)]
-        school = School(data.school.schooljaar, data.school.brincode,
-                        data.school.dependancecode, aanmaakdatum=now,
-                        xsdversie=verzoek.xsdversie)
+        school = School(
+            data.school.schooljaar,
+            data.school.brincode,
+            data.school.dependancecode,
+            aanmaakdatum=now,
+            xsdversie=verzoek.xsdversie,
+        )
         ordered = sorted(groups, key=lambda g: g.samengesteld)  # stamgroepen first (our WSDL)
-        return Leerlinggegevens(school, tuple(_groep(g) for g in ordered), tuple(pupils),
-                                tuple(staff))
+        return Leerlinggegevens(
+            school, tuple(_groep(g) for g in ordered), tuple(pupils), tuple(staff)
+        )
 
     @staticmethod
     def _has_content(operation: str, gegevens: Leerlinggegevens) -> bool:
@@ -175,15 +201,22 @@ class LasService:
         schooljaar = body.get("schooljaar") or schooljaar_of(now.year, now.month)
         _check_years(schooljaar)
         seed = body["seed"] if "seed" in body else random.SystemRandom().randrange(2**31)
-        fake = generate_school(seed, brincode=brin, dependancecode=dep, schooljaar=schooljaar,
-                               naam=body.get("naam"),
-                               aantal_leerlingen=body.get("aantal_leerlingen", 60))
+        fake = generate_school(
+            seed,
+            brincode=brin,
+            dependancecode=dep,
+            schooljaar=schooljaar,
+            naam=body.get("naam"),
+            aantal_leerlingen=body.get("aantal_leerlingen", 60),
+        )
         try:
             data = self.store.create_school(
-                fake, samengestelde_groepen=body.get("samengestelde_groepen", False), now=now)
+                fake, samengestelde_groepen=body.get("samengestelde_groepen", False), now=now
+            )
         except SchoolExists:
-            raise conflict(f"{self.flavour.title} kent school {brin}-{dep} al",
-                           field="brincode") from None
+            raise conflict(
+                f"{self.flavour.title} kent school {brin}-{dep} al", field="brincode"
+            ) from None
         return school_json(data)
 
     def school(self, brin: str, dep: str) -> SchoolRow:
@@ -204,16 +237,28 @@ class LasService:
         body = validate_body("las_sleutel", body)
         school = self.school(brin, dep)
         key = new_key(self.flavour.key_prefix)
-        self.store.store_key(school, body["klantcode"], body["klantnaam"], key_hash(key),
-                             self.clock.now(brin, dep),
-                             one_per_school=self.flavour.one_key_per_school)
-        return {"autorisatiesleutel": key, "klantcode": body["klantcode"],
-                "klantnaam": body["klantnaam"], "brincode": brin, "dependancecode": dep}
+        self.store.store_key(
+            school,
+            body["klantcode"],
+            body["klantnaam"],
+            key_hash(key),
+            self.clock.now(brin, dep),
+            one_per_school=self.flavour.one_key_per_school,
+        )
+        return {
+            "autorisatiesleutel": key,
+            "klantcode": body["klantcode"],
+            "klantnaam": body["klantnaam"],
+            "brincode": brin,
+            "dependancecode": dep,
+        }
 
     def pupils(self, brin: str, dep: str) -> dict[str, Any]:
         data = self.school_data(brin, dep)
-        return {"school": data.school.as_json(),
-                "leerlingen": [pupil_json(p, at) for p, at in data.pupils]}
+        return {
+            "school": data.school.as_json(),
+            "leerlingen": [pupil_json(p, at) for p, at in data.pupils],
+        }
 
     def add_pupil(self, brin: str, dep: str, body: Any) -> dict[str, Any]:
         """A new pupil: generated from ``seed``, any field given in the body wins."""
@@ -227,12 +272,14 @@ class LasService:
         pupil = FakePupil(**values)
         now = self.clock.now(brin, dep)
         if not self.store.add_pupil(data.school, pupil, now):
-            raise conflict(f"leerlingnummer {pupil.leerlingnummer} bestaat al",
-                           field="leerlingnummer")
+            raise conflict(
+                f"leerlingnummer {pupil.leerlingnummer} bestaat al", field="leerlingnummer"
+            )
         return pupil_json(pupil, now)
 
-    def change_pupil(self, brin: str, dep: str, nummer: str, body: Any,
-                     *, replace: bool) -> dict[str, Any]:
+    def change_pupil(
+        self, brin: str, dep: str, nummer: str, body: Any, *, replace: bool
+    ) -> dict[str, Any]:
         """PUT (``replace``) or PATCH a pupil; a new ``leerlingnummer`` renumbers it."""
         body = validate_body("las_leerling_put" if replace else "las_leerling_patch", body)
         data = self.school_data(brin, dep)
@@ -244,9 +291,11 @@ class LasService:
             base.update(voorvoegsel=None, samengestelde_groepen=())
         values = self._pupil_values(data, {**base, **body})
         if values["leerlingnummer"] != nummer and self.store.pupil_exists(
-                data.school, values["leerlingnummer"]):
-            raise conflict(f"leerlingnummer {values['leerlingnummer']} bestaat al",
-                           field="leerlingnummer")
+            data.school, values["leerlingnummer"]
+        ):
+            raise conflict(
+                f"leerlingnummer {values['leerlingnummer']} bestaat al", field="leerlingnummer"
+            )
         now = self.clock.now(brin, dep)
         self.store.update_pupil(data.school, nummer, values, now)
         return pupil_json(FakePupil(**values), now)
@@ -263,8 +312,9 @@ class LasService:
         for group in stam:
             if group.key == key:
                 return group
-        raise invalid("groep", f"geen stamgroep met key {key!r}; bekend: "
-                      + ", ".join(g.key for g in stam))
+        raise invalid(
+            "groep", f"geen stamgroep met key {key!r}; bekend: " + ", ".join(g.key for g in stam)
+        )
 
     def _pupil_values(self, data: SchoolData, values: dict[str, Any]) -> dict[str, Any]:
         group = self._group(data, values["groep"])
@@ -279,10 +329,14 @@ class LasService:
             except ValueError:
                 raise invalid("geboortedatum", f"geen datum: {geboortedatum!r}") from None
         return {
-            "leerlingnummer": values["leerlingnummer"], "roepnaam": values["roepnaam"],
-            "voorvoegsel": values.get("voorvoegsel"), "achternaam": values["achternaam"],
-            "geboortedatum": geboortedatum, "geslacht": values.get("geslacht") or "0",
-            "jaargroep": group.jaargroep or "", "groep": group.key,
+            "leerlingnummer": values["leerlingnummer"],
+            "roepnaam": values["roepnaam"],
+            "voorvoegsel": values.get("voorvoegsel"),
+            "achternaam": values["achternaam"],
+            "geboortedatum": geboortedatum,
+            "geslacht": values.get("geslacht") or "0",
+            "jaargroep": group.jaargroep or "",
+            "groep": group.key,
             "samengestelde_groepen": tuple(values.get("samengestelde_groepen") or ()),
             "bsn": values.get("bsn") or "",
         }
@@ -308,18 +362,28 @@ def _groep(g: FakeGroup) -> UwlrGroep:
 
 def _leerling(p: PupilRow, at: datetime, visible: set[str]) -> Leerling:
     return Leerling(
-        key=p.leerlingnummer, achternaam=p.achternaam, roepnaam=p.roepnaam,
-        voorvoegsel=p.voorvoegsel, geboortedatum=p.geboortedatum, geslacht=p.geslacht,
-        jaargroep=p.jaargroep or None, groep=p.groep or None,
+        key=p.leerlingnummer,
+        achternaam=p.achternaam,
+        roepnaam=p.roepnaam,
+        voorvoegsel=p.voorvoegsel,
+        geboortedatum=p.geboortedatum,
+        geslacht=p.geslacht,
+        jaargroep=p.jaargroep or None,
+        groep=p.groep or None,
         samengestelde_groepen=tuple(k for k in p.samengestelde_groepen if k in visible),
-        bsn_ondwnr_4=p.bsn[-4:] if p.bsn else None, mutatiedatum=at,
+        bsn_ondwnr_4=p.bsn[-4:] if p.bsn else None,
+        mutatiedatum=at,
     )
 
 
 def _leerkracht(s: FakeStaff, visible: set[str]) -> Leerkracht:
     return Leerkracht(
-        key=s.key, achternaam=s.achternaam, roepnaam=s.roepnaam, voorvoegsel=s.voorvoegsel,
-        emailadres=s.emailadres, groepen=s.groepen,
+        key=s.key,
+        achternaam=s.achternaam,
+        roepnaam=s.roepnaam,
+        voorvoegsel=s.voorvoegsel,
+        emailadres=s.emailadres,
+        groepen=s.groepen,
         samengestelde_groepen=tuple(k for k in s.samengestelde_groepen if k in visible),
     )
 
@@ -345,20 +409,33 @@ def _staff_in(s: Leerkracht, refs: tuple[GroepRef, ...]) -> bool:
 
 def _pupil_dict(p: FakePupil | PupilRow) -> dict[str, Any]:
     return {
-        "leerlingnummer": p.leerlingnummer, "roepnaam": p.roepnaam, "voorvoegsel": p.voorvoegsel,
-        "achternaam": p.achternaam, "geboortedatum": p.geboortedatum, "geslacht": p.geslacht,
-        "groep": p.groep, "samengestelde_groepen": p.samengestelde_groepen, "bsn": p.bsn,
+        "leerlingnummer": p.leerlingnummer,
+        "roepnaam": p.roepnaam,
+        "voorvoegsel": p.voorvoegsel,
+        "achternaam": p.achternaam,
+        "geboortedatum": p.geboortedatum,
+        "geslacht": p.geslacht,
+        "groep": p.groep,
+        "samengestelde_groepen": p.samengestelde_groepen,
+        "bsn": p.bsn,
     }
 
 
 def pupil_json(p: FakePupil | PupilRow, at: datetime) -> dict[str, Any]:
     """A pupil as the admin API shows it."""
     return {
-        "leerlingnummer": p.leerlingnummer, "roepnaam": p.roepnaam, "voorvoegsel": p.voorvoegsel,
-        "achternaam": p.achternaam, "geboortedatum": p.geboortedatum.isoformat(),
-        "geslacht": p.geslacht, "jaargroep": p.jaargroep, "groep": p.groep,
-        "samengestelde_groepen": list(p.samengestelde_groepen), "bsn": p.bsn,
-        "bsn_ondwnr_4": p.bsn[-4:] if p.bsn else None, "mutatiedatum": at.isoformat(),
+        "leerlingnummer": p.leerlingnummer,
+        "roepnaam": p.roepnaam,
+        "voorvoegsel": p.voorvoegsel,
+        "achternaam": p.achternaam,
+        "geboortedatum": p.geboortedatum.isoformat(),
+        "geslacht": p.geslacht,
+        "jaargroep": p.jaargroep,
+        "groep": p.groep,
+        "samengestelde_groepen": list(p.samengestelde_groepen),
+        "bsn": p.bsn,
+        "bsn_ondwnr_4": p.bsn[-4:] if p.bsn else None,
+        "mutatiedatum": at.isoformat(),
     }
 
 
@@ -366,17 +443,30 @@ def school_json(data: SchoolData) -> dict[str, Any]:
     """A school with its groups, pupils and staff, as ``POST /api/scholen`` answers."""
     return {
         **data.school.as_json(),
-        "groepen": [{"key": g.key, "naam": g.naam, "jaargroep": g.jaargroep,
-                     "samengesteld": g.samengesteld, "omschrijving": g.omschrijving}
-                    for g in data.groups],
+        "groepen": [
+            {
+                "key": g.key,
+                "naam": g.naam,
+                "jaargroep": g.jaargroep,
+                "samengesteld": g.samengesteld,
+                "omschrijving": g.omschrijving,
+            }
+            for g in data.groups
+        ],
         "leerlingen": [pupil_json(p, at) for p, at in data.pupils],
-        "leerkrachten": [{"key": s.key, "roepnaam": s.roepnaam, "voorvoegsel": s.voorvoegsel,
-                          "achternaam": s.achternaam, "emailadres": s.emailadres,
-                          "groepen": list(s.groepen),
-                          "samengestelde_groepen": list(s.samengestelde_groepen)}
-                         for s in data.staff],
+        "leerkrachten": [
+            {
+                "key": s.key,
+                "roepnaam": s.roepnaam,
+                "voorvoegsel": s.voorvoegsel,
+                "achternaam": s.achternaam,
+                "emailadres": s.emailadres,
+                "groepen": list(s.groepen),
+                "samengestelde_groepen": list(s.samengestelde_groepen),
+            }
+            for s in data.staff
+        ],
     }
 
 
-__all__ = ["FLAVOURS", "Flavour", "LasService", "flavour_of", "pupil_json",
-           "school_json"]
+__all__ = ["FLAVOURS", "Flavour", "LasService", "flavour_of", "pupil_json", "school_json"]

@@ -32,8 +32,8 @@ from sqlalchemy import (
     update,
 )
 
-from mocks.core.db import Database, inserted_id, metadata
-from mocks.core.fakedata import FakeGroup, FakePupil, FakeSchool, FakeStaff
+from koppeling.fakedata import FakeGroup, FakePupil, FakeSchool, FakeStaff
+from koppeling.harness.store import Database, inserted_id, metadata
 
 las_scholen = Table(
     "las_scholen",
@@ -108,8 +108,17 @@ las_sleutels = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-PUPIL_FIELDS = ("roepnaam", "voorvoegsel", "achternaam", "geboortedatum", "geslacht", "jaargroep",
-                "groep", "samengestelde_groepen", "bsn")
+PUPIL_FIELDS = (
+    "roepnaam",
+    "voorvoegsel",
+    "achternaam",
+    "geboortedatum",
+    "geslacht",
+    "jaargroep",
+    "groep",
+    "samengestelde_groepen",
+    "bsn",
+)
 
 
 def _utc(value: datetime) -> datetime:
@@ -192,37 +201,68 @@ class LasStore:
 
     # --- schools -------------------------------------------------------------------------------
 
-    def create_school(self, fake: FakeSchool, *, samengestelde_groepen: bool,
-                      now: datetime) -> SchoolData:
+    def create_school(
+        self, fake: FakeSchool, *, samengestelde_groepen: bool, now: datetime
+    ) -> SchoolData:
         """Store a generated school; :class:`SchoolExists` if the BRIN+dependance is taken."""
         with self.db.begin() as conn:
             if self._school(conn, fake.brincode, fake.dependancecode) is not None:
                 raise SchoolExists(f"{fake.brincode}-{fake.dependancecode}")
-            school_id = inserted_id(conn.execute(insert(las_scholen).values(
-                las=self.las, brincode=fake.brincode, dependancecode=fake.dependancecode,
-                schooljaar=fake.schooljaar, naam=fake.naam, seed=fake.seed,
-                samengestelde_groepen=samengestelde_groepen, created_at=now, changed_at=now,
-            )))
+            school_id = inserted_id(
+                conn.execute(
+                    insert(las_scholen).values(
+                        las=self.las,
+                        brincode=fake.brincode,
+                        dependancecode=fake.dependancecode,
+                        schooljaar=fake.schooljaar,
+                        naam=fake.naam,
+                        seed=fake.seed,
+                        samengestelde_groepen=samengestelde_groepen,
+                        created_at=now,
+                        changed_at=now,
+                    )
+                )
+            )
             self._insert_children(conn, school_id, fake, now)
             return self._data(conn, self._school_by_id(conn, school_id))
 
-    def _insert_children(self, conn: Connection, school_id: int, fake: FakeSchool,
-                         now: datetime) -> None:
-        conn.execute(insert(las_groepen), [
-            {"school_id": school_id, "key": g.key, "naam": g.naam, "jaargroep": g.jaargroep,
-             "samengesteld": g.samengesteld, "omschrijving": g.omschrijving}
-            for g in fake.groups
-        ])
+    def _insert_children(
+        self, conn: Connection, school_id: int, fake: FakeSchool, now: datetime
+    ) -> None:
+        conn.execute(
+            insert(las_groepen),
+            [
+                {
+                    "school_id": school_id,
+                    "key": g.key,
+                    "naam": g.naam,
+                    "jaargroep": g.jaargroep,
+                    "samengesteld": g.samengesteld,
+                    "omschrijving": g.omschrijving,
+                }
+                for g in fake.groups
+            ],
+        )
         if fake.pupils:
-            conn.execute(insert(las_leerlingen), [
-                _pupil_values(school_id, p, now) for p in fake.pupils
-            ])
-        conn.execute(insert(las_leerkrachten), [
-            {"school_id": school_id, "key": s.key, "roepnaam": s.roepnaam,
-             "voorvoegsel": s.voorvoegsel, "achternaam": s.achternaam, "emailadres": s.emailadres,
-             "groepen": list(s.groepen), "samengestelde_groepen": list(s.samengestelde_groepen)}
-            for s in fake.staff
-        ])
+            conn.execute(
+                insert(las_leerlingen), [_pupil_values(school_id, p, now) for p in fake.pupils]
+            )
+        conn.execute(
+            insert(las_leerkrachten),
+            [
+                {
+                    "school_id": school_id,
+                    "key": s.key,
+                    "roepnaam": s.roepnaam,
+                    "voorvoegsel": s.voorvoegsel,
+                    "achternaam": s.achternaam,
+                    "emailadres": s.emailadres,
+                    "groepen": list(s.groepen),
+                    "samengestelde_groepen": list(s.samengestelde_groepen),
+                }
+                for s in fake.staff
+            ],
+        )
 
     def school(self, brincode: str, dependancecode: str) -> SchoolRow | None:
         with self.db.begin() as conn:
@@ -235,10 +275,17 @@ class LasStore:
             return self._data(conn, school) if school is not None else None
 
     def _school(self, conn: Connection, brincode: str, dependancecode: str) -> SchoolRow | None:
-        row = conn.execute(select(las_scholen).where(
-            las_scholen.c.las == self.las, las_scholen.c.brincode == brincode,
-            las_scholen.c.dependancecode == dependancecode,
-        )).mappings().first()
+        row = (
+            conn.execute(
+                select(las_scholen).where(
+                    las_scholen.c.las == self.las,
+                    las_scholen.c.brincode == brincode,
+                    las_scholen.c.dependancecode == dependancecode,
+                )
+            )
+            .mappings()
+            .first()
+        )
         return _school_row(row) if row is not None else None
 
     def _school_by_id(self, conn: Connection, school_id: int) -> SchoolRow:
@@ -249,12 +296,17 @@ class LasStore:
     def _data(self, conn: Connection, school: SchoolRow) -> SchoolData:
         groups = [
             FakeGroup(r.key, r.naam, r.jaargroep, r.samengesteld, r.omschrijving)
-            for r in conn.execute(select(las_groepen).where(las_groepen.c.school_id == school.id)
-                                  .order_by(las_groepen.c.id))
+            for r in conn.execute(
+                select(las_groepen)
+                .where(las_groepen.c.school_id == school.id)
+                .order_by(las_groepen.c.id)
+            )
         ]
-        rows = conn.execute(select(*_PUPIL_COLUMNS)
-                            .where(las_leerlingen.c.school_id == school.id)
-                            .order_by(las_leerlingen.c.id)).all()
+        rows = conn.execute(
+            select(*_PUPIL_COLUMNS)
+            .where(las_leerlingen.c.school_id == school.id)
+            .order_by(las_leerlingen.c.id)
+        ).all()
         instants: dict[Any, datetime] = {}  # most pupils share one mutatiedatum
         pupils = []
         for r in rows:
@@ -263,11 +315,20 @@ class LasStore:
                 at = instants[r[-1]] = _instant(r[-1])
             pupils.append((_pupil(r), at))
         staff = [
-            FakeStaff(r.key, r.roepnaam, r.voorvoegsel, r.achternaam, r.emailadres,
-                      tuple(r.groepen), tuple(r.samengestelde_groepen))
-            for r in conn.execute(select(las_leerkrachten)
-                                  .where(las_leerkrachten.c.school_id == school.id)
-                                  .order_by(las_leerkrachten.c.id))
+            FakeStaff(
+                r.key,
+                r.roepnaam,
+                r.voorvoegsel,
+                r.achternaam,
+                r.emailadres,
+                tuple(r.groepen),
+                tuple(r.samengestelde_groepen),
+            )
+            for r in conn.execute(
+                select(las_leerkrachten)
+                .where(las_leerkrachten.c.school_id == school.id)
+                .order_by(las_leerkrachten.c.id)
+            )
         ]
         return SchoolData(school, groups, pupils, staff)
 
@@ -282,16 +343,20 @@ class LasStore:
             self._touch(conn, school.id, now)
             return True
 
-    def update_pupil(self, school: SchoolRow, leerlingnummer: str, changes: dict[str, Any],
-                     now: datetime) -> bool:
+    def update_pupil(
+        self, school: SchoolRow, leerlingnummer: str, changes: dict[str, Any], now: datetime
+    ) -> bool:
         """Change fields of a pupil (``PUPIL_FIELDS`` and ``leerlingnummer``); False if unknown."""
         with self.db.begin() as conn:
             pupil_id = self._pupil_id(conn, school.id, leerlingnummer)
             if pupil_id is None:
                 return False
             values = {k: v for k, v in changes.items() if k in (*PUPIL_FIELDS, "leerlingnummer")}
-            conn.execute(update(las_leerlingen).where(las_leerlingen.c.id == pupil_id)
-                         .values(**values, mutatiedatum=now))
+            conn.execute(
+                update(las_leerlingen)
+                .where(las_leerlingen.c.id == pupil_id)
+                .values(**values, mutatiedatum=now)
+            )
             self._touch(conn, school.id, now)
             return True
 
@@ -310,54 +375,84 @@ class LasStore:
             return self._pupil_id(conn, school.id, leerlingnummer) is not None
 
     def _pupil_id(self, conn: Connection, school_id: int, leerlingnummer: str) -> int | None:
-        return conn.execute(select(las_leerlingen.c.id).where(
-            las_leerlingen.c.school_id == school_id,
-            las_leerlingen.c.leerlingnummer == leerlingnummer,
-        )).scalar()
+        return conn.execute(
+            select(las_leerlingen.c.id).where(
+                las_leerlingen.c.school_id == school_id,
+                las_leerlingen.c.leerlingnummer == leerlingnummer,
+            )
+        ).scalar()
 
     def _touch(self, conn: Connection, school_id: int, now: datetime) -> None:
-        conn.execute(update(las_scholen).where(las_scholen.c.id == school_id)
-                     .values(changed_at=now))
+        conn.execute(
+            update(las_scholen).where(las_scholen.c.id == school_id).values(changed_at=now)
+        )
 
     # --- keys ----------------------------------------------------------------------------------
 
-    def store_key(self, school: SchoolRow, klantcode: str, klantnaam: str, key_hash: str,
-                  now: datetime, *, one_per_school: bool) -> None:
+    def store_key(
+        self,
+        school: SchoolRow,
+        klantcode: str,
+        klantnaam: str,
+        key_hash: str,
+        now: datetime,
+        *,
+        one_per_school: bool,
+    ) -> None:
         """Keep a key's hash; it replaces the school's key (ESIS) or the klant's key (ParnasSys)."""
         with self.db.begin() as conn:
             old = delete(las_sleutels).where(las_sleutels.c.school_id == school.id)
             if not one_per_school:
                 old = old.where(las_sleutels.c.klantcode == klantcode)
             conn.execute(old)
-            conn.execute(insert(las_sleutels).values(
-                school_id=school.id, klantcode=klantcode, klantnaam=klantnaam,
-                key_hash=key_hash, created_at=now,
-            ))
+            conn.execute(
+                insert(las_sleutels).values(
+                    school_id=school.id,
+                    klantcode=klantcode,
+                    klantnaam=klantnaam,
+                    key_hash=key_hash,
+                    created_at=now,
+                )
+            )
 
     def keys(self, school: SchoolRow) -> list[KeyRow]:
         with self.db.begin() as conn:
             return [
                 KeyRow(r.klantcode, r.klantnaam, r.key_hash)
-                for r in conn.execute(select(las_sleutels)
-                                      .where(las_sleutels.c.school_id == school.id))
+                for r in conn.execute(
+                    select(las_sleutels).where(las_sleutels.c.school_id == school.id)
+                )
             ]
 
 
 def _school_row(row: Any) -> SchoolRow:
     return SchoolRow(
-        id=row["id"], las=row["las"], brincode=row["brincode"],
-        dependancecode=row["dependancecode"], schooljaar=row["schooljaar"], naam=row["naam"],
-        seed=row["seed"], samengestelde_groepen=bool(row["samengestelde_groepen"]),
-        created_at=_utc(row["created_at"]), changed_at=_utc(row["changed_at"]),
+        id=row["id"],
+        las=row["las"],
+        brincode=row["brincode"],
+        dependancecode=row["dependancecode"],
+        schooljaar=row["schooljaar"],
+        naam=row["naam"],
+        seed=row["seed"],
+        samengestelde_groepen=bool(row["samengestelde_groepen"]),
+        created_at=_utc(row["created_at"]),
+        changed_at=_utc(row["changed_at"]),
     )
 
 
 def _pupil_values(school_id: int, p: FakePupil, now: datetime) -> dict[str, Any]:
     return {
-        "school_id": school_id, "leerlingnummer": p.leerlingnummer, "roepnaam": p.roepnaam,
-        "voorvoegsel": p.voorvoegsel, "achternaam": p.achternaam,
-        "geboortedatum": p.geboortedatum, "geslacht": p.geslacht, "jaargroep": p.jaargroep,
-        "groep": p.groep, "samengestelde_groepen": list(p.samengestelde_groepen), "bsn": p.bsn,
+        "school_id": school_id,
+        "leerlingnummer": p.leerlingnummer,
+        "roepnaam": p.roepnaam,
+        "voorvoegsel": p.voorvoegsel,
+        "achternaam": p.achternaam,
+        "geboortedatum": p.geboortedatum,
+        "geslacht": p.geslacht,
+        "jaargroep": p.jaargroep,
+        "groep": p.groep,
+        "samengestelde_groepen": list(p.samengestelde_groepen),
+        "bsn": p.bsn,
         "mutatiedatum": now,
     }
 
@@ -367,16 +462,37 @@ def _pupil_values(school_id: int, p: FakePupil, now: datetime) -> dict[str, Any]
 _RAW = ("geboortedatum", "samengestelde_groepen", "mutatiedatum")
 _PUPIL_COLUMNS = tuple(
     type_coerce(las_leerlingen.c[name], String) if name in _RAW else las_leerlingen.c[name]
-    for name in ("leerlingnummer", "roepnaam", "voorvoegsel", "achternaam", "geboortedatum",
-                 "geslacht", "jaargroep", "groep", "samengestelde_groepen", "bsn", "mutatiedatum")
+    for name in (
+        "leerlingnummer",
+        "roepnaam",
+        "voorvoegsel",
+        "achternaam",
+        "geboortedatum",
+        "geslacht",
+        "jaargroep",
+        "groep",
+        "samengestelde_groepen",
+        "bsn",
+        "mutatiedatum",
+    )
 )
 
 
 def _pupil(r: Any) -> PupilRow:
     """A pupil from a row of ``_PUPIL_COLUMNS`` (positional: this runs 1,000 times per answer)."""
     nummer, roepnaam, voorvoegsel, achternaam, geboren, geslacht, jaargroep, groep, sg, bsn, _ = r
-    return PupilRow(nummer, roepnaam, voorvoegsel, achternaam, _date(geboren), geslacht or "0",
-                    jaargroep or "", groep or "", _keys(sg), bsn or "")
+    return PupilRow(
+        nummer,
+        roepnaam,
+        voorvoegsel,
+        achternaam,
+        _date(geboren),
+        geslacht or "0",
+        jaargroep or "",
+        groep or "",
+        _keys(sg),
+        bsn or "",
+    )
 
 
 def _date(value: Any) -> Any:

@@ -13,9 +13,9 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from mocks.core.errors import invalid, not_found
-from mocks.core.schemas import Operation, openapi_document, validate_body
-from mocks.core.service import Core, create_service_app, json_body
+from koppeling.harness.errors import invalid, not_found
+from koppeling.harness.schemas import Operation, openapi_document, validate_body
+from koppeling.harness.service import Core, create_service_app, json_body
 from mocks.mailbox.smtp import SmtpSink
 from mocks.mailbox.store import MailStore, Query
 

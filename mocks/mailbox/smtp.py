@@ -1,7 +1,8 @@
 """The SMTP sink: a real SMTP server (aiosmtpd) that keeps every message it receives in the store.
 
 It runs in the process that supervises the harness (never in a gunicorn worker), on its own
-asyncio thread, with the start/stop/clear/url contract of :class:`mocks.core.server.ServerThread`.
+asyncio thread, with the start/stop/clear/url contract of
+:class:`koppeling.harness.server.ServerThread`.
 Port 0 picks a free port; ``smtp_port`` holds the bound port after ``start()``.
 """
 
@@ -14,9 +15,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from mocks.core.journal import Entry
-from mocks.core.keys import mask_text
-from mocks.core.service import Core
+from koppeling.harness.journal import Entry
+from koppeling.harness.keys import mask_text
+from koppeling.harness.service import Core
 from mocks.mailbox.store import MailStore
 
 log = logging.getLogger("koppeling.mailbox")

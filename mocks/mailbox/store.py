@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
 )
 
-from mocks.core.db import Database, metadata
+from koppeling.harness.store import Database, metadata
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 SNIPPET_LENGTH = 250

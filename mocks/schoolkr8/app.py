@@ -12,10 +12,9 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from mocks.core.errors import SoapFault, invalid
-from mocks.core.leerresultaten import SOAP_ACTION, leerresultaten_bevestiging
-from mocks.core.schemas import Operation, openapi_document, validate_body
-from mocks.core.service import (
+from koppeling.harness.errors import SoapFault, invalid
+from koppeling.harness.schemas import Operation, openapi_document, validate_body
+from koppeling.harness.service import (
     Core,
     create_service_app,
     json_body,
@@ -24,7 +23,8 @@ from mocks.core.service import (
     set_school,
     soap_response,
 )
-from mocks.core.soap import envelope, parse_envelope
+from koppeling.uwlr.leerresultaten import SOAP_ACTION, leerresultaten_bevestiging
+from koppeling.uwlr.soap import envelope, parse_envelope
 from mocks.schoolkr8 import intake
 from mocks.schoolkr8.service import Schoolkr8
 from mocks.schoolkr8.wsdl import wsdl_document

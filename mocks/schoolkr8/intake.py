@@ -2,8 +2,8 @@
 
 Order of checks, each a UWLR fault: the autorisatie header (``Client.AutorisatieOngeldig`` when
 missing), the message structure (``Client.OngeldigBericht``, checked in code by
-:func:`mocks.core.leerresultaten.parse_verzoek`), the key against the school named in the message
-(``Client.AutorisatieOngeldig``: unknown, revoked, or another school's key), the version
+:func:`koppeling.uwlr.leerresultaten.parse_verzoek`), the key against the school named in the
+message (``Client.AutorisatieOngeldig``: unknown, revoked, or another school's key), the version
 (``Client.XsdVersieOngeldig``), and - when the school refuses unmatched results - the pupils
 (``Client.LeerlingOngeldig``). A message is stored whole or not at all, in one transaction.
 """
@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from mocks.core.errors import SoapFault
-from mocks.core.leerresultaten import LeerresultatenVerzoek, Resultaat, parse_verzoek
-from mocks.core.schools import school_key
-from mocks.core.soap import Envelope
-from mocks.core.uwlr import Autorisatie, read_autorisatie
+from koppeling.harness.errors import SoapFault
+from koppeling.harness.schools import school_key
+from koppeling.uwlr.autorisatie import Autorisatie, read_autorisatie
+from koppeling.uwlr.leerresultaten import LeerresultatenVerzoek, Resultaat, parse_verzoek
+from koppeling.uwlr.soap import Envelope
 from mocks.schoolkr8.service import Schoolkr8
 from mocks.schoolkr8.store import WEIGEREN, NewResultaat
 

@@ -14,10 +14,10 @@ from typing import Any
 from flask import Blueprint, Flask, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from mocks import web
-from mocks.core.schools import check_brincode, check_dependancecode
-from mocks.core.service import Core
-from mocks.web import ApiProblem, FormErrors, Unavailable
+from koppeling import web
+from koppeling.harness.schools import check_brincode, check_dependancecode
+from koppeling.harness.service import Core
+from koppeling.web import ApiProblem, FormErrors, Unavailable
 
 SERVICE = "schoolkr8"
 NUMMER_FIELDS = {"leerlingnummer": "leerlingnummer"}

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from mocks.core.errors import ApiError, conflict, invalid, not_found
-from mocks.core.keys import key_hash, key_matches, mask, new_key
-from mocks.core.mail import Mail
-from mocks.core.schools import school_key
-from mocks.core.service import Core
+from koppeling.harness.errors import ApiError, conflict, invalid, not_found
+from koppeling.harness.keys import key_hash, key_matches, mask, new_key
+from koppeling.harness.mail import Mail
+from koppeling.harness.schools import school_key
+from koppeling.harness.service import Core
 from mocks.schoolkr8.store import (
     ACTIEF,
     BELEIDEN,

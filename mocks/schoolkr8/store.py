@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 
-from mocks.core.db import Database, metadata
+from koppeling.harness.store import Database, metadata
 
 AANGEVRAAGD = "aangevraagd"
 ACTIEF = "actief"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from mocks.core.leerresultaten import NS, SOAP_ACTION
-from mocks.core.uwlr import NS_AUTORISATIE
+from koppeling.uwlr.autorisatie import NS_AUTORISATIE
+from koppeling.uwlr.leerresultaten import NS, SOAP_ACTION
 
 _TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- Schoolkr8 mock (koppeling): BrengLeerresultaten, UWLR 2.2.

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Flask, request
 
-from mocks.core.schemas import Operation, validate_body
-from mocks.core.service import Core, json_body, school_in_path, set_school
+from koppeling.harness.schemas import Operation, validate_body
+from koppeling.harness.service import Core, json_body, school_in_path, set_school
 from mocks.testcentrum.afnames_service import AfnameService, ImportedPupils
 from mocks.testcentrum.afnames_store import Afname, forwarding_status
 
@@ -21,25 +21,48 @@ SCHOOL = "/api/scholen/<brincode>/<dependancecode>"
 _DOC_SCHOOL = "/api/scholen/{brincode}/{dependancecode}"
 
 OPERATIONS = [
-    Operation("POST", f"{_DOC_SCHOOL}/afnames", "Score invoeren: record an afname",
-              "afname_invoer", {"201": "Created", "404": "Not found", "422": "Invalid"}),
-    Operation("POST", f"{_DOC_SCHOOL}/afnames/bulk",
-              "Score invoeren for many afnames (all or none)",
-              "afname_bulk", {"201": "Created", "422": "Invalid"}),
-    Operation("POST", f"{_DOC_SCHOOL}/afnames/normeren",
-              "Normeren of many afnames at one instant of the school's clock",
-              "afname_normeren_bulk", {"200": "OK", "404": "Not found", "422": "Invalid"}),
+    Operation(
+        "POST",
+        f"{_DOC_SCHOOL}/afnames",
+        "Score invoeren: record an afname",
+        "afname_invoer",
+        {"201": "Created", "404": "Not found", "422": "Invalid"},
+    ),
+    Operation(
+        "POST",
+        f"{_DOC_SCHOOL}/afnames/bulk",
+        "Score invoeren for many afnames (all or none)",
+        "afname_bulk",
+        {"201": "Created", "422": "Invalid"},
+    ),
+    Operation(
+        "POST",
+        f"{_DOC_SCHOOL}/afnames/normeren",
+        "Normeren of many afnames at one instant of the school's clock",
+        "afname_normeren_bulk",
+        {"200": "OK", "404": "Not found", "422": "Invalid"},
+    ),
     Operation("GET", f"{_DOC_SCHOOL}/afnames", "The school's afnames with their norming"),
-    Operation("GET", "/api/afnames/{afname_id}", "One afname",
-              responses={"200": "OK", "404": "Not found"}),
-    Operation("POST", "/api/afnames/{afname_id}/normeren",
-              "Normeren (again): norm at the school's clock; the first norming decides forwarding",
-              "afname_normering", {"200": "OK", "404": "Not found"}),
-    Operation("GET", f"{_DOC_SCHOOL}/doorsturing",
-              "Forwarding status per normed afname: verzonden | wachtend | niet_van_toepassing"
-              " | mislukt"),
-    Operation("GET", f"{_DOC_SCHOOL}/doorsturing/samenvatting",
-              "Counts of normed afnames per forwarding status"),
+    Operation(
+        "GET", "/api/afnames/{afname_id}", "One afname", responses={"200": "OK", "404": "Not found"}
+    ),
+    Operation(
+        "POST",
+        "/api/afnames/{afname_id}/normeren",
+        "Normeren (again): norm at the school's clock; the first norming decides forwarding",
+        "afname_normering",
+        {"200": "OK", "404": "Not found"},
+    ),
+    Operation(
+        "GET",
+        f"{_DOC_SCHOOL}/doorsturing",
+        "Forwarding status per normed afname: verzonden | wachtend | niet_van_toepassing | mislukt",
+    ),
+    Operation(
+        "GET",
+        f"{_DOC_SCHOOL}/doorsturing/samenvatting",
+        "Counts of normed afnames per forwarding status",
+    ),
 ]
 
 
@@ -75,13 +98,22 @@ def _routes(app: Flask, service: AfnameService) -> None:
         body = validate_body("afname_normeren_bulk", json_body())
         normed = service.normeer_many(brin, dep, body["afname_ids"])
         decisions = Counter(a.doorsturing for a in normed)
-        return {"aantal": len(normed),
-                "genormeerd_op": normed[0].genormeerd_op.isoformat()  # type: ignore[union-attr]
-                if normed else None,
-                "doorsturing": dict(decisions),
-                "afnames": [{"afname_id": a.id, "genormeerd_op": _iso(a.genormeerd_op),
-                             "eerst_genormeerd_op": _iso(a.eerst_genormeerd_op),
-                             "doorsturing": a.doorsturing} for a in normed]}
+        return {
+            "aantal": len(normed),
+            "genormeerd_op": normed[0].genormeerd_op.isoformat()  # type: ignore[union-attr]
+            if normed
+            else None,
+            "doorsturing": dict(decisions),
+            "afnames": [
+                {
+                    "afname_id": a.id,
+                    "genormeerd_op": _iso(a.genormeerd_op),
+                    "eerst_genormeerd_op": _iso(a.eerst_genormeerd_op),
+                    "doorsturing": a.doorsturing,
+                }
+                for a in normed
+            ],
+        }
 
     @app.get(f"{SCHOOL}/afnames")
     def afnames_lijst(brincode: str, dependancecode: str) -> Any:
@@ -103,8 +135,12 @@ def _routes(app: Flask, service: AfnameService) -> None:
             validate_body("afname_normering", json_body())
         afname = service.normeer(afname_id)
         set_school(afname.brincode, afname.dependancecode)
-        return {**_afname(afname), **(afname.normering or {}), "afname_id": afname.id,
-                "doorsturing": forwarding_status(afname)}
+        return {
+            **_afname(afname),
+            **(afname.normering or {}),
+            "afname_id": afname.id,
+            "doorsturing": forwarding_status(afname),
+        }
 
     @app.get(f"{SCHOOL}/doorsturing/samenvatting")
     def doorsturing_samenvatting(brincode: str, dependancecode: str) -> Any:

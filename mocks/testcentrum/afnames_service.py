@@ -13,10 +13,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from mocks.core.errors import ApiError, invalid, not_found
-from mocks.core.schemas import validate_body
-from mocks.core.schools import school_key, school_of_path
-from mocks.core.service import Core
+from koppeling.harness.errors import ApiError, invalid, not_found
+from koppeling.harness.schemas import validate_body
+from koppeling.harness.schools import school_key, school_of_path
+from koppeling.harness.service import Core
 from mocks.testcentrum import norms
 from mocks.testcentrum.afnames_store import Afname, AfnamesStore, Doorsturing, NewAfname
 
@@ -49,8 +49,12 @@ class ImportedPupils:
         from mocks.testcentrum.store import leerlingen_table as t
 
         with self._db.begin() as conn:
-            return conn.execute(select(t.c.leerlingnummer).where(t.c.school == school_key)
-                                .limit(1)).first() is not None
+            return (
+                conn.execute(
+                    select(t.c.leerlingnummer).where(t.c.school == school_key).limit(1)
+                ).first()
+                is not None
+            )
 
     def groepen(self, school_key: str, leerlingnummers: Collection[str]) -> dict[str, int | None]:
         from mocks.testcentrum.store import leerlingen_table as t
@@ -59,11 +63,15 @@ class ImportedPupils:
         found: dict[str, int | None] = {}
         with self._db.begin() as conn:
             for i in range(0, len(wanted), 500):
-                for row in conn.execute(select(t.c.leerlingnummer, t.c.jaargroep).where(
-                        t.c.school == school_key, t.c.leerlingnummer.in_(wanted[i:i + 500]))):
+                for row in conn.execute(
+                    select(t.c.leerlingnummer, t.c.jaargroep).where(
+                        t.c.school == school_key, t.c.leerlingnummer.in_(wanted[i : i + 500])
+                    )
+                ):
                     text = (row.jaargroep or "").strip()
                     found[row.leerlingnummer] = (
-                        int(text) if text.isdigit() and 1 <= int(text) <= 8 else None)
+                        int(text) if text.isdigit() and 1 <= int(text) <= 8 else None
+                    )
         return found
 
 
@@ -80,8 +88,13 @@ class AfnameService:
         """Record a scored afname; 422 naming the field when something does not fit."""
         return self.score_many(brincode, dependancecode, [body], prefix="")[0]
 
-    def score_many(self, brincode: str, dependancecode: str, bodies: list[dict[str, Any]],
-                   prefix: str = "afnames") -> list[Afname]:
+    def score_many(
+        self,
+        brincode: str,
+        dependancecode: str,
+        bodies: list[dict[str, Any]],
+        prefix: str = "afnames",
+    ) -> list[Afname]:
         """Record several scored afnames at once (all or none); errors name ``afnames[i].field``."""
         brin, dep = school_of_path(brincode, dependancecode)
         key = school_key(brin, dep)
@@ -89,8 +102,13 @@ class AfnameService:
         pupils = self.leerlingen.groepen(key, [item["leerlingnummer"] for item in items])
         imported = bool(pupils) or self.leerlingen.imported(key)
         new = [
-            NewAfname(item["leerlingnummer"], item["toets"], item["ruwe_score"],
-                      item["afnamedatum"], _groep(key, item, pupils, imported, _where(prefix, i)))
+            NewAfname(
+                item["leerlingnummer"],
+                item["toets"],
+                item["ruwe_score"],
+                item["afnamedatum"],
+                _groep(key, item, pupils, imported, _where(prefix, i)),
+            )
             for i, item in enumerate(items)
         ]
         return self.store.create_many(brin, dep, new, at=self.core.clock.now(brin, dep))
@@ -117,8 +135,9 @@ class AfnameService:
         }
         at = self.core.clock.now(brin, dep)
         eligible = self.koppelingen.active_at(school_key(brin, dep), at)
-        return self.store.record_normings(figures, at=at, eligible=eligible,
-                                          now_real=datetime.now(UTC))
+        return self.store.record_normings(
+            figures, at=at, eligible=eligible, now_real=datetime.now(UTC)
+        )
 
     def get(self, afname_id: str) -> Afname:
         afname = self.store.get(afname_id)
@@ -138,7 +157,6 @@ class AfnameService:
         return self.store.doorsturing(*school_of_path(brincode, dependancecode))
 
 
-
 def _where(prefix: str, index: int) -> str:
     return f"{prefix}[{index}]." if prefix else ""
 
@@ -151,30 +169,37 @@ def _checked(body: Any, where: str) -> dict[str, Any]:
         raise invalid(where + (exc.field or "body"), where + exc.detail) from None
     toets = norms.TOETSEN[body["toets"]]
     if body["ruwe_score"] > toets.max_score:
-        raise invalid(where + "ruwe_score", f"ruwe_score for {toets.naam} is "
-                                            f"0..{toets.max_score}, got {body['ruwe_score']}")
+        raise invalid(
+            where + "ruwe_score",
+            f"ruwe_score for {toets.naam} is 0..{toets.max_score}, got {body['ruwe_score']}",
+        )
     nummer = body["leerlingnummer"].strip()
     if not nummer:
         raise invalid(where + "leerlingnummer", "leerlingnummer must not be blank")
     return {**body, "leerlingnummer": nummer, "afnamedatum": _date(body["afnamedatum"], where)}
 
 
-def _groep(key: str, item: dict[str, Any], pupils: dict[str, int | None], imported: bool,
-           where: str) -> int:
+def _groep(
+    key: str, item: dict[str, Any], pupils: dict[str, int | None], imported: bool, where: str
+) -> int:
     """The pupil's jaargroep: from the imported pupils when there are any, else as given."""
     nummer = item["leerlingnummer"]
     if imported and nummer not in pupils:
-        raise ApiError(422, "Onbekende leerling",
-                       f"leerlingnummer {nummer!r} is not among the pupils imported for {key}",
-                       field=where + "leerlingnummer")
+        raise ApiError(
+            422,
+            "Onbekende leerling",
+            f"leerlingnummer {nummer!r} is not among the pupils imported for {key}",
+            field=where + "leerlingnummer",
+        )
     found = pupils.get(nummer)
     if found is not None:
         return found
     if item.get("groep") is not None:
         return int(item["groep"])
     if not imported:
-        raise invalid(where + "groep",
-                      f"no pupils imported for {key}: give the pupil's groep (1..8)")
+        raise invalid(
+            where + "groep", f"no pupils imported for {key}: give the pupil's groep (1..8)"
+        )
     raise invalid(where + "groep", f"pupil {nummer!r} has no jaargroep 1..8; give groep (1..8)")
 
 
@@ -182,5 +207,6 @@ def _date(text: str, where: str = "") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise invalid(where + "afnamedatum",
-                      f"afnamedatum must be a date like 2027-01-20, got {text!r}") from None
+        raise invalid(
+            where + "afnamedatum", f"afnamedatum must be a date like 2027-01-20, got {text!r}"
+        ) from None

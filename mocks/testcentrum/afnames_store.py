@@ -40,8 +40,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Row
 
-from mocks.core.db import Database, metadata
-from mocks.core.schools import school_key
+from koppeling.harness.schools import school_key
+from koppeling.harness.store import Database, metadata
 
 RESULTAAT_KEY_PREFIX = "boom-tc-"
 
@@ -207,20 +207,29 @@ class AfnamesStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def create(self, brincode: str, dependancecode: str, *, at: datetime,
-               **fields: Any) -> Afname:
+    def create(self, brincode: str, dependancecode: str, *, at: datetime, **fields: Any) -> Afname:
         """Record one scored afname (not yet normed); ``fields`` as in :class:`NewAfname`."""
         return self.create_many(brincode, dependancecode, [NewAfname(**fields)], at=at)[0]
 
-    def create_many(self, brincode: str, dependancecode: str, items: Sequence[NewAfname], *,
-                    at: datetime) -> list[Afname]:
+    def create_many(
+        self, brincode: str, dependancecode: str, items: Sequence[NewAfname], *, at: datetime
+    ) -> list[Afname]:
         """Record scored afnames in one transaction, in order."""
         key = school_key(brincode, dependancecode)
         rows = [
-            {"id": uuid.uuid4().hex, "school": key, "brincode": brincode,
-             "dependancecode": dependancecode, "leerlingnummer": item.leerlingnummer,
-             "toets": item.toets, "ruwe_score": item.ruwe_score, "afnamedatum": item.afnamedatum,
-             "groep": item.groep, "ingevoerd_op": at, "normeringen": 0}
+            {
+                "id": uuid.uuid4().hex,
+                "school": key,
+                "brincode": brincode,
+                "dependancecode": dependancecode,
+                "leerlingnummer": item.leerlingnummer,
+                "toets": item.toets,
+                "ruwe_score": item.ruwe_score,
+                "afnamedatum": item.afnamedatum,
+                "groep": item.groep,
+                "ingevoerd_op": at,
+                "normeringen": 0,
+            }
             for item in items
         ]
         with self._db.begin() as conn:
@@ -253,16 +262,26 @@ class AfnamesStore:
             return {r.id: _afname(r) for r in rows}
 
     def record_norming(
-        self, afname_id: str, normering: dict[str, Any], *, at: datetime, eligible: bool,
+        self,
+        afname_id: str,
+        normering: dict[str, Any],
+        *,
+        at: datetime,
+        eligible: bool,
         now_real: datetime,
     ) -> Afname | None:
         """Store one (re-)norming; see :meth:`record_normings`."""
-        done = self.record_normings({afname_id: normering}, at=at, eligible=eligible,
-                                    now_real=now_real)
+        done = self.record_normings(
+            {afname_id: normering}, at=at, eligible=eligible, now_real=now_real
+        )
         return done[0] if done else None
 
     def record_normings(
-        self, normeringen: dict[str, dict[str, Any]], *, at: datetime, eligible: bool,
+        self,
+        normeringen: dict[str, dict[str, Any]],
+        *,
+        at: datetime,
+        eligible: bool,
         now_real: datetime,
     ) -> list[Afname]:
         """Store (re-)normings at the school's instant ``at``, in one transaction.
@@ -278,16 +297,23 @@ class AfnamesStore:
             for row in _rows_by_ids(conn, list(normeringen)):
                 first = row.eerst_genormeerd_op is None
                 decision = (ELIGIBLE if eligible else NOT_APPLICABLE) if first else row.doorsturing
-                updates.append({
-                    "_id": row.id, "_genormeerd_op": at, "_normeringen": row.normeringen + 1,
-                    "_normering": json.dumps(normeringen[row.id]),
-                    "_eerst": at if first else row.eerst_genormeerd_op, "_doorsturing": decision,
-                })
+                updates.append(
+                    {
+                        "_id": row.id,
+                        "_genormeerd_op": at,
+                        "_normeringen": row.normeringen + 1,
+                        "_normering": json.dumps(normeringen[row.id]),
+                        "_eerst": at if first else row.eerst_genormeerd_op,
+                        "_doorsturing": decision,
+                    }
+                )
                 if decision == ELIGIBLE:
                     to_send.append((row.id, row.school, row.normeringen + 1))
             if updates:
                 conn.execute(
-                    update(t).where(t.c.id == bindparam("_id")).values(
+                    update(t)
+                    .where(t.c.id == bindparam("_id"))
+                    .values(
                         genormeerd_op=bindparam("_genormeerd_op"),
                         normeringen=bindparam("_normeringen"),
                         normering=bindparam("_normering"),
@@ -322,15 +348,25 @@ class AfnamesStore:
         key = school_key(brincode, dependancecode)
         a, o = afnames_table, outbox_table
         counts = dict.fromkeys((SENT, PENDING, NOT_APPLICABLE, FAILED), 0)
-        latest = (select(func.max(o.c.id).label("id")).where(o.c.school == key)
-                  .group_by(o.c.afname_id).subquery())
+        latest = (
+            select(func.max(o.c.id).label("id"))
+            .where(o.c.school == key)
+            .group_by(o.c.afname_id)
+            .subquery()
+        )
         with self._db.begin() as conn:
-            counts[NOT_APPLICABLE] = int(conn.execute(
-                select(func.count()).select_from(a)
-                .where(a.c.school == key, a.c.doorsturing == NOT_APPLICABLE)).scalar_one())
+            counts[NOT_APPLICABLE] = int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(a)
+                    .where(a.c.school == key, a.c.doorsturing == NOT_APPLICABLE)
+                ).scalar_one()
+            )
             for status, n in conn.execute(
-                    select(o.c.status, func.count()).join(latest, o.c.id == latest.c.id)
-                    .group_by(o.c.status)):
+                select(o.c.status, func.count())
+                .join(latest, o.c.id == latest.c.id)
+                .group_by(o.c.status)
+            ):
                 counts[PENDING if status == CLAIMED else status] += int(n)
         return {**counts, "totaal": sum(counts.values())}
 
@@ -341,8 +377,9 @@ class AfnamesStore:
             row = conn.execute(_by_id(afname_id)).first()
             if row is None or not row.normeringen:
                 return None
-            messages = list(conn.execute(
-                select(o).where(o.c.afname_id == afname_id).order_by(o.c.id)))
+            messages = list(
+                conn.execute(select(o).where(o.c.afname_id == afname_id).order_by(o.c.id))
+            )
         return _doorsturing(row, messages)
 
 
@@ -352,17 +389,31 @@ def _enqueue(conn: Connection, items: list[tuple[str, str, int]], now_real: date
     o = outbox_table
     waiting: set[str] = set()
     for chunk in _chunks([afname_id for afname_id, _, _ in items], 500):
-        waiting.update(conn.execute(
-            select(o.c.afname_id).where(o.c.afname_id.in_(chunk), o.c.status == PENDING)
-        ).scalars())
+        waiting.update(
+            conn.execute(
+                select(o.c.afname_id).where(o.c.afname_id.in_(chunk), o.c.status == PENDING)
+            ).scalars()
+        )
     bumps = [{"_afname": a, "_nr": nr} for a, _, nr in items if a in waiting]
     if bumps:
-        conn.execute(update(o).where(o.c.afname_id == bindparam("_afname"), o.c.status == PENDING)
-                     .values(normering_nr=bindparam("_nr")), bumps)
+        conn.execute(
+            update(o)
+            .where(o.c.afname_id == bindparam("_afname"), o.c.status == PENDING)
+            .values(normering_nr=bindparam("_nr")),
+            bumps,
+        )
     new = [
-        {"afname_id": a, "school": school, "normering_nr": nr, "status": PENDING, "attempts": 0,
-         "next_attempt_at": now_real, "created_at": now_real}
-        for a, school, nr in items if a not in waiting
+        {
+            "afname_id": a,
+            "school": school,
+            "normering_nr": nr,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now_real,
+            "created_at": now_real,
+        }
+        for a, school, nr in items
+        if a not in waiting
     ]
     if new:
         conn.execute(o.insert(), new)
@@ -413,15 +464,27 @@ class Outbox:
 
     def mark_sent(self, messages: Sequence[Message], owner: str, at: datetime) -> int:
         """Delivered: ``verzonden`` (only rows this owner still holds)."""
-        return self._finish(messages, owner, status=SENT, sent_at=at, reden=None,
-                            attempts=outbox_table.c.attempts + 1)
+        return self._finish(
+            messages,
+            owner,
+            status=SENT,
+            sent_at=at,
+            reden=None,
+            attempts=outbox_table.c.attempts + 1,
+        )
 
     def mark_retry(
         self, messages: Sequence[Message], owner: str, *, next_at: datetime, reden: str
     ) -> int:
         """A transient failure: back to ``wachtend`` until ``next_at``, one attempt more."""
-        return self._finish(messages, owner, status=PENDING, next_attempt_at=next_at, reden=reden,
-                            attempts=outbox_table.c.attempts + 1)
+        return self._finish(
+            messages,
+            owner,
+            status=PENDING,
+            next_attempt_at=next_at,
+            reden=reden,
+            attempts=outbox_table.c.attempts + 1,
+        )
 
     def hold(
         self, messages: Sequence[Message], owner: str, *, next_at: datetime, reden: str
@@ -431,8 +494,9 @@ class Outbox:
 
     def mark_failed(self, messages: Sequence[Message], owner: str, reden: str) -> int:
         """A permanent (``Client.*``) failure: ``mislukt`` with the reason."""
-        return self._finish(messages, owner, status=FAILED, reden=reden,
-                            attempts=outbox_table.c.attempts + 1)
+        return self._finish(
+            messages, owner, status=FAILED, reden=reden, attempts=outbox_table.c.attempts + 1
+        )
 
     def pending_count(self, school: str | None = None) -> int:
         """Messages not yet delivered or failed (waiting or claimed)."""
@@ -478,9 +542,7 @@ def _claimed_ids(conn: Connection, owner: str, ids: list[int]) -> set[int]:
     for chunk in _chunks(ids, 500):
         mine.update(
             r.id
-            for r in conn.execute(
-                select(o.c.id).where(o.c.id.in_(chunk), o.c.claimed_by == owner)
-            )
+            for r in conn.execute(select(o.c.id).where(o.c.id.in_(chunk), o.c.claimed_by == owner))
         )
     return mine
 
@@ -498,8 +560,15 @@ def _rows_by_ids(conn: Connection, ids: list[str]) -> list[Row[Any]]:
 
 
 def _afname_from_values(values: dict[str, Any]) -> Afname:
-    return Afname(**{**values, "eerst_genormeerd_op": None, "genormeerd_op": None,
-                     "normering": None, "doorsturing": None})
+    return Afname(
+        **{
+            **values,
+            "eerst_genormeerd_op": None,
+            "genormeerd_op": None,
+            "normering": None,
+            "doorsturing": None,
+        }
+    )
 
 
 def _by_id(afname_id: str) -> Any:
@@ -545,7 +614,8 @@ def _doorsturing(afname: Row[Any], messages: list[Row[Any]]) -> Doorsturing:
         reden=reden,
         genormeerd_op=aware(afname.genormeerd_op),
         verzonden_op=max((s for s in sent if s is not None), default=None),
-        volgende_poging=aware(last.next_attempt_at) if last is not None and status == PENDING
+        volgende_poging=aware(last.next_attempt_at)
+        if last is not None and status == PENDING
         else None,
     )
 

@@ -20,11 +20,11 @@ from typing import Any
 
 from flask import Flask, request
 
-from mocks.core.errors import ApiError, conflict, invalid, not_found
-from mocks.core.schemas import Operation, openapi_document, validate_body
-from mocks.core.schools import check_schooljaar
-from mocks.core.service import Core, create_service_app, json_body, school_in_path
-from mocks.registry import load
+from koppeling.harness.errors import ApiError, conflict, invalid, not_found
+from koppeling.harness.schemas import Operation, openapi_document, validate_body
+from koppeling.harness.schools import check_schooljaar
+from koppeling.harness.service import Core, create_service_app, json_body, school_in_path
+from koppeling.harness.services import load
 from mocks.testcentrum.beheer import Beheer, GeenLasKoppeling, LasInstellingen
 from mocks.testcentrum.klantenservice_client import KlantenserviceClient, KlantenserviceOnbereikbaar
 from mocks.testcentrum.las_client import LAS_NAMEN, UNREACHABLE, LasClient, LasFout, endpoint_of
@@ -47,27 +47,66 @@ BEHEER_EXTENSION = "testcentrum.beheer"
 
 SCHOOL = "/api/scholen/{brincode}/{dependancecode}"
 OPERATIONS = [
-    Operation("GET", SCHOOL + "/las-koppeling", "LAS-instellingen en laatste import",
-              responses={"200": "De instellingen (sleutel gemaskeerd)", "404": "Niet ingesteld"}),
-    Operation("PUT", SCHOOL + "/las-koppeling", "WIJZIGINGEN OPSLAAN", "testcentrum_las_koppeling",
-              {"200": "Opgeslagen", "422": "Ongeldig veld"}),
-    Operation("POST", SCHOOL + "/las-koppeling/import", "GEGEVENS IMPORTEREN (UWLR)",
-              responses={"200": "Aantallen leerlingen, groepen, leerkrachten",
-                         "409": "Geen LAS-instellingen", "422": "LAS weigert (Client-fout)",
-                         "502": "LAS-storing (Server-fout)", "504": "LAS antwoordt niet"}),
-    Operation("GET", SCHOOL + "/leerlingen",
-              "Leerlingenoverzicht (?tab=mijn|uitgenodigd|gescoord|genormeerd|definitief, ?q=)",
-              responses={"200": "Leerlingen met leerlingnummer", "422": "Onbekende tab"}),
-    Operation("POST", SCHOOL + "/dashboard-koppeling", "AANVRAGEN",
-              "testcentrum_dashboard_koppeling",
-              {"202": "Aangevraagd (status volgt)", "409": "Al actief of al aangevraagd",
-               "422": "Ongeldig veld"}),
-    Operation("GET", SCHOOL + "/dashboard-koppeling", "Status van de dashboardkoppeling",
-              responses={"200": "status, geactiveerd_op, reden", "404": "Nooit aangevraagd"}),
-    Operation("POST", SCHOOL + "/dashboard-koppeling/deactiveren", "Dashboardkoppeling uitzetten",
-              responses={"200": "Gedeactiveerd", "409": "Niet actief"}),
-    Operation("DELETE", SCHOOL + "/dashboard-koppeling", "Dashboardkoppeling uitzetten",
-              responses={"200": "Gedeactiveerd", "409": "Niet actief"}),
+    Operation(
+        "GET",
+        SCHOOL + "/las-koppeling",
+        "LAS-instellingen en laatste import",
+        responses={"200": "De instellingen (sleutel gemaskeerd)", "404": "Niet ingesteld"},
+    ),
+    Operation(
+        "PUT",
+        SCHOOL + "/las-koppeling",
+        "WIJZIGINGEN OPSLAAN",
+        "testcentrum_las_koppeling",
+        {"200": "Opgeslagen", "422": "Ongeldig veld"},
+    ),
+    Operation(
+        "POST",
+        SCHOOL + "/las-koppeling/import",
+        "GEGEVENS IMPORTEREN (UWLR)",
+        responses={
+            "200": "Aantallen leerlingen, groepen, leerkrachten",
+            "409": "Geen LAS-instellingen",
+            "422": "LAS weigert (Client-fout)",
+            "502": "LAS-storing (Server-fout)",
+            "504": "LAS antwoordt niet",
+        },
+    ),
+    Operation(
+        "GET",
+        SCHOOL + "/leerlingen",
+        "Leerlingenoverzicht (?tab=mijn|uitgenodigd|gescoord|genormeerd|definitief, ?q=)",
+        responses={"200": "Leerlingen met leerlingnummer", "422": "Onbekende tab"},
+    ),
+    Operation(
+        "POST",
+        SCHOOL + "/dashboard-koppeling",
+        "AANVRAGEN",
+        "testcentrum_dashboard_koppeling",
+        {
+            "202": "Aangevraagd (status volgt)",
+            "409": "Al actief of al aangevraagd",
+            "422": "Ongeldig veld",
+        },
+    ),
+    Operation(
+        "GET",
+        SCHOOL + "/dashboard-koppeling",
+        "Status van de dashboardkoppeling",
+        responses={"200": "status, geactiveerd_op, reden", "404": "Nooit aangevraagd"},
+    ),
+    Operation(
+        "POST",
+        SCHOOL + "/dashboard-koppeling/deactiveren",
+        "Dashboardkoppeling uitzetten",
+        responses={"200": "Gedeactiveerd", "409": "Niet actief"},
+    ),
+    Operation(
+        "DELETE",
+        SCHOOL + "/dashboard-koppeling",
+        "Dashboardkoppeling uitzetten",
+        responses={"200": "Gedeactiveerd", "409": "Niet actief"},
+    ),
 ]
 
 
@@ -139,13 +178,18 @@ def _las_routes(app: Flask, beheer: Beheer) -> None:
             check_schooljaar(body["schooljaar"])
         except ValueError as exc:
             raise invalid("schooljaar", str(exc)) from None
-        settings = beheer.sla_las_op(brin, dep, LasInstellingen(
-            las=body["las"], schooljaar=body["schooljaar"],
-            autorisatiesleutel=body["autorisatiesleutel"].strip(),
-            klantcode=body.get("klantcode", DEFAULT_KLANTCODE),
-            klantnaam=body.get("klantnaam", DEFAULT_KLANTNAAM),
-            schoolnaam=body.get("schoolnaam"),
-        ))
+        settings = beheer.sla_las_op(
+            brin,
+            dep,
+            LasInstellingen(
+                las=body["las"],
+                schooljaar=body["schooljaar"],
+                autorisatiesleutel=body["autorisatiesleutel"].strip(),
+                klantcode=body.get("klantcode", DEFAULT_KLANTCODE),
+                klantnaam=body.get("klantnaam", DEFAULT_KLANTNAAM),
+                schoolnaam=body.get("schoolnaam"),
+            ),
+        )
         return _las_view(beheer, brin, dep, settings)
 
     @app.post(base + "/las-koppeling/import")
@@ -155,8 +199,9 @@ def _las_routes(app: Flask, beheer: Beheer) -> None:
         try:
             result = beheer.importeer(brin, dep)
         except GeenLasKoppeling:
-            raise conflict("sla eerst de LAS-instellingen op (WIJZIGINGEN OPSLAAN)",
-                           field="las") from None
+            raise conflict(
+                "sla eerst de LAS-instellingen op (WIJZIGINGEN OPSLAAN)", field="las"
+            ) from None
         except LasFout as fout:
             raise _las_problem(fout, beheer, brin, dep) from None
         return result.as_json()
@@ -176,35 +221,52 @@ def _las_routes(app: Flask, beheer: Beheer) -> None:
             pupils = [p for p in pupils if tab in states.get(p.leerlingnummer, ())]
         query = request.args.get("q", "").strip().lower()
         if query:
-            pupils = [p for p in pupils
-                      if query in p.naam.lower() or query in p.leerlingnummer.lower()]
+            pupils = [
+                p for p in pupils if query in p.naam.lower() or query in p.leerlingnummer.lower()
+            ]
         return {
-            "school": school, "tab": tab, "q": query or None, "aantal": len(pupils),
-            "leerlingen": [{**p.as_json(), "tabs": sorted(states.get(p.leerlingnummer, ()))}
-                           for p in pupils],
+            "school": school,
+            "tab": tab,
+            "q": query or None,
+            "aantal": len(pupils),
+            "leerlingen": [
+                {**p.as_json(), "tabs": sorted(states.get(p.leerlingnummer, ()))} for p in pupils
+            ],
         }
 
 
 def _las_view(beheer: Beheer, brin: str, dep: str, settings: Any) -> dict[str, Any]:
     school = settings.school
     return {
-        "school": school, "brincode": brin, "dependancecode": dep,
+        "school": school,
+        "brincode": brin,
+        "dependancecode": dep,
         "school_naam": beheer.scholen.naam(school),
         **settings.as_json(),
-        "melding": (f"U heeft een actieve koppeling met {LAS_NAMEN[settings.las]}"
-                    if settings.actief else None),
+        "melding": (
+            f"U heeft een actieve koppeling met {LAS_NAMEN[settings.las]}"
+            if settings.actief
+            else None
+        ),
     }
 
 
 def _las_problem(fout: LasFout, beheer: Beheer, brin: str, dep: str) -> ApiError:
     settings = beheer.las.get(f"{brin}-{dep}")
     las = LAS_NAMEN.get(settings.las, settings.las) if settings else "het LAS"
-    fields = {"Client.AutorisatieOngeldig": "autorisatiesleutel",
-              "Client.OngeldigeKlantIdentificatie": "klantcode"}
+    fields = {
+        "Client.AutorisatieOngeldig": "autorisatiesleutel",
+        "Client.OngeldigeKlantIdentificatie": "klantcode",
+    }
     status = 422 if fout.is_client else (504 if "binnen" in fout.message else 502)
-    return ApiError(status, f"{las} gaf een fout: {fout.code}",
-                    f"{las} ({fout.code}): {fout.message}",
-                    field=fields.get(fout.code), uwlr_code=fout.code, las=las)
+    return ApiError(
+        status,
+        f"{las} gaf een fout: {fout.code}",
+        f"{las} ({fout.code}): {fout.message}",
+        field=fields.get(fout.code),
+        uwlr_code=fout.code,
+        las=las,
+    )
 
 
 def _dashboard_routes(app: Flask, beheer: Beheer) -> None:
@@ -217,9 +279,12 @@ def _dashboard_routes(app: Flask, beheer: Beheer) -> None:
         body = validate_body("testcentrum_dashboard_koppeling", json_body())
         try:
             koppeling, created = beheer.vraag_aan(
-                brin, dep, type_dashboard=body["type_dashboard"].strip(),
+                brin,
+                dep,
+                type_dashboard=body["type_dashboard"].strip(),
                 autorisatiesleutel=body["autorisatiesleutel"].strip(),
-                beheerder_email=body["beheerder_email"].strip())
+                beheerder_email=body["beheerder_email"].strip(),
+            )
         except KoppelingBestaat as exc:
             raise conflict(str(exc), field="status") from None
         return {**_dashboard_view(beheer, koppeling), "nieuw": created}, 202
@@ -230,8 +295,9 @@ def _dashboard_routes(app: Flask, beheer: Beheer) -> None:
         brin, dep = school_in_path(brincode, dependancecode)
         koppeling = beheer.bekijk(brin, dep)
         if koppeling is None:
-            raise not_found("Dashboardkoppeling", f"{brin}-{dep} heeft nooit een "
-                                                  f"dashboardkoppeling aangevraagd")
+            raise not_found(
+                "Dashboardkoppeling", f"{brin}-{dep} heeft nooit een dashboardkoppeling aangevraagd"
+            )
         return _dashboard_view(beheer, koppeling)
 
     @app.post(base + "/deactiveren")
@@ -255,8 +321,11 @@ def _deactiveer(beheer: Beheer, brincode: str, dependancecode: str) -> Any:
 
 def _dashboard_view(beheer: Beheer, koppeling: Any) -> dict[str, Any]:
     perioden = beheer.dashboard.perioden(koppeling.school)
-    return {"school": koppeling.school, **koppeling.as_json(),
-            "perioden": [p.as_json() for p in perioden]}
+    return {
+        "school": koppeling.school,
+        **koppeling.as_json(),
+        "perioden": [p.as_json() for p in perioden],
+    }
 
 
 # --- background work ---------------------------------------------------------------------------

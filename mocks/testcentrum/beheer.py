@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from mocks.core.clock import Clock
-from mocks.core.db import Database
-from mocks.core.uwlr import Autorisatie
+from koppeling.harness.clock import Clock
+from koppeling.harness.store import Database
+from koppeling.uwlr.autorisatie import Autorisatie
 from mocks.testcentrum.klantenservice_client import (
     AanvraagStatus,
     KlantenserviceClient,
@@ -96,9 +96,13 @@ class Beheer:
         if inst.schoolnaam:
             self.scholen.set_naam(school, inst.schoolnaam)
         return self.las.save(
-            school, las=inst.las, schooljaar=inst.schooljaar,
-            autorisatiesleutel=inst.autorisatiesleutel, klantcode=inst.klantcode,
-            klantnaam=inst.klantnaam, now=self.now(brincode, dependancecode),
+            school,
+            las=inst.las,
+            schooljaar=inst.schooljaar,
+            autorisatiesleutel=inst.autorisatiesleutel,
+            klantcode=inst.klantcode,
+            klantnaam=inst.klantnaam,
+            now=self.now(brincode, dependancecode),
         )
 
     def importeer(self, brincode: str, dependancecode: str) -> ImportResultaat:
@@ -108,38 +112,59 @@ class Beheer:
         settings = self.las.get(school)
         if settings is None:
             raise GeenLasKoppeling(school)
-        autorisatie = Autorisatie(settings.autorisatiesleutel, settings.klantcode,
-                                  settings.klantnaam)
+        autorisatie = Autorisatie(
+            settings.autorisatiesleutel, settings.klantcode, settings.klantnaam
+        )
         try:
             answer = self._las_client(settings.las).haal_leerlinggegevens(
-                autorisatie, schooljaar=settings.schooljaar, brincode=brincode,
-                dependancecode=dependancecode)
+                autorisatie,
+                schooljaar=settings.schooljaar,
+                brincode=brincode,
+                dependancecode=dependancecode,
+            )
         except LasFout as fout:
-            self.las.import_failed(school, f"{fout.code}: {fout.message}",
-                                   settings_wrong=fout.is_client)
+            self.las.import_failed(
+                school, f"{fout.code}: {fout.message}", settings_wrong=fout.is_client
+            )
             raise
         now = self.now(brincode, dependancecode)
         if answer.gegevens is None:  # geengegevens / geenwijzigingen: keep what we have
-            result = ImportResultaat(**self.bestand.aantallen(school), wijzigingen={},
-                                     waarschuwingen=[f"het LAS antwoordde {answer.kind}"])
+            result = ImportResultaat(
+                **self.bestand.aantallen(school),
+                wijzigingen={},
+                waarschuwingen=[f"het LAS antwoordde {answer.kind}"],
+            )
         else:
             result = self.bestand.sync(school, answer.gegevens, now)
         self.las.import_ok(school, result.as_json(), now)
-        log.info("import %s: %d leerlingen, %d groepen, %d leerkrachten", school,
-                 result.leerlingen, result.groepen, result.leerkrachten)
+        log.info(
+            "import %s: %d leerlingen, %d groepen, %d leerkrachten",
+            school,
+            result.leerlingen,
+            result.groepen,
+            result.leerkrachten,
+        )
         return result
 
     # -- dashboard koppeling --------------------------------------------------------------------
 
     def vraag_aan(
-        self, brincode: str, dependancecode: str, *, type_dashboard: str,
-        autorisatiesleutel: str, beheerder_email: str,
+        self,
+        brincode: str,
+        dependancecode: str,
+        *,
+        type_dashboard: str,
+        autorisatiesleutel: str,
+        beheerder_email: str,
     ) -> tuple[DashboardKoppeling, bool]:
         """AANVRAGEN: store the aanvraag, send it to klantenservice and process any answer."""
         school = self.school(brincode, dependancecode)
         koppeling, created = self.dashboard.aanvragen(
-            school, type_dashboard=type_dashboard, autorisatiesleutel=autorisatiesleutel,
-            beheerder_email=beheerder_email, idempotency_key=uuid.uuid4().hex,
+            school,
+            type_dashboard=type_dashboard,
+            autorisatiesleutel=autorisatiesleutel,
+            beheerder_email=beheerder_email,
+            idempotency_key=uuid.uuid4().hex,
             now=self.now(brincode, dependancecode),
         )
         self.volg_op(school)
@@ -174,9 +199,13 @@ class Beheer:
             client = self._klantenservice()
             if v.aanvraag_id is None:
                 status = client.dien_in(
-                    brincode=v.brincode, dependancecode=v.dependancecode,
-                    type_dashboard=v.type_dashboard, autorisatiesleutel=v.autorisatiesleutel,
-                    beheerder_email=v.beheerder_email, idempotency_key=v.idempotency_key)
+                    brincode=v.brincode,
+                    dependancecode=v.dependancecode,
+                    type_dashboard=v.type_dashboard,
+                    autorisatiesleutel=v.autorisatiesleutel,
+                    beheerder_email=v.beheerder_email,
+                    idempotency_key=v.idempotency_key,
+                )
                 self.dashboard.ingediend(v.school, v.idempotency_key, status.id)
             else:
                 status = client.status(v.aanvraag_id)
@@ -190,9 +219,11 @@ class Beheer:
 
     def _verwerk(self, v: Verzending, status: AanvraagStatus) -> bool:
         if status.status == "goedgekeurd":
-            return self.dashboard.activeer(v.school, v.idempotency_key,
-                                           self.now(v.brincode, v.dependancecode))
+            return self.dashboard.activeer(
+                v.school, v.idempotency_key, self.now(v.brincode, v.dependancecode)
+            )
         if status.status == "afgewezen":
-            return self.dashboard.wijs_af(v.school, v.idempotency_key,
-                                          status.reden or "afgewezen door klantenservice")
+            return self.dashboard.wijs_af(
+                v.school, v.idempotency_key, status.reden or "afgewezen door klantenservice"
+            )
         return False

@@ -30,15 +30,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mocks.core.leerresultaten import (
+from koppeling.harness.schools import schooljaar_of
+from koppeling.harness.service import Core
+from koppeling.uwlr.leerresultaten import (
     LeerresultatenVerzoek,
     Resultaat,
     School,
     Toets,
     Toetsafname,
 )
-from mocks.core.schools import schooljaar_of
-from mocks.core.service import Core
 from mocks.testcentrum import norms
 from mocks.testcentrum.afnames_store import (
     Afname,
@@ -165,8 +165,9 @@ class Forwarder:
             o = self.options
             base = o.schoolkr8_url or self.core.url("schoolkr8")
             self._client = Schoolkr8Client(
-                Schoolkr8Config(base, klantcode=o.klantcode, klantnaam=o.klantnaam,
-                                timeout=o.timeout)
+                Schoolkr8Config(
+                    base, klantcode=o.klantcode, klantnaam=o.klantnaam, timeout=o.timeout
+                )
             )
         return self._client
 
@@ -177,8 +178,11 @@ class Forwarder:
         report = PassReport()
         o = self.options
         claimed = self.outbox.claim(
-            self.owner, now=self._real_now(), lease=timedelta(seconds=o.lease),
-            per_school=o.batch_size, limit=o.claim_limit,
+            self.owner,
+            now=self._real_now(),
+            lease=timedelta(seconds=o.lease),
+            per_school=o.batch_size,
+            limit=o.claim_limit,
         )
         for school, messages in claimed.items():
             report.claimed += len(messages)
@@ -214,8 +218,11 @@ class Forwarder:
         by_year: dict[str, list[Message]] = {}
         for m in messages:
             afname = afnames.get(m.afname_id)
-            year = schooljaar_of(afname.afnamedatum.year, afname.afnamedatum.month) if afname \
+            year = (
+                schooljaar_of(afname.afnamedatum.year, afname.afnamedatum.month)
+                if afname
                 else "onbekend"
+            )
             by_year.setdefault(year, []).append(m)
         for year, batch in by_year.items():
             self._send(school, year, batch, afnames, key, now, report)
@@ -231,8 +238,9 @@ class Forwarder:
         report: PassReport,
     ) -> None:
         # one resultaat per afname, even when a stale claim and a newer message are both here
-        present = list({m.afname_id: afnames[m.afname_id] for m in batch
-                        if m.afname_id in afnames}.values())
+        present = list(
+            {m.afname_id: afnames[m.afname_id] for m in batch if m.afname_id in afnames}.values()
+        )
         if not present:
             self._fail(batch, "afname niet meer aanwezig", report)
             return
@@ -273,11 +281,16 @@ class Forwarder:
             self._fail(batch, f"opgegeven na {attempts} pogingen: {exc.reason}", report)
             return
         next_at = self._real_now() + o.backoff(attempts - 1)
-        report.retried += self.outbox.mark_retry(batch, self.owner, next_at=next_at,
-                                                 reden=exc.reason)
+        report.retried += self.outbox.mark_retry(
+            batch, self.owner, next_at=next_at, reden=exc.reason
+        )
         report.errors.append(exc.reason)
-        log.warning("forwarding %d message(s) failed, retry at %s: %s",
-                    len(batch), next_at.isoformat(), exc.reason)
+        log.warning(
+            "forwarding %d message(s) failed, retry at %s: %s",
+            len(batch),
+            next_at.isoformat(),
+            exc.reason,
+        )
 
     def _fail(self, batch: Sequence[Message], reden: str, report: PassReport) -> None:
         report.failed += self.outbox.mark_failed(batch, self.owner, reden)
@@ -295,8 +308,9 @@ class Forwarder:
         if self._thread is not None:
             return self
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="testcentrum-forwarder",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name="testcentrum-forwarder", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -347,15 +361,19 @@ def build_verzoek(
         codes[toets.code] = toets
         per_pupil.setdefault(afname.leerlingnummer, []).append(_resultaat(afname, toets))
     return LeerresultatenVerzoek(
-        school=School(schooljaar=schooljaar, brincode=brin, dependancecode=dep or "00",
-                      aanmaakdatum=now, auteur=AUTEUR),
+        school=School(
+            schooljaar=schooljaar,
+            brincode=brin,
+            dependancecode=dep or "00",
+            aanmaakdatum=now,
+            auteur=AUTEUR,
+        ),
         toetsafnames=tuple(
             Toetsafname(leerlingid=nummer, resultaten=tuple(resultaten))
             for nummer, resultaten in per_pupil.items()
         ),
         toetsen=tuple(
-            Toets(toetscode=code, toetsnaam=t.naam, vakgebied=t.vakgebied,
-                  versie=norms.NORM_MODEL)
+            Toets(toetscode=code, toetsnaam=t.naam, vakgebied=t.vakgebied, versie=norms.NORM_MODEL)
             for code, t in codes.items()
         ),
     )
@@ -369,7 +387,8 @@ def _resultaat(afname: Afname, toets: norms.Toets) -> Resultaat:
         toets.code,
         ruwe_score=afname.ruwe_score,
         vaardigheidsscore=Decimal(str(figures["vaardigheidsscore"]))
-        if "vaardigheidsscore" in figures else None,
+        if "vaardigheidsscore" in figures
+        else None,
         percentiel=figures.get("percentiel"),
         niveau=figures.get("niveau"),
         niveau_ae=figures.get("niveau_ae"),

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from mocks.core.http import JsonHttpClient
+from koppeling.client.http import JsonHttpClient
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -58,12 +58,17 @@ class KlantenserviceClient(JsonHttpClient):
     ) -> AanvraagStatus:
         """Submit an aanvraag (a retry with the same ``idempotency_key`` returns the same one)."""
         body = {
-            "brincode": brincode, "dependancecode": dependancecode,
-            "type_dashboard": type_dashboard, "autorisatiesleutel": autorisatiesleutel,
+            "brincode": brincode,
+            "dependancecode": dependancecode,
+            "type_dashboard": type_dashboard,
+            "autorisatiesleutel": autorisatiesleutel,
             "beheerder_email": beheerder_email,
         }
-        return self._status(self._call("POST", "/api/aanvragen", json=body,
-                                       headers={IDEMPOTENCY_HEADER: idempotency_key}))
+        return self._status(
+            self._call(
+                "POST", "/api/aanvragen", json=body, headers={IDEMPOTENCY_HEADER: idempotency_key}
+            )
+        )
 
     def status(self, aanvraag_id: str) -> AanvraagStatus:
         """The current status of an aanvraag."""
@@ -95,6 +100,7 @@ def _json(resp: requests.Response) -> dict[str, Any]:
     except ValueError:
         if resp.status_code >= 400:
             return {}
-        raise KlantenserviceOnbereikbaar(f"geen JSON van klantenservice "
-                                         f"(status {resp.status_code})") from None
+        raise KlantenserviceOnbereikbaar(
+            f"geen JSON van klantenservice (status {resp.status_code})"
+        ) from None
     return data if isinstance(data, dict) else {}

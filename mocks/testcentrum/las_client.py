@@ -1,6 +1,7 @@
 """The stand-in testcentrum's UWLR Leerlinggegevens client (GEGEVENS IMPORTEREN).
 
-A real SOAP 1.1 client — ``requests`` for HTTP, the shared codec :mod:`mocks.core.leerlinggegevens`
+A real SOAP 1.1 client — ``requests`` for HTTP, the shared codec
+:mod:`koppeling.uwlr.leerlinggegevens`
 for the XML — aimed at any LAS endpoint URL, so it runs against the ParnasSys and ESIS mocks or a
 real LAS alike. Every failure comes out as one :class:`LasFout` carrying the UWLR fault code (the
 LAS's own, or ``Server.NietBereikbaar`` / ``Server.OngeldigAntwoord`` for what happened on the
@@ -13,10 +14,10 @@ from datetime import datetime
 
 import requests
 
-from mocks.core import leerlinggegevens as lg
-from mocks.core.errors import SoapFault
-from mocks.core.soap import SOAP_CONTENT_TYPE
-from mocks.core.uwlr import Autorisatie
+from koppeling.harness.errors import SoapFault
+from koppeling.uwlr import leerlinggegevens as lg
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.soap import SOAP_CONTENT_TYPE
 
 # Where each LAS serves UWLR Leerlinggegevens, relative to its base URL (ARCHITECTURE.md).
 LAS_PATHS = {"parnassys": "/uwlr/leerlinggegevens", "esis": "/UWLR/UwlrStandaard2.2.svc"}
@@ -61,14 +62,22 @@ class LasClient:
         self.timeout = timeout
 
     def haal_leerlinggegevens(
-        self, autorisatie: Autorisatie, *, schooljaar: str, brincode: str, dependancecode: str,
+        self,
+        autorisatie: Autorisatie,
+        *,
+        schooljaar: str,
+        brincode: str,
+        dependancecode: str,
         laatstontvangengegevens: datetime | None = None,
     ) -> lg.Antwoord:
         """All pupils, groups and staff of one school for one schooljaar (a full import; with
         ``laatstontvangengegevens`` the LAS may answer ``geenwijzigingen``)."""
         body = lg.build_request(
-            "HaalLeerlinggegevens", autorisatie,
-            schooljaar=schooljaar, brincode=brincode, dependancecode=dependancecode,
+            "HaalLeerlinggegevens",
+            autorisatie,
+            schooljaar=schooljaar,
+            brincode=brincode,
+            dependancecode=dependancecode,
             laatstontvangengegevens=laatstontvangengegevens,
         )
         data = self._post(body, lg.soap_action("HaalLeerlinggegevens"))
@@ -87,11 +96,13 @@ class LasClient:
             sender = self.session.post if self.session else requests.post
             resp = sender(self.endpoint, data=body, headers=headers, timeout=self.timeout)
         except requests.Timeout:
-            raise LasFout(UNREACHABLE, f"geen antwoord van {self.endpoint} binnen "
-                                       f"{self.timeout:g} s") from None
+            raise LasFout(
+                UNREACHABLE, f"geen antwoord van {self.endpoint} binnen {self.timeout:g} s"
+            ) from None
         except requests.RequestException as exc:
-            raise LasFout(UNREACHABLE, f"{self.endpoint} niet bereikbaar "
-                                       f"({type(exc).__name__})") from None
+            raise LasFout(
+                UNREACHABLE, f"{self.endpoint} niet bereikbaar ({type(exc).__name__})"
+            ) from None
         if resp.status_code != 200 and b"Fault" not in resp.content:
             code = "Server.TijdelijkNietBeschikbaar" if resp.status_code == 503 else BAD_ANSWER
             raise LasFout(code, f"{self.endpoint} antwoordde HTTP {resp.status_code}")
@@ -103,6 +114,9 @@ def _check_school(answer: lg.Antwoord, brincode: str, dependancecode: str) -> No
         return
     school = answer.gegevens.school
     if (school.brincode, school.dependancecode or "00") != (brincode, dependancecode):
-        raise LasFout(BAD_ANSWER, f"het LAS stuurde gegevens van {school.brincode}-"
-                                  f"{school.dependancecode}, gevraagd was {brincode}-"
-                                  f"{dependancecode}")
+        raise LasFout(
+            BAD_ANSWER,
+            f"het LAS stuurde gegevens van {school.brincode}-"
+            f"{school.dependancecode}, gevraagd was {brincode}-"
+            f"{dependancecode}",
+        )

@@ -198,6 +198,4 @@ def _check_score(t: Toets, ruwe_score: int) -> None:
     if isinstance(ruwe_score, bool) or not isinstance(ruwe_score, int):
         raise ValueError(f"ruwe_score must be an integer, got {ruwe_score!r}")
     if not 0 <= ruwe_score <= t.max_score:
-        raise ValueError(
-            f"ruwe_score for {t.naam} must be 0..{t.max_score}, got {ruwe_score}"
-        )
+        raise ValueError(f"ruwe_score for {t.naam} must be 0..{t.max_score}, got {ruwe_score}")

@@ -13,10 +13,10 @@ from typing import Any
 from flask import Blueprint, Flask, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from mocks import web
-from mocks.core.schools import check_brincode, check_dependancecode, schooljaar_of
-from mocks.core.service import Core
-from mocks.web import ApiProblem, FormErrors, Unavailable
+from koppeling import web
+from koppeling.harness.schools import check_brincode, check_dependancecode, schooljaar_of
+from koppeling.harness.service import Core
+from koppeling.web import ApiProblem, FormErrors, Unavailable
 
 SERVICE = "testcentrum"
 LAS_NAMEN = {"parnassys": "ParnasSys", "esis": "ESIS"}

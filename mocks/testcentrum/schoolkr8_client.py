@@ -1,7 +1,8 @@
 """The stand-in testcentrum's client for Schoolkr8's UWLR Leerresultaten service.
 
 This is the code the Pact contracts exercise and the code that can be pointed at a real Schoolkr8:
-plain ``requests`` + ``lxml`` (through the shared codec :mod:`mocks.core.leerresultaten`), no Flask,
+plain ``requests`` + ``lxml`` (through the shared codec :mod:`koppeling.uwlr.leerresultaten`),
+no Flask,
 the base URL passed in. It sorts every outcome into three kinds the forwarder acts on:
 
 * success - an empty ``leerresultaten_bevestiging``;
@@ -20,17 +21,17 @@ from dataclasses import dataclass
 import requests
 from lxml import etree
 
-from mocks.core.errors import SoapFault
-from mocks.core.keys import mask, mask_text
-from mocks.core.leerresultaten import (
+from koppeling.harness.errors import SoapFault
+from koppeling.harness.keys import mask, mask_text
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.leerresultaten import (
     NS,
     SOAP_ACTION,
     LeerresultatenVerzoek,
     build_verzoek,
     request_envelope,
 )
-from mocks.core.soap import SOAP_CONTENT_TYPE, SOAP_ENV, parse_xml, read_fault
-from mocks.core.uwlr import Autorisatie
+from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, SOAP_ENV, parse_xml, read_fault
 
 log = logging.getLogger("koppeling.testcentrum.schoolkr8")
 
@@ -133,5 +134,7 @@ def _is_bevestiging(data: bytes) -> bool:
     body = root.find(f"{{{SOAP_ENV}}}Body")
     if body is None or len(body) != 1:
         return False
-    return bool(etree.QName(body[0]).localname == "leerresultaten_bevestiging"
-                and etree.QName(body[0]).namespace == NS)
+    return bool(
+        etree.QName(body[0]).localname == "leerresultaten_bevestiging"
+        and etree.QName(body[0]).namespace == NS
+    )

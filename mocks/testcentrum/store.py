@@ -8,7 +8,7 @@ processing the same approval activate once, with one ``geactiveerd_op``.
 
 Keys: the testcentrum must *send* the LAS key (UWLR autorisatie header) and the Schoolkr8 key
 (BrengLeerresultaten), so it keeps them in plain text — only here, never in an API answer, journal
-entry or log line (``as_json`` shows :func:`mocks.core.keys.mask`).
+entry or log line (``as_json`` shows :func:`koppeling.harness.keys.mask`).
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from mocks.core import leerlinggegevens as lg
-from mocks.core.db import Database, metadata
-from mocks.core.keys import mask
+from koppeling.harness.keys import mask
+from koppeling.harness.store import Database, metadata
+from koppeling.uwlr import leerlinggegevens as lg
 
 AANGEVRAAGD = "aangevraagd"
 ACTIEF = "actief"
@@ -165,24 +165,35 @@ class Scholen:
         """The school's key; the account is created if this is its first use."""
         school = f"{brincode}-{dependancecode}"
         with self._db.begin() as conn:
-            if conn.execute(select(scholen_table.c.school)
-                            .where(scholen_table.c.school == school)).first() is None:
-                conn.execute(scholen_table.insert().values(
-                    school=school, brincode=brincode, dependancecode=dependancecode,
-                    aangemaakt_op=now))
+            if (
+                conn.execute(
+                    select(scholen_table.c.school).where(scholen_table.c.school == school)
+                ).first()
+                is None
+            ):
+                conn.execute(
+                    scholen_table.insert().values(
+                        school=school,
+                        brincode=brincode,
+                        dependancecode=dependancecode,
+                        aangemaakt_op=now,
+                    )
+                )
         return school
 
     def naam(self, school: str) -> str | None:
         """The school's name, if one was given with its LAS settings."""
         with self._db.begin() as conn:
-            return conn.execute(select(scholen_table.c.naam)
-                                .where(scholen_table.c.school == school)).scalar()
+            return conn.execute(
+                select(scholen_table.c.naam).where(scholen_table.c.school == school)
+            ).scalar()
 
     def set_naam(self, school: str, naam: str) -> None:
         """Name the school (shown in the klantenservice e-mail)."""
         with self._db.begin() as conn:
-            conn.execute(update(scholen_table).where(scholen_table.c.school == school)
-                         .values(naam=naam))
+            conn.execute(
+                update(scholen_table).where(scholen_table.c.school == school).values(naam=naam)
+            )
 
 
 # --- LAS koppeling -----------------------------------------------------------------------------
@@ -233,21 +244,39 @@ class LasKoppelingen:
         return _las(row) if row is not None else None
 
     def save(
-        self, school: str, *, las: str, schooljaar: str, autorisatiesleutel: str,
-        klantcode: str, klantnaam: str, now: datetime,
+        self,
+        school: str,
+        *,
+        las: str,
+        schooljaar: str,
+        autorisatiesleutel: str,
+        klantcode: str,
+        klantnaam: str,
+        now: datetime,
     ) -> LasSettings:
         """WIJZIGINGEN OPSLAAN. Changed settings make the koppeling inactive until an import
         succeeds with them; saving the same settings again changes nothing."""
-        values = {"las": las, "schooljaar": schooljaar, "sleutel": autorisatiesleutel,
-                  "klantcode": klantcode, "klantnaam": klantnaam}
+        values = {
+            "las": las,
+            "schooljaar": schooljaar,
+            "sleutel": autorisatiesleutel,
+            "klantcode": klantcode,
+            "klantnaam": klantnaam,
+        }
         with self._db.begin() as conn:
             row = conn.execute(select(las_table).where(las_table.c.school == school)).first()
             if row is None:
-                conn.execute(las_table.insert().values(school=school, opgeslagen_op=now,
-                                                       actief=False, **values))
+                conn.execute(
+                    las_table.insert().values(
+                        school=school, opgeslagen_op=now, actief=False, **values
+                    )
+                )
             elif any(getattr(row, k) != v for k, v in values.items()):
-                conn.execute(update(las_table).where(las_table.c.school == school).values(
-                    opgeslagen_op=now, actief=False, laatste_fout=None, **values))
+                conn.execute(
+                    update(las_table)
+                    .where(las_table.c.school == school)
+                    .values(opgeslagen_op=now, actief=False, laatste_fout=None, **values)
+                )
         saved = self.get(school)
         assert saved is not None
         return saved
@@ -255,9 +284,16 @@ class LasKoppelingen:
     def import_ok(self, school: str, counts: dict[str, Any], now: datetime) -> None:
         """An import succeeded: the LAS koppeling is active."""
         with self._db.begin() as conn:
-            conn.execute(update(las_table).where(las_table.c.school == school).values(
-                actief=True, laatste_import_op=now, laatste_import=json.dumps(counts),
-                laatste_fout=None))
+            conn.execute(
+                update(las_table)
+                .where(las_table.c.school == school)
+                .values(
+                    actief=True,
+                    laatste_import_op=now,
+                    laatste_import=json.dumps(counts),
+                    laatste_fout=None,
+                )
+            )
 
     def import_failed(self, school: str, fout: str, *, settings_wrong: bool) -> None:
         """An import failed; a ``Client.*`` fault (wrong key, school) makes it inactive."""
@@ -272,9 +308,14 @@ def _las(row: Any) -> LasSettings:
     opgeslagen = aware(row.opgeslagen_op)
     assert opgeslagen is not None
     return LasSettings(
-        school=row.school, las=row.las, schooljaar=row.schooljaar,
-        autorisatiesleutel=row.sleutel, klantcode=row.klantcode, klantnaam=row.klantnaam,
-        opgeslagen_op=opgeslagen, actief=bool(row.actief),
+        school=row.school,
+        las=row.las,
+        schooljaar=row.schooljaar,
+        autorisatiesleutel=row.sleutel,
+        klantcode=row.klantcode,
+        klantnaam=row.klantnaam,
+        opgeslagen_op=opgeslagen,
+        actief=bool(row.actief),
         laatste_import_op=aware(row.laatste_import_op),
         laatste_import=json.loads(row.laatste_import) if row.laatste_import else None,
         laatste_fout=row.laatste_fout,
@@ -294,8 +335,12 @@ class Wijzigingen:
     ongewijzigd: int = 0
 
     def as_json(self) -> dict[str, int]:
-        return {"nieuw": self.nieuw, "gewijzigd": self.gewijzigd,
-                "vertrokken": self.vertrokken, "ongewijzigd": self.ongewijzigd}
+        return {
+            "nieuw": self.nieuw,
+            "gewijzigd": self.gewijzigd,
+            "vertrokken": self.vertrokken,
+            "ongewijzigd": self.ongewijzigd,
+        }
 
 
 @dataclass(frozen=True)
@@ -369,14 +414,24 @@ class Leerlingenbestand:
         with self._db.begin() as conn:
             changes = {
                 "groepen": _sync(conn, groepen_table, groepen_table.c.key, school, groepen, now),
-                "leerlingen": _sync(conn, leerlingen_table, leerlingen_table.c.leerlingnummer,
-                                    school, leerlingen, now),
-                "leerkrachten": _sync(conn, leerkrachten_table, leerkrachten_table.c.key,
-                                      school, leerkrachten, now),
+                "leerlingen": _sync(
+                    conn,
+                    leerlingen_table,
+                    leerlingen_table.c.leerlingnummer,
+                    school,
+                    leerlingen,
+                    now,
+                ),
+                "leerkrachten": _sync(
+                    conn, leerkrachten_table, leerkrachten_table.c.key, school, leerkrachten, now
+                ),
             }
         return ImportResultaat(
-            leerlingen=len(leerlingen), groepen=len(groepen), leerkrachten=len(leerkrachten),
-            wijzigingen=changes, waarschuwingen=_dangling(gegevens),
+            leerlingen=len(leerlingen),
+            groepen=len(groepen),
+            leerkrachten=len(leerkrachten),
+            wijzigingen=changes,
+            waarschuwingen=_dangling(gegevens),
         )
 
     def leerlingen(self, school: str, *, ook_vertrokken: bool = False) -> list[Leerling]:
@@ -399,11 +454,18 @@ class Leerlingenbestand:
         """Active pupils, groups and staff of a school."""
         counts = {}
         with self._db.begin() as conn:
-            for name, table in (("leerlingen", leerlingen_table), ("groepen", groepen_table),
-                                ("leerkrachten", leerkrachten_table)):
-                counts[name] = int(conn.execute(
-                    select(func.count()).select_from(table)
-                    .where(table.c.school == school, table.c.actief.is_(True))).scalar_one())
+            for name, table in (
+                ("leerlingen", leerlingen_table),
+                ("groepen", groepen_table),
+                ("leerkrachten", leerkrachten_table),
+            ):
+                counts[name] = int(
+                    conn.execute(
+                        select(func.count())
+                        .select_from(table)
+                        .where(table.c.school == school, table.c.actief.is_(True))
+                    ).scalar_one()
+                )
         return counts
 
 
@@ -422,45 +484,66 @@ def _groep_values(g: lg.Groep) -> dict[str, Any]:
 
 def _leerling_values(ll: lg.Leerling) -> dict[str, Any]:
     return {
-        "achternaam": ll.achternaam, "voorvoegsel": ll.voorvoegsel, "roepnaam": ll.roepnaam,
-        "geboortedatum": ll.geboortedatum, "geslacht": ll.geslacht, "jaargroep": ll.jaargroep,
+        "achternaam": ll.achternaam,
+        "voorvoegsel": ll.voorvoegsel,
+        "roepnaam": ll.roepnaam,
+        "geboortedatum": ll.geboortedatum,
+        "geslacht": ll.geslacht,
+        "jaargroep": ll.jaargroep,
         "groep_key": ll.groep,
     }
 
 
 def _leerkracht_values(lk: lg.Leerkracht) -> dict[str, Any]:
     return {
-        "achternaam": lk.achternaam, "voorvoegsel": lk.voorvoegsel, "roepnaam": lk.roepnaam,
+        "achternaam": lk.achternaam,
+        "voorvoegsel": lk.voorvoegsel,
+        "roepnaam": lk.roepnaam,
         "emailadres": lk.emailadres,
         "groepen": json.dumps(list(lk.groepen) + list(lk.samengestelde_groepen)),
     }
 
 
 def _sync(
-    conn: Connection, table: Table, key_col: Any, school: str,
-    incoming: dict[str, dict[str, Any]], now: datetime,
+    conn: Connection,
+    table: Table,
+    key_col: Any,
+    school: str,
+    incoming: dict[str, dict[str, Any]],
+    now: datetime,
 ) -> Wijzigingen:
     changes = Wijzigingen()
-    existing = {getattr(r, key_col.name): r
-                for r in conn.execute(select(table).where(table.c.school == school))}
+    existing = {
+        getattr(r, key_col.name): r
+        for r in conn.execute(select(table).where(table.c.school == school))
+    }
     for key, values in incoming.items():
         row = existing.get(key)
         if row is None:
-            conn.execute(table.insert().values(school=school, **{key_col.name: key}, **values,
-                                               actief=True, bijgewerkt_op=now))
+            conn.execute(
+                table.insert().values(
+                    school=school, **{key_col.name: key}, **values, actief=True, bijgewerkt_op=now
+                )
+            )
             changes.nieuw += 1
         elif row.actief and all(getattr(row, k) == v for k, v in values.items()):
             changes.ongewijzigd += 1
         else:
             back: dict[str, Any] = {"vertrokken_op": None} if "vertrokken_op" in table.c else {}
-            conn.execute(update(table).where(table.c.school == school, key_col == key)
-                         .values(**values, actief=True, bijgewerkt_op=now, **back))
+            conn.execute(
+                update(table)
+                .where(table.c.school == school, key_col == key)
+                .values(**values, actief=True, bijgewerkt_op=now, **back)
+            )
             changes.gewijzigd += 1
     for key, row in existing.items():
         if key not in incoming and row.actief:
             left: dict[str, Any] = {"vertrokken_op": now} if "vertrokken_op" in table.c else {}
-            conn.execute(update(table).where(table.c.school == school, key_col == key)
-                         .values(actief=False, bijgewerkt_op=now, **left))
+            conn.execute(
+                update(table)
+                .where(table.c.school == school, key_col == key)
+                .values(actief=False, bijgewerkt_op=now, **left)
+            )
             changes.vertrokken += 1
     return changes
 
@@ -470,16 +553,23 @@ def _dangling(gegevens: lg.Leerlinggegevens) -> list[str]:
     keys = {g.key for g in gegevens.groepen}
     return [
         f"leerling {ll.key}: groep {ll.groep!r} staat niet in groepen"
-        for ll in gegevens.leerlingen if ll.groep and ll.groep not in keys
+        for ll in gegevens.leerlingen
+        if ll.groep and ll.groep not in keys
     ]
 
 
 def _pupil(row: Any) -> Leerling:
     return Leerling(
-        leerlingnummer=row.leerlingnummer, achternaam=row.achternaam,
-        voorvoegsel=row.voorvoegsel, roepnaam=row.roepnaam, geboortedatum=row.geboortedatum,
-        geslacht=row.geslacht, jaargroep=row.jaargroep, groep_key=row.groep_key,
-        groep_naam=row.groep_naam, actief=bool(row.actief),
+        leerlingnummer=row.leerlingnummer,
+        achternaam=row.achternaam,
+        voorvoegsel=row.voorvoegsel,
+        roepnaam=row.roepnaam,
+        geboortedatum=row.geboortedatum,
+        geslacht=row.geslacht,
+        jaargroep=row.jaargroep,
+        groep_key=row.groep_key,
+        groep_naam=row.groep_naam,
+        actief=bool(row.actief),
     )
 
 
@@ -565,8 +655,9 @@ class DashboardKoppelingen:
     def current(self, school_key: str) -> DashboardKoppeling | None:
         """The school's koppeling as it stands now, or None if never requested."""
         with self._db.begin() as conn:
-            row = conn.execute(select(dashboard_table)
-                               .where(dashboard_table.c.school == school_key)).first()
+            row = conn.execute(
+                select(dashboard_table).where(dashboard_table.c.school == school_key)
+            ).first()
         return _koppeling(row) if row is not None else None
 
     def active_at(self, school_key: str, instant: datetime) -> bool:
@@ -589,8 +680,9 @@ class DashboardKoppelingen:
         """The plain Schoolkr8 autorisatiesleutel of the school's koppeling (any status), for the
         forwarder's UWLR autorisatie header only — never put it in a response, journal or log."""
         with self._db.begin() as conn:
-            return conn.execute(select(dashboard_table.c.sleutel)
-                                .where(dashboard_table.c.school == school_key)).scalar()
+            return conn.execute(
+                select(dashboard_table.c.sleutel).where(dashboard_table.c.school == school_key)
+            ).scalar()
 
     def las_settings(self, school_key: str) -> LasSettings | None:
         """The school's LAS settings (schooljaar, klantcode, klantnaam…), or None if never saved."""
@@ -599,8 +691,14 @@ class DashboardKoppelingen:
     # -- what the testcentrum's own views and poller do ----------------------------------------
 
     def aanvragen(
-        self, school_key: str, *, type_dashboard: str, autorisatiesleutel: str,
-        beheerder_email: str, idempotency_key: str, now: datetime,
+        self,
+        school_key: str,
+        *,
+        type_dashboard: str,
+        autorisatiesleutel: str,
+        beheerder_email: str,
+        idempotency_key: str,
+        now: datetime,
     ) -> tuple[DashboardKoppeling, bool]:
         """AANVRAGEN: store a new aanvraag (status aangevraagd). The same fields while the
         previous aanvraag is still open return it (``created`` False); an open aanvraag with other
@@ -612,16 +710,26 @@ class DashboardKoppelingen:
                 raise KoppelingBestaat("de dashboardkoppeling is al actief; deactiveer haar eerst")
             if row is not None and row.status == AANGEVRAAGD:
                 same = (row.type_dashboard, row.sleutel, row.beheerder_email.lower()) == (
-                    type_dashboard, autorisatiesleutel, beheerder_email.lower())
+                    type_dashboard,
+                    autorisatiesleutel,
+                    beheerder_email.lower(),
+                )
                 if not same:
-                    raise KoppelingBestaat("er loopt al een aanvraag met andere gegevens; "
-                                           "deactiveer die eerst")
+                    raise KoppelingBestaat(
+                        "er loopt al een aanvraag met andere gegevens; deactiveer die eerst"
+                    )
                 return _koppeling(row), False
             values = {
-                "status": AANGEVRAAGD, "type_dashboard": type_dashboard,
-                "sleutel": autorisatiesleutel, "beheerder_email": beheerder_email,
-                "idempotency_key": idempotency_key, "aanvraag_id": None, "aangevraagd_op": now,
-                "geactiveerd_op": None, "gedeactiveerd_op": None, "reden": None,
+                "status": AANGEVRAAGD,
+                "type_dashboard": type_dashboard,
+                "sleutel": autorisatiesleutel,
+                "beheerder_email": beheerder_email,
+                "idempotency_key": idempotency_key,
+                "aanvraag_id": None,
+                "aangevraagd_op": now,
+                "geactiveerd_op": None,
+                "gedeactiveerd_op": None,
+                "reden": None,
                 "laatste_fout": None,
             }
             if row is None:
@@ -634,31 +742,48 @@ class DashboardKoppelingen:
     def te_verzenden(self, school_key: str | None = None) -> list[Verzending]:
         """Open aanvragen (status aangevraagd): to submit (no aanvraag_id yet) or to follow up."""
         t, s = dashboard_table, scholen_table
-        stmt = (select(t, s.c.brincode, s.c.dependancecode)
-                .select_from(t.join(s, s.c.school == t.c.school))
-                .where(t.c.status == AANGEVRAAGD))
+        stmt = (
+            select(t, s.c.brincode, s.c.dependancecode)
+            .select_from(t.join(s, s.c.school == t.c.school))
+            .where(t.c.status == AANGEVRAAGD)
+        )
         if school_key is not None:
             stmt = stmt.where(t.c.school == school_key)
         with self._db.begin() as conn:
             rows = list(conn.execute(stmt))
-        return [Verzending(r.school, r.brincode, r.dependancecode, r.type_dashboard, r.sleutel,
-                           r.beheerder_email, r.idempotency_key, r.aanvraag_id) for r in rows]
+        return [
+            Verzending(
+                r.school,
+                r.brincode,
+                r.dependancecode,
+                r.type_dashboard,
+                r.sleutel,
+                r.beheerder_email,
+                r.idempotency_key,
+                r.aanvraag_id,
+            )
+            for r in rows
+        ]
 
     def ingediend(self, school_key: str, idempotency_key: str, aanvraag_id: str) -> None:
         """Klantenservice accepted the aanvraag under ``aanvraag_id``."""
         t = dashboard_table
         with self._db.begin() as conn:
-            conn.execute(update(t).where(t.c.school == school_key,
-                                         t.c.idempotency_key == idempotency_key)
-                         .values(aanvraag_id=aanvraag_id, laatste_fout=None))
+            conn.execute(
+                update(t)
+                .where(t.c.school == school_key, t.c.idempotency_key == idempotency_key)
+                .values(aanvraag_id=aanvraag_id, laatste_fout=None)
+            )
 
     def fout(self, school_key: str, idempotency_key: str, fout: str) -> None:
         """Record why klantenservice could not be reached (shown; retried by the poller)."""
         t = dashboard_table
         with self._db.begin() as conn:
-            conn.execute(update(t).where(t.c.school == school_key,
-                                         t.c.idempotency_key == idempotency_key)
-                         .values(laatste_fout=fout))
+            conn.execute(
+                update(t)
+                .where(t.c.school == school_key, t.c.idempotency_key == idempotency_key)
+                .values(laatste_fout=fout)
+            )
 
     def activeer(self, school_key: str, idempotency_key: str, now: datetime) -> bool:
         """Approval processed: status actief, ``geactiveerd_op`` = ``now`` (the school's clock),
@@ -666,9 +791,14 @@ class DashboardKoppelingen:
         t = dashboard_table
         with self._db.begin() as conn:
             result = conn.execute(
-                update(t).where(t.c.school == school_key, t.c.idempotency_key == idempotency_key,
-                                t.c.status == AANGEVRAAGD)
-                .values(status=ACTIEF, geactiveerd_op=now, reden=None, laatste_fout=None))
+                update(t)
+                .where(
+                    t.c.school == school_key,
+                    t.c.idempotency_key == idempotency_key,
+                    t.c.status == AANGEVRAAGD,
+                )
+                .values(status=ACTIEF, geactiveerd_op=now, reden=None, laatste_fout=None)
+            )
             if result.rowcount != 1:
                 return False
             conn.execute(perioden_table.insert().values(school=school_key, start=now, eind=None))
@@ -679,9 +809,14 @@ class DashboardKoppelingen:
         t = dashboard_table
         with self._db.begin() as conn:
             result = conn.execute(
-                update(t).where(t.c.school == school_key, t.c.idempotency_key == idempotency_key,
-                                t.c.status == AANGEVRAAGD)
-                .values(status=AFGEWEZEN, reden=reden, laatste_fout=None))
+                update(t)
+                .where(
+                    t.c.school == school_key,
+                    t.c.idempotency_key == idempotency_key,
+                    t.c.status == AANGEVRAAGD,
+                )
+                .values(status=AFGEWEZEN, reden=reden, laatste_fout=None)
+            )
             return bool(result.rowcount == 1)
 
     def deactiveer(self, school_key: str, now: datetime) -> DashboardKoppeling | None:
@@ -690,13 +825,15 @@ class DashboardKoppelingen:
         t, p = dashboard_table, perioden_table
         with self._db.begin() as conn:
             result = conn.execute(
-                update(t).where(t.c.school == school_key,
-                                t.c.status.in_((ACTIEF, AANGEVRAAGD)))
-                .values(status=GEDEACTIVEERD, gedeactiveerd_op=now))
+                update(t)
+                .where(t.c.school == school_key, t.c.status.in_((ACTIEF, AANGEVRAAGD)))
+                .values(status=GEDEACTIVEERD, gedeactiveerd_op=now)
+            )
             if result.rowcount != 1:
                 return None
-            conn.execute(update(p).where(p.c.school == school_key, p.c.eind.is_(None))
-                         .values(eind=now))
+            conn.execute(
+                update(p).where(p.c.school == school_key, p.c.eind.is_(None)).values(eind=now)
+            )
         return self.current(school_key)
 
 
@@ -704,14 +841,18 @@ def _koppeling(row: Any) -> DashboardKoppeling:
     aangevraagd = aware(row.aangevraagd_op)
     assert aangevraagd is not None
     return DashboardKoppeling(
-        school=row.school, status=row.status, type_dashboard=row.type_dashboard,
+        school=row.school,
+        status=row.status,
+        type_dashboard=row.type_dashboard,
         beheerder_email=row.beheerder_email,
         geactiveerd_op=aware(row.geactiveerd_op) if row.status == ACTIEF else None,
-        reden=row.reden, aanvraag_id=row.aanvraag_id, aangevraagd_op=aangevraagd,
-        gedeactiveerd_op=aware(row.gedeactiveerd_op), sleutel_masker=mask(row.sleutel),
+        reden=row.reden,
+        aanvraag_id=row.aanvraag_id,
+        aangevraagd_op=aangevraagd,
+        gedeactiveerd_op=aware(row.gedeactiveerd_op),
+        sleutel_masker=mask(row.sleutel),
         laatste_fout=row.laatste_fout,
     )
-
 
 
 # --- Leerlingenoverzicht tabs ------------------------------------------------------------------
@@ -728,8 +869,11 @@ def afname_tabs(db: Database, school_key: str) -> dict[str, set[str]]:
         return {}
     tabs: dict[str, set[str]] = {}
     with db.begin() as conn:
-        rows = conn.execute(select(table.c.leerlingnummer, table.c.genormeerd_op)
-                            .where(table.c.school == school_key))
+        rows = conn.execute(
+            select(table.c.leerlingnummer, table.c.genormeerd_op).where(
+                table.c.school == school_key
+            )
+        )
         for nummer, genormeerd_op in rows:
             tabs.setdefault(nummer, set()).add("genormeerd" if genormeerd_op else "gescoord")
     return tabs

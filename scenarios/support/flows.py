@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from mocks.testcentrum.driver import Forwarding, Normed
+from scenarios.driver import Forwarding, Normed
 from scenarios.support.partners import KEY_PATTERN, Mail
 from scenarios.support.schools import School
 from scenarios.support.steps import Scenario

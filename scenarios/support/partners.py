@@ -15,9 +15,9 @@ from typing import Any
 
 import requests
 
-from mocks.core.http import items
+from koppeling.client.http import items
 from mocks.mailbox.client import MailboxClient
-from mocks.testcentrum.driver import SchoolRef, school_path
+from scenarios.driver import SchoolRef, school_path
 
 SERVICES = ("testcentrum", "parnassys", "esis", "schoolkr8", "klantenservice", "mailbox")
 KEY_PATTERN = re.compile(r"\bsk8_[A-Za-z0-9]{16,}\b")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.harness import Harness, start_workers
-from mocks.registry import spec
+from koppeling.harness.process import Harness, start_workers
+from koppeling.harness.services import spec
 
 SERVICE = "testcentrum"
 

@@ -15,7 +15,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from mocks.testcentrum.driver import SchoolRef
+from scenarios.driver import SchoolRef
 
 LETTERS = string.ascii_uppercase
 VESTIGINGEN = 100

@@ -16,8 +16,8 @@ from typing import Any
 
 from faker import Faker
 
-from mocks.core.schools import schooljaar_of
-from mocks.testcentrum.driver import SchoolRef, TestcentrumDriver
+from koppeling.harness.schools import schooljaar_of
+from scenarios.driver import SchoolRef, TestcentrumDriver
 from scenarios.support.partners import Admin, PartnerError, Partners
 from scenarios.support.schools import School, SchoolAllocator, mail_address
 

@@ -16,8 +16,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from mocks.demo import LAS_KLANTCODE, LAS_KLANTNAAM, DemoSchool, seed_schoolkr8_pupils
-from mocks.harness import Harness
+from koppeling.demo import LAS_KLANTCODE, LAS_KLANTNAAM, DemoSchool, seed_schoolkr8_pupils
+from koppeling.harness.process import Harness
 from tests.browser.support import (
     ARTIFACTS,
     CHROMIUM,

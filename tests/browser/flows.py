@@ -12,7 +12,7 @@ import re
 import requests
 from playwright.sync_api import Page, expect
 
-from mocks.harness import Harness
+from koppeling.harness.process import Harness
 from tests.browser.support import DemoSchoolHandle, api, reload_until
 
 TIMEOUT = 15

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from mocks.harness import Harness
+from koppeling.harness.process import Harness
 from tests.browser import flows
 from tests.browser.support import DemoSchoolHandle, Shots, reload_until
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from mocks.core.mail import Mail
-from mocks.harness import Harness
+from koppeling.harness.mail import Mail
+from koppeling.harness.process import Harness
 from tests.browser import flows
 from tests.browser.support import DemoSchoolHandle, Shots
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from mocks.core.db import Database
-from mocks.core.errors import SoapFault, invalid
-from mocks.core.server import ServerThread
-from mocks.core.service import Core, create_service_app, json_body, set_school
+from koppeling.harness.errors import SoapFault, invalid
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core, create_service_app, json_body, set_school
+from koppeling.harness.store import Database
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mocks.core.clock import AMSTERDAM, Clock, parse_instant
-from mocks.core.db import Database
+from koppeling.harness.clock import AMSTERDAM, Clock, parse_instant
+from koppeling.harness.store import Database
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mocks.core.fakedata import (
+from koppeling.fakedata import (
     FakeSchool,
     elfproef,
     generate_school,
@@ -22,8 +22,9 @@ from mocks.core.fakedata import (
 
 
 def school(seed: int = 42, aantal: int = 120) -> FakeSchool:
-    return generate_school(seed, brincode="99AB", dependancecode="00", schooljaar="2026-2027",
-                           aantal_leerlingen=aantal)
+    return generate_school(
+        seed, brincode="99AB", dependancecode="00", schooljaar="2026-2027", aantal_leerlingen=aantal
+    )
 
 
 def test_same_seed_same_school_byte_for_byte() -> None:
@@ -61,9 +62,16 @@ def test_bsns_are_test_range_and_pass_the_elfproef() -> None:
     assert all(p.bsn_ondwnr_4 == p.bsn[-4:] for p in pupils)
 
 
-@pytest.mark.parametrize("number, valid", [("999999991", False), ("999999990", True),
-                                           ("111222333", True), ("123456782", True),
-                                           ("12345678", False)])
+@pytest.mark.parametrize(
+    "number, valid",
+    [
+        ("999999991", False),
+        ("999999990", True),
+        ("111222333", True),
+        ("123456782", True),
+        ("12345678", False),
+    ],
+)
 def test_elfproef(number: str, valid: bool) -> None:
     """The 11-proef with weights 9..2, -1."""
     assert elfproef(number) is valid
@@ -137,10 +145,17 @@ def test_negative_count_is_refused() -> None:
 
 def test_same_school_in_another_process() -> None:
     """Replaying a seed in a fresh interpreter (another hash seed) gives the same bytes."""
-    code = ("from mocks.core.fakedata import generate_school as g; import sys; "
-            "sys.stdout.write(g(42, brincode='99AB', dependancecode='00', schooljaar='2026-2027',"
-            " aantal_leerlingen=120).to_json())")
+    code = (
+        "from koppeling.fakedata import generate_school as g; import sys; "
+        "sys.stdout.write(g(42, brincode='99AB', dependancecode='00', schooljaar='2026-2027',"
+        " aantal_leerlingen=120).to_json())"
+    )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env=env,
-                         cwd=Path(__file__).resolve().parents[2])
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert out.stdout.decode("utf-8") == school(42).to_json()

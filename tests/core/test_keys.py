@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.core.keys import key_hash, key_matches, mask, mask_data, mask_text, new_key
+from koppeling.harness.keys import key_hash, key_matches, mask, mask_data, mask_text, new_key
 
 
 def test_new_keys_are_long_random_and_prefixed() -> None:

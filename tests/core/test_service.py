@@ -8,9 +8,9 @@ import pytest
 import requests
 from flask import Flask
 
-from mocks.core.server import ServerThread
-from mocks.core.service import Core
-from mocks.core.soap import read_fault
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.uwlr.soap import read_fault
 
 
 def test_health_names_the_service(app: Flask) -> None:
@@ -49,8 +49,11 @@ def test_unexpected_error_is_clean_and_recorded(app: Flask, core: Core) -> None:
 
 def test_journal_records_requests_with_school_and_masks_keys(app: Flask) -> None:
     client = app.test_client()
-    client.post("/api/echo", json={"naam": "x", "autorisatiesleutel": "sk8_" + "A" * 32},
-                headers={"X-Correlation-ID": "corr-1"})
+    client.post(
+        "/api/echo",
+        json={"naam": "x", "autorisatiesleutel": "sk8_" + "A" * 32},
+        headers={"X-Correlation-ID": "corr-1"},
+    )
     entries = client.get("/__admin/requests").json["requests"]
     assert len(entries) == 1
     entry = entries[0]
@@ -71,9 +74,15 @@ def test_journal_is_bounded(app: Flask, core: Core) -> None:
 
 def test_faults_counted_then_ok(app: Flask) -> None:
     client = app.test_client()
-    added = client.post("/__admin/faults",
-                        json={"path": "/uwlr/*", "fault": "soap_fault", "times": 1,
-                              "code": "Server.TijdelijkNietBeschikbaar"})
+    added = client.post(
+        "/__admin/faults",
+        json={
+            "path": "/uwlr/*",
+            "fault": "soap_fault",
+            "times": 1,
+            "code": "Server.TijdelijkNietBeschikbaar",
+        },
+    )
     assert added.status_code == 201
     first = client.post("/uwlr/x", data=b"")
     assert read_fault(first.data).code == "Server.TijdelijkNietBeschikbaar"  # type: ignore[union-attr]
@@ -83,22 +92,28 @@ def test_faults_counted_then_ok(app: Flask) -> None:
 
 def test_faults_in_order_and_by_method(app: Flask) -> None:
     client = app.test_client()
-    client.post("/__admin/faults", json={"path": "/api/echo", "method": "post",
-                                         "fault": "http_503", "times": 2})
-    client.post("/__admin/faults", json={"path": "/api/echo", "fault": "delay", "delay_ms": 1,
-                                         "times": 1})
+    client.post(
+        "/__admin/faults",
+        json={"path": "/api/echo", "method": "post", "fault": "http_503", "times": 2},
+    )
+    client.post(
+        "/__admin/faults", json={"path": "/api/echo", "fault": "delay", "delay_ms": 1, "times": 1}
+    )
     statuses = [client.post("/api/echo", json={"naam": "x"}).status_code for _ in range(4)]
     assert statuses == [503, 503, 200, 200]
     assert client.get("/__admin/faults").json["faults"] == []
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"path": "geen-slash", "fault": "http_503"}, "path"),
-    ({"path": "/x", "fault": "brand"}, "fault"),
-    ({"path": "/x", "fault": "delay", "delay_ms": -1}, "delay_ms"),
-    ({"path": "/x", "fault": "http_503", "times": 0}, "times"),
-    ({"fault": "http_503"}, "path"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"path": "geen-slash", "fault": "http_503"}, "path"),
+        ({"path": "/x", "fault": "brand"}, "fault"),
+        ({"path": "/x", "fault": "delay", "delay_ms": -1}, "delay_ms"),
+        ({"path": "/x", "fault": "http_503", "times": 0}, "times"),
+        ({"fault": "http_503"}, "path"),
+    ],
+)
 def test_bad_fault_requests_name_the_field(app: Flask, body: dict[str, object], field: str) -> None:
     resp = app.test_client().post("/__admin/faults", json=body)
     assert resp.status_code == 422
@@ -121,8 +136,10 @@ def test_clock_over_http(app: Flask) -> None:
     assert resp.json["now_local"] == "2026-10-25T02:30:00+02:00"
     later = client.post("/__admin/clock", json={"advance_seconds": 3600}).json
     assert later["now_local"] == "2026-10-25T02:30:00+01:00"  # DST ends: 02:30 twice
-    school = client.post("/__admin/clock", json={"now": "2027-01-01T00:00:00Z",
-                                                 "brincode": "99AB", "dependancecode": "01"})
+    school = client.post(
+        "/__admin/clock",
+        json={"now": "2027-01-01T00:00:00Z", "brincode": "99AB", "dependancecode": "01"},
+    )
     assert school.json["scope"] == "99AB-01"
     assert client.get("/__admin/clock").json["now"] == "2026-10-25T01:30:00+00:00"
     got = client.get("/__admin/clock?brincode=99AB&dependancecode=01").json
@@ -134,8 +151,11 @@ def test_clock_over_http(app: Flask) -> None:
 
 
 def test_connection_reset_over_real_socket(server: ServerThread) -> None:
-    requests.post(f"{server.url}/__admin/faults",
-                  json={"path": "/api/echo", "fault": "connection_reset", "times": 1}, timeout=5)
+    requests.post(
+        f"{server.url}/__admin/faults",
+        json={"path": "/api/echo", "fault": "connection_reset", "times": 1},
+        timeout=5,
+    )
     with pytest.raises(requests.ConnectionError):
         requests.post(f"{server.url}/api/echo", json={"naam": "x"}, timeout=5)
     ok = requests.post(f"{server.url}/api/echo", json={"naam": "x"}, timeout=5)
@@ -154,8 +174,10 @@ def test_server_thread_binds_free_port_and_stops(app: Flask) -> None:
 
 def test_school_scoped_fault_is_taken_only_by_that_school(app: Flask) -> None:
     client = app.test_client()
-    added = client.post("/__admin/faults", json={"path": "/uwlr/*", "fault": "soap_fault",
-                                                 "brincode": "99CD", "dependancecode": "01"})
+    added = client.post(
+        "/__admin/faults",
+        json={"path": "/uwlr/*", "fault": "soap_fault", "brincode": "99CD", "dependancecode": "01"},
+    )
     assert added.json["school"] == "99CD-01"
     other = b"<l:brincode>99AB</l:brincode><l:dependancecode>01</l:dependancecode>"
     mine = b"<l:brincode>99CD</l:brincode><l:dependancecode>01</l:dependancecode>"
@@ -166,7 +188,7 @@ def test_school_scoped_fault_is_taken_only_by_that_school(app: Flask) -> None:
 
 
 def test_school_of_request_reads_path_then_body() -> None:
-    from mocks.core.faults import school_of_request
+    from koppeling.harness.faults import school_of_request
 
     assert school_of_request("/api/scholen/99AB/03/leerlingen", b"") == "99AB-03"
     assert school_of_request("/api/koppelingen", b'{"brincode": "99XY"}') == "99XY-00"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.core.errors import SoapFault
-from mocks.core.soap import MAX_REQUEST_BYTES, fault_envelope, parse_envelope, read_fault
+from koppeling.harness.errors import SoapFault
+from koppeling.uwlr.soap import MAX_REQUEST_BYTES, fault_envelope, parse_envelope, read_fault
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -26,8 +26,10 @@ def test_bad_or_dangerous_xml_is_ongeldig_bericht(data: bytes) -> None:
 
 
 def test_body_must_hold_one_element() -> None:
-    env = (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
-           b"<s:Body><a/><b/></s:Body></s:Envelope>")
+    env = (
+        b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
+        b"<s:Body><a/><b/></s:Body></s:Envelope>"
+    )
     with pytest.raises(SoapFault, match="precies een"):
         parse_envelope(env)
 
@@ -37,7 +39,10 @@ def test_fault_round_trip() -> None:
     fault = read_fault(data)
     assert fault is not None
     assert (fault.code, fault.message, fault.detail) == (
-        "Client.LeerlingOngeldig", "onbekend", "leerling 12")
+        "Client.LeerlingOngeldig",
+        "onbekend",
+        "leerling 12",
+    )
     assert b"<faultcode>soap:Client.LeerlingOngeldig</faultcode>" in data
 
 

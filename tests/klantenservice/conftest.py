@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from mocks.core.db import Database
-from mocks.core.mail import Mail
-from mocks.core.service import Core
+from koppeling.harness.mail import Mail
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.klantenservice.clients import LasStatus, PartnerOnbereikbaar
 
 GOOD_KEY = "sk8_GoodGoodGoodGoodGoodGoodGood12"

@@ -23,28 +23,37 @@ def test_key_check_sends_the_exact_interface() -> None:
     responses.post(f"{SK8}/api/sleutels/controle", json={"geldig": True})
     assert Schoolkr8SleutelClient(SK8).controleer("99AB", "01", "sk8_Secret123456")
     assert json.loads(responses.calls[0].request.body) == {
-        "brincode": "99AB", "dependancecode": "01", "autorisatiesleutel": "sk8_Secret123456"}
+        "brincode": "99AB",
+        "dependancecode": "01",
+        "autorisatiesleutel": "sk8_Secret123456",
+    }
 
 
 @responses.activate
-@pytest.mark.parametrize("answer", [
-    {"json": {"geldig": False}},
-    {"json": {"geldig": "true"}},
-    {"status": 404, "json": {"title": "onbekend"}},
-    {"status": 422, "json": {"title": "Ongeldige invoer"}},
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"json": {"geldig": False}},
+        {"json": {"geldig": "true"}},
+        {"status": 404, "json": {"title": "onbekend"}},
+        {"status": 422, "json": {"title": "Ongeldige invoer"}},
+    ],
+)
 def test_key_check_only_true_is_valid(answer: dict[str, object]) -> None:
     responses.post(f"{SK8}/api/sleutels/controle", **answer)  # type: ignore[arg-type]
     assert not Schoolkr8SleutelClient(SK8).controleer("99AB", "00", "sk8_x")
 
 
 @responses.activate
-@pytest.mark.parametrize("answer", [
-    {"status": 503, "body": "down"},
-    {"body": requests.ConnectionError("refused")},
-    {"body": requests.ReadTimeout("slow")},
-    {"status": 200, "body": "<html>"},
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 503, "body": "down"},
+        {"body": requests.ConnectionError("refused")},
+        {"body": requests.ReadTimeout("slow")},
+        {"status": 200, "body": "<html>"},
+    ],
+)
 def test_key_check_outage_is_not_a_verdict(answer: dict[str, object]) -> None:
     responses.post(f"{SK8}/api/sleutels/controle", **answer)  # type: ignore[arg-type]
     with pytest.raises(PartnerOnbereikbaar):

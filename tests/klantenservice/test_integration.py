@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from mocks.harness import Harness
+from koppeling.harness.process import Harness
 from mocks.mailbox.client import MailboxClient
 
 KEY = re.compile(r"\bsk8_[A-Za-z0-9]{8,}\b")
@@ -31,17 +31,37 @@ def school_with_key(live: Harness, mailbox: MailboxClient) -> tuple[str, str, st
     brin = next(_brins)
     contact = f"contact-{uuid.uuid4().hex[:8]}@{brin.lower()}.test"
     las = live.url("parnassys")
-    call("POST", f"{las}/api/scholen", {"brincode": brin, "schooljaar": "2026-2027",
-                                        "aantal_leerlingen": 4, "seed": 3}, 201)
-    las_key = call("POST", f"{las}/api/scholen/{brin}/00/sleutels",
-                   {"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"}, 201)
+    call(
+        "POST",
+        f"{las}/api/scholen",
+        {"brincode": brin, "schooljaar": "2026-2027", "aantal_leerlingen": 4, "seed": 3},
+        201,
+    )
+    las_key = call(
+        "POST",
+        f"{las}/api/scholen/{brin}/00/sleutels",
+        {"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
+        201,
+    )
     tc = f"{live.url('testcentrum')}/api/scholen/{brin}/00"
-    call("PUT", f"{tc}/las-koppeling", {"las": "parnassys", "schooljaar": "2026-2027",
-                                        "autorisatiesleutel": las_key["autorisatiesleutel"]}, 200)
+    call(
+        "PUT",
+        f"{tc}/las-koppeling",
+        {
+            "las": "parnassys",
+            "schooljaar": "2026-2027",
+            "autorisatiesleutel": las_key["autorisatiesleutel"],
+        },
+        200,
+    )
     call("POST", f"{tc}/las-koppeling/import", None, 200)
     sk8 = live.url("schoolkr8")
-    koppeling = call("POST", f"{sk8}/api/koppelingen",
-                     {"brincode": brin, "dependancecode": "00", "contact_email": contact}, 201)
+    koppeling = call(
+        "POST",
+        f"{sk8}/api/koppelingen",
+        {"brincode": brin, "dependancecode": "00", "contact_email": contact},
+        201,
+    )
     call("POST", f"{sk8}/api/koppelingen/{koppeling['id']}/activeren", None, 200)
     mail = mailbox.wait_for(contact)
     [key] = set(KEY.findall(mail["Text"]))
@@ -75,8 +95,12 @@ def test_revoked_key_rejection_mail_with_reason(live: Harness) -> None:
     call("POST", f"{live.url('schoolkr8')}/api/koppelingen/{koppeling_id}/intrekken", None, 200)
     beheerder = f"beheer-{uuid.uuid4().hex[:8]}@{brin.lower()}.test"
     tc = f"{live.url('testcentrum')}/api/scholen/{brin}/00/dashboard-koppeling"
-    answer = call("POST", tc, {"type_dashboard": "Schoolkr8", "autorisatiesleutel": key,
-                               "beheerder_email": beheerder}, 202)
+    answer = call(
+        "POST",
+        tc,
+        {"type_dashboard": "Schoolkr8", "autorisatiesleutel": key, "beheerder_email": beheerder},
+        202,
+    )
     assert answer["status"] == "afgewezen" and "niet geldig" in answer["reden"]
     mail = mailbox.wait_for(beheerder, "afgewezen")
     assert answer["reden"] in mail["Text"]

@@ -8,12 +8,17 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from mocks.core.service import Core
+from koppeling.harness.service import Core
 from mocks.klantenservice.app import create_app
 from tests.klantenservice.conftest import GOOD_KEY, Las, Outbox, Sleutels
 
-BODY = {"brincode": "99AB", "dependancecode": "00", "type_dashboard": "Schoolkr8",
-        "autorisatiesleutel": GOOD_KEY, "beheerder_email": "beheer@klimop.test"}
+BODY = {
+    "brincode": "99AB",
+    "dependancecode": "00",
+    "type_dashboard": "Schoolkr8",
+    "autorisatiesleutel": GOOD_KEY,
+    "beheerder_email": "beheer@klimop.test",
+}
 
 
 @pytest.fixture
@@ -27,12 +32,12 @@ def client(core: Core, sleutels: Sleutels, las: Las) -> FlaskClient:
 
 
 def post(client: FlaskClient, body: dict[str, Any] | None = None, **headers: str) -> Any:
-    return client.post("/api/aanvragen", json=body if body is not None else BODY,
-                       headers=headers)
+    return client.post("/api/aanvragen", json=body if body is not None else BODY, headers=headers)
 
 
-def test_submit_is_202_with_id_status_and_masked_key(core: Core, client: FlaskClient,
-                                                     outbox: Outbox) -> None:
+def test_submit_is_202_with_id_status_and_masked_key(
+    core: Core, client: FlaskClient, outbox: Outbox
+) -> None:
     resp = post(client)
     assert resp.status_code == 202
     assert resp.json["status"] == "goedgekeurd" and resp.json["id"].startswith("ks-")
@@ -44,17 +49,19 @@ def test_submit_is_202_with_id_status_and_masked_key(core: Core, client: FlaskCl
     assert len(outbox.sent) == 1
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"autorisatiesleutel": None}, "autorisatiesleutel"),
-    ({"beheerder_email": "geen-adres"}, "beheerder_email"),
-    ({"brincode": "12345"}, "brincode"),
-    ({"dependancecode": "0"}, "dependancecode"),
-    ({"type_dashboard": ""}, "type_dashboard"),
-    ({"autorisatiesleutel": "k" * 65}, "autorisatiesleutel"),
-    ({"modus": "soms"}, "modus"),
-])
-def test_invalid_fields_are_named(client: FlaskClient, change: dict[str, Any],
-                                  field: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"autorisatiesleutel": None}, "autorisatiesleutel"),
+        ({"beheerder_email": "geen-adres"}, "beheerder_email"),
+        ({"brincode": "12345"}, "brincode"),
+        ({"dependancecode": "0"}, "dependancecode"),
+        ({"type_dashboard": ""}, "type_dashboard"),
+        ({"autorisatiesleutel": "k" * 65}, "autorisatiesleutel"),
+        ({"modus": "soms"}, "modus"),
+    ],
+)
+def test_invalid_fields_are_named(client: FlaskClient, change: dict[str, Any], field: str) -> None:
     body = {**BODY, **change}
     body = {k: v for k, v in body.items() if v is not None}
     resp = post(client, body)
@@ -70,12 +77,14 @@ def test_not_json_and_unknown_id(client: FlaskClient) -> None:
     assert client.post("/api/aanvragen/ks-nope/goedkeuren").status_code == 404
 
 
-def test_idempotency_key_reuse_with_other_fields_is_409(client: FlaskClient,
-                                                        outbox: Outbox) -> None:
+def test_idempotency_key_reuse_with_other_fields_is_409(
+    client: FlaskClient, outbox: Outbox
+) -> None:
     first = post(client, **{"Idempotency-Key": "abc"}).json
     assert post(client, **{"Idempotency-Key": "abc"}).json["id"] == first["id"]
-    other = post(client, {**BODY, "beheerder_email": "ander@klimop.test"},
-                 **{"Idempotency-Key": "abc"})
+    other = post(
+        client, {**BODY, "beheerder_email": "ander@klimop.test"}, **{"Idempotency-Key": "abc"}
+    )
     assert other.status_code == 409 and other.json["field"] == "Idempotency-Key"
     assert len(outbox.sent) == 1
 
@@ -86,7 +95,10 @@ def test_manual_mode_over_http(client: FlaskClient, outbox: Outbox) -> None:
     aanvraag = post(client).json
     assert aanvraag["status"] == "in_behandeling" and aanvraag["modus"] == "handmatig"
     assert {c["controle"] for c in aanvraag["controles"]} == {
-        "type_dashboard", "autorisatiesleutel", "las_koppeling"}
+        "type_dashboard",
+        "autorisatiesleutel",
+        "las_koppeling",
+    }
     no_reason = client.post(f"/api/aanvragen/{aanvraag['id']}/afwijzen", json={})
     assert no_reason.status_code == 422 and no_reason.json["field"] == "reden"
     done = client.post(f"/api/aanvragen/{aanvraag['id']}/afwijzen", json={"reden": "Onbekend"})

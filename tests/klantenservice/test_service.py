@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mocks.core.db import Database
-from mocks.core.service import Core
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.klantenservice.service import (
     AFZENDER,
     BesluitConflict,
@@ -20,23 +20,31 @@ from mocks.klantenservice.store import Aanvragen, Modi, NieuweAanvraag
 from tests.klantenservice.conftest import GOOD_KEY, Las, Outbox, Sleutels
 
 
-def service(core: Core, sleutels: Sleutels, las: Las, modus: str = "automatisch"
-            ) -> Klantenservice:
+def service(core: Core, sleutels: Sleutels, las: Las, modus: str = "automatisch") -> Klantenservice:
     return Klantenservice(
-        Aanvragen(core.db), Modi(core.db), now=lambda b, d: core.clock.now(b, d),
-        sleutels=lambda: sleutels, las=lambda: las,
+        Aanvragen(core.db),
+        Modi(core.db),
+        now=lambda b, d: core.clock.now(b, d),
+        sleutels=lambda: sleutels,
+        las=lambda: las,
         send_mail=lambda mail, school: core.send_mail("klantenservice", mail, school=school),
         default_modus=modus,
     )
 
 
-def nieuw(key: str = GOOD_KEY, *, type_dashboard: str = "SchoolKr8", brin: str = "99AB",
-          email: str = "beheer@klimop.test") -> NieuweAanvraag:
+def nieuw(
+    key: str = GOOD_KEY,
+    *,
+    type_dashboard: str = "SchoolKr8",
+    brin: str = "99AB",
+    email: str = "beheer@klimop.test",
+) -> NieuweAanvraag:
     return NieuweAanvraag(brin, "00", type_dashboard, key, email)
 
 
-def test_all_fields_correct_is_approved_with_one_mail(core: Core, sleutels: Sleutels, las: Las,
-                                                      outbox: Outbox) -> None:
+def test_all_fields_correct_is_approved_with_one_mail(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
+) -> None:
     at = datetime(2027, 3, 28, 1, 59, 59, tzinfo=UTC)
     core.clock.set(at, brincode="99AB", dependancecode="00")
     ks = service(core, sleutels, las)
@@ -53,14 +61,17 @@ def test_all_fields_correct_is_approved_with_one_mail(core: Core, sleutels: Sleu
     assert aanvraag.as_json()["mail_verzonden"] is True
 
 
-@pytest.mark.parametrize(("kwargs", "reason"), [
-    ({"key": "sk8_" + "W" * 32}, "niet geldig voor school 99AB"),
-    ({"type_dashboard": "Focus PO"}, "Onbekend type dashboard 'Focus PO'"),
-    ({"brin": "99ZZ", "key": GOOD_KEY}, "geen actieve koppeling met ParnasSys of ESIS"),
-])
-def test_a_wrong_field_is_rejected_with_the_reason(core: Core, sleutels: Sleutels, las: Las,
-                                                   outbox: Outbox, kwargs: dict[str, str],
-                                                   reason: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"key": "sk8_" + "W" * 32}, "niet geldig voor school 99AB"),
+        ({"type_dashboard": "Focus PO"}, "Onbekend type dashboard 'Focus PO'"),
+        ({"brin": "99ZZ", "key": GOOD_KEY}, "geen actieve koppeling met ParnasSys of ESIS"),
+    ],
+)
+def test_a_wrong_field_is_rejected_with_the_reason(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox, kwargs: dict[str, str], reason: str
+) -> None:
     aanvraag, _ = service(core, sleutels, las).dien_in(nieuw(**kwargs))
     assert aanvraag.status == "afgewezen"
     assert reason in (aanvraag.reden or "")
@@ -75,8 +86,9 @@ def test_key_of_another_school_is_rejected(core: Core, sleutels: Sleutels, las: 
     assert aanvraag.status == "afgewezen"
 
 
-def test_same_request_twice_is_one_aanvraag_and_one_mail(core: Core, sleutels: Sleutels,
-                                                         las: Las, outbox: Outbox) -> None:
+def test_same_request_twice_is_one_aanvraag_and_one_mail(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
+) -> None:
     ks = service(core, sleutels, las)
     first, created = ks.dien_in(nieuw())
     again, created_again = ks.dien_in(nieuw(email="BEHEER@klimop.test"))
@@ -84,8 +96,9 @@ def test_same_request_twice_is_one_aanvraag_and_one_mail(core: Core, sleutels: S
     assert len(outbox.sent) == 1
 
 
-def test_idempotency_key_replays_even_a_rejection(core: Core, sleutels: Sleutels, las: Las,
-                                                  outbox: Outbox) -> None:
+def test_idempotency_key_replays_even_a_rejection(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
+) -> None:
     ks = service(core, sleutels, las)
     bad = nieuw("sk8_" + "W" * 32)
     first, _ = ks.dien_in(bad, idempotency_key="k1")
@@ -98,8 +111,9 @@ def test_idempotency_key_replays_even_a_rejection(core: Core, sleutels: Sleutels
     assert created and fresh.id != first.id and len(outbox.sent) == 2
 
 
-def test_partner_outage_postpones_the_decision(core: Core, sleutels: Sleutels, las: Las,
-                                               outbox: Outbox) -> None:
+def test_partner_outage_postpones_the_decision(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
+) -> None:
     sleutels.down = True
     ks = service(core, sleutels, las)
     aanvraag, _ = ks.dien_in(nieuw())
@@ -112,8 +126,9 @@ def test_partner_outage_postpones_the_decision(core: Core, sleutels: Sleutels, l
     assert len(outbox.sent) == 1
 
 
-def test_smtp_outage_sends_the_mail_later_once(core: Core, sleutels: Sleutels, las: Las,
-                                               outbox: Outbox) -> None:
+def test_smtp_outage_sends_the_mail_later_once(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
+) -> None:
     outbox.fail = True
     ks = service(core, sleutels, las)
     aanvraag, _ = ks.dien_in(nieuw())
@@ -125,8 +140,9 @@ def test_smtp_outage_sends_the_mail_later_once(core: Core, sleutels: Sleutels, l
     assert ks.bekijk(aanvraag.id).as_json()["mail_verzonden"] is True
 
 
-def test_manual_mode_records_checks_and_waits(core: Core, sleutels: Sleutels, las: Las,
-                                              outbox: Outbox) -> None:
+def test_manual_mode_records_checks_and_waits(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
+) -> None:
     ks = service(core, sleutels, las, modus="handmatig")
     aanvraag, _ = ks.dien_in(nieuw("sk8_" + "W" * 32))
     assert aanvraag.status == "in_behandeling"
@@ -140,8 +156,9 @@ def test_manual_mode_records_checks_and_waits(core: Core, sleutels: Sleutels, la
     assert len(outbox.sent) == 1
 
 
-def test_manual_rejection_and_per_school_mode(core: Core, sleutels: Sleutels, las: Las,
-                                              outbox: Outbox) -> None:
+def test_manual_rejection_and_per_school_mode(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
+) -> None:
     ks = service(core, sleutels, las)
     ks.modi.set("99AB-00", "handmatig")
     aanvraag, _ = ks.dien_in(nieuw())
@@ -153,8 +170,9 @@ def test_manual_rejection_and_per_school_mode(core: Core, sleutels: Sleutels, la
     assert "Beheerder onbekend bij ons" in mail.text
 
 
-def test_withdrawn_approval_makes_the_same_request_new(core: Core, sleutels: Sleutels, las: Las,
-                                                       outbox: Outbox) -> None:
+def test_withdrawn_approval_makes_the_same_request_new(
+    core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
+) -> None:
     ks = service(core, sleutels, las)
     first, _ = ks.dien_in(nieuw())
     assert ks.intrekken(first.id).status == "ingetrokken"

@@ -11,11 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from contracts.uwlr_xsd import UwlrSchemas
-from mocks.core.db import Database
-from mocks.core.leerlinggegevens import GroepRef, build_request
-from mocks.core.service import Core
-from mocks.core.soap import read_fault
-from mocks.core.uwlr import Autorisatie
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.leerlinggegevens import GroepRef, build_request
+from koppeling.uwlr.soap import read_fault
 from mocks.las.app import create_app
 from mocks.las.service import FLAVOURS
 
@@ -48,8 +48,9 @@ class Las:
         kwargs.setdefault("schooljaar", SCHOOLJAAR)
         kwargs.setdefault("brincode", self.school["brincode"])
         if operation in ("HaalLeerlingen", "HaalLeerkrachten"):
-            kwargs.setdefault("groepen", [GroepRef(g["key"], g["samengesteld"])
-                                          for g in self.school["groepen"]])
+            kwargs.setdefault(
+                "groepen", [GroepRef(g["key"], g["samengesteld"]) for g in self.school["groepen"]]
+            )
         return build_request(operation, aut, **kwargs)
 
     def post(self, data: bytes) -> Any:
@@ -70,17 +71,25 @@ class Las:
 
 
 def make_school(client: FlaskClient, brincode: str = "99AB", **extra: Any) -> dict[str, Any]:
-    body = {"brincode": brincode, "schooljaar": SCHOOLJAAR, "seed": 20241001,
-            "aantal_leerlingen": 40, **extra}
+    body = {
+        "brincode": brincode,
+        "schooljaar": SCHOOLJAAR,
+        "seed": 20241001,
+        "aantal_leerlingen": 40,
+        **extra,
+    }
     resp = client.post("/api/scholen", json=body)
     assert resp.status_code == 201, resp.json
     return dict(resp.json)
 
 
-def issue_key(client: FlaskClient, brincode: str = "99AB", dep: str = "00",
-              klantcode: str = KLANT[0]) -> str:
-    resp = client.post(f"/api/scholen/{brincode}/{dep}/sleutels",
-                       json={"klantcode": klantcode, "klantnaam": KLANT[1]})
+def issue_key(
+    client: FlaskClient, brincode: str = "99AB", dep: str = "00", klantcode: str = KLANT[0]
+) -> str:
+    resp = client.post(
+        f"/api/scholen/{brincode}/{dep}/sleutels",
+        json={"klantcode": klantcode, "klantnaam": KLANT[1]},
+    )
     assert resp.status_code == 201, resp.json
     return str(resp.json["autorisatiesleutel"])
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from mocks.core.fakedata import generate_school
-from mocks.core.keys import key_hash
+from koppeling.fakedata import generate_school
+from koppeling.harness.keys import key_hash
 from mocks.las.store import las_sleutels
 from tests.las.conftest import SCHOOLJAAR, Las, issue_key
 
@@ -16,10 +16,14 @@ def test_create_school_returns_what_the_seed_gives(las: Las) -> None:
     """The 201 body has the school, its groups, pupils with leerlingnummer, and staff."""
     fake = generate_school(20241001, brincode="99AB", schooljaar=SCHOOLJAAR, aantal_leerlingen=40)
     school = las.school
-    assert (school["brincode"], school["dependancecode"], school["seed"]) == ("99AB", "00",
-                                                                              20241001)
+    assert (school["brincode"], school["dependancecode"], school["seed"]) == (
+        "99AB",
+        "00",
+        20241001,
+    )
     assert [p["leerlingnummer"] for p in school["leerlingen"]] == [
-        p.leerlingnummer for p in fake.pupils]
+        p.leerlingnummer for p in fake.pupils
+    ]
     assert [g["naam"] for g in school["groepen"]] == [g.naam for g in fake.groups]
     assert len(school["leerkrachten"]) == len(fake.staff)
     assert "autorisatiesleutel" not in json.dumps(school)
@@ -28,7 +32,8 @@ def test_create_school_returns_what_the_seed_gives(las: Las) -> None:
 def test_same_seed_same_school_in_both_las(parnassys: Las, esis: Las) -> None:
     """One seed makes the same pupils at ParnasSys and ESIS."""
     assert [p["leerlingnummer"] for p in parnassys.school["leerlingen"]] == [
-        p["leerlingnummer"] for p in esis.school["leerlingen"]]
+        p["leerlingnummer"] for p in esis.school["leerlingen"]
+    ]
 
 
 def test_school_exists_is_409(las: Las) -> None:
@@ -37,15 +42,18 @@ def test_school_exists_is_409(las: Las) -> None:
     assert resp.status_code == 409 and resp.json["field"] == "brincode"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"seed": 1}, "brincode"),
-    ({"brincode": "99ab"}, "brincode"),
-    ({"brincode": "99AC", "dependancecode": "1"}, "dependancecode"),
-    ({"brincode": "99AC", "schooljaar": "2024"}, "schooljaar"),
-    ({"brincode": "99AC", "schooljaar": "2024-2026"}, "schooljaar"),
-    ({"brincode": "99AC", "aantal_leerlingen": -1}, "aantal_leerlingen"),
-    ({"brincode": "99AC", "onbekend": 1}, "onbekend"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"seed": 1}, "brincode"),
+        ({"brincode": "99ab"}, "brincode"),
+        ({"brincode": "99AC", "dependancecode": "1"}, "dependancecode"),
+        ({"brincode": "99AC", "schooljaar": "2024"}, "schooljaar"),
+        ({"brincode": "99AC", "schooljaar": "2024-2026"}, "schooljaar"),
+        ({"brincode": "99AC", "aantal_leerlingen": -1}, "aantal_leerlingen"),
+        ({"brincode": "99AC", "onbekend": 1}, "onbekend"),
+    ],
+)
 def test_create_school_validation(las: Las, body: dict[str, object], field: str) -> None:
     """A bad field is 422 problem details naming it."""
     resp = las.client.post("/api/scholen", json=body)
@@ -70,13 +78,19 @@ def test_key_is_stored_only_as_hash(las: Las) -> None:
 
 def test_key_for_unknown_school_is_404(las: Las) -> None:
     """A key for a school the LAS does not have is 404."""
-    resp = las.client.post("/api/scholen/99ZZ/00/sleutels",
-                           json={"klantcode": "BOOM", "klantnaam": "Boom"})
+    resp = las.client.post(
+        "/api/scholen/99ZZ/00/sleutels", json={"klantcode": "BOOM", "klantnaam": "Boom"}
+    )
     assert resp.status_code == 404
 
 
-@pytest.mark.parametrize("body, field", [({"klantnaam": "Boom"}, "klantcode"),
-                                         ({"klantcode": "B" * 65, "klantnaam": "x"}, "klantcode")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"klantnaam": "Boom"}, "klantcode"),
+        ({"klantcode": "B" * 65, "klantnaam": "x"}, "klantcode"),
+    ],
+)
 def test_key_body_validation(las: Las, body: dict[str, object], field: str) -> None:
     """klantcode and klantnaam are required strings of 1-64."""
     resp = las.client.post("/api/scholen/99AB/00/sleutels", json=body)
@@ -95,8 +109,12 @@ def test_parnassys_keys_per_klant(parnassys: Las) -> None:
     """ParnasSys keeps a key per klant; re-issuing for the same klant replaces only that one."""
     other = issue_key(parnassys.client, klantcode="ANDER")
     assert parnassys.post(parnassys.request()).status_code == 200
-    assert parnassys.post(parnassys.request(
-        autorisatie=parnassys.autorisatie(other, klantcode="ANDER"))).status_code == 200
+    assert (
+        parnassys.post(
+            parnassys.request(autorisatie=parnassys.autorisatie(other, klantcode="ANDER"))
+        ).status_code
+        == 200
+    )
     issue_key(parnassys.client)
     assert parnassys.fault_code(parnassys.request()) == "Client.AutorisatieOngeldig"
 
@@ -113,26 +131,36 @@ def test_list_pupils(las: Las) -> None:
 
 def test_add_pupil_generated_and_given(las: Las) -> None:
     """POST .../leerlingen generates a pupil; given fields win; taken numbers are 409."""
-    resp = las.client.post("/api/scholen/99AB/00/leerlingen",
-                           json={"groep": "G7A", "seed": 5, "leerlingnummer": "0000000001",
-                                 "roepnaam": "Fenna"})
+    resp = las.client.post(
+        "/api/scholen/99AB/00/leerlingen",
+        json={"groep": "G7A", "seed": 5, "leerlingnummer": "0000000001", "roepnaam": "Fenna"},
+    )
     assert resp.status_code == 201, resp.json
     pupil = resp.json
     assert (pupil["leerlingnummer"], pupil["roepnaam"], pupil["groep"], pupil["jaargroep"]) == (
-        "0000000001", "Fenna", "G7A", "7")
-    again = las.client.post("/api/scholen/99AB/00/leerlingen",
-                            json={"leerlingnummer": "0000000001"})
+        "0000000001",
+        "Fenna",
+        "G7A",
+        "7",
+    )
+    again = las.client.post(
+        "/api/scholen/99AB/00/leerlingen", json={"leerlingnummer": "0000000001"}
+    )
     assert again.status_code == 409 and again.json["field"] == "leerlingnummer"
     empty = las.client.post("/api/scholen/99AB/00/leerlingen")
     assert empty.status_code == 201 and len(empty.json["leerlingnummer"]) == 10
 
 
-@pytest.mark.parametrize("body, field", [({"groep": "G9Z"}, "groep"),
-                                         ({"geslacht": "3"}, "geslacht"),
-                                         ({"bsn": "123456782"}, "bsn"),
-                                         ({"geboortedatum": "2015-02-31"}, "geboortedatum"),
-                                         ({"samengestelde_groepen": ["X"]},
-                                          "samengestelde_groepen")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"groep": "G9Z"}, "groep"),
+        ({"geslacht": "3"}, "geslacht"),
+        ({"bsn": "123456782"}, "bsn"),
+        ({"geboortedatum": "2015-02-31"}, "geboortedatum"),
+        ({"samengestelde_groepen": ["X"]}, "samengestelde_groepen"),
+    ],
+)
 def test_add_pupil_validation(las: Las, body: dict[str, object], field: str) -> None:
     """Unknown groups, bad codes, real-looking BSNs, impossible dates: 422 naming the field."""
     resp = las.client.post("/api/scholen/99AB/00/leerlingen", json=body)
@@ -144,14 +172,23 @@ def test_put_patch_delete_pupil(las: Las) -> None:
     """PUT replaces, PATCH changes (also the number), DELETE removes; unknown pupils are 404."""
     nummer = las.school["leerlingen"][1]["leerlingnummer"]
     url = f"/api/scholen/99AB/00/leerlingen/{nummer}"
-    put = las.client.put(url, json={"roepnaam": "Noor", "achternaam": "Bos",
-                                    "geboortedatum": "2016-05-05", "groep": "G3A"})
+    put = las.client.put(
+        url,
+        json={
+            "roepnaam": "Noor",
+            "achternaam": "Bos",
+            "geboortedatum": "2016-05-05",
+            "groep": "G3A",
+        },
+    )
     assert put.status_code == 200 and put.json["jaargroep"] == "3"
     assert put.json["voorvoegsel"] is None
     patch = las.client.patch(url, json={"leerlingnummer": "0123456789"})
     assert patch.status_code == 200 and patch.json["roepnaam"] == "Noor"
-    numbers = [p["leerlingnummer"] for p in las.client.get(
-        "/api/scholen/99AB/00/leerlingen").json["leerlingen"]]
+    numbers = [
+        p["leerlingnummer"]
+        for p in las.client.get("/api/scholen/99AB/00/leerlingen").json["leerlingen"]
+    ]
     assert "0123456789" in numbers and nummer not in numbers
     assert las.client.patch(url, json={"roepnaam": "X"}).status_code == 404
     assert las.client.delete("/api/scholen/99AB/00/leerlingen/0123456789").status_code == 204
@@ -163,8 +200,9 @@ def test_put_patch_delete_pupil(las: Las) -> None:
 def test_renumber_to_a_taken_number_is_409(las: Las) -> None:
     """Two pupils never share a leerlingnummer."""
     first, second = (p["leerlingnummer"] for p in las.school["leerlingen"][:2])
-    resp = las.client.patch(f"/api/scholen/99AB/00/leerlingen/{first}",
-                            json={"leerlingnummer": second})
+    resp = las.client.patch(
+        f"/api/scholen/99AB/00/leerlingen/{first}", json={"leerlingnummer": second}
+    )
     assert resp.status_code == 409
 
 
@@ -174,8 +212,10 @@ def test_openapi(las: Las) -> None:
     assert doc["openapi"].startswith("3.1")
     body = doc["paths"]["/api/scholen"]["post"]["requestBody"]["content"]["application/json"]
     assert "brincode" in body["schema"]["required"]
-    assert "patch" in doc["paths"]["/api/scholen/{brincode}/{dependancecode}/leerlingen/"
-                                   "{leerlingnummer}"]
+    assert (
+        "patch"
+        in doc["paths"]["/api/scholen/{brincode}/{dependancecode}/leerlingen/{leerlingnummer}"]
+    )
 
 
 def test_get_school(las: Las) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mocks.core.soap import MAX_REQUEST_BYTES
+from koppeling.uwlr.soap import MAX_REQUEST_BYTES
 from tests.las.conftest import SCHOOL_TIME, Las, issue_key, las_of, make_school
 
 ENV = b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
@@ -101,8 +101,9 @@ def test_wrong_klantcode(las: Las) -> None:
 
 def test_missing_klantcode(las: Las) -> None:
     """An empty klantcode in the header is Client.OngeldigeKlantIdentificatie."""
-    data = las.request().replace(b"<aut:klantcode>BOOM</aut:klantcode>",
-                                 b"<aut:klantcode></aut:klantcode>")
+    data = las.request().replace(
+        b"<aut:klantcode>BOOM</aut:klantcode>", b"<aut:klantcode></aut:klantcode>"
+    )
     assert las.fault_code(data) == "Client.OngeldigeKlantIdentificatie"
 
 
@@ -112,22 +113,29 @@ def test_key_of_school_a_cannot_read_school_b(las: Las) -> None:
     data = las.request(brincode="99CD")
     assert las.fault_code(data) == "Client.AutorisatieOngeldig"
     own = issue_key(las.client, "99CD")
-    assert las.post(las.request(brincode="99CD", autorisatie=las.autorisatie(own))).status_code \
-        == 200
+    assert (
+        las.post(las.request(brincode="99CD", autorisatie=las.autorisatie(own))).status_code == 200
+    )
 
 
 def test_key_of_the_other_las_is_refused(parnassys: Las, esis: Las) -> None:
     """A ParnasSys key does not open the same school at ESIS (and the reverse)."""
-    assert esis.fault_code(esis.request(autorisatie=esis.autorisatie(parnassys.key))) \
+    assert (
+        esis.fault_code(esis.request(autorisatie=esis.autorisatie(parnassys.key)))
         == "Client.AutorisatieOngeldig"
-    assert parnassys.fault_code(parnassys.request(autorisatie=parnassys.autorisatie(esis.key))) \
+    )
+    assert (
+        parnassys.fault_code(parnassys.request(autorisatie=parnassys.autorisatie(esis.key)))
         == "Client.AutorisatieOngeldig"
+    )
 
 
 def test_xxe_is_refused(las: Las) -> None:
     """An external entity (XXE) is Client.OngeldigBericht and never resolved."""
-    data = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-            + las.request().split(b"?>", 1)[1].replace(b"99AB", b"&xxe;", 1))
+    data = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        + las.request().split(b"?>", 1)[1].replace(b"99AB", b"&xxe;", 1)
+    )
     resp = las.post(data)
     assert resp.status_code == 500 and b"Client.OngeldigBericht" in resp.data
     assert b"root:" not in resp.data
@@ -136,8 +144,10 @@ def test_xxe_is_refused(las: Las) -> None:
 def test_billion_laughs_is_refused(las: Las) -> None:
     """Entity expansion ("billion laughs") is Client.OngeldigBericht."""
     entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    data = (f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY l0 "lol">{entities}]>'.encode()
-            + las.request().split(b"?>", 1)[1].replace(b"99AB", b"&l9;", 1))
+    data = (
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY l0 "lol">{entities}]>'.encode()
+        + las.request().split(b"?>", 1)[1].replace(b"99AB", b"&l9;", 1)
+    )
     assert las.fault_code(data) == "Client.OngeldigBericht"
 
 
@@ -150,8 +160,9 @@ def test_oversized_request_is_refused(las: Las) -> None:
 
 def test_schoolkey_is_not_supported(las: Las) -> None:
     """Identifying by schoolkey instead of brincode is Client.OngeldigBericht, said clearly."""
-    data = las.request().replace(b"<lg:brincode>99AB</lg:brincode>",
-                                 b"<lg:schoolkey>99AB-00</lg:schoolkey>")
+    data = las.request().replace(
+        b"<lg:brincode>99AB</lg:brincode>", b"<lg:schoolkey>99AB-00</lg:schoolkey>"
+    )
     resp = las.post(data)
     assert resp.status_code == 500 and b"schoolkey" in resp.data
 

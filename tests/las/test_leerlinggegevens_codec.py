@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from contracts.uwlr_xsd import UwlrSchemas, XsdInvalid
-from mocks.core.errors import SoapFault
-from mocks.core.leerlinggegevens import (
+from koppeling.harness.errors import SoapFault
+from koppeling.uwlr.autorisatie import Autorisatie, read_autorisatie
+from koppeling.uwlr.leerlinggegevens import (
     NS,
     OPERATIONS,
     Groep,
@@ -25,8 +26,7 @@ from mocks.core.leerlinggegevens import (
     parse_request,
     render_answer,
 )
-from mocks.core.soap import fault_envelope, parse_envelope
-from mocks.core.uwlr import Autorisatie, read_autorisatie
+from koppeling.uwlr.soap import fault_envelope, parse_envelope
 
 AUT = Autorisatie("pns_abcdefgh12345678", "BOOM", "Boom testcentrum")
 STAMP = datetime(2024, 10, 1, 9, 30, tzinfo=UTC)
@@ -41,14 +41,30 @@ def sample() -> Leerlinggegevens:
             Groep("s1", "Plusklas", samengesteld=True),
         ),
         leerlingen=(
-            Leerling("0012345678", "Vries", "Sanne", voorvoegsel="de",
-                     geboortedatum=date(2015, 3, 4), geslacht="2", jaargroep="5", groep="g1",
-                     samengestelde_groepen=("s1",), bsn_ondwnr_4="1234", mutatiedatum=STAMP),
+            Leerling(
+                "0012345678",
+                "Vries",
+                "Sanne",
+                voorvoegsel="de",
+                geboortedatum=date(2015, 3, 4),
+                geslacht="2",
+                jaargroep="5",
+                groep="g1",
+                samengestelde_groepen=("s1",),
+                bsn_ondwnr_4="1234",
+                mutatiedatum=STAMP,
+            ),
             Leerling("4866010819", "Jansen", "Daan", geslacht="1", jaargroep="7", groep="g2"),
         ),
         leerkrachten=(
-            Leerkracht("lk1", "Bakker", "Anouk", emailadres="a.bakker@example.nl",
-                       groepen=("g1",), samengestelde_groepen=("s1",)),
+            Leerkracht(
+                "lk1",
+                "Bakker",
+                "Anouk",
+                emailadres="a.bakker@example.nl",
+                groepen=("g1",),
+                samengestelde_groepen=("s1",),
+            ),
         ),
     )
 
@@ -101,15 +117,25 @@ def test_the_xsd_catches_a_broken_answer(uwlr_schemas: UwlrSchemas) -> None:
 @pytest.mark.parametrize("operation", list(OPERATIONS))
 def test_requests_validate_and_parse(operation: str, uwlr_schemas: UwlrSchemas) -> None:
     """Requests are valid UWLR 2.2 and the server side reads them back, header included."""
-    data = build_request(operation, AUT, schooljaar="2024-2025", brincode="99AB",
-                         dependancecode="01", laatstontvangengegevens=STAMP,
-                         groepen=[GroepRef("g1"), GroepRef("s1", samengesteld=True)])
+    data = build_request(
+        operation,
+        AUT,
+        schooljaar="2024-2025",
+        brincode="99AB",
+        dependancecode="01",
+        laatstontvangengegevens=STAMP,
+        groepen=[GroepRef("g1"), GroepRef("s1", samengesteld=True)],
+    )
     uwlr_schemas.validate(data)
     env = parse_envelope(data)
     assert read_autorisatie(env) == AUT
     verzoek = parse_request(env)
     assert (verzoek.operation, verzoek.schooljaar, verzoek.brincode, verzoek.dependancecode) == (
-        operation, "2024-2025", "99AB", "01")
+        operation,
+        "2024-2025",
+        "99AB",
+        "01",
+    )
     assert verzoek.laatstontvangengegevens == STAMP
     if OPERATIONS[operation].stepwise:
         assert verzoek.groepen == (GroepRef("g1"), GroepRef("s1", True))
@@ -117,23 +143,34 @@ def test_requests_validate_and_parse(operation: str, uwlr_schemas: UwlrSchemas) 
 
 def test_naive_times_are_amsterdam() -> None:
     """A naive laatstontvangengegevens is the LAS's local time (CET in winter = UTC+1)."""
-    data = build_request("HaalLeerlinggegevens", AUT, schooljaar="2024-2025", brincode="99AB",
-                         laatstontvangengegevens=STAMP)
+    data = build_request(
+        "HaalLeerlinggegevens",
+        AUT,
+        schooljaar="2024-2025",
+        brincode="99AB",
+        laatstontvangengegevens=STAMP,
+    )
     data = data.replace(b"2024-10-01T09:30:00+00:00", b"2024-12-01T10:00:00")
     verzoek = parse_request(parse_envelope(data))
     assert verzoek.laatstontvangengegevens == datetime(2024, 12, 1, 9, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("body", [
-    b'<x:foo xmlns:x="urn:other"/>',
-    b'<leerlinggegevens_antwoord xmlns="' + NS.encode() + b'"/>',
-    b'<leerlinggegevens_verzoek xmlns="' + NS.encode() + b'">'
-    b'<brincode>99AB</brincode><xsdversie>2.2</xsdversie></leerlinggegevens_verzoek>',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<x:foo xmlns:x="urn:other"/>',
+        b'<leerlinggegevens_antwoord xmlns="' + NS.encode() + b'"/>',
+        b'<leerlinggegevens_verzoek xmlns="' + NS.encode() + b'">'
+        b"<brincode>99AB</brincode><xsdversie>2.2</xsdversie></leerlinggegevens_verzoek>",
+    ],
+)
 def test_wrong_requests_are_ongeldig_bericht(body: bytes) -> None:
     """A wrong root element or a missing field is Client.OngeldigBericht."""
-    data = (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
-            + body + b"</s:Body></s:Envelope>")
+    data = (
+        b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+        + body
+        + b"</s:Body></s:Envelope>"
+    )
     with pytest.raises(SoapFault) as info:
         parse_request(parse_envelope(data))
     assert info.value.code == "Client.OngeldigBericht"
@@ -149,7 +186,7 @@ def test_parse_answer_raises_the_fault() -> None:
 
 def test_text_is_escaped(uwlr_schemas: UwlrSchemas) -> None:
     """Names with XML specials survive the text writer and still validate."""
-    odd = Leerling("1234567890", 'Brink & <Zn> "B"', "Zoë", voorvoegsel="\'t", geslacht="9")
+    odd = Leerling("1234567890", 'Brink & <Zn> "B"', "Zoë", voorvoegsel="'t", geslacht="9")
     gegevens = Leerlinggegevens(school=School("2024-2025", "99AB"), leerlingen=(odd,))
     data = answer_envelope(build_answer("HaalLeerlinggegevens", gegevens))
     uwlr_schemas.validate(data)

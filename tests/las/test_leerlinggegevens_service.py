@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from contracts.uwlr_xsd import UwlrSchemas
-from mocks.core.leerlinggegevens import Antwoord, GroepRef, parse_answer
-from mocks.core.service import Core
+from koppeling.harness.service import Core
+from koppeling.uwlr.leerlinggegevens import Antwoord, GroepRef, parse_answer
 from tests.las.conftest import SCHOOL_TIME, Las, las_of
 
 
@@ -24,16 +24,23 @@ def test_haal_leerlinggegevens_gives_the_seeded_school(las: Las) -> None:
     for seeded in las.school["leerlingen"]:
         pupil = got[seeded["leerlingnummer"]]
         assert (pupil.roepnaam, pupil.achternaam, pupil.voorvoegsel) == (
-            seeded["roepnaam"], seeded["achternaam"], seeded["voorvoegsel"])
+            seeded["roepnaam"],
+            seeded["achternaam"],
+            seeded["voorvoegsel"],
+        )
         assert (pupil.groep, pupil.jaargroep, pupil.bsn_ondwnr_4) == (
-            seeded["groep"], seeded["jaargroep"], seeded["bsn"][-4:])
+            seeded["groep"],
+            seeded["jaargroep"],
+            seeded["bsn"][-4:],
+        )
         assert pupil.geboortedatum is not None
         assert pupil.geboortedatum.isoformat() == seeded["geboortedatum"]
     assert len(got) == 40
     stam = {g.key for g in answer.gegevens.stamgroepen}
     assert all(p.groep in stam for p in answer.gegevens.leerlingen)
     assert {s.key for s in answer.gegevens.leerkrachten} == {
-        s["key"] for s in las.school["leerkrachten"]}
+        s["key"] for s in las.school["leerkrachten"]
+    }
     assert answer.gegevens.school.brincode == "99AB"
 
 
@@ -71,16 +78,16 @@ def test_a_change_is_stamped_by_the_school_clock(las: Las) -> None:
     """A pupil changed later (school's own clock) makes the next sync carry data again."""
     las.core.clock.set(SCHOOL_TIME + timedelta(days=30), brincode="99AB", dependancecode="00")
     nummer = las.school["leerlingen"][2]["leerlingnummer"]
-    resp = las.client.patch(f"/api/scholen/99AB/00/leerlingen/{nummer}",
-                            json={"roepnaam": "Anouk"})
+    resp = las.client.patch(f"/api/scholen/99AB/00/leerlingen/{nummer}", json={"roepnaam": "Anouk"})
     assert resp.status_code == 200
     answer = ask(las, laatstontvangengegevens=SCHOOL_TIME + timedelta(days=1))
     assert answer.kind == "gegevens" and answer.gegevens is not None
     pupil = next(p for p in answer.gegevens.leerlingen if p.leerlingnummer == nummer)
     assert pupil.roepnaam == "Anouk"
     assert pupil.mutatiedatum == SCHOOL_TIME + timedelta(days=30)
-    assert ask(las, laatstontvangengegevens=SCHOOL_TIME + timedelta(days=31)).kind == \
-        "geenwijzigingen"
+    assert (
+        ask(las, laatstontvangengegevens=SCHOOL_TIME + timedelta(days=31)).kind == "geenwijzigingen"
+    )
 
 
 def test_a_removed_pupil_is_gone_and_counts_as_a_change(las: Las) -> None:
@@ -109,8 +116,9 @@ def test_stepwise_structuur_then_per_group(las: Las) -> None:
     """HaalStructuur gives the groups; HaalLeerlingen/HaalLeerkrachten per group give its part."""
     structuur = ask(las, "HaalStructuur").gegevens
     assert structuur is not None and not structuur.leerlingen
-    assert {g.key for g in structuur.groepen} >= {g["key"] for g in las.school["groepen"]
-                                                  if not g["samengesteld"]}
+    assert {g.key for g in structuur.groepen} >= {
+        g["key"] for g in las.school["groepen"] if not g["samengesteld"]
+    }
     group = structuur.stamgroepen[4]
     leerlingen = ask(las, "HaalLeerlingen", groepen=[GroepRef(group.key)]).gegevens
     expected = {p["leerlingnummer"] for p in las.school["leerlingen"] if p["groep"] == group.key}
@@ -125,9 +133,12 @@ def test_stepwise_all_groups_equals_the_whole(las: Las) -> None:
     """Asking every group stepwise gives the same pupils and staff as HaalLeerlinggegevens."""
     whole = ask(las).gegevens
     leerlingen = ask(las, "HaalLeerlingen").gegevens
-    leerkrachten = ask(las, "HaalLeerkrachten",
-                       groepen=[GroepRef(g["key"], g["samengesteld"])
-                                for g in las.school["groepen"]] + [GroepRef(None)]).gegevens
+    leerkrachten = ask(
+        las,
+        "HaalLeerkrachten",
+        groepen=[GroepRef(g["key"], g["samengesteld"]) for g in las.school["groepen"]]
+        + [GroepRef(None)],
+    ).gegevens
     assert whole is not None and leerlingen is not None and leerkrachten is not None
     assert {p.key for p in leerlingen.leerlingen} == {p.key for p in whole.leerlingen}
     assert {s.key for s in leerkrachten.leerkrachten} == {s.key for s in whole.leerkrachten}

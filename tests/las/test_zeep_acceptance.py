@@ -18,9 +18,9 @@ from lxml import etree
 from zeep.plugins import Plugin
 
 from contracts.uwlr_xsd import UwlrSchemas
-from mocks.core.db import Database
-from mocks.core.server import ServerThread
-from mocks.core.service import Core
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.las.app import create_app
 from mocks.las.service import FLAVOURS
 from tests.las.conftest import SCHOOL_TIME, SCHOOLJAAR
@@ -49,13 +49,23 @@ class Served:
     received: Received
 
     def header(self, klantcode: str = "BOOM") -> dict[str, Any]:
-        return {"autorisatie": {"autorisatiesleutel": self.key, "klantcode": klantcode,
-                                "klantnaam": "Boom testcentrum"}}
+        return {
+            "autorisatie": {
+                "autorisatiesleutel": self.key,
+                "klantcode": klantcode,
+                "klantnaam": "Boom testcentrum",
+            }
+        }
 
     def call(self, operation: str, **kwargs: Any) -> Any:
         return getattr(self.client.service, operation)(
-            schooljaar=SCHOOLJAAR, brincode="99AB", dependancecode="00", xsdversie="2.2",
-            _soapheaders=self.header(), **kwargs)
+            schooljaar=SCHOOLJAAR,
+            brincode="99AB",
+            dependancecode="00",
+            xsdversie="2.2",
+            _soapheaders=self.header(),
+            **kwargs,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +73,9 @@ def served(uwlr_schemas: UwlrSchemas) -> Iterator[dict[str, Served]]:
     """Both LAS flavours on free ports, each with school 99AB-00 (seed 7, 30 pupils) and a key."""
     core = Core.create(Database.memory())
     core.clock.set(SCHOOL_TIME)
-    servers = {name: ServerThread(create_app({"flavour": name}, core=core)).start()
-               for name in FLAVOURS}
+    servers = {
+        name: ServerThread(create_app({"flavour": name}, core=core)).start() for name in FLAVOURS
+    }
     try:
         yield {name: _prepare(name, server.url) for name, server in servers.items()}
     finally:
@@ -73,19 +84,31 @@ def served(uwlr_schemas: UwlrSchemas) -> Iterator[dict[str, Served]]:
 
 
 def _prepare(flavour: str, url: str) -> Served:
-    school = requests.post(f"{url}/api/scholen", timeout=10, json={
-        "brincode": "99AB", "schooljaar": SCHOOLJAAR, "seed": 7, "aantal_leerlingen": 30,
-        "samengestelde_groepen": True}).json()
-    key = requests.post(f"{url}/api/scholen/99AB/00/sleutels", timeout=10,
-                        json={"klantcode": "BOOM", "klantnaam": "Boom testcentrum"}).json()
+    school = requests.post(
+        f"{url}/api/scholen",
+        timeout=10,
+        json={
+            "brincode": "99AB",
+            "schooljaar": SCHOOLJAAR,
+            "seed": 7,
+            "aantal_leerlingen": 30,
+            "samengestelde_groepen": True,
+        },
+    ).json()
+    key = requests.post(
+        f"{url}/api/scholen/99AB/00/sleutels",
+        timeout=10,
+        json={"klantcode": "BOOM", "klantnaam": "Boom testcentrum"},
+    ).json()
     received = Received()
     client = zeep.Client(f"{url}{FLAVOURS[flavour].path}?wsdl", plugins=[received])
     return Served(flavour, url, school, key["autorisatiesleutel"], client, received)
 
 
 @pytest.fixture(params=sorted(FLAVOURS))
-def las(request: pytest.FixtureRequest, served: dict[str, Served],
-        uwlr_schemas: UwlrSchemas) -> Iterator[Served]:
+def las(
+    request: pytest.FixtureRequest, served: dict[str, Served], uwlr_schemas: UwlrSchemas
+) -> Iterator[Served]:
     """One flavour; after the test, every answer zeep got must be valid UWLR 2.2."""
     las = served[request.param]
     las.received.envelopes.clear()
@@ -112,7 +135,10 @@ def test_haal_leerlinggegevens(las: Served) -> None:
     first = las.school["leerlingen"][0]
     pupil = next(p for p in answer.leerlingen.leerling if p.key == first["leerlingnummer"])
     assert (pupil.roepnaam, pupil.achternaam, pupil.groep.key) == (
-        first["roepnaam"], first["achternaam"], first["groep"])
+        first["roepnaam"],
+        first["achternaam"],
+        first["groep"],
+    )
     assert pupil.key.startswith("0")
     assert len(answer.leerkrachten.leerkracht) == len(las.school["leerkrachten"])
     assert answer.school.brincode == "99AB"
@@ -122,7 +148,8 @@ def test_haal_structuur(las: Served) -> None:
     """HaalStructuur gives the stamgroepen and (enabled) samengestelde groepen."""
     answer = las.call("HaalStructuur")["leerlinggegevens-structuur"]
     assert {g.key for g in answer.groepen.groep} == {
-        g["key"] for g in las.school["groepen"] if not g["samengesteld"]}
+        g["key"] for g in las.school["groepen"] if not g["samengesteld"]
+    }
     assert [g.naam for g in answer.groepen.samengestelde_groep] == ["Plusklas", "Taalklas"]
 
 
@@ -147,8 +174,9 @@ def test_geenwijzigingen_through_zeep(las: Served) -> None:
 
     zeep maps an empty element to None, so the parsed answer is empty; the envelope says which.
     """
-    answer = las.call("HaalLeerlinggegevens",
-                      laatstontvangengegevens=SCHOOL_TIME + timedelta(hours=1))
+    answer = las.call(
+        "HaalLeerlinggegevens", laatstontvangengegevens=SCHOOL_TIME + timedelta(hours=1)
+    )
     assert answer is None or answer.leerlinggegevens is None
     body = las.received.envelopes[-1].find(".//{*}leerlinggegevens_antwoord")
     assert body is not None and [etree.QName(c).localname for c in body] == ["geenwijzigingen"]
@@ -158,15 +186,21 @@ def test_fault_reaches_zeep_with_the_uwlr_code(las: Served) -> None:
     """A wrong klantcode raises zeep's Fault carrying Client.OngeldigeKlantIdentificatie."""
     with pytest.raises(zeep.exceptions.Fault) as info:
         las.client.service.HaalLeerlinggegevens(
-            schooljaar=SCHOOLJAAR, brincode="99AB", xsdversie="2.2",
-            _soapheaders=las.header(klantcode="ANDER"))
+            schooljaar=SCHOOLJAAR,
+            brincode="99AB",
+            xsdversie="2.2",
+            _soapheaders=las.header(klantcode="ANDER"),
+        )
     assert info.value.code == "soap:Client.OngeldigeKlantIdentificatie"
 
 
 def test_wsdl_address_follows_the_host_header(las: Served) -> None:
     """The address is built from the request's host, escaped (it comes from the client)."""
-    resp = requests.get(f"{las.url}{FLAVOURS[las.flavour].path}?wsdl", timeout=10,
-                        headers={"Host": 'las.example:9000"<x>'})
+    resp = requests.get(
+        f"{las.url}{FLAVOURS[las.flavour].path}?wsdl",
+        timeout=10,
+        headers={"Host": 'las.example:9000"<x>'},
+    )
     assert resp.status_code == 200
-    assert b'<x>' not in resp.content
+    assert b"<x>" not in resp.content
     etree.fromstring(resp.content)

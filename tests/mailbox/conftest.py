@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from mocks.core.db import Database
-from mocks.core.mail import SmtpMailer
-from mocks.core.server import ServerThread
-from mocks.core.service import Core
+from koppeling.harness.mail import SmtpMailer
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.mailbox.app import create_app, create_worker
 from mocks.mailbox.client import MailboxClient
 from mocks.mailbox.smtp import SmtpSink

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from mocks.core.db import Database
-from mocks.core.mail import Mail
-from mocks.core.server import ServerThread
-from mocks.core.service import Core
+from koppeling.harness.mail import Mail
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.mailbox.app import create_app, create_worker
 from mocks.mailbox.client import MailboxClient, MailNotFound
 from mocks.mailbox.smtp import SmtpSink

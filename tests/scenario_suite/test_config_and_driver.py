@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import responses
 
-from mocks.testcentrum import driver as drivers
-from mocks.testcentrum.driver import DriverError, HttpTestcentrumDriver, SchoolRef, load_driver
+from scenarios import driver as drivers
 from scenarios.config import load_against, parse_against
+from scenarios.driver import DriverError, HttpTestcentrumDriver, SchoolRef, load_driver
 
 URLS = {
     s: f"http://127.0.0.1:{9000 + i}"

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from mocks.report import load_records, render_report, write_report
-from mocks.report.sequence import collapse, messages, render_svg
+from koppeling.report import load_records, render_report, write_report
+from koppeling.report.sequence import collapse, messages, render_svg
 
 
 def _entry(id_: int, service: str, kind: str = "http", **extra: object) -> dict[str, object]:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mocks.config import HarnessConfig
-from mocks.harness import Harness
-from mocks.scenario_runner import scenario
+from koppeling.cli.scenario import scenario
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.process import Harness
 from scenarios.config import SCENARIO_OPTIONS
 
 

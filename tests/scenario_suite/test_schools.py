@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks.core.schools import check_brincode, check_dependancecode
+from koppeling.harness.schools import check_brincode, check_dependancecode
 from scenarios.support.schools import SPACE, SchoolAllocator, mail_address, school_at
 
 

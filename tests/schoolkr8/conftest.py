@@ -17,8 +17,12 @@ import pytest
 import requests
 from flask import Flask
 
-from mocks.core.db import Database
-from mocks.core.leerresultaten import (
+from koppeling.harness.mail import SmtpMailer
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.leerresultaten import (
     LeerresultatenVerzoek,
     Resultaat,
     School,
@@ -27,10 +31,6 @@ from mocks.core.leerresultaten import (
     build_verzoek,
     request_envelope,
 )
-from mocks.core.mail import SmtpMailer
-from mocks.core.server import ServerThread
-from mocks.core.service import Core
-from mocks.core.uwlr import Autorisatie
 from mocks.mailbox.app import create_app as create_mailbox
 from mocks.mailbox.client import MailboxClient
 from mocks.mailbox.smtp import SmtpSink

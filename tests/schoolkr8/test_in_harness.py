@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from mocks.harness import Harness
+from koppeling.harness.process import Harness
 from mocks.mailbox.client import MailboxClient
 from tests.schoolkr8.conftest import KEY_RE, fresh_brin
 

@@ -17,9 +17,9 @@ from zeep.exceptions import Fault
 from zeep.plugins import HistoryPlugin
 
 from contracts.uwlr_xsd import UwlrSchemas
-from mocks.core.leerresultaten import NS, build_verzoek, request_envelope
-from mocks.core.soap import SOAP_ENV, read_fault
-from mocks.core.uwlr import NS_AUTORISATIE, Autorisatie
+from koppeling.uwlr.autorisatie import NS_AUTORISATIE, Autorisatie
+from koppeling.uwlr.leerresultaten import NS, build_verzoek, request_envelope
+from koppeling.uwlr.soap import SOAP_ENV, read_fault
 from tests.schoolkr8.conftest import Sk8
 
 BINDING = f"{{{NS}}}bndLeerresultaten"

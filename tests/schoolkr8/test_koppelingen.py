@@ -8,8 +8,8 @@ import socket
 import pytest
 import requests
 
-from mocks.core.mail import SmtpMailer
-from mocks.core.service import Core
+from koppeling.harness.mail import SmtpMailer
+from koppeling.harness.service import Core
 from mocks.schoolkr8.store import Schoolkr8Store
 from tests.schoolkr8.conftest import KEY_RE, Sk8, fresh_brin
 

@@ -14,9 +14,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocks.core.db import Database
-from mocks.core.errors import ApiError
-from mocks.core.service import Core
+from koppeling.harness.errors import ApiError
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.schoolkr8.service import Schoolkr8, normalise_leerlingnummer
 from tests.schoolkr8.conftest import Sk8, fresh_brin
 

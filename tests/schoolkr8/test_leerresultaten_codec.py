@@ -10,8 +10,9 @@ import pytest
 from lxml import etree
 
 from contracts.uwlr_xsd import UwlrSchemas, XsdInvalid
-from mocks.core.errors import SoapFault
-from mocks.core.leerresultaten import (
+from koppeling.harness.errors import SoapFault
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.leerresultaten import (
     NS,
     LeerresultatenVerzoek,
     Norm,
@@ -25,7 +26,6 @@ from mocks.core.leerresultaten import (
     parse_verzoek,
     request_envelope,
 )
-from mocks.core.uwlr import Autorisatie
 
 
 def sample() -> LeerresultatenVerzoek:

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mocks.core.db import Database
-from mocks.core.service import Core, create_service_app
+from koppeling.harness.service import Core, create_service_app
+from koppeling.harness.store import Database
 from mocks.testcentrum.afnames import register
 from mocks.testcentrum.store import DashboardKoppelingen, leerlingen_table
 
@@ -50,15 +50,26 @@ def set_clock(core: Core, at: datetime) -> None:
 
 def activate(core: Core, at: datetime, school: str = SCHOOL) -> None:
     koppelingen = DashboardKoppelingen(core.db)
-    koppelingen.aanvragen(school, type_dashboard="Schoolkr8", autorisatiesleutel="sk8_" + "a" * 32,
-                          beheerder_email="beheerder@example.test",
-                          idempotency_key=f"k-{at.timestamp()}", now=at - timedelta(hours=1))
+    koppelingen.aanvragen(
+        school,
+        type_dashboard="Schoolkr8",
+        autorisatiesleutel="sk8_" + "a" * 32,
+        beheerder_email="beheerder@example.test",
+        idempotency_key=f"k-{at.timestamp()}",
+        now=at - timedelta(hours=1),
+    )
     assert koppelingen.activeer(school, f"k-{at.timestamp()}", at)
 
 
 def score(client: FlaskClient, **overrides: Any) -> dict[str, Any]:
-    body = {"leerlingnummer": "4866010819", "toets": "LVS RW 2019", "ruwe_score": 31,
-            "afnamedatum": "2027-01-15", "groep": 5, **overrides}
+    body = {
+        "leerlingnummer": "4866010819",
+        "toets": "LVS RW 2019",
+        "ruwe_score": 31,
+        "afnamedatum": "2027-01-15",
+        "groep": 5,
+        **overrides,
+    }
     resp = client.post(f"{BASE}/afnames", json=body)
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()  # type: ignore[no-any-return]
@@ -102,8 +113,14 @@ def test_score_invoeren_returns_201_with_an_id_and_the_afname_is_listed(
 def test_bad_score_input_is_a_422_naming_the_field(
     client: FlaskClient, change: dict[str, Any], field: str
 ) -> None:
-    body = {"leerlingnummer": "4866010819", "toets": "LVS BL", "ruwe_score": 20,
-            "afnamedatum": "2027-01-15", "groep": 5, **change}
+    body = {
+        "leerlingnummer": "4866010819",
+        "toets": "LVS BL",
+        "ruwe_score": 20,
+        "afnamedatum": "2027-01-15",
+        "groep": 5,
+        **change,
+    }
     resp = client.post(f"{BASE}/afnames", json=body)
     assert resp.status_code == 422
     assert resp.content_type == "application/problem+json"
@@ -129,12 +146,25 @@ def test_without_imported_pupils_the_groep_must_be_given(client: FlaskClient) ->
 
 def test_imported_pupils_decide_who_exists_and_their_groep(core: Core, client: FlaskClient) -> None:
     with core.db.begin() as conn:
-        conn.execute(leerlingen_table.insert().values(
-            school=SCHOOL, leerlingnummer="0012345678", achternaam="Jansen", jaargroep="7",
-            actief=True, bijgewerkt_op=ACTIVATED))
-    resp = client.post(f"{BASE}/afnames", json={
-        "leerlingnummer": "9999999999", "toets": "TTA", "ruwe_score": 20,
-        "afnamedatum": "2027-01-15"})
+        conn.execute(
+            leerlingen_table.insert().values(
+                school=SCHOOL,
+                leerlingnummer="0012345678",
+                achternaam="Jansen",
+                jaargroep="7",
+                actief=True,
+                bijgewerkt_op=ACTIVATED,
+            )
+        )
+    resp = client.post(
+        f"{BASE}/afnames",
+        json={
+            "leerlingnummer": "9999999999",
+            "toets": "TTA",
+            "ruwe_score": 20,
+            "afnamedatum": "2027-01-15",
+        },
+    )
     assert (resp.status_code, resp.get_json()["field"]) == (422, "leerlingnummer")
     made = score(client, leerlingnummer=" 0012345678 ", groep=3)
     assert (made["leerlingnummer"], made["groep"]) == ("0012345678", 7)
@@ -148,8 +178,15 @@ def test_normeren_uses_the_school_clock_and_returns_the_figures(
     normed = norm(client, made["id"])
     assert normed["genormeerd_op"] == "2027-01-20T08:00:00.123456+00:00"
     assert normed["status"] == "genormeerd"
-    for name in ("vaardigheidsscore", "dl", "dle", "percentiel", "niveau", "niveau_ae",
-                 "afnamemoment"):
+    for name in (
+        "vaardigheidsscore",
+        "dl",
+        "dle",
+        "percentiel",
+        "niveau",
+        "niveau_ae",
+        "afnamemoment",
+    ):
         assert name in normed, name
     assert normed["afnamemoment"] == "M5" and normed["dl"] == 25
     assert normed["doorsturing"] == "niet_van_toepassing"
@@ -251,10 +288,16 @@ def test_timestamps_are_utc_with_zone(core: Core, client: FlaskClient) -> None:
 
 
 def test_bulk_score_is_all_or_none_and_names_the_item(client: FlaskClient) -> None:
-    good = {"leerlingnummer": "1", "toets": "TTA", "ruwe_score": 20, "afnamedatum": "2027-01-15",
-            "groep": 4}
-    resp = client.post(f"{BASE}/afnames/bulk",
-                       json={"afnames": [good, {**good, "ruwe_score": 999}]})
+    good = {
+        "leerlingnummer": "1",
+        "toets": "TTA",
+        "ruwe_score": 20,
+        "afnamedatum": "2027-01-15",
+        "groep": 4,
+    }
+    resp = client.post(
+        f"{BASE}/afnames/bulk", json={"afnames": [good, {**good, "ruwe_score": 999}]}
+    )
     assert (resp.status_code, resp.get_json()["field"]) == (422, "afnames[1].ruwe_score")
     assert client.get(f"{BASE}/afnames").get_json()["afnames"] == []
     resp = client.post(f"{BASE}/afnames/bulk", json={"afnames": [good, {**good, "toets": "X"}]})
@@ -281,16 +324,24 @@ def test_bulk_normeren_norms_all_at_one_instant_and_decides_each_once(
     assert body["aantal"] == 4
     assert body["genormeerd_op"] == ACTIVATED.isoformat()
     assert body["doorsturing"] == {"niet_van_toepassing": 1, "doorsturen": 3}
-    statuses = {i["afname_id"]: i["status"]
-                for i in client.get(f"{BASE}/doorsturing").get_json()["afnames"]}
+    statuses = {
+        i["afname_id"]: i["status"] for i in client.get(f"{BASE}/doorsturing").get_json()["afnames"]
+    }
     assert statuses == {old: "niet_van_toepassing", **{i: "wachtend" for i in ids[1:]}}
 
 
 def test_bulk_normeren_refuses_unknown_and_foreign_afnames(client: FlaskClient) -> None:
     mine = score(client)["id"]
-    other = client.post("/api/scholen/99TB/00/afnames", json={
-        "leerlingnummer": "1", "toets": "TTA", "ruwe_score": 1, "afnamedatum": "2027-01-15",
-        "groep": 4}).get_json()["id"]
+    other = client.post(
+        "/api/scholen/99TB/00/afnames",
+        json={
+            "leerlingnummer": "1",
+            "toets": "TTA",
+            "ruwe_score": 1,
+            "afnamedatum": "2027-01-15",
+            "groep": 4,
+        },
+    ).get_json()["id"]
     for ids in ([mine, "bestaat-niet"], [mine, other]):
         resp = client.post(f"{BASE}/afnames/normeren", json={"afname_ids": ids})
         assert resp.status_code == 404
@@ -301,6 +352,11 @@ def test_the_openapi_operations_cover_every_afname_route(app: Flask) -> None:
     from mocks.testcentrum.afnames import OPERATIONS
 
     documented = {(op.method, op.path.replace("{", "<").replace("}", ">")) for op in OPERATIONS}
-    routes = {(m, r.rule) for r in app.url_map.iter_rules() if "afname" in r.rule
-              or "doorsturing" in r.rule for m in r.methods or () if m in ("GET", "POST")}
+    routes = {
+        (m, r.rule)
+        for r in app.url_map.iter_rules()
+        if "afname" in r.rule or "doorsturing" in r.rule
+        for m in r.methods or ()
+        if m in ("GET", "POST")
+    }
     assert routes == documented

@@ -17,10 +17,10 @@ import pytest
 import requests
 from flask import Flask
 
-from mocks.core.db import Database
-from mocks.core.mail import Mail
-from mocks.core.server import ServerThread
-from mocks.core.service import Core
+from koppeling.harness.mail import Mail
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.klantenservice.app import create_app as create_klantenservice
 from mocks.las.app import create_app as create_las
 from mocks.testcentrum.app import create_app as create_testcentrum
@@ -50,12 +50,14 @@ def world() -> Iterator[World]:
     sleutels = Sleutels()
     ks_app = create_klantenservice({}, core=core)
     ks_app.extensions["klantenservice"].sleutels = lambda: sleutels
-    apps = {"testcentrum": create_testcentrum({}, core=core), "klantenservice": ks_app,
-            "parnassys": create_las({"flavour": "parnassys"}, core=core)}
+    apps = {
+        "testcentrum": create_testcentrum({}, core=core),
+        "klantenservice": ks_app,
+        "parnassys": create_las({"flavour": "parnassys"}, core=core),
+    }
     servers = {name: ServerThread(app).start() for name, app in apps.items()}
     core.urls.update({name: s.url for name, s in servers.items()})
-    yield World(core, core.url("testcentrum"), core.url("klantenservice"), ks_app, sleutels,
-                outbox)
+    yield World(core, core.url("testcentrum"), core.url("klantenservice"), ks_app, sleutels, outbox)
     for server in servers.values():
         server.stop()
     core.db.dispose()
@@ -81,20 +83,36 @@ def url(world: World, brin: str, tail: str = "dashboard-koppeling") -> str:
 def las_ready(world: World, brin: str) -> None:
     """WIJZIGINGEN OPSLAAN + GEGEVENS IMPORTEREN against the ParnasSys mock."""
     las = world.core.url("parnassys")
-    requests.post(f"{las}/api/scholen", json={"brincode": brin, "schooljaar": "2026-2027",
-                                             "aantal_leerlingen": 3, "seed": 1}, timeout=10)
-    key = requests.post(f"{las}/api/scholen/{brin}/00/sleutels", timeout=10, json={
-        "klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"}).json()
-    requests.put(url(world, brin, "las-koppeling"), timeout=10, json={
-        "las": "parnassys", "schooljaar": "2026-2027",
-        "autorisatiesleutel": key["autorisatiesleutel"], "schoolnaam": f"OBS {brin}"})
+    requests.post(
+        f"{las}/api/scholen",
+        json={"brincode": brin, "schooljaar": "2026-2027", "aantal_leerlingen": 3, "seed": 1},
+        timeout=10,
+    )
+    key = requests.post(
+        f"{las}/api/scholen/{brin}/00/sleutels",
+        timeout=10,
+        json={"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
+    ).json()
+    requests.put(
+        url(world, brin, "las-koppeling"),
+        timeout=10,
+        json={
+            "las": "parnassys",
+            "schooljaar": "2026-2027",
+            "autorisatiesleutel": key["autorisatiesleutel"],
+            "schoolnaam": f"OBS {brin}",
+        },
+    )
     assert requests.post(url(world, brin, "las-koppeling/import"), timeout=10).ok
 
 
-def aanvragen(world: World, brin: str, key: str | None = None, **extra: str
-              ) -> requests.Response:
-    body = {"type_dashboard": "SchoolKr8", "autorisatiesleutel": key or key_of(world, brin),
-            "beheerder_email": f"beheer@{brin.lower()}.test", **extra}
+def aanvragen(world: World, brin: str, key: str | None = None, **extra: str) -> requests.Response:
+    body = {
+        "type_dashboard": "SchoolKr8",
+        "autorisatiesleutel": key or key_of(world, brin),
+        "beheerder_email": f"beheer@{brin.lower()}.test",
+        **extra,
+    }
     return requests.post(url(world, brin), json=body, timeout=10)
 
 
@@ -144,8 +162,7 @@ def test_wrong_key_is_rejected_and_a_fixed_request_approved(world: World, brin: 
 
 def test_manual_approval_is_learned_by_polling(world: World, brin: str) -> None:
     las_ready(world, brin)
-    requests.put(f"{world.ks}/api/scholen/{brin}/00/modus", json={"modus": "handmatig"},
-                 timeout=10)
+    requests.put(f"{world.ks}/api/scholen/{brin}/00/modus", json={"modus": "handmatig"}, timeout=10)
     body = aanvragen(world, brin).json()
     assert body["status"] == "aangevraagd" and body["aanvraag_id"]
     again = aanvragen(world, brin)
@@ -166,10 +183,18 @@ def test_manual_approval_is_learned_by_polling(world: World, brin: str) -> None:
 def test_deactivate_and_reactivate_keep_the_periods(world: World, brin: str) -> None:
     las_ready(world, brin)
     first = aanvragen(world, brin).json()
-    assert requests.post(url(world, brin), json={"type_dashboard": "Schoolkr8",
-                                                 "autorisatiesleutel": key_of(world, brin),
-                                                 "beheerder_email": "b@x.test"},
-                         timeout=10).status_code == 409
+    assert (
+        requests.post(
+            url(world, brin),
+            json={
+                "type_dashboard": "Schoolkr8",
+                "autorisatiesleutel": key_of(world, brin),
+                "beheerder_email": "b@x.test",
+            },
+            timeout=10,
+        ).status_code
+        == 409
+    )
     off_at = T0 + timedelta(days=1)
     world.core.clock.set(off_at, brincode=brin, dependancecode="00")
     off = requests.post(url(world, brin, "dashboard-koppeling/deactiveren"), timeout=10).json()
@@ -183,7 +208,9 @@ def test_deactivate_and_reactivate_keep_the_periods(world: World, brin: str) -> 
     assert again["status"] == "actief"
     assert datetime.fromisoformat(again["geactiveerd_op"]) == on_at
     assert [(p["start"], p["eind"]) for p in again["perioden"]] == [
-        (T0.isoformat(), off_at.isoformat()), (on_at.isoformat(), None)]
+        (T0.isoformat(), off_at.isoformat()),
+        (on_at.isoformat(), None),
+    ]
     store, school = DashboardKoppelingen(world.core.db), f"{brin}-00"
     assert store.active_at(school, off_at - timedelta(microseconds=1))
     assert not store.active_at(school, off_at)
@@ -200,8 +227,7 @@ def test_activation_across_dst_compares_instants(world: World, brin: str) -> Non
     store, school = DashboardKoppelingen(world.core.db), f"{brin}-00"
     amsterdam = ZoneInfo("Europe/Amsterdam")
     assert store.active_at(school, datetime(2027, 3, 28, 3, 0, tzinfo=amsterdam))
-    assert not store.active_at(school, datetime(2027, 3, 28, 1, 59, 59, 999999,
-                                                tzinfo=amsterdam))
+    assert not store.active_at(school, datetime(2027, 3, 28, 1, 59, 59, 999999, tzinfo=amsterdam))
     with pytest.raises(ValueError, match="tz-aware"):
         store.active_at(school, datetime(2027, 3, 28, 3, 0))
 
@@ -209,14 +235,27 @@ def test_activation_across_dst_compares_instants(world: World, brin: str) -> Non
 def test_klantenservice_down_then_back(world: World, brin: str) -> None:
     las_ready(world, brin)
     dead = create_testcentrum({"klantenservice_url": "http://127.0.0.1:9"}, core=world.core)
-    resp = dead.test_client().post(f"/api/scholen/{brin}/00/dashboard-koppeling", json={
-        "type_dashboard": "Schoolkr8", "autorisatiesleutel": key_of(world, brin),
-        "beheerder_email": f"beheer@{brin.lower()}.test"})
+    resp = dead.test_client().post(
+        f"/api/scholen/{brin}/00/dashboard-koppeling",
+        json={
+            "type_dashboard": "Schoolkr8",
+            "autorisatiesleutel": key_of(world, brin),
+            "beheerder_email": f"beheer@{brin.lower()}.test",
+        },
+    )
     assert resp.status_code == 202
     assert resp.json["status"] == "aangevraagd" and "klantenservice" in resp.json["laatste_fout"]
-    world.core.faults.add("klantenservice", {"path": "/api/aanvragen", "method": "POST",
-                                             "fault": "http_503", "delay_ms": 0, "code": None,
-                                             "remaining": 1})
+    world.core.faults.add(
+        "klantenservice",
+        {
+            "path": "/api/aanvragen",
+            "method": "POST",
+            "fault": "http_503",
+            "delay_ms": 0,
+            "code": None,
+            "remaining": 1,
+        },
+    )
     assert requests.get(url(world, brin), timeout=10).json()["status"] == "aangevraagd"
     assert requests.get(url(world, brin), timeout=10).json()["status"] == "actief"
     assert len(mails_to(world, brin)) == 1
@@ -224,15 +263,17 @@ def test_klantenservice_down_then_back(world: World, brin: str) -> None:
 
 def test_poller_processes_a_decision_nobody_looks_at(world: World, brin: str) -> None:
     las_ready(world, brin)
-    requests.put(f"{world.ks}/api/scholen/{brin}/00/modus", json={"modus": "handmatig"},
-                 timeout=10)
+    requests.put(f"{world.ks}/api/scholen/{brin}/00/modus", json={"modus": "handmatig"}, timeout=10)
     body = aanvragen(world, brin).json()
     worker = create_worker(world.core, {"poll_interval": 0.05})
     assert worker is not None
     worker.start()
     try:
-        requests.post(f"{world.ks}/api/aanvragen/{body['aanvraag_id']}/afwijzen",
-                      json={"reden": "Beheerder niet bekend"}, timeout=10)
+        requests.post(
+            f"{world.ks}/api/aanvragen/{body['aanvraag_id']}/afwijzen",
+            json={"reden": "Beheerder niet bekend"},
+            timeout=10,
+        )
         store = DashboardKoppelingen(world.core.db)
         deadline = time.monotonic() + 5
         while store.current(f"{brin}-00").status == "aangevraagd":  # type: ignore[union-attr]
@@ -247,11 +288,16 @@ def test_poller_processes_a_decision_nobody_looks_at(world: World, brin: str) ->
 
 def test_validation_and_unknown(world: World, brin: str) -> None:
     assert requests.get(url(world, brin), timeout=10).status_code == 404
-    resp = requests.post(url(world, brin), json={"type_dashboard": "Schoolkr8",
-                                                 "autorisatiesleutel": "x"}, timeout=10)
+    resp = requests.post(
+        url(world, brin),
+        json={"type_dashboard": "Schoolkr8", "autorisatiesleutel": "x"},
+        timeout=10,
+    )
     assert resp.status_code == 422 and resp.json()["field"] == "beheerder_email"
-    assert requests.post(url(world, brin, "dashboard-koppeling/deactiveren"),
-                         timeout=10).status_code == 409
+    assert (
+        requests.post(url(world, brin, "dashboard-koppeling/deactiveren"), timeout=10).status_code
+        == 409
+    )
 
 
 def test_keys_never_in_journal(world: World, brin: str) -> None:

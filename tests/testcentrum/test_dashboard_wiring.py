@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mocks.core.db import Database
-from mocks.core.service import Core
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.testcentrum.app import AanvraagPoller, Workers, create_app, create_worker
 from mocks.testcentrum.forwarder import Forwarder
 

@@ -13,11 +13,11 @@ import pytest
 import requests
 import responses
 
-from mocks.core.db import Database
-from mocks.core.errors import SoapFault
-from mocks.core.leerresultaten import leerresultaten_bevestiging, parse_verzoek
-from mocks.core.service import Core
-from mocks.core.soap import envelope, fault_envelope, parse_envelope
+from koppeling.harness.errors import SoapFault
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
+from koppeling.uwlr.leerresultaten import leerresultaten_bevestiging, parse_verzoek
+from koppeling.uwlr.soap import envelope, fault_envelope, parse_envelope
 from mocks.testcentrum.afnames_service import AfnameService, ImportedPupils
 from mocks.testcentrum.afnames_store import Outbox
 from mocks.testcentrum.forwarder import Forwarder, ForwarderOptions
@@ -45,9 +45,14 @@ def core() -> Iterator[Core]:
 def koppelingen(core: Core) -> DashboardKoppelingen:
     """The school's dashboard koppeling, active since ACTIVATED."""
     k = DashboardKoppelingen(core.db)
-    k.aanvragen(SCHOOL, type_dashboard="Schoolkr8", autorisatiesleutel=KEY,
-                beheerder_email="b@example.test", idempotency_key="k1",
-                now=ACTIVATED - timedelta(hours=1))
+    k.aanvragen(
+        SCHOOL,
+        type_dashboard="Schoolkr8",
+        autorisatiesleutel=KEY,
+        beheerder_email="b@example.test",
+        idempotency_key="k1",
+        now=ACTIVATED - timedelta(hours=1),
+    )
     assert k.activeer(SCHOOL, "k1", ACTIVATED)
     return k
 
@@ -64,8 +69,17 @@ def forwarder(core: Core, **options: Any) -> Forwarder:
 
 
 def normed(service: AfnameService, nummer: str = "4866010819", toets: str = "LVS BL") -> str:
-    made = service.score(BRIN, DEP, {"leerlingnummer": nummer, "toets": toets, "ruwe_score": 20,
-                                     "afnamedatum": "2027-01-15", "groep": 5})
+    made = service.score(
+        BRIN,
+        DEP,
+        {
+            "leerlingnummer": nummer,
+            "toets": toets,
+            "ruwe_score": 20,
+            "afnamedatum": "2027-01-15",
+            "groep": 5,
+        },
+    )
     service.normeer(made.id)
     return made.id
 
@@ -79,8 +93,9 @@ def ok() -> None:
 
 
 def fault(code: str, http: int = 500) -> None:
-    responses.post(URL, body=fault_envelope(SoapFault(code, "nee")), status=http,
-                   content_type="text/xml")
+    responses.post(
+        URL, body=fault_envelope(SoapFault(code, "nee")), status=http, content_type="text/xml"
+    )
 
 
 def sent_keys(call_index: int) -> list[str]:
@@ -123,10 +138,12 @@ def test_an_afname_normed_before_activation_never_reaches_the_outbox(
 
 @pytest.mark.parametrize(
     "answer",
-    [lambda: fault("Server.TijdelijkNietBeschikbaar"),
-     lambda: responses.post(URL, status=503),
-     lambda: responses.post(URL, body=requests.ConnectionError("reset")),
-     lambda: responses.post(URL, body=requests.ReadTimeout("slow"))],
+    [
+        lambda: fault("Server.TijdelijkNietBeschikbaar"),
+        lambda: responses.post(URL, status=503),
+        lambda: responses.post(URL, body=requests.ConnectionError("reset")),
+        lambda: responses.post(URL, body=requests.ReadTimeout("slow")),
+    ],
     ids=["server-fault", "http-503", "connection-reset", "timeout"],
 )
 @responses.activate
@@ -137,8 +154,11 @@ def test_transient_failures_wait_with_backoff_then_deliver(
     ok()
     afname_id = normed(service)
     t0 = datetime.now(UTC)
-    fw = Forwarder(core, ForwarderOptions(backoff_base=3600.0, backoff_max=7200.0, timeout=1.0),
-                   real_now=lambda: t0)
+    fw = Forwarder(
+        core,
+        ForwarderOptions(backoff_base=3600.0, backoff_max=7200.0, timeout=1.0),
+        real_now=lambda: t0,
+    )
     report = fw.run_once()
     assert (report.retried, report.sent) == (1, 0)
     item = status(service, afname_id)
@@ -146,8 +166,9 @@ def test_transient_failures_wait_with_backoff_then_deliver(
     assert item.reden
     assert item.volgende_poging == t0 + timedelta(hours=1)
     assert fw.run_once().claimed == 0  # not due yet
-    later = Forwarder(core, ForwarderOptions(backoff_base=0.0),
-                      real_now=lambda: t0 + timedelta(hours=2))
+    later = Forwarder(
+        core, ForwarderOptions(backoff_base=0.0), real_now=lambda: t0 + timedelta(hours=2)
+    )
     assert later.run_once().sent == 1
     item = status(service, afname_id)
     assert (item.status, item.attempts) == ("verzonden", 2)
@@ -204,11 +225,19 @@ def test_messages_wait_while_the_koppeling_is_inactive_and_go_once_it_is_active_
     assert fw.run_once().held == 1
     item = status(service, afname_id)
     assert (item.status, item.attempts, item.reden) == (
-        "wachtend", 0, "dashboard-koppeling niet actief")
+        "wachtend",
+        0,
+        "dashboard-koppeling niet actief",
+    )
     assert len(responses.calls) == 0
-    koppelingen.aanvragen(SCHOOL, type_dashboard="Schoolkr8", autorisatiesleutel=KEY,
-                          beheerder_email="b@example.test", idempotency_key="k2",
-                          now=ACTIVATED + timedelta(hours=3))
+    koppelingen.aanvragen(
+        SCHOOL,
+        type_dashboard="Schoolkr8",
+        autorisatiesleutel=KEY,
+        beheerder_email="b@example.test",
+        idempotency_key="k2",
+        now=ACTIVATED + timedelta(hours=3),
+    )
     assert koppelingen.activeer(SCHOOL, "k2", ACTIVATED + timedelta(hours=3))
     assert fw.run_until_idle().sent == 1
     assert status(service, afname_id).status == "verzonden"
@@ -221,8 +250,9 @@ def test_a_crashed_workers_claim_is_taken_over_after_its_lease_and_sent_once(
     ok()
     afname_id = normed(service)
     now = datetime.now(UTC)
-    crashed = Outbox(core.db).claim("dead-worker", now=now, lease=timedelta(seconds=30),
-                                    per_school=10, limit=10)
+    crashed = Outbox(core.db).claim(
+        "dead-worker", now=now, lease=timedelta(seconds=30), per_school=10, limit=10
+    )
     assert sum(len(b) for b in crashed.values()) == 1
     service.normeer(afname_id)  # a re-norming while the dead worker "sends": a second message
     early = Forwarder(core, ForwarderOptions(), real_now=lambda: now + timedelta(seconds=10))
@@ -231,8 +261,9 @@ def test_a_crashed_workers_claim_is_taken_over_after_its_lease_and_sent_once(
     report = late.run_until_idle()
     assert (report.claimed, report.sent, report.requests) == (2, 2, 1)
     assert sent_keys(0) == [f"boom-tc-{afname_id}"]
-    assert Outbox(core.db).mark_sent(
-        [m for b in crashed.values() for m in b], "dead-worker", now) == 0  # too late to count
+    assert (
+        Outbox(core.db).mark_sent([m for b in crashed.values() for m in b], "dead-worker", now) == 0
+    )  # too late to count
 
 
 @responses.activate
@@ -250,7 +281,12 @@ def test_the_summary_counts_each_normed_afname_once_by_its_latest_message(
     normed(service, nummer="3000000003")
     assert status(service, failed).status == "mislukt"
     assert service.samenvatting(BRIN, DEP) == {
-        "verzonden": 0, "wachtend": 1, "niet_van_toepassing": 1, "mislukt": 1, "totaal": 3}
+        "verzonden": 0,
+        "wachtend": 1,
+        "niet_van_toepassing": 1,
+        "mislukt": 1,
+        "totaal": 3,
+    }
     forwarder(core).run_until_idle()
     assert service.samenvatting(BRIN, DEP)["verzonden"] == 1
 

@@ -11,14 +11,14 @@ import responses
 from lxml import etree
 
 from contracts.uwlr_xsd import UwlrSchemas
-from mocks.core.errors import SoapFault
-from mocks.core.leerresultaten import (
+from koppeling.harness.errors import SoapFault
+from koppeling.uwlr.autorisatie import read_autorisatie
+from koppeling.uwlr.leerresultaten import (
     LeerresultatenVerzoek,
     leerresultaten_bevestiging,
     parse_verzoek,
 )
-from mocks.core.soap import envelope, fault_envelope, parse_envelope
-from mocks.core.uwlr import read_autorisatie
+from koppeling.uwlr.soap import envelope, fault_envelope, parse_envelope
 from mocks.testcentrum import norms
 from mocks.testcentrum.afnames_store import Afname
 from mocks.testcentrum.forwarder import build_verzoek
@@ -35,21 +35,36 @@ KEY = "sk8_GeheimeSleutelVanDeSchool1234567"
 NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
 
 
-def afname(afname_id: str = "a1", nummer: str = "4866010819", toets: str = "LVS RW 2019",
-           ruwe: int = 31) -> Afname:
+def afname(
+    afname_id: str = "a1", nummer: str = "4866010819", toets: str = "LVS RW 2019", ruwe: int = 31
+) -> Afname:
     figures = norms.normeer(toets, ruwe, 5, date(2027, 1, 15)).as_json()
     return Afname(
-        id=afname_id, school="99TA-00", brincode="99TA", dependancecode="00",
-        leerlingnummer=nummer, toets=toets, ruwe_score=ruwe, afnamedatum=date(2027, 1, 15),
-        groep=5, ingevoerd_op=NOW, eerst_genormeerd_op=NOW, genormeerd_op=NOW, normeringen=1,
-        normering=figures, doorsturing="doorsturen",
+        id=afname_id,
+        school="99TA-00",
+        brincode="99TA",
+        dependancecode="00",
+        leerlingnummer=nummer,
+        toets=toets,
+        ruwe_score=ruwe,
+        afnamedatum=date(2027, 1, 15),
+        groep=5,
+        ingevoerd_op=NOW,
+        eerst_genormeerd_op=NOW,
+        genormeerd_op=NOW,
+        normeringen=1,
+        normering=figures,
+        doorsturing="doorsturen",
     )
 
 
 def verzoek() -> LeerresultatenVerzoek:
-    return build_verzoek("99TA-00", "2026-2027",
-                         [afname("a1"), afname("a2", toets="TTA", ruwe=150),
-                          afname("a3", nummer="0000000042")], NOW)
+    return build_verzoek(
+        "99TA-00",
+        "2026-2027",
+        [afname("a1"), afname("a2", toets="TTA", ruwe=150), afname("a3", nummer="0000000042")],
+        NOW,
+    )
 
 
 @pytest.fixture
@@ -76,7 +91,10 @@ def test_sends_a_valid_brengleerresultaten_with_the_key_in_the_autorisatie_heade
     env = parse_envelope(body)
     aut = read_autorisatie(env)
     assert (aut.autorisatiesleutel, aut.klantcode, aut.klantnaam) == (
-        KEY, "BOOM-TC", "Boom testcentrum")
+        KEY,
+        "BOOM-TC",
+        "Boom testcentrum",
+    )
     parsed = parse_verzoek(env.body)
     assert {r.key for _, r in parsed.resultaten()} == {"boom-tc-a1", "boom-tc-a2", "boom-tc-a3"}
     assert [a.leerlingid for a in parsed.toetsafnames] == ["4866010819", "0000000042"]
@@ -87,16 +105,36 @@ def test_sends_a_valid_brengleerresultaten_with_the_key_in_the_autorisatie_heade
 @pytest.mark.parametrize(
     ("status", "body", "kind", "code"),
     [
-        (500, fault_envelope(SoapFault("Server.TijdelijkNietBeschikbaar", "even niet")),
-         TransientDeliveryError, "Server.TijdelijkNietBeschikbaar"),
-        (500, fault_envelope(SoapFault("Server.InterneFout", "stuk")), TransientDeliveryError,
-         "Server.InterneFout"),
-        (503, fault_envelope(SoapFault("Server.TijdelijkNietBeschikbaar", "onderhoud")),
-         TransientDeliveryError, "Server.TijdelijkNietBeschikbaar"),
-        (500, fault_envelope(SoapFault("Client.AutorisatieOngeldig", f"sleutel {KEY} onbekend")),
-         RejectedDelivery, "Client.AutorisatieOngeldig"),
-        (500, fault_envelope(SoapFault("Client.LeerlingOngeldig", "wie?")), RejectedDelivery,
-         "Client.LeerlingOngeldig"),
+        (
+            500,
+            fault_envelope(SoapFault("Server.TijdelijkNietBeschikbaar", "even niet")),
+            TransientDeliveryError,
+            "Server.TijdelijkNietBeschikbaar",
+        ),
+        (
+            500,
+            fault_envelope(SoapFault("Server.InterneFout", "stuk")),
+            TransientDeliveryError,
+            "Server.InterneFout",
+        ),
+        (
+            503,
+            fault_envelope(SoapFault("Server.TijdelijkNietBeschikbaar", "onderhoud")),
+            TransientDeliveryError,
+            "Server.TijdelijkNietBeschikbaar",
+        ),
+        (
+            500,
+            fault_envelope(SoapFault("Client.AutorisatieOngeldig", f"sleutel {KEY} onbekend")),
+            RejectedDelivery,
+            "Client.AutorisatieOngeldig",
+        ),
+        (
+            500,
+            fault_envelope(SoapFault("Client.LeerlingOngeldig", "wie?")),
+            RejectedDelivery,
+            "Client.LeerlingOngeldig",
+        ),
         (503, b"", TransientDeliveryError, None),
         (502, b"<html>bad gateway</html>", TransientDeliveryError, None),
         (429, b"", TransientDeliveryError, None),

@@ -19,25 +19,32 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from mocks.config import HarnessConfig
-from mocks.core.schools import schooljaar_of
-from mocks.harness import Harness
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.process import Harness
+from koppeling.harness.schools import schooljaar_of
 
 AMS = ZoneInfo("Europe/Amsterdam")
 KEY_RE = re.compile(r"sk8_[A-Za-z0-9]{8,}")
 LEERRESULTATEN = "/uwlr/leerresultaten"
 FAST_FORWARDING = {
     "poll_interval": 0.05,
-    "forwarder": {"backoff_base": 0.05, "backoff_max": 0.4, "poll_interval": 0.05,
-                  "timeout": 1.0, "lease": 3.0, "hold_interval": 0.1},
+    "forwarder": {
+        "backoff_base": 0.05,
+        "backoff_max": 0.4,
+        "poll_interval": 0.05,
+        "timeout": 1.0,
+        "lease": 3.0,
+        "hold_interval": 0.1,
+    },
 }
 _BRINS = (f"96{a}{b}" for a, b in itertools.product(string.ascii_uppercase, repeat=2))
 
 
 def fast_config(**extra: Any) -> HarnessConfig:
     """Free ports, quick polling and backoff (tests wait for the worker, not for minutes)."""
-    return HarnessConfig(port_base=0, state_dir=None, options={"testcentrum": FAST_FORWARDING},
-                         **extra)
+    return HarnessConfig(
+        port_base=0, state_dir=None, options={"testcentrum": FAST_FORWARDING}, **extra
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +60,12 @@ def flow(harness: Harness) -> Iterator[Flow]:
     assert harness.core is not None
     harness.core.faults.clear()
     harness.core.errors.clear()
-    yield Flow({n: harness.url(n) for n in
-                ("testcentrum", "parnassys", "schoolkr8", "klantenservice", "mailbox")})
+    yield Flow(
+        {
+            n: harness.url(n)
+            for n in ("testcentrum", "parnassys", "schoolkr8", "klantenservice", "mailbox")
+        }
+    )
     harness.core.faults.clear()
     errors = list(harness.core.errors)
     if errors:
@@ -84,10 +95,18 @@ class Flow:
         self.urls = urls
         self.http = requests.Session()
 
-    def call(self, service: str, method: str, path: str, body: Any = None,
-             ok: tuple[int, ...] = (200, 201, 202), **params: Any) -> Any:
-        resp = self.http.request(method, self.urls[service] + path, json=body, params=params,
-                                 timeout=20)
+    def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        ok: tuple[int, ...] = (200, 201, 202),
+        **params: Any,
+    ) -> Any:
+        resp = self.http.request(
+            method, self.urls[service] + path, json=body, params=params, timeout=20
+        )
         assert resp.status_code in ok, f"{method} {service}{path}: {resp.status_code} {resp.text}"
         return resp.json() if resp.content else None
 
@@ -99,33 +118,63 @@ class Flow:
         school = School(next(_BRINS))
         self.set_clock(school, at)
         jaar = schooljaar_of(at.year, at.month)
-        made = self.call("parnassys", "POST", "/api/scholen", {
-            "brincode": school.brin, "dependancecode": school.dep, "schooljaar": jaar,
-            "naam": f"Testschool {school.brin}", "aantal_leerlingen": pupils, "seed": 7})
+        made = self.call(
+            "parnassys",
+            "POST",
+            "/api/scholen",
+            {
+                "brincode": school.brin,
+                "dependancecode": school.dep,
+                "schooljaar": jaar,
+                "naam": f"Testschool {school.brin}",
+                "aantal_leerlingen": pupils,
+                "seed": 7,
+            },
+        )
         school.pupils = [str(p["leerlingnummer"]) for p in made["leerlingen"]]
         las_key = self.call(
-            "parnassys", "POST", f"/api/scholen/{school.brin}/{school.dep}/sleutels",
+            "parnassys",
+            "POST",
+            f"/api/scholen/{school.brin}/{school.dep}/sleutels",
             {"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
         )["autorisatiesleutel"]
-        self.call("testcentrum", "PUT", school.tc + "/las-koppeling",
-                  {"las": "parnassys", "schooljaar": jaar, "autorisatiesleutel": las_key})
+        self.call(
+            "testcentrum",
+            "PUT",
+            school.tc + "/las-koppeling",
+            {"las": "parnassys", "schooljaar": jaar, "autorisatiesleutel": las_key},
+        )
         self.call("testcentrum", "POST", school.tc + "/las-koppeling/import")
         self._sk8_key(school)
         for nummer in school.pupils:
-            pupil = self.call("schoolkr8", "POST",
-                              f"/api/scholen/{school.brin}/{school.dep}/leerlingen",
-                              {"voornaam": "Kim", "achternaam": "Test",
-                               "geboortedatum": "2017-05-01", "groep": "Dolfijnen"})
-            self.call("schoolkr8", "PUT", f"/api/leerlingen/{pupil['id']}/leerlingnummer",
-                      {"leerlingnummer": nummer})
+            pupil = self.call(
+                "schoolkr8",
+                "POST",
+                f"/api/scholen/{school.brin}/{school.dep}/leerlingen",
+                {
+                    "voornaam": "Kim",
+                    "achternaam": "Test",
+                    "geboortedatum": "2017-05-01",
+                    "groep": "Dolfijnen",
+                },
+            )
+            self.call(
+                "schoolkr8",
+                "PUT",
+                f"/api/leerlingen/{pupil['id']}/leerlingnummer",
+                {"leerlingnummer": nummer},
+            )
             school.sk8_ids[nummer] = int(pupil["id"])
         return school
 
     def _sk8_key(self, school: School) -> None:
         contact = f"contact-{school.brin.lower()}@school.test"
-        school.koppeling_id = self.call("schoolkr8", "POST", "/api/koppelingen", {
-            "brincode": school.brin, "dependancecode": school.dep,
-            "contact_email": contact})["id"]
+        school.koppeling_id = self.call(
+            "schoolkr8",
+            "POST",
+            "/api/koppelingen",
+            {"brincode": school.brin, "dependancecode": school.dep, "contact_email": contact},
+        )["id"]
         self.call("schoolkr8", "POST", f"/api/koppelingen/{school.koppeling_id}/activeren")
         found = self.call("mailbox", "GET", "/api/v1/search", query=f"to:{contact}", wait=10)
         text = self.call("mailbox", "GET", f"/api/v1/message/{found['messages'][0]['ID']}")["Text"]
@@ -133,12 +182,21 @@ class Flow:
 
     def activate(self, school: School) -> datetime:
         """AANVRAGEN; klantenservice approves; returns ``geactiveerd_op``."""
-        self.call("testcentrum", "POST", school.tc + "/dashboard-koppeling", {
-            "type_dashboard": "Schoolkr8", "autorisatiesleutel": school.sk8_key,
-            "beheerder_email": f"beheerder-{school.brin.lower()}@school.test"})
-        state = eventually(lambda: self.call("testcentrum", "GET", school.tc +
-                                             "/dashboard-koppeling"),
-                           lambda s: s["status"] == "actief", "koppeling actief")
+        self.call(
+            "testcentrum",
+            "POST",
+            school.tc + "/dashboard-koppeling",
+            {
+                "type_dashboard": "Schoolkr8",
+                "autorisatiesleutel": school.sk8_key,
+                "beheerder_email": f"beheerder-{school.brin.lower()}@school.test",
+            },
+        )
+        state = eventually(
+            lambda: self.call("testcentrum", "GET", school.tc + "/dashboard-koppeling"),
+            lambda s: s["status"] == "actief",
+            "koppeling actief",
+        )
         return datetime.fromisoformat(state["geactiveerd_op"])
 
     def deactivate(self, school: School) -> None:
@@ -146,16 +204,29 @@ class Flow:
 
     def set_clock(self, school: School, at: datetime) -> None:
         """Freeze this school's own clock at ``at`` (other schools are not affected)."""
-        self.call("testcentrum", "POST", "/__admin/clock", {
-            "brincode": school.brin, "dependancecode": school.dep, "now": at.isoformat()})
+        self.call(
+            "testcentrum",
+            "POST",
+            "/__admin/clock",
+            {"brincode": school.brin, "dependancecode": school.dep, "now": at.isoformat()},
+        )
 
     # -- afnames ---------------------------------------------------------------------------
 
-    def score(self, school: School, nummer: str, toets: str = "LVS RW 2019",
-              ruwe_score: int = 30) -> str:
-        made = self.call("testcentrum", "POST", school.tc + "/afnames", {
-            "leerlingnummer": nummer, "toets": toets, "ruwe_score": ruwe_score,
-            "afnamedatum": "2027-01-15"})
+    def score(
+        self, school: School, nummer: str, toets: str = "LVS RW 2019", ruwe_score: int = 30
+    ) -> str:
+        made = self.call(
+            "testcentrum",
+            "POST",
+            school.tc + "/afnames",
+            {
+                "leerlingnummer": nummer,
+                "toets": toets,
+                "ruwe_score": ruwe_score,
+                "afnamedatum": "2027-01-15",
+            },
+        )
         return str(made["id"])
 
     def norm(self, afname_id: str) -> dict[str, Any]:
@@ -174,28 +245,37 @@ class Flow:
 
     def settled(self, school: School, ids: list[str], timeout: float = 15) -> dict[str, Any]:
         """Wait until no given afname is ``wachtend`` any more."""
-        return eventually(lambda: self.doorsturing(school),
-                          lambda d: all(d[i]["status"] != "wachtend" for i in ids),
-                          f"afnames {ids} settled", timeout)
+        return eventually(
+            lambda: self.doorsturing(school),
+            lambda d: all(d[i]["status"] != "wachtend" for i in ids),
+            f"afnames {ids} settled",
+            timeout,
+        )
 
     def results(self, school: School) -> dict[str, dict[str, Any]]:
         """Every result Schoolkr8 shows on the school's pupils, by resultaat key (each key
         asserted to appear once)."""
         found: dict[str, dict[str, Any]] = {}
         for pupil_id in school.sk8_ids.values():
-            for r in self.call("schoolkr8", "GET", f"/api/leerlingen/{pupil_id}/resultaten"
-                               )["resultaten"]:
+            for r in self.call("schoolkr8", "GET", f"/api/leerlingen/{pupil_id}/resultaten")[
+                "resultaten"
+            ]:
                 assert r["key"] not in found, f"result {r['key']} twice at Schoolkr8"
                 found[r["key"]] = r
         return found
 
     def fault(self, fault: str, times: int, **extra: Any) -> None:
-        self.call("schoolkr8", "POST", "/__admin/faults", {
-            "path": LEERRESULTATEN, "method": "POST", "fault": fault, "times": times, **extra})
+        self.call(
+            "schoolkr8",
+            "POST",
+            "/__admin/faults",
+            {"path": LEERRESULTATEN, "method": "POST", "fault": fault, "times": times, **extra},
+        )
 
 
-def eventually(get: Callable[[], Any], ok: Callable[[Any], bool], what: str,
-               timeout: float = 15) -> Any:
+def eventually(
+    get: Callable[[], Any], ok: Callable[[Any], bool], what: str, timeout: float = 15
+) -> Any:
     """Poll ``get`` until ``ok`` holds; fail naming ``what`` and the last value."""
     deadline = time.monotonic() + timeout
     value = get()
@@ -236,14 +316,18 @@ def test_normed_at_the_activation_instant_arrives_and_one_microsecond_before_nev
     ("activation", "after", "before"),
     [
         # spring forward: 02:00 CET becomes 03:00 CEST on 28 March 2027
-        (datetime(2027, 3, 28, 1, 59, 59, 999999, tzinfo=AMS),
-         datetime(2027, 3, 28, 3, 0, 0, tzinfo=AMS),
-         datetime(2027, 3, 28, 1, 59, 59, 999998, tzinfo=AMS)),
+        (
+            datetime(2027, 3, 28, 1, 59, 59, 999999, tzinfo=AMS),
+            datetime(2027, 3, 28, 3, 0, 0, tzinfo=AMS),
+            datetime(2027, 3, 28, 1, 59, 59, 999998, tzinfo=AMS),
+        ),
         # fall back: 03:00 CEST becomes 02:00 CET on 31 October 2027; 02:10 CET is later than
         # 02:30 CEST although the wall clock reads earlier
-        (datetime(2027, 10, 31, 2, 30, tzinfo=AMS, fold=0),
-         datetime(2027, 10, 31, 2, 10, tzinfo=AMS, fold=1),
-         datetime(2027, 10, 31, 2, 20, tzinfo=AMS, fold=0)),
+        (
+            datetime(2027, 10, 31, 2, 30, tzinfo=AMS, fold=0),
+            datetime(2027, 10, 31, 2, 10, tzinfo=AMS, fold=1),
+            datetime(2027, 10, 31, 2, 20, tzinfo=AMS, fold=0),
+        ),
     ],
     ids=["spring-forward", "fall-back"],
 )
@@ -269,8 +353,11 @@ def test_renorming_after_activation_updates_the_same_result(flow: Flow) -> None:
     flow.settled(school, [first])
     flow.set_clock(school, activated + timedelta(days=2))
     flow.norm(first)
-    eventually(lambda: flow.results(school).get(key(first), {}).get("aantal_ontvangen"),
-               lambda n: n == 2, "the re-norming to arrive")
+    eventually(
+        lambda: flow.results(school).get(key(first), {}).get("aantal_ontvangen"),
+        lambda n: n == 2,
+        "the re-norming to arrive",
+    )
     status = flow.settled(school, [first])[first]
     assert (status["status"], status["berichten"]) == ("verzonden", 2)
     assert list(flow.results(school)) == [key(first)]
@@ -294,9 +381,15 @@ def test_deactivation_and_reactivation_never_send_what_was_normed_while_inactive
     flow.norm(a)
     status = flow.settled(school, [a, b, c])
     assert [status[x]["status"] for x in (a, b, c)] == [
-        "verzonden", "niet_van_toepassing", "verzonden"]
-    eventually(lambda: flow.results(school).get(key(a), {}).get("aantal_ontvangen"),
-               lambda n: n == 2, "the re-norming of a to arrive")
+        "verzonden",
+        "niet_van_toepassing",
+        "verzonden",
+    ]
+    eventually(
+        lambda: flow.results(school).get(key(a), {}).get("aantal_ontvangen"),
+        lambda n: n == 2,
+        "the re-norming of a to arrive",
+    )
     assert set(flow.results(school)) == {key(a), key(c)}
 
 
@@ -311,9 +404,11 @@ def test_schoolkr8_down_then_slow_then_back_delivers_exactly_once(flow: Flow) ->
     status = flow.settled(school, [afname], timeout=30)[afname]
     assert status["status"] == "verzonden"
     assert status["attempts"] == 6
-    results = eventually(lambda: flow.results(school),
-                         lambda r: r.get(key(afname), {}).get("aantal_ontvangen") == 2,
-                         "the slow delivery and its retry both to land")
+    results = eventually(
+        lambda: flow.results(school),
+        lambda r: r.get(key(afname), {}).get("aantal_ontvangen") == 2,
+        "the slow delivery and its retry both to land",
+    )
     assert list(results) == [key(afname)]  # twice received, one result: idempotent by key
 
 
@@ -328,8 +423,9 @@ def test_a_client_fault_stops_with_mislukt_and_the_reason(flow: Flow) -> None:
     assert status["reden"].startswith("Client.AutorisatieOngeldig")
     assert school.sk8_key not in str(status)
     assert flow.results(school) == {}
-    journal = flow.call("testcentrum", "GET", "/__admin/requests", all=1,
-                        school=f"{school.brin}-{school.dep}")
+    journal = flow.call(
+        "testcentrum", "GET", "/__admin/requests", all=1, school=f"{school.brin}-{school.dep}"
+    )
     assert any(e["operation"] == "BrengLeerresultaten" for e in journal["requests"])
     assert school.sk8_key not in json.dumps(journal)  # the key travels; the journal masks it
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from mocks.config import HarnessConfig
-from mocks.harness import Harness
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.process import Harness
 from tests.testcentrum.test_forwarder_e2e import FAST_FORWARDING, T0, Flow, eventually, key
 
 PARTNERS = ["parnassys", "esis", "schoolkr8", "klantenservice", "mailbox"]
@@ -25,9 +25,13 @@ pytestmark = pytest.mark.slow
 def tc_config(state_dir: Path, partners: Harness, **forwarder: float) -> HarnessConfig:
     """Only the testcentrum, on ``state_dir``'s store, with the partners' URLs."""
     options = {**FAST_FORWARDING, "forwarder": {**FAST_FORWARDING["forwarder"], **forwarder}}
-    return HarnessConfig(port_base=0, state_dir=state_dir, services=["testcentrum"],
-                         urls={n: partners.url(n) for n in PARTNERS},
-                         options={"testcentrum": options})
+    return HarnessConfig(
+        port_base=0,
+        state_dir=state_dir,
+        services=["testcentrum"],
+        urls={n: partners.url(n) for n in PARTNERS},
+        options={"testcentrum": options},
+    )
 
 
 @pytest.fixture
@@ -45,9 +49,7 @@ def connect(flow: Flow, partners: Harness, testcentrum_url: str) -> None:
     partners.core.urls["testcentrum"] = testcentrum_url
 
 
-def test_a_pending_outbox_is_delivered_after_a_restart(
-    tmp_path: Path, partners: Harness
-) -> None:
+def test_a_pending_outbox_is_delivered_after_a_restart(tmp_path: Path, partners: Harness) -> None:
     flow = Flow({n: partners.url(n) for n in PARTNERS})
     first = Harness(tc_config(tmp_path, partners)).start()
     try:
@@ -55,11 +57,15 @@ def test_a_pending_outbox_is_delivered_after_a_restart(
         school = flow.school(T0)
         activated = flow.activate(school)
         flow.fault("http_503", 100_000)  # Schoolkr8 is down
-        ids = [flow.norm_at(school, activated + timedelta(minutes=i + 1), nummer)
-               for i, nummer in enumerate(school.pupils)]
-        eventually(lambda: flow.doorsturing(school),
-                   lambda d: all(d[i]["status"] == "wachtend" and d[i]["attempts"] >= 1
-                                 for i in ids), "failed attempts while Schoolkr8 is down")
+        ids = [
+            flow.norm_at(school, activated + timedelta(minutes=i + 1), nummer)
+            for i, nummer in enumerate(school.pupils)
+        ]
+        eventually(
+            lambda: flow.doorsturing(school),
+            lambda d: all(d[i]["status"] == "wachtend" and d[i]["attempts"] >= 1 for i in ids),
+            "failed attempts while Schoolkr8 is down",
+        )
     finally:
         first.stop()
     flow.call("schoolkr8", "DELETE", "/__admin/faults")  # Schoolkr8 is back
@@ -78,9 +84,16 @@ def test_a_testcentrum_killed_mid_send_loses_nothing_and_duplicates_nothing(
     flow = Flow({n: partners.url(n) for n in PARTNERS})
     log = (tmp_path / "testcentrum.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, tc_config(tmp_path, partners, lease=1.0,
-                                                          timeout=30.0).to_json()],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True,
+        [
+            sys.executable,
+            "-c",
+            _SERVE,
+            tc_config(tmp_path, partners, lease=1.0, timeout=30.0).to_json(),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -88,10 +101,15 @@ def test_a_testcentrum_killed_mid_send_loses_nothing_and_duplicates_nothing(
         school = flow.school(T0)
         activated = flow.activate(school)
         flow.fault("delay", 1, delay_ms=2500)  # the next delivery hangs at Schoolkr8 ...
-        ids = [flow.norm_at(school, activated + timedelta(minutes=1), nummer)
-               for nummer in school.pupils]
-        eventually(lambda: flow.call("schoolkr8", "GET", "/__admin/faults")["faults"],
-                   lambda faults: faults == [], "a delivery to reach Schoolkr8")
+        ids = [
+            flow.norm_at(school, activated + timedelta(minutes=1), nummer)
+            for nummer in school.pupils
+        ]
+        eventually(
+            lambda: flow.call("schoolkr8", "GET", "/__admin/faults")["faults"],
+            lambda faults: faults == [],
+            "a delivery to reach Schoolkr8",
+        )
         proc.kill()  # ... and the testcentrum dies while waiting for the answer
         proc.wait(timeout=10)
     finally:
@@ -101,8 +119,11 @@ def test_a_testcentrum_killed_mid_send_loses_nothing_and_duplicates_nothing(
         if proc.stdout is not None:
             proc.stdout.close()
         log.close()
-    landed = eventually(lambda: flow.results(school), lambda r: len(r) >= 1,
-                        "the hung delivery to land at Schoolkr8 after all")
+    landed = eventually(
+        lambda: flow.results(school),
+        lambda r: len(r) >= 1,
+        "the hung delivery to land at Schoolkr8 after all",
+    )
     with Harness(tc_config(tmp_path, partners, lease=1.0)) as restarted:
         connect(flow, partners, restarted.url("testcentrum"))
         status = flow.settled(school, ids)
@@ -115,8 +136,8 @@ def test_a_testcentrum_killed_mid_send_loses_nothing_and_duplicates_nothing(
 
 _SERVE = """
 import sys, time
-from mocks.config import HarnessConfig
-from mocks.harness import Harness
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.process import Harness
 harness = Harness(HarnessConfig.from_json(sys.argv[1])).start()
 print(harness.url("testcentrum"), flush=True)
 time.sleep(600)

@@ -12,10 +12,10 @@ import responses
 from lxml import etree
 
 from contracts.uwlr_xsd import UwlrSchemas
-from mocks.core import leerlinggegevens as lg
-from mocks.core.errors import SoapFault
-from mocks.core.soap import SOAP_ENV, fault_envelope
-from mocks.core.uwlr import NS_AUTORISATIE, Autorisatie
+from koppeling.harness.errors import SoapFault
+from koppeling.uwlr import leerlinggegevens as lg
+from koppeling.uwlr.autorisatie import NS_AUTORISATIE, Autorisatie
+from koppeling.uwlr.soap import SOAP_ENV, fault_envelope
 from mocks.testcentrum.las_client import LasClient, LasFout, endpoint_of
 
 URL = "http://las.test/uwlr/leerlinggegevens"
@@ -26,8 +26,16 @@ def gegevens(brin: str = "99AB", dep: str = "00") -> lg.Leerlinggegevens:
     return lg.Leerlinggegevens(
         school=lg.School("2026-2027", brin, dep),
         groepen=(lg.Groep("g1", "Dolfijnen", "5"),),
-        leerlingen=(lg.Leerling("0486601081", "Jansen", "Sanne", geboortedatum=date(2017, 3, 4),
-                                jaargroep="5", groep="g1"),),
+        leerlingen=(
+            lg.Leerling(
+                "0486601081",
+                "Jansen",
+                "Sanne",
+                geboortedatum=date(2017, 3, 4),
+                jaargroep="5",
+                groep="g1",
+            ),
+        ),
     )
 
 
@@ -37,7 +45,8 @@ def answer(g: lg.Leerlinggegevens) -> bytes:
 
 def call(client: LasClient | None = None) -> lg.Antwoord:
     return (client or LasClient(URL)).haal_leerlinggegevens(
-        AUT, schooljaar="2026-2027", brincode="99AB", dependancecode="00")
+        AUT, schooljaar="2026-2027", brincode="99AB", dependancecode="00"
+    )
 
 
 def test_endpoint_per_las() -> None:

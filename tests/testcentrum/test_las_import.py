@@ -12,9 +12,9 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from mocks.core.db import Database
-from mocks.core.server import ServerThread
-from mocks.core.service import Core
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from mocks.las.app import create_app as create_las
 from mocks.testcentrum.app import create_app as create_testcentrum
 
@@ -25,8 +25,10 @@ _brins = (f"99{a}{b}" for a, b in itertools.product(string.ascii_uppercase, repe
 def core() -> Iterator[Core]:
     """A core with both LAS mocks serving on free ports."""
     core = Core.create(Database.memory())
-    servers = [ServerThread(create_las({"flavour": las}, core=core)).start()
-               for las in ("parnassys", "esis")]
+    servers = [
+        ServerThread(create_las({"flavour": las}, core=core)).start()
+        for las in ("parnassys", "esis")
+    ]
     core.urls.update({"parnassys": servers[0].url, "esis": servers[1].url})
     yield core
     for server in servers:
@@ -49,12 +51,16 @@ def school() -> str:
 def las_school(core: Core, las: str, brin: str, *, pupils: int = 12) -> tuple[dict[str, Any], str]:
     """Make a school at the LAS and issue the testcentrum a key for it."""
     base = core.url(las)
-    data = requests.post(f"{base}/api/scholen", json={
-        "brincode": brin, "schooljaar": "2026-2027", "aantal_leerlingen": pupils, "seed": 7},
-        timeout=10).json()
-    key = requests.post(f"{base}/api/scholen/{brin}/00/sleutels", json={
-        "klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
-        timeout=10).json()["autorisatiesleutel"]
+    data = requests.post(
+        f"{base}/api/scholen",
+        json={"brincode": brin, "schooljaar": "2026-2027", "aantal_leerlingen": pupils, "seed": 7},
+        timeout=10,
+    ).json()
+    key = requests.post(
+        f"{base}/api/scholen/{brin}/00/sleutels",
+        json={"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
+        timeout=10,
+    ).json()["autorisatiesleutel"]
     return data, key
 
 
@@ -64,8 +70,9 @@ def save(tc: FlaskClient, brin: str, las: str, key: str, **extra: Any) -> Any:
 
 
 @pytest.mark.parametrize("las", ["parnassys", "esis"])
-def test_save_and_import_from_either_las(core: Core, tc: FlaskClient, school: str,
-                                         las: str) -> None:
+def test_save_and_import_from_either_las(
+    core: Core, tc: FlaskClient, school: str, las: str
+) -> None:
     data, key = las_school(core, las, school)
     saved = save(tc, school, las, key)
     assert saved.status_code == 200
@@ -83,7 +90,8 @@ def test_save_and_import_from_either_las(core: Core, tc: FlaskClient, school: st
     assert status["melding"].startswith("U heeft een actieve koppeling met")
     pupils = tc.get(f"/api/scholen/{school}/00/leerlingen").json["leerlingen"]
     assert sorted(p["leerlingnummer"] for p in pupils) == sorted(
-        p["leerlingnummer"] for p in data["leerlingen"])
+        p["leerlingnummer"] for p in data["leerlingen"]
+    )
     assert all(p["groep"] for p in pupils)
 
 
@@ -93,17 +101,27 @@ def test_reimport_applies_changed_new_and_left(core: Core, tc: FlaskClient, scho
     tc.post(f"/api/scholen/{school}/00/las-koppeling/import")
     base = f"{core.url('parnassys')}/api/scholen/{school}/00/leerlingen"
     changed, left = data["leerlingen"][0], data["leerlingen"][1]
-    assert requests.patch(f"{base}/{changed['leerlingnummer']}",
-                          json={"roepnaam": "Veranderd"}, timeout=10).status_code == 200
+    assert (
+        requests.patch(
+            f"{base}/{changed['leerlingnummer']}", json={"roepnaam": "Veranderd"}, timeout=10
+        ).status_code
+        == 200
+    )
     assert requests.delete(f"{base}/{left['leerlingnummer']}", timeout=10).status_code == 204
     new = requests.post(base, json={"seed": 99, "leerlingnummer": "0000012345"}, timeout=10)
     assert new.status_code == 201
     result = tc.post(f"/api/scholen/{school}/00/las-koppeling/import").json
     assert result["wijzigingen"]["leerlingen"] == {
-        "nieuw": 1, "gewijzigd": 1, "vertrokken": 1, "ongewijzigd": 10}
+        "nieuw": 1,
+        "gewijzigd": 1,
+        "vertrokken": 1,
+        "ongewijzigd": 10,
+    }
     assert result["leerlingen"] == 12
-    pupils = {p["leerlingnummer"]: p
-              for p in tc.get(f"/api/scholen/{school}/00/leerlingen").json["leerlingen"]}
+    pupils = {
+        p["leerlingnummer"]: p
+        for p in tc.get(f"/api/scholen/{school}/00/leerlingen").json["leerlingen"]
+    }
     assert pupils[changed["leerlingnummer"]]["roepnaam"] == "Veranderd"
     assert left["leerlingnummer"] not in pupils
     assert "0000012345" in pupils  # leading zeros kept: numbers are strings
@@ -111,8 +129,9 @@ def test_reimport_applies_changed_new_and_left(core: Core, tc: FlaskClient, scho
     assert again["wijzigingen"]["leerlingen"]["ongewijzigd"] == 12
 
 
-def test_wrong_key_is_a_clear_problem_naming_the_uwlr_code(core: Core, tc: FlaskClient,
-                                                           school: str) -> None:
+def test_wrong_key_is_a_clear_problem_naming_the_uwlr_code(
+    core: Core, tc: FlaskClient, school: str
+) -> None:
     las_school(core, "parnassys", school)
     save(tc, school, "parnassys", "pns_" + "x" * 32)
     resp = tc.post(f"/api/scholen/{school}/00/las-koppeling/import")
@@ -126,14 +145,23 @@ def test_wrong_key_is_a_clear_problem_naming_the_uwlr_code(core: Core, tc: Flask
     assert status["laatste_fout"].startswith("Client.AutorisatieOngeldig")
 
 
-def test_las_outage_is_a_502_and_keeps_the_koppeling(core: Core, tc: FlaskClient,
-                                                     school: str) -> None:
+def test_las_outage_is_a_502_and_keeps_the_koppeling(
+    core: Core, tc: FlaskClient, school: str
+) -> None:
     _, key = las_school(core, "esis", school)
     save(tc, school, "esis", key)
     assert tc.post(f"/api/scholen/{school}/00/las-koppeling/import").status_code == 200
-    core.faults.add("esis", {"path": "/UWLR/*", "method": "POST", "fault": "soap_fault",
-                             "delay_ms": 0, "code": "Server.TijdelijkNietBeschikbaar",
-                             "remaining": 1})
+    core.faults.add(
+        "esis",
+        {
+            "path": "/UWLR/*",
+            "method": "POST",
+            "fault": "soap_fault",
+            "delay_ms": 0,
+            "code": "Server.TijdelijkNietBeschikbaar",
+            "remaining": 1,
+        },
+    )
     resp = tc.post(f"/api/scholen/{school}/00/las-koppeling/import")
     assert resp.status_code == 502
     assert resp.json["uwlr_code"] == "Server.TijdelijkNietBeschikbaar"
@@ -142,8 +170,9 @@ def test_las_outage_is_a_502_and_keeps_the_koppeling(core: Core, tc: FlaskClient
 
 
 def test_unreachable_las(core: Core, school: str) -> None:
-    tc = create_testcentrum({"las_urls": {"parnassys": "http://127.0.0.1:9"}},
-                            core=core).test_client()
+    tc = create_testcentrum(
+        {"las_urls": {"parnassys": "http://127.0.0.1:9"}}, core=core
+    ).test_client()
     save(tc, school, "parnassys", "pns_" + "y" * 32)
     resp = tc.post(f"/api/scholen/{school}/00/las-koppeling/import")
     assert resp.status_code == 502
@@ -156,8 +185,13 @@ def test_import_before_settings_and_bad_settings(tc: FlaskClient, school: str) -
     assert tc.get(f"/api/scholen/{school}/00/las-koppeling").status_code == 404
     assert save(tc, school, "somtoday", "k").json["field"] == "las"
     assert save(tc, school, "esis", "k", schooljaar="2026-2028").json["field"] == "schooljaar"
-    assert tc.put(f"/api/scholen/{school}/00/las-koppeling",
-                  json={"las": "esis", "autorisatiesleutel": "k"}).json["field"] == "schooljaar"
+    assert (
+        tc.put(
+            f"/api/scholen/{school}/00/las-koppeling",
+            json={"las": "esis", "autorisatiesleutel": "k"},
+        ).json["field"]
+        == "schooljaar"
+    )
     assert tc.put("/api/scholen/9X/00/las-koppeling", json={}).status_code == 404
 
 
@@ -200,8 +234,10 @@ def test_tabs_come_from_the_afnames_hook(core: Core, school: str) -> None:
 def test_openapi_lists_the_las_routes(tc: FlaskClient) -> None:
     doc = tc.get("/openapi.json").json
     path = doc["paths"]["/api/scholen/{brincode}/{dependancecode}/las-koppeling"]
-    assert "autorisatiesleutel" in path["put"]["requestBody"]["content"]["application/json"][
-        "schema"]["properties"]
+    assert (
+        "autorisatiesleutel"
+        in path["put"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    )
 
 
 def test_tabs_follow_scoring_and_norming(core: Core, tc: FlaskClient, school: str) -> None:
@@ -209,9 +245,15 @@ def test_tabs_follow_scoring_and_norming(core: Core, tc: FlaskClient, school: st
     save(tc, school, "parnassys", key)
     tc.post(f"/api/scholen/{school}/00/las-koppeling/import")
     pupil = next(p for p in data["leerlingen"] if p["jaargroep"] in ("4", "5", "6", "7"))
-    scored = tc.post(f"/api/scholen/{school}/00/afnames", json={
-        "leerlingnummer": pupil["leerlingnummer"], "toets": "LVS RW 2019", "ruwe_score": 30,
-        "afnamedatum": "2027-01-15"})
+    scored = tc.post(
+        f"/api/scholen/{school}/00/afnames",
+        json={
+            "leerlingnummer": pupil["leerlingnummer"],
+            "toets": "LVS RW 2019",
+            "ruwe_score": 30,
+            "afnamedatum": "2027-01-15",
+        },
+    )
     assert scored.status_code == 201, scored.json
 
     def tab(name: str) -> list[str]:

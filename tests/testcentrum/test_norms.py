@@ -53,10 +53,26 @@ def test_dl_and_afnamemoment_follow_the_school_year(
 
 @pytest.mark.parametrize(
     ("pct", "niveau", "ae"),
-    [(99, "I", "A"), (81, "I", "A"), (80, "II", "A"), (76, "II", "A"), (75, "II", "B"),
-     (61, "II", "B"), (60, "III", "B"), (51, "III", "B"), (50, "III", "C"), (41, "III", "C"),
-     (40, "IV", "C"), (26, "IV", "C"), (25, "IV", "D"), (21, "IV", "D"), (20, "V", "D"),
-     (11, "V", "D"), (10, "V", "E"), (1, "V", "E")],
+    [
+        (99, "I", "A"),
+        (81, "I", "A"),
+        (80, "II", "A"),
+        (76, "II", "A"),
+        (75, "II", "B"),
+        (61, "II", "B"),
+        (60, "III", "B"),
+        (51, "III", "B"),
+        (50, "III", "C"),
+        (41, "III", "C"),
+        (40, "IV", "C"),
+        (26, "IV", "C"),
+        (25, "IV", "D"),
+        (21, "IV", "D"),
+        (20, "V", "D"),
+        (11, "V", "D"),
+        (10, "V", "E"),
+        (1, "V", "E"),
+    ],
 )
 def test_niveau_bands_at_their_edges(pct: int, niveau: str, ae: str) -> None:
     assert norms.niveau(pct) == niveau
@@ -111,8 +127,13 @@ def test_niveau_agrees_with_percentiel(afname: tuple[str, int, int, date]) -> No
     result = normeer(*afname)
     fifth = NIVEAUS[min(4, (result.percentiel - 1) // 20)]
     assert result.niveau == fifth
-    ae = "E" if result.percentiel <= 10 else "D" if result.percentiel <= 25 else (
-        "C" if result.percentiel <= 50 else "B" if result.percentiel <= 75 else "A")
+    ae = (
+        "E"
+        if result.percentiel <= 10
+        else "D"
+        if result.percentiel <= 25
+        else ("C" if result.percentiel <= 50 else "B" if result.percentiel <= 75 else "A")
+    )
     assert result.niveau_ae == ae
 
 

@@ -8,8 +8,8 @@ import string
 
 import requests
 
-from mocks.demo import seed_demo
-from mocks.harness import Harness
+from koppeling.demo import seed_demo
+from koppeling.harness.process import Harness
 
 
 def test_seed_demo_seeds_every_partner_and_can_run_twice(live: Harness) -> None:

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 from markupsafe import Markup
 
+from koppeling.web import datum, tijd
+from koppeling.web.api import ApiProblem, FormErrors, dutch
+from koppeling.web.chart import score_chart
 from mocks.testcentrum.pages import las_status, naam, overzicht
-from mocks.web import datum, tijd
-from mocks.web.api import ApiProblem, FormErrors, dutch
-from mocks.web.chart import score_chart
 
 
 def test_chart_draws_one_point_per_result_in_date_order() -> None:

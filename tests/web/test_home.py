@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 
-from mocks import home
-from mocks.core.db import Database
-from mocks.core.journal import Entry
-from mocks.core.service import Core, create_service_app
+from koppeling.harness.journal import Entry
+from koppeling.harness.service import Core, create_service_app
+from koppeling.harness.store import Database
+from koppeling.web import home
 
 
 @pytest.fixture

@@ -1,0 +1,319 @@
+"""The ``koppeling`` command: start the harness, verify partners, run scenarios.
+
+Options may also come from ``KOPPELING_*`` environment variables (click's auto_envvar_prefix,
+e.g. ``KOPPELING_UP_PORT_BASE``); this is the only place the environment is read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import click
+import requests
+
+from koppeling.harness.config import CONFIG_ENV, DEFAULT_STATE_DIR, HarnessConfig
+from koppeling.harness.services import SERVICES, ServiceSpec, available, load
+
+# The apps are imported only once gunicorn is already starting (see _serve_gunicorn):
+# both processes then load them at the same time, which is most of the start-up time.
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="koppeling")
+def main() -> None:
+    """koppeling: mock partners and contracts for the Boom testcentrum <-> Schoolkr8 koppeling."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port-base",
+    type=click.IntRange(0, 65000),
+    default=None,
+    help="Put services at BASE+0..5 and SMTP at BASE+6 (0: free ports). "
+    "Default: 8400-8404, mailbox 8025, SMTP 1025.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STATE_DIR,
+    show_default=True,
+    help="Where the SQLite store lives.",
+)
+@click.option("--memory", is_flag=True, help="Throwaway store, deleted on exit.")
+@click.option(
+    "--server",
+    type=click.Choice(["gunicorn", "werkzeug"]),
+    default="gunicorn",
+    show_default=True,
+    help="gunicorn (worker processes) or werkzeug (one process).",
+)
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--journal-limit",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Journal entries kept per service (oldest dropped).",
+)
+@click.option(
+    "--smtp-host",
+    default=None,
+    help="Send mail to this SMTP server instead of the embedded sink (e.g. a real Mailpit).",
+)
+@click.option("--smtp-port", type=click.IntRange(1, 65535), default=None)
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="SERVICE=URL",
+    help="Use a real partner for SERVICE instead of starting its mock.",
+)
+@click.option("--only", multiple=True, metavar="SERVICE", help="Start only these services.")
+@click.option("--demo", is_flag=True, help="Seed a demo school and print the click-through.")
+def up(**opts: Any) -> None:
+    """Start every partner mock, print its URL, and serve until Ctrl-C / SIGTERM."""
+    config = _config(opts)
+    with ExitStack() as stack:
+        if opts["memory"]:
+            tmp = tempfile.mkdtemp(prefix="koppeling-")
+            stack.callback(shutil.rmtree, tmp, True)
+            config.state_dir = None if opts["server"] == "werkzeug" else Path(tmp)
+        _check_store(config)
+        if opts["server"] == "werkzeug":
+            _serve_werkzeug(config, opts["demo"])
+        else:
+            _serve_gunicorn(config, opts)
+
+
+def _check_store(config: HarnessConfig) -> None:
+    """Refuse, before anything starts, a state folder made by another schema version."""
+    path = config.db_path()
+    if path is None or not path.exists():
+        return
+    from koppeling.harness.store import Database, SchemaMismatch
+
+    db = Database.file(path)
+    try:
+        with db.read() as conn:
+            db.check_version(conn)
+    except SchemaMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+
+
+def _config(opts: dict[str, Any]) -> HarnessConfig:
+    urls: dict[str, str] = {}
+    known = {s.name for s in SERVICES}
+    for item in opts["urls"]:
+        name, sep, url = item.partition("=")
+        if not sep or name not in known or not url.startswith(("http://", "https://")):
+            raise click.BadParameter(
+                f"expected SERVICE=http(s)://… with SERVICE one of {', '.join(sorted(known))}, "
+                f"got {item!r}",
+                param_hint="--url",
+            )
+        urls[name] = url.rstrip("/")
+    for name in opts["only"]:
+        if name not in known:
+            raise click.BadParameter(f"unknown service {name!r}", param_hint="--only")
+    return HarnessConfig(
+        host=opts["host"],
+        port_base=opts["port_base"],
+        state_dir=opts["state_dir"],
+        journal_limit=opts["journal_limit"],
+        smtp_host=opts["smtp_host"],
+        smtp_port=opts["smtp_port"],
+        services=list(opts["only"]) or None,
+        urls=urls,
+    )
+
+
+class _Stop:
+    """Set by SIGINT/SIGTERM; the main thread waits on it."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.event.set())
+
+
+def _serve_werkzeug(config: HarnessConfig, demo: bool) -> None:
+    from koppeling.harness.process import Harness
+
+    stop = _Stop()
+    try:
+        harness = Harness(config).start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the harness: {exc}") from None
+    try:
+        assert harness.core is not None
+        _announce(harness.services, harness.core, config, demo)
+        stop.event.wait()
+    finally:
+        click.echo("stopping …", err=True)
+        harness.stop()
+
+
+def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
+    stop = _Stop()
+    services = [s for s in available() if config.wanted(s.name)]
+    config.ports = _resolve_ports(config, services)
+    proc = _spawn_gunicorn(config, services, opts["workers"], opts["threads"])
+    workers: list[Any] = []
+    core = None
+    try:
+        from koppeling.harness.process import build_core, planned_urls, start_workers
+
+        core = build_core(config)
+        core.urls.update(planned_urls(config, services))
+        workers = start_workers(config, core, services)
+        _wait_healthy(core.urls, services, proc)
+        _announce(services, core, config, opts["demo"])
+        while not stop.event.wait(0.5):
+            if proc.poll() is not None:
+                raise click.ClickException(f"gunicorn exited with code {proc.returncode}")
+    finally:
+        click.echo("stopping …", err=True)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for worker in reversed(workers):
+            worker.stop()
+        if core is not None:
+            core.db.dispose()
+
+
+def _resolve_ports(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, int]:
+    """Fixed ports for gunicorn: a requested 0 becomes a free port picked now."""
+    ports = dict(config.ports)
+    for spec in services:
+        ports[spec.name] = config.port(spec.name) or _free_port(config.host)
+    ports["smtp"] = config.sink_port() or _free_port(config.host)
+    return ports
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _spawn_gunicorn(
+    config: HarnessConfig, services: list[ServiceSpec], workers: int, threads: int
+) -> subprocess.Popen[bytes]:
+    binds: list[str] = []
+    for spec in services:
+        _check_free(config.host, config.port(spec.name), spec.name)
+        binds += ["--bind", f"{config.host}:{config.port(spec.name)}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        "--graceful-timeout",
+        "5",
+        "--timeout",
+        "120",
+        *binds,
+        "koppeling.harness.wsgi:from_env()",
+    ]
+    env = {**os.environ, CONFIG_ENV: config.to_json()}
+    return subprocess.Popen(cmd, env=env)
+
+
+def _check_free(host: str, port: int, name: str) -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise click.ClickException(
+                f"port {port} for {name} is in use; stop what runs there or use --port-base"
+            ) from None
+
+
+def _wait_healthy(
+    urls: dict[str, str], services: list[ServiceSpec], proc: subprocess.Popen[bytes]
+) -> None:
+    deadline = time.monotonic() + 30
+    pending = {s.name for s in services}
+    with requests.Session() as session:
+        while pending:
+            if proc.poll() is not None:
+                raise click.ClickException(f"gunicorn exited early with code {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"not healthy after 30 s: {', '.join(sorted(pending))}")
+            for name in sorted(pending):
+                try:
+                    ok = session.get(f"{urls[name]}/__admin/health", timeout=1).status_code == 200
+                except requests.RequestException:
+                    ok = False
+                if ok:
+                    pending.discard(name)
+            if pending:
+                time.sleep(0.05)
+
+
+def _announce(services: list[ServiceSpec], core: Any, config: HarnessConfig, demo: bool) -> None:
+    urls = core.urls
+    width = max(len(s.title) for s in services) if services else 10
+    click.echo("koppeling is up:")
+    for spec in services:
+        click.echo(f"  {spec.title:<{width}}  {urls[spec.name]}")
+    if any(s.name == "mailbox" for s in services) and config.smtp_host is None:
+        port = getattr(core.mailer, "port", config.sink_port())
+        click.echo(f"  {'SMTP (mailbox sink)':<{width}}  smtp://{config.host}:{port}")
+    for name, url in config.urls.items():
+        click.echo(f"  {name + ' (real partner)':<{width}}  {url}")
+    where = config.state_dir if config.state_dir is not None else "memory"
+    click.echo(f"  store: {where}   harness home: {urls.get('testcentrum', '')}/__admin/")
+    if demo:
+        demo_module = load("koppeling.demo")
+        if demo_module is None:
+            raise click.ClickException("--demo needs koppeling/demo.py, which this build lacks")
+        try:
+            click.echo(demo_module.seed_demo(core))
+        except demo_module.DemoError as exc:
+            raise click.ClickException(f"could not seed the demo: {exc}") from None
+    click.echo("Press Ctrl-C to stop.", err=True)
+
+
+def _attach_optional_commands() -> None:
+    verify = load("koppeling.cli.verify")
+    if verify is not None:
+        main.add_command(verify.verify_command, "verify")
+    scenario = load("koppeling.cli.scenario")
+    if scenario is not None:
+        main.add_command(scenario.scenario, "scenario")
+
+
+_attach_optional_commands()
+
+
+def run() -> None:
+    """Console entry point (options from KOPPELING_* environment variables too)."""
+    main(auto_envvar_prefix="KOPPELING")

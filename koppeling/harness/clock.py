@@ -1,0 +1,159 @@
+"""One controllable clock for the whole harness, with an optional clock per school.
+
+The clock lives in the store so every worker process and every service sees the same time.
+A scope is either the whole harness (``""``) or one school (``"99AB-00"``). A scope is *frozen*
+at an instant or *running* with an offset from real time. A school without its own scope follows
+the harness scope, so scenarios that move time can still run in parallel on their own schools.
+All instants are timezone-aware UTC; show them in Europe/Amsterdam at the edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Boolean, Column, DateTime, Float, String, Table, bindparam, delete, select
+
+from koppeling.harness.schools import school_key
+from koppeling.harness.store import Database, metadata
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+HARNESS = ""
+
+clock_table = Table(
+    "clock",
+    metadata,
+    Column("scope", String(32), primary_key=True),
+    Column("frozen", Boolean, nullable=False),
+    Column("frozen_at", DateTime(timezone=True)),
+    Column("offset_seconds", Float, nullable=False, default=0.0),
+)
+
+
+def utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive datetime is refused (times must say their zone)."""
+    if value.tzinfo is None:
+        raise ValueError(f"expected a timezone-aware datetime, got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """An instant as ISO-8601 in UTC for a JSON answer (None stays None)."""
+    return None if value is None else utc(value).isoformat()
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 instant with a zone (``Z`` allowed) as UTC; ValueError otherwise."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"expected an ISO-8601 date-time with zone, got {text!r}") from exc
+    return utc(value)
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """What one scope of the clock says, for ``GET /__admin/clock``."""
+
+    scope: str
+    now: datetime
+    frozen: bool
+    own: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "scope": self.scope or "harness",
+            "now": self.now.isoformat(),
+            "now_local": self.now.astimezone(AMSTERDAM).isoformat(),
+            "frozen": self.frozen,
+            "own_clock": self.own,
+        }
+
+
+class Clock:
+    """The harness clock: ``now()``, ``set()``, ``advance()``, ``run()``, ``reset()``."""
+
+    def __init__(self, db: Database, real: Callable[[], datetime] | None = None) -> None:
+        self._db = db
+        self._real = real or (lambda: datetime.now(UTC))
+        # Read on every request: built once, so a read is one cached statement, not a new one.
+        self._read_scopes = select(clock_table).where(
+            clock_table.c.scope.in_([bindparam("scope"), bindparam("harness")])
+        )
+
+    def now(self, brincode: str | None = None, dependancecode: str | None = None) -> datetime:
+        """The current instant for a school (its own clock if it has one) or the harness."""
+        return self.state(brincode, dependancecode).now
+
+    def state(self, brincode: str | None = None, dependancecode: str | None = None) -> ClockState:
+        scope = _scope(brincode, dependancecode)
+        with self._db.read() as conn:
+            result = conn.execute(self._read_scopes, {"scope": scope, "harness": HARNESS})
+            rows = {r.scope: r for r in result}
+        row = rows.get(scope) or rows.get(HARNESS)
+        real = self._real()
+        if row is None:
+            return ClockState(scope, real, False, False)
+        now = (
+            utc(_aware(row.frozen_at))
+            if row.frozen
+            else real + timedelta(seconds=row.offset_seconds)
+        )
+        return ClockState(scope, now, bool(row.frozen), scope in rows)
+
+    def set(
+        self,
+        now: datetime,
+        *,
+        frozen: bool = True,
+        brincode: str | None = None,
+        dependancecode: str | None = None,
+    ) -> ClockState:
+        """Put a scope at ``now``: frozen there (the default) or running on from there."""
+        scope = _scope(brincode, dependancecode)
+        now = utc(now)
+        offset = (now - self._real()).total_seconds()
+        self._write(scope, frozen, now if frozen else None, offset)
+        return self.state(brincode, dependancecode)
+
+    def advance(
+        self, seconds: float, *, brincode: str | None = None, dependancecode: str | None = None
+    ) -> ClockState:
+        """Move a scope forward (or back, if negative) by ``seconds``, keeping it frozen or not."""
+        current = self.state(brincode, dependancecode)
+        return self.set(
+            current.now + timedelta(seconds=seconds),
+            frozen=current.frozen,
+            brincode=brincode,
+            dependancecode=dependancecode,
+        )
+
+    def reset(self, brincode: str | None = None, dependancecode: str | None = None) -> None:
+        """Back to real time: one school's own clock, or (no school) every scope."""
+        with self._db.begin() as conn:
+            stmt = delete(clock_table)
+            if brincode is not None:
+                stmt = stmt.where(clock_table.c.scope == _scope(brincode, dependancecode))
+            conn.execute(stmt)
+
+    def _write(self, scope: str, frozen: bool, at: datetime | None, offset: float) -> None:
+        with self._db.begin() as conn:
+            conn.execute(delete(clock_table).where(clock_table.c.scope == scope))
+            conn.execute(
+                clock_table.insert().values(
+                    scope=scope, frozen=frozen, frozen_at=at, offset_seconds=offset
+                )
+            )
+
+
+def _scope(brincode: str | None, dependancecode: str | None) -> str:
+    if brincode is None:
+        return HARNESS
+    return school_key(brincode, dependancecode)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; we only ever store UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

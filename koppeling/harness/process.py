@@ -1,0 +1,147 @@
+"""The harness in one process: every partner app on its own port, the SMTP sink, the workers.
+
+Used by the test fixtures and by ``koppeling up --server werkzeug``; ``koppeling up`` by default
+serves the same apps through gunicorn (see :mod:`koppeling.harness.wsgi`) and keeps only the
+SMTP sink and the background workers in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Any, Protocol
+
+from flask import Flask
+
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.mail import SmtpMailer
+from koppeling.harness.server import ServerThread
+from koppeling.harness.service import Core
+from koppeling.harness.services import ServiceSpec, available, load
+from koppeling.harness.store import Database
+
+log = logging.getLogger("koppeling")
+
+
+class Worker(Protocol):
+    def start(self) -> Any: ...
+    def stop(self) -> None: ...
+
+
+def build_core(config: HarnessConfig, db: Database | None = None) -> Core:
+    """The shared core for a config: store, clock, journal, faults, mailer, partner URLs."""
+    if db is None:
+        path = config.db_path()
+        db = Database.memory() if path is None else Database.file(path)
+    mailer = SmtpMailer(config.smtp_host or config.host, config.smtp_port or config.sink_port())
+    return Core.create(
+        db, journal_limit=config.journal_limit, mailer=mailer, urls=dict(config.urls)
+    )
+
+
+def create_app(spec: ServiceSpec, config: HarnessConfig, core: Core) -> Flask:
+    """The Flask app of one service, from its module's ``create_app``."""
+    module = load(spec.module)
+    if module is None:
+        raise RuntimeError(f"service {spec.name} is not available (no module {spec.module})")
+    options = dict(spec.config)
+    options.update(config.options.get(spec.name, {}))
+    app = module.create_app(options, core=core)
+    assert isinstance(app, Flask)
+    pages = load(spec.module.rsplit(".", 1)[0] + ".pages")
+    if pages is not None:
+        pages.register(app, core, options)
+    home = load("koppeling.web.home")
+    if home is not None:
+        home.register(app, core, options)
+    return app
+
+
+def planned_urls(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, str]:
+    """Base URL of every service: configured partner URLs, else this harness's own ports."""
+    urls = {s.name: f"http://{config.host}:{config.port(s.name)}" for s in services}
+    urls.update(config.urls)
+    return urls
+
+
+def start_workers(config: HarnessConfig, core: Core, services: list[ServiceSpec]) -> list[Worker]:
+    """The SMTP sink (unless mail goes elsewhere) and each service's background worker."""
+    workers: list[Worker] = []
+    for spec in services:
+        module = load(spec.module)
+        factory = getattr(module, "create_worker", None)
+        if factory is None:
+            continue
+        options = dict(spec.config)
+        options.update(config.options.get(spec.name, {}))
+        options.update(
+            {
+                "host": config.host,
+                "smtp_port": config.sink_port(),
+                "embedded_smtp": config.smtp_host is None,
+            }
+        )
+        worker = factory(core, options)
+        if worker is not None:
+            worker.start()
+            workers.append(worker)
+            port = getattr(worker, "smtp_port", None)
+            if port and config.smtp_host is None and isinstance(core.mailer, SmtpMailer):
+                core.mailer.port = port
+    return workers
+
+
+class Harness:
+    """Every wanted service on a :class:`ServerThread`, sharing one :class:`Core`."""
+
+    def __init__(self, config: HarnessConfig | None = None, *, db: Database | None = None) -> None:
+        self.config = config or HarnessConfig(port_base=0, state_dir=None)
+        self._db = db
+        self.core: Core | None = None
+        self.servers: dict[str, ServerThread] = {}
+        self.apps: dict[str, Flask] = {}
+        self.workers: list[Worker] = []
+
+    @property
+    def services(self) -> list[ServiceSpec]:
+        return [s for s in available() if self.config.wanted(s.name)]
+
+    def start(self) -> Harness:
+        core = self.core = build_core(self.config, self._db)
+        try:
+            for spec in self.services:
+                app = create_app(spec, self.config, core)
+                server = ServerThread(app, self.config.host, self.config.port(spec.name)).start()
+                self.apps[spec.name] = app
+                self.servers[spec.name] = server
+                core.urls.setdefault(spec.name, server.url)
+            self.workers = start_workers(self.config, core, self.services)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for worker in reversed(self.workers):
+            worker.stop()
+        self.workers = []
+        for server in self.servers.values():
+            server.stop()
+        self.servers = {}
+        if self.core is not None and self._db is None:
+            self.core.db.dispose()
+
+    def url(self, service: str) -> str:
+        assert self.core is not None, "harness not started"
+        return self.core.url(service)
+
+    def __enter__(self) -> Harness:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,455 @@
+"""What every partner app shares: the :class:`Core` it is built on and :func:`create_service_app`.
+
+``create_service_app`` gives a fresh Flask app the harness behaviour every service must have: the
+``/__admin`` endpoints, correlation ids, journaling, fault injection, and one error hook that
+answers in the partner's dialect (SOAP Fault under the SOAP paths, problem details elsewhere),
+also for routing errors — which is why each partner is its own app, not a blueprint.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import struct
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from koppeling.harness.clock import Clock, parse_instant
+from koppeling.harness.errors import ApiError, KoppelingError, SoapFault, invalid
+from koppeling.harness.faults import Faults, parse_fault_request, school_of_request
+from koppeling.harness.journal import Entry, Journal
+from koppeling.harness.mail import Mail, Mailer, SmtpMailer
+from koppeling.harness.schools import (
+    check_brincode,
+    check_dependancecode,
+    school_key,
+    school_not_found,
+    school_of_path,
+)
+from koppeling.harness.store import Database
+from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, fault_envelope
+
+log = logging.getLogger("koppeling")
+
+CORRELATION_HEADER = "X-Correlation-ID"
+PROBLEM_TYPE = "application/problem+json"
+
+
+@dataclass
+class Core:
+    """The shared parts of one harness, passed to every app: store, clock, journal, faults, mail.
+
+    ``urls`` maps service names to base URLs; the harness fills it once servers are bound, and
+    config can point a name at a real partner instead.
+    """
+
+    db: Database
+    clock: Clock
+    journal: Journal
+    faults: Faults
+    mailer: Mailer
+    urls: dict[str, str] = field(default_factory=dict)
+    errors: list[BaseException] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        db: Database,
+        *,
+        journal_limit: int = 2000,
+        mailer: Mailer | None = None,
+        urls: dict[str, str] | None = None,
+    ) -> Core:
+        db.create_all()
+        return cls(
+            db=db,
+            clock=Clock(db),
+            journal=Journal(db, journal_limit),
+            faults=Faults(db),
+            mailer=mailer or SmtpMailer("127.0.0.1", 1025),
+            urls=urls if urls is not None else {},
+        )
+
+    def url(self, service: str) -> str:
+        """The base URL of a partner service, or a clear error if it is not configured."""
+        try:
+            return self.urls[service].rstrip("/")
+        except KeyError:
+            raise RuntimeError(f"no URL configured for service {service!r}") from None
+
+    def send_mail(self, service: str, mail: Mail, *, school: str | None = None) -> str:
+        """Send over SMTP and journal it (the journal masks any key in the text)."""
+        message_id = self.mailer.send(mail)
+        self.journal.record(
+            Entry(
+                service=service,
+                kind="email",
+                at=self.clock.now(),
+                school=school,
+                correlation_id=_current_correlation_id(),
+                summary=f"mail to {', '.join(mail.to)}: {mail.subject}",
+                data={
+                    "from": mail.sender,
+                    "to": mail.to,
+                    "subject": mail.subject,
+                    "message_id": message_id,
+                },
+            )
+        )
+        return message_id
+
+
+def _current_correlation_id() -> str | None:
+    try:
+        return str(g.correlation_id)
+    except (RuntimeError, AttributeError):
+        return None
+
+
+def create_service_app(
+    name: str,
+    core: Core,
+    *,
+    soap_paths: Sequence[str] = (),
+    import_name: str | None = None,
+) -> Flask:
+    """A Flask app for one partner, with the harness behaviour installed.
+
+    ``soap_paths`` are path prefixes (case-insensitive) answered in SOAP; the rest is JSON.
+    """
+    app = Flask(import_name or f"mocks.{name}")
+    app.config["SERVICE_NAME"] = name
+    app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["koppeling.core"] = core
+    prefixes = tuple(p.lower() for p in soap_paths)
+
+    def is_soap() -> bool:
+        return request.path.lower().startswith(prefixes) if prefixes else False
+
+    app.before_request(_before(name, core, is_soap))
+    app.after_request(_after(name, core))
+    _install_errors(app, core, is_soap)
+    _install_admin(app, name, core)
+    return app
+
+
+def core_of(app: Flask) -> Core:
+    core = app.extensions["koppeling.core"]
+    assert isinstance(core, Core)
+    return core
+
+
+def soap_response(body: bytes, status: int = 200) -> Response:
+    return Response(body, status=status, content_type=SOAP_CONTENT_TYPE)
+
+
+def fault_response(fault: SoapFault) -> Response:
+    g.soap_fault = fault.code
+    return soap_response(fault_envelope(fault), status=500)
+
+
+def problem_response(error: ApiError) -> Response:
+    resp = jsonify(error.as_problem())
+    resp.status_code = error.status
+    resp.content_type = PROBLEM_TYPE
+    return resp
+
+
+def json_body(*, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object, or problem details saying what was wrong with it."""
+    data = request.get_json(silent=True)
+    if data is None:
+        if not required and not request.get_data():
+            return {}
+        raise invalid("body", "expected a JSON object (Content-Type: application/json)", 400)
+    if not isinstance(data, dict):
+        raise invalid("body", f"expected a JSON object, got {type(data).__name__}", 400)
+    return data
+
+
+def set_school(brincode: str, dependancecode: str | None) -> str:
+    """Tag the current request with its school (for the journal); returns the school key."""
+    key = school_key(brincode, dependancecode)
+    g.school = key
+    return key
+
+
+def school_in_path(
+    brincode: str,
+    dependancecode: str,
+    error: Callable[[str, str], ApiError] = school_not_found,
+) -> tuple[str, str]:
+    """The school of a REST path: checked (``error`` names the bad part, a 404 by default) and
+    tagged on the request."""
+    brin, dep = school_of_path(brincode, dependancecode, error)
+    set_school(brin, dep)
+    return brin, dep
+
+
+def set_operation(operation: str) -> None:
+    """Tag the current request with its SOAP operation (for the journal)."""
+    g.soap_operation = operation
+
+
+# --- hooks -------------------------------------------------------------------------------------
+
+
+def _before(name: str, core: Core, is_soap: Callable[[], bool]) -> Callable[[], Any]:
+    def before() -> Any:
+        g.correlation_id = request.headers.get(CORRELATION_HEADER) or uuid.uuid4().hex
+        g.started = time.perf_counter()
+        if request.path.startswith("/__admin") or request.path.startswith("/static"):
+            return None
+        fault = core.faults.take(
+            name,
+            request.method,
+            request.path,
+            school=lambda: school_of_request(request.path, request.get_data(cache=True)),
+        )
+        if fault is None:
+            return None
+        g.injected_fault = fault.fault
+        if fault.fault == "delay":
+            time.sleep(fault.delay_ms / 1000)
+            return None
+        if fault.fault == "connection_reset":
+            _reset_connection()
+            return Response(status=503)
+        if fault.fault == "soap_fault" or is_soap():
+            code = fault.code or "Server.TijdelijkNietBeschikbaar"
+            if fault.fault == "http_503" and fault.code is None:
+                code = "Server.TijdelijkNietBeschikbaar"
+            resp = fault_response(SoapFault(code, "Geinjecteerde storing (koppeling fault)"))
+            if fault.fault == "http_503":
+                resp.status_code = 503
+            return resp
+        return problem_response(
+            ApiError(503, "Tijdelijk niet beschikbaar", "Geinjecteerde storing (koppeling fault)")
+        )
+
+    return before
+
+
+def _reset_connection() -> None:
+    """Abort the TCP connection with a RST (SO_LINGER 0), as a crashed peer would."""
+    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+    if not isinstance(sock, socket.socket):
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
+def _after(name: str, core: Core) -> Callable[[Response], Response]:
+    def after(response: Response) -> Response:
+        response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        if request.path.startswith("/__admin") or request.path.startswith("/static"):
+            return response
+        try:
+            core.journal.record(_entry(name, core, response))
+        except Exception as exc:  # the journal must never break an answer
+            log.warning("journal write failed: %s", exc)
+        return response
+
+    return after
+
+
+def _entry(name: str, core: Core, response: Response) -> Entry:
+    operation = g.get("soap_operation")
+    school = g.get("school")
+    brin, _, dep = (school or "").partition("-")
+    fault = g.get("soap_fault")
+    summary = f"{request.method} {request.path} -> {response.status_code}"
+    if operation:
+        summary = f"{operation} -> {fault or 'ok'}"
+    if g.get("injected_fault"):
+        summary += f" [fault: {g.injected_fault}]"
+    data: dict[str, Any] = {"duration_ms": round((time.perf_counter() - g.started) * 1000, 2)}
+    if fault:
+        data["fault"] = fault
+    return Entry(
+        service=name,
+        kind="soap" if operation else "http",
+        at=core.clock.now(brin or None, dep or None),
+        method=request.method,
+        path=request.full_path.rstrip("?"),
+        status=response.status_code,
+        operation=operation,
+        school=school,
+        correlation_id=g.get("correlation_id"),
+        summary=summary,
+        request=_text(request.get_data(cache=True), request.content_type),
+        response=_text(_response_bytes(response), response.content_type),
+        data=data,
+    )
+
+
+def _response_bytes(response: Response) -> bytes:
+    if response.direct_passthrough or response.is_streamed:
+        return b""
+    return response.get_data()
+
+
+def _text(data: bytes, content_type: str | None) -> str | None:
+    if not data:
+        return None
+    ctype = (content_type or "").lower()
+    if not any(t in ctype for t in ("json", "xml", "text", "form")):
+        return f"[{len(data)} bytes {ctype or 'binary'}]"
+    return data.decode("utf-8", errors="replace")
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def _install_errors(app: Flask, core: Core, is_soap: Callable[[], bool]) -> None:
+    @app.errorhandler(SoapFault)
+    def on_fault(exc: SoapFault) -> Response:
+        return fault_response(exc)
+
+    @app.errorhandler(ApiError)
+    def on_api_error(exc: ApiError) -> Response:
+        if is_soap():
+            return fault_response(SoapFault("Client.OngeldigBericht", exc.detail or exc.title))
+        return problem_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def on_http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        if is_soap():
+            code = "Client.OngeldigBericht" if status < 500 else "Server.InterneFout"
+            if status == 405:
+                code = "Client.OngeldigBericht"
+            return fault_response(SoapFault(code, f"{status} {exc.name}: {exc.description}"))
+        resp = problem_response(ApiError(status, exc.name, exc.description or ""))
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            resp.headers["Allow"] = exc.get_response().headers["Allow"]
+        return resp
+
+    @app.errorhandler(Exception)
+    def on_unexpected(exc: Exception) -> Response:
+        if isinstance(exc, KoppelingError):  # pragma: no cover - handled above
+            raise exc
+        log.exception("unexpected error in %s", app.config["SERVICE_NAME"])
+        core.errors.append(exc)
+        if is_soap():
+            return fault_response(SoapFault("Server.InterneFout", "Interne fout in de mock"))
+        return problem_response(ApiError(500, "Interne fout", "Onverwachte fout in de mock"))
+
+
+# --- /__admin ----------------------------------------------------------------------------------
+
+
+def _install_admin(app: Flask, name: str, core: Core) -> None:
+    @app.get("/__admin/health")
+    def admin_health() -> Any:
+        """Liveness: the service answers and can read its store."""
+        core.clock.now()
+        return {"status": "ok", "service": name}
+
+    @app.get("/__admin/requests")
+    def admin_requests() -> Any:
+        """The journal of this service (``?all=1`` for every service), newest last."""
+        args = request.args
+        try:
+            since = int(args.get("since_id", 0))
+            limit = int(args["limit"]) if "limit" in args else None
+        except ValueError:
+            raise invalid("since_id", "since_id and limit must be integers", 400) from None
+        entries = core.journal.entries(
+            service=None if args.get("all") in ("1", "true") else name,
+            school=args.get("school"),
+            correlation_id=args.get("correlation_id"),
+            kind=args.get("kind"),
+            since_id=since,
+            limit=limit,
+        )
+        return {"service": name, "requests": [e.as_json() for e in entries]}
+
+    @app.post("/__admin/reset")
+    def admin_reset() -> Any:
+        """Forget this service's journal and faults (stored data stays)."""
+        core.journal.clear(name)
+        core.faults.clear(name)
+        return {"status": "reset", "service": name}
+
+    @app.get("/__admin/faults")
+    def admin_faults() -> Any:
+        """The scripted faults of this service, in the order they will be taken."""
+        return {"faults": [f.as_json() for f in core.faults.list(name)]}
+
+    @app.post("/__admin/faults")
+    def admin_add_fault() -> Any:
+        """Script a fault: ``{"path", "method", "fault", "delay_ms", "times"}``."""
+        fault = core.faults.add(name, parse_fault_request(json_body()))
+        return fault.as_json(), 201
+
+    @app.delete("/__admin/faults")
+    def admin_clear_faults() -> Any:
+        """Remove every scripted fault of this service."""
+        core.faults.clear(name)
+        return {"faults": []}
+
+    @app.get("/__admin/clock")
+    def admin_clock() -> Any:
+        """The harness clock, or a school's (``?brincode=&dependancecode=``)."""
+        brin, dep = _school_args(dict(request.args))
+        return core.clock.state(brin, dep).as_json()
+
+    @app.post("/__admin/clock")
+    def admin_set_clock() -> Any:
+        """Set (``now``, ``frozen``), advance (``advance_seconds``) or ``reset`` a clock."""
+        body = json_body()
+        brin, dep = _school_args(body)
+        if body.get("reset") is True:
+            return _reset_clock(core.clock, brin, dep)
+        return _apply_clock(core.clock, body, brin, dep).as_json()
+
+
+def _school_args(source: dict[str, Any]) -> tuple[str | None, str | None]:
+    brin = source.get("brincode")
+    if brin is None:
+        return None, None
+    try:
+        return check_brincode(brin), check_dependancecode(source.get("dependancecode"))
+    except ValueError as exc:
+        field_name = "brincode" if "brincode" in str(exc) else "dependancecode"
+        raise invalid(field_name, str(exc)) from None
+
+
+def _apply_clock(clock: Clock, body: dict[str, Any], brin: str | None, dep: str | None) -> Any:
+    frozen = body.get("frozen")
+    if frozen is not None and not isinstance(frozen, bool):
+        raise invalid("frozen", f"frozen must be true or false, got {frozen!r}")
+    if "now" in body:
+        try:
+            now = parse_instant(body["now"])
+        except ValueError as exc:
+            raise invalid("now", str(exc)) from None
+        return clock.set(
+            now, frozen=True if frozen is None else frozen, brincode=brin, dependancecode=dep
+        )
+    if "advance_seconds" in body:
+        seconds = body["advance_seconds"]
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+            raise invalid("advance_seconds", f"advance_seconds must be a number, got {seconds!r}")
+        return clock.advance(float(seconds), brincode=brin, dependancecode=dep)
+    if frozen is not None:
+        current = clock.state(brin, dep)
+        return clock.set(current.now, frozen=frozen, brincode=brin, dependancecode=dep)
+    raise invalid("now", "give one of now, advance_seconds, frozen or reset")
+
+
+def _reset_clock(clock: Clock, brin: str | None, dep: str | None) -> Any:
+    clock.reset(brin, dep)
+    return clock.state(brin, dep).as_json()

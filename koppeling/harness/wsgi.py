@@ -1,0 +1,58 @@
+"""The gunicorn entry point: every service of one harness in one WSGI app, chosen by local port.
+
+``koppeling up`` binds one gunicorn to every service port; each worker process builds the apps
+once and hands a request to the app of the port it arrived on. Workers share nothing but the
+store (SQLite in WAL mode by default).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from koppeling.harness.config import CONFIG_ENV, HarnessConfig
+from koppeling.harness.process import build_core, create_app
+from koppeling.harness.services import available
+
+StartResponse = Callable[..., Any]
+
+
+class PortDispatcher:
+    """A WSGI app routing each request to the app bound to its local port."""
+
+    def __init__(self, apps: dict[int, Any]) -> None:
+        self.apps = apps
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        app = self.apps.get(_local_port(environ))
+        if app is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"no koppeling service on this port\n"]
+        result: Iterable[bytes] = app(environ, start_response)
+        return result
+
+
+def _local_port(environ: dict[str, Any]) -> int:
+    sock = environ.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        try:
+            return int(sock.getsockname()[1])
+        except OSError:
+            pass
+    return int(environ.get("SERVER_PORT") or 0)
+
+
+def build(config: HarnessConfig) -> PortDispatcher:
+    """The dispatcher for a config whose ports are all fixed (no 0)."""
+    core = build_core(config)
+    services = [s for s in available() if config.wanted(s.name)]
+    for spec in services:
+        core.urls.setdefault(spec.name, f"http://{config.host}:{config.port(spec.name)}")
+    return PortDispatcher({config.port(s.name): create_app(s, config, core) for s in services})
+
+
+def from_env() -> PortDispatcher:
+    """gunicorn's factory (``koppeling.harness.wsgi:from_env()``); config from the supervisor."""
+    return build(HarnessConfig.from_json(os.environ[CONFIG_ENV]))

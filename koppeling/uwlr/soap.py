@@ -1,0 +1,104 @@
+"""SOAP 1.1 envelopes for UWLR: safe parsing, building answers and faults.
+
+Parsing never loads a DTD, resolves an entity or touches the network: a request carrying a DOCTYPE
+(XXE, "billion laughs") is refused outright as ``Client.OngeldigBericht``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from koppeling.harness.errors import SoapFault
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=True,
+)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A parsed request: its header blocks and the one element in its Body."""
+
+    headers: list[etree._Element]
+    body: etree._Element
+
+    def header(self, namespace: str, local: str) -> etree._Element | None:
+        for block in self.headers:
+            if block.tag == f"{{{namespace}}}{local}":
+                return block
+        return None
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse untrusted XML safely; any DTD or syntax error is ``Client.OngeldigBericht``."""
+    if len(data) > MAX_REQUEST_BYTES:
+        raise SoapFault("Client.OngeldigBericht", f"Bericht groter dan {MAX_REQUEST_BYTES} bytes")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise SoapFault("Client.OngeldigBericht", "DTD's en entiteiten zijn niet toegestaan")
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise SoapFault("Client.OngeldigBericht", f"Geen geldige XML: {exc.msg}") from None
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise SoapFault("Client.OngeldigBericht", "DTD's zijn niet toegestaan")
+    return root
+
+
+def parse_envelope(data: bytes) -> Envelope:
+    """A SOAP 1.1 request as header blocks and the body element."""
+    root = parse_xml(data)
+    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+        raise SoapFault("Client.OngeldigBericht", f"Geen SOAP 1.1 Envelope maar {root.tag}")
+    header = root.find(f"{{{SOAP_ENV}}}Header")
+    body = root.find(f"{{{SOAP_ENV}}}Body")
+    if body is None or len(body) != 1:
+        raise SoapFault("Client.OngeldigBericht", "De SOAP Body moet precies een element bevatten")
+    headers = list(header) if header is not None else []
+    return Envelope(headers=headers, body=body[0])
+
+
+def envelope(body: etree._Element) -> bytes:
+    """Wrap one element in a SOAP 1.1 envelope, serialised as UTF-8 with declaration."""
+    env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV})
+    etree.SubElement(env, f"{{{SOAP_ENV}}}Header")
+    etree.SubElement(env, f"{{{SOAP_ENV}}}Body").append(body)
+    return bytes(etree.tostring(env, xml_declaration=True, encoding="UTF-8"))
+
+
+def fault_envelope(fault: SoapFault) -> bytes:
+    """The SOAP 1.1 Fault for a UWLR error: faultcode ``soap:Client.XXX``."""
+    env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV})
+    body = etree.SubElement(env, f"{{{SOAP_ENV}}}Body")
+    el = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
+    etree.SubElement(el, "faultcode").text = f"soap:{fault.code}"
+    etree.SubElement(el, "faultstring").text = fault.message
+    if fault.detail:
+        etree.SubElement(el, "detail").text = fault.detail
+    return bytes(etree.tostring(env, xml_declaration=True, encoding="UTF-8"))
+
+
+def read_fault(data: bytes) -> SoapFault | None:
+    """The UWLR fault in an answer, if it is one (``None`` for a normal answer)."""
+    try:
+        root = parse_xml(data)
+    except SoapFault:
+        return None
+    el = root.find(f".//{{{SOAP_ENV}}}Fault")
+    if el is None:
+        return None
+    code = (el.findtext("faultcode") or "").strip()
+    code = code.split(":", 1)[1] if ":" in code else code
+    if not code.startswith(("Client.", "Server.")):
+        code = "Server.InterneFout" if not code.startswith("Client") else "Client.OngeldigBericht"
+    return SoapFault(code, (el.findtext("faultstring") or "").strip(), el.findtext("detail"))

@@ -1,1 +1,0 @@
-"""The harness core every partner mock stands on: store, clock, journal, faults, SOAP, servers."""

@@ -1,0 +1,81 @@
+"""The store pattern every partner uses: UTC instants, row mapping, chunks, the schema version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
+
+from koppeling.cli.main import main
+from koppeling.harness.store import (
+    SCHEMA_VERSION,
+    Database,
+    SchemaMismatch,
+    UtcDateTime,
+    chunks,
+    from_row,
+    schema_table,
+)
+
+local = MetaData()
+events = Table(
+    "events",
+    local,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(20)),
+    Column("at", UtcDateTime()),
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    name: str
+    at: datetime
+
+
+def test_utc_datetime_round_trips_aware_utc_and_refuses_naive() -> None:
+    db = Database.memory()
+    local.create_all(db.engine)
+    summer = datetime(2026, 7, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+    with db.begin() as conn:
+        conn.execute(events.insert().values(id=1, name="x", at=summer))
+        with pytest.raises(Exception, match="naive"):
+            conn.execute(update(events).values(at=datetime(2026, 1, 1)))
+    with db.read() as conn:
+        row = conn.execute(select(events)).one()
+    event = from_row(Event, row, name=row.name.upper())
+    assert event == Event(1, "X", summer)
+    assert event.at.tzinfo == UTC and event.at.hour == 12
+
+
+def test_chunks_cut_long_lists() -> None:
+    assert [list(c) for c in chunks(list(range(5)), 2)] == [[0, 1], [2, 3], [4]]
+    assert list(chunks([], 3)) == []
+
+
+def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    db = Database.file(path)
+    db.create_all()
+    db.create_all()  # the same version opens again
+    with db.begin() as conn:
+        conn.execute(update(schema_table).values(version=SCHEMA_VERSION + 1))
+    with pytest.raises(SchemaMismatch, match=f"needs schema version {SCHEMA_VERSION}"):
+        db.create_all()
+    db.dispose()
+    result = CliRunner().invoke(main, ["up", "--state-dir", str(tmp_path), "--port-base", "0"])
+    assert result.exit_code == 1
+    assert "fresh state folder" in result.output
+
+
+def test_a_store_without_a_version_is_refused(tmp_path: Path) -> None:
+    db = Database.file(tmp_path / "old.sqlite")
+    local.create_all(db.engine)  # tables of an older build, no version table
+    with pytest.raises(SchemaMismatch, match="no schema version"):
+        db.create_all()
+    db.dispose()
