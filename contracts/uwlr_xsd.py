@@ -47,9 +47,6 @@ class UwlrSchemas:
     def schema_path(self, name: str) -> Path:
         return self.root / "Schemas" / name
 
-    def wsdl_path(self, name: str) -> Path:
-        return self.root / "wsdl" / name
-
     @cached_property
     def leerlinggegevens(self) -> etree.XMLSchema:
         return _compile(self.schema_path("UWLR_Leerlinggegevens_v2p2.xsd"))

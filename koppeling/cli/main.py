@@ -22,8 +22,10 @@ from typing import Any
 import click
 import requests
 
+from koppeling.cli.scenario import scenario
+from koppeling.cli.verify import verify_command
 from koppeling.harness.config import CONFIG_ENV, DEFAULT_STATE_DIR, HarnessConfig
-from koppeling.harness.services import SERVICES, ServiceSpec, available, load
+from koppeling.harness.services import SERVICES, ServiceSpec
 
 # The apps are imported only once gunicorn is already starting (see _serve_gunicorn):
 # both processes then load them at the same time, which is most of the start-up time.
@@ -170,7 +172,7 @@ def _serve_werkzeug(config: HarnessConfig, demo: bool) -> None:
 
 def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
     stop = _Stop()
-    services = [s for s in available() if config.wanted(s.name)]
+    services = config.wanted_services()
     config.ports = _resolve_ports(config, services)
     proc = _spawn_gunicorn(config, services, opts["workers"], opts["threads"])
     workers: list[Any] = []
@@ -292,26 +294,17 @@ def _announce(services: list[ServiceSpec], core: Any, config: HarnessConfig, dem
     where = config.state_dir if config.state_dir is not None else "memory"
     click.echo(f"  store: {where}   harness home: {urls.get('testcentrum', '')}/__admin/")
     if demo:
-        demo_module = load("koppeling.demo")
-        if demo_module is None:
-            raise click.ClickException("--demo needs koppeling/demo.py, which this build lacks")
+        from koppeling.demo import DemoError, seed_demo
+
         try:
-            click.echo(demo_module.seed_demo(core))
-        except demo_module.DemoError as exc:
+            click.echo(seed_demo(core))
+        except DemoError as exc:
             raise click.ClickException(f"could not seed the demo: {exc}") from None
     click.echo("Press Ctrl-C to stop.", err=True)
 
 
-def _attach_optional_commands() -> None:
-    verify = load("koppeling.cli.verify")
-    if verify is not None:
-        main.add_command(verify.verify_command, "verify")
-    scenario = load("koppeling.cli.scenario")
-    if scenario is not None:
-        main.add_command(scenario.scenario, "scenario")
-
-
-_attach_optional_commands()
+main.add_command(verify_command, "verify")
+main.add_command(scenario, "scenario")
 
 
 def run() -> None:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from koppeling.harness.services import SERVICES, SMTP_PORT
+from koppeling.harness.services import SERVICES, SMTP_PORT, ServiceSpec
 
 DEFAULT_STATE_DIR = Path(".koppeling")
 CONFIG_ENV = "KOPPELING_HARNESS_CONFIG"  # how `koppeling up` hands its config to gunicorn
@@ -52,6 +52,10 @@ class HarnessConfig:
         if self.port_base is None:
             return SMTP_PORT
         return 0 if self.port_base == 0 else self.port_base + len(SERVICES)
+
+    def wanted_services(self) -> list[ServiceSpec]:
+        """The services this harness starts itself (not pointed at a real partner)."""
+        return [s for s in SERVICES if self.wanted(s.name)]
 
     def wanted(self, service: str) -> bool:
         if service in self.urls:

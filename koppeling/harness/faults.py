@@ -20,8 +20,6 @@ from koppeling.harness.schemas import validate_body
 from koppeling.harness.schools import school_key
 from koppeling.harness.store import Database, inserted_id, metadata
 
-FAULT_KINDS = ("http_503", "delay", "connection_reset", "soap_fault")
-
 faults_table = Table(
     "faults",
     metadata,

@@ -7,6 +7,7 @@ SMTP sink and the background workers in this process.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from types import TracebackType
 from typing import Any, Protocol
@@ -17,8 +18,9 @@ from koppeling.harness.config import HarnessConfig
 from koppeling.harness.mail import SmtpMailer
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
-from koppeling.harness.services import ServiceSpec, available, load
+from koppeling.harness.services import ServiceSpec, module_of
 from koppeling.harness.store import Database
+from koppeling.web import home
 
 log = logging.getLogger("koppeling")
 
@@ -41,19 +43,13 @@ def build_core(config: HarnessConfig, db: Database | None = None) -> Core:
 
 def create_app(spec: ServiceSpec, config: HarnessConfig, core: Core) -> Flask:
     """The Flask app of one service, from its module's ``create_app``."""
-    module = load(spec.module)
-    if module is None:
-        raise RuntimeError(f"service {spec.name} is not available (no module {spec.module})")
     options = dict(spec.config)
     options.update(config.options.get(spec.name, {}))
-    app = module.create_app(options, core=core)
+    app = module_of(spec).create_app(options, core=core)
     assert isinstance(app, Flask)
-    pages = load(spec.module.rsplit(".", 1)[0] + ".pages")
-    if pages is not None:
-        pages.register(app, core, options)
-    home = load("koppeling.web.home")
-    if home is not None:
-        home.register(app, core, options)
+    if spec.pages is not None:
+        importlib.import_module(spec.pages).register(app, core, options)
+    home.register(app, core, options)
     return app
 
 
@@ -68,8 +64,7 @@ def start_workers(config: HarnessConfig, core: Core, services: list[ServiceSpec]
     """The SMTP sink (unless mail goes elsewhere) and each service's background worker."""
     workers: list[Worker] = []
     for spec in services:
-        module = load(spec.module)
-        factory = getattr(module, "create_worker", None)
+        factory = getattr(module_of(spec), "create_worker", None)
         if factory is None:
             continue
         options = dict(spec.config)
@@ -104,7 +99,7 @@ class Harness:
 
     @property
     def services(self) -> list[ServiceSpec]:
-        return [s for s in available() if self.config.wanted(s.name)]
+        return self.config.wanted_services()
 
     def start(self) -> Harness:
         core = self.core = build_core(self.config, self._db)

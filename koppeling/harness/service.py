@@ -140,12 +140,6 @@ def create_service_app(
     return app
 
 
-def core_of(app: Flask) -> Core:
-    core = app.extensions["koppeling.core"]
-    assert isinstance(core, Core)
-    return core
-
-
 def soap_response(body: bytes, status: int = 200) -> Response:
     return Response(body, status=status, content_type=SOAP_CONTENT_TYPE)
 

@@ -1,13 +1,15 @@
-"""Every service the harness knows: its name, default port, app factory and background worker.
+"""Every service the harness knows: its name, default port, title and the module that builds it.
 
-A service whose module is not there is skipped by ``koppeling up`` ("starts every service that
-exists"). This module imports nothing heavy, so the CLI can start gunicorn before loading the apps.
+Each partner module has ``create_app(config=None, *, core)`` and may have
+``create_worker(core, options)`` (an object with ``start()`` and ``stop()``: the SMTP sink, the
+testcentrum's forwarder and poller). Modules are named here, not imported, so the CLI can start
+gunicorn before it loads any app; :func:`module_of` imports one plainly (a missing module is an
+error, never a silently dropped service).
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -17,25 +19,41 @@ SMTP_PORT = 1025
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """Where a service lives: ``module`` has ``create_app(config=None, *, core)`` and may have
-    ``create_worker(core, config)`` returning an object with ``start()`` and ``stop()``."""
+    """One service: ``module`` builds its app (and worker), ``pages`` (a module with
+    ``register(app, core, options)``) adds its screens, ``config`` are its fixed options."""
 
     name: str
     port: int
     module: str
     title: str
+    pages: str | None = None
     config: tuple[tuple[str, Any], ...] = ()
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("testcentrum", 8400, "mocks.testcentrum.app", "Boom testcentrum (stand-in)"),
-    ServiceSpec("parnassys", 8401, "mocks.las.app", "ParnasSys (LAS)", (("flavour", "parnassys"),)),
-    ServiceSpec("esis", 8402, "mocks.las.app", "ESIS (LAS)", (("flavour", "esis"),)),
-    ServiceSpec("schoolkr8", 8403, "mocks.schoolkr8.app", "Schoolkr8"),
-    ServiceSpec("klantenservice", 8404, "mocks.klantenservice.app", "Boom klantenservice"),
-    ServiceSpec("mailbox", 8025, "mocks.mailbox.app", "Mailbox (SMTP sink)"),
+    ServiceSpec(
+        "testcentrum",
+        8400,
+        "mocks.testcentrum.app",
+        "Boom testcentrum (stand-in)",
+        "mocks.testcentrum.pages",
+    ),
+    ServiceSpec(
+        "parnassys", 8401, "mocks.las.app", "ParnasSys (LAS)", None, (("flavour", "parnassys"),)
+    ),
+    ServiceSpec("esis", 8402, "mocks.las.app", "ESIS (LAS)", None, (("flavour", "esis"),)),
+    ServiceSpec("schoolkr8", 8403, "mocks.schoolkr8.app", "Schoolkr8", "mocks.schoolkr8.pages"),
+    ServiceSpec(
+        "klantenservice",
+        8404,
+        "mocks.klantenservice.app",
+        "Boom klantenservice",
+        "mocks.klantenservice.pages",
+    ),
+    ServiceSpec("mailbox", 8025, "mocks.mailbox.app", "Mailbox (SMTP sink)", "mocks.mailbox.pages"),
 )
 
+#: The modules that declare tables on the shared metadata (imported before ``create_all``).
 STORE_MODULES = (
     "koppeling.harness.clock",
     "koppeling.harness.journal",
@@ -49,29 +67,13 @@ STORE_MODULES = (
 )
 
 
-def exists(module: str) -> bool:
-    """Whether a module is there, without importing it (only its parent packages)."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def load(module: str) -> ModuleType | None:
-    """Import a service module, or ``None`` if that module does not exist (yet)."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module.startswith(exc.name):
-            return None
-        raise
-
-
-def available() -> list[ServiceSpec]:
-    return [spec for spec in SERVICES if exists(spec.module)]
+def module_of(spec: ServiceSpec) -> ModuleType:
+    """The module that builds this service."""
+    return importlib.import_module(spec.module)
 
 
 def spec(name: str) -> ServiceSpec:
+    """The service called ``name``; KeyError naming the known ones otherwise."""
     for s in SERVICES:
         if s.name == name:
             return s
@@ -81,4 +83,4 @@ def spec(name: str) -> ServiceSpec:
 def import_stores() -> None:
     """Import every store module, so the shared metadata knows all tables."""
     for module in STORE_MODULES:
-        load(module)
+        importlib.import_module(module)

@@ -14,7 +14,6 @@ from typing import Any
 
 from koppeling.harness.config import CONFIG_ENV, HarnessConfig
 from koppeling.harness.process import build_core, create_app
-from koppeling.harness.services import available
 
 StartResponse = Callable[..., Any]
 
@@ -47,7 +46,7 @@ def _local_port(environ: dict[str, Any]) -> int:
 def build(config: HarnessConfig) -> PortDispatcher:
     """The dispatcher for a config whose ports are all fixed (no 0)."""
     core = build_core(config)
-    services = [s for s in available() if config.wanted(s.name)]
+    services = config.wanted_services()
     for spec in services:
         core.urls.setdefault(spec.name, f"http://{config.host}:{config.port(spec.name)}")
     return PortDispatcher({config.port(s.name): create_app(s, config, core) for s in services})

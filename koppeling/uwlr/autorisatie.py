@@ -13,7 +13,6 @@ NS_BASE = "http://www.edustandaard.nl/leerresultaten/2/"
 NS_LEERLINGGEGEVENS = NS_BASE + "leerlinggegevens"
 NS_LEERRESULTATEN = NS_BASE + "leerresultaten"
 NS_AUTORISATIE = NS_BASE + "autorisatie"
-NS_TOETSDEFINITIES = NS_BASE + "toetsdefinities"
 XSD_VERSION = "2.2"
 
 

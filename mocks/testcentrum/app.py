@@ -24,7 +24,7 @@ from koppeling.harness.errors import ApiError, conflict, invalid, not_found
 from koppeling.harness.schemas import Operation, openapi_document, validate_body
 from koppeling.harness.schools import check_schooljaar
 from koppeling.harness.service import Core, create_service_app, json_body, school_in_path
-from koppeling.harness.services import load
+from mocks.testcentrum import afnames, forwarder
 from mocks.testcentrum.beheer import Beheer, GeenLasKoppeling, LasInstellingen
 from mocks.testcentrum.klantenservice_client import KlantenserviceClient, KlantenserviceOnbereikbaar
 from mocks.testcentrum.las_client import LAS_NAMEN, UNREACHABLE, LasClient, LasFout, endpoint_of
@@ -126,10 +126,8 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
         """The OpenAPI document of the stand-in testcentrum."""
         return openapi_document("Boom testcentrum (stand-in)", operations)
 
-    afnames = load("mocks.testcentrum.afnames")
-    if afnames is not None:
-        afnames.register(app, core, options)
-        operations.extend(getattr(afnames, "OPERATIONS", []))
+    afnames.register(app, core, options)
+    operations.extend(afnames.OPERATIONS)
     return app
 
 
@@ -381,9 +379,5 @@ def create_worker(core: Core, options: dict[str, Any]) -> Workers | None:
     interval = float(options.get("poll_interval", 1.0))
     if interval > 0:
         workers.append(AanvraagPoller(build_beheer(core, options), interval))
-    forwarder = load("mocks.testcentrum.forwarder")
-    if forwarder is not None:
-        worker = forwarder.create_worker(core, options)
-        if worker is not None:
-            workers.append(worker)
+    workers.append(forwarder.create_worker(core, options))
     return Workers(workers) if workers else None

@@ -1,0 +1,114 @@
+"""One table per service for its REST routes: each entry registers a Flask view *and* describes
+it in ``/openapi.json``, so the served document can never drift from the routes.
+
+A partner app lists ``Route(method, path, view, …)`` entries and calls :func:`add_routes`; paths
+are written the OpenAPI way (``/api/scholen/{brincode}/{dependancecode}``). The summary defaults to
+the first line of the view's docstring; the request schema is the name of the JSON schema the view
+validates with (``contracts/schemas/<name>.json``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from koppeling.harness.schemas import load_schema
+
+_PARAM = re.compile(r"{(\w+)}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One REST operation: where, which view, and what the OpenAPI document says of it."""
+
+    method: str
+    path: str
+    view: Callable[..., Any]
+    summary: str = ""
+    request_schema: str | None = None
+    responses: dict[str, str] = field(default_factory=lambda: {"200": "OK"})
+
+    @property
+    def title(self) -> str:
+        if self.summary:
+            return self.summary
+        return (self.view.__doc__ or self.view.__name__).strip().splitlines()[0]
+
+    @property
+    def flask_rule(self) -> str:
+        return _PARAM.sub(r"<\1>", self.path)
+
+
+def add_routes(app: Flask, title: str, routes: Sequence[Route]) -> None:
+    """Register every route on ``app`` and serve ``/openapi.json`` built from the same table."""
+    for route in routes:
+        endpoint = f"{route.method.lower()}_{route.view.__name__}"
+        app.add_url_rule(route.flask_rule, endpoint, route.view, methods=[route.method])
+
+    def openapi() -> Any:
+        """The OpenAPI document of this service, built from its route table."""
+        return openapi_document(title, routes)
+
+    app.add_url_rule("/openapi.json", "openapi", openapi, methods=["GET"])
+
+
+def openapi_document(title: str, routes: Sequence[Route], version: str = "1.0") -> dict[str, Any]:
+    """An OpenAPI 3.1 document whose request bodies are the schemas the service validates with."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {"schemas": {"Problem": _PROBLEM}},
+    }
+
+
+def _operation(route: Route) -> dict[str, Any]:
+    problem = {"$ref": "#/components/schemas/Problem"}
+    entry: dict[str, Any] = {
+        "summary": route.title,
+        "responses": {
+            code: {
+                "description": text,
+                **(
+                    {"content": {"application/problem+json": {"schema": problem}}}
+                    if code.startswith(("4", "5"))
+                    else {}
+                ),
+            }
+            for code, text in route.responses.items()
+        },
+    }
+    params = _PARAM.findall(route.path)
+    if params:
+        entry["parameters"] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in params
+        ]
+    if route.request_schema:
+        schema = dict(load_schema(route.request_schema))
+        schema.pop("$schema", None)
+        entry["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    return entry
+
+
+_PROBLEM = {
+    "type": "object",
+    "required": ["title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string"},
+    },
+}
