@@ -32,7 +32,7 @@ SCHOOLKR8 = "schoolkr8"
 KLANTENSERVICE = "boom-klantenservice"
 PROVIDERS = (PARNASSYS, ESIS, SCHOOLKR8, KLANTENSERVICE)
 
-# Which harness service plays which Pact provider (the harness names are ARCHITECTURE.md's).
+# Which harness service plays which Pact provider (the harness names are docs/architecture.md's).
 HARNESS_SERVICE = {
     PARNASSYS: "parnassys",
     ESIS: "esis",

@@ -2,9 +2,9 @@
 
 pact-python's ``pact.xml`` builder writes matching-rule paths with prefixes (``$.soap:Envelope…``),
 but the Rust matcher names XML elements ``{namespace-uri}:{local}``: rules on anything inside a SOAP
-envelope are then silently ignored and every value is compared literally (PACT-NOTES.md; upstream
-pact-js #632, pact-specification #91). This module takes a real XML document (built by the same
-codec the clients use, so it can be validated against the official XSDs) plus a list of
+envelope are then silently ignored and every value is compared literally (docs/architecture.md, Pact
+notes; upstream pact-js #632, pact-specification #91). This module takes a real XML document (built
+by the same codec the clients use, so it can be validated against the official XSDs) plus a list of
 :class:`Vary` declarations saying which elements vary and how, and derives:
 
 * matching rules on namespace-URI-qualified bracket paths

@@ -151,7 +151,7 @@ class TestcentrumDriver(Protocol):
 
 
 class HttpTestcentrumDriver:
-    """Drives the stand-in testcentrum over the REST API of ARCHITECTURE.md (HTTP only)."""
+    """Drives the stand-in testcentrum over the REST API of docs/architecture.md (HTTP only)."""
 
     name = "stand-in"
 

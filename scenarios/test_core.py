@@ -1,5 +1,6 @@
-"""The four checks this project exists for (DOMAIN.md): key issuance, the approval e-mail,
-pupil-number mapping, and forwarding that never applies to tests normed before activation."""
+"""The four checks this project exists for (docs/architecture.md): key issuance, the approval
+e-mail, pupil-number mapping, and forwarding that never applies to tests normed before activation.
+"""
 
 from __future__ import annotations
 

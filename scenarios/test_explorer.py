@@ -1,6 +1,6 @@
 """Property-based explorer: Hypothesis interleaves activation, deactivation, norming, re-norming,
 pupil mapping, Schoolkr8 faults and testcentrum restarts on a fresh school per example, and checks
-the not-retroactive invariants of DOMAIN.md after every step and at the end:
+the not-retroactive invariants in docs/architecture.md after every step and at the end:
 
 * an afname first normed while the koppeling was not active is never at Schoolkr8 (no
   BrengLeerresultaten ever carried it), whatever happens afterwards;

@@ -1,4 +1,5 @@
-"""The /__admin surface of ARCHITECTURE.md answers the same way on every service of the harness."""
+"""The /__admin surface of docs/architecture.md answers the same way on every service of the
+harness."""
 
 from __future__ import annotations
 

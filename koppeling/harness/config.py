@@ -17,8 +17,9 @@ CONFIG_ENV = "KOPPELING_HARNESS_CONFIG"  # how `koppeling up` hands its config t
 class HarnessConfig:
     """Everything ``koppeling up`` and the test fixtures need to build a harness.
 
-    ``port_base`` None means the default ports of ARCHITECTURE.md; 0 means free ports everywhere;
-    any other number puts the services at ``port_base + 0..5`` and SMTP at ``port_base + 6``.
+    ``port_base`` None means the default ports of docs/architecture.md; 0 means free ports
+    everywhere; any other number puts the services at ``port_base + 0..5`` and SMTP at ``port_base +
+    6``.
     ``ports`` pins single ports (``"smtp"`` for the sink). ``state_dir`` None: in-memory store.
     ``urls`` points a service name at a real partner
     (that service is then not started). ``options`` holds per-service settings.

@@ -1,9 +1,10 @@
 """How Boom klantenservice handles a dashboard request: check "all fields correct", decide, mail.
 
-The checks (DOMAIN.md step 2): the type of dashboard is one we know; the autorisatiesleutel is valid
-at Schoolkr8 for exactly this school (asked through Schoolkr8's key check); the school has an active
-LAS koppeling at the testcentrum (asked over HTTP). Automatic mode decides as soon as every check
-could be made; when a partner cannot be reached the aanvraag stays ``in_behandeling`` and the next
+The checks (docs/architecture.md, manual step 2): the type of dashboard is one we know; the
+autorisatiesleutel is valid at Schoolkr8 for exactly this school (asked through Schoolkr8's key
+check); the school has an active LAS koppeling at the testcentrum (asked over HTTP). Automatic mode
+decides as soon as every check could be made; when a partner cannot be reached the aanvraag stays
+``in_behandeling`` and the next
 look at it (the testcentrum polls) tries again: an outage elsewhere is no reason to reject a school.
 Manual mode records the checks for a human, who calls goedkeuren/afwijzen.
 """

@@ -1,9 +1,9 @@
 """The business of a LAS mock, with no Flask: answering UWLR requests and the admin API.
 
 One class serves both flavours; a :class:`Flavour` holds everything that differs between
-ParnasSys and ESIS (path, key prefix, accepted xsdversies and the ESIS quirks from DOMAIN.md).
-Views in ``app.py`` only move bytes and JSON in and out of :class:`LasService`.
-"""
+ParnasSys and ESIS (path, key prefix, accepted xsdversies and the ESIS quirks in
+docs/architecture.md). Views in ``app.py`` only move bytes and JSON in and out of
+:class:`LasService`."""
 
 from __future__ import annotations
 

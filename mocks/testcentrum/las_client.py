@@ -19,7 +19,7 @@ from koppeling.uwlr import leerlinggegevens as lg
 from koppeling.uwlr.autorisatie import Autorisatie
 from koppeling.uwlr.soap import SOAP_CONTENT_TYPE
 
-# Where each LAS serves UWLR Leerlinggegevens, relative to its base URL (ARCHITECTURE.md).
+# Where each LAS serves UWLR Leerlinggegevens, relative to its base URL (docs/architecture.md).
 LAS_PATHS = {"parnassys": "/uwlr/leerlinggegevens", "esis": "/UWLR/UwlrStandaard2.2.svc"}
 LAS_NAMEN = {"parnassys": "ParnasSys", "esis": "ESIS"}
 

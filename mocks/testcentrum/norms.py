@@ -1,8 +1,8 @@
 """A small, deterministic, SIMULATED norm model for the stand-in testcentrum.
 
 The real Boom norm tables are not public and not needed: the koppeling only has to carry *plausible*
-normed figures (DOMAIN.md) from the testcentrum to the dashboard. So every test here is modelled on
-one vertical scale:
+normed figures (docs/architecture.md) from the testcentrum to the dashboard. So every test here is
+modelled on one vertical scale:
 
 * the **vaardigheidsscore** is a logistic transform of the ruwe score (strictly increasing, then
   rounded, so never decreasing in the ruwe score);

@@ -1,4 +1,5 @@
-"""Partner-side witnesses of the invariants (DOMAIN.md), stated so a failure reads as a sentence.
+"""Partner-side witnesses of the invariants (docs/architecture.md), stated so a failure reads as a
+sentence.
 
 What reached Schoolkr8 is read at Schoolkr8 (results per pupil, the niet-gekoppeld list) and in
 the journal (every BrengLeerresultaten carrying the afname's stable ``resultaat@key``) — never in

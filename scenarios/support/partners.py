@@ -1,4 +1,4 @@
-"""Thin HTTP clients for the partners' fixed external surface (ARCHITECTURE.md), for scenarios.
+"""Thin HTTP clients for the partners' fixed external surface (docs/architecture.md), for scenarios.
 
 They speak only the documented REST/admin APIs, so the same scenario runs against the in-process
 harness or against already-running services (``--against CONFIG``). Errors come back as

@@ -1,10 +1,11 @@
 """Fresh schools for scenarios: a unique BRIN + vestiging each, unique mailbox addresses.
 
-Isolation is by data (ARCHITECTURE.md): every scenario makes its own school, so scenarios run in
-parallel against one harness. A school is numbered ``index`` in a space of 676 test BRINs (``99AA``
-… ``99ZZ``) × 100 vestigingen. Each run draws a random ``nonce`` (shared by every xdist worker of
-the run); worker ``w`` of ``n`` takes indices ``nonce + w + k*n`` — so workers never collide, and
-runs against a long-lived harness start elsewhere. A school the LAS already knows (HTTP 409) is
+Isolation is by data (docs/architecture.md): every scenario makes its own school, so scenarios run
+in parallel against one harness. A school is numbered ``index`` in a space of 676 test BRINs
+(``99AA`` … ``99ZZ``) × 100 vestigingen. Each run draws a random ``nonce`` (shared by every xdist
+worker of the run); worker ``w`` of ``n`` takes indices ``nonce + w + k*n`` — so workers never
+collide, and runs against a long-lived harness start elsewhere. A school the LAS already knows (HTTP
+409) is
 skipped, which makes uniqueness hold even against a harness that has seen earlier runs.
 """
 

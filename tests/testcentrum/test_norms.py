@@ -1,4 +1,5 @@
-"""The simulated norm model: plausible figures, pure and deterministic (DOMAIN.md's scales)."""
+"""The simulated norm model: plausible figures, pure and deterministic (docs/architecture.md's
+scales)."""
 
 from __future__ import annotations
 
