@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from koppeling.client.http import items
-from mocks.mailbox.client import MailboxClient
+from koppeling.client.mailbox import MailboxClient
 from scenarios.driver import SchoolRef, school_path
 
 SERVICES = ("testcentrum", "parnassys", "esis", "schoolkr8", "klantenservice", "mailbox")

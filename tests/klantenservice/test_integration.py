@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
+from koppeling.client.mailbox import MailboxClient
 from koppeling.harness.process import Harness
-from mocks.mailbox.client import MailboxClient
 
 KEY = re.compile(r"\bsk8_[A-Za-z0-9]{8,}\b")
 _brins = (f"97{a}{b}" for a, b in itertools.product(string.ascii_uppercase, repeat=2))

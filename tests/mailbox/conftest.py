@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from koppeling.client.mailbox import MailboxClient
 from koppeling.harness.mail import SmtpMailer
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from mocks.mailbox.app import create_app, create_worker
-from mocks.mailbox.client import MailboxClient
 from mocks.mailbox.smtp import SmtpSink
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from koppeling.client.mailbox import MailboxClient, MailNotFound
 from koppeling.harness.mail import Mail
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from mocks.mailbox.app import create_app, create_worker
-from mocks.mailbox.client import MailboxClient, MailNotFound
 from mocks.mailbox.smtp import SmtpSink
 from mocks.mailbox.store import Query
 

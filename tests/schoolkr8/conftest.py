@@ -17,6 +17,7 @@ import pytest
 import requests
 from flask import Flask
 
+from koppeling.client.mailbox import MailboxClient
 from koppeling.harness.mail import SmtpMailer
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
@@ -32,7 +33,6 @@ from koppeling.uwlr.leerresultaten import (
     request_envelope,
 )
 from mocks.mailbox.app import create_app as create_mailbox
-from mocks.mailbox.client import MailboxClient
 from mocks.mailbox.smtp import SmtpSink
 from mocks.schoolkr8.app import create_app
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
+from koppeling.client.mailbox import MailboxClient
 from koppeling.harness.process import Harness
-from mocks.mailbox.client import MailboxClient
 from tests.schoolkr8.conftest import KEY_RE, fresh_brin
 
 
