@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Column, DateTime, Float, String, Table, bindparam, delete, select
+from sqlalchemy import Boolean, Column, Float, String, Table, bindparam, delete, select
 
 from koppeling.harness.schools import school_key
-from koppeling.harness.store import Database, metadata
+from koppeling.harness.store import Database, UtcDateTime, metadata
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 HARNESS = ""
@@ -27,7 +27,7 @@ clock_table = Table(
     metadata,
     Column("scope", String(32), primary_key=True),
     Column("frozen", Boolean, nullable=False),
-    Column("frozen_at", DateTime(timezone=True)),
+    Column("frozen_at", UtcDateTime()),
     Column("offset_seconds", Float, nullable=False, default=0.0),
 )
 
@@ -96,11 +96,7 @@ class Clock:
         real = self._real()
         if row is None:
             return ClockState(scope, real, False, False)
-        now = (
-            utc(_aware(row.frozen_at))
-            if row.frozen
-            else real + timedelta(seconds=row.offset_seconds)
-        )
+        now = row.frozen_at if row.frozen else real + timedelta(seconds=row.offset_seconds)
         return ClockState(scope, now, bool(row.frozen), scope in rows)
 
     def set(
@@ -152,8 +148,3 @@ def _scope(brincode: str | None, dependancecode: str | None) -> str:
     if brincode is None:
         return HARNESS
     return school_key(brincode, dependancecode)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; we only ever store UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

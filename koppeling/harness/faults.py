@@ -18,7 +18,7 @@ from sqlalchemy import Column, Integer, String, Table, bindparam, delete, select
 
 from koppeling.harness.schemas import validate_body
 from koppeling.harness.schools import school_key
-from koppeling.harness.store import Database, inserted_id, metadata
+from koppeling.harness.store import Database, from_row, inserted_id, metadata
 
 faults_table = Table(
     "faults",
@@ -121,7 +121,7 @@ class Faults:
                 .where(faults_table.c.service == service)
                 .order_by(faults_table.c.id)
             )
-            return [_fault(r) for r in rows]
+            return [from_row(Fault, r) for r in rows]
 
     def clear(self, service: str | None = None) -> None:
         stmt = delete(faults_table)
@@ -165,18 +165,5 @@ class Faults:
                         conn.execute(
                             update(t).where(t.c.id == row.id).values(remaining=row.remaining - 1)
                         )
-                return _fault(row)
+                return from_row(Fault, row)
         return None
-
-
-def _fault(row: Any) -> Fault:
-    return Fault(
-        id=row.id,
-        path=row.path,
-        method=row.method,
-        fault=row.fault,
-        delay_ms=row.delay_ms,
-        code=row.code,
-        remaining=row.remaining,
-        school=row.school,
-    )

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text, delete, func, select
+from sqlalchemy import Column, Integer, String, Table, Text, delete, func, select
 
 from koppeling.harness.keys import mask_data, mask_text
-from koppeling.harness.store import Database, inserted_id, metadata
+from koppeling.harness.store import Database, UtcDateTime, from_row, inserted_id, metadata
 
 journal_table = Table(
     "journal",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("service", String(32), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("kind", String(16), nullable=False),  # http | soap | email | event
     Column("method", String(8)),
     Column("path", String(512)),
@@ -178,20 +178,4 @@ def _body(text: str | None) -> str | None:
 
 
 def _entry(row: Any) -> Entry:
-    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
-    return Entry(
-        id=row.id,
-        service=row.service,
-        kind=row.kind,
-        at=at,
-        method=row.method,
-        path=row.path,
-        status=row.status,
-        operation=row.operation,
-        school=row.school,
-        correlation_id=row.correlation_id,
-        summary=row.summary,
-        request=row.request,
-        response=row.response,
-        data=json.loads(row.data) if row.data else None,
-    )
+    return from_row(Entry, row, data=json.loads(row.data) if row.data else None)
