@@ -14,16 +14,17 @@ from koppeling.harness.store import Database
 from mocks.klantenservice.service import (
     AFZENDER,
     BesluitConflict,
-    Klantenservice,
+    KlantenserviceService,
 )
-from mocks.klantenservice.store import Aanvragen, Modi, NieuweAanvraag
+from mocks.klantenservice.store import NieuweAanvraag
 from tests.klantenservice.conftest import GOOD_KEY, Las, Outbox, Sleutels
 
 
-def service(core: Core, sleutels: Sleutels, las: Las, modus: str = "automatisch") -> Klantenservice:
-    return Klantenservice(
-        Aanvragen(core.db),
-        Modi(core.db),
+def service(
+    core: Core, sleutels: Sleutels, las: Las, modus: str = "automatisch"
+) -> KlantenserviceService:
+    return KlantenserviceService(
+        core.db,
         now=lambda b, d: core.clock.now(b, d),
         sleutels=lambda: sleutels,
         las=lambda: las,
@@ -160,7 +161,7 @@ def test_manual_rejection_and_per_school_mode(
     core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
 ) -> None:
     ks = service(core, sleutels, las)
-    ks.modi.set("99AB-00", "handmatig")
+    ks.set_modus("99AB-00", "handmatig")
     aanvraag, _ = ks.dien_in(nieuw())
     assert aanvraag.modus == "handmatig" and aanvraag.status == "in_behandeling"
     rejected = ks.afwijzen(aanvraag.id, "Beheerder onbekend bij ons")
