@@ -205,3 +205,28 @@ def test_racing_retries_send_one_mail(tmp_path: Path, sleutels: Sleutels, las: L
     assert ks.bekijk(aanvraag.id).status == "goedgekeurd"
     assert len(outbox.sent) == 1
     db.dispose()
+
+
+def test_reads_do_not_wait_for_a_writer(tmp_path: Path, sleutels: Sleutels, las: Las) -> None:
+    """get, recent and modus never take SQLite's write lock: they answer while a writer holds it."""
+    db = Database.file(tmp_path / "state.sqlite")
+    core = Core.create(db, mailer=Outbox())
+    ks = service(core, sleutels, las)
+    ks.set_modus("99AB-00", "handmatig")
+    aanvraag, _ = ks.dien_in(nieuw())
+    answers: list[object] = []
+
+    def read() -> None:
+        answers.append(ks.get(aanvraag.id).status)
+        answers.append([a.id for a in ks.recent(school="99AB-00")])
+        answers.append(ks.modus("99AB-00"))
+
+    try:
+        with db.begin():
+            reader = threading.Thread(target=read)
+            reader.start()
+            reader.join(timeout=10)
+            assert not reader.is_alive(), "a read waited for the write lock"
+        assert answers == ["in_behandeling", [aanvraag.id], "handmatig"]
+    finally:
+        db.dispose()
