@@ -21,7 +21,7 @@ from email.utils import getaddresses
 from koppeling.harness.clock import Clock
 from koppeling.harness.journal import Entry, Journal
 from koppeling.harness.store import Database
-from mocks.mailbox.store import Address, MailboxStore, Message, Query, Received
+from mocks.mailbox.store import Address, MailboxStore, Message, Query
 
 SERVICE = "mailbox"
 POLL_SECONDS = 0.05
@@ -49,19 +49,19 @@ class MailboxService:
     def receive(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
         """Keep one message as delivered over SMTP and journal its arrival; returns its ID."""
         now = self._clock.now()
-        received = parse_message(raw, mail_from, rcpt_tos, now)
+        message = parse_message(raw, mail_from, rcpt_tos, now)
         with self.db.begin() as conn:
-            self.store.insert(conn, received)
+            self.store.insert(conn, message, raw)
         self._journal.record(
             Entry(
                 service=SERVICE,
                 kind="email",
                 at=now,
                 summary=f"received mail for {', '.join(rcpt_tos)}",
-                data={"ID": received.id, "from": mail_from, "to": rcpt_tos, "size": len(raw)},
+                data={"ID": message.id, "from": mail_from, "to": rcpt_tos, "size": len(raw)},
             )
         )
-        return received.id
+        return message.id
 
     def messages(self, start: int, limit: int) -> Page:
         """A page of every message, newest first."""
@@ -104,13 +104,13 @@ class MailboxService:
             return Page(messages, self.store.count(conn), matched)
 
 
-def parse_message(raw: bytes, mail_from: str, rcpt_tos: list[str], now: datetime) -> Received:
+def parse_message(raw: bytes, mail_from: str, rcpt_tos: list[str], now: datetime) -> Message:
     """A delivered message parsed into the fields Mailpit shows (a new ID, like Mailpit's)."""
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     ident = new_id()
     text, html = _bodies(msg)
-    return Received(
+    return Message(
         id=ident,
         # Like Mailpit, a message without a Message-ID gets one.
         message_id=str(msg.get("Message-ID", "")).strip().strip("<>") or f"{ident}@mailbox",
@@ -120,7 +120,7 @@ def parse_message(raw: bytes, mail_from: str, rcpt_tos: list[str], now: datetime
         subject=str(msg.get("Subject", "")),
         text=text,
         html=html,
-        raw=raw,
+        size=len(raw),
     )
 
 

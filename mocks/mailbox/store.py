@@ -57,25 +57,10 @@ Address = dict[str, str]  # Mailpit's {"Name": ..., "Address": ...}
 
 
 @dataclass(frozen=True)
-class Received:
-    """A message as it arrived over SMTP, parsed: what :meth:`MailboxStore.insert` keeps."""
-
-    id: str
-    message_id: str
-    created: datetime
-    sender: Address
-    recipients: dict[str, list[Address]]
-    subject: str
-    text: str
-    html: str
-    raw: bytes
-
-
-@dataclass(frozen=True)
 class Message:
-    """One received message, with Mailpit's field names available through :meth:`summary`."""
+    """One received message, with Mailpit's field names available through :meth:`summary` (its
+    raw bytes are kept beside it, read with :meth:`MailboxStore.raw`)."""
 
-    seq: int
     id: str
     message_id: str
     created: datetime
@@ -166,23 +151,23 @@ class Query:
 class MailboxStore:
     """Insert, list, search and delete received messages."""
 
-    def insert(self, conn: Connection, received: Received) -> None:
-        """Keep one parsed message, with its search columns."""
-        recipients = [a for kind in received.recipients.values() for a in kind]
+    def insert(self, conn: Connection, message: Message, raw: bytes) -> None:
+        """Keep one parsed message, its raw bytes and its search columns."""
+        recipients = [a for kind in message.recipients.values() for a in kind]
         conn.execute(
             messages_table.insert().values(
-                id=received.id,
-                message_id=received.message_id,
-                created=received.created,
-                sender=json.dumps(received.sender),
-                recipients=json.dumps(received.recipients),
+                id=message.id,
+                message_id=message.message_id,
+                created=message.created,
+                sender=json.dumps(message.sender),
+                recipients=json.dumps(message.recipients),
                 search_to=_search_text(recipients),
-                search_from=_search_text([received.sender]),
-                subject=received.subject,
-                text=received.text,
-                html=received.html,
-                size=len(received.raw),
-                raw=received.raw,
+                search_from=_search_text([message.sender]),
+                subject=message.subject,
+                text=message.text,
+                html=message.html,
+                size=message.size,
+                raw=raw,
             )
         )
 
