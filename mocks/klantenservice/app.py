@@ -1,6 +1,7 @@
 """Boom klantenservice (mock): takes dashboard requests, checks, approves or rejects, mails once.
 
-Thin Flask views over :class:`mocks.klantenservice.service.Klantenservice`. Options (harness config
+Thin Flask views over :class:`mocks.klantenservice.service.KlantenserviceService`, registered
+with one route table (``/openapi.json`` is built from it). Options (harness config
 ``options["klantenservice"]``): ``modus`` ("automatisch" default, or "handmatig"), ``timeout`` for
 the partner checks. Partners are found through ``core.url("schoolkr8")`` and
 ``core.url("testcentrum")`` (or the options ``schoolkr8_url`` / ``testcentrum_url``), looked up
@@ -9,13 +10,15 @@ when a check runs, so the harness may bind the partners after this app was built
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
 
 from koppeling.harness.errors import conflict, invalid, not_found
 from koppeling.harness.mail import Mail
-from koppeling.harness.schemas import Operation, openapi_document, validate_body
+from koppeling.harness.routes import Route, add_routes
+from koppeling.harness.schemas import validate_body
 from koppeling.harness.schools import school_key
 from koppeling.harness.service import (
     Core,
@@ -29,90 +32,40 @@ from mocks.klantenservice.clients import (
     Schoolkr8SleutelClient,
     TestcentrumLasClient,
 )
-from mocks.klantenservice.service import AanvraagOnbekend, BesluitConflict, Klantenservice
+from mocks.klantenservice.service import (
+    AanvraagOnbekend,
+    BesluitConflict,
+    KlantenserviceService,
+)
 from mocks.klantenservice.store import (
-    AFGEWEZEN,
     AUTOMATISCH,
-    GOEDGEKEURD,
-    HANDMATIG,
-    IN_BEHANDELING,
-    INGETROKKEN,
+    MODI,
+    STATUSSEN,
     Aanvraag,
-    Aanvragen,
-    Modi,
     NieuweAanvraag,
 )
 
 SERVICE = "klantenservice"
+TITLE = "Boom klantenservice (mock)"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-STATUSSEN = (IN_BEHANDELING, GOEDGEKEURD, AFGEWEZEN, INGETROKKEN)
-
-OPERATIONS = [
-    Operation(
-        "POST",
-        "/api/aanvragen",
-        "Aanvraag dashboardkoppeling indienen",
-        "klantenservice_aanvraag",
-        {"202": "Ontvangen", "409": "Idempotency-Key hergebruikt", "422": "Ongeldig veld"},
-    ),
-    Operation(
-        "GET",
-        "/api/aanvragen",
-        "De nieuwste aanvragen (?status=, ?brincode=&dependancecode=, ?limit=)",
-        responses={"200": "aanvragen, nieuwste eerst", "422": "Ongeldige parameter"},
-    ),
-    Operation(
-        "GET",
-        "/api/aanvragen/{id}",
-        "Status van een aanvraag",
-        responses={"200": "De aanvraag", "404": "Onbekend"},
-    ),
-    Operation(
-        "POST",
-        "/api/aanvragen/{id}/goedkeuren",
-        "Handmatig goedkeuren",
-        "klantenservice_goedkeuren",
-        {"200": "Goedgekeurd", "409": "Al afgewezen"},
-    ),
-    Operation(
-        "POST",
-        "/api/aanvragen/{id}/afwijzen",
-        "Handmatig afwijzen met reden",
-        "klantenservice_afwijzen",
-        {"200": "Afgewezen", "409": "Al goedgekeurd"},
-    ),
-    Operation(
-        "POST",
-        "/api/aanvragen/{id}/intrekken",
-        "De school deactiveerde de koppeling",
-        responses={"200": "Ingetrokken", "404": "Onbekend"},
-    ),
-    Operation(
-        "PUT",
-        "/api/scholen/{brincode}/{dependancecode}/modus",
-        "Automatische of handmatige behandeling voor een school",
-        "klantenservice_modus",
-        {"200": "Ingesteld", "422": "Ongeldig veld"},
-    ),
-]
 
 
 def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     """The klantenservice app on ``core``."""
     options = dict(config or {})
     default_modus = options.get("modus", AUTOMATISCH)
-    if default_modus not in (AUTOMATISCH, HANDMATIG):
+    if default_modus not in MODI:
         raise ValueError(
             f"klantenservice modus must be automatisch or handmatig, got {default_modus!r}"
         )
     app = create_service_app(SERVICE, core, import_name=__name__)
     service = build_service(core, options, default_modus)
     app.extensions["klantenservice"] = service
-    _routes(app, service)
+    add_routes(app, TITLE, _routes(service))
     return app
 
 
-def build_service(core: Core, options: dict[str, Any], default_modus: str) -> Klantenservice:
+def build_service(core: Core, options: dict[str, Any], default_modus: str) -> KlantenserviceService:
     """The klantenservice logic wired to store, clock, partner clients and mailer."""
     timeout = float(options.get("timeout", 5.0))
 
@@ -131,9 +84,8 @@ def build_service(core: Core, options: dict[str, Any], default_modus: str) -> Kl
     def send(mail: Mail, school: str) -> str:
         return core.send_mail(SERVICE, mail, school=school)
 
-    return Klantenservice(
-        Aanvragen(core.db),
-        Modi(core.db),
+    return KlantenserviceService(
+        core.db,
         now=lambda brin, dep: core.clock.now(brin, dep),
         sleutels=sleutels,
         las=las,
@@ -142,13 +94,9 @@ def build_service(core: Core, options: dict[str, Any], default_modus: str) -> Kl
     )
 
 
-def _routes(app: Flask, service: Klantenservice) -> None:
-    @app.get("/openapi.json")
-    def openapi() -> Any:
-        """The OpenAPI document of this mock."""
-        return openapi_document("Boom klantenservice (mock)", OPERATIONS)
+def _routes(service: KlantenserviceService) -> list[Route]:
+    """The REST surface: one table for the Flask views and ``/openapi.json``."""
 
-    @app.post("/api/aanvragen")
     def dien_in() -> Any:
         """Receive a dashboard request: 202 with its id and status (a retry gets the same id)."""
         body = validate_body("klantenservice_aanvraag", json_body())
@@ -167,7 +115,6 @@ def _routes(app: Flask, service: Klantenservice) -> None:
             raise conflict(str(exc), field=IDEMPOTENCY_HEADER) from None
         return {**aanvraag.as_json(), "nieuw": created}, 202
 
-    @app.get("/api/aanvragen")
     def lijst() -> Any:
         """The newest aanvragen (the manual queue), filtered by status and/or school."""
         args = request.args
@@ -185,49 +132,112 @@ def _routes(app: Flask, service: Klantenservice) -> None:
             if "brincode" in args
             else None
         )
-        found = service.aanvragen.recent(limit=limit, status=status, school=school)
+        found = service.recent(limit=limit, status=status, school=school)
         return {"aanvragen": [a.as_json() for a in found]}
 
-    @app.get("/api/aanvragen/<aanvraag_id>")
-    def bekijk(aanvraag_id: str) -> Any:
+    def bekijk(id: str) -> Any:
         """The aanvraag's status: in_behandeling | goedgekeurd | afgewezen (+ reden)."""
-        return _view(lambda: service.bekijk(aanvraag_id), aanvraag_id)
+        return _view(lambda: service.bekijk(id), id)
 
-    @app.post("/api/aanvragen/<aanvraag_id>/goedkeuren")
-    def goedkeuren(aanvraag_id: str) -> Any:
+    def goedkeuren(id: str) -> Any:
         """Approve by hand (sends the one approval e-mail)."""
         validate_body("klantenservice_goedkeuren", json_body(required=False))
-        return _view(lambda: service.goedkeuren(aanvraag_id), aanvraag_id)
+        return _view(lambda: service.goedkeuren(id), id)
 
-    @app.post("/api/aanvragen/<aanvraag_id>/afwijzen")
-    def afwijzen(aanvraag_id: str) -> Any:
+    def afwijzen(id: str) -> Any:
         """Reject by hand with a reason (sends the one rejection e-mail)."""
         body = validate_body("klantenservice_afwijzen", json_body())
-        return _view(lambda: service.afwijzen(aanvraag_id, body["reden"].strip()), aanvraag_id)
+        return _view(lambda: service.afwijzen(id, body["reden"].strip()), id)
 
-    @app.post("/api/aanvragen/<aanvraag_id>/intrekken")
-    def intrekken(aanvraag_id: str) -> Any:
+    def intrekken(id: str) -> Any:
         """The school deactivated the koppeling; no e-mail."""
-        return _view(lambda: service.intrekken(aanvraag_id), aanvraag_id)
+        return _view(lambda: service.intrekken(id), id)
 
-    @app.put("/api/scholen/<brincode>/<dependancecode>/modus")
-    def modus(brincode: str, dependancecode: str) -> Any:
+    def set_modus(brincode: str, dependancecode: str) -> Any:
         """Set automatic or manual handling for one school (isolation by data)."""
         body = validate_body("klantenservice_modus", json_body())
         school = _school(brincode, dependancecode)
-        service.modi.set(school, body["modus"])
+        service.set_modus(school, body["modus"])
         return {"school": school, "modus": body["modus"]}
 
-    @app.get("/api/scholen/<brincode>/<dependancecode>/modus")
-    def get_modus(brincode: str, dependancecode: str) -> Any:
+    def modus(brincode: str, dependancecode: str) -> Any:
         """The handling mode of one school."""
         school = _school(brincode, dependancecode)
-        return {"school": school, "modus": service.modi.get(school) or service.default_modus}
+        return {"school": school, "modus": service.modus(school)}
+
+    aanvraag = "/api/aanvragen/{id}"
+    modus_path = "/api/scholen/{brincode}/{dependancecode}/modus"
+    return [
+        Route(
+            "POST",
+            "/api/aanvragen",
+            dien_in,
+            summary="Aanvraag dashboardkoppeling indienen",
+            request_schema="klantenservice_aanvraag",
+            responses={
+                "202": "Ontvangen",
+                "409": "Idempotency-Key hergebruikt",
+                "422": "Ongeldig veld",
+            },
+        ),
+        Route(
+            "GET",
+            "/api/aanvragen",
+            lijst,
+            summary="De nieuwste aanvragen (?status=, ?brincode=&dependancecode=, ?limit=)",
+            responses={"200": "aanvragen, nieuwste eerst", "422": "Ongeldige parameter"},
+        ),
+        Route(
+            "GET",
+            aanvraag,
+            bekijk,
+            summary="Status van een aanvraag",
+            responses={"200": "De aanvraag", "404": "Onbekend"},
+        ),
+        Route(
+            "POST",
+            f"{aanvraag}/goedkeuren",
+            goedkeuren,
+            summary="Handmatig goedkeuren",
+            request_schema="klantenservice_goedkeuren",
+            responses={"200": "Goedgekeurd", "409": "Al afgewezen"},
+        ),
+        Route(
+            "POST",
+            f"{aanvraag}/afwijzen",
+            afwijzen,
+            summary="Handmatig afwijzen met reden",
+            request_schema="klantenservice_afwijzen",
+            responses={"200": "Afgewezen", "409": "Al goedgekeurd"},
+        ),
+        Route(
+            "POST",
+            f"{aanvraag}/intrekken",
+            intrekken,
+            summary="De school deactiveerde de koppeling",
+            responses={"200": "Ingetrokken", "404": "Onbekend"},
+        ),
+        Route(
+            "PUT",
+            modus_path,
+            set_modus,
+            summary="Automatische of handmatige behandeling voor een school",
+            request_schema="klantenservice_modus",
+            responses={"200": "Ingesteld", "422": "Ongeldig veld"},
+        ),
+        Route(
+            "GET",
+            modus_path,
+            modus,
+            summary="De behandeling (automatisch of handmatig) van een school",
+            responses={"200": "De modus van de school", "404": "Ongeldige school"},
+        ),
+    ]
 
 
-def _view(action: Any, aanvraag_id: str) -> Any:
+def _view(action: Callable[[], Aanvraag], aanvraag_id: str) -> Any:
     try:
-        aanvraag: Aanvraag = action()
+        aanvraag = action()
     except AanvraagOnbekend:
         raise not_found("Aanvraag", f"geen aanvraag met id {aanvraag_id!r}") from None
     except BesluitConflict as exc:

@@ -16,14 +16,15 @@ from werkzeug.wrappers import Response
 from koppeling import web
 from koppeling.harness.service import Core
 from koppeling.web import Api, ApiProblem, FormErrors, Unavailable
+from mocks.klantenservice.app import SERVICE
+from mocks.klantenservice.store import AFGEWEZEN, GOEDGEKEURD, IN_BEHANDELING, INGETROKKEN
 
-SERVICE = "klantenservice"
 QUEUE_SIZE = 50
 STATUS_LABELS = {
-    "in_behandeling": "In behandeling",
-    "goedgekeurd": "Goedgekeurd",
-    "afgewezen": "Afgewezen",
-    "ingetrokken": "Ingetrokken",
+    IN_BEHANDELING: "In behandeling",
+    GOEDGEKEURD: "Goedgekeurd",
+    AFGEWEZEN: "Afgewezen",
+    INGETROKKEN: "Ingetrokken",
 }
 
 
@@ -113,7 +114,7 @@ def _queue_page(
     modus_form: Any = None,
 ) -> str:
     aanvragen, onbereikbaar = _aanvragen(api)
-    aanvragen.sort(key=lambda a: (a.get("status") != "in_behandeling", _neg(a.get("ontvangen_op"))))
+    aanvragen.sort(key=lambda a: (a.get("status") != IN_BEHANDELING, _neg(a.get("ontvangen_op"))))
     return render_template(
         "klantenservice/wachtrij.html",
         brand="Boom klantenservice",

@@ -4,9 +4,12 @@ The checks (docs/architecture.md, manual step 2): the type of dashboard is one w
 autorisatiesleutel is valid at Schoolkr8 for exactly this school (asked through Schoolkr8's key
 check); the school has an active LAS koppeling at the testcentrum (asked over HTTP). Automatic mode
 decides as soon as every check could be made; when a partner cannot be reached the aanvraag stays
-``in_behandeling`` and the next
-look at it (the testcentrum polls) tries again: an outage elsewhere is no reason to reject a school.
-Manual mode records the checks for a human, who calls goedkeuren/afwijzen.
+``in_behandeling`` and the next look at it (the testcentrum polls) tries again: an outage elsewhere
+is no reason to reject a school. Manual mode records the checks for a human, who calls
+goedkeuren/afwijzen.
+
+The service owns the transactions (docs/architecture.md, "The store") and never holds one while a
+partner or the SMTP server is asked, nor while the clock is read.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from datetime import datetime
 from html import escape
 from typing import Protocol
 
+from sqlalchemy import Connection
+
 from koppeling.harness.mail import Mail
+from koppeling.harness.store import Database
 from mocks.klantenservice.clients import LasStatus, PartnerOnbereikbaar
 from mocks.klantenservice.store import (
     AFGEWEZEN,
@@ -25,9 +31,8 @@ from mocks.klantenservice.store import (
     HANDMATIG,
     IN_BEHANDELING,
     Aanvraag,
-    Aanvragen,
     Controle,
-    Modi,
+    KlantenserviceStore,
     NieuweAanvraag,
 )
 
@@ -55,16 +60,16 @@ class BesluitConflict(Exception):
     """A decision that contradicts the one already taken (or an aanvraag that was withdrawn)."""
 
 
-class Klantenservice:
+class KlantenserviceService:
     """Takes in aanvragen, checks them, decides (automatically or by hand), mails the decision.
 
+    Owns the transactions: no transaction is open while a partner or the SMTP server is asked.
     ``sleutels`` and ``las`` give the partner check clients (called per check, replaceable).
     """
 
     def __init__(
         self,
-        aanvragen: Aanvragen,
-        modi: Modi,
+        db: Database,
         *,
         now: Callable[[str, str], datetime],
         sleutels: Callable[[], SleutelControle],
@@ -72,8 +77,8 @@ class Klantenservice:
         send_mail: Callable[[Mail, str], str],
         default_modus: str = AUTOMATISCH,
     ) -> None:
-        self.aanvragen = aanvragen
-        self.modi = modi
+        self.db = db
+        self.store = KlantenserviceStore()
         self._now = now
         self.sleutels = sleutels
         self.las = las
@@ -87,23 +92,43 @@ class Klantenservice:
         modus: str | None = None,
         idempotency_key: str | None = None,
     ) -> tuple[Aanvraag, bool]:
-        """Store (or find the retried) aanvraag, handle it, and return it with ``created``."""
-        chosen = modus or self.modi.get(nieuw.school) or self.default_modus
-        aanvraag, created = self.aanvragen.insert_or_existing(
-            nieuw,
-            modus=chosen,
-            idempotency_key=idempotency_key,
-            now=self._now(nieuw.brincode, nieuw.dependancecode),
-        )
+        """Store (or find the retried) aanvraag, handle it, and return it with ``created``.
+
+        A retry is the same ``Idempotency-Key``, or the same school, dashboard, key and beheerder
+        while an earlier aanvraag is still in behandeling or approved. A key reused with other
+        fields is a ValueError. Looking and inserting are one write transaction, so two racing
+        retries make one aanvraag.
+        """
+        now = self._now(nieuw.brincode, nieuw.dependancecode)
+        with self.db.begin() as conn:
+            aanvraag = self._retried(conn, nieuw, idempotency_key)
+            created = aanvraag is None
+            if aanvraag is None:
+                chosen = modus or self.store.modus(conn, nieuw.school) or self.default_modus
+                aanvraag = self.store.insert(
+                    conn, nieuw, modus=chosen, idempotency_key=idempotency_key, now=now
+                )
         return self.bekijk(aanvraag.id), created
 
     def bekijk(self, aanvraag_id: str) -> Aanvraag:
         """The aanvraag, after finishing any work it still waits for (checks, the e-mail)."""
-        aanvraag = self._get(aanvraag_id)
+        aanvraag = self.get(aanvraag_id)
         if aanvraag.status == IN_BEHANDELING and self._needs_checks(aanvraag):
             self._behandel(aanvraag)
         self.verstuur_mail(aanvraag_id)
-        return self._get(aanvraag_id)
+        return self.get(aanvraag_id)
+
+    def get(self, aanvraag_id: str) -> Aanvraag:
+        """The aanvraag as stored (no work done); AanvraagOnbekend if there is none."""
+        with self.db.read() as conn:
+            return _known(self.store.get(conn, aanvraag_id), aanvraag_id)
+
+    def recent(
+        self, *, limit: int = 50, status: str | None = None, school: str | None = None
+    ) -> list[Aanvraag]:
+        """The newest aanvragen first (the manual queue), optionally of one status and school."""
+        with self.db.read() as conn:
+            return self.store.recent(conn, limit=limit, status=status, school=school)
 
     def goedkeuren(self, aanvraag_id: str) -> Aanvraag:
         """A human approves (manual mode); approving an approved aanvraag again changes nothing."""
@@ -115,39 +140,64 @@ class Klantenservice:
 
     def intrekken(self, aanvraag_id: str) -> Aanvraag:
         """The school deactivated the koppeling: a later request with the same fields is new."""
-        self._get(aanvraag_id)
-        self.aanvragen.withdraw(aanvraag_id)
-        return self._get(aanvraag_id)
+        with self.db.begin() as conn:
+            _known(self.store.get(conn, aanvraag_id), aanvraag_id)
+            self.store.withdraw(conn, aanvraag_id)
+            return _known(self.store.get(conn, aanvraag_id), aanvraag_id)
+
+    def modus(self, school: str) -> str:
+        """The handling mode of one school (the service default unless set)."""
+        with self.db.read() as conn:
+            return self.store.modus(conn, school) or self.default_modus
+
+    def set_modus(self, school: str, modus: str) -> None:
+        """Handle this school's aanvragen automatically or by hand from now on."""
+        with self.db.begin() as conn:
+            self.store.set_modus(conn, school, modus)
 
     def verwerk_open(self) -> int:
         """One pass over undecided automatic aanvragen and unsent e-mails; returns decisions."""
-        decided = 0
-        for aanvraag in self.aanvragen.pending(AUTOMATISCH):
-            decided += int(self._behandel(aanvraag))
-        for aanvraag_id in self.aanvragen.mail_owed():
+        with self.db.read() as conn:
+            pending = self.store.pending(conn, AUTOMATISCH)
+        decided = sum(int(self._behandel(aanvraag)) for aanvraag in pending)
+        with self.db.read() as conn:
+            owed = self.store.mail_owed(conn)
+        for aanvraag_id in owed:
             self.verstuur_mail(aanvraag_id)
         return decided
 
     def verstuur_mail(self, aanvraag_id: str) -> bool:
-        """Send the decision e-mail if it is owed and nobody else is sending it; True if sent."""
-        if not self.aanvragen.claim_mail(aanvraag_id):
-            return False
-        aanvraag = self._get(aanvraag_id)
+        """Send the decision e-mail if it is owed and nobody else is sending it; True if sent.
+
+        The claim commits before the mail goes out, so of all callers exactly one sends it; a
+        failed send gives the claim back for a later pass.
+        """
+        with self.db.begin() as conn:
+            if not self.store.claim_mail(conn, aanvraag_id):
+                return False
+            aanvraag = _known(self.store.get(conn, aanvraag_id), aanvraag_id)
         try:
             message_id = self._send_mail(besluit_mail(aanvraag), aanvraag.school)
         except OSError:
-            self.aanvragen.mail_failed(aanvraag_id)
+            with self.db.begin() as conn:
+                self.store.mail_failed(conn, aanvraag_id)
             return False
-        self.aanvragen.mail_sent(aanvraag_id, message_id)
+        with self.db.begin() as conn:
+            self.store.mail_sent(conn, aanvraag_id, message_id)
         return True
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _get(self, aanvraag_id: str) -> Aanvraag:
-        aanvraag = self.aanvragen.get(aanvraag_id)
-        if aanvraag is None:
-            raise AanvraagOnbekend(aanvraag_id)
-        return aanvraag
+    def _retried(
+        self, conn: Connection, nieuw: NieuweAanvraag, idempotency_key: str | None
+    ) -> Aanvraag | None:
+        if idempotency_key is not None:
+            earlier = self.store.get_by_idempotency_key(conn, idempotency_key)
+            if earlier is not None:
+                if not nieuw.same_as(earlier):
+                    raise ValueError("Idempotency-Key hergebruikt voor een andere aanvraag")
+                return earlier
+        return next((a for a in self.store.current(conn, nieuw.school) if nieuw.same_as(a)), None)
 
     def _needs_checks(self, aanvraag: Aanvraag) -> bool:
         if aanvraag.modus == AUTOMATISCH:
@@ -156,13 +206,13 @@ class Klantenservice:
 
     def _behandel(self, aanvraag: Aanvraag) -> bool:
         controles, naam = self._controleer(aanvraag)
-        self.aanvragen.record_checks(aanvraag.id, controles, naam)
-        if aanvraag.modus == HANDMATIG or any(c.geslaagd is None for c in controles):
-            return False
+        undecided = aanvraag.modus == HANDMATIG or any(c.geslaagd is None for c in controles)
         failed = [c.toelichting for c in controles if c.geslaagd is False]
         status, reden = (AFGEWEZEN, "; ".join(failed)) if failed else (GOEDGEKEURD, None)
         now = self._now(aanvraag.brincode, aanvraag.dependancecode)
-        return self.aanvragen.decide(aanvraag.id, status, reden, now)
+        with self.db.begin() as conn:
+            self.store.record_checks(conn, aanvraag.id, controles, naam)
+            return not undecided and self.store.decide(conn, aanvraag.id, status, reden, now)
 
     def _controleer(self, aanvraag: Aanvraag) -> tuple[list[Controle], str | None]:
         controles = [_type_controle(aanvraag.type_dashboard)]
@@ -173,7 +223,8 @@ class Klantenservice:
         return controles, naam
 
     def _sleutel_controle(self, aanvraag: Aanvraag) -> Controle:
-        key = self.aanvragen.key_of(aanvraag.id)
+        with self.db.read() as conn:
+            key = self.store.key_of(conn, aanvraag.id)
         if key is None:
             return Controle("autorisatiesleutel", None, "De sleutel is niet meer beschikbaar")
         try:
@@ -205,17 +256,24 @@ class Klantenservice:
         ), status.school_naam
 
     def _besluit_hand(self, aanvraag_id: str, status: str, reden: str | None) -> Aanvraag:
-        aanvraag = self._get(aanvraag_id)
+        aanvraag = self.get(aanvraag_id)
         if aanvraag.status == IN_BEHANDELING:
             now = self._now(aanvraag.brincode, aanvraag.dependancecode)
-            self.aanvragen.decide(aanvraag_id, status, reden, now)
-            aanvraag = self._get(aanvraag_id)
+            with self.db.begin() as conn:
+                self.store.decide(conn, aanvraag_id, status, reden, now)
+                aanvraag = _known(self.store.get(conn, aanvraag_id), aanvraag_id)
         if aanvraag.status != status:
             raise BesluitConflict(
                 f"aanvraag {aanvraag_id} is al {aanvraag.status}; {status} kan niet meer"
             )
         self.verstuur_mail(aanvraag_id)
-        return self._get(aanvraag_id)
+        return self.get(aanvraag_id)
+
+
+def _known(aanvraag: Aanvraag | None, aanvraag_id: str) -> Aanvraag:
+    if aanvraag is None:
+        raise AanvraagOnbekend(aanvraag_id)
+    return aanvraag
 
 
 def _type_controle(type_dashboard: str) -> Controle:

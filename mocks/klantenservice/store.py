@@ -4,6 +4,7 @@ Every step of a decision is a conditional UPDATE (``... WHERE status = 'in_behan
 workers or two retries racing on one aanvraag decide it once; the e-mail of that decision is claimed
 the same way (``mail_status``), which is what makes "exactly one e-mail per decision" hold when the
 testcentrum retries, polls, or several processes serve the API. Only the hash of a key is kept.
+The service opens the transactions; every method here takes its connection first.
 """
 
 from __future__ import annotations
@@ -12,20 +13,24 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, String, Table, Text, select, update
+from sqlalchemy import Column, Connection, String, Table, Text, select, update
 
+from koppeling.harness.clock import iso
 from koppeling.harness.keys import key_hash, key_matches, mask
-from koppeling.harness.store import Database, metadata
+from koppeling.harness.store import UtcDateTime, from_row, metadata
 
 IN_BEHANDELING = "in_behandeling"
 GOEDGEKEURD = "goedgekeurd"
 AFGEWEZEN = "afgewezen"
 INGETROKKEN = "ingetrokken"
+STATUSSEN = (IN_BEHANDELING, GOEDGEKEURD, AFGEWEZEN, INGETROKKEN)
+
 AUTOMATISCH = "automatisch"
 HANDMATIG = "handmatig"
+MODI = (AUTOMATISCH, HANDMATIG)
 
 # mail_status: no mail owed, owed, being sent by some process, sent.
 MAIL_GEEN = "geen"
@@ -52,8 +57,8 @@ aanvragen_table = Table(
     Column("reden", Text),
     Column("controles", Text),
     Column("school_naam", String(128)),
-    Column("ontvangen_op", DateTime(timezone=True), nullable=False),
-    Column("besloten_op", DateTime(timezone=True)),
+    Column("ontvangen_op", UtcDateTime(), nullable=False),
+    Column("besloten_op", UtcDateTime()),
     Column("mail_status", String(16), nullable=False),
     Column("mail_message_id", String(256)),
 )
@@ -100,10 +105,6 @@ class Aanvraag:
     besloten_op: datetime | None
     mail_status: str
 
-    @property
-    def besloten(self) -> bool:
-        return self.status in (GOEDGEKEURD, AFGEWEZEN)
-
     def as_json(self) -> dict[str, Any]:
         """The API view: the key masked, times in UTC ISO-8601."""
         return {
@@ -117,8 +118,8 @@ class Aanvraag:
             "beheerder_email": self.beheerder_email,
             "modus": self.modus,
             "controles": [c.as_json() for c in self.controles],
-            "ontvangen_op": self.ontvangen_op.isoformat(),
-            "besloten_op": self.besloten_op.isoformat() if self.besloten_op else None,
+            "ontvangen_op": iso(self.ontvangen_op),
+            "besloten_op": iso(self.besloten_op),
             "mail_verzonden": self.mail_status == MAIL_VERZONDEN,
         }
 
@@ -137,77 +138,87 @@ class NieuweAanvraag:
     def school(self) -> str:
         return f"{self.brincode}-{self.dependancecode}"
 
+    def same_as(self, aanvraag: Aanvraag) -> bool:
+        """Whether ``aanvraag`` was made of these fields (the key compared by its hash)."""
+        return (
+            aanvraag.school == self.school
+            and aanvraag.type_dashboard == self.type_dashboard
+            and aanvraag.beheerder_email.lower() == self.beheerder_email.lower()
+            and key_matches(self.autorisatiesleutel, aanvraag.sleutel_hash)
+        )
 
-class Aanvragen:
-    """The aanvragen table: insert with de-duplication, conditional decisions, mail claims."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+class KlantenserviceStore:
+    """The aanvragen and modus tables: inserts, conditional decisions, mail claims, modes."""
 
-    def insert_or_existing(
-        self, nieuw: NieuweAanvraag, *, modus: str, idempotency_key: str | None, now: datetime
-    ) -> tuple[Aanvraag, bool]:
-        """Store a new aanvraag, or return the one this is a retry of (``created`` False).
+    # --- aanvragen -----------------------------------------------------------------------------
 
-        A retry is the same ``Idempotency-Key``, or the same school, dashboard, key and beheerder
-        while an earlier aanvraag is still in behandeling or approved. A key reused with other
-        fields is a ValueError.
-        """
-        t = aanvragen_table
-        with self._db.begin() as conn:
-            if idempotency_key is not None:
-                row = conn.execute(select(t).where(t.c.idempotency_key == idempotency_key)).first()
-                if row is not None:
-                    if not _same_request(row, nieuw):
-                        raise ValueError("Idempotency-Key hergebruikt voor een andere aanvraag")
-                    return _aanvraag(row), False
-            for row in conn.execute(
-                select(t).where(
-                    t.c.school == nieuw.school, t.c.status.in_((IN_BEHANDELING, GOEDGEKEURD))
-                )
-            ):
-                if _same_request(row, nieuw):
-                    return _aanvraag(row), False
-            # Real-time ordered ids: the queue stays in arrival order under a frozen clock too.
-            new_id = f"ks-{time.time_ns():x}{uuid.uuid4().hex[:6]}"
-            conn.execute(
-                t.insert().values(
-                    id=new_id,
-                    school=nieuw.school,
-                    brincode=nieuw.brincode,
-                    dependancecode=nieuw.dependancecode,
-                    type_dashboard=nieuw.type_dashboard,
-                    sleutel_hash=key_hash(nieuw.autorisatiesleutel),
-                    sleutel=nieuw.autorisatiesleutel,
-                    sleutel_masker=mask(nieuw.autorisatiesleutel),
-                    beheerder_email=nieuw.beheerder_email,
-                    idempotency_key=idempotency_key,
-                    modus=modus,
-                    status=IN_BEHANDELING,
-                    controles="[]",
-                    ontvangen_op=now,
-                    mail_status=MAIL_GEEN,
-                )
-            )
-            row = conn.execute(select(t).where(t.c.id == new_id)).one()
-        return _aanvraag(row), True
-
-    def get(self, aanvraag_id: str) -> Aanvraag | None:
+    def get(self, conn: Connection, aanvraag_id: str) -> Aanvraag | None:
         """The aanvraag with this id, or None."""
-        with self._db.begin() as conn:
-            row = conn.execute(
-                select(aanvragen_table).where(aanvragen_table.c.id == aanvraag_id)
-            ).first()
+        t = aanvragen_table
+        row = conn.execute(select(t).where(t.c.id == aanvraag_id)).first()
         return _aanvraag(row) if row is not None else None
 
-    def key_of(self, aanvraag_id: str) -> str | None:
+    def get_by_idempotency_key(self, conn: Connection, idempotency_key: str) -> Aanvraag | None:
+        """The aanvraag first sent with this ``Idempotency-Key``, or None."""
+        t = aanvragen_table
+        row = conn.execute(select(t).where(t.c.idempotency_key == idempotency_key)).first()
+        return _aanvraag(row) if row is not None else None
+
+    def current(self, conn: Connection, school: str) -> list[Aanvraag]:
+        """The school's aanvragen still in behandeling or approved."""
+        t = aanvragen_table
+        rows = conn.execute(
+            select(t).where(t.c.school == school, t.c.status.in_((IN_BEHANDELING, GOEDGEKEURD)))
+        )
+        return [_aanvraag(r) for r in rows]
+
+    def insert(
+        self,
+        conn: Connection,
+        nieuw: NieuweAanvraag,
+        *,
+        modus: str,
+        idempotency_key: str | None,
+        now: datetime,
+    ) -> Aanvraag:
+        """Store a new aanvraag, in behandeling, and return it."""
+        t = aanvragen_table
+        # Real-time ordered ids: the queue stays in arrival order under a frozen clock too.
+        new_id = f"ks-{time.time_ns():x}{uuid.uuid4().hex[:6]}"
+        conn.execute(
+            t.insert().values(
+                id=new_id,
+                school=nieuw.school,
+                brincode=nieuw.brincode,
+                dependancecode=nieuw.dependancecode,
+                type_dashboard=nieuw.type_dashboard,
+                sleutel_hash=key_hash(nieuw.autorisatiesleutel),
+                sleutel=nieuw.autorisatiesleutel,
+                sleutel_masker=mask(nieuw.autorisatiesleutel),
+                beheerder_email=nieuw.beheerder_email,
+                idempotency_key=idempotency_key,
+                modus=modus,
+                status=IN_BEHANDELING,
+                controles="[]",
+                ontvangen_op=now,
+                mail_status=MAIL_GEEN,
+            )
+        )
+        return _aanvraag(conn.execute(select(t).where(t.c.id == new_id)).one())
+
+    def key_of(self, conn: Connection, aanvraag_id: str) -> str | None:
         """The plain key of an undecided aanvraag (None once decided): only for the key check."""
         t = aanvragen_table
-        with self._db.begin() as conn:
-            return conn.execute(select(t.c.sleutel).where(t.c.id == aanvraag_id)).scalar()
+        return conn.execute(select(t.c.sleutel).where(t.c.id == aanvraag_id)).scalar()
 
     def recent(
-        self, *, limit: int = 50, status: str | None = None, school: str | None = None
+        self,
+        conn: Connection,
+        *,
+        limit: int = 50,
+        status: str | None = None,
+        school: str | None = None,
     ) -> list[Aanvraag]:
         """The newest aanvragen first, optionally of one status and/or one school."""
         t = aanvragen_table
@@ -216,161 +227,116 @@ class Aanvragen:
             stmt = stmt.where(t.c.status == status)
         if school is not None:
             stmt = stmt.where(t.c.school == school)
-        with self._db.begin() as conn:
-            return [_aanvraag(r) for r in conn.execute(stmt)]
+        return [_aanvraag(r) for r in conn.execute(stmt)]
 
-    def pending(self, modus: str = AUTOMATISCH) -> list[Aanvraag]:
+    def pending(self, conn: Connection, modus: str) -> list[Aanvraag]:
         """Aanvragen still in behandeling in ``modus`` (oldest first)."""
         t = aanvragen_table
-        with self._db.begin() as conn:
-            rows = conn.execute(
-                select(t)
-                .where(t.c.status == IN_BEHANDELING, t.c.modus == modus)
-                .order_by(t.c.ontvangen_op)
-            )
-            return [_aanvraag(r) for r in rows]
+        rows = conn.execute(
+            select(t)
+            .where(t.c.status == IN_BEHANDELING, t.c.modus == modus)
+            .order_by(t.c.ontvangen_op)
+        )
+        return [_aanvraag(r) for r in rows]
 
     def record_checks(
-        self, aanvraag_id: str, controles: list[Controle], school_naam: str | None
+        self,
+        conn: Connection,
+        aanvraag_id: str,
+        controles: list[Controle],
+        school_naam: str | None,
     ) -> None:
         """Keep the latest check results (shown to a human in manual mode)."""
         t = aanvragen_table
-        with self._db.begin() as conn:
-            conn.execute(
-                update(t)
-                .where(t.c.id == aanvraag_id)
-                .values(
-                    controles=json.dumps([c.as_json() for c in controles]),
-                    school_naam=school_naam,
-                )
+        conn.execute(
+            update(t)
+            .where(t.c.id == aanvraag_id)
+            .values(
+                controles=json.dumps([c.as_json() for c in controles]),
+                school_naam=school_naam,
             )
+        )
 
-    def decide(self, aanvraag_id: str, status: str, reden: str | None, now: datetime) -> bool:
+    def decide(
+        self, conn: Connection, aanvraag_id: str, status: str, reden: str | None, now: datetime
+    ) -> bool:
         """Move an aanvraag from in_behandeling to a decision; False if it was decided already."""
         if status not in (GOEDGEKEURD, AFGEWEZEN):
             raise ValueError(f"a decision is goedgekeurd or afgewezen, got {status!r}")
         t = aanvragen_table
-        with self._db.begin() as conn:
-            result = conn.execute(
-                update(t)
-                .where(t.c.id == aanvraag_id, t.c.status == IN_BEHANDELING)
-                .values(
-                    status=status,
-                    reden=reden,
-                    besloten_op=now,
-                    sleutel=None,
-                    mail_status=MAIL_TE_VERZENDEN,
-                )
+        result = conn.execute(
+            update(t)
+            .where(t.c.id == aanvraag_id, t.c.status == IN_BEHANDELING)
+            .values(
+                status=status,
+                reden=reden,
+                besloten_op=now,
+                sleutel=None,
+                mail_status=MAIL_TE_VERZENDEN,
             )
-            return bool(result.rowcount == 1)
+        )
+        return bool(result.rowcount == 1)
 
-    def withdraw(self, aanvraag_id: str) -> bool:
+    def withdraw(self, conn: Connection, aanvraag_id: str) -> bool:
         """Mark an aanvraag ingetrokken (the school deactivated); True if it changed."""
         t = aanvragen_table
-        with self._db.begin() as conn:
-            result = conn.execute(
-                update(t)
-                .where(t.c.id == aanvraag_id, t.c.status != INGETROKKEN)
-                .values(status=INGETROKKEN, sleutel=None)
-            )
-            return bool(result.rowcount == 1)
+        result = conn.execute(
+            update(t)
+            .where(t.c.id == aanvraag_id, t.c.status != INGETROKKEN)
+            .values(status=INGETROKKEN, sleutel=None)
+        )
+        return bool(result.rowcount == 1)
 
-    def claim_mail(self, aanvraag_id: str) -> bool:
+    # --- the decision e-mail ---------------------------------------------------------------------
+
+    def claim_mail(self, conn: Connection, aanvraag_id: str) -> bool:
         """Take the duty of sending this aanvraag's decision e-mail (only one caller wins)."""
-        return self._move_mail(aanvraag_id, MAIL_TE_VERZENDEN, MAIL_VERZENDEN)
+        return self._move_mail(conn, aanvraag_id, MAIL_TE_VERZENDEN, MAIL_VERZENDEN)
 
-    def mail_sent(self, aanvraag_id: str, message_id: str) -> None:
+    def mail_sent(self, conn: Connection, aanvraag_id: str, message_id: str) -> None:
         """Record that the decision e-mail went out."""
         t = aanvragen_table
-        with self._db.begin() as conn:
-            conn.execute(
-                update(t)
-                .where(t.c.id == aanvraag_id)
-                .values(mail_status=MAIL_VERZONDEN, mail_message_id=message_id)
-            )
+        conn.execute(
+            update(t)
+            .where(t.c.id == aanvraag_id)
+            .values(mail_status=MAIL_VERZONDEN, mail_message_id=message_id)
+        )
 
-    def mail_failed(self, aanvraag_id: str) -> None:
+    def mail_failed(self, conn: Connection, aanvraag_id: str) -> None:
         """Give the e-mail back so a later pass sends it (SMTP was down)."""
-        self._move_mail(aanvraag_id, MAIL_VERZENDEN, MAIL_TE_VERZENDEN)
+        self._move_mail(conn, aanvraag_id, MAIL_VERZENDEN, MAIL_TE_VERZENDEN)
 
-    def mail_owed(self) -> list[str]:
+    def mail_owed(self, conn: Connection) -> list[str]:
         """Ids of decided aanvragen whose e-mail has not been sent yet."""
         t = aanvragen_table
-        with self._db.begin() as conn:
-            return [
-                r.id
-                for r in conn.execute(select(t.c.id).where(t.c.mail_status == MAIL_TE_VERZENDEN))
-            ]
+        rows = conn.execute(select(t.c.id).where(t.c.mail_status == MAIL_TE_VERZENDEN))
+        return [r.id for r in rows]
 
-    def _move_mail(self, aanvraag_id: str, old: str, new: str) -> bool:
+    def _move_mail(self, conn: Connection, aanvraag_id: str, old: str, new: str) -> bool:
         t = aanvragen_table
-        with self._db.begin() as conn:
-            result = conn.execute(
-                update(t)
-                .where(t.c.id == aanvraag_id, t.c.mail_status == old)
-                .values(mail_status=new)
-            )
-            return bool(result.rowcount == 1)
+        result = conn.execute(
+            update(t).where(t.c.id == aanvraag_id, t.c.mail_status == old).values(mail_status=new)
+        )
+        return bool(result.rowcount == 1)
 
+    # --- per-school modes (so parallel scenarios don't collide) ---------------------------------
 
-class Modi:
-    """Per-school handling mode (automatic or manual), so parallel scenarios don't collide."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    def get(self, school: str) -> str | None:
+    def modus(self, conn: Connection, school: str) -> str | None:
         """The mode set for this school, or None (then the service default applies)."""
-        with self._db.begin() as conn:
-            return conn.execute(
-                select(modus_table.c.modus).where(modus_table.c.school == school)
-            ).scalar()
+        t = modus_table
+        return conn.execute(select(t.c.modus).where(t.c.school == school)).scalar()
 
-    def set(self, school: str, modus: str) -> None:
+    def set_modus(self, conn: Connection, school: str, modus: str) -> None:
         """Set this school's mode."""
-        with self._db.begin() as conn:
-            conn.execute(modus_table.delete().where(modus_table.c.school == school))
-            conn.execute(modus_table.insert().values(school=school, modus=modus))
+        conn.execute(modus_table.delete().where(modus_table.c.school == school))
+        conn.execute(modus_table.insert().values(school=school, modus=modus))
 
 
-def _same_request(row: Any, nieuw: NieuweAanvraag) -> bool:
-    return bool(
-        row.school == nieuw.school
-        and row.type_dashboard == nieuw.type_dashboard
-        and row.beheerder_email.lower() == nieuw.beheerder_email.lower()
-        and key_matches(nieuw.autorisatiesleutel, row.sleutel_hash)
-    )
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _controles(text: str | None) -> list[Controle]:
+    return [
+        Controle(c["controle"], c["geslaagd"], c["toelichting"]) for c in json.loads(text or "[]")
+    ]
 
 
 def _aanvraag(row: Any) -> Aanvraag:
-    controles = [
-        Controle(c["controle"], c["geslaagd"], c["toelichting"])
-        for c in json.loads(row.controles or "[]")
-    ]
-    ontvangen = _aware(row.ontvangen_op)
-    assert ontvangen is not None
-    return Aanvraag(
-        id=row.id,
-        school=row.school,
-        brincode=row.brincode,
-        dependancecode=row.dependancecode,
-        type_dashboard=row.type_dashboard,
-        sleutel_hash=row.sleutel_hash,
-        sleutel_masker=row.sleutel_masker,
-        beheerder_email=row.beheerder_email,
-        idempotency_key=row.idempotency_key,
-        modus=row.modus,
-        status=row.status,
-        reden=row.reden,
-        controles=controles,
-        school_naam=row.school_naam,
-        ontvangen_op=ontvangen,
-        besloten_op=_aware(row.besloten_op),
-        mail_status=row.mail_status,
-    )
+    return from_row(Aanvraag, row, controles=_controles(row.controles))

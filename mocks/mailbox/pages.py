@@ -16,8 +16,7 @@ from werkzeug.wrappers import Response
 from koppeling import web
 from koppeling.harness.service import Core
 from koppeling.web import Api, ApiProblem, Unavailable
-
-SERVICE = "mailbox"
+from mocks.mailbox.service import SERVICE
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:

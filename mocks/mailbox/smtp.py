@@ -1,4 +1,5 @@
-"""The SMTP sink: a real SMTP server (aiosmtpd) that keeps every message it receives in the store.
+"""The SMTP sink: a real SMTP server (aiosmtpd) that keeps every message it receives in the store,
+through the same :class:`mocks.mailbox.service.MailboxService` the HTTP API reads with.
 
 It runs in the process that supervises the harness (never in a gunicorn worker), on its own
 asyncio thread, with the start/stop/clear/url contract of
@@ -15,10 +16,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from koppeling.harness.journal import Entry
 from koppeling.harness.keys import mask_text
 from koppeling.harness.service import Core
-from mocks.mailbox.store import MailStore
+from mocks.mailbox.service import MailboxService
 
 log = logging.getLogger("koppeling.mailbox")
 
@@ -54,7 +54,7 @@ class _FreePortController(Controller):
 
 
 class _Handler:
-    """aiosmtpd handler: store each message and journal its arrival."""
+    """aiosmtpd handler: keep each message through the mailbox service."""
 
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
@@ -62,7 +62,9 @@ class _Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         raw = envelope.original_content or envelope.content
         try:
-            self.sink.receive(bytes(raw), str(envelope.mail_from or ""), list(envelope.rcpt_tos))
+            self.sink.service.receive(
+                bytes(raw), str(envelope.mail_from or ""), list(envelope.rcpt_tos)
+            )
         except Exception as exc:  # a broken store must not kill the sink; the sender sees 451
             log.exception("mailbox could not store a message")
             self.sink.core.errors.append(exc)
@@ -75,7 +77,7 @@ class SmtpSink:
 
     def __init__(self, core: Core, host: str = "127.0.0.1", port: int = 0) -> None:
         self.core = core
-        self.store = MailStore(core.db)
+        self.service = MailboxService(core.db, core.clock, core.journal)
         self.host = host
         self.requested_port = port
         self.smtp_port: int | None = None
@@ -110,22 +112,7 @@ class SmtpSink:
 
     def clear(self) -> None:
         """Forget every received message."""
-        self.store.delete()
-
-    def receive(self, raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
-        """Keep one delivered message and journal it; returns its ID."""
-        now = self.core.clock.now()
-        message_id = self.store.add(raw, mail_from=mail_from, rcpt_tos=rcpt_tos, received=now)
-        self.core.journal.record(
-            Entry(
-                service="mailbox",
-                kind="email",
-                at=now,
-                summary=f"received mail for {', '.join(rcpt_tos)}",
-                data={"ID": message_id, "from": mail_from, "to": rcpt_tos, "size": len(raw)},
-            )
-        )
-        return message_id
+        self.service.delete()
 
     def __enter__(self) -> SmtpSink:
         return self.start()

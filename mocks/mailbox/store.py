@@ -2,27 +2,23 @@
 
 Messages live in the store (not in the sink's process) so they survive a restart and so the HTTP
 API, served by other worker processes, reads what the SMTP thread wrote. A message is parsed once,
-on arrival, into the fields Mailpit's API shows (From, To, Cc, Bcc, Subject, Text, HTML, Snippet);
-the raw bytes are kept too. No Flask imports here.
+on arrival (:mod:`mocks.mailbox.service`), into the fields Mailpit's API shows (From, To, Cc, Bcc,
+Subject, Text, HTML, Snippet); the raw bytes are kept too. The service opens the transactions;
+every method here takes its connection first. No Flask imports here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
-import string
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import getaddresses
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Column,
-    DateTime,
+    Connection,
     Integer,
     LargeBinary,
     String,
@@ -34,9 +30,9 @@ from sqlalchemy import (
     select,
 )
 
-from koppeling.harness.store import Database, metadata
+from koppeling.harness.clock import iso
+from koppeling.harness.store import UtcDateTime, chunks, from_row, metadata
 
-_ID_ALPHABET = string.ascii_letters + string.digits
 SNIPPET_LENGTH = 250
 
 messages_table = Table(
@@ -45,7 +41,7 @@ messages_table = Table(
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("id", String(32), nullable=False, unique=True),
     Column("message_id", String(512)),
-    Column("created", DateTime(timezone=True), nullable=False),
+    Column("created", UtcDateTime(), nullable=False),
     Column("sender", Text, nullable=False),  # JSON {"Name", "Address"}
     Column("recipients", Text, nullable=False),  # JSON {"To": [...], "Cc": [...], "Bcc": [...]}
     Column("search_to", Text, nullable=False),  # lower-cased " addr name | addr name |"
@@ -57,33 +53,23 @@ messages_table = Table(
     Column("raw", LargeBinary, nullable=False),
 )
 
+Address = dict[str, str]  # Mailpit's {"Name": ..., "Address": ...}
+
 
 @dataclass(frozen=True)
-class StoredMessage:
-    """One received message, with Mailpit's field names available through :meth:`summary`."""
+class Message:
+    """One received message, with Mailpit's field names available through :meth:`summary` (its
+    raw bytes are kept beside it, read with :meth:`MailboxStore.raw`)."""
 
-    seq: int
     id: str
     message_id: str
     created: datetime
-    sender: dict[str, str]
-    recipients: dict[str, list[dict[str, str]]]
+    sender: Address
+    recipients: dict[str, list[Address]]
     subject: str
     text: str
     html: str
     size: int
-
-    @property
-    def to(self) -> list[dict[str, str]]:
-        return self.recipients.get("To", [])
-
-    def all_addresses(self) -> list[str]:
-        """Every recipient address (To, Cc, Bcc), lower-cased."""
-        return [
-            a["Address"].lower()
-            for kind in ("To", "Cc", "Bcc")
-            for a in self.recipients.get(kind, [])
-        ]
 
     def summary(self) -> dict[str, Any]:
         """The message as Mailpit lists it (``GET /api/v1/messages``)."""
@@ -92,12 +78,12 @@ class StoredMessage:
             "MessageID": self.message_id,
             "Read": False,
             "From": self.sender,
-            "To": self.to,
+            "To": self.recipients.get("To", []),
             "Cc": self.recipients.get("Cc", []),
             "Bcc": self.recipients.get("Bcc", []),
             "ReplyTo": [],
             "Subject": self.subject,
-            "Created": _iso(self.created),
+            "Created": mailpit_time(self.created),
             "Tags": [],
             "Size": self.size,
             "Attachments": 0,
@@ -112,7 +98,7 @@ class StoredMessage:
         body.update(
             {
                 "ReturnPath": self.sender["Address"],
-                "Date": _iso(self.created),
+                "Date": mailpit_time(self.created),
                 "Text": self.text,
                 "HTML": self.html,
                 "Inline": [],
@@ -122,8 +108,9 @@ class StoredMessage:
         return body
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def mailpit_time(value: datetime) -> str:
+    """An instant the way Mailpit writes it: ISO-8601 in UTC with a ``Z``."""
+    return str(iso(value)).replace("+00:00", "Z")
 
 
 def snippet(text: str) -> str:
@@ -134,11 +121,6 @@ def snippet(text: str) -> str:
 
 def _strip_tags(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", re.sub(r"(?is)<(style|script)\b.*?</\1>", " ", html))
-
-
-def new_id() -> str:
-    """A Mailpit-like message ID: 22 random letters and digits."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(22))
 
 
 @dataclass(frozen=True)
@@ -166,155 +148,108 @@ class Query:
         )
 
 
-def _like(column: Any, value: str) -> Any:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
+class MailboxStore:
+    """Insert, list, search and delete received messages."""
 
-
-class MailStore:
-    """Add, list, search and delete received messages."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    def add(self, raw: bytes, *, mail_from: str, rcpt_tos: list[str], received: datetime) -> str:
-        """Parse and keep one message as delivered over SMTP; returns its ID."""
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
-        assert isinstance(msg, EmailMessage)
-        recipients = _recipients(msg, rcpt_tos)
-        sender = _first_address(msg, "From") or {"Name": "", "Address": mail_from}
-        ident = new_id()
-        # Like Mailpit, a message without a Message-ID gets one.
-        message_id = str(msg.get("Message-ID", "")).strip().strip("<>") or f"{ident}@mailbox"
-        text, html = _bodies(msg)
-        values = {
-            "id": ident,
-            "message_id": message_id,
-            "created": received,
-            "sender": json.dumps(sender),
-            "recipients": json.dumps(recipients),
-            "search_to": _search_text([a for v in recipients.values() for a in v]),
-            "search_from": _search_text([sender]),
-            "subject": str(msg.get("Subject", "")),
-            "text": text,
-            "html": html,
-            "size": len(raw),
-            "raw": raw,
-        }
-        with self._db.begin() as conn:
-            conn.execute(messages_table.insert().values(**values))
-        return str(values["id"])
+    def insert(self, conn: Connection, message: Message, raw: bytes) -> None:
+        """Keep one parsed message, its raw bytes and its search columns."""
+        recipients = [a for kind in message.recipients.values() for a in kind]
+        conn.execute(
+            messages_table.insert().values(
+                id=message.id,
+                message_id=message.message_id,
+                created=message.created,
+                sender=json.dumps(message.sender),
+                recipients=json.dumps(message.recipients),
+                search_to=_search_text(recipients),
+                search_from=_search_text([message.sender]),
+                subject=message.subject,
+                text=message.text,
+                html=message.html,
+                size=message.size,
+                raw=raw,
+            )
+        )
 
     def page(
-        self, start: int = 0, limit: int = 50, query: Query | None = None, after_seq: int = 0
-    ) -> tuple[list[StoredMessage], int]:
+        self, conn: Connection, start: int, limit: int, query: Query | None = None
+    ) -> tuple[list[Message], int]:
         """A page of messages, newest first, and how many match in total."""
         t = messages_table
-        conditions = [t.c.seq > after_seq, *self._conditions(query or Query())]
-        with self._db.begin() as conn:
-            total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
-            rows = conn.execute(
-                select(t).where(*conditions).order_by(t.c.seq.desc()).offset(start).limit(limit)
-            ).all()
+        conditions = _conditions(query or Query())
+        total = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
+        rows = conn.execute(
+            select(t).where(*conditions).order_by(t.c.seq.desc()).offset(start).limit(limit)
+        )
         return [_message(row) for row in rows], int(total or 0)
 
-    @staticmethod
-    def _conditions(query: Query) -> list[Any]:
-        t = messages_table
-        found = [_like(t.c.search_to, v) for v in query.to]
-        found += [_like(t.c.search_from, v) for v in query.sender]
-        found += [_like(t.c.subject, v) for v in query.subject]
-        found += [
-            or_(
-                _like(t.c.subject, v),
-                _like(t.c.text, v),
-                _like(t.c.search_to, v),
-                _like(t.c.search_from, v),
-            )
-            for v in query.words
-        ]
-        return found
-
-    def get(self, message_id: str) -> StoredMessage | None:
+    def get(self, conn: Connection, message_id: str) -> Message | None:
         """One message by ID (``latest`` is the newest, as in Mailpit)."""
         t = messages_table
         stmt = select(t).order_by(t.c.seq.desc()).limit(1)
         if message_id != "latest":
             stmt = select(t).where(t.c.id == message_id)
-        with self._db.begin() as conn:
-            row = conn.execute(stmt).first()
+        row = conn.execute(stmt).first()
         return None if row is None else _message(row)
 
-    def raw(self, message_id: str) -> bytes | None:
+    def raw(self, conn: Connection, message_id: str) -> bytes | None:
         """The message exactly as received over SMTP."""
-        with self._db.begin() as conn:
-            value = conn.execute(
-                select(messages_table.c.raw).where(messages_table.c.id == message_id)
-            ).scalar()
+        t = messages_table
+        value = conn.execute(select(t.c.raw).where(t.c.id == message_id)).scalar()
         return None if value is None else bytes(value)
 
-    def delete(self, ids: list[str] | None = None) -> int:
-        """Delete the given messages, or all of them; returns how many went."""
-        stmt = delete(messages_table)
-        if ids is not None:
-            stmt = stmt.where(messages_table.c.id.in_(ids))
-        with self._db.begin() as conn:
-            return int(conn.execute(stmt).rowcount or 0)
+    def delete(self, conn: Connection, ids: Sequence[str] | None = None) -> int:
+        """Delete the messages with these IDs, or every message; returns how many went."""
+        t = messages_table
+        if ids is None:
+            return int(conn.execute(delete(t)).rowcount or 0)
+        return sum(
+            int(conn.execute(delete(t).where(t.c.id.in_(chunk))).rowcount or 0)
+            for chunk in chunks(ids)
+        )
 
-    def count(self) -> int:
-        with self._db.begin() as conn:
-            return int(conn.execute(select(func.count()).select_from(messages_table)).scalar() or 0)
+    def delete_matching(self, conn: Connection, query: Query) -> int:
+        """Delete the messages matching ``query`` (every message for an empty one)."""
+        result = conn.execute(delete(messages_table).where(*_conditions(query)))
+        return int(result.rowcount or 0)
 
-    def last_seq(self) -> int:
-        """The sequence number of the newest message (0 when empty)."""
-        with self._db.begin() as conn:
-            return int(conn.execute(select(func.max(messages_table.c.seq))).scalar() or 0)
-
-
-def _addresses(msg: EmailMessage, header: str) -> list[dict[str, str]]:
-    values = [str(v) for v in msg.get_all(header, [])]
-    return [{"Name": name, "Address": addr} for name, addr in getaddresses(values) if addr]
+    def count(self, conn: Connection) -> int:
+        """How many messages the mailbox holds."""
+        total = conn.execute(select(func.count()).select_from(messages_table)).scalar()
+        return int(total or 0)
 
 
-def _first_address(msg: EmailMessage, header: str) -> dict[str, str] | None:
-    found = _addresses(msg, header)
-    return found[0] if found else None
+def _conditions(query: Query) -> list[Any]:
+    t = messages_table
+    found = [_like(t.c.search_to, v) for v in query.to]
+    found += [_like(t.c.search_from, v) for v in query.sender]
+    found += [_like(t.c.subject, v) for v in query.subject]
+    found += [
+        or_(
+            _like(t.c.subject, v),
+            _like(t.c.text, v),
+            _like(t.c.search_to, v),
+            _like(t.c.search_from, v),
+        )
+        for v in query.words
+    ]
+    return found
 
 
-def _recipients(msg: EmailMessage, rcpt_tos: list[str]) -> dict[str, list[dict[str, str]]]:
-    """To and Cc from the headers; envelope recipients in neither are the Bcc."""
-    to, cc = _addresses(msg, "To"), _addresses(msg, "Cc")
-    seen = {a["Address"].lower() for a in to + cc}
-    bcc = [{"Name": "", "Address": r} for r in rcpt_tos if r.lower() not in seen]
-    return {"To": to, "Cc": cc, "Bcc": bcc}
+def _like(column: Any, value: str) -> Any:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-def _search_text(addresses: list[dict[str, str]]) -> str:
+def _search_text(addresses: list[Address]) -> str:
     return "|" + "|".join(f" {a['Address']} {a['Name']} ".lower() for a in addresses) + "|"
 
 
-def _bodies(msg: EmailMessage) -> tuple[str, str]:
-    """The text/plain and text/html bodies (empty string for an absent one)."""
-    parts = {}
-    for kind in ("plain", "html"):
-        part = msg.get_body(preferencelist=(kind,))
-        if part is not None and part.get_content_type() == f"text/{kind}":
-            content = part.get_content()
-            parts[kind] = content.replace("\r\n", "\n") if isinstance(content, str) else ""
-    return parts.get("plain", ""), parts.get("html", "")
-
-
-def _message(row: Any) -> StoredMessage:
-    created = row.created if row.created.tzinfo else row.created.replace(tzinfo=UTC)
-    return StoredMessage(
-        seq=row.seq,
-        id=row.id,
+def _message(row: Any) -> Message:
+    return from_row(
+        Message,
+        row,
         message_id=row.message_id or "",
-        created=created,
         sender=json.loads(row.sender),
         recipients=json.loads(row.recipients),
-        subject=row.subject,
-        text=row.text,
-        html=row.html,
-        size=row.size,
     )

@@ -14,16 +14,17 @@ from koppeling.harness.store import Database
 from mocks.klantenservice.service import (
     AFZENDER,
     BesluitConflict,
-    Klantenservice,
+    KlantenserviceService,
 )
-from mocks.klantenservice.store import Aanvragen, Modi, NieuweAanvraag
+from mocks.klantenservice.store import NieuweAanvraag
 from tests.klantenservice.conftest import GOOD_KEY, Las, Outbox, Sleutels
 
 
-def service(core: Core, sleutels: Sleutels, las: Las, modus: str = "automatisch") -> Klantenservice:
-    return Klantenservice(
-        Aanvragen(core.db),
-        Modi(core.db),
+def service(
+    core: Core, sleutels: Sleutels, las: Las, modus: str = "automatisch"
+) -> KlantenserviceService:
+    return KlantenserviceService(
+        core.db,
         now=lambda b, d: core.clock.now(b, d),
         sleutels=lambda: sleutels,
         las=lambda: las,
@@ -160,7 +161,7 @@ def test_manual_rejection_and_per_school_mode(
     core: Core, sleutels: Sleutels, las: Las, outbox: Outbox
 ) -> None:
     ks = service(core, sleutels, las)
-    ks.modi.set("99AB-00", "handmatig")
+    ks.set_modus("99AB-00", "handmatig")
     aanvraag, _ = ks.dien_in(nieuw())
     assert aanvraag.modus == "handmatig" and aanvraag.status == "in_behandeling"
     rejected = ks.afwijzen(aanvraag.id, "Beheerder onbekend bij ons")
@@ -204,3 +205,28 @@ def test_racing_retries_send_one_mail(tmp_path: Path, sleutels: Sleutels, las: L
     assert ks.bekijk(aanvraag.id).status == "goedgekeurd"
     assert len(outbox.sent) == 1
     db.dispose()
+
+
+def test_reads_do_not_wait_for_a_writer(tmp_path: Path, sleutels: Sleutels, las: Las) -> None:
+    """get, recent and modus never take SQLite's write lock: they answer while a writer holds it."""
+    db = Database.file(tmp_path / "state.sqlite")
+    core = Core.create(db, mailer=Outbox())
+    ks = service(core, sleutels, las)
+    ks.set_modus("99AB-00", "handmatig")
+    aanvraag, _ = ks.dien_in(nieuw())
+    answers: list[object] = []
+
+    def read() -> None:
+        answers.append(ks.get(aanvraag.id).status)
+        answers.append([a.id for a in ks.recent(school="99AB-00")])
+        answers.append(ks.modus("99AB-00"))
+
+    try:
+        with db.begin():
+            reader = threading.Thread(target=read)
+            reader.start()
+            reader.join(timeout=10)
+            assert not reader.is_alive(), "a read waited for the write lock"
+        assert answers == ["in_behandeling", [aanvraag.id], "handmatig"]
+    finally:
+        db.dispose()
