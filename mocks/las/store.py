@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from koppeling.fakedata import FakeGroup, FakePupil, FakeSchool, FakeStaff
+from koppeling.harness.clock import iso
 from koppeling.harness.store import UtcDateTime, from_row, inserted_id, metadata
 
 las_scholen = Table(
@@ -146,7 +147,7 @@ class School:
             "naam": self.naam,
             "seed": self.seed,
             "samengestelde_groepen": self.samengestelde_groepen,
-            "gewijzigd_op": self.changed_at.isoformat(),
+            "gewijzigd_op": iso(self.changed_at),
         }
 
 
@@ -194,7 +195,7 @@ class Leerling:
             "samengestelde_groepen": list(self.samengestelde_groepen),
             "bsn": self.bsn,
             "bsn_ondwnr_4": self.bsn[-4:] if self.bsn else None,
-            "mutatiedatum": self.mutatiedatum.isoformat(),
+            "mutatiedatum": iso(self.mutatiedatum),
         }
 
 
