@@ -39,7 +39,7 @@ from koppeling.uwlr.leerresultaten import (  # noqa: E402
     request_envelope,
 )
 from mocks.schoolkr8.app import create_app  # noqa: E402
-from mocks.schoolkr8.service import Schoolkr8  # noqa: E402
+from mocks.schoolkr8.service import Schoolkr8Service  # noqa: E402
 
 BRIN = "99BE"
 PUPILS = 200
@@ -49,10 +49,12 @@ HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"BrengLeerr
 def setup(core: Core) -> str:
     """A school with an active koppeling (its key issued straight into the store: the bench
     measures intake, not mail) and PUPILS numbered pupils; returns the key."""
-    sk8 = Schoolkr8(core)
+    sk8 = Schoolkr8Service(core)
     koppeling = sk8.request(BRIN, "00", "bench@school.test")
     key = new_key("sk8")
-    sk8.store.issue_key(koppeling, key_hash(key), mask(key), core.clock.now())
+    now = core.clock.now()
+    with core.db.begin() as conn:
+        sk8.store.issue_key(conn, koppeling, key_hash(key), mask(key), now)
     pupil = {
         "voornaam": "Bench",
         "achternaam": "Leerling",

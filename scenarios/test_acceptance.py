@@ -75,9 +75,9 @@ def _all_numbers(store: Any, conn: Any, school: str) -> set[str]:
 
 def any_key_valid(mp: pytest.MonkeyPatch, harness: Harness) -> None:
     """Schoolkr8's key check accepts any key for any school."""
-    from mocks.schoolkr8.service import Schoolkr8
+    from mocks.schoolkr8.service import Schoolkr8Service
 
-    mp.setattr(Schoolkr8, "key_valid", lambda self, brin, dep, presented: True)
+    mp.setattr(Schoolkr8Service, "key_valid", lambda self, brin, dep, presented: True)
 
 
 CASES: dict[str, tuple[Mutation, Callable[[Scenario], None], str]] = {

@@ -3,7 +3,8 @@
 One class serves both flavours; a :class:`Flavour` holds everything that differs between
 ParnasSys and ESIS (path, key prefix, accepted xsdversies and the ESIS quirks in
 docs/architecture.md). Views in ``app.py`` only move bytes and JSON in and out of
-:class:`LasService`."""
+:class:`LasService`, which opens the transactions (a read for every pure read) and hands the
+connection to :class:`LasStore`."""
 
 from __future__ import annotations
 
@@ -24,21 +25,18 @@ from koppeling.harness.schools import (
     check_schooljaar,
     schooljaar_of,
 )
+from koppeling.harness.store import Database
+from koppeling.uwlr import leerlinggegevens as uwlr
 from koppeling.uwlr.autorisatie import Autorisatie
 from koppeling.uwlr.leerlinggegevens import (
     AnswerKind,
     GroepRef,
-    Leerkracht,
-    Leerling,
-    Leerlinggegevens,
-    School,
     Verzoek,
     answer_envelope,
     build_exception_answer,
     render_answer,
 )
-from koppeling.uwlr.leerlinggegevens import Groep as UwlrGroep
-from mocks.las.store import LasStore, PupilRow, SchoolData, SchoolExists, SchoolRow
+from mocks.las.store import LasStore, Leerling, School, SchoolData, Sleutel
 
 
 @dataclass(frozen=True)
@@ -86,8 +84,9 @@ def _ongeldig(message: str) -> SoapFault:
 class LasService:
     """One LAS: its schools, keys and the UWLR Leerlinggegevens answers."""
 
-    def __init__(self, flavour: Flavour, store: LasStore, clock: Clock) -> None:
+    def __init__(self, flavour: Flavour, db: Database, store: LasStore, clock: Clock) -> None:
         self.flavour = flavour
+        self.db = db
         self.store = store
         self.clock = clock
 
@@ -117,9 +116,12 @@ class LasService:
             )
         now = self.clock.now(brin, dep)
         schooljaar = self._schooljaar(verzoek.schooljaar, now)
-        data = self.store.data(brin, dep)
-        self._authorise(data.school if data else None, autorisatie)
-        assert data is not None
+        with self.db.read() as conn:
+            school = self.store.school(conn, brin, dep)
+            keys = self.store.keys(conn, school) if school is not None else []
+            self._authorise(school, keys, autorisatie)
+            assert school is not None
+            data = self.store.data(conn, school)
         if schooljaar != data.school.schooljaar:
             return _exception(verzoek, "geengegevens")
         since = verzoek.laatstontvangengegevens
@@ -138,7 +140,8 @@ class LasService:
         except ValueError as exc:
             raise _ongeldig(str(exc)) from None
 
-    def _authorise(self, school: SchoolRow | None, autorisatie: Autorisatie) -> None:
+    @staticmethod
+    def _authorise(school: School | None, keys: list[Sleutel], autorisatie: Autorisatie) -> None:
         """Key issued by this LAS for this school; then the klantcode it was issued to."""
         refused = SoapFault(
             "Client.AutorisatieOngeldig", "De autorisatiesleutel is niet geldig voor deze school"
@@ -146,11 +149,7 @@ class LasService:
         if school is None:
             key_matches(autorisatie.autorisatiesleutel, "0" * 64)  # same work as a real check
             raise refused
-        matched = [
-            k
-            for k in self.store.keys(school)
-            if key_matches(autorisatie.autorisatiesleutel, k.key_hash)
-        ]
+        matched = [k for k in keys if key_matches(autorisatie.autorisatiesleutel, k.key_hash)]
         if not matched:
             raise refused
         if not any(
@@ -162,16 +161,16 @@ class LasService:
                 "De klantcode hoort niet bij deze autorisatiesleutel",
             )
 
-    def _gegevens(self, data: SchoolData, verzoek: Verzoek, now: datetime) -> Leerlinggegevens:
+    def _gegevens(self, data: SchoolData, verzoek: Verzoek, now: datetime) -> uwlr.Leerlinggegevens:
         show_sg = data.school.samengestelde_groepen or not self.flavour.samengestelde_opt_in
-        groups = [g for g in data.groups if show_sg or not g.samengesteld]
+        groups = [g for g in data.groepen if show_sg or not g.samengesteld]
         visible = {g.key for g in groups}
-        pupils = [_leerling(p, at, visible) for p, at in data.pupils]
-        staff = [_leerkracht(s, visible) for s in data.staff]
+        pupils = [_leerling(p, visible) for p in data.leerlingen]
+        staff = [_leerkracht(s, visible) for s in data.leerkrachten]
         if verzoek.groepen:
             pupils = [p for p in pupils if _pupil_in(p, verzoek.groepen)]
             staff = [s for s in staff if _staff_in(s, verzoek.groepen)]
-        school = School(
+        school = uwlr.School(
             data.school.schooljaar,
             data.school.brincode,
             data.school.dependancecode,
@@ -179,12 +178,12 @@ class LasService:
             xsdversie=verzoek.xsdversie,
         )
         ordered = sorted(groups, key=lambda g: g.samengesteld)  # stamgroepen first (our WSDL)
-        return Leerlinggegevens(
+        return uwlr.Leerlinggegevens(
             school, tuple(_groep(g) for g in ordered), tuple(pupils), tuple(staff)
         )
 
     @staticmethod
-    def _has_content(operation: str, gegevens: Leerlinggegevens) -> bool:
+    def _has_content(operation: str, gegevens: uwlr.Leerlinggegevens) -> bool:
         if operation == "HaalLeerkrachten":
             return bool(gegevens.leerkrachten)
         if operation == "HaalStructuur":
@@ -209,42 +208,44 @@ class LasService:
             naam=body.get("naam"),
             aantal_leerlingen=body.get("aantal_leerlingen", 60),
         )
-        try:
-            data = self.store.create_school(
-                fake, samengestelde_groepen=body.get("samengestelde_groepen", False), now=now
+        with self.db.begin() as conn:
+            if self.store.school(conn, brin, dep) is not None:
+                raise conflict(
+                    f"{self.flavour.title} kent school {brin}-{dep} al", field="brincode"
+                )
+            school = self.store.insert_school(
+                conn, fake, samengestelde_groepen=body.get("samengestelde_groepen", False), now=now
             )
-        except SchoolExists:
-            raise conflict(
-                f"{self.flavour.title} kent school {brin}-{dep} al", field="brincode"
-            ) from None
-        return school_json(data)
+            data = self.store.data(conn, school)
+        return data.as_json()
 
-    def school(self, brin: str, dep: str) -> SchoolRow:
+    def school(self, brin: str, dep: str) -> School:
         """The school, or 404 problem details."""
-        school = self.store.school(brin, dep)
+        with self.db.read() as conn:
+            return self._known(self.store.school(conn, brin, dep), brin, dep)
+
+    def school_data(self, brin: str, dep: str) -> SchoolData:
+        """The school and all it holds, or 404 problem details."""
+        with self.db.read() as conn:
+            school = self._known(self.store.school(conn, brin, dep), brin, dep)
+            return self.store.data(conn, school)
+
+    def _known(self, school: School | None, brin: str, dep: str) -> School:
         if school is None:
             raise not_found("School", f"{self.flavour.title} kent school {brin}-{dep} niet")
         return school
-
-    def school_data(self, brin: str, dep: str) -> SchoolData:
-        data = self.store.data(brin, dep)
-        if data is None:
-            raise not_found("School", f"{self.flavour.title} kent school {brin}-{dep} niet")
-        return data
 
     def issue_key(self, brin: str, dep: str, body: Any) -> dict[str, Any]:
         """A new key for a klant; the only answer that ever carries it in full."""
         body = validate_body("las_sleutel", body)
         school = self.school(brin, dep)
         key = new_key(self.flavour.key_prefix)
-        self.store.store_key(
-            school,
-            body["klantcode"],
-            body["klantnaam"],
-            key_hash(key),
-            self.clock.now(brin, dep),
-            one_per_school=self.flavour.one_key_per_school,
-        )
+        sleutel = Sleutel(body["klantcode"], body["klantnaam"], key_hash(key))
+        now = self.clock.now(brin, dep)
+        with self.db.begin() as conn:
+            self.store.store_key(
+                conn, school, sleutel, now, one_per_school=self.flavour.one_key_per_school
+            )
         return {
             "autorisatiesleutel": key,
             "klantcode": body["klantcode"],
@@ -257,7 +258,7 @@ class LasService:
         data = self.school_data(brin, dep)
         return {
             "school": data.school.as_json(),
-            "leerlingen": [pupil_json(p, at) for p, at in data.pupils],
+            "leerlingen": [p.as_json() for p in data.leerlingen],
         }
 
     def add_pupil(self, brin: str, dep: str, body: Any) -> dict[str, Any]:
@@ -265,17 +266,20 @@ class LasService:
         body = validate_body("las_leerling", body)
         data = self.school_data(brin, dep)
         group = self._group(data, body.get("groep"))
-        taken = {p.leerlingnummer for p, _ in data.pupils}
+        taken = {p.leerlingnummer for p in data.leerlingen}
         seed = body.get("seed", random.SystemRandom().randrange(2**31))
         fake = new_pupil(seed, group, data.school.schooljaar, taken)
         values = self._pupil_values(data, {**_pupil_dict(fake), **body})
-        pupil = FakePupil(**values)
         now = self.clock.now(brin, dep)
-        if not self.store.add_pupil(data.school, pupil, now):
-            raise conflict(
-                f"leerlingnummer {pupil.leerlingnummer} bestaat al", field="leerlingnummer"
-            )
-        return pupil_json(pupil, now)
+        pupil = Leerling(**values, mutatiedatum=now)
+        with self.db.begin() as conn:
+            if self.store.leerling_id(conn, data.school.id, pupil.leerlingnummer) is not None:
+                raise conflict(
+                    f"leerlingnummer {pupil.leerlingnummer} bestaat al", field="leerlingnummer"
+                )
+            self.store.insert_leerlingen(conn, data.school.id, [pupil])
+            self.store.touch(conn, data.school.id, now)
+        return pupil.as_json()
 
     def change_pupil(
         self, brin: str, dep: str, nummer: str, body: Any, *, replace: bool
@@ -283,30 +287,39 @@ class LasService:
         """PUT (``replace``) or PATCH a pupil; a new ``leerlingnummer`` renumbers it."""
         body = validate_body("las_leerling_put" if replace else "las_leerling_patch", body)
         data = self.school_data(brin, dep)
-        current = next((p for p, _ in data.pupils if p.leerlingnummer == nummer), None)
+        current = next((p for p in data.leerlingen if p.leerlingnummer == nummer), None)
         if current is None:
             raise not_found("Leerling", f"leerling {nummer} is niet van school {brin}-{dep}")
         base = _pupil_dict(current)
         if replace:
             base.update(voorvoegsel=None, samengestelde_groepen=())
         values = self._pupil_values(data, {**base, **body})
-        if values["leerlingnummer"] != nummer and self.store.pupil_exists(
-            data.school, values["leerlingnummer"]
-        ):
-            raise conflict(
-                f"leerlingnummer {values['leerlingnummer']} bestaat al", field="leerlingnummer"
-            )
         now = self.clock.now(brin, dep)
-        self.store.update_pupil(data.school, nummer, values, now)
-        return pupil_json(FakePupil(**values), now)
+        school_id = data.school.id
+        with self.db.begin() as conn:
+            renumbered = values["leerlingnummer"]
+            if renumbered != nummer and (
+                self.store.leerling_id(conn, school_id, renumbered) is not None
+            ):
+                raise conflict(f"leerlingnummer {renumbered} bestaat al", field="leerlingnummer")
+            pupil_id = self.store.leerling_id(conn, school_id, nummer)
+            if pupil_id is not None:
+                self.store.update_leerling(conn, pupil_id, values, now)
+                self.store.touch(conn, school_id, now)
+        return Leerling(**values, mutatiedatum=now).as_json()
 
     def remove_pupil(self, brin: str, dep: str, nummer: str) -> None:
         school = self.school(brin, dep)
-        if not self.store.delete_pupil(school, nummer, self.clock.now(brin, dep)):
-            raise not_found("Leerling", f"leerling {nummer} is niet van school {brin}-{dep}")
+        now = self.clock.now(brin, dep)
+        with self.db.begin() as conn:
+            pupil_id = self.store.leerling_id(conn, school.id, nummer)
+            if pupil_id is None:
+                raise not_found("Leerling", f"leerling {nummer} is niet van school {brin}-{dep}")
+            self.store.delete_leerling(conn, pupil_id)
+            self.store.touch(conn, school.id, now)
 
     def _group(self, data: SchoolData, key: str | None) -> FakeGroup:
-        stam = [g for g in data.groups if not g.samengesteld]
+        stam = [g for g in data.groepen if not g.samengesteld]
         if key is None:
             return stam[0]
         for group in stam:
@@ -318,7 +331,7 @@ class LasService:
 
     def _pupil_values(self, data: SchoolData, values: dict[str, Any]) -> dict[str, Any]:
         group = self._group(data, values["groep"])
-        combined = {g.key for g in data.groups if g.samengesteld}
+        combined = {g.key for g in data.groepen if g.samengesteld}
         unknown = [k for k in values.get("samengestelde_groepen") or () if k not in combined]
         if unknown:
             raise invalid("samengestelde_groepen", f"onbekende samengestelde groep {unknown[0]!r}")
@@ -356,12 +369,12 @@ def _check_years(schooljaar: str) -> None:
 # --- conversions -------------------------------------------------------------------------------
 
 
-def _groep(g: FakeGroup) -> UwlrGroep:
-    return UwlrGroep(g.key, g.naam, g.jaargroep, g.omschrijving, g.samengesteld)
+def _groep(g: FakeGroup) -> uwlr.Groep:
+    return uwlr.Groep(g.key, g.naam, g.jaargroep, g.omschrijving, g.samengesteld)
 
 
-def _leerling(p: PupilRow, at: datetime, visible: set[str]) -> Leerling:
-    return Leerling(
+def _leerling(p: Leerling, visible: set[str]) -> uwlr.Leerling:
+    return uwlr.Leerling(
         key=p.leerlingnummer,
         achternaam=p.achternaam,
         roepnaam=p.roepnaam,
@@ -372,12 +385,12 @@ def _leerling(p: PupilRow, at: datetime, visible: set[str]) -> Leerling:
         groep=p.groep or None,
         samengestelde_groepen=tuple(k for k in p.samengestelde_groepen if k in visible),
         bsn_ondwnr_4=p.bsn[-4:] if p.bsn else None,
-        mutatiedatum=at,
+        mutatiedatum=p.mutatiedatum,
     )
 
 
-def _leerkracht(s: FakeStaff, visible: set[str]) -> Leerkracht:
-    return Leerkracht(
+def _leerkracht(s: FakeStaff, visible: set[str]) -> uwlr.Leerkracht:
+    return uwlr.Leerkracht(
         key=s.key,
         achternaam=s.achternaam,
         roepnaam=s.roepnaam,
@@ -397,17 +410,17 @@ def _matches(stam: str | None, combined: tuple[str, ...], refs: tuple[GroepRef, 
     return False
 
 
-def _pupil_in(p: Leerling, refs: tuple[GroepRef, ...]) -> bool:
+def _pupil_in(p: uwlr.Leerling, refs: tuple[GroepRef, ...]) -> bool:
     return _matches(p.groep, p.samengestelde_groepen, refs)
 
 
-def _staff_in(s: Leerkracht, refs: tuple[GroepRef, ...]) -> bool:
+def _staff_in(s: uwlr.Leerkracht, refs: tuple[GroepRef, ...]) -> bool:
     if not s.groepen and not s.samengestelde_groepen:
         return _matches(None, (), refs)
     return any(_matches(g, s.samengestelde_groepen, refs) for g in s.groepen or (None,))
 
 
-def _pupil_dict(p: FakePupil | PupilRow) -> dict[str, Any]:
+def _pupil_dict(p: FakePupil | Leerling) -> dict[str, Any]:
     return {
         "leerlingnummer": p.leerlingnummer,
         "roepnaam": p.roepnaam,
@@ -421,52 +434,4 @@ def _pupil_dict(p: FakePupil | PupilRow) -> dict[str, Any]:
     }
 
 
-def pupil_json(p: FakePupil | PupilRow, at: datetime) -> dict[str, Any]:
-    """A pupil as the admin API shows it."""
-    return {
-        "leerlingnummer": p.leerlingnummer,
-        "roepnaam": p.roepnaam,
-        "voorvoegsel": p.voorvoegsel,
-        "achternaam": p.achternaam,
-        "geboortedatum": p.geboortedatum.isoformat(),
-        "geslacht": p.geslacht,
-        "jaargroep": p.jaargroep,
-        "groep": p.groep,
-        "samengestelde_groepen": list(p.samengestelde_groepen),
-        "bsn": p.bsn,
-        "bsn_ondwnr_4": p.bsn[-4:] if p.bsn else None,
-        "mutatiedatum": at.isoformat(),
-    }
-
-
-def school_json(data: SchoolData) -> dict[str, Any]:
-    """A school with its groups, pupils and staff, as ``POST /api/scholen`` answers."""
-    return {
-        **data.school.as_json(),
-        "groepen": [
-            {
-                "key": g.key,
-                "naam": g.naam,
-                "jaargroep": g.jaargroep,
-                "samengesteld": g.samengesteld,
-                "omschrijving": g.omschrijving,
-            }
-            for g in data.groups
-        ],
-        "leerlingen": [pupil_json(p, at) for p, at in data.pupils],
-        "leerkrachten": [
-            {
-                "key": s.key,
-                "roepnaam": s.roepnaam,
-                "voorvoegsel": s.voorvoegsel,
-                "achternaam": s.achternaam,
-                "emailadres": s.emailadres,
-                "groepen": list(s.groepen),
-                "samengestelde_groepen": list(s.samengestelde_groepen),
-            }
-            for s in data.staff
-        ],
-    }
-
-
-__all__ = ["FLAVOURS", "Flavour", "LasService", "flavour_of", "pupil_json", "school_json"]
+__all__ = ["FLAVOURS", "Flavour", "LasService", "flavour_of"]

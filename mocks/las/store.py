@@ -3,15 +3,17 @@
 Both flavours (ParnasSys, ESIS) share these tables, told apart by the ``las`` column: the same
 BRIN may be a school in both LASes. Every change to a school's pupils stamps ``changed_at`` (the
 school's clock), which is what ``laatstontvangengegevens`` is compared against. Keys are stored
-only as hashes. No Flask here.
+only as hashes. The service opens the transactions; every :class:`LasStore` method takes the
+connection first. No Flask here.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +21,6 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -33,7 +34,8 @@ from sqlalchemy import (
 )
 
 from koppeling.fakedata import FakeGroup, FakePupil, FakeSchool, FakeStaff
-from koppeling.harness.store import Database, inserted_id, metadata
+from koppeling.harness.clock import iso
+from koppeling.harness.store import UtcDateTime, from_row, inserted_id, metadata
 
 las_scholen = Table(
     "las_scholen",
@@ -46,8 +48,8 @@ las_scholen = Table(
     Column("naam", String(128), nullable=False),
     Column("seed", Integer, nullable=False),
     Column("samengestelde_groepen", Boolean, nullable=False, default=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
     UniqueConstraint("las", "brincode", "dependancecode", name="uq_las_school"),
 )
 
@@ -79,7 +81,7 @@ las_leerlingen = Table(
     Column("groep", String(64)),
     Column("samengestelde_groepen", JSON, nullable=False, default=list),
     Column("bsn", String(9)),
-    Column("mutatiedatum", DateTime(timezone=True), nullable=False),
+    Column("mutatiedatum", UtcDateTime(), nullable=False),
     UniqueConstraint("school_id", "leerlingnummer", name="uq_las_leerling"),
 )
 
@@ -105,7 +107,7 @@ las_sleutels = Table(
     Column("klantcode", String(64), nullable=False),
     Column("klantnaam", String(64), nullable=False),
     Column("key_hash", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 PUPIL_FIELDS = (
@@ -121,12 +123,8 @@ PUPIL_FIELDS = (
 )
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 @dataclass(frozen=True)
-class SchoolRow:
+class School:
     """One school of one LAS."""
 
     id: int
@@ -149,12 +147,12 @@ class SchoolRow:
             "naam": self.naam,
             "seed": self.seed,
             "samengestelde_groepen": self.samengestelde_groepen,
-            "gewijzigd_op": self.changed_at.isoformat(),
+            "gewijzigd_op": iso(self.changed_at),
         }
 
 
 @dataclass(frozen=True)
-class KeyRow:
+class Sleutel:
     """An issued key: only its hash, and the klant it was issued to."""
 
     klantcode: str
@@ -162,9 +160,9 @@ class KeyRow:
     key_hash: str
 
 
-class PupilRow(NamedTuple):
-    """A stored pupil, with the field names of :class:`FakePupil` (a tuple: cheap to make a
-    thousand of for every answer)."""
+@dataclass(frozen=True, slots=True)
+class Leerling:
+    """A stored pupil: the fields of :class:`FakePupil` and when it last changed."""
 
     leerlingnummer: str
     roepnaam: str
@@ -176,82 +174,57 @@ class PupilRow(NamedTuple):
     groep: str
     samengestelde_groepen: tuple[str, ...]
     bsn: str
+    mutatiedatum: datetime
+
+    @classmethod
+    def of(cls, pupil: FakePupil, mutatiedatum: datetime) -> Leerling:
+        """A generated pupil as stored at ``mutatiedatum``."""
+        return cls(**asdict(pupil), mutatiedatum=mutatiedatum)
+
+    def as_json(self) -> dict[str, Any]:
+        """The pupil as the admin API shows it."""
+        return {
+            "leerlingnummer": self.leerlingnummer,
+            "roepnaam": self.roepnaam,
+            "voorvoegsel": self.voorvoegsel,
+            "achternaam": self.achternaam,
+            "geboortedatum": self.geboortedatum.isoformat(),
+            "geslacht": self.geslacht,
+            "jaargroep": self.jaargroep,
+            "groep": self.groep,
+            "samengestelde_groepen": list(self.samengestelde_groepen),
+            "bsn": self.bsn,
+            "bsn_ondwnr_4": self.bsn[-4:] if self.bsn else None,
+            "mutatiedatum": iso(self.mutatiedatum),
+        }
 
 
 @dataclass(frozen=True)
 class SchoolData:
     """A school with everything in it, as read in one transaction."""
 
-    school: SchoolRow
-    groups: list[FakeGroup]
-    pupils: list[tuple[PupilRow, datetime]]
-    staff: list[FakeStaff]
+    school: School
+    groepen: list[FakeGroup]
+    leerlingen: list[Leerling]
+    leerkrachten: list[FakeStaff]
 
-
-class SchoolExists(Exception):
-    """The LAS already has a school with this BRIN and dependancecode."""
-
-
-class LasStore:
-    """The tables of one LAS flavour (``las`` = "parnassys" or "esis")."""
-
-    def __init__(self, db: Database, las: str) -> None:
-        self.db = db
-        self.las = las
-
-    # --- schools -------------------------------------------------------------------------------
-
-    def create_school(
-        self, fake: FakeSchool, *, samengestelde_groepen: bool, now: datetime
-    ) -> SchoolData:
-        """Store a generated school; :class:`SchoolExists` if the BRIN+dependance is taken."""
-        with self.db.begin() as conn:
-            if self._school(conn, fake.brincode, fake.dependancecode) is not None:
-                raise SchoolExists(f"{fake.brincode}-{fake.dependancecode}")
-            school_id = inserted_id(
-                conn.execute(
-                    insert(las_scholen).values(
-                        las=self.las,
-                        brincode=fake.brincode,
-                        dependancecode=fake.dependancecode,
-                        schooljaar=fake.schooljaar,
-                        naam=fake.naam,
-                        seed=fake.seed,
-                        samengestelde_groepen=samengestelde_groepen,
-                        created_at=now,
-                        changed_at=now,
-                    )
-                )
-            )
-            self._insert_children(conn, school_id, fake, now)
-            return self._data(conn, self._school_by_id(conn, school_id))
-
-    def _insert_children(
-        self, conn: Connection, school_id: int, fake: FakeSchool, now: datetime
-    ) -> None:
-        conn.execute(
-            insert(las_groepen),
-            [
+    def as_json(self) -> dict[str, Any]:
+        """The school with its groups, pupils and staff, as ``POST /api/scholen`` answers."""
+        return {
+            **self.school.as_json(),
+            "groepen": [
                 {
-                    "school_id": school_id,
                     "key": g.key,
                     "naam": g.naam,
                     "jaargroep": g.jaargroep,
                     "samengesteld": g.samengesteld,
                     "omschrijving": g.omschrijving,
                 }
-                for g in fake.groups
+                for g in self.groepen
             ],
-        )
-        if fake.pupils:
-            conn.execute(
-                insert(las_leerlingen), [_pupil_values(school_id, p, now) for p in fake.pupils]
-            )
-        conn.execute(
-            insert(las_leerkrachten),
-            [
+            "leerlingen": [p.as_json() for p in self.leerlingen],
+            "leerkrachten": [
                 {
-                    "school_id": school_id,
                     "key": s.key,
                     "roepnaam": s.roepnaam,
                     "voorvoegsel": s.voorvoegsel,
@@ -260,42 +233,63 @@ class LasStore:
                     "groepen": list(s.groepen),
                     "samengestelde_groepen": list(s.samengestelde_groepen),
                 }
-                for s in fake.staff
+                for s in self.leerkrachten
             ],
-        )
+        }
 
-    def school(self, brincode: str, dependancecode: str) -> SchoolRow | None:
-        with self.db.begin() as conn:
-            return self._school(conn, brincode, dependancecode)
 
-    def data(self, brincode: str, dependancecode: str) -> SchoolData | None:
-        """The school and all it holds, or None if this LAS does not know it."""
-        with self.db.begin() as conn:
-            school = self._school(conn, brincode, dependancecode)
-            return self._data(conn, school) if school is not None else None
+class LasStore:
+    """The tables of one LAS flavour (``las`` = "parnassys" or "esis")."""
 
-    def _school(self, conn: Connection, brincode: str, dependancecode: str) -> SchoolRow | None:
-        row = (
+    def __init__(self, las: str) -> None:
+        self.las = las
+
+    # --- schools -------------------------------------------------------------------------------
+
+    def insert_school(
+        self, conn: Connection, fake: FakeSchool, *, samengestelde_groepen: bool, now: datetime
+    ) -> School:
+        """Store a generated school with its groups, pupils and staff."""
+        school_id = inserted_id(
             conn.execute(
-                select(las_scholen).where(
-                    las_scholen.c.las == self.las,
-                    las_scholen.c.brincode == brincode,
-                    las_scholen.c.dependancecode == dependancecode,
+                insert(las_scholen).values(
+                    las=self.las,
+                    brincode=fake.brincode,
+                    dependancecode=fake.dependancecode,
+                    schooljaar=fake.schooljaar,
+                    naam=fake.naam,
+                    seed=fake.seed,
+                    samengestelde_groepen=samengestelde_groepen,
+                    created_at=now,
+                    changed_at=now,
                 )
             )
-            .mappings()
-            .first()
         )
-        return _school_row(row) if row is not None else None
+        conn.execute(
+            insert(las_groepen), [{"school_id": school_id, **asdict(g)} for g in fake.groups]
+        )
+        self.insert_leerlingen(conn, school_id, [Leerling.of(p, now) for p in fake.pupils])
+        conn.execute(
+            insert(las_leerkrachten), [{"school_id": school_id, **asdict(s)} for s in fake.staff]
+        )
+        row = conn.execute(select(las_scholen).where(las_scholen.c.id == school_id)).one()
+        return from_row(School, row)
 
-    def _school_by_id(self, conn: Connection, school_id: int) -> SchoolRow:
-        query = select(las_scholen).where(las_scholen.c.id == school_id)
-        row = conn.execute(query).mappings().one()
-        return _school_row(row)
+    def school(self, conn: Connection, brincode: str, dependancecode: str) -> School | None:
+        """The school, or None if this LAS does not know it."""
+        row = conn.execute(
+            select(las_scholen).where(
+                las_scholen.c.las == self.las,
+                las_scholen.c.brincode == brincode,
+                las_scholen.c.dependancecode == dependancecode,
+            )
+        ).first()
+        return None if row is None else from_row(School, row)
 
-    def _data(self, conn: Connection, school: SchoolRow) -> SchoolData:
-        groups = [
-            FakeGroup(r.key, r.naam, r.jaargroep, r.samengesteld, r.omschrijving)
+    def data(self, conn: Connection, school: School) -> SchoolData:
+        """The school and all it holds."""
+        groepen = [
+            from_row(FakeGroup, r)
             for r in conn.execute(
                 select(las_groepen)
                 .where(las_groepen.c.school_id == school.id)
@@ -303,26 +297,16 @@ class LasStore:
             )
         ]
         rows = conn.execute(
-            select(*_PUPIL_COLUMNS)
+            select(*_LEERLING_COLUMNS)
             .where(las_leerlingen.c.school_id == school.id)
             .order_by(las_leerlingen.c.id)
         ).all()
-        instants: dict[Any, datetime] = {}  # most pupils share one mutatiedatum
-        pupils = []
-        for r in rows:
-            at = instants.get(r[-1])
-            if at is None:
-                at = instants[r[-1]] = _instant(r[-1])
-            pupils.append((_pupil(r), at))
-        staff = [
-            FakeStaff(
-                r.key,
-                r.roepnaam,
-                r.voorvoegsel,
-                r.achternaam,
-                r.emailadres,
-                tuple(r.groepen),
-                tuple(r.samengestelde_groepen),
+        leerkrachten = [
+            from_row(
+                FakeStaff,
+                r,
+                groepen=tuple(r.groepen),
+                samengestelde_groepen=tuple(r.samengestelde_groepen),
             )
             for r in conn.execute(
                 select(las_leerkrachten)
@@ -330,51 +314,40 @@ class LasStore:
                 .order_by(las_leerkrachten.c.id)
             )
         ]
-        return SchoolData(school, groups, pupils, staff)
+        return SchoolData(school, groepen, [_leerling(r) for r in rows], leerkrachten)
+
+    def touch(self, conn: Connection, school_id: int, now: datetime) -> None:
+        """Stamp the school as changed at ``now`` (what ``laatstontvangengegevens`` meets)."""
+        conn.execute(
+            update(las_scholen).where(las_scholen.c.id == school_id).values(changed_at=now)
+        )
 
     # --- pupils --------------------------------------------------------------------------------
 
-    def add_pupil(self, school: SchoolRow, pupil: FakePupil, now: datetime) -> bool:
-        """Add a pupil; False if the leerlingnummer is already taken at this school."""
-        with self.db.begin() as conn:
-            if self._pupil_id(conn, school.id, pupil.leerlingnummer) is not None:
-                return False
-            conn.execute(insert(las_leerlingen).values(_pupil_values(school.id, pupil, now)))
-            self._touch(conn, school.id, now)
-            return True
-
-    def update_pupil(
-        self, school: SchoolRow, leerlingnummer: str, changes: dict[str, Any], now: datetime
-    ) -> bool:
-        """Change fields of a pupil (``PUPIL_FIELDS`` and ``leerlingnummer``); False if unknown."""
-        with self.db.begin() as conn:
-            pupil_id = self._pupil_id(conn, school.id, leerlingnummer)
-            if pupil_id is None:
-                return False
-            values = {k: v for k, v in changes.items() if k in (*PUPIL_FIELDS, "leerlingnummer")}
+    def insert_leerlingen(
+        self, conn: Connection, school_id: int, leerlingen: Sequence[Leerling]
+    ) -> None:
+        if leerlingen:
             conn.execute(
-                update(las_leerlingen)
-                .where(las_leerlingen.c.id == pupil_id)
-                .values(**values, mutatiedatum=now)
+                insert(las_leerlingen), [_leerling_values(school_id, p) for p in leerlingen]
             )
-            self._touch(conn, school.id, now)
-            return True
 
-    def delete_pupil(self, school: SchoolRow, leerlingnummer: str, now: datetime) -> bool:
-        """Remove a pupil (it left the school); False if unknown."""
-        with self.db.begin() as conn:
-            pupil_id = self._pupil_id(conn, school.id, leerlingnummer)
-            if pupil_id is None:
-                return False
-            conn.execute(delete(las_leerlingen).where(las_leerlingen.c.id == pupil_id))
-            self._touch(conn, school.id, now)
-            return True
+    def update_leerling(
+        self, conn: Connection, pupil_id: int, changes: dict[str, Any], now: datetime
+    ) -> None:
+        """Change fields of a pupil (``PUPIL_FIELDS`` and ``leerlingnummer``)."""
+        values = {k: v for k, v in changes.items() if k in (*PUPIL_FIELDS, "leerlingnummer")}
+        conn.execute(
+            update(las_leerlingen)
+            .where(las_leerlingen.c.id == pupil_id)
+            .values(**values, mutatiedatum=now)
+        )
 
-    def pupil_exists(self, school: SchoolRow, leerlingnummer: str) -> bool:
-        with self.db.begin() as conn:
-            return self._pupil_id(conn, school.id, leerlingnummer) is not None
+    def delete_leerling(self, conn: Connection, pupil_id: int) -> None:
+        conn.execute(delete(las_leerlingen).where(las_leerlingen.c.id == pupil_id))
 
-    def _pupil_id(self, conn: Connection, school_id: int, leerlingnummer: str) -> int | None:
+    def leerling_id(self, conn: Connection, school_id: int, leerlingnummer: str) -> int | None:
+        """The row id of the pupil with this leerlingnummer at the school, if there is one."""
         return conn.execute(
             select(las_leerlingen.c.id).where(
                 las_leerlingen.c.school_id == school_id,
@@ -382,65 +355,34 @@ class LasStore:
             )
         ).scalar()
 
-    def _touch(self, conn: Connection, school_id: int, now: datetime) -> None:
-        conn.execute(
-            update(las_scholen).where(las_scholen.c.id == school_id).values(changed_at=now)
-        )
-
     # --- keys ----------------------------------------------------------------------------------
 
     def store_key(
         self,
-        school: SchoolRow,
-        klantcode: str,
-        klantnaam: str,
-        key_hash: str,
+        conn: Connection,
+        school: School,
+        sleutel: Sleutel,
         now: datetime,
         *,
         one_per_school: bool,
     ) -> None:
         """Keep a key's hash; it replaces the school's key (ESIS) or the klant's key (ParnasSys)."""
-        with self.db.begin() as conn:
-            old = delete(las_sleutels).where(las_sleutels.c.school_id == school.id)
-            if not one_per_school:
-                old = old.where(las_sleutels.c.klantcode == klantcode)
-            conn.execute(old)
-            conn.execute(
-                insert(las_sleutels).values(
-                    school_id=school.id,
-                    klantcode=klantcode,
-                    klantnaam=klantnaam,
-                    key_hash=key_hash,
-                    created_at=now,
-                )
-            )
+        old = delete(las_sleutels).where(las_sleutels.c.school_id == school.id)
+        if not one_per_school:
+            old = old.where(las_sleutels.c.klantcode == sleutel.klantcode)
+        conn.execute(old)
+        conn.execute(
+            insert(las_sleutels).values(school_id=school.id, created_at=now, **asdict(sleutel))
+        )
 
-    def keys(self, school: SchoolRow) -> list[KeyRow]:
-        with self.db.begin() as conn:
-            return [
-                KeyRow(r.klantcode, r.klantnaam, r.key_hash)
-                for r in conn.execute(
-                    select(las_sleutels).where(las_sleutels.c.school_id == school.id)
-                )
-            ]
+    def keys(self, conn: Connection, school: School) -> list[Sleutel]:
+        return [
+            from_row(Sleutel, r)
+            for r in conn.execute(select(las_sleutels).where(las_sleutels.c.school_id == school.id))
+        ]
 
 
-def _school_row(row: Any) -> SchoolRow:
-    return SchoolRow(
-        id=row["id"],
-        las=row["las"],
-        brincode=row["brincode"],
-        dependancecode=row["dependancecode"],
-        schooljaar=row["schooljaar"],
-        naam=row["naam"],
-        seed=row["seed"],
-        samengestelde_groepen=bool(row["samengestelde_groepen"]),
-        created_at=_utc(row["created_at"]),
-        changed_at=_utc(row["changed_at"]),
-    )
-
-
-def _pupil_values(school_id: int, p: FakePupil, now: datetime) -> dict[str, Any]:
+def _leerling_values(school_id: int, p: Leerling) -> dict[str, Any]:
     return {
         "school_id": school_id,
         "leerlingnummer": p.leerlingnummer,
@@ -453,14 +395,15 @@ def _pupil_values(school_id: int, p: FakePupil, now: datetime) -> dict[str, Any]
         "groep": p.groep,
         "samengestelde_groepen": list(p.samengestelde_groepen),
         "bsn": p.bsn,
-        "mutatiedatum": now,
+        "mutatiedatum": p.mutatiedatum,
     }
 
 
-# Read as text and parsed here: SQLAlchemy's SQLite date/JSON processors cost more than the rest
-# of a 1,000-pupil answer together.
-_RAW = ("geboortedatum", "samengestelde_groepen", "mutatiedatum")
-_PUPIL_COLUMNS = tuple(
+# The pupil mapping, positional and with the date and JSON columns read as text and parsed here:
+# a 1,000-pupil answer reads 1,000 rows, and SQLAlchemy's SQLite date/JSON processors (and a
+# ``from_row`` per row) would cost more than the rest of the answer together.
+_RAW = ("geboortedatum", "samengestelde_groepen")
+_LEERLING_COLUMNS = tuple(
     type_coerce(las_leerlingen.c[name], String) if name in _RAW else las_leerlingen.c[name]
     for name in (
         "leerlingnummer",
@@ -478,34 +421,27 @@ _PUPIL_COLUMNS = tuple(
 )
 
 
-def _pupil(r: Any) -> PupilRow:
-    """A pupil from a row of ``_PUPIL_COLUMNS`` (positional: this runs 1,000 times per answer)."""
-    nummer, roepnaam, voorvoegsel, achternaam, geboren, geslacht, jaargroep, groep, sg, bsn, _ = r
-    return PupilRow(
+def _leerling(row: Sequence[Any]) -> Leerling:
+    """A pupil from a row of ``_LEERLING_COLUMNS``: the one mapping of a stored pupil."""
+    nummer, roepnaam, voorvoegsel, achternaam, geboren, geslacht, jaargroep, groep, sg, bsn, at = (
+        row
+    )
+    return Leerling(
         nummer,
         roepnaam,
         voorvoegsel,
         achternaam,
-        _date(geboren),
+        date.fromisoformat(geboren) if isinstance(geboren, str) else geboren,
         geslacht or "0",
         jaargroep or "",
         groep or "",
         _keys(sg),
         bsn or "",
+        at,
     )
-
-
-def _date(value: Any) -> Any:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _keys(value: Any) -> tuple[str, ...]:
     if not value or value == "[]":
         return ()
     return tuple(json.loads(value) if isinstance(value, str) else value)
-
-
-def _instant(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return _utc(value)

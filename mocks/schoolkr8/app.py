@@ -2,18 +2,21 @@
 the mapping status, and the UWLR BrengLeerresultaten intake.
 
 Views are thin: JSON bodies are checked against ``contracts/schemas/schoolkr8_*.json``, the work is
-done by :class:`mocks.schoolkr8.service.Schoolkr8` and :mod:`mocks.schoolkr8.intake`. No response
-ever carries a key; a koppeling shows only the key's masked prefix.
+done by :class:`mocks.schoolkr8.service.Schoolkr8Service`. The REST surface is one route table
+(it also builds ``/openapi.json``); the SOAP endpoint and its ``?wsdl`` are registered apart. No
+response ever carries a key; a koppeling shows only the key's masked prefix.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, request
 
 from koppeling.harness.errors import SoapFault, invalid
-from koppeling.harness.schemas import Operation, openapi_document, validate_body
+from koppeling.harness.routes import Route, add_routes
+from koppeling.harness.schemas import validate_body
 from koppeling.harness.service import (
     Core,
     create_service_app,
@@ -25,29 +28,38 @@ from koppeling.harness.service import (
 )
 from koppeling.uwlr.leerresultaten import SOAP_ACTION, leerresultaten_bevestiging
 from koppeling.uwlr.soap import envelope, parse_envelope
+from koppeling.uwlr.wsdl import render_wsdl
 from mocks.schoolkr8 import intake
-from mocks.schoolkr8.service import Schoolkr8
-from mocks.schoolkr8.wsdl import wsdl_document
+from mocks.schoolkr8.service import Schoolkr8Service
+from mocks.schoolkr8.store import Leerling
 
 LEERRESULTATEN_PATH = "/uwlr/leerresultaten"
-SCHOOL = "/api/scholen/<brincode>/<dependancecode>"
+SCHOOL = "/api/scholen/{brincode}/{dependancecode}"
+KOPPELING = "/api/koppelingen/{id}"
+LEERLING = "/api/leerlingen/{id}"
 
 
 def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     """The Schoolkr8 app on the shared core."""
     app = create_service_app("schoolkr8", core, soap_paths=("/uwlr",))
-    sk8 = Schoolkr8(core)
-    _koppeling_routes(app, sk8)
-    _pupil_routes(app, sk8)
-    _school_routes(app, sk8)
+    sk8 = Schoolkr8Service(core)
+    add_routes(
+        app,
+        "Schoolkr8 (mock)",
+        [*_koppeling_routes(sk8), *_pupil_routes(sk8), *_school_routes(sk8)],
+    )
     _uwlr_routes(app, sk8)
-
-    @app.get("/openapi.json")
-    def openapi() -> Any:
-        """The OpenAPI document of the Schoolkr8 REST API."""
-        return openapi_document("Schoolkr8 (mock)", OPERATIONS)
-
     return app
+
+
+@dataclass(frozen=True)
+class _PupilRoute(Route):
+    """A route under ``/api/leerlingen/{id}``: ``id`` is Schoolkr8's number for the pupil, matched
+    by Flask's ``int`` converter, so a path with anything else there is no route (404)."""
+
+    @property
+    def flask_rule(self) -> str:
+        return super().flask_rule.replace("<id>", "<int:id>")
 
 
 def _school(brincode: str, dependancecode: str) -> tuple[str, str]:
@@ -55,117 +67,179 @@ def _school(brincode: str, dependancecode: str) -> tuple[str, str]:
     return school_in_path(brincode, dependancecode, invalid)
 
 
-def _koppeling_routes(app: Flask, sk8: Schoolkr8) -> None:
-    @app.post("/api/koppelingen")
+def _koppeling_routes(sk8: Schoolkr8Service) -> list[Route]:
+    """Request, show, activate and revoke a koppeling; klantenservice's key check."""
+
     def request_koppeling() -> Any:
         """The school asks for a koppeling (status ``aangevraagd``)."""
         body = validate_body("schoolkr8_koppeling_aanvraag", json_body())
         brin, dep = _school(body["brincode"], body.get("dependancecode", "00"))
         return sk8.request(brin, dep, body["contact_email"]).as_json(), 201
 
-    @app.get("/api/koppelingen/<koppeling_id>")
-    def get_koppeling(koppeling_id: str) -> Any:
+    def get_koppeling(id: str) -> Any:
         """A koppeling's status (the key only masked)."""
-        koppeling = sk8.get(koppeling_id)
+        koppeling = sk8.get(id)
         set_school(koppeling.brincode, koppeling.dependancecode)
         return koppeling.as_json()
 
-    @app.post("/api/koppelingen/<koppeling_id>/activeren")
-    def activate(koppeling_id: str) -> Any:
+    def activate(id: str) -> Any:
         """Schoolkr8 activates: a new key is e-mailed to the contact (never returned here)."""
-        koppeling, message_id = sk8.activate(koppeling_id)
+        koppeling, message_id = sk8.activate(id)
         set_school(koppeling.brincode, koppeling.dependancecode)
         return {
             **koppeling.as_json(),
             "mail": {"to": koppeling.contact_email, "message_id": message_id},
         }
 
-    @app.post("/api/koppelingen/<koppeling_id>/intrekken")
-    def revoke(koppeling_id: str) -> Any:
+    def revoke(id: str) -> Any:
         """Revoke the koppeling and its key."""
-        koppeling = sk8.revoke(koppeling_id)
+        koppeling = sk8.revoke(id)
         set_school(koppeling.brincode, koppeling.dependancecode)
         return koppeling.as_json()
 
-    @app.post("/api/sleutels/controle")
     def check_key() -> Any:
         """Klantenservice's check: is this key valid for this school? Yes or no, nothing more."""
         body = validate_body("schoolkr8_sleutel_controle", json_body())
         brin, dep = _school(body["brincode"], body["dependancecode"])
         return {"geldig": sk8.key_valid(brin, dep, body["autorisatiesleutel"])}
 
+    return [
+        Route(
+            "POST",
+            "/api/koppelingen",
+            request_koppeling,
+            summary="Request a koppeling",
+            request_schema="schoolkr8_koppeling_aanvraag",
+            responses={"201": "Requested", "422": "Invalid field"},
+        ),
+        Route(
+            "GET",
+            KOPPELING,
+            get_koppeling,
+            summary="A koppeling (key masked)",
+            responses={"200": "OK", "404": "Unknown"},
+        ),
+        Route(
+            "POST",
+            KOPPELING + "/activeren",
+            activate,
+            summary="Activate: e-mail a new key",
+            responses={"200": "Activated", "404": "Unknown", "503": "Mail not sent"},
+        ),
+        Route(
+            "POST",
+            KOPPELING + "/intrekken",
+            revoke,
+            summary="Revoke the koppeling and its key",
+            responses={"200": "Revoked", "404": "Unknown"},
+        ),
+        Route(
+            "POST",
+            "/api/sleutels/controle",
+            check_key,
+            summary="Is this key valid for this school?",
+            request_schema="schoolkr8_sleutel_controle",
+            responses={"200": "geldig true/false", "422": "Invalid field"},
+        ),
+    ]
 
-def _pupil_routes(app: Flask, sk8: Schoolkr8) -> None:
-    @app.post(f"{SCHOOL}/leerlingen")
+
+def _pupil_routes(sk8: Schoolkr8Service) -> list[Route]:
+    """Pupils, Wijzig leerlingnummer and the results that landed on a pupil."""
+
     def add_pupil(brincode: str, dependancecode: str) -> Any:
         """A pupil at Schoolkr8, without a leerlingnummer yet."""
         brin, dep = _school(brincode, dependancecode)
         body = validate_body("schoolkr8_leerling", json_body())
         return sk8.add_pupil(brin, dep, body).as_json(), 201
 
-    @app.get(f"{SCHOOL}/leerlingen")
     def list_pupils(brincode: str, dependancecode: str) -> Any:
         """Every pupil of the school."""
-        brin, dep = _school(brincode, dependancecode)
-        pupils = sk8.store.leerlingen(f"{brin}-{dep}")
+        pupils = sk8.pupils(*_school(brincode, dependancecode))
         return {"leerlingen": [p.as_json() for p in pupils]}
 
-    @app.get("/api/leerlingen/<int:leerling_id>")
-    def get_pupil(leerling_id: int) -> Any:
+    def get_pupil(id: int) -> Any:
         """A pupil with the history of its leerlingnummer."""
-        pupil = _pupil(sk8, leerling_id)
-        return {**pupil.as_json(), "historie": sk8.store.historie(pupil.id)}
+        pupil = _pupil(sk8, id)
+        return {**pupil.as_json(), "historie": [h.as_json() for h in sk8.historie(pupil.id)]}
 
-    @app.put("/api/leerlingen/<int:leerling_id>/leerlingnummer")
-    def set_number(leerling_id: int) -> Any:
+    def set_number(id: int) -> Any:
         """Wijzig leerlingnummer (trimmed, kept as text, unique within the school)."""
         body = validate_body("schoolkr8_leerlingnummer", json_body())
-        _pupil(sk8, leerling_id)
-        pupil, attached = sk8.set_number(leerling_id, body["leerlingnummer"])
+        _pupil(sk8, id)
+        pupil, attached = sk8.set_number(id, body["leerlingnummer"])
         return {**pupil.as_json(), "gekoppelde_resultaten": attached}
 
-    @app.get("/api/leerlingen/<int:leerling_id>/resultaten")
-    def pupil_results(leerling_id: int) -> Any:
+    def pupil_results(id: int) -> Any:
         """The results that landed on this pupil."""
-        pupil = _pupil(sk8, leerling_id)
-        results = sk8.store.resultaten_van(pupil.id)
+        pupil = _pupil(sk8, id)
+        results = sk8.resultaten(pupil.id)
         return {"leerling_id": pupil.id, "resultaten": [r.as_json() for r in results]}
 
+    return [
+        Route(
+            "POST",
+            SCHOOL + "/leerlingen",
+            add_pupil,
+            summary="Add a pupil",
+            request_schema="schoolkr8_leerling",
+            responses={"201": "Created", "422": "Invalid field"},
+        ),
+        Route("GET", SCHOOL + "/leerlingen", list_pupils, summary="The school's pupils"),
+        _PupilRoute(
+            "GET",
+            LEERLING,
+            get_pupil,
+            summary="A pupil with its number history",
+            responses={"200": "OK", "404": "Unknown"},
+        ),
+        _PupilRoute(
+            "PUT",
+            LEERLING + "/leerlingnummer",
+            set_number,
+            summary="Wijzig leerlingnummer",
+            request_schema="schoolkr8_leerlingnummer",
+            responses={"200": "Saved", "404": "Unknown", "409": "Number in use", "422": "Invalid"},
+        ),
+        _PupilRoute(
+            "GET",
+            LEERLING + "/resultaten",
+            pupil_results,
+            summary="The pupil's results",
+            responses={"200": "OK", "404": "Unknown"},
+        ),
+    ]
 
-def _pupil(sk8: Schoolkr8, leerling_id: int) -> Any:
+
+def _pupil(sk8: Schoolkr8Service, leerling_id: int) -> Leerling:
+    """The pupil (else 404), its school tagged on the request."""
     pupil = sk8.pupil(leerling_id)
     brin, _, dep = pupil.school.partition("-")
     set_school(brin, dep)
     return pupil
 
 
-def _school_routes(app: Flask, sk8: Schoolkr8) -> None:
-    @app.get(f"{SCHOOL}/koppelstatus")
+def _school_routes(sk8: Schoolkr8Service) -> list[Route]:
+    """The mapping status, parked results, the school's koppelingen and its settings."""
+
     def mapping_status(brincode: str, dependancecode: str) -> Any:
         """Pupils with a number / all pupils; ``definitief`` when all are mapped."""
-        brin, dep = _school(brincode, dependancecode)
-        return sk8.status(brin, dep).as_json()
+        return sk8.status(*_school(brincode, dependancecode)).as_json()
 
-    @app.get(f"{SCHOOL}/niet-gekoppeld")
     def unmatched(brincode: str, dependancecode: str) -> Any:
         """Parked results: their leerlingid matches no pupil's leerlingnummer (yet)."""
-        brin, dep = _school(brincode, dependancecode)
-        parked = sk8.store.niet_gekoppeld(f"{brin}-{dep}")
+        parked = sk8.niet_gekoppeld(*_school(brincode, dependancecode))
         return {"aantal": len(parked), "resultaten": [r.as_json() for r in parked]}
 
-    @app.get(f"{SCHOOL}/koppelingen")
     def school_koppelingen(brincode: str, dependancecode: str) -> Any:
         """Every koppeling the school requested, oldest first."""
-        brin, dep = _school(brincode, dependancecode)
-        return {"koppelingen": [k.as_json() for k in sk8.store.koppelingen(f"{brin}-{dep}")]}
+        koppelingen = sk8.koppelingen(*_school(brincode, dependancecode))
+        return {"koppelingen": [k.as_json() for k in koppelingen]}
 
-    @app.get(f"{SCHOOL}/instellingen")
     def get_settings(brincode: str, dependancecode: str) -> Any:
         """The school's settings (what happens to results for an unknown leerlingid)."""
-        brin, dep = _school(brincode, dependancecode)
-        return {"niet_gekoppeld": sk8.store.beleid(f"{brin}-{dep}")}
+        return {"niet_gekoppeld": sk8.policy(*_school(brincode, dependancecode))}
 
-    @app.put(f"{SCHOOL}/instellingen")
     def put_settings(brincode: str, dependancecode: str) -> Any:
         """Set ``niet_gekoppeld`` to ``parkeren`` (default) or ``weigeren``."""
         brin, dep = _school(brincode, dependancecode)
@@ -173,8 +247,35 @@ def _school_routes(app: Flask, sk8: Schoolkr8) -> None:
         sk8.set_policy(brin, dep, body["niet_gekoppeld"])
         return {"niet_gekoppeld": body["niet_gekoppeld"]}
 
+    return [
+        Route(
+            "GET",
+            SCHOOL + "/koppelstatus",
+            mapping_status,
+            summary="Mapping status: pupils with a number / all, definitief",
+        ),
+        Route(
+            "GET",
+            SCHOOL + "/niet-gekoppeld",
+            unmatched,
+            summary="Parked results (unknown leerlingid)",
+        ),
+        Route(
+            "GET", SCHOOL + "/koppelingen", school_koppelingen, summary="The school's koppelingen"
+        ),
+        Route("GET", SCHOOL + "/instellingen", get_settings, summary="School settings"),
+        Route(
+            "PUT",
+            SCHOOL + "/instellingen",
+            put_settings,
+            summary="Set niet_gekoppeld: parkeren | weigeren",
+            request_schema="schoolkr8_instellingen",
+            responses={"200": "Saved", "422": "Invalid field"},
+        ),
+    ]
 
-def _uwlr_routes(app: Flask, sk8: Schoolkr8) -> None:
+
+def _uwlr_routes(app: Flask, sk8: Schoolkr8Service) -> None:
     @app.get(LEERRESULTATEN_PATH)
     def leerresultaten_wsdl() -> Any:
         """``?wsdl``: the WSDL, whose address is this endpoint."""
@@ -183,7 +284,8 @@ def _uwlr_routes(app: Flask, sk8: Schoolkr8) -> None:
                 "Client.OngeldigBericht",
                 "Gebruik POST voor BrengLeerresultaten, of GET ?wsdl voor de WSDL",
             )
-        return Response(wsdl_document(request.base_url), content_type="text/xml; charset=utf-8")
+        document = render_wsdl("leerresultaten", request.base_url)
+        return Response(document, content_type="text/xml; charset=utf-8")
 
     @app.post(LEERRESULTATEN_PATH)
     def breng_leerresultaten() -> Any:
@@ -192,7 +294,7 @@ def _uwlr_routes(app: Flask, sk8: Schoolkr8) -> None:
         _check_soap_action()
         autorisatie, verzoek = intake.read(parse_envelope(request.get_data()))
         set_school(verzoek.school.brincode, verzoek.school.dependancecode)
-        intake.accept(sk8, autorisatie, verzoek)
+        sk8.breng_leerresultaten(autorisatie, verzoek)
         return soap_response(envelope(leerresultaten_bevestiging()))
 
 
@@ -206,87 +308,3 @@ def _check_soap_action() -> None:
             "Client.OngeldigBericht",
             f"SOAPAction {action!r} wordt hier niet ondersteund (wel: {SOAP_ACTION})",
         )
-
-
-OPERATIONS = [
-    Operation(
-        "POST",
-        "/api/koppelingen",
-        "Request a koppeling",
-        "schoolkr8_koppeling_aanvraag",
-        {"201": "Requested", "422": "Invalid field"},
-    ),
-    Operation(
-        "GET",
-        "/api/koppelingen/{id}",
-        "A koppeling (key masked)",
-        responses={"200": "OK", "404": "Unknown"},
-    ),
-    Operation(
-        "POST",
-        "/api/koppelingen/{id}/activeren",
-        "Activate: e-mail a new key",
-        responses={"200": "Activated", "404": "Unknown", "503": "Mail not sent"},
-    ),
-    Operation(
-        "POST",
-        "/api/koppelingen/{id}/intrekken",
-        "Revoke the koppeling and its key",
-        responses={"200": "Revoked", "404": "Unknown"},
-    ),
-    Operation(
-        "POST",
-        "/api/sleutels/controle",
-        "Is this key valid for this school?",
-        "schoolkr8_sleutel_controle",
-        {"200": "geldig true/false", "422": "Invalid field"},
-    ),
-    Operation(
-        "POST",
-        "/api/scholen/{brincode}/{dependancecode}/leerlingen",
-        "Add a pupil",
-        "schoolkr8_leerling",
-        {"201": "Created", "422": "Invalid field"},
-    ),
-    Operation("GET", "/api/scholen/{brincode}/{dependancecode}/leerlingen", "The school's pupils"),
-    Operation(
-        "GET",
-        "/api/leerlingen/{id}",
-        "A pupil with its number history",
-        responses={"200": "OK", "404": "Unknown"},
-    ),
-    Operation(
-        "PUT",
-        "/api/leerlingen/{id}/leerlingnummer",
-        "Wijzig leerlingnummer",
-        "schoolkr8_leerlingnummer",
-        {"200": "Saved", "404": "Unknown", "409": "Number in use", "422": "Invalid"},
-    ),
-    Operation(
-        "GET",
-        "/api/leerlingen/{id}/resultaten",
-        "The pupil's results",
-        responses={"200": "OK", "404": "Unknown"},
-    ),
-    Operation(
-        "GET",
-        "/api/scholen/{brincode}/{dependancecode}/koppelstatus",
-        "Mapping status: pupils with a number / all, definitief",
-    ),
-    Operation(
-        "GET",
-        "/api/scholen/{brincode}/{dependancecode}/niet-gekoppeld",
-        "Parked results (unknown leerlingid)",
-    ),
-    Operation(
-        "GET", "/api/scholen/{brincode}/{dependancecode}/koppelingen", "The school's koppelingen"
-    ),
-    Operation("GET", "/api/scholen/{brincode}/{dependancecode}/instellingen", "School settings"),
-    Operation(
-        "PUT",
-        "/api/scholen/{brincode}/{dependancecode}/instellingen",
-        "Set niet_gekoppeld: parkeren | weigeren",
-        "schoolkr8_instellingen",
-        {"200": "Saved", "422": "Invalid field"},
-    ),
-]

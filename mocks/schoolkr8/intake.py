@@ -5,13 +5,16 @@ missing), the message structure (``Client.OngeldigBericht``, checked in code by
 :func:`koppeling.uwlr.leerresultaten.parse_verzoek`), the key against the school named in the
 message (``Client.AutorisatieOngeldig``: unknown, revoked, or another school's key), the version
 (``Client.XsdVersieOngeldig``), and - when the school refuses unmatched results - the pupils
-(``Client.LeerlingOngeldig``). A message is stored whole or not at all, in one transaction.
+(``Client.LeerlingOngeldig``). A message is stored whole or not at all: every check and write
+here runs in the one transaction :meth:`Schoolkr8Service.breng_leerresultaten
+<mocks.schoolkr8.service.Schoolkr8Service.breng_leerresultaten>` opens.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +25,7 @@ from koppeling.harness.schools import school_key
 from koppeling.uwlr.autorisatie import Autorisatie, read_autorisatie
 from koppeling.uwlr.leerresultaten import LeerresultatenVerzoek, Resultaat, parse_verzoek
 from koppeling.uwlr.soap import Envelope
-from mocks.schoolkr8.service import Schoolkr8
-from mocks.schoolkr8.store import WEIGEREN, NewResultaat
+from mocks.schoolkr8.store import WEIGEREN, NieuwResultaat, Schoolkr8Store
 
 log = logging.getLogger("koppeling.schoolkr8.intake")
 
@@ -47,59 +49,68 @@ def read(env: Envelope) -> tuple[Autorisatie, LeerresultatenVerzoek]:
     return autorisatie, parse_verzoek(env.body)
 
 
-def accept(sk8: Schoolkr8, autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek) -> Ontvangst:
-    """Check key, version and pupils, then store the results - all in one transaction, so a key
-    revoked meanwhile cannot let a message in; raises :class:`SoapFault` when refused."""
+def accept(
+    store: Schoolkr8Store,
+    conn: Connection,
+    autorisatie: Autorisatie,
+    verzoek: LeerresultatenVerzoek,
+    now: datetime,
+) -> Ontvangst:
+    """Check key, version and pupils, then store the results, in the caller's transaction
+    (``conn``); raises :class:`SoapFault` when refused."""
     school = school_key(verzoek.school.brincode, verzoek.school.dependancecode)
     items = _items(verzoek)
     numbers = {item.leerlingid.strip() for item in items}
-    now = sk8.now(school)  # read before the transaction: no nested transactions
-    store = sk8.store
-    with store.db.begin() as conn:
-        _check_sender(sk8, conn, autorisatie, verzoek)  # a live key implies a known school
-        pupils = store.pupils_by_number(conn, school, numbers)
-        unknown = sorted(numbers - pupils.keys())
-        if unknown and store.beleid(school, conn) == WEIGEREN:
-            raise SoapFault(
-                "Client.LeerlingOngeldig",
-                f"Onbekend leerlingid bij deze school: {', '.join(unknown[:10])}"
-                + (f" (en {len(unknown) - 10} meer)" if len(unknown) > 10 else ""),
-            )
-        nieuw, bijgewerkt = store.upsert_resultaten(conn, school, items, pupils, now)
+    _check_sender(store, conn, school, autorisatie, verzoek)  # a live key implies a known school
+    pupils = store.pupils_by_number(conn, school, numbers)
+    unknown = sorted(numbers - pupils.keys())
+    if unknown and store.beleid(conn, school) == WEIGEREN:
+        raise SoapFault(
+            "Client.LeerlingOngeldig",
+            f"Onbekend leerlingid bij deze school: {', '.join(unknown[:10])}"
+            + (f" (en {len(unknown) - 10} meer)" if len(unknown) > 10 else ""),
+        )
+    nieuw, bijgewerkt = store.upsert_resultaten(conn, school, items, pupils, now)
     parked = sum(1 for item in items if item.leerlingid.strip() not in pupils)
-    log.info(
-        "BrengLeerresultaten %s: %d results (%d new, %d updated, %d parked)",
-        school,
-        len(items),
-        nieuw,
-        bijgewerkt,
-        parked,
-    )
     return Ontvangst(school, len(items), nieuw, bijgewerkt, parked)
 
 
+def log_ontvangst(ontvangst: Ontvangst) -> None:
+    """One log line per accepted message (counts only)."""
+    log.info(
+        "BrengLeerresultaten %s: %d results (%d new, %d updated, %d parked)",
+        ontvangst.school,
+        ontvangst.resultaten,
+        ontvangst.nieuw,
+        ontvangst.bijgewerkt,
+        ontvangst.geparkeerd,
+    )
+
+
 def _check_sender(
-    sk8: Schoolkr8, conn: Connection, autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek
+    store: Schoolkr8Store,
+    conn: Connection,
+    school: str,
+    autorisatie: Autorisatie,
+    verzoek: LeerresultatenVerzoek,
 ) -> None:
-    school = verzoek.school
-    if not sk8.key_valid_in(
-        conn, school.brincode, school.dependancecode, autorisatie.autorisatiesleutel
-    ):
+    if not store.live_key_matches(conn, school, autorisatie.autorisatiesleutel):
         raise SoapFault(
             "Client.AutorisatieOngeldig",
             "De autorisatiesleutel is niet (meer) geldig voor deze school",
         )
-    if school.xsdversie.strip() not in ACCEPTED_VERSIONS:
+    xsdversie = verzoek.school.xsdversie
+    if xsdversie.strip() not in ACCEPTED_VERSIONS:
         raise SoapFault(
             "Client.XsdVersieOngeldig",
-            f"xsdversie {school.xsdversie!r} wordt niet ondersteund (wel: 2.2)",
+            f"xsdversie {xsdversie!r} wordt niet ondersteund (wel: 2.2)",
         )
 
 
-def _items(verzoek: LeerresultatenVerzoek) -> list[NewResultaat]:
+def _items(verzoek: LeerresultatenVerzoek) -> list[NieuwResultaat]:
     names = {toets.toetscode: toets.toetsnaam for toets in verzoek.toetsen}
     return [
-        NewResultaat(
+        NieuwResultaat(
             resultaat.key,
             afname.leerlingid,
             resultaat.toetscode,

@@ -1,8 +1,10 @@
 """What Schoolkr8 does, without HTTP: issue and revoke keys (the key leaves only by e-mail), keep
-pupils and their leerlingnummers, report the mapping status.
+pupils and their leerlingnummers, report the mapping status, take in BrengLeerresultaten.
 
-The views in :mod:`mocks.schoolkr8.app` call this; the UWLR intake lives in
-:mod:`mocks.schoolkr8.intake`. Every domain event is timed by the school's own clock.
+The views in :mod:`mocks.schoolkr8.app` call :class:`Schoolkr8Service`, which opens every
+transaction (``db.read()`` for a pure read) and hands the connection to the store; the checks of
+the UWLR intake live in :mod:`mocks.schoolkr8.intake`. Every domain event is timed by the school's
+own clock, read before a transaction opens (no nested transactions).
 """
 
 from __future__ import annotations
@@ -11,23 +13,27 @@ import html
 import logging
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from koppeling.harness.errors import ApiError, conflict, invalid, not_found
-from koppeling.harness.keys import key_hash, key_matches, mask, new_key
+from koppeling.harness.keys import key_hash, mask, new_key
 from koppeling.harness.mail import Mail
 from koppeling.harness.schools import school_key
 from koppeling.harness.service import Core
+from koppeling.uwlr.autorisatie import Autorisatie
+from koppeling.uwlr.leerresultaten import LeerresultatenVerzoek
+from mocks.schoolkr8 import intake
 from mocks.schoolkr8.store import (
     ACTIEF,
     BELEIDEN,
     INGETROKKEN,
     Koppeling,
     Leerling,
+    Nummerwijziging,
+    Resultaat,
     Schoolkr8Store,
 )
 
@@ -82,14 +88,15 @@ class Koppelstatus:
         }
 
 
-class Schoolkr8:
+class Schoolkr8Service:
     """The Schoolkr8 mock's behaviour on one core."""
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.store = Schoolkr8Store(core.db)
+        self.db = core.db
+        self.store = Schoolkr8Store()
 
-    def now(self, school: str) -> Any:
+    def now(self, school: str) -> datetime:
         brin, _, dep = school.partition("-")
         return self.core.clock.now(brin, dep)
 
@@ -98,13 +105,21 @@ class Schoolkr8:
     def request(self, brincode: str, dependancecode: str, contact_email: str) -> Koppeling:
         """The school's request for a koppeling (status ``aangevraagd``, no key yet)."""
         school = school_key(brincode, dependancecode)
-        return self.store.add_koppeling(school, contact_email, self.now(school))
+        now = self.now(school)
+        with self.db.begin() as conn:
+            return self.store.add_koppeling(conn, school, contact_email, now)
 
     def get(self, koppeling_id: str) -> Koppeling:
-        found = self.store.koppeling(koppeling_id)
+        with self.db.read() as conn:
+            found = self.store.koppeling(conn, koppeling_id)
         if found is None:
             raise not_found("Koppeling", f"geen koppeling met id {koppeling_id!r}")
         return found
+
+    def koppelingen(self, brincode: str, dependancecode: str) -> list[Koppeling]:
+        """Every koppeling the school requested, oldest first."""
+        with self.db.read() as conn:
+            return self.store.koppelingen(conn, school_key(brincode, dependancecode))
 
     def activate(self, koppeling_id: str) -> tuple[Koppeling, str]:
         """Generate a key, e-mail it to the contact, then store its hash (revoking the school's
@@ -125,7 +140,8 @@ class Schoolkr8:
                 "De sleutelmail kon niet worden verzonden; de koppeling is niet "
                 "gewijzigd. Probeer het later opnieuw.",
             ) from None
-        self.store.issue_key(koppeling, key_hash(key), mask(key), now)
+        with self.db.begin() as conn:
+            self.store.issue_key(conn, koppeling, key_hash(key), mask(key), now)
         log.info(
             "koppeling %s activated for %s (key %s)", koppeling.id, koppeling.school, mask(key)
         )
@@ -135,23 +151,31 @@ class Schoolkr8:
         """Revoke the koppeling's key(s); idempotent."""
         koppeling = self.get(koppeling_id)
         if koppeling.status != INGETROKKEN:
-            self.store.revoke(koppeling_id, self.now(koppeling.school))
+            now = self.now(koppeling.school)
+            with self.db.begin() as conn:
+                self.store.revoke(conn, koppeling_id, now)
         return self.get(koppeling_id)
 
     def key_valid(self, brincode: str, dependancecode: str, presented: str) -> bool:
         """Is ``presented`` a live key of this school? (klantenservice's check)"""
-        return self.key_valid_in(None, brincode, dependancecode, presented)
+        with self.db.read() as conn:
+            return self.store.live_key_matches(
+                conn, school_key(brincode, dependancecode), presented
+            )
 
-    def key_valid_in(
-        self, conn: Connection | None, brincode: str, dependancecode: str, presented: str
-    ) -> bool:
-        """:meth:`key_valid` inside the caller's transaction (``conn``), as the intake uses it.
-        Compared in constant time against every live key hash of the school (no early exit)."""
-        hashes = self.store.live_key_hashes(school_key(brincode, dependancecode), conn)
-        matched = False
-        for stored in hashes:
-            matched |= key_matches(presented, stored)
-        return matched
+    # --- BrengLeerresultaten ---------------------------------------------------------------
+
+    def breng_leerresultaten(
+        self, autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek
+    ) -> intake.Ontvangst:
+        """Check key, version and pupils, then store the results - all in one transaction, so a
+        key revoked meanwhile cannot let a message in; raises :class:`SoapFault` when refused."""
+        school = school_key(verzoek.school.brincode, verzoek.school.dependancecode)
+        now = self.now(school)
+        with self.db.begin() as conn:
+            ontvangst = intake.accept(self.store, conn, autorisatie, verzoek, now)
+        intake.log_ontvangst(ontvangst)
+        return ontvangst
 
     # --- pupils ----------------------------------------------------------------------------
 
@@ -161,20 +185,34 @@ class Schoolkr8:
             born = date.fromisoformat(body["geboortedatum"])
         except ValueError:
             raise invalid("geboortedatum", "geboortedatum moet een datum JJJJ-MM-DD zijn") from None
-        return self.store.add_leerling(
-            school,
-            body["voornaam"].strip(),
-            body["achternaam"].strip(),
-            born,
-            str(body["groep"]).strip(),
-            self.now(school),
-        )
+        now = self.now(school)
+        with self.db.begin() as conn:
+            return self.store.add_leerling(
+                conn,
+                school,
+                body["voornaam"].strip(),
+                body["achternaam"].strip(),
+                born,
+                str(body["groep"]).strip(),
+                now,
+            )
 
     def pupil(self, leerling_id: int) -> Leerling:
-        found = self.store.leerling(leerling_id)
+        with self.db.read() as conn:
+            found = self.store.leerling(conn, leerling_id)
         if found is None:
             raise not_found("Leerling", f"geen leerling met id {leerling_id}")
         return found
+
+    def pupils(self, brincode: str, dependancecode: str) -> list[Leerling]:
+        """Every pupil of the school."""
+        with self.db.read() as conn:
+            return self.store.leerlingen(conn, school_key(brincode, dependancecode))
+
+    def historie(self, leerling_id: int) -> list[Nummerwijziging]:
+        """Every Wijzig leerlingnummer of the pupil, oldest first."""
+        with self.db.read() as conn:
+            return self.store.historie(conn, leerling_id)
 
     def set_number(self, leerling_id: int, value: object) -> tuple[Leerling, int]:
         """Wijzig leerlingnummer: 422 when invalid, 409 naming the pupil that already has it.
@@ -186,34 +224,53 @@ class Schoolkr8:
         pupil = self.pupil(leerling_id)
         if pupil.leerlingnummer == nummer:
             return pupil, 0
-        now = self.now(pupil.school)  # read before the transaction: no nested transactions
+        now = self.now(pupil.school)
         try:
-            with self.store.db.begin() as conn:
+            with self.db.begin() as conn:
                 holder = self.store.holder_of(conn, pupil.school, nummer)
                 if holder is not None:
                     raise _taken(nummer, holder)
                 attached = self.store.set_leerlingnummer(conn, pupil, nummer, now)
         except IntegrityError:  # another worker took the number between our check and write
-            with self.store.db.begin() as conn:
+            with self.db.read() as conn:
                 holder = self.store.holder_of(conn, pupil.school, nummer)
             raise _taken(nummer, holder) from None
         return self.pupil(leerling_id), attached
 
+    def resultaten(self, leerling_id: int) -> list[Resultaat]:
+        """The results that landed on the pupil."""
+        with self.db.read() as conn:
+            return self.store.resultaten_van(conn, leerling_id)
+
+    # --- the school ------------------------------------------------------------------------
+
     def status(self, brincode: str, dependancecode: str) -> Koppelstatus:
         school = school_key(brincode, dependancecode)
-        total, mapped = self.store.mapping_counts(school)
-        koppelingen = self.store.koppelingen(school)
+        with self.db.read() as conn:
+            total, mapped = self.store.mapping_counts(conn, school)
+            koppelingen = self.store.koppelingen(conn, school)
+            parked = self.store.count_niet_gekoppeld(conn, school)
         active = [k for k in koppelingen if k.status == ACTIEF]
         state = ACTIEF if active else (koppelingen[-1].status if koppelingen else None)
-        return Koppelstatus(
-            brincode, dependancecode, total, mapped, self.store.count_niet_gekoppeld(school), state
-        )
+        return Koppelstatus(brincode, dependancecode, total, mapped, parked, state)
+
+    def niet_gekoppeld(self, brincode: str, dependancecode: str) -> list[Resultaat]:
+        """Parked results: their leerlingid matches no pupil's leerlingnummer (yet)."""
+        with self.db.read() as conn:
+            return self.store.niet_gekoppeld(conn, school_key(brincode, dependancecode))
+
+    def policy(self, brincode: str, dependancecode: str) -> str:
+        """What happens to results for an unknown leerlingid: ``parkeren`` or ``weigeren``."""
+        with self.db.read() as conn:
+            return self.store.beleid(conn, school_key(brincode, dependancecode))
 
     def set_policy(self, brincode: str, dependancecode: str, beleid: str) -> None:
         if beleid not in BELEIDEN:
             raise invalid("niet_gekoppeld", f"niet_gekoppeld moet een van {BELEIDEN} zijn")
         school = school_key(brincode, dependancecode)
-        self.store.set_beleid(school, beleid, self.now(school))
+        now = self.now(school)
+        with self.db.begin() as conn:
+            self.store.set_beleid(conn, school, beleid, now)
 
 
 def _taken(nummer: str, holder: Leerling | None) -> ApiError:

@@ -6,7 +6,8 @@ within its school, enforced by the database itself (``UNIQUE(school, leerlingnum
 workers typing the same number at once cannot both win. A result is unique per school and
 ``resultaat@key``: a resend updates the row, it never adds one. A result is attached to the pupil
 whose current number equals its (trimmed) ``leerlingid``; otherwise it is parked (``leerling_id``
-NULL) until that number is entered. No Flask imports here.
+NULL) until that number is entered. The service opens the transactions; every
+:class:`Schoolkr8Store` method takes the connection first. No Flask imports here.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Column,
     Connection,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -35,11 +35,15 @@ from sqlalchemy import (
     update,
 )
 
-from koppeling.harness.store import Database, metadata
+from koppeling.harness.clock import iso
+from koppeling.harness.keys import key_matches
+from koppeling.harness.store import UtcDateTime, chunks, from_row, inserted_id, metadata
 
+#: The status of a koppeling.
 AANGEVRAAGD = "aangevraagd"
 ACTIEF = "actief"
 INGETROKKEN = "ingetrokken"
+#: What a school does with a result for an unknown leerlingid (``niet_gekoppeld``).
 PARKEREN = "parkeren"
 WEIGEREN = "weigeren"
 BELEIDEN = (PARKEREN, WEIGEREN)
@@ -51,7 +55,7 @@ scholen_table = Table(
     Column("brincode", String(4), nullable=False),
     Column("dependancecode", String(2), nullable=False),
     Column("niet_gekoppeld", String(16), nullable=False, default=PARKEREN),
-    Column("aangemaakt_op", DateTime(timezone=True), nullable=False),
+    Column("aangemaakt_op", UtcDateTime(), nullable=False),
 )
 
 koppelingen_table = Table(
@@ -63,9 +67,9 @@ koppelingen_table = Table(
     Column("dependancecode", String(2), nullable=False),
     Column("contact_email", String(254), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("aangevraagd_op", DateTime(timezone=True), nullable=False),
-    Column("geactiveerd_op", DateTime(timezone=True)),
-    Column("ingetrokken_op", DateTime(timezone=True)),
+    Column("aangevraagd_op", UtcDateTime(), nullable=False),
+    Column("geactiveerd_op", UtcDateTime()),
+    Column("ingetrokken_op", UtcDateTime()),
     Column("sleutel_masker", String(16)),
     Column("aantal_sleutels", Integer, nullable=False, default=0),
 )
@@ -78,8 +82,8 @@ sleutels_table = Table(
     Column("school", String(16), nullable=False),
     Column("hash", String(64), nullable=False),
     Column("masker", String(16), nullable=False),
-    Column("uitgegeven_op", DateTime(timezone=True), nullable=False),
-    Column("ingetrokken_op", DateTime(timezone=True)),
+    Column("uitgegeven_op", UtcDateTime(), nullable=False),
+    Column("ingetrokken_op", UtcDateTime()),
     Index("ix_sk8_sleutels_school_live", "school", "ingetrokken_op"),
 )
 
@@ -93,7 +97,7 @@ leerlingen_table = Table(
     Column("geboortedatum", Date, nullable=False),
     Column("groep", String(64), nullable=False),
     Column("leerlingnummer", String(256)),
-    Column("aangemaakt_op", DateTime(timezone=True), nullable=False),
+    Column("aangemaakt_op", UtcDateTime(), nullable=False),
     UniqueConstraint("school", "leerlingnummer", name="uq_sk8_leerlingnummer"),
 )
 
@@ -104,7 +108,7 @@ historie_table = Table(
     Column("leerling_id", Integer, ForeignKey("sk8_leerlingen.id"), nullable=False, index=True),
     Column("oud", String(256)),
     Column("nieuw", String(256)),
-    Column("gewijzigd_op", DateTime(timezone=True), nullable=False),
+    Column("gewijzigd_op", UtcDateTime(), nullable=False),
 )
 
 resultaten_table = Table(
@@ -120,24 +124,13 @@ resultaten_table = Table(
     Column("toetsnaam", String(128)),
     Column("afnamedatum", Date, nullable=False),
     Column("gegevens", Text, nullable=False),
-    Column("ontvangen_op", DateTime(timezone=True), nullable=False),
-    Column("bijgewerkt_op", DateTime(timezone=True), nullable=False),
+    Column("ontvangen_op", UtcDateTime(), nullable=False),
+    Column("bijgewerkt_op", UtcDateTime(), nullable=False),
     Column("aantal_ontvangen", Integer, nullable=False, default=1),
     UniqueConstraint("school", "key", name="uq_sk8_resultaat_key"),
     Index("ix_sk8_resultaten_leerling", "leerling_id"),
     Index("ix_sk8_resultaten_parked", "school", "leerlingid_norm"),
 )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    value = _utc(value)
-    return None if value is None else value.isoformat()
 
 
 def new_koppeling_id() -> str:
@@ -167,9 +160,9 @@ class Koppeling:
             "dependancecode": self.dependancecode,
             "contact_email": self.contact_email,
             "status": self.status,
-            "aangevraagd_op": _iso(self.aangevraagd_op),
-            "geactiveerd_op": _iso(self.geactiveerd_op),
-            "ingetrokken_op": _iso(self.ingetrokken_op),
+            "aangevraagd_op": iso(self.aangevraagd_op),
+            "geactiveerd_op": iso(self.geactiveerd_op),
+            "ingetrokken_op": iso(self.ingetrokken_op),
             "sleutel": self.sleutel_masker,
             "aantal_sleutels": self.aantal_sleutels,
         }
@@ -206,8 +199,20 @@ class Leerling:
 
 
 @dataclass(frozen=True)
-class StoredResultaat:
-    """A result row, ready to serialise (``gegevens`` holds the figures as received)."""
+class Nummerwijziging:
+    """One Wijzig leerlingnummer of a pupil: the number before (None the first time) and after."""
+
+    oud: str | None
+    nieuw: str | None
+    gewijzigd_op: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {"oud": self.oud, "nieuw": self.nieuw, "gewijzigd_op": iso(self.gewijzigd_op)}
+
+
+@dataclass(frozen=True)
+class Resultaat:
+    """A stored result, ready to serialise (``gegevens`` holds the figures as received)."""
 
     key: str
     leerlingid: str
@@ -229,14 +234,14 @@ class StoredResultaat:
             "toetsnaam": self.toetsnaam,
             "afnamedatum": self.afnamedatum.isoformat(),
             **self.gegevens,
-            "ontvangen_op": _iso(self.ontvangen_op),
-            "bijgewerkt_op": _iso(self.bijgewerkt_op),
+            "ontvangen_op": iso(self.ontvangen_op),
+            "bijgewerkt_op": iso(self.bijgewerkt_op),
             "aantal_ontvangen": self.aantal_ontvangen,
         }
 
 
 @dataclass(frozen=True)
-class NewResultaat:
+class NieuwResultaat:
     """One result of an incoming message, as the intake hands it to the store."""
 
     key: str
@@ -248,10 +253,7 @@ class NewResultaat:
 
 
 class Schoolkr8Store:
-    """Reads and writes of the Schoolkr8 mock; every method is one transaction."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    """The tables of the Schoolkr8 mock; every method runs in the caller's transaction."""
 
     # --- schools ---------------------------------------------------------------------------
 
@@ -272,123 +274,123 @@ class Schoolkr8Store:
                 )
             )
 
-    def beleid(self, school: str, conn: Connection | None = None) -> str:
+    def beleid(self, conn: Connection, school: str) -> str:
         """Results for an unknown number: ``parkeren`` (default) or ``weigeren``."""
         stmt = select(scholen_table.c.niet_gekoppeld).where(scholen_table.c.school == school)
-        if conn is not None:
-            return str(conn.execute(stmt).scalar() or PARKEREN)
-        with self.db.begin() as c:
-            return str(c.execute(stmt).scalar() or PARKEREN)
+        return str(conn.execute(stmt).scalar() or PARKEREN)
 
-    def set_beleid(self, school: str, beleid: str, now: datetime) -> None:
-        with self.db.begin() as conn:
-            self.ensure_school(conn, school, now)
-            conn.execute(
-                update(scholen_table)
-                .where(scholen_table.c.school == school)
-                .values(niet_gekoppeld=beleid)
-            )
+    def set_beleid(self, conn: Connection, school: str, beleid: str, now: datetime) -> None:
+        self.ensure_school(conn, school, now)
+        conn.execute(
+            update(scholen_table)
+            .where(scholen_table.c.school == school)
+            .values(niet_gekoppeld=beleid)
+        )
 
     # --- koppelingen and keys --------------------------------------------------------------
 
-    def add_koppeling(self, school: str, contact_email: str, now: datetime) -> Koppeling:
+    def add_koppeling(
+        self, conn: Connection, school: str, contact_email: str, now: datetime
+    ) -> Koppeling:
+        """A new koppeling request (status ``aangevraagd``, no key yet)."""
         brin, _, dep = school.partition("-")
-        values = {
-            "id": new_koppeling_id(),
-            "school": school,
-            "brincode": brin,
-            "dependancecode": dep,
-            "contact_email": contact_email,
-            "status": AANGEVRAAGD,
-            "aangevraagd_op": now,
-            "aantal_sleutels": 0,
-        }
-        with self.db.begin() as conn:
-            self.ensure_school(conn, school, now)
-            conn.execute(koppelingen_table.insert().values(**values))
-        found = self.koppeling(str(values["id"]))
+        koppeling_id = new_koppeling_id()
+        self.ensure_school(conn, school, now)
+        conn.execute(
+            koppelingen_table.insert().values(
+                id=koppeling_id,
+                school=school,
+                brincode=brin,
+                dependancecode=dep,
+                contact_email=contact_email,
+                status=AANGEVRAAGD,
+                aangevraagd_op=now,
+                aantal_sleutels=0,
+            )
+        )
+        found = self.koppeling(conn, koppeling_id)
         assert found is not None
         return found
 
-    def koppeling(self, koppeling_id: str) -> Koppeling | None:
-        with self.db.begin() as conn:
-            row = conn.execute(
-                select(koppelingen_table).where(koppelingen_table.c.id == koppeling_id)
-            ).first()
-        return None if row is None else _koppeling(row)
+    def koppeling(self, conn: Connection, koppeling_id: str) -> Koppeling | None:
+        row = conn.execute(
+            select(koppelingen_table).where(koppelingen_table.c.id == koppeling_id)
+        ).first()
+        return None if row is None else from_row(Koppeling, row)
 
-    def koppelingen(self, school: str) -> list[Koppeling]:
+    def koppelingen(self, conn: Connection, school: str) -> list[Koppeling]:
         t = koppelingen_table
-        with self.db.begin() as conn:
-            rows = conn.execute(
-                select(t).where(t.c.school == school).order_by(t.c.aangevraagd_op, t.c.id)
-            ).all()
-        return [_koppeling(r) for r in rows]
+        rows = conn.execute(
+            select(t).where(t.c.school == school).order_by(t.c.aangevraagd_op, t.c.id)
+        )
+        return [from_row(Koppeling, r) for r in rows]
 
-    def issue_key(self, koppeling: Koppeling, key_hash: str, masker: str, now: datetime) -> None:
+    def issue_key(
+        self, conn: Connection, koppeling: Koppeling, key_hash: str, masker: str, now: datetime
+    ) -> None:
         """Store the new key's hash; revoke every other live key of the school (one live key per
         school) and mark other active koppelingen of the school as revoked."""
         s, k = sleutels_table, koppelingen_table
-        with self.db.begin() as conn:
-            conn.execute(
-                update(s)
-                .where(s.c.school == koppeling.school, s.c.ingetrokken_op.is_(None))
-                .values(ingetrokken_op=now)
+        conn.execute(
+            update(s)
+            .where(s.c.school == koppeling.school, s.c.ingetrokken_op.is_(None))
+            .values(ingetrokken_op=now)
+        )
+        conn.execute(
+            update(k)
+            .where(k.c.school == koppeling.school, k.c.status == ACTIEF, k.c.id != koppeling.id)
+            .values(status=INGETROKKEN, ingetrokken_op=now)
+        )
+        conn.execute(
+            s.insert().values(
+                koppeling_id=koppeling.id,
+                school=koppeling.school,
+                hash=key_hash,
+                masker=masker,
+                uitgegeven_op=now,
             )
-            conn.execute(
-                update(k)
-                .where(k.c.school == koppeling.school, k.c.status == ACTIEF, k.c.id != koppeling.id)
-                .values(status=INGETROKKEN, ingetrokken_op=now)
+        )
+        conn.execute(
+            update(k)
+            .where(k.c.id == koppeling.id)
+            .values(
+                status=ACTIEF,
+                geactiveerd_op=now,
+                ingetrokken_op=None,
+                sleutel_masker=masker,
+                aantal_sleutels=k.c.aantal_sleutels + 1,
             )
-            conn.execute(
-                s.insert().values(
-                    koppeling_id=koppeling.id,
-                    school=koppeling.school,
-                    hash=key_hash,
-                    masker=masker,
-                    uitgegeven_op=now,
-                )
-            )
-            conn.execute(
-                update(k)
-                .where(k.c.id == koppeling.id)
-                .values(
-                    status=ACTIEF,
-                    geactiveerd_op=now,
-                    ingetrokken_op=None,
-                    sleutel_masker=masker,
-                    aantal_sleutels=k.c.aantal_sleutels + 1,
-                )
-            )
+        )
 
-    def revoke(self, koppeling_id: str, now: datetime) -> None:
+    def revoke(self, conn: Connection, koppeling_id: str, now: datetime) -> None:
         """Revoke the koppeling and every live key it issued."""
         s, k = sleutels_table, koppelingen_table
-        with self.db.begin() as conn:
-            conn.execute(
-                update(s)
-                .where(s.c.koppeling_id == koppeling_id, s.c.ingetrokken_op.is_(None))
-                .values(ingetrokken_op=now)
-            )
-            conn.execute(
-                update(k)
-                .where(k.c.id == koppeling_id)
-                .values(status=INGETROKKEN, ingetrokken_op=now)
-            )
+        conn.execute(
+            update(s)
+            .where(s.c.koppeling_id == koppeling_id, s.c.ingetrokken_op.is_(None))
+            .values(ingetrokken_op=now)
+        )
+        conn.execute(
+            update(k).where(k.c.id == koppeling_id).values(status=INGETROKKEN, ingetrokken_op=now)
+        )
 
-    def live_key_hashes(self, school: str, conn: Connection | None = None) -> list[str]:
-        """The hashes of the school's keys that are not revoked (normally one)."""
+    def live_key_matches(self, conn: Connection, school: str, presented: str) -> bool:
+        """Is ``presented`` one of the school's live (not revoked) keys? Compared in constant
+        time against every live key hash of the school, without an early exit."""
         s = sleutels_table
-        stmt = select(s.c.hash).where(s.c.school == school, s.c.ingetrokken_op.is_(None))
-        if conn is not None:
-            return [str(h) for h in conn.execute(stmt).scalars()]
-        with self.db.begin() as c:
-            return [str(h) for h in c.execute(stmt).scalars()]
+        hashes = conn.execute(
+            select(s.c.hash).where(s.c.school == school, s.c.ingetrokken_op.is_(None))
+        ).scalars()
+        matched = False
+        for stored in hashes:
+            matched |= key_matches(presented, str(stored))
+        return matched
 
     # --- pupils ----------------------------------------------------------------------------
 
     def add_leerling(
         self,
+        conn: Connection,
         school: str,
         voornaam: str,
         achternaam: str,
@@ -396,9 +398,9 @@ class Schoolkr8Store:
         groep: str,
         now: datetime,
     ) -> Leerling:
-        with self.db.begin() as conn:
-            self.ensure_school(conn, school, now)
-            new_id = conn.execute(
+        self.ensure_school(conn, school, now)
+        new_id = inserted_id(
+            conn.execute(
                 leerlingen_table.insert().values(
                     school=school,
                     voornaam=voornaam,
@@ -408,39 +410,35 @@ class Schoolkr8Store:
                     leerlingnummer=None,
                     aangemaakt_op=now,
                 )
-            ).inserted_primary_key[0]  # type: ignore[index]
-        found = self.leerling(int(new_id))
+            )
+        )
+        found = self.leerling(conn, new_id)
         assert found is not None
         return found
 
-    def leerling(self, leerling_id: int, conn: Connection | None = None) -> Leerling | None:
-        stmt = select(leerlingen_table).where(leerlingen_table.c.id == leerling_id)
-        if conn is not None:
-            row = conn.execute(stmt).first()
-        else:
-            with self.db.begin() as c:
-                row = c.execute(stmt).first()
-        return None if row is None else _leerling(row)
+    def leerling(self, conn: Connection, leerling_id: int) -> Leerling | None:
+        row = conn.execute(
+            select(leerlingen_table).where(leerlingen_table.c.id == leerling_id)
+        ).first()
+        return None if row is None else from_row(Leerling, row)
 
-    def leerlingen(self, school: str) -> list[Leerling]:
+    def leerlingen(self, conn: Connection, school: str) -> list[Leerling]:
         t = leerlingen_table
-        with self.db.begin() as conn:
-            rows = conn.execute(select(t).where(t.c.school == school).order_by(t.c.id)).all()
-        return [_leerling(r) for r in rows]
+        rows = conn.execute(select(t).where(t.c.school == school).order_by(t.c.id))
+        return [from_row(Leerling, r) for r in rows]
 
     def holder_of(self, conn: Connection, school: str, nummer: str) -> Leerling | None:
         t = leerlingen_table
         row = conn.execute(
             select(t).where(t.c.school == school, t.c.leerlingnummer == nummer)
         ).first()
-        return None if row is None else _leerling(row)
+        return None if row is None else from_row(Leerling, row)
 
     def set_leerlingnummer(
         self, conn: Connection, leerling: Leerling, nummer: str, now: datetime
     ) -> int:
-        """Give ``leerling`` the number (in the caller's transaction), keep the history, and move
-        results so each sits on the pupil whose number is its leerlingid; returns how many parked
-        results were attached."""
+        """Give ``leerling`` the number, keep the history, and move results so each sits on the
+        pupil whose number is its leerlingid; returns how many parked results were attached."""
         r = resultaten_table
         conn.execute(
             update(leerlingen_table)
@@ -469,25 +467,17 @@ class Schoolkr8Store:
         )
         return int(attached.rowcount or 0)
 
-    def historie(self, leerling_id: int) -> list[dict[str, Any]]:
+    def historie(self, conn: Connection, leerling_id: int) -> list[Nummerwijziging]:
         h = historie_table
-        with self.db.begin() as conn:
-            rows = conn.execute(
-                select(h).where(h.c.leerling_id == leerling_id).order_by(h.c.id)
-            ).all()
-        return [
-            {"oud": r.oud, "nieuw": r.nieuw, "gewijzigd_op": _iso(r.gewijzigd_op)} for r in rows
-        ]
+        rows = conn.execute(select(h).where(h.c.leerling_id == leerling_id).order_by(h.c.id))
+        return [from_row(Nummerwijziging, r) for r in rows]
 
-    def mapping_counts(self, school: str) -> tuple[int, int]:
+    def mapping_counts(self, conn: Connection, school: str) -> tuple[int, int]:
         """(pupils, pupils with a leerlingnummer) of a school."""
         t = leerlingen_table
-        with self.db.begin() as conn:
-            row = conn.execute(
-                select(func.count(t.c.id), func.count(t.c.leerlingnummer)).where(
-                    t.c.school == school
-                )
-            ).one()
+        row = conn.execute(
+            select(func.count(t.c.id), func.count(t.c.leerlingnummer)).where(t.c.school == school)
+        ).one()
         return int(row[0]), int(row[1])
 
     # --- results ---------------------------------------------------------------------------
@@ -496,13 +486,12 @@ class Schoolkr8Store:
         """leerlingnummer -> pupil id, for the numbers that are in use at the school."""
         t = leerlingen_table
         found: dict[str, int] = {}
-        chunk = sorted(numbers)
-        for i in range(0, len(chunk), 500):
+        for chunk in chunks(sorted(numbers)):
             rows = conn.execute(
                 select(t.c.id, t.c.leerlingnummer).where(
-                    t.c.school == school, t.c.leerlingnummer.in_(chunk[i : i + 500])
+                    t.c.school == school, t.c.leerlingnummer.in_(chunk)
                 )
-            ).all()
+            )
             found.update({str(r.leerlingnummer): int(r.id) for r in rows})
         return found
 
@@ -510,27 +499,22 @@ class Schoolkr8Store:
         self,
         conn: Connection,
         school: str,
-        items: list[NewResultaat],
+        items: list[NieuwResultaat],
         pupils: dict[str, int],
         now: datetime,
     ) -> tuple[int, int]:
         """Insert new keys, update known ones (never a duplicate); returns (new, updated)."""
         r = resultaten_table
-        keys = [item.key for item in items]
         existing: set[str] = set()
-        for i in range(0, len(keys), 500):
-            existing.update(
-                str(k)
-                for k in conn.execute(
-                    select(r.c.key).where(r.c.school == school, r.c.key.in_(keys[i : i + 500]))
-                ).scalars()
-            )
-        inserts = [_row(school, item, pupils, now) for item in items if item.key not in existing]
+        for chunk in chunks([item.key for item in items]):
+            found = conn.execute(select(r.c.key).where(r.c.school == school, r.c.key.in_(chunk)))
+            existing.update(str(k) for k in found.scalars())
+        inserts = [_values(school, item, pupils, now) for item in items if item.key not in existing]
         if inserts:
             conn.execute(r.insert(), inserts)
         for item in items:
             if item.key in existing:
-                values = _row(school, item, pupils, now)
+                values = _values(school, item, pupils, now)
                 for name in ("school", "key", "ontvangen_op", "aantal_ontvangen"):
                     values.pop(name)
                 conn.execute(
@@ -540,38 +524,33 @@ class Schoolkr8Store:
                 )
         return len(inserts), len(items) - len(inserts)
 
-    def resultaten_van(self, leerling_id: int) -> list[StoredResultaat]:
+    def resultaten_van(self, conn: Connection, leerling_id: int) -> list[Resultaat]:
         r = resultaten_table
-        with self.db.begin() as conn:
-            rows = conn.execute(
-                select(r).where(r.c.leerling_id == leerling_id).order_by(r.c.afnamedatum, r.c.id)
-            ).all()
+        rows = conn.execute(
+            select(r).where(r.c.leerling_id == leerling_id).order_by(r.c.afnamedatum, r.c.id)
+        )
         return [_resultaat(row) for row in rows]
 
-    def niet_gekoppeld(self, school: str) -> list[StoredResultaat]:
+    def niet_gekoppeld(self, conn: Connection, school: str) -> list[Resultaat]:
         r = resultaten_table
-        with self.db.begin() as conn:
-            rows = conn.execute(
-                select(r)
-                .where(and_(r.c.school == school, r.c.leerling_id.is_(None)))
-                .order_by(r.c.id)
-            ).all()
+        rows = conn.execute(
+            select(r).where(and_(r.c.school == school, r.c.leerling_id.is_(None))).order_by(r.c.id)
+        )
         return [_resultaat(row) for row in rows]
 
-    def count_niet_gekoppeld(self, school: str) -> int:
+    def count_niet_gekoppeld(self, conn: Connection, school: str) -> int:
         r = resultaten_table
-        with self.db.begin() as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(r)
-                    .where(r.c.school == school, r.c.leerling_id.is_(None))
-                ).scalar()
-                or 0
-            )
+        count = conn.execute(
+            select(func.count())
+            .select_from(r)
+            .where(r.c.school == school, r.c.leerling_id.is_(None))
+        ).scalar()
+        return int(count or 0)
 
 
-def _row(school: str, item: NewResultaat, pupils: dict[str, int], now: datetime) -> dict[str, Any]:
+def _values(
+    school: str, item: NieuwResultaat, pupils: dict[str, int], now: datetime
+) -> dict[str, Any]:
     norm = item.leerlingid.strip()
     return {
         "school": school,
@@ -589,44 +568,6 @@ def _row(school: str, item: NewResultaat, pupils: dict[str, int], now: datetime)
     }
 
 
-def _koppeling(row: Any) -> Koppeling:
-    return Koppeling(
-        id=row.id,
-        school=row.school,
-        brincode=row.brincode,
-        dependancecode=row.dependancecode,
-        contact_email=row.contact_email,
-        status=row.status,
-        aangevraagd_op=_utc(row.aangevraagd_op) or row.aangevraagd_op,
-        geactiveerd_op=_utc(row.geactiveerd_op),
-        ingetrokken_op=_utc(row.ingetrokken_op),
-        sleutel_masker=row.sleutel_masker,
-        aantal_sleutels=int(row.aantal_sleutels or 0),
-    )
-
-
-def _leerling(row: Any) -> Leerling:
-    return Leerling(
-        id=int(row.id),
-        school=row.school,
-        voornaam=row.voornaam,
-        achternaam=row.achternaam,
-        geboortedatum=row.geboortedatum,
-        groep=row.groep,
-        leerlingnummer=row.leerlingnummer,
-    )
-
-
-def _resultaat(row: Any) -> StoredResultaat:
-    return StoredResultaat(
-        key=row.key,
-        leerlingid=row.leerlingid,
-        leerling_id=row.leerling_id,
-        toetscode=row.toetscode,
-        toetsnaam=row.toetsnaam,
-        afnamedatum=row.afnamedatum,
-        gegevens=json.loads(row.gegevens),
-        ontvangen_op=_utc(row.ontvangen_op) or row.ontvangen_op,
-        bijgewerkt_op=_utc(row.bijgewerkt_op) or row.bijgewerkt_op,
-        aantal_ontvangen=int(row.aantal_ontvangen),
-    )
+def _resultaat(row: Any) -> Resultaat:
+    """The one mapping of a stored result (its figures are kept as JSON text)."""
+    return from_row(Resultaat, row, gegevens=json.loads(row.gegevens))

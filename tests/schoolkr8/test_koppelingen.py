@@ -10,7 +10,7 @@ import requests
 
 from koppeling.harness.mail import SmtpMailer
 from koppeling.harness.service import Core
-from mocks.schoolkr8.store import Schoolkr8Store
+from mocks.schoolkr8.service import Schoolkr8Service
 from tests.schoolkr8.conftest import KEY_RE, Sk8, fresh_brin
 
 
@@ -76,7 +76,7 @@ def test_key_never_leaks_outside_the_mail(
     assert journal.ok and sk8.brin in journal.text
     assert key not in journal.text and key[4:] not in journal.text
     assert key not in caplog.text
-    assert key not in repr(Schoolkr8Store(sk8_core.db).koppelingen(f"{sk8.brin}-00"))
+    assert key not in repr(Schoolkr8Service(sk8_core).koppelingen(sk8.brin, "00"))
     assert len(sk8.mailbox.messages_to(sk8.email)) == 1
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from koppeling.harness.errors import ApiError
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
-from mocks.schoolkr8.service import Schoolkr8, normalise_leerlingnummer
+from mocks.schoolkr8.service import Schoolkr8Service, normalise_leerlingnummer
 from tests.schoolkr8.conftest import Sk8, fresh_brin
 
 PUPIL = {"voornaam": "Daan", "achternaam": "de Vries", "geboortedatum": "2015-09-01", "groep": "7B"}
@@ -116,6 +116,22 @@ def test_unknown_pupil_is_404(sk8: Sk8) -> None:
         assert resp.status_code == 404, (method, path)
 
 
+def test_a_pupil_id_is_a_number(sk8_app: Flask) -> None:
+    """``/api/leerlingen/{id}`` only matches a number: anything else there is no route at all (404),
+    also for a method the route does not have (which for a number is a 405)."""
+    client = sk8_app.test_client()
+    for method, path in (
+        ("GET", "/api/leerlingen/abc"),
+        ("GET", "/api/leerlingen/abc/leerlingnummer"),
+        ("PUT", "/api/leerlingen/-1/leerlingnummer"),
+        ("GET", "/api/leerlingen/1.5/resultaten"),
+    ):
+        resp = client.open(path, method=method, json={"leerlingnummer": "1"})
+        assert resp.status_code == 404, (method, path)
+        assert resp.json is not None and resp.json["title"] == "Not Found"
+    assert client.get("/api/leerlingen/1/leerlingnummer").status_code == 405
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -142,10 +158,10 @@ def test_bad_school_in_path(sk8_app: Flask) -> None:
 
 
 @pytest.fixture(scope="module")
-def service() -> Iterator[Schoolkr8]:
+def service() -> Iterator[Schoolkr8Service]:
     """The Schoolkr8 behaviour on a private store (no HTTP): many examples, fast."""
     core = Core.create(Database.memory())
-    yield Schoolkr8(core)
+    yield Schoolkr8Service(core)
     core.db.dispose()
 
 
@@ -175,7 +191,7 @@ def test_normalise_is_trim_or_refusal(value: str) -> None:
 )
 @given(number=NUMBERS, before=WHITESPACE, after=WHITESPACE)
 def test_stored_number_is_the_trimmed_digits(
-    service: Schoolkr8, number: str, before: str, after: str
+    service: Schoolkr8Service, number: str, before: str, after: str
 ) -> None:
     """Whatever whitespace surrounds a pasted number, exactly the digits are kept, zeros too."""
     brin = next(_schools)
@@ -190,7 +206,7 @@ def test_stored_number_is_the_trimmed_digits(
 )
 @given(number=NUMBERS, padding=WHITESPACE, other=NUMBERS)
 def test_one_number_per_pupil_per_school(
-    service: Schoolkr8, number: str, padding: str, other: str
+    service: Schoolkr8Service, number: str, padding: str, other: str
 ) -> None:
     """A second pupil can never take a number in use (however it is padded); a different number
     (leading zeros count) is fine; the first pupil keeps its number."""
@@ -204,15 +220,15 @@ def test_one_number_per_pupil_per_school(
     if other != number:
         assert service.set_number(second.id, other)[0].leerlingnummer == other
     assert service.pupil(first.id).leerlingnummer == number
-    total, mapped = service.store.mapping_counts(f"{brin}-00")
-    assert (total, mapped) == (2, 2 if other != number else 1)
+    status = service.status(brin, "00")
+    assert (status.leerlingen, status.met_leerlingnummer) == (2, 2 if other != number else 1)
 
 
 def test_racing_writers_one_number_one_pupil(tmp_path: Path) -> None:
     """Eight threads type the same number for eight pupils at once (file store): one wins, the
     others get 409 naming the winner."""
     core = Core.create(Database.file(tmp_path / "race.sqlite"))
-    service = Schoolkr8(core)
+    service = Schoolkr8Service(core)
     pupils = [service.add_pupil("90RA", "00", PUPIL) for _ in range(8)]
     start = threading.Barrier(len(pupils))
     outcomes: list[int | str] = []
@@ -232,4 +248,5 @@ def test_racing_writers_one_number_one_pupil(tmp_path: Path) -> None:
         thread.join()
     core.db.dispose()
     assert sorted(outcomes, key=str) == [409] * 7 + ["ok"]
-    assert service.store.mapping_counts("90RA-00") == (8, 1)
+    status = service.status("90RA", "00")
+    assert (status.leerlingen, status.met_leerlingnummer) == (8, 1)
