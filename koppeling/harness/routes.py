@@ -2,7 +2,9 @@
 it in ``/openapi.json``, so the served document can never drift from the routes.
 
 A partner app lists ``Route(method, path, view, …)`` entries and calls :func:`add_routes`; paths
-are written the OpenAPI way (``/api/scholen/{brincode}/{dependancecode}``). The summary defaults to
+are written the OpenAPI way (``/api/scholen/{brincode}/{dependancecode}``); a parameter may name a
+Flask converter (``/api/leerlingen/{id:int}``: anything but a number there is no route, a 404),
+which the document shows as the parameter's type. The summary defaults to
 the first line of the view's docstring; the request schema is the name of the JSON schema the view
 validates with (``contracts/schemas/<name>.json``).
 """
@@ -18,7 +20,8 @@ from flask import Flask
 
 from koppeling.harness.schemas import load_schema
 
-_PARAM = re.compile(r"{(\w+)}")
+_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+_TYPES = {"int": "integer", "float": "number"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,11 @@ class Route:
 
     @property
     def flask_rule(self) -> str:
-        return _PARAM.sub(r"<\1>", self.path)
+        return _PARAM.sub(lambda m: f"<{m[2]}:{m[1]}>" if m[2] else f"<{m[1]}>", self.path)
+
+    @property
+    def openapi_path(self) -> str:
+        return _PARAM.sub(r"{\1}", self.path)
 
 
 def add_routes(app: Flask, title: str, routes: Sequence[Route]) -> None:
@@ -60,7 +67,7 @@ def openapi_document(title: str, routes: Sequence[Route], version: str = "1.0") 
     """An OpenAPI 3.1 document whose request bodies are the schemas the service validates with."""
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+        paths.setdefault(route.openapi_path, {})[route.method.lower()] = _operation(route)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -88,8 +95,13 @@ def _operation(route: Route) -> dict[str, Any]:
     params = _PARAM.findall(route.path)
     if params:
         entry["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-            for p in params
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": _TYPES.get(conv, "string")},
+            }
+            for name, conv in params
         ]
     if route.request_schema:
         schema = dict(load_schema(route.request_schema))

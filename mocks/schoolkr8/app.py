@@ -9,7 +9,6 @@ response ever carries a key; a koppeling shows only the key's masked prefix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, request
@@ -36,7 +35,7 @@ from mocks.schoolkr8.store import Leerling
 LEERRESULTATEN_PATH = "/uwlr/leerresultaten"
 SCHOOL = "/api/scholen/{brincode}/{dependancecode}"
 KOPPELING = "/api/koppelingen/{id}"
-LEERLING = "/api/leerlingen/{id}"
+LEERLING = "/api/leerlingen/{id:int}"
 
 
 def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
@@ -50,16 +49,6 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     )
     _uwlr_routes(app, sk8)
     return app
-
-
-@dataclass(frozen=True)
-class _PupilRoute(Route):
-    """A route under ``/api/leerlingen/{id}``: ``id`` is Schoolkr8's number for the pupil, matched
-    by Flask's ``int`` converter, so a path with anything else there is no route (404)."""
-
-    @property
-    def flask_rule(self) -> str:
-        return super().flask_rule.replace("<id>", "<int:id>")
 
 
 def _school(brincode: str, dependancecode: str) -> tuple[str, str]:
@@ -186,14 +175,14 @@ def _pupil_routes(sk8: Schoolkr8Service) -> list[Route]:
             responses={"201": "Created", "422": "Invalid field"},
         ),
         Route("GET", SCHOOL + "/leerlingen", list_pupils, summary="The school's pupils"),
-        _PupilRoute(
+        Route(
             "GET",
             LEERLING,
             get_pupil,
             summary="A pupil with its number history",
             responses={"200": "OK", "404": "Unknown"},
         ),
-        _PupilRoute(
+        Route(
             "PUT",
             LEERLING + "/leerlingnummer",
             set_number,
@@ -201,7 +190,7 @@ def _pupil_routes(sk8: Schoolkr8Service) -> list[Route]:
             request_schema="schoolkr8_leerlingnummer",
             responses={"200": "Saved", "404": "Unknown", "409": "Number in use", "422": "Invalid"},
         ),
-        _PupilRoute(
+        Route(
             "GET",
             LEERLING + "/resultaten",
             pupil_results,
