@@ -1,5 +1,5 @@
-"""How the stand-in is put together: the afnames part plugged into the app and its OpenAPI, the
-poller and the forwarder started and stopped as one worker."""
+"""How the stand-in is put together: both domains' route tables in one app and one OpenAPI
+document, the poller and the forwarder started and stopped as one worker."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
-from mocks.testcentrum.app import AanvraagPoller, Workers, create_app, create_worker
-from mocks.testcentrum.forwarder import Forwarder
+from mocks.testcentrum.afnames.forwarder import Forwarder
+from mocks.testcentrum.app import Workers, create_app, create_worker
+from mocks.testcentrum.beheer.poller import AanvraagPoller
 
 
 @pytest.fixture
@@ -29,6 +30,20 @@ def test_openapi_has_las_dashboard_and_afname_routes(core: Core) -> None:
     assert "post" in paths[f"{school}/dashboard-koppeling/deactiveren"]
     assert "post" in paths[f"{school}/afnames"]
     assert "post" in paths["/api/afnames/{afname_id}/normeren"]
+
+
+def test_openapi_lists_exactly_the_routes_that_exist(core: Core) -> None:
+    app = create_app({}, core=core)
+    paths = app.test_client().get("/openapi.json").json["paths"]
+    documented = {(method.upper(), path) for path, ops in paths.items() for method in ops}
+    served = {
+        (method, rule.rule.replace("<", "{").replace(">", "}"))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert served == documented
+    assert len(documented) == 16
 
 
 def test_worker_is_poller_plus_forwarder(core: Core) -> None:
