@@ -108,6 +108,17 @@ class PassReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Delivery:
+    """What one BrengLeerresultaten for one school and schooljaar is made of (the batch apart)."""
+
+    school: str
+    schooljaar: str
+    afnames: dict[str, Afname]
+    key: str = field(repr=False)
+    now: datetime
+
+
 class Forwarder:
     """Drains the outbox: ``run_once()`` synchronously, or ``start()``/``stop()`` as a thread."""
 
@@ -203,54 +214,39 @@ class Forwarder:
             )
             by_year.setdefault(year, []).append(m)
         for year, batch in by_year.items():
-            self._send(school, year, batch, afnames, key, now, report)
+            self._send(_Delivery(school, year, afnames, key, now), batch, report)
 
-    def _send(
-        self,
-        school: str,
-        schooljaar: str,
-        batch: list[Message],
-        afnames: dict[str, Afname],
-        key: str,
-        now: datetime,
-        report: PassReport,
-    ) -> None:
+    def _send(self, d: _Delivery, batch: list[Message], report: PassReport) -> None:
         # one resultaat per afname, even when a stale claim and a newer message are both here
         present = list(
-            {m.afname_id: afnames[m.afname_id] for m in batch if m.afname_id in afnames}.values()
+            {
+                m.afname_id: d.afnames[m.afname_id] for m in batch if m.afname_id in d.afnames
+            }.values()
         )
         if not present:
             self._fail(batch, "afname niet meer aanwezig", report)
             return
-        verzoek = build_verzoek(school, schooljaar, present, now)
+        verzoek = build_verzoek(d.school, d.schooljaar, present, d.now)
         report.requests += 1
         try:
-            self.client.breng_leerresultaten(verzoek, key)
+            self.client.breng_leerresultaten(verzoek, d.key)
         except RejectedDelivery as exc:
-            self._rejected(school, schooljaar, batch, afnames, key, now, exc, report)
+            self._rejected(d, batch, exc, report)
         except TransientDeliveryError as exc:
             self._retry(batch, exc, report)
         else:
             at = self._real_now()
             with self.db.begin() as conn:
                 report.sent += self.store.mark_sent(conn, batch, self.owner, at)
-            log.info("forwarded %d result(s) for %s", len(present), school)
+            log.info("forwarded %d result(s) for %s", len(present), d.school)
 
     def _rejected(
-        self,
-        school: str,
-        schooljaar: str,
-        batch: list[Message],
-        afnames: dict[str, Afname],
-        key: str,
-        now: datetime,
-        exc: RejectedDelivery,
-        report: PassReport,
+        self, d: _Delivery, batch: list[Message], exc: RejectedDelivery, report: PassReport
     ) -> None:
         groups = _by_afname(batch)
         if len(groups) > 1 and exc.code not in WHOLE_MESSAGE_FAULTS:
             for group in groups.values():  # find the result(s) that were refused
-                self._send(school, schooljaar, group, afnames, key, now, report)
+                self._send(d, group, report)
             return
         self._fail(batch, exc.reason, report)
 
