@@ -356,3 +356,32 @@ def test_the_openapi_document_covers_every_afname_route(app: Flask) -> None:
         if m in ("GET", "POST")
     }
     assert routes == documented
+
+
+def test_pure_reads_never_take_the_write_lock(
+    core: Core, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every read of the afnames and of the koppeling goes through ``db.read()``, so readers never
+    queue behind SQLite's write lock."""
+    activate(core, ACTIVATED)
+    made = score(client)
+    set_clock(core, ACTIVATED + timedelta(hours=1))
+    norm(client, made["id"])
+    service = build_afnames(core)
+
+    def no_write_lock() -> None:
+        raise AssertionError("a pure read opened db.begin()")
+
+    monkeypatch.setattr(core.db, "begin", no_write_lock)
+    assert service.get(made["id"]).normeringen == 1
+    assert [a.id for a in service.of_school(BRIN, DEP)] == [made["id"]]
+    assert service.samenvatting(BRIN, DEP)["wachtend"] == 1
+    assert [d.status for d in service.doorsturing(BRIN, DEP)] == ["wachtend"]
+    assert service.tabs(SCHOOL) == {"4866010819": {"genormeerd"}}
+    koppelingen = service.koppelingen
+    assert koppelingen.active_at(SCHOOL, ACTIVATED)
+    current = koppelingen.current(SCHOOL)
+    assert current is not None and current.status == "actief"
+    assert koppelingen.schoolkr8_key(SCHOOL) == support.DEFAULT_KEY
+    assert service.leerlingen.groepen(SCHOOL, ["4866010819"]) == {}
+    assert not service.leerlingen.imported(SCHOOL)
