@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from koppeling.harness.config import HarnessConfig  # noqa: E402
 from koppeling.harness.process import Harness  # noqa: E402
 from koppeling.harness.schools import schooljaar_of  # noqa: E402
-from mocks.testcentrum.norms import TOETSEN  # noqa: E402
+from mocks.testcentrum.afnames.norms import TOETSEN  # noqa: E402
 
 BRIN, DEP = "95BE", "00"
 KEY_RE = re.compile(r"sk8_[A-Za-z0-9]{8,}")

@@ -192,13 +192,13 @@ def _las_request(provider: str, key: str, since: datetime | None = None) -> byte
 
 
 def _las_client(provider: str, url: str) -> Any:
-    from mocks.testcentrum.las_client import LasClient, endpoint_of
+    from mocks.testcentrum.beheer.las_client import LasClient, endpoint_of
 
     return LasClient(endpoint_of(LAS_FLAVOUR[provider], url), timeout=5)
 
 
 def _las_path(provider: str) -> str:
-    from mocks.testcentrum.las_client import LAS_PATHS
+    from mocks.testcentrum.beheer.las_client import LAS_PATHS
 
     return LAS_PATHS[LAS_FLAVOUR[provider]]
 
@@ -270,7 +270,7 @@ def _las_cases(provider: str) -> list[Case]:
         _soap_response(i, 500, body, *vary)
 
     def drive_wrong_key(url: str) -> None:
-        from mocks.testcentrum.las_client import LasFout
+        from mocks.testcentrum.beheer.las_client import LasFout
 
         try:
             _las_client(provider, url).haal_leerlinggegevens(
@@ -313,8 +313,8 @@ def leerresultaten_verzoek(
     afname_id: str = AFNAME_ID,
 ) -> lr.LeerresultatenVerzoek:
     """One normed LVS Rekenen-Wiskunde afname, built by the forwarder's own ``build_verzoek``."""
-    from mocks.testcentrum.afnames_store import Afname
-    from mocks.testcentrum.forwarder import build_verzoek
+    from mocks.testcentrum.afnames.forwarder import build_verzoek
+    from mocks.testcentrum.afnames.store import Afname
 
     school = f"{brincode}-{dependancecode}"
     afname = Afname(
@@ -358,7 +358,7 @@ def deliver_once(base_url: str, key: str, params: Mapping[str, Any]) -> None:
 
 
 def _sk8_client(url: str) -> Any:
-    from mocks.testcentrum.schoolkr8_client import Schoolkr8Client, Schoolkr8Config
+    from mocks.testcentrum.afnames.schoolkr8_client import Schoolkr8Client, Schoolkr8Config
 
     return Schoolkr8Client(Schoolkr8Config(url, KLANTCODE, KLANTNAAM, timeout=5))
 
@@ -392,7 +392,7 @@ def _sk8_case(
     leerlingid: str,
     fault: str | None,
 ) -> Case:
-    from mocks.testcentrum.schoolkr8_client import LEERRESULTATEN_PATH
+    from mocks.testcentrum.afnames.schoolkr8_client import LEERRESULTATEN_PATH
 
     def declare(pact: Any) -> None:
         i = pact.upon_receiving(description).given(state, **params)
@@ -412,7 +412,7 @@ def _sk8_case(
             _soap_response(i, 500, body, *vary)
 
     def drive(url: str) -> None:
-        from mocks.testcentrum.schoolkr8_client import RejectedDelivery
+        from mocks.testcentrum.afnames.schoolkr8_client import RejectedDelivery
 
         client = _sk8_client(url)
         try:
@@ -510,7 +510,7 @@ def _keycheck_case(name: str, valid: bool) -> Case:
 
 
 def _ks_client(url: str) -> Any:
-    from mocks.testcentrum.klantenservice_client import KlantenserviceClient
+    from mocks.testcentrum.beheer.klantenservice_client import KlantenserviceClient
 
     return KlantenserviceClient(url, timeout=5)
 

@@ -18,8 +18,8 @@ import requests
 
 from koppeling.harness.mail import Mail, SmtpMailer
 from koppeling.harness.service import Core
-from mocks.testcentrum.store import DEFAULT_KLANTCODE as LAS_KLANTCODE
-from mocks.testcentrum.store import DEFAULT_KLANTNAAM as LAS_KLANTNAAM
+from mocks.testcentrum.beheer.store import DEFAULT_KLANTCODE as LAS_KLANTCODE
+from mocks.testcentrum.beheer.store import DEFAULT_KLANTNAAM as LAS_KLANTNAAM
 
 DEMO_BRIN = "99DE"
 DEMO_NAAM = "OBS De Regenboog (demo)"

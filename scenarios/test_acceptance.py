@@ -22,7 +22,7 @@ Mutation = Callable[[pytest.MonkeyPatch, Harness], None]
 
 def forward_everything(mp: pytest.MonkeyPatch, harness: Harness) -> None:
     """The activation rule flipped: the testcentrum treats the koppeling as always active."""
-    from mocks.testcentrum.store import DashboardKoppelingen
+    from mocks.testcentrum.beheer.service import DashboardKoppelingen
 
     mp.setattr(DashboardKoppelingen, "active_at", lambda self, school, instant: True)
 

@@ -62,8 +62,8 @@ STORE_MODULES = (
     "mocks.schoolkr8.store",
     "mocks.klantenservice.store",
     "mocks.mailbox.store",
-    "mocks.testcentrum.store",
-    "mocks.testcentrum.afnames_store",
+    "mocks.testcentrum.beheer.store",
+    "mocks.testcentrum.afnames.store",
 )
 
 

@@ -17,17 +17,14 @@ from koppeling import web
 from koppeling.harness.schools import check_brincode, check_dependancecode, schooljaar_of
 from koppeling.harness.service import Core
 from koppeling.web import ApiProblem, FormErrors, Unavailable
+from mocks.testcentrum.afnames.norms import TOETSEN
+from mocks.testcentrum.afnames.store import GENORMEERD, GESCOORD
+from mocks.testcentrum.beheer.las_client import LAS_NAMEN
+from mocks.testcentrum.beheer.service import MIJN
 
 SERVICE = "testcentrum"
-LAS_NAMEN = {"parnassys": "ParnasSys", "esis": "ESIS"}
 DASHBOARDS = [("Schoolkr8", "SchoolKr8"), ("Focus PO", "Focus PO")]
-TABS = [
-    ("mijn", "Mijn leerlingen"),
-    ("uitgenodigd", "Uitgenodigd"),
-    ("gescoord", "Gescoord"),
-    ("genormeerd", "Genormeerd"),
-    ("definitief", "Definitief"),
-]
+TABS = [(MIJN, "Mijn leerlingen"), (GESCOORD, "Gescoord"), (GENORMEERD, "Genormeerd")]
 NAV = [("leerlingen", "Leerlingen"), ("beheer", "Beheer")]
 LAS_FIELDS = {
     "las": "las",
@@ -290,7 +287,7 @@ class TestcentrumPages(web.Pages):
     def leerlingen(self, brin: str, dep: str) -> str:
         """The Leerlingenoverzicht: tabs, search, leerlingnummer before the name."""
         brin, dep = web.school_or_404(brin, dep)
-        tab = request.args.get("tab", "mijn")
+        tab = request.args.get("tab", MIJN)
         q = (request.args.get("q") or "").strip()
         groep = request.args.get("groep") or ""
         try:
@@ -299,7 +296,7 @@ class TestcentrumPages(web.Pages):
             )
             in_tab = (
                 alle
-                if tab == "mijn"
+                if tab == MIJN
                 else web.items(
                     self.api.get(f"{self.base(brin, dep)}/leerlingen", tab=tab, q=q or None),
                     "leerlingen",
@@ -390,7 +387,7 @@ class TestcentrumPages(web.Pages):
         except Unavailable as exc:
             fouten["_"] = str(exc)
             return self._score_page(brin, dep, pupil, form, fouten), 502
-        tab = "genormeerd" if normed else "gescoord"
+        tab = GENORMEERD if normed else GESCOORD
         melding = "Score opgeslagen en genormeerd." if normed else "Score opgeslagen."
         return redirect(
             url_for(".leerlingen", brin=brin, dep=dep, tab=tab, melding=melding), code=303
@@ -408,7 +405,7 @@ class TestcentrumPages(web.Pages):
             leerling_naam=naam(pupil),
             form=form,
             fouten=fouten,
-            toets_opties=[("", "Kies een test")] + [(t, t) for t in toetsen()],
+            toets_opties=[("", "Kies een test")] + [(t, t) for t in TOETSEN],
         )
 
     def _pupil(self, brin: str, dep: str, leerlingnummer: str) -> dict[str, Any] | None:
@@ -424,7 +421,7 @@ class TestcentrumPages(web.Pages):
         except (ApiProblem, Unavailable) as exc:
             melding = f"Normeren mislukt: {exc}"
         return redirect(
-            url_for(".leerlingen", brin=brin, dep=dep, tab="genormeerd", melding=melding), code=303
+            url_for(".leerlingen", brin=brin, dep=dep, tab=GENORMEERD, melding=melding), code=303
         )
 
 
@@ -435,10 +432,7 @@ def las_status(las: dict[str, Any] | None) -> str | None:
     if las.get("melding"):
         return str(las["melding"])
     naam_las = LAS_NAMEN.get(str(las.get("las")), str(las.get("las") or "het LAS"))
-    actief = las.get("actief")
-    if actief is None:
-        actief = las.get("status") == "actief" or bool(las.get("laatste_import"))
-    if actief:
+    if las.get("actief"):
         return f"U heeft een actieve koppeling met {naam_las}"
     return (
         f"Instellingen voor {naam_las} opgeslagen; importeer de gegevens om de koppeling "
@@ -460,17 +454,8 @@ def import_melding(counts: dict[str, Any]) -> str:
     return "Gegevens geïmporteerd" + (": " + ", ".join(parts) if parts else "") + "."
 
 
-def toetsen() -> list[str]:
-    """The tests the stand-in can norm (its norm model's catalogue)."""
-    try:
-        from mocks.testcentrum.norms import TOETSEN
-    except ImportError:  # pragma: no cover - the norm model ships with the stand-in
-        return []
-    return list(TOETSEN)
-
-
 def _is_normed(a: dict[str, Any]) -> bool:
-    return bool(a.get("genormeerd_op")) or a.get("status") == "genormeerd"
+    return bool(a.get("genormeerd_op")) or a.get("status") == GENORMEERD
 
 
 def overzicht(
@@ -490,19 +475,19 @@ def overzicht(
     alle = [p for p in alle if in_groep(p)]
     in_tab = sorted((p for p in in_tab if in_groep(p)), key=naam)
     counts = {key: sum(1 for p in alle if key in (p.get("tabs") or ())) for key, _ in TABS}
-    counts["mijn"] = len(alle)
+    counts[MIJN] = len(alle)
     tests: dict[str, list[str]] = {}
     for a in afnames:
         names = tests.setdefault(str(a.get("leerlingnummer")), [])
         if a.get("toets") not in names:
             names.append(str(a.get("toets")))
     rows: list[dict[str, Any]] = []
-    if tab in ("gescoord", "genormeerd"):
+    if tab in (GESCOORD, GENORMEERD):
         nummers = {str(p.get("leerlingnummer")): p for p in in_tab}
         rows = [
             {"afname": a, "leerling": nummers[str(a.get("leerlingnummer"))]}
             for a in afnames
-            if str(a.get("leerlingnummer")) in nummers and _is_normed(a) == (tab == "genormeerd")
+            if str(a.get("leerlingnummer")) in nummers and _is_normed(a) == (tab == GENORMEERD)
         ]
     else:
         rows = [

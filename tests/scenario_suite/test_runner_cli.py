@@ -98,7 +98,7 @@ def test_failing_scenario_prints_seed_and_replay(
 ) -> None:
     """With the activation rule broken in the running testcentrum, not_retroactive fails,
     saying what broke, with its seed and the command that replays it."""
-    from mocks.testcentrum.store import DashboardKoppelingen
+    from mocks.testcentrum.beheer.service import DashboardKoppelingen
 
     monkeypatch.setattr(DashboardKoppelingen, "active_at", lambda self, school, at: True)
     out = tmp_path / "out"

@@ -11,10 +11,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from koppeling.harness.routes import add_routes
 from koppeling.harness.service import Core, create_service_app
 from koppeling.harness.store import Database
-from mocks.testcentrum.afnames import register
-from mocks.testcentrum.store import DashboardKoppelingen, leerlingen_table
+from mocks.testcentrum.afnames.routes import afnames_routes
+from mocks.testcentrum.app import build_afnames
+from mocks.testcentrum.beheer.store import leerlingen_table
+from tests.testcentrum import support
 
 BRIN, DEP = "99TA", "00"
 SCHOOL = f"{BRIN}-{DEP}"
@@ -34,7 +37,7 @@ def core() -> Iterator[Core]:
 def app(core: Core) -> Flask:
     """A bare testcentrum app with only the afname routes."""
     app = create_service_app("testcentrum", core, import_name="mocks.testcentrum.afnames")
-    register(app, core, {})
+    add_routes(app, "afnames", afnames_routes(build_afnames(core)))
     return app
 
 
@@ -49,16 +52,7 @@ def set_clock(core: Core, at: datetime) -> None:
 
 
 def activate(core: Core, at: datetime, school: str = SCHOOL) -> None:
-    koppelingen = DashboardKoppelingen(core.db)
-    koppelingen.aanvragen(
-        school,
-        type_dashboard="Schoolkr8",
-        autorisatiesleutel="sk8_" + "a" * 32,
-        beheerder_email="beheerder@example.test",
-        idempotency_key=f"k-{at.timestamp()}",
-        now=at - timedelta(hours=1),
-    )
-    assert koppelingen.activeer(school, f"k-{at.timestamp()}", at)
+    support.activate(core.db, school, at)
 
 
 def score(client: FlaskClient, **overrides: Any) -> dict[str, Any]:
@@ -231,8 +225,7 @@ def test_normed_before_activation_is_never_forwarded_not_on_renorming_nor_reacti
     activate(core, ACTIVATED)
     set_clock(core, ACTIVATED + timedelta(days=1))
     assert norm(client, made["id"])["doorsturing"] == "niet_van_toepassing"
-    koppelingen = DashboardKoppelingen(core.db)
-    koppelingen.deactiveer(SCHOOL, ACTIVATED + timedelta(days=2))
+    support.deactivate(core.db, SCHOOL, ACTIVATED + timedelta(days=2))
     activate(core, ACTIVATED + timedelta(days=3))
     set_clock(core, ACTIVATED + timedelta(days=4))
     normed = norm(client, made["id"])
@@ -245,7 +238,7 @@ def test_normed_while_deactivated_is_never_forwarded_even_after_reactivation(
     core: Core, client: FlaskClient
 ) -> None:
     activate(core, ACTIVATED)
-    DashboardKoppelingen(core.db).deactiveer(SCHOOL, ACTIVATED + timedelta(days=1))
+    support.deactivate(core.db, SCHOOL, ACTIVATED + timedelta(days=1))
     made = score(client)
     set_clock(core, ACTIVATED + timedelta(days=1))  # the deactivation instant: no longer active
     assert norm(client, made["id"])["doorsturing"] == "niet_van_toepassing"
@@ -348,10 +341,13 @@ def test_bulk_normeren_refuses_unknown_and_foreign_afnames(client: FlaskClient) 
     assert client.get(f"/api/afnames/{mine}").get_json()["normeringen"] == 0
 
 
-def test_the_openapi_operations_cover_every_afname_route(app: Flask) -> None:
-    from mocks.testcentrum.afnames import OPERATIONS
-
-    documented = {(op.method, op.path.replace("{", "<").replace("}", ">")) for op in OPERATIONS}
+def test_the_openapi_document_covers_every_afname_route(app: Flask) -> None:
+    paths = app.test_client().get("/openapi.json").get_json()["paths"]
+    documented = {
+        (method.upper(), path.replace("{", "<").replace("}", ">"))
+        for path, operations in paths.items()
+        for method in operations
+    }
     routes = {
         (m, r.rule)
         for r in app.url_map.iter_rules()
@@ -360,3 +356,32 @@ def test_the_openapi_operations_cover_every_afname_route(app: Flask) -> None:
         if m in ("GET", "POST")
     }
     assert routes == documented
+
+
+def test_pure_reads_never_take_the_write_lock(
+    core: Core, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every read of the afnames and of the koppeling goes through ``db.read()``, so readers never
+    queue behind SQLite's write lock."""
+    activate(core, ACTIVATED)
+    made = score(client)
+    set_clock(core, ACTIVATED + timedelta(hours=1))
+    norm(client, made["id"])
+    service = build_afnames(core)
+
+    def no_write_lock() -> None:
+        raise AssertionError("a pure read opened db.begin()")
+
+    monkeypatch.setattr(core.db, "begin", no_write_lock)
+    assert service.get(made["id"]).normeringen == 1
+    assert [a.id for a in service.of_school(BRIN, DEP)] == [made["id"]]
+    assert service.samenvatting(BRIN, DEP)["wachtend"] == 1
+    assert [d.status for d in service.doorsturing(BRIN, DEP)] == ["wachtend"]
+    assert service.tabs(SCHOOL) == {"4866010819": {"genormeerd"}}
+    koppelingen = service.koppelingen
+    assert koppelingen.active_at(SCHOOL, ACTIVATED)
+    current = koppelingen.current(SCHOOL)
+    assert current is not None and current.status == "actief"
+    assert koppelingen.schoolkr8_key(SCHOOL) == support.DEFAULT_KEY
+    assert service.leerlingen.groepen(SCHOOL, ["4866010819"]) == {}
+    assert not service.leerlingen.imported(SCHOOL)

@@ -8,7 +8,7 @@ import pytest
 import requests
 import responses
 
-from mocks.testcentrum.klantenservice_client import (
+from mocks.testcentrum.beheer.klantenservice_client import (
     KlantenserviceClient,
     KlantenserviceOnbereikbaar,
     KlantenserviceWeigert,

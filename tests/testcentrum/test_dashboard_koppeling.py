@@ -25,7 +25,8 @@ from mocks.klantenservice.app import create_app as create_klantenservice
 from mocks.las.app import create_app as create_las
 from mocks.testcentrum.app import create_app as create_testcentrum
 from mocks.testcentrum.app import create_worker
-from mocks.testcentrum.store import DashboardKoppelingen
+from mocks.testcentrum.beheer.service import DashboardKoppelingen
+from mocks.testcentrum.beheer.store import BeheerStore
 from tests.klantenservice.conftest import Outbox, Sleutels
 
 _brins = (f"98{a}{b}" for a, b in itertools.product(string.ascii_uppercase, repeat=2))
@@ -136,7 +137,8 @@ def test_request_is_approved_and_active_from_processing_time(world: World, brin:
     assert store.active_at(school, T0)
     assert not store.active_at(school, T0 - timedelta(microseconds=1))
     assert store.schoolkr8_key(school) == key_of(world, brin)
-    settings = store.las_settings(school)
+    with world.core.db.read() as conn:
+        settings = BeheerStore().las_koppeling(conn, school)
     assert settings is not None and settings.klantcode == "boom-testcentrum"
     assert settings.autorisatiesleutel not in repr(settings)
     assert requests.get(url(world, brin), timeout=10).json()["status"] == "actief"

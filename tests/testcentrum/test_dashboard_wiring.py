@@ -1,16 +1,19 @@
-"""How the stand-in is put together: the afnames part plugged into the app and its OpenAPI, the
-poller and the forwarder started and stopped as one worker."""
+"""How the stand-in is put together: both domains' route tables in one app and one OpenAPI
+document, the poller and the forwarder started and stopped as one worker."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
-from mocks.testcentrum.app import AanvraagPoller, Workers, create_app, create_worker
-from mocks.testcentrum.forwarder import Forwarder
+from mocks.testcentrum.afnames.forwarder import Forwarder
+from mocks.testcentrum.app import Workers, build_afnames, build_beheer, create_app, create_worker
+from mocks.testcentrum.beheer.poller import AanvraagPoller
+from tests.testcentrum import support
 
 
 @pytest.fixture
@@ -31,6 +34,20 @@ def test_openapi_has_las_dashboard_and_afname_routes(core: Core) -> None:
     assert "post" in paths["/api/afnames/{afname_id}/normeren"]
 
 
+def test_openapi_lists_exactly_the_routes_that_exist(core: Core) -> None:
+    app = create_app({}, core=core)
+    paths = app.test_client().get("/openapi.json").json["paths"]
+    documented = {(method.upper(), path) for path, ops in paths.items() for method in ops}
+    served = {
+        (method, rule.rule.replace("<", "{").replace(">", "}"))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert served == documented
+    assert len(documented) == 16
+
+
 def test_worker_is_poller_plus_forwarder(core: Core) -> None:
     worker = create_worker(core, {"poll_interval": 0.05})
     assert isinstance(worker, Workers)
@@ -49,3 +66,23 @@ def test_poller_can_be_switched_off(core: Core) -> None:
 def test_unknown_route_is_problem_json(core: Core) -> None:
     resp = create_app({}, core=core).test_client().get("/api/bestaat-niet")
     assert resp.status_code == 404 and resp.content_type == "application/problem+json"
+
+
+def test_beheer_reads_never_take_the_write_lock(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Beheer screens read through ``db.read()``; only an account's first use writes."""
+    at = datetime(2027, 1, 18, 9, 30, tzinfo=UTC)
+    support.activate(core.db, "99WL-00", at)
+    beheer = build_beheer(core, {}, build_afnames(core))
+
+    def no_write_lock() -> None:
+        raise AssertionError("a pure read opened db.begin()")
+
+    monkeypatch.setattr(core.db, "begin", no_write_lock)
+    koppeling = beheer.dashboard_koppeling("99WL-00")
+    assert koppeling is not None and koppeling.geactiveerd_op == at
+    assert [(p.start, p.eind) for p in beheer.perioden("99WL-00")] == [(at, None)]
+    assert beheer.las_koppeling("99WL-00") is None
+    assert beheer.school_naam("99WL-00") is None
+    assert beheer.volg_op() == 0

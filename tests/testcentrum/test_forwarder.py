@@ -18,10 +18,12 @@ from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from koppeling.uwlr.leerresultaten import leerresultaten_bevestiging, parse_verzoek
 from koppeling.uwlr.soap import envelope, fault_envelope, parse_envelope
-from mocks.testcentrum.afnames_service import AfnameService, ImportedPupils
-from mocks.testcentrum.afnames_store import Outbox
-from mocks.testcentrum.forwarder import Forwarder, ForwarderOptions
-from mocks.testcentrum.store import DashboardKoppelingen
+from mocks.testcentrum.afnames.forwarder import Forwarder, ForwarderOptions
+from mocks.testcentrum.afnames.service import AfnamesService
+from mocks.testcentrum.afnames.store import AfnamesStore
+from mocks.testcentrum.app import build_afnames
+from mocks.testcentrum.beheer.service import DashboardKoppelingen
+from tests.testcentrum import support
 
 BASE = "http://schoolkr8.forwarder.test"
 URL = BASE + "/uwlr/leerresultaten"
@@ -42,33 +44,19 @@ def core() -> Iterator[Core]:
 
 
 @pytest.fixture
-def koppelingen(core: Core) -> DashboardKoppelingen:
-    """The school's dashboard koppeling, active since ACTIVATED."""
-    k = DashboardKoppelingen(core.db)
-    k.aanvragen(
-        SCHOOL,
-        type_dashboard="Schoolkr8",
-        autorisatiesleutel=KEY,
-        beheerder_email="b@example.test",
-        idempotency_key="k1",
-        now=ACTIVATED - timedelta(hours=1),
-    )
-    assert k.activeer(SCHOOL, "k1", ACTIVATED)
-    return k
-
-
-@pytest.fixture
-def service(core: Core, koppelingen: DashboardKoppelingen) -> AfnameService:
-    """Score invoeren / normeren on the same store."""
-    return AfnameService(core, koppelingen, ImportedPupils(core))
+def service(core: Core) -> AfnamesService:
+    """Score invoeren / normeren on the same store; the school's koppeling active since
+    ACTIVATED."""
+    support.activate(core.db, SCHOOL, ACTIVATED, key=KEY)
+    return build_afnames(core)
 
 
 def forwarder(core: Core, **options: Any) -> Forwarder:
     opts = {"backoff_base": 0.0, "timeout": 1.0, **options}
-    return Forwarder(core, ForwarderOptions(**opts))
+    return Forwarder(core, DashboardKoppelingen(core.db), ForwarderOptions(**opts))
 
 
-def normed(service: AfnameService, nummer: str = "4866010819", toets: str = "LVS BL") -> str:
+def normed(service: AfnamesService, nummer: str = "4866010819", toets: str = "LVS BL") -> str:
     made = service.score(
         BRIN,
         DEP,
@@ -84,7 +72,7 @@ def normed(service: AfnameService, nummer: str = "4866010819", toets: str = "LVS
     return made.id
 
 
-def status(service: AfnameService, afname_id: str) -> Any:
+def status(service: AfnamesService, afname_id: str) -> Any:
     return next(d for d in service.doorsturing(BRIN, DEP) if d.afname_id == afname_id)
 
 
@@ -106,7 +94,7 @@ def sent_keys(call_index: int) -> list[str]:
 
 @responses.activate
 def test_an_eligible_afname_is_delivered_once_and_a_renorming_updates_the_same_key(
-    core: Core, service: AfnameService
+    core: Core, service: AfnamesService
 ) -> None:
     ok()
     afname_id = normed(service)
@@ -125,7 +113,7 @@ def test_an_eligible_afname_is_delivered_once_and_a_renorming_updates_the_same_k
 
 @responses.activate
 def test_an_afname_normed_before_activation_never_reaches_the_outbox(
-    core: Core, service: AfnameService
+    core: Core, service: AfnamesService
 ) -> None:
     core.clock.set(ACTIVATED - timedelta(microseconds=1), brincode=BRIN, dependancecode=DEP)
     afname_id = normed(service)
@@ -148,7 +136,7 @@ def test_an_afname_normed_before_activation_never_reaches_the_outbox(
 )
 @responses.activate
 def test_transient_failures_wait_with_backoff_then_deliver(
-    core: Core, service: AfnameService, answer: Callable[[], None]
+    core: Core, service: AfnamesService, answer: Callable[[], None]
 ) -> None:
     answer()
     ok()
@@ -156,6 +144,7 @@ def test_transient_failures_wait_with_backoff_then_deliver(
     t0 = datetime.now(UTC)
     fw = Forwarder(
         core,
+        DashboardKoppelingen(core.db),
         ForwarderOptions(backoff_base=3600.0, backoff_max=7200.0, timeout=1.0),
         real_now=lambda: t0,
     )
@@ -167,7 +156,10 @@ def test_transient_failures_wait_with_backoff_then_deliver(
     assert item.volgende_poging == t0 + timedelta(hours=1)
     assert fw.run_once().claimed == 0  # not due yet
     later = Forwarder(
-        core, ForwarderOptions(backoff_base=0.0), real_now=lambda: t0 + timedelta(hours=2)
+        core,
+        DashboardKoppelingen(core.db),
+        ForwarderOptions(backoff_base=0.0),
+        real_now=lambda: t0 + timedelta(hours=2),
     )
     assert later.run_once().sent == 1
     item = status(service, afname_id)
@@ -181,7 +173,7 @@ def test_backoff_doubles_and_is_capped() -> None:
 
 @responses.activate
 def test_a_client_fault_about_the_key_fails_the_whole_batch_at_once(
-    core: Core, service: AfnameService
+    core: Core, service: AfnamesService
 ) -> None:
     fault("Client.AutorisatieOngeldig")
     ids = [normed(service, nummer=f"10000000{i:02d}") for i in range(3)]
@@ -195,7 +187,7 @@ def test_a_client_fault_about_the_key_fails_the_whole_batch_at_once(
 
 @responses.activate
 def test_a_client_fault_about_one_result_is_found_by_splitting_the_batch(
-    core: Core, service: AfnameService
+    core: Core, service: AfnamesService
 ) -> None:
     def answer(request: Any) -> tuple[int, dict[str, str], bytes]:
         body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
@@ -215,11 +207,11 @@ def test_a_client_fault_about_one_result_is_found_by_splitting_the_batch(
 
 @responses.activate
 def test_messages_wait_while_the_koppeling_is_inactive_and_go_once_it_is_active_again(
-    core: Core, service: AfnameService, koppelingen: DashboardKoppelingen
+    core: Core, service: AfnamesService
 ) -> None:
     ok()
     afname_id = normed(service)  # eligible: normed while active
-    koppelingen.deactiveer(SCHOOL, ACTIVATED + timedelta(hours=2))
+    support.deactivate(core.db, SCHOOL, ACTIVATED + timedelta(hours=2))
     core.clock.set(ACTIVATED + timedelta(hours=3), brincode=BRIN, dependancecode=DEP)
     fw = forwarder(core, hold_interval=0.0)
     assert fw.run_once().held == 1
@@ -230,45 +222,40 @@ def test_messages_wait_while_the_koppeling_is_inactive_and_go_once_it_is_active_
         "dashboard-koppeling niet actief",
     )
     assert len(responses.calls) == 0
-    koppelingen.aanvragen(
-        SCHOOL,
-        type_dashboard="Schoolkr8",
-        autorisatiesleutel=KEY,
-        beheerder_email="b@example.test",
-        idempotency_key="k2",
-        now=ACTIVATED + timedelta(hours=3),
-    )
-    assert koppelingen.activeer(SCHOOL, "k2", ACTIVATED + timedelta(hours=3))
+    support.activate(core.db, SCHOOL, ACTIVATED + timedelta(hours=3), key=KEY)
     assert fw.run_until_idle().sent == 1
     assert status(service, afname_id).status == "verzonden"
 
 
 @responses.activate
 def test_a_crashed_workers_claim_is_taken_over_after_its_lease_and_sent_once(
-    core: Core, service: AfnameService
+    core: Core, service: AfnamesService
 ) -> None:
     ok()
     afname_id = normed(service)
     now = datetime.now(UTC)
-    crashed = Outbox(core.db).claim(
-        "dead-worker", now=now, lease=timedelta(seconds=30), per_school=10, limit=10
-    )
+    store = AfnamesStore()
+    with core.db.begin() as conn:
+        crashed = store.claim(
+            conn, "dead-worker", now=now, lease=timedelta(seconds=30), per_school=10, limit=10
+        )
     assert sum(len(b) for b in crashed.values()) == 1
     service.normeer(afname_id)  # a re-norming while the dead worker "sends": a second message
-    early = Forwarder(core, ForwarderOptions(), real_now=lambda: now + timedelta(seconds=10))
+    koppelingen = DashboardKoppelingen(core.db)
+    early = Forwarder(core, koppelingen, real_now=lambda: now + timedelta(seconds=10))
     assert early.run_once().claimed == 0  # the claim is still live: keep the order
-    late = Forwarder(core, ForwarderOptions(), real_now=lambda: now + timedelta(seconds=31))
+    late = Forwarder(core, koppelingen, real_now=lambda: now + timedelta(seconds=31))
     report = late.run_until_idle()
     assert (report.claimed, report.sent, report.requests) == (2, 2, 1)
     assert sent_keys(0) == [f"boom-tc-{afname_id}"]
-    assert (
-        Outbox(core.db).mark_sent([m for b in crashed.values() for m in b], "dead-worker", now) == 0
-    )  # too late to count
+    with core.db.begin() as conn:
+        held = [m for b in crashed.values() for m in b]
+        assert store.mark_sent(conn, held, "dead-worker", now) == 0  # too late to count
 
 
 @responses.activate
 def test_the_summary_counts_each_normed_afname_once_by_its_latest_message(
-    core: Core, service: AfnameService
+    core: Core, service: AfnamesService
 ) -> None:
     fault("Client.ScoreOngeldig")
     ok()
@@ -292,7 +279,7 @@ def test_the_summary_counts_each_normed_afname_once_by_its_latest_message(
 
 
 @responses.activate
-def test_pending_messages_are_batched_per_school(core: Core, service: AfnameService) -> None:
+def test_pending_messages_are_batched_per_school(core: Core, service: AfnamesService) -> None:
     ok()
     for i in range(12):
         normed(service, nummer=f"20000000{i:02d}", toets="TTA" if i % 2 else "Spelling")
@@ -302,7 +289,7 @@ def test_pending_messages_are_batched_per_school(core: Core, service: AfnameServ
 
 
 @responses.activate
-def test_max_attempts_gives_up_with_mislukt(core: Core, service: AfnameService) -> None:
+def test_max_attempts_gives_up_with_mislukt(core: Core, service: AfnamesService) -> None:
     responses.post(URL, status=503)
     afname_id = normed(service)
     fw = forwarder(core, max_attempts=3)
@@ -314,7 +301,7 @@ def test_max_attempts_gives_up_with_mislukt(core: Core, service: AfnameService) 
 
 @responses.activate
 def test_the_key_is_never_logged(
-    core: Core, service: AfnameService, caplog: pytest.LogCaptureFixture
+    core: Core, service: AfnamesService, caplog: pytest.LogCaptureFixture
 ) -> None:
     fault("Client.AutorisatieOngeldig")
     normed(service)
@@ -327,7 +314,7 @@ def test_the_key_is_never_logged(
 
 @responses.activate
 def test_the_worker_thread_delivers_without_being_driven(
-    core: Core, service: AfnameService
+    core: Core, service: AfnamesService
 ) -> None:
     ok()
     afname_id = normed(service)

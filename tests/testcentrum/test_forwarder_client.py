@@ -19,15 +19,15 @@ from koppeling.uwlr.leerresultaten import (
     parse_verzoek,
 )
 from koppeling.uwlr.soap import envelope, fault_envelope, parse_envelope
-from mocks.testcentrum import norms
-from mocks.testcentrum.afnames_store import Afname
-from mocks.testcentrum.forwarder import build_verzoek
-from mocks.testcentrum.schoolkr8_client import (
+from mocks.testcentrum.afnames import norms
+from mocks.testcentrum.afnames.forwarder import build_verzoek
+from mocks.testcentrum.afnames.schoolkr8_client import (
     RejectedDelivery,
     Schoolkr8Client,
     Schoolkr8Config,
     TransientDeliveryError,
 )
+from mocks.testcentrum.afnames.store import Afname
 
 BASE = "http://schoolkr8.example.test"
 URL = BASE + "/uwlr/leerresultaten"

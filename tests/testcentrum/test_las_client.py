@@ -16,7 +16,7 @@ from koppeling.harness.errors import SoapFault
 from koppeling.uwlr import leerlinggegevens as lg
 from koppeling.uwlr.autorisatie import NS_AUTORISATIE, Autorisatie
 from koppeling.uwlr.soap import SOAP_ENV, fault_envelope
-from mocks.testcentrum.las_client import LasClient, LasFout, endpoint_of
+from mocks.testcentrum.beheer.las_client import LasClient, LasFout, endpoint_of
 
 URL = "http://las.test/uwlr/leerlinggegevens"
 AUT = Autorisatie("pns_SecretSecretSecret", "boom-testcentrum", "Boom testcentrum")

@@ -219,16 +219,15 @@ def test_overview_search_and_tabs(core: Core, tc: FlaskClient, school: str) -> N
     assert bad.status_code == 422 and bad.json["field"] == "tab"
 
 
-def test_tabs_come_from_the_afnames_hook(core: Core, school: str) -> None:
-    app = create_testcentrum({}, core=core)
-    tc = app.test_client()
-    data, key = las_school(core, "parnassys", school)
-    save(tc, school, "parnassys", key)
-    tc.post(f"/api/scholen/{school}/00/las-koppeling/import")
-    nummer = data["leerlingen"][3]["leerlingnummer"]
-    app.extensions["testcentrum.afname_tabs"] = lambda s: {nummer: {"uitgenodigd"}}
-    listed = tc.get(f"/api/scholen/{school}/00/leerlingen?tab=uitgenodigd").json["leerlingen"]
-    assert [(p["leerlingnummer"], p["tabs"]) for p in listed] == [(nummer, ["uitgenodigd"])]
+def test_only_the_three_tabs_with_content_exist(tc: FlaskClient, school: str) -> None:
+    """Uitgenodigd and Definitief are gone (the stand-in cannot invite or finalise): they are
+    refused like any unknown tab."""
+    for tab in ("mijn", "gescoord", "genormeerd"):
+        assert tc.get(f"/api/scholen/{school}/00/leerlingen?tab={tab}").status_code == 200
+    for tab in ("uitgenodigd", "definitief"):
+        bad = tc.get(f"/api/scholen/{school}/00/leerlingen?tab={tab}")
+        assert (bad.status_code, bad.json["field"]) == (422, "tab")
+        assert bad.json["detail"] == f"tab must be one of mijn, gescoord, genormeerd, got {tab!r}"
 
 
 def test_openapi_lists_the_las_routes(tc: FlaskClient) -> None:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mocks.testcentrum import norms
-from mocks.testcentrum.norms import TOETSEN, normeer
+from mocks.testcentrum.afnames import norms
+from mocks.testcentrum.afnames.norms import TOETSEN, normeer
 
 TOETS_NAMES = sorted(TOETSEN)
 DATES = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))

@@ -93,7 +93,7 @@ def test_overzicht_counts_tabs_from_the_pupils_tabs() -> None:
         {"id": "z", "leerlingnummer": "2", "toets": "TTA", "genormeerd_op": "2026"},
     ]
     view = overzicht(pupils, pupils, afnames, tab="mijn", groep="")
-    assert [c for _, _, c in view["tabs"]] == [2, 0, 1, 2, 0]
+    assert [c for _, _, c in view["tabs"]] == [2, 1, 2]
     assert [r["leerling"]["leerlingnummer"] for r in view["rijen"]] == ["2", "1"]
     assert view["rijen"][0]["tests"] == ["LVS BL", "TTA"]
     normed = overzicht(pupils, pupils, afnames, tab="genormeerd", groep="7B")

@@ -9,7 +9,7 @@ refusal is :class:`KlantenserviceWeigert` with the problem's detail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 
@@ -34,6 +34,9 @@ class KlantenserviceWeigert(Exception):
 @dataclass(frozen=True)
 class AanvraagStatus:
     """Klantenservice's answer; ``status``: in_behandeling|goedgekeurd|afgewezen|ingetrokken."""
+
+    GOEDGEKEURD: ClassVar[str] = "goedgekeurd"
+    AFGEWEZEN: ClassVar[str] = "afgewezen"
 
     id: str
     status: str

@@ -2,29 +2,55 @@
 
 The one rule this project exists to check is applied here, at the first norming: the afname is
 normed at the SCHOOL's clock instant, and whether the dashboard koppeling was active at that very
-instant decides, once and for good, whether the afname will ever be forwarded. No Flask here.
+instant decides, once and for good, whether the afname will ever be forwarded. No Flask here;
+:class:`AfnamesService` owns the transactions.
+
+What this domain needs of Beheer comes in through two small interfaces, :class:`Koppelingen` and
+:class:`Leerlingen` (``mocks.testcentrum.app`` wires Beheer's read-only implementations in).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
-
-from sqlalchemy import select
+from typing import Any, ClassVar, Protocol
 
 from koppeling.harness.errors import ApiError, invalid, not_found
 from koppeling.harness.schemas import validate_body
 from koppeling.harness.schools import school_key, school_of_path
 from koppeling.harness.service import Core
-from mocks.testcentrum import norms
-from mocks.testcentrum.afnames_store import Afname, AfnamesStore, Doorsturing, NewAfname
+from mocks.testcentrum.afnames import norms
+from mocks.testcentrum.afnames.store import (
+    GENORMEERD,
+    GESCOORD,
+    Afname,
+    AfnamesStore,
+    Doorsturing,
+    NewAfname,
+)
+
+
+class KoppelingState(Protocol):
+    """A dashboard koppeling as it stands."""
+
+    @property
+    def status(self) -> str: ...
 
 
 class Koppelingen(Protocol):
-    """The dashboard koppeling as the testcentrum store knows it."""
+    """The dashboard koppeling as Beheer knows it."""
 
-    def active_at(self, school_key: str, instant: datetime) -> bool: ...
+    def active_at(self, school_key: str, instant: datetime) -> bool:
+        """Was the koppeling active at ``instant`` (tz-aware)?"""
+        ...
+
+    def current(self, school_key: str) -> KoppelingState | None:
+        """The koppeling as it stands now, or None if never requested."""
+        ...
+
+    def schoolkr8_key(self, school_key: str) -> str | None:
+        """The plain Schoolkr8 key to send results with."""
+        ...
 
 
 class Leerlingen(Protocol):
@@ -39,48 +65,16 @@ class Leerlingen(Protocol):
         ...
 
 
-class ImportedPupils:
-    """:class:`Leerlingen` over the testcentrum store's pupil table (read only, by primary key)."""
+class AfnamesService:
+    """``score`` (Score invoeren), ``normeer`` (Normeren), the afname lists and ``doorsturing``."""
 
-    def __init__(self, core: Core) -> None:
-        self._db = core.db
-
-    def imported(self, school_key: str) -> bool:
-        from mocks.testcentrum.store import leerlingen_table as t
-
-        with self._db.begin() as conn:
-            return (
-                conn.execute(
-                    select(t.c.leerlingnummer).where(t.c.school == school_key).limit(1)
-                ).first()
-                is not None
-            )
-
-    def groepen(self, school_key: str, leerlingnummers: Collection[str]) -> dict[str, int | None]:
-        from mocks.testcentrum.store import leerlingen_table as t
-
-        wanted = sorted(set(leerlingnummers))
-        found: dict[str, int | None] = {}
-        with self._db.begin() as conn:
-            for i in range(0, len(wanted), 500):
-                for row in conn.execute(
-                    select(t.c.leerlingnummer, t.c.jaargroep).where(
-                        t.c.school == school_key, t.c.leerlingnummer.in_(wanted[i : i + 500])
-                    )
-                ):
-                    text = (row.jaargroep or "").strip()
-                    found[row.leerlingnummer] = (
-                        int(text) if text.isdigit() and 1 <= int(text) <= 8 else None
-                    )
-        return found
-
-
-class AfnameService:
-    """``score`` (Score invoeren), ``normeer`` (Normeren), ``list``, ``doorsturing``."""
+    #: The Leerlingenoverzicht's tabs this domain fills (see :meth:`tabs`).
+    tab_names: ClassVar[tuple[str, ...]] = (GESCOORD, GENORMEERD)
 
     def __init__(self, core: Core, koppelingen: Koppelingen, leerlingen: Leerlingen) -> None:
-        self.core = core
-        self.store = AfnamesStore(core.db)
+        self.db = core.db
+        self.clock = core.clock
+        self.store = AfnamesStore()
         self.koppelingen = koppelingen
         self.leerlingen = leerlingen
 
@@ -111,7 +105,9 @@ class AfnameService:
             )
             for i, item in enumerate(items)
         ]
-        return self.store.create_many(brin, dep, new, at=self.core.clock.now(brin, dep))
+        at = self.clock.now(brin, dep)
+        with self.db.begin() as conn:
+            return self.store.insert_many(conn, brin, dep, new, at=at)
 
     def normeer(self, afname_id: str) -> Afname:
         """Norm (or re-norm) an afname at the school's current instant."""
@@ -122,7 +118,8 @@ class AfnameService:
         """Norm (or re-norm) afnames of one school, all at the school's current instant."""
         brin, dep = school_of_path(brincode, dependancecode)
         key = school_key(brin, dep)
-        found = self.store.by_ids(ids)
+        with self.db.read() as conn:
+            found = self.store.by_ids(conn, ids)
         missing = [i for i in dict.fromkeys(ids) if i not in found or found[i].school != key]
         if missing:
             raise not_found("Afname", f"no afname(s) {', '.join(missing[:10])} at {key}")
@@ -133,28 +130,43 @@ class AfnameService:
             i: norms.normeer(a.toets, a.ruwe_score, a.groep, a.afnamedatum).as_json()
             for i, a in afnames.items()
         }
-        at = self.core.clock.now(brin, dep)
+        at = self.clock.now(brin, dep)
         eligible = self.koppelingen.active_at(school_key(brin, dep), at)
-        return self.store.record_normings(
-            figures, at=at, eligible=eligible, now_real=datetime.now(UTC)
-        )
+        with self.db.begin() as conn:
+            return self.store.record_normings(
+                conn, figures, at=at, eligible=eligible, now_real=datetime.now(UTC)
+            )
 
     def get(self, afname_id: str) -> Afname:
-        afname = self.store.get(afname_id)
+        """One afname; 404 if there is none with that id."""
+        with self.db.read() as conn:
+            afname = self.store.get(conn, afname_id)
         if afname is None:
             raise not_found("Afname", f"no afname with id {afname_id!r}")
         return afname
 
     def of_school(self, brincode: str, dependancecode: str) -> list[Afname]:
         """Every afname of the school, oldest first."""
-        return self.store.of_school(*school_of_path(brincode, dependancecode))
+        brin, dep = school_of_path(brincode, dependancecode)
+        with self.db.read() as conn:
+            return self.store.of_school(conn, brin, dep)
 
     def samenvatting(self, brincode: str, dependancecode: str) -> dict[str, int]:
         """Counts of normed afnames per forwarding status."""
-        return self.store.samenvatting(*school_of_path(brincode, dependancecode))
+        brin, dep = school_of_path(brincode, dependancecode)
+        with self.db.read() as conn:
+            return self.store.samenvatting(conn, brin, dep)
 
     def doorsturing(self, brincode: str, dependancecode: str) -> list[Doorsturing]:
-        return self.store.doorsturing(*school_of_path(brincode, dependancecode))
+        """The forwarding status of every normed afname of the school."""
+        brin, dep = school_of_path(brincode, dependancecode)
+        with self.db.read() as conn:
+            return self.store.doorsturing(conn, brin, dep)
+
+    def tabs(self, school_key: str) -> dict[str, set[str]]:
+        """Per leerlingnummer the Leerlingenoverzicht tabs (gescoord, genormeerd) it is in."""
+        with self.db.read() as conn:
+            return self.store.tabs(conn, school_key)
 
 
 def _where(prefix: str, index: int) -> str:

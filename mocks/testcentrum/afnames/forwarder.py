@@ -14,9 +14,10 @@ One pass (:meth:`Forwarder.run_once`, also what the worker thread loops on):
    others.
 
 Whether an afname may be forwarded at all was decided at its first norming (see
-:mod:`mocks.testcentrum.afnames_store`); the forwarder only ever sees eligible afnames.
+:mod:`mocks.testcentrum.afnames.store`); the forwarder only ever sees eligible afnames.
 Backoff is timed by real time, not the harness clock: a frozen scenario clock must not stall
-retries.
+retries. The forwarder owns the outbox's transactions: each claim and each mark is one
+transaction, and none is open while it talks to Schoolkr8.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from koppeling.harness.schools import schooljaar_of
 from koppeling.harness.service import Core
@@ -39,15 +40,8 @@ from koppeling.uwlr.leerresultaten import (
     Toets,
     Toetsafname,
 )
-from mocks.testcentrum import norms
-from mocks.testcentrum.afnames_store import (
-    Afname,
-    AfnamesStore,
-    Message,
-    Outbox,
-    resultaat_key,
-)
-from mocks.testcentrum.schoolkr8_client import (
+from mocks.testcentrum.afnames import norms
+from mocks.testcentrum.afnames.schoolkr8_client import (
     DEFAULT_KLANTCODE,
     DEFAULT_KLANTNAAM,
     DeliveryError,
@@ -56,6 +50,9 @@ from mocks.testcentrum.schoolkr8_client import (
     Schoolkr8Config,
     TransientDeliveryError,
 )
+from mocks.testcentrum.afnames.service import Koppelingen
+from mocks.testcentrum.afnames.store import Afname, AfnamesStore, Message, resultaat_key
+from mocks.testcentrum.beheer.store import ACTIEF
 
 log = logging.getLogger("koppeling.testcentrum.forwarder")
 
@@ -64,20 +61,6 @@ WHOLE_MESSAGE_FAULTS = frozenset(
     {"Client.AutorisatieOngeldig", "Client.OngeldigeKlantIdentificatie", "Client.XsdVersieOngeldig"}
 )
 AUTEUR = "Boom testcentrum (stand-in)"
-ACTIEF = "actief"
-
-
-class KoppelingState(Protocol):
-    @property
-    def status(self) -> str: ...
-
-
-class Koppelingen(Protocol):
-    """What the forwarder needs to know of the dashboard koppeling (the testcentrum store)."""
-
-    def current(self, school_key: str) -> KoppelingState | None: ...
-
-    def schoolkr8_key(self, school_key: str) -> str | None: ...
 
 
 @dataclass
@@ -125,39 +108,42 @@ class PassReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Delivery:
+    """What one BrengLeerresultaten for one school and schooljaar is made of (the batch apart)."""
+
+    school: str
+    schooljaar: str
+    afnames: dict[str, Afname]
+    key: str = field(repr=False)
+    now: datetime
+
+
 class Forwarder:
     """Drains the outbox: ``run_once()`` synchronously, or ``start()``/``stop()`` as a thread."""
 
     def __init__(
         self,
         core: Core,
+        koppelingen: Koppelingen,
         options: ForwarderOptions | None = None,
         *,
-        koppelingen: Koppelingen | None = None,
         client: Schoolkr8Client | None = None,
         real_now: Callable[[], datetime] | None = None,
     ) -> None:
         self.core = core
+        self.db = core.db
+        self.koppelingen = koppelingen
         self.options = options or ForwarderOptions()
         self.owner = f"forwarder-{uuid.uuid4().hex[:12]}"
-        self.afnames = AfnamesStore(core.db)
-        self.outbox = Outbox(core.db)
-        self._koppelingen = koppelingen
+        self.store = AfnamesStore()
         self._client = client
         self._real_now = real_now or (lambda: datetime.now(UTC))
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    # -- collaborators (resolved late: core.urls is complete only once every server is bound) ---
-
-    @property
-    def koppelingen(self) -> Koppelingen:
-        if self._koppelingen is None:
-            from mocks.testcentrum.store import DashboardKoppelingen
-
-            self._koppelingen = DashboardKoppelingen(self.core.db)
-        return self._koppelingen
+    # -- the client (made late: core.urls is complete only once every server is bound) ----------
 
     @property
     def client(self) -> Schoolkr8Client:
@@ -177,13 +163,15 @@ class Forwarder:
         """Claim what is due and deliver it, school by school; returns what happened."""
         report = PassReport()
         o = self.options
-        claimed = self.outbox.claim(
-            self.owner,
-            now=self._real_now(),
-            lease=timedelta(seconds=o.lease),
-            per_school=o.batch_size,
-            limit=o.claim_limit,
-        )
+        with self.db.begin() as conn:
+            claimed = self.store.claim(
+                conn,
+                self.owner,
+                now=self._real_now(),
+                lease=timedelta(seconds=o.lease),
+                per_school=o.batch_size,
+                limit=o.claim_limit,
+            )
         for school, messages in claimed.items():
             report.claimed += len(messages)
             self._deliver_school(school, messages, report)
@@ -214,7 +202,8 @@ class Forwarder:
         if not key:
             self._hold(messages, "geen Schoolkr8-autorisatiesleutel bekend", report)
             return
-        afnames = self.afnames.by_ids({m.afname_id for m in messages})
+        with self.db.read() as conn:
+            afnames = self.store.by_ids(conn, {m.afname_id for m in messages})
         by_year: dict[str, list[Message]] = {}
         for m in messages:
             afname = afnames.get(m.afname_id)
@@ -225,52 +214,39 @@ class Forwarder:
             )
             by_year.setdefault(year, []).append(m)
         for year, batch in by_year.items():
-            self._send(school, year, batch, afnames, key, now, report)
+            self._send(_Delivery(school, year, afnames, key, now), batch, report)
 
-    def _send(
-        self,
-        school: str,
-        schooljaar: str,
-        batch: list[Message],
-        afnames: dict[str, Afname],
-        key: str,
-        now: datetime,
-        report: PassReport,
-    ) -> None:
+    def _send(self, d: _Delivery, batch: list[Message], report: PassReport) -> None:
         # one resultaat per afname, even when a stale claim and a newer message are both here
         present = list(
-            {m.afname_id: afnames[m.afname_id] for m in batch if m.afname_id in afnames}.values()
+            {
+                m.afname_id: d.afnames[m.afname_id] for m in batch if m.afname_id in d.afnames
+            }.values()
         )
         if not present:
             self._fail(batch, "afname niet meer aanwezig", report)
             return
-        verzoek = build_verzoek(school, schooljaar, present, now)
+        verzoek = build_verzoek(d.school, d.schooljaar, present, d.now)
         report.requests += 1
         try:
-            self.client.breng_leerresultaten(verzoek, key)
+            self.client.breng_leerresultaten(verzoek, d.key)
         except RejectedDelivery as exc:
-            self._rejected(school, schooljaar, batch, afnames, key, now, exc, report)
+            self._rejected(d, batch, exc, report)
         except TransientDeliveryError as exc:
             self._retry(batch, exc, report)
         else:
-            report.sent += self.outbox.mark_sent(batch, self.owner, self._real_now())
-            log.info("forwarded %d result(s) for %s", len(present), school)
+            at = self._real_now()
+            with self.db.begin() as conn:
+                report.sent += self.store.mark_sent(conn, batch, self.owner, at)
+            log.info("forwarded %d result(s) for %s", len(present), d.school)
 
     def _rejected(
-        self,
-        school: str,
-        schooljaar: str,
-        batch: list[Message],
-        afnames: dict[str, Afname],
-        key: str,
-        now: datetime,
-        exc: RejectedDelivery,
-        report: PassReport,
+        self, d: _Delivery, batch: list[Message], exc: RejectedDelivery, report: PassReport
     ) -> None:
         groups = _by_afname(batch)
         if len(groups) > 1 and exc.code not in WHOLE_MESSAGE_FAULTS:
             for group in groups.values():  # find the result(s) that were refused
-                self._send(school, schooljaar, group, afnames, key, now, report)
+                self._send(d, group, report)
             return
         self._fail(batch, exc.reason, report)
 
@@ -281,9 +257,10 @@ class Forwarder:
             self._fail(batch, f"opgegeven na {attempts} pogingen: {exc.reason}", report)
             return
         next_at = self._real_now() + o.backoff(attempts - 1)
-        report.retried += self.outbox.mark_retry(
-            batch, self.owner, next_at=next_at, reden=exc.reason
-        )
+        with self.db.begin() as conn:
+            report.retried += self.store.mark_retry(
+                conn, batch, self.owner, next_at=next_at, reden=exc.reason
+            )
         report.errors.append(exc.reason)
         log.warning(
             "forwarding %d message(s) failed, retry at %s: %s",
@@ -293,13 +270,15 @@ class Forwarder:
         )
 
     def _fail(self, batch: Sequence[Message], reden: str, report: PassReport) -> None:
-        report.failed += self.outbox.mark_failed(batch, self.owner, reden)
+        with self.db.begin() as conn:
+            report.failed += self.store.mark_failed(conn, batch, self.owner, reden)
         report.errors.append(reden)
         log.warning("forwarding %d message(s) failed for good: %s", len(batch), reden)
 
     def _hold(self, batch: Sequence[Message], reden: str, report: PassReport) -> None:
         next_at = self._real_now() + timedelta(seconds=self.options.hold_interval)
-        report.held += self.outbox.hold(batch, self.owner, next_at=next_at, reden=reden)
+        with self.db.begin() as conn:
+            report.held += self.store.hold(conn, batch, self.owner, next_at=next_at, reden=reden)
 
     # -- the worker thread ----------------------------------------------------------------------
 
@@ -341,7 +320,8 @@ class Forwarder:
             self._wake.clear()
 
     def _idle_seconds(self) -> float:
-        due = self.outbox.next_due()
+        with self.db.read() as conn:
+            due = self.store.next_due(conn)
         if due is None:
             return self.options.poll_interval
         wait = (due - self._real_now()).total_seconds()
@@ -401,8 +381,3 @@ def _by_afname(batch: Sequence[Message]) -> dict[str, list[Message]]:
     for m in batch:
         groups.setdefault(m.afname_id, []).append(m)
     return groups
-
-
-def create_worker(core: Core, options: dict[str, Any] | None = None) -> Forwarder:
-    """The testcentrum's background worker (called from ``mocks.testcentrum.app``)."""
-    return Forwarder(core, ForwarderOptions.from_options(options))
