@@ -291,7 +291,7 @@ class Mailbox:
     service = "mailbox"
 
     def __init__(self, base_url: str, session: requests.Session) -> None:
-        self.client = MailboxClient(base_url, session)
+        self.client = MailboxClient(base_url, session=session)
 
     def messages_to(self, address: str) -> list[Mail]:
         """Every message for ``address``, oldest first."""

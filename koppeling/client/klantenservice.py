@@ -1,0 +1,44 @@
+"""The API of the klantenservice mock that setup needs: a dashboard request as the testcentrum
+sends it, the school's handling (automatisch or handmatig), and a decision taken by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from koppeling.client.http import ApiClient, as_dict
+from koppeling.client.school import SchoolRef
+
+
+class KlantenserviceAdmin(ApiClient):
+    """``KlantenserviceAdmin(base_url)``: aanvragen, modus, goedkeuren and afwijzen."""
+
+    name = "klantenservice"
+
+    def aanvragen(
+        self,
+        school: SchoolRef,
+        *,
+        type_dashboard: str,
+        autorisatiesleutel: str,
+        beheerder_email: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """A dashboard request (202, with its ``id`` and status so far)."""
+        body = {
+            **school.args(),
+            "type_dashboard": type_dashboard,
+            "autorisatiesleutel": autorisatiesleutel,
+            "beheerder_email": beheerder_email,
+        }
+        headers = {"Idempotency-Key": idempotency_key}
+        return as_dict(self.call("POST", "/api/aanvragen", body=body, headers=headers))
+
+    def set_modus(self, school: SchoolRef, modus: str) -> dict[str, Any]:
+        """``automatisch`` (decide on the spot) or ``handmatig`` (wait for a person)."""
+        return as_dict(self.put(f"{school.path}/modus", {"modus": modus}))
+
+    def goedkeuren(self, aanvraag_id: str) -> dict[str, Any]:
+        return as_dict(self.post(f"/api/aanvragen/{aanvraag_id}/goedkeuren", {}))
+
+    def afwijzen(self, aanvraag_id: str, reden: str) -> dict[str, Any]:
+        return as_dict(self.post(f"/api/aanvragen/{aanvraag_id}/afwijzen", {"reden": reden}))
