@@ -22,13 +22,10 @@ from koppeling.harness.server import ServerThread
 pytestmark = pytest.mark.contract
 
 
-def _target(harness: Harness, provider: str, **extra: object) -> Target:
+def _target(harness: Harness, provider: str) -> Target:
     return Target(
-        provider,
-        harness.url(HARNESS_SERVICE[provider]),
-        mailbox_url=harness.url("mailbox"),
-        **extra,
-    )  # type: ignore[arg-type]
+        provider, harness.url(HARNESS_SERVICE[provider]), mailbox_url=harness.url("mailbox")
+    )
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
