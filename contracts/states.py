@@ -157,13 +157,12 @@ class Setup:
         """A fresh aanvraag (its own key and address) taken by hand, approved or rejected."""
         self.ks_by_hand(params)
         unique = uuid.uuid4().hex[:16]
-        made = self.klantenservice.aanvragen(
-            _school(params),
-            type_dashboard=params.get("type_dashboard", "Schoolkr8"),
-            autorisatiesleutel=params.get("autorisatiesleutel", f"sk8_contract{unique}"),
-            beheerder_email=params.get("beheerder_email", f"beheerder-{unique}@school.test"),
-            idempotency_key=unique,
-        )
+        aanvraag = {
+            "type_dashboard": params.get("type_dashboard", "Schoolkr8"),
+            "autorisatiesleutel": params.get("autorisatiesleutel", f"sk8_contract{unique}"),
+            "beheerder_email": params.get("beheerder_email", f"beheerder-{unique}@school.test"),
+        }
+        made = self.klantenservice.aanvragen(_school(params), aanvraag, idempotency_key=unique)
         if approve:
             self.klantenservice.goedkeuren(made["id"])
         else:

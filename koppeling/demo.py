@@ -136,37 +136,22 @@ def welcome_mail(demo: DemoSchool) -> Mail:
 
 
 def seed_demo(
-    target: Core | Mapping[str, str],
-    *,
-    brincode: str = DEMO_BRIN,
-    dependancecode: str = "00",
-    las: str = "parnassys",
-    aantal_leerlingen: int = 8,
-    seed: int = 2026,
-    beheerder_email: str = DEMO_BEHEERDER,
-    smtp: tuple[str, int] | None = None,
+    target: Core | Mapping[str, str], *, smtp: tuple[str, int] | None = None, **school: Any
 ) -> str:
-    """Seed the demo school everywhere and return the click-through text (see docs/demo.md).
+    """Seed the demo school everywhere and return the click-through text (see docs/demo.md);
+    ``school`` as :func:`seed_school` (brincode, las, aantal_leerlingen …; the demo's defaults).
 
     The welcome message, which carries the LAS key, goes through ``target``'s mailer when it is
     a Core, else over SMTP to ``smtp`` (host, port) when given. Only when no mail can be sent
     does the click-through name the key itself (there is no other way to hand it over)."""
     try:
-        demo = seed_school(
-            target,
-            brincode=brincode,
-            dependancecode=dependancecode,
-            las=las,
-            aantal_leerlingen=aantal_leerlingen,
-            seed=seed,
-            beheerder_email=beheerder_email,
-        )
+        demo = seed_school(target, **school)
     except (ProblemError, Unreachable) as exc:
         raise DemoError(str(exc)) from exc
     mailed = True
     try:
         if isinstance(target, Core):
-            target.send_mail("mailbox", welcome_mail(demo), school=f"{brincode}-{dependancecode}")
+            target.send_mail("mailbox", welcome_mail(demo), school=demo.ref.key)
         elif smtp is not None:
             SmtpMailer(*smtp).send(welcome_mail(demo))
         else:

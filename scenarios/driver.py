@@ -129,8 +129,9 @@ class TestcentrumDriver(Protocol):
         ...
 
 
-class HttpTestcentrumDriver:
-    """Drives the stand-in testcentrum over its REST API (:class:`TestcentrumClient`, HTTP only)."""
+class HttpTestcentrumDriver(TestcentrumClient):
+    """Drives the stand-in testcentrum over its REST API: :class:`TestcentrumClient` under the
+    protocol's names (HTTP only)."""
 
     name = "stand-in"
 
@@ -143,40 +144,18 @@ class HttpTestcentrumDriver:
         klantcode: str = STAND_IN_KLANT.code,
         klantnaam: str = STAND_IN_KLANT.naam,
     ) -> None:
-        self.client = TestcentrumClient(base_url, session=session, timeout=timeout)
+        super().__init__(base_url, session=session, timeout=timeout)
         self.klantcode = klantcode
         self.klantnaam = klantnaam
 
-    def save_las_settings(
-        self, school: SchoolRef, *, las: str, schooljaar: str, autorisatiesleutel: str
-    ) -> dict[str, Any]:
-        return self.client.save_las_koppeling(
-            school, las=las, schooljaar=schooljaar, autorisatiesleutel=autorisatiesleutel
-        )
-
-    def import_las(self, school: SchoolRef) -> dict[str, Any]:
-        return self.client.importeer(school)
-
-    def pupils(self, school: SchoolRef) -> list[dict[str, Any]]:
-        return self.client.leerlingen(school)
-
-    def request_dashboard(
-        self,
-        school: SchoolRef,
-        *,
-        type_dashboard: str,
-        autorisatiesleutel: str,
-        beheerder_email: str,
-    ) -> dict[str, Any]:
-        return self.client.aanvragen(
-            school,
-            type_dashboard=type_dashboard,
-            autorisatiesleutel=autorisatiesleutel,
-            beheerder_email=beheerder_email,
-        )
+    save_las_settings = TestcentrumClient.save_las_koppeling
+    import_las = TestcentrumClient.importeer
+    pupils = TestcentrumClient.leerlingen
+    request_dashboard = TestcentrumClient.aanvragen
+    deactivate_dashboard = TestcentrumClient.deactiveren
 
     def dashboard_status(self, school: SchoolRef) -> DashboardStatus:
-        data = self.client.dashboard_koppeling(school)
+        data = self.dashboard_koppeling(school)
         if data is None:
             return DashboardStatus(None)
         return DashboardStatus(
@@ -186,28 +165,8 @@ class HttpTestcentrumDriver:
             raw=data,
         )
 
-    def deactivate_dashboard(self, school: SchoolRef) -> None:
-        self.client.deactiveren(school)
-
-    def score(
-        self,
-        school: SchoolRef,
-        *,
-        leerlingnummer: str,
-        toets: str,
-        ruwe_score: int,
-        afnamedatum: str,
-    ) -> str:
-        return self.client.score(
-            school,
-            leerlingnummer=leerlingnummer,
-            toets=toets,
-            ruwe_score=ruwe_score,
-            afnamedatum=afnamedatum,
-        )
-
     def norm(self, afname_id: str) -> Normed:
-        data = self.client.normeren(afname_id)
+        data = self.normeren(afname_id)
         return Normed(
             afname_id=str(afname_id),
             genormeerd_op=_instant(data.get("genormeerd_op")),
@@ -215,7 +174,7 @@ class HttpTestcentrumDriver:
         )
 
     def forwarding(self, school: SchoolRef) -> list[Forwarding]:
-        return [_forwarding(item) for item in self.client.doorsturing(school)]
+        return [_forwarding(item) for item in self.doorsturing(school)]
 
 
 def _instant(value: Any) -> datetime | None:

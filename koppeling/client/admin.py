@@ -11,9 +11,7 @@ from koppeling.client.school import SchoolRef
 
 
 class HarnessAdmin(ApiClient):
-    """``HarnessAdmin(base_url, name="schoolkr8")``: the admin API of one service."""
-
-    name = "service"
+    """``HarnessAdmin(base_url, service="schoolkr8")``: the admin API of one service."""
 
     def health(self) -> dict[str, Any]:
         return as_dict(self.get("/__admin/health"))

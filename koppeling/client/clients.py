@@ -65,4 +65,4 @@ class Clients:
         return self._client(HarnessAdmin, service)
 
     def _client(self, kind: type[C], service: str) -> C:
-        return kind(self.url(service), session=self.session, timeout=self.timeout, name=service)
+        return kind(self.url(service), session=self.session, timeout=self.timeout, service=service)

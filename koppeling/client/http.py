@@ -108,9 +108,9 @@ class JsonHttpClient:
 
 
 class ApiClient(JsonHttpClient):
-    """JSON in and out of one service's REST API; ``name`` is the service, for messages."""
+    """JSON in and out of one service's REST API; ``service`` names it in messages."""
 
-    name = "service"
+    service = "service"
     default_timeout: ClassVar[float] = 15.0
 
     def __init__(
@@ -119,11 +119,11 @@ class ApiClient(JsonHttpClient):
         *,
         session: requests.Session | None = None,
         timeout: float | None = None,
-        name: str | None = None,
+        service: str | None = None,
     ) -> None:
         super().__init__(base_url, session=session, timeout=timeout)
-        if name:
-            self.name = name
+        if service:
+            self.service = service
 
     def get(self, path: str, **params: Any) -> Any:
         return self.call("GET", path, params=params or None)
@@ -169,7 +169,7 @@ class ApiClient(JsonHttpClient):
                 timeout=timeout,
             )
         except requests.RequestException as exc:
-            raise Unreachable(self.name, type(exc).__name__) from None
+            raise Unreachable(self.service, type(exc).__name__) from None
         if resp.status_code >= 400:
             raise ProblemError(
                 resp.status_code, _problem(resp), request=self._describe(method, path)
@@ -189,7 +189,7 @@ class ApiClient(JsonHttpClient):
 
     def _describe(self, method: str, path: str) -> str:
         """How a failure names the call."""
-        return f"{self.name} {method} {path}"
+        return f"{self.service} {method} {path}"
 
 
 def _problem(resp: requests.Response) -> dict[str, Any]:

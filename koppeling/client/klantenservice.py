@@ -3,6 +3,7 @@ sends it, the school's handling (automatisch or handmatig), and a decision taken
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from koppeling.client.http import ApiClient, as_dict
@@ -12,26 +13,21 @@ from koppeling.client.school import SchoolRef
 class KlantenserviceAdmin(ApiClient):
     """``KlantenserviceAdmin(base_url)``: aanvragen, modus, goedkeuren and afwijzen."""
 
-    name = "klantenservice"
+    service = "klantenservice"
 
     def aanvragen(
-        self,
-        school: SchoolRef,
-        *,
-        type_dashboard: str,
-        autorisatiesleutel: str,
-        beheerder_email: str,
-        idempotency_key: str,
+        self, school: SchoolRef, aanvraag: Mapping[str, str], *, idempotency_key: str
     ) -> dict[str, Any]:
-        """A dashboard request (202, with its ``id`` and status so far)."""
-        body = {
-            **school.args(),
-            "type_dashboard": type_dashboard,
-            "autorisatiesleutel": autorisatiesleutel,
-            "beheerder_email": beheerder_email,
-        }
-        headers = {"Idempotency-Key": idempotency_key}
-        return as_dict(self.call("POST", "/api/aanvragen", body=body, headers=headers))
+        """A dashboard request as the testcentrum sends it on AANVRAGEN (``type_dashboard``,
+        ``autorisatiesleutel``, ``beheerder_email``): 202, with its ``id`` and status so far."""
+        return as_dict(
+            self.call(
+                "POST",
+                "/api/aanvragen",
+                body={**school.args(), **aanvraag},
+                headers={"Idempotency-Key": idempotency_key},
+            )
+        )
 
     def set_modus(self, school: SchoolRef, modus: str) -> dict[str, Any]:
         """``automatisch`` (decide on the spot) or ``handmatig`` (wait for a person)."""

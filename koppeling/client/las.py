@@ -19,9 +19,9 @@ class Klant:
 
 
 class LasAdmin(ApiClient):
-    """``LasAdmin(base_url, name="parnassys")``: schools, keys and pupils at one LAS."""
+    """``LasAdmin(base_url, service="parnassys")``: schools, keys and pupils at one LAS."""
 
-    name = "las"
+    service = "las"
 
     def create_school(
         self,

@@ -23,7 +23,7 @@ class MailNotFound(AssertionError):
 class MailboxClient(ApiClient):
     """``MailboxClient(base_url)``: read, search, wait for and delete mail."""
 
-    name = "mailbox"
+    service = "mailbox"
     default_timeout = 10.0
 
     def messages(self, limit: int = 50) -> list[dict[str, Any]]:

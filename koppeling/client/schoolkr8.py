@@ -13,7 +13,7 @@ from koppeling.client.school import SchoolRef
 class Schoolkr8Admin(ApiClient):
     """``Schoolkr8Admin(base_url)``: what a school and Schoolkr8 do on the Schoolkr8 side."""
 
-    name = "schoolkr8"
+    service = "schoolkr8"
 
     def aanvragen(self, school: SchoolRef, contact_email: str) -> str:
         """Koppeling aanvragen; returns the koppeling's id."""

@@ -20,7 +20,7 @@ STAND_IN_KLANT = Klant("boom-testcentrum", "Boom testcentrum")
 class TestcentrumClient(ApiClient):
     """``TestcentrumClient(base_url)``: one school's koppelingen and afnames at the testcentrum."""
 
-    name = "testcentrum"
+    service = "testcentrum"
 
     def save_las_koppeling(
         self, school: SchoolRef, *, las: str, schooljaar: str, autorisatiesleutel: str

@@ -27,9 +27,8 @@ class Api(ApiClient):
     """JSON over HTTP to one partner, by its name in ``core.urls``."""
 
     def __init__(self, core: Core, service: str, *, timeout: float = TIMEOUT) -> None:
-        super().__init__("", timeout=timeout, name=service)
+        super().__init__("", timeout=timeout, service=service)
         self.core = core
-        self.service = service
 
     def _url(self, path: str) -> str:
         try:

@@ -101,7 +101,7 @@ class Flow:
 
     def call(self, service: str, method: str, path: str, body: Any = None, **params: Any) -> Any:
         """Any other call to a service's API (its JSON answer; a refusal is a ProblemError)."""
-        api = ApiClient(self.urls[service], session=self.http, timeout=20, name=service)
+        api = ApiClient(self.urls[service], session=self.http, timeout=20, service=service)
         return api.call(method, path, body=body, params=params or None)
 
     # -- set-up: steps 0-3 of the manual -----------------------------------------------------

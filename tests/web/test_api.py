@@ -34,7 +34,7 @@ def test_a_problem_carries_its_details_and_names_the_call() -> None:
         content_type="application/problem+json",
     )
     with pytest.raises(ProblemError) as caught:
-        ApiClient(BASE, name="schoolkr8").put("/api/leerlingen/7/leerlingnummer", {"x": 1})
+        ApiClient(BASE, service="schoolkr8").put("/api/leerlingen/7/leerlingnummer", {"x": 1})
     problem = caught.value
     assert (problem.status, problem.title, problem.detail, problem.field) == (
         409,
@@ -69,7 +69,7 @@ def test_json_text_and_empty_answers() -> None:
 
 def test_no_answer_is_unreachable() -> None:
     with pytest.raises(Unreachable, match="schoolkr8 is niet bereikbaar: ConnectionError"):
-        ApiClient("http://127.0.0.1:9", name="schoolkr8", timeout=2).get("/api/x")
+        ApiClient("http://127.0.0.1:9", service="schoolkr8", timeout=2).get("/api/x")
 
 
 @responses.activate
