@@ -18,7 +18,6 @@ Loopback only; bounded by ``--deadline`` seconds. Goal: < 30 s for 10,000 afname
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import threading
@@ -33,114 +32,51 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from koppeling.client import Clients, Schoolkr8Admin, SchoolRef, TestcentrumClient  # noqa: E402
+from koppeling.client.flows import activate_dashboard, prepare_school  # noqa: E402
 from koppeling.harness.config import HarnessConfig  # noqa: E402
 from koppeling.harness.process import Harness  # noqa: E402
 from koppeling.harness.schools import schooljaar_of  # noqa: E402
 from mocks.testcentrum.afnames.norms import TOETSEN  # noqa: E402
 
-BRIN, DEP = "95BE", "00"
-KEY_RE = re.compile(r"sk8_[A-Za-z0-9]{8,}")
+SCHOOL = SchoolRef("95BE", "00")
 TOETS_NAMES = sorted(TOETSEN)
 
 
-class Api:
-    """A tiny JSON client per service (one session per thread)."""
+class PerThread:
+    """The harness's clients with one HTTP session per thread (sessions are not shared)."""
 
     def __init__(self, urls: dict[str, str]) -> None:
         self.urls = urls
         self._local = threading.local()
 
-    def call(self, service: str, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        resp = session.request(
-            method, self.urls[service] + path, json=body, params=params, timeout=60
-        )
-        if resp.status_code >= 400:
-            raise RuntimeError(f"{method} {service}{path}: {resp.status_code} {resp.text[:300]}")
-        return resp.json() if resp.content else None
+    def clients(self) -> Clients:
+        found: Clients | None = getattr(self._local, "clients", None)
+        if found is None:
+            found = self._local.clients = Clients(self.urls, session=requests.Session(), timeout=60)
+        return found
 
 
-def prepare(api: Api, pupils: int) -> tuple[list[str], dict[str, int]]:
-    """Steps 0-3 of the manual for one school; returns its leerlingnummers and Schoolkr8 ids."""
-    school = f"/api/scholen/{BRIN}/{DEP}"
+def prepare(clients: Clients, pupils: int) -> tuple[list[str], dict[str, str]]:
+    """Steps 0-3 of the manual for one school and AANVRAGEN approved; returns its
+    leerlingnummers and Schoolkr8 ids."""
     now = datetime.now(UTC)
-    jaar = schooljaar_of(now.year, now.month)
-    made = api.call(
-        "parnassys",
-        "POST",
-        "/api/scholen",
-        {
-            "brincode": BRIN,
-            "dependancecode": DEP,
-            "schooljaar": jaar,
-            "naam": "Benchschool",
-            "aantal_leerlingen": pupils,
-            "seed": 2026,
-        },
+    prepared = prepare_school(
+        clients,
+        SCHOOL,
+        schooljaar=schooljaar_of(now.year, now.month),
+        contact_email="contact-95be@bench.test",
+        naam="Benchschool",
+        aantal_leerlingen=pupils,
+        seed=2026,
     )
-    numbers = [str(p["leerlingnummer"]) for p in made["leerlingen"]]
-    las_key = api.call(
-        "parnassys",
-        "POST",
-        f"{school}/sleutels",
-        {"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
-    )["autorisatiesleutel"]
-    api.call(
-        "testcentrum",
-        "PUT",
-        f"{school}/las-koppeling",
-        {"las": "parnassys", "schooljaar": jaar, "autorisatiesleutel": las_key},
+    activate_dashboard(
+        clients.testcentrum,
+        SCHOOL,
+        sleutel=prepared.sleutel.sleutel,
+        beheerder_email="beheerder-95be@bench.test",
     )
-    api.call("testcentrum", "POST", f"{school}/las-koppeling/import")
-    contact = "contact-95be@bench.test"
-    koppeling = api.call(
-        "schoolkr8",
-        "POST",
-        "/api/koppelingen",
-        {"brincode": BRIN, "dependancecode": DEP, "contact_email": contact},
-    )
-    api.call("schoolkr8", "POST", f"/api/koppelingen/{koppeling['id']}/activeren")
-    found = api.call("mailbox", "GET", "/api/v1/search", query=f"to:{contact}", wait=10)
-    text = api.call("mailbox", "GET", f"/api/v1/message/{found['messages'][0]['ID']}")["Text"]
-    sk8_key = KEY_RE.findall(text)[0]
-    ids: dict[str, int] = {}
-    for nummer in numbers:
-        pupil = api.call(
-            "schoolkr8",
-            "POST",
-            f"{school}/leerlingen",
-            {
-                "voornaam": "Kim",
-                "achternaam": "Bench",
-                "geboortedatum": "2017-05-01",
-                "groep": "Dolfijnen",
-            },
-        )
-        api.call(
-            "schoolkr8",
-            "PUT",
-            f"/api/leerlingen/{pupil['id']}/leerlingnummer",
-            {"leerlingnummer": nummer},
-        )
-        ids[nummer] = int(pupil["id"])
-    api.call(
-        "testcentrum",
-        "POST",
-        f"{school}/dashboard-koppeling",
-        {
-            "type_dashboard": "Schoolkr8",
-            "autorisatiesleutel": sk8_key,
-            "beheerder_email": "beheerder-95be@bench.test",
-        },
-    )
-    deadline = time.monotonic() + 30
-    while api.call("testcentrum", "GET", f"{school}/dashboard-koppeling")["status"] != "actief":
-        if time.monotonic() > deadline:
-            raise RuntimeError("the dashboard koppeling did not become actief")
-        time.sleep(0.05)
-    return numbers, ids
+    return prepared.leerlingnummers, prepared.schoolkr8_ids
 
 
 def afname(nummer: str, toets: str) -> dict[str, Any]:
@@ -152,41 +88,36 @@ def afname(nummer: str, toets: str) -> dict[str, Any]:
     }
 
 
-def score_and_norm(api: Api, jobs: list[tuple[str, str]]) -> list[str]:
+def score_and_norm(tc: TestcentrumClient, jobs: list[tuple[str, str]]) -> list[str]:
     """One class's worth: Score invoeren for each (bulk), then Normeren them at one instant."""
-    school = f"/api/scholen/{BRIN}/{DEP}"
-    ids = api.call(
-        "testcentrum", "POST", f"{school}/afnames/bulk", {"afnames": [afname(*job) for job in jobs]}
-    )["ids"]
-    api.call("testcentrum", "POST", f"{school}/afnames/normeren", {"afname_ids": ids})
-    return [str(i) for i in ids]
+    ids = tc.score_bulk(SCHOOL, [afname(*job) for job in jobs])
+    tc.normeren_bulk(SCHOOL, ids)
+    return ids
 
 
-def score_and_norm_one(api: Api, job: tuple[str, str]) -> list[str]:
+def score_and_norm_one(tc: TestcentrumClient, job: tuple[str, str]) -> list[str]:
     """Score invoeren + Normeren of one afname (two requests)."""
-    made = api.call("testcentrum", "POST", f"/api/scholen/{BRIN}/{DEP}/afnames", afname(*job))
-    api.call("testcentrum", "POST", f"/api/afnames/{made['id']}/normeren")
-    return [str(made["id"])]
+    afname_id = tc.score(SCHOOL, **afname(*job))
+    tc.normeren(afname_id)
+    return [afname_id]
 
 
-def wait_all_sent(api: Api, count: int, deadline: float) -> dict[str, int]:
+def wait_all_sent(tc: TestcentrumClient, count: int, deadline: float) -> dict[str, int]:
     while True:
-        counts = api.call(
-            "testcentrum", "GET", f"/api/scholen/{BRIN}/{DEP}/doorsturing/samenvatting"
-        )
+        counts = tc.doorsturing_samenvatting(SCHOOL)
         if counts["verzonden"] == count or time.monotonic() > deadline:
             return {k: v for k, v in counts.items() if v and k != "totaal"}
         time.sleep(0.1)
 
 
-def check_schoolkr8(api: Api, ids: dict[str, int], afname_ids: list[str]) -> tuple[int, int, int]:
+def check_schoolkr8(
+    sk8: Schoolkr8Admin, ids: dict[str, str], afname_ids: list[str]
+) -> tuple[int, int, int]:
     """(results found, distinct keys missing, keys seen more than once or received twice)."""
     seen: Counter[str] = Counter()
     resent = 0
     for pupil_id in ids.values():
-        for r in api.call("schoolkr8", "GET", f"/api/leerlingen/{pupil_id}/resultaten")[
-            "resultaten"
-        ]:
+        for r in sk8.resultaten(pupil_id):
             seen[r["key"]] += 1
             resent += r["aantal_ontvangen"] > 1
     missing = sum(1 for a in afname_ids if seen[f"boom-tc-{a}"] == 0)
@@ -217,9 +148,12 @@ def main() -> None:
 
 
 def run(harness: Harness, args: argparse.Namespace) -> None:
-    api = Api({n: harness.url(n) for n in ("testcentrum", "parnassys", "schoolkr8", "mailbox")})
+    per_thread = PerThread(
+        {n: harness.url(n) for n in ("testcentrum", "parnassys", "schoolkr8", "mailbox")}
+    )
+    clients = per_thread.clients()
     t_setup = time.perf_counter()
-    numbers, ids = prepare(api, args.pupils)
+    numbers, ids = prepare(clients, args.pupils)
     setup = time.perf_counter() - t_setup
     jobs = [
         (numbers[i % len(numbers)], TOETS_NAMES[(i // len(numbers)) % len(TOETS_NAMES)])
@@ -230,14 +164,19 @@ def run(harness: Harness, args: argparse.Namespace) -> None:
     chunks = [jobs[i : i + args.chunk] for i in range(0, len(jobs), args.chunk)]
     with ThreadPoolExecutor(args.clients) as pool:
         if args.chunk == 1:
-            done = pool.map(lambda chunk: score_and_norm_one(api, chunk[0]), chunks)
+            done = pool.map(
+                lambda chunk: score_and_norm_one(per_thread.clients().testcentrum, chunk[0]),
+                chunks,
+            )
         else:
-            done = pool.map(lambda chunk: score_and_norm(api, chunk), chunks)
+            done = pool.map(
+                lambda chunk: score_and_norm(per_thread.clients().testcentrum, chunk), chunks
+            )
         afname_ids = [i for ids in done for i in ids]
     normed = time.perf_counter() - started
-    statuses = wait_all_sent(api, args.afnames, deadline)
+    statuses = wait_all_sent(clients.testcentrum, args.afnames, deadline)
     total = time.perf_counter() - started
-    found, missing, duplicated = check_schoolkr8(api, ids, afname_ids)
+    found, missing, duplicated = check_schoolkr8(clients.schoolkr8, ids, afname_ids)
     store = "in-memory" if args.memory else "SQLite file (WAL)"
     print(
         f"forwarding e2e: {args.afnames} afnames normed after activation, {args.pupils} pupils, "

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import requests
 
+from koppeling.client import Klant, LasAdmin, SchoolRef
+from koppeling.client.flows import create_las_school
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
@@ -28,26 +30,24 @@ from koppeling.uwlr.leerlinggegevens import build_request
 from mocks.las.app import create_app
 from mocks.las.service import FLAVOURS
 
+SCHOOL = SchoolRef("99BE")
+KLANT = Klant("BENCH", "Bench")
 HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"HaalLeerlinggegevens"'}
 
 
 def _prepare(url: str, pupils: int) -> bytes:
-    school = requests.post(
-        f"{url}/api/scholen",
-        timeout=60,
-        json={"brincode": "99BE", "aantal_leerlingen": pupils, "seed": 1000},
+    made = create_las_school(
+        LasAdmin(url, timeout=60),
+        SCHOOL,
+        KLANT,
+        aantal_leerlingen=pupils,
+        seed=1000,
     )
-    school.raise_for_status()
-    key = requests.post(
-        f"{url}/api/scholen/99BE/00/sleutels",
-        timeout=10,
-        json={"klantcode": "BENCH", "klantnaam": "Bench"},
-    ).json()
     return build_request(
         "HaalLeerlinggegevens",
-        Autorisatie(key["autorisatiesleutel"], "BENCH", "Bench"),
-        schooljaar=school.json()["schooljaar"],
-        brincode="99BE",
+        Autorisatie(made.sleutel, KLANT.code, KLANT.naam),
+        schooljaar=str(made.data["schooljaar"]),
+        brincode=SCHOOL.brincode,
     )
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import requests
 
+from koppeling.client import HarnessAdmin
+
 URL_RE = re.compile(r"(http://127\.0\.0\.1:\d+)")
 
 
@@ -41,7 +43,7 @@ def one_run(server: str) -> tuple[float, float]:
     announced = time.perf_counter() - started
     with requests.Session() as session:
         for url in urls:
-            assert session.get(f"{url}/__admin/health", timeout=5).status_code == 200
+            HarnessAdmin(url, session=session, timeout=5).health()
     healthy = time.perf_counter() - started
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=20)

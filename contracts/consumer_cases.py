@@ -35,7 +35,7 @@ from contracts.pactkit import (
     quiet,
 )
 from contracts.soapmatch import Vary, regex, text, xml_body
-from contracts.states import (
+from contracts.state_names import (
     KS_APPROVED,
     KS_BY_HAND,
     KS_REJECTED,

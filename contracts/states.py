@@ -1,10 +1,11 @@
-"""Provider states: every name declared once, each bound to the mocks' own setup API.
+"""Provider states bound to the mocks' own setup API, behind a state-change endpoint.
 
-The consumer cases say ``given(LAS_SCHOOL, brincode=…)``; provider verification (of our mocks in the
-test suite, or of a running harness with ``koppeling verify``) reaches those states through
-:class:`StateServer`, a tiny HTTP state-change endpoint that calls :class:`Setup` — plain HTTP
-calls to the partner's REST and ``/__admin`` API, the same vocabulary scenarios use. A real partner
-implements the same names behind its own ``--state-change-url`` (docs/contracts.md lists them).
+The names and their meanings are declared once in :mod:`contracts.state_names`. Provider
+verification (of our mocks in the test suite, or of a running harness with ``koppeling verify``)
+reaches those states through :class:`StateServer`, a tiny HTTP state-change endpoint that calls
+:class:`Setup` — the typed clients of :mod:`koppeling.client` on the partner's REST and
+``/__admin`` API, the same vocabulary scenarios use. A real partner implements the same names
+behind its own ``--state-change-url`` (docs/contracts.md lists them).
 
 State values only the provider can know (a freshly issued key, an aanvraag id, the LAS's "now")
 are returned to the verifier, which writes them into the replayed request (provider-state
@@ -15,7 +16,6 @@ instead of retrying a 5xx for two minutes — and the error is recorded for the 
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,63 +25,49 @@ import requests
 from flask import Flask, Response, jsonify, request
 
 from contracts.beheerder import BeheerderMail, read_key
-from contracts.pactkit import ESIS, KLANTENSERVICE, PARNASSYS, SCHOOLKR8
-from koppeling.harness.server import ServerThread
-
-# --- the state names (the one declaration) ------------------------------------------------------
-
-LAS_SCHOOL = "the LAS has a school with pupils and an autorisatiesleutel for this klant"
-LAS_SCHOOL_UNCHANGED = (
-    "the LAS has a school whose data did not change since laatstontvangengegevens"
+from contracts.consumer_cases import deliver_once  # the codec the forwarder uses
+from contracts.state_names import (
+    KS_APPROVED,
+    KS_BY_HAND,
+    KS_REJECTED,
+    LAS_SCHOOL,
+    LAS_SCHOOL_UNCHANGED,
+    PROVIDER_STATES,
+    SK8_DELIVERED,
+    SK8_KOPPELING,
+    SK8_PUPIL,
 )
-SK8_KOPPELING = "Schoolkr8 has an active koppeling for the school"
-SK8_PUPIL = "Schoolkr8 has an active koppeling and a pupil with this leerlingnummer"
-SK8_DELIVERED = "Schoolkr8 already received this result for this pupil"
-KS_BY_HAND = "the klantenservice handles the school's requests by hand"
-KS_APPROVED = "the klantenservice approved an aanvraag for the school"
-KS_REJECTED = "the klantenservice rejected an aanvraag for the school with a reason"
-
-# What each state means, for partners (docs/contracts.md is written from the same words).
-MEANING: dict[str, str] = {
-    LAS_SCHOOL: "School {brincode}-{dependancecode} exists for {schooljaar} with at least one "
-    "group, pupil and teacher; a key is issued for klant {klantcode}/{klantnaam}. Returns "
-    "{autorisatiesleutel}.",
-    LAS_SCHOOL_UNCHANGED: "As above, and nothing changed after the moment returned as "
-    "{laatstontvangengegevens} (ISO-8601 with offset). Returns {autorisatiesleutel, "
-    "laatstontvangengegevens}.",
-    SK8_KOPPELING: "School {brincode}-{dependancecode} has an activated koppeling; its key was "
-    "issued. Returns {autorisatiesleutel}.",
-    SK8_PUPIL: "As above, and a pupil of that school has leerlingnummer {leerlingnummer} "
-    "(typed in via Wijzig leerlingnummer). Returns {autorisatiesleutel}.",
-    SK8_DELIVERED: "As above, and the very result the interaction sends (the testcentrum's afname "
-    "{afname_id}, same resultaat@key) was already received once. Returns {autorisatiesleutel}.",
-    KS_BY_HAND: "Requests of school {brincode}-{dependancecode} wait for a human decision (the "
-    "answer to a new request is status in_behandeling).",
-    KS_APPROVED: "An aanvraag of school {brincode}-{dependancecode} for {type_dashboard} was "
-    "approved. Returns {id}.",
-    KS_REJECTED: "An aanvraag of school {brincode}-{dependancecode} was rejected with reason "
-    "{reden}. Returns {id}.",
-}
-
-PROVIDER_STATES: dict[str, tuple[str, ...]] = {
-    PARNASSYS: (LAS_SCHOOL, LAS_SCHOOL_UNCHANGED),
-    ESIS: (LAS_SCHOOL, LAS_SCHOOL_UNCHANGED),
-    SCHOOLKR8: (SK8_KOPPELING, SK8_PUPIL, SK8_DELIVERED),
-    KLANTENSERVICE: (KS_BY_HAND, KS_APPROVED, KS_REJECTED),
-}
+from koppeling.client import (
+    HarnessAdmin,
+    Klant,
+    KlantenserviceAdmin,
+    LasAdmin,
+    MailboxClient,
+    ProblemError,
+    Schoolkr8Admin,
+    SchoolRef,
+)
+from koppeling.client.flows import Schoolkr8Sleutel, create_las_school, schoolkr8_sleutel
+from koppeling.harness.server import ServerThread
 
 
 class SetupError(RuntimeError):
-    """A setup call to the mock failed; the message names the call and the answer."""
+    """A state cannot be set up here (unknown, or it needs what was not given)."""
 
 
-# --- the mocks' setup API ------------------------------------------------------------------------
+def _school(params: Mapping[str, Any]) -> SchoolRef:
+    return SchoolRef(str(params["brincode"]), str(params.get("dependancecode", "00")))
+
+
+def unique_address(school: SchoolRef) -> str:
+    """A beheerder address no other state uses (mail is matched by address)."""
+    return f"beheerder-{uuid.uuid4().hex[:12]}@{school.brincode.lower()}.school.test"
 
 
 @dataclass
 class Setup:
-    """HTTP calls to a harness's setup API: ``base_url`` is the provider, ``mailbox_url`` the
-    SMTP sink's Mailpit-style API (for keys that only travel by e-mail)."""
+    """The harness's setup API: ``base_url`` is the provider, ``mailbox_url`` the SMTP sink's
+    Mailpit-style API (for keys that only travel by e-mail)."""
 
     base_url: str
     mailbox_url: str | None = None
@@ -92,89 +78,60 @@ class Setup:
         """Close the HTTP session (its pooled connections)."""
         self.session.close()
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        ok: tuple[int, ...] = (200, 201, 202),
-        base: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        url = (base or self.base_url).rstrip("/") + path
-        resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        if resp.status_code not in ok:
-            raise SetupError(f"{method} {url} -> {resp.status_code}: {resp.text[:300]}")
-        return resp.json() if resp.content else {}
-
     # LAS -------------------------------------------------------------------------------------
 
     def las_school(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Create (or reuse) the school in the LAS and issue a key for the klant."""
-        brin, dep = params["brincode"], params.get("dependancecode", "00")
-        self.call(
-            "POST",
-            "/api/scholen",
-            ok=(201, 409),
-            json={
-                "brincode": brin,
-                "dependancecode": dep,
-                "schooljaar": params["schooljaar"],
-                "naam": params.get("naam", f"Testschool {brin}"),
-                "aantal_leerlingen": int(params.get("aantal_leerlingen", 3)),
-                "seed": 2026,
-            },
+        school = _school(params)
+        made = create_las_school(
+            LasAdmin(self.base_url, session=self.session, timeout=self.timeout),
+            school,
+            Klant(str(params["klantcode"]), str(params["klantnaam"])),
+            reuse=True,
+            schooljaar=params["schooljaar"],
+            naam=params.get("naam", f"Testschool {school.brincode}"),
+            aantal_leerlingen=int(params.get("aantal_leerlingen", 3)),
+            seed=2026,
         )
-        key = self.call(
-            "POST",
-            f"/api/scholen/{brin}/{dep}/sleutels",
-            json={"klantcode": params["klantcode"], "klantnaam": params["klantnaam"]},
-        )
-        return {"autorisatiesleutel": key["autorisatiesleutel"]}
+        return {"autorisatiesleutel": made.sleutel}
 
     def las_unchanged(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The school and key, plus a moment after which nothing changed (the school's now)."""
         values = self.las_school(params)
-        brin, dep = params["brincode"], params.get("dependancecode", "00")
-        clock = self.call("GET", f"/__admin/clock?brincode={brin}&dependancecode={dep}")
-        values["laatstontvangengegevens"] = clock["now"]
+        admin = HarnessAdmin(self.base_url, session=self.session, timeout=self.timeout)
+        values["laatstontvangengegevens"] = admin.clock(_school(params))["now"]
         return values
 
     # Schoolkr8 -------------------------------------------------------------------------------
 
+    @property
+    def schoolkr8(self) -> Schoolkr8Admin:
+        return Schoolkr8Admin(self.base_url, session=self.session, timeout=self.timeout)
+
+    def activated_koppeling(self, school: SchoolRef) -> Schoolkr8Sleutel:
+        """A koppeling requested for a fresh contact address and activated; its key mail."""
+        return schoolkr8_sleutel(self.schoolkr8, self.mailbox, school, unique_address(school))
+
     def sk8_koppeling(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Request and activate a koppeling; the key is read from the e-mail it sends."""
-        brin, dep = params["brincode"], params.get("dependancecode", "00")
-        email = f"beheerder-{uuid.uuid4().hex[:12]}@{brin.lower()}.school.test"
-        made = self.call(
-            "POST",
-            "/api/koppelingen",
-            json={"brincode": brin, "dependancecode": dep, "contact_email": email},
-        )
-        self.call("POST", f"/api/koppelingen/{made['id']}/activeren")
-        return {"autorisatiesleutel": read_key(self.mail_to(email))}
+        mail = BeheerderMail.from_mailpit(self.activated_koppeling(_school(params)).mail)
+        return {"autorisatiesleutel": read_key(mail)}
 
     def sk8_pupil(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """An active koppeling and a pupil carrying ``leerlingnummer``."""
         values = self.sk8_koppeling(params)
-        brin, dep = params["brincode"], params.get("dependancecode", "00")
-        pupil = self.call(
-            "POST",
-            f"/api/scholen/{brin}/{dep}/leerlingen",
-            json={
-                "voornaam": params.get("voornaam", "Sanne"),
-                "achternaam": params.get("achternaam", "Jansen"),
-                "geboortedatum": params.get("geboortedatum", "2016-03-14"),
-                "groep": params.get("groep", "Dolfijnen"),
-            },
+        pupil = self.schoolkr8.add_leerling(
+            _school(params),
+            voornaam=params.get("voornaam", "Sanne"),
+            achternaam=params.get("achternaam", "Jansen"),
+            geboortedatum=params.get("geboortedatum", "2016-03-14"),
+            groep=params.get("groep", "Dolfijnen"),
         )
-        # 409: a pupil of this school already carries the number (an earlier run) - state holds.
-        self.call(
-            "PUT",
-            f"/api/leerlingen/{pupil['id']}/leerlingnummer",
-            ok=(200, 409),
-            json={"leerlingnummer": params["leerlingnummer"]},
-        )
+        try:
+            self.schoolkr8.set_leerlingnummer(str(pupil["id"]), params["leerlingnummer"])
+        except ProblemError as exc:
+            if exc.status != 409:  # 409: a pupil of this school already carries the number
+                raise  # (an earlier run) - the state holds
         return values
 
     def sk8_delivered(
@@ -187,58 +144,44 @@ class Setup:
 
     # klantenservice --------------------------------------------------------------------------
 
+    @property
+    def klantenservice(self) -> KlantenserviceAdmin:
+        return KlantenserviceAdmin(self.base_url, session=self.session, timeout=self.timeout)
+
     def ks_by_hand(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Switch the school to manual handling."""
-        brin, dep = params["brincode"], params.get("dependancecode", "00")
-        self.call("PUT", f"/api/scholen/{brin}/{dep}/modus", json={"modus": "handmatig"})
+        self.klantenservice.set_modus(_school(params), "handmatig")
         return {}
 
     def ks_decided(self, params: Mapping[str, Any], *, approve: bool) -> dict[str, Any]:
         """A fresh aanvraag (its own key and address) taken by hand, approved or rejected."""
         self.ks_by_hand(params)
         unique = uuid.uuid4().hex[:16]
-        made = self.call(
-            "POST",
-            "/api/aanvragen",
-            headers={"Idempotency-Key": unique},
-            json={
-                "brincode": params["brincode"],
-                "dependancecode": params.get("dependancecode", "00"),
-                "type_dashboard": params.get("type_dashboard", "Schoolkr8"),
-                "autorisatiesleutel": params.get("autorisatiesleutel", f"sk8_contract{unique}"),
-                "beheerder_email": params.get("beheerder_email", f"beheerder-{unique}@school.test"),
-            },
-        )
+        aanvraag = {
+            "type_dashboard": params.get("type_dashboard", "Schoolkr8"),
+            "autorisatiesleutel": params.get("autorisatiesleutel", f"sk8_contract{unique}"),
+            "beheerder_email": params.get("beheerder_email", f"beheerder-{unique}@school.test"),
+        }
+        made = self.klantenservice.aanvragen(_school(params), aanvraag, idempotency_key=unique)
         if approve:
-            self.call("POST", f"/api/aanvragen/{made['id']}/goedkeuren", json={})
+            self.klantenservice.goedkeuren(made["id"])
         else:
-            self.call(
-                "POST", f"/api/aanvragen/{made['id']}/afwijzen", json={"reden": params["reden"]}
-            )
+            self.klantenservice.afwijzen(made["id"], params["reden"])
         return {"id": made["id"]}
 
     # mailbox ---------------------------------------------------------------------------------
 
-    def mail_to(self, address: str, *, wait_s: float = 5.0) -> BeheerderMail:
-        """The newest e-mail to ``address`` in the mailbox (waits briefly for delivery)."""
+    @property
+    def mailbox(self) -> MailboxClient:
         if not self.mailbox_url:
             raise SetupError(
                 "this state needs the mailbox (the key travels only by e-mail); pass --mailbox-url"
             )
-        deadline = time.monotonic() + wait_s
-        while True:
-            found = self.call(
-                "GET", "/api/v1/search", base=self.mailbox_url, params={"query": f"to:{address}"}
-            )
-            messages = found.get("messages") or []
-            if messages:
-                message = self.call(
-                    "GET", f"/api/v1/message/{messages[0]['ID']}", base=self.mailbox_url
-                )
-                return BeheerderMail.from_mailpit(message)
-            if time.monotonic() > deadline:
-                raise SetupError(f"no e-mail to {address} arrived within {wait_s:.0f} s")
-            time.sleep(0.05)
+        return MailboxClient(self.mailbox_url, session=self.session, timeout=self.timeout)
+
+    def mail_to(self, address: str, *, wait_s: float = 5.0) -> BeheerderMail:
+        """The newest e-mail to ``address`` in the mailbox (waits briefly for delivery)."""
+        return BeheerderMail.from_mailpit(self.mailbox.wait_for(address, timeout=wait_s))
 
 
 StateHandler = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -246,8 +189,6 @@ StateHandler = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 def handlers(provider: str, setup: Setup) -> dict[str, StateHandler]:
     """The state handlers of one provider, bound to ``setup``."""
-    from contracts.consumer_cases import deliver_once  # the codec the forwarder uses
-
     table: dict[str, StateHandler] = {
         LAS_SCHOOL: setup.las_school,
         LAS_SCHOOL_UNCHANGED: setup.las_unchanged,

@@ -51,7 +51,7 @@ def test_docs_list_every_provider_state() -> None:
     """docs/contracts.md names every state a partner must implement, verbatim."""
     from pathlib import Path
 
-    from contracts.states import MEANING
+    from contracts.state_names import MEANING
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "contracts.md").read_text("utf-8")
     missing = [name for name in MEANING if f"`{name}`" not in docs]

@@ -10,7 +10,6 @@ same setup calls and read back from the mailbox, exactly as a beheerder would re
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,8 @@ from contracts.pactkit import (
     pact_files,
     run_verification,
 )
-from contracts.states import Setup, StateServer, handlers
+from contracts.states import Setup, StateServer, handlers, unique_address
+from koppeling.client import SchoolRef
 
 MESSAGE_BRIN = "99AM"
 
@@ -122,23 +122,12 @@ def _messages(provider: str, setup: Setup) -> dict[str, Callable[..., Any]]:
     return {}
 
 
-def _unique_address() -> str:
-    return f"beheerder-{uuid.uuid4().hex[:12]}@{MESSAGE_BRIN.lower()}.school.test"
-
-
 def _key_mail(setup: Setup) -> BeheerderMail:
-    email = _unique_address()
-    made = setup.call(
-        "POST",
-        "/api/koppelingen",
-        json={"brincode": MESSAGE_BRIN, "dependancecode": "00", "contact_email": email},
-    )
-    setup.call("POST", f"/api/koppelingen/{made['id']}/activeren")
-    return setup.mail_to(email)
+    return BeheerderMail.from_mailpit(setup.activated_koppeling(SchoolRef(MESSAGE_BRIN)).mail)
 
 
 def _decision_mail(setup: Setup, *, approve: bool) -> BeheerderMail:
-    email = _unique_address()
+    email = unique_address(SchoolRef(MESSAGE_BRIN))
     setup.ks_decided(
         {
             "brincode": MESSAGE_BRIN,

@@ -14,22 +14,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
+from koppeling.client import (
+    STAND_IN_KLANT,
+    Clients,
+    ProblemError,
+    Schoolkr8Admin,
+    SchoolRef,
+    Unreachable,
+)
+from koppeling.client.flows import create_las_school
 from koppeling.harness.mail import Mail, SmtpMailer
 from koppeling.harness.service import Core
-from mocks.testcentrum.beheer.store import DEFAULT_KLANTCODE as LAS_KLANTCODE
-from mocks.testcentrum.beheer.store import DEFAULT_KLANTNAAM as LAS_KLANTNAAM
 
 DEMO_BRIN = "99DE"
 DEMO_NAAM = "OBS De Regenboog (demo)"
 DEMO_BEHEERDER = "beheerder@regenboog.school.test"
 LAS_TITELS = {"parnassys": "ParnasSys", "esis": "ESIS"}
-TIMEOUT = 15.0
 
 
 class DemoError(RuntimeError):
-    """A partner refused the demo data (its problem details are in the message)."""
+    """Seeding failed: a partner refused the demo data or did not answer (the message says
+    which call and why)."""
 
 
 @dataclass
@@ -45,22 +50,13 @@ class DemoSchool:
     leerlingen: list[dict[str, Any]] = field(default_factory=list)
     schoolkr8_leerlingen: list[dict[str, Any]] = field(default_factory=list)
 
-
-def _call(
-    method: str, url: str, body: dict[str, Any] | None = None, ok: tuple[int, ...] = (200, 201)
-) -> requests.Response:
-    try:
-        resp = requests.request(method, url, json=body, timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        raise DemoError(f"{method} {url}: {type(exc).__name__}: {exc}") from None
-    if resp.status_code not in ok:
-        raise DemoError(f"{method} {url}: HTTP {resp.status_code}: {resp.text[:300]}")
-    return resp
+    @property
+    def ref(self) -> SchoolRef:
+        return SchoolRef(self.brincode, self.dependancecode)
 
 
-def _urls(target: Core | Mapping[str, str]) -> dict[str, str]:
-    urls = target.urls if isinstance(target, Core) else target
-    return {name: url.rstrip("/") for name, url in urls.items()}
+def _clients(target: Core | Mapping[str, str]) -> Clients:
+    return Clients(target.urls if isinstance(target, Core) else target)
 
 
 def seed_school(
@@ -75,61 +71,48 @@ def seed_school(
     naam: str = DEMO_NAAM,
 ) -> DemoSchool:
     """Seed the LAS school + key and the Schoolkr8 pupils; returns what was made."""
-    urls = _urls(target)
-    las_url = urls[las]
-    resp = _call(
-        "POST",
-        f"{las_url}/api/scholen",
-        {
-            "brincode": brincode,
-            "dependancecode": dependancecode,
-            "naam": naam,
-            "aantal_leerlingen": aantal_leerlingen,
-            "seed": seed,
-        },
-        ok=(201, 409),
+    clients = _clients(target)
+    made = create_las_school(
+        clients.las(las),
+        SchoolRef(brincode, dependancecode),
+        STAND_IN_KLANT,
+        reuse=True,
+        naam=naam,
+        aantal_leerlingen=aantal_leerlingen,
+        seed=seed,
     )
-    school_url = f"{las_url}/api/scholen/{brincode}/{dependancecode}"
-    school = resp.json() if resp.status_code == 201 else _call("GET", school_url).json()
-    key = _call(
-        "POST", f"{school_url}/sleutels", {"klantcode": LAS_KLANTCODE, "klantnaam": LAS_KLANTNAAM}
-    ).json()
     demo = DemoSchool(
         brincode,
         dependancecode,
         las,
-        str(key["autorisatiesleutel"]),
+        made.sleutel,
         beheerder_email,
-        str(school.get("schooljaar", "")),
-        leerlingen=list(school.get("leerlingen", [])),
+        str(made.data.get("schooljaar", "")),
+        leerlingen=list(made.data.get("leerlingen", [])),
     )
-    if "schoolkr8" in urls:
-        demo.schoolkr8_leerlingen = seed_schoolkr8_pupils(urls["schoolkr8"], demo, school)
+    if "schoolkr8" in clients.urls:
+        demo.schoolkr8_leerlingen = seed_schoolkr8_pupils(clients.schoolkr8, demo, made.data)
     return demo
 
 
 def seed_schoolkr8_pupils(
-    base: str, demo: DemoSchool, school: dict[str, Any]
+    sk8: Schoolkr8Admin, demo: DemoSchool, school: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """The same pupils in Schoolkr8, without leerlingnummer (unless they are there already)."""
-    url = f"{base}/api/scholen/{demo.brincode}/{demo.dependancecode}/leerlingen"
-    existing = _call("GET", url, ok=(200, 404))
-    if existing.status_code == 200:
-        data = existing.json()
-        items = data.get("leerlingen", []) if isinstance(data, dict) else data
-        if items:
-            return list(items)
+    existing = sk8.leerlingen(demo.ref)
+    if existing:
+        return existing
     groepen = {g.get("key"): g.get("naam") for g in school.get("groepen", [])}
     made = []
     for p in demo.leerlingen:
         achternaam = " ".join(x for x in (p.get("voorvoegsel"), p.get("achternaam")) if x)
-        body = {
+        body: dict[str, Any] = {
             "voornaam": p.get("roepnaam") or "",
             "achternaam": achternaam,
             "geboortedatum": p.get("geboortedatum"),
             "groep": groepen.get(p.get("groep")) or str(p.get("groep") or ""),
         }
-        made.append({**body, **_call("POST", url, body).json()})
+        made.append({**body, **sk8.add_leerling(demo.ref, **body)})
     return made
 
 
@@ -153,41 +136,29 @@ def welcome_mail(demo: DemoSchool) -> Mail:
 
 
 def seed_demo(
-    target: Core | Mapping[str, str],
-    *,
-    brincode: str = DEMO_BRIN,
-    dependancecode: str = "00",
-    las: str = "parnassys",
-    aantal_leerlingen: int = 8,
-    seed: int = 2026,
-    beheerder_email: str = DEMO_BEHEERDER,
-    smtp: tuple[str, int] | None = None,
+    target: Core | Mapping[str, str], *, smtp: tuple[str, int] | None = None, **school: Any
 ) -> str:
-    """Seed the demo school everywhere and return the click-through text (see docs/demo.md).
+    """Seed the demo school everywhere and return the click-through text (see docs/demo.md);
+    ``school`` as :func:`seed_school` (brincode, las, aantal_leerlingen …; the demo's defaults).
 
     The welcome message, which carries the LAS key, goes through ``target``'s mailer when it is
     a Core, else over SMTP to ``smtp`` (host, port) when given. Only when no mail can be sent
     does the click-through name the key itself (there is no other way to hand it over)."""
-    demo = seed_school(
-        target,
-        brincode=brincode,
-        dependancecode=dependancecode,
-        las=las,
-        aantal_leerlingen=aantal_leerlingen,
-        seed=seed,
-        beheerder_email=beheerder_email,
-    )
+    try:
+        demo = seed_school(target, **school)
+    except (ProblemError, Unreachable) as exc:
+        raise DemoError(str(exc)) from exc
     mailed = True
     try:
         if isinstance(target, Core):
-            target.send_mail("mailbox", welcome_mail(demo), school=f"{brincode}-{dependancecode}")
+            target.send_mail("mailbox", welcome_mail(demo), school=demo.ref.key)
         elif smtp is not None:
             SmtpMailer(*smtp).send(welcome_mail(demo))
         else:
             mailed = False
     except OSError:
         mailed = False
-    return click_through(demo, _urls(target), key_mailed=mailed)
+    return click_through(demo, _clients(target).urls, key_mailed=mailed)
 
 
 CLICK_THROUGH = """\

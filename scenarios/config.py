@@ -56,7 +56,8 @@ def parse_against(data: dict[str, Any], origin: str = "config") -> AgainstConfig
         raise ValueError(
             f"{origin}: no URL for {', '.join(missing)} (need all of {', '.join(SERVICES)})"
         )
-    tc = data.get("testcentrum") if isinstance(data.get("testcentrum"), dict) else {}
+    section = data.get("testcentrum")
+    tc: dict[str, Any] = section if isinstance(section, dict) else {}
     return AgainstConfig(
         urls={k: str(v).rstrip("/") for k, v in services.items()},
         driver=tc.get("driver"),

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from koppeling.client import ProblemError
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.process import Harness
 from scenarios.config import SCENARIO_OPTIONS, AgainstConfig, load_against
@@ -34,7 +35,7 @@ from scenarios.plugin import (  # noqa: F401  (hooks re-exported for pytest)
     worker_slot,
     write_record,
 )
-from scenarios.support.partners import PartnerError, Partners
+from scenarios.support.partners import Partners
 from scenarios.support.restart import Restarter
 from scenarios.support.schools import SchoolAllocator
 from scenarios.support.steps import Options, Scenario
@@ -77,7 +78,7 @@ def partners(
         harness = request.getfixturevalue("scenario_harness")
         clients = Partners(dict(harness.core.urls), in_process=True)
     yield clients
-    clients.session.close()
+    clients.close()
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +103,7 @@ def driver(
     )
     options: dict[str, Any] = dict(against_config.driver_options) if against_config else {}
     if spec in (None, "", "stand-in"):
-        options.setdefault("session", partners.session)  # one connection pool, closed once
+        options.setdefault("session", partners.pool)  # one connection pool, closed once
     return load_driver(spec, partners.urls["testcentrum"], **options)
 
 
@@ -154,7 +155,7 @@ def _journal(partners: Partners, schools: list[str]) -> list[dict[str, Any]]:
         try:
             for entry in partners.admin("schoolkr8").journal(school=school):
                 entries[int(entry["id"])] = entry
-        except (PartnerError, OSError):
+        except (ProblemError, OSError):
             continue
     return [entries[k] for k in sorted(entries)]
 

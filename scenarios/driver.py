@@ -20,37 +20,16 @@ from typing import Any, Protocol, runtime_checkable
 
 import requests
 
-from koppeling.client.http import items
+from koppeling.client import STAND_IN_KLANT, ProblemError, TestcentrumClient
+from koppeling.client import SchoolRef as SchoolRef  # the protocol's school, for other drivers
 
 ENTRY_POINT_GROUP = "koppeling.testcentrum_drivers"
 TERMINAL_STATUSES = ("verzonden", "niet_van_toepassing", "mislukt")
 
-
-class DriverError(Exception):
-    """The testcentrum refused an action; ``status`` and ``problem`` say how and why."""
-
-    def __init__(
-        self, action: str, status: int, problem: dict[str, Any] | None, text: str = ""
-    ) -> None:
-        self.action = action
-        self.status = status
-        self.problem = problem or {}
-        detail = self.problem.get("detail") or self.problem.get("title") or text[:300]
-        where = self.problem.get("field") or self.problem.get("veld")
-        suffix = f" (field {where})" if where else ""
-        super().__init__(f"{action}: HTTP {status}: {detail}{suffix}")
-
-
-@dataclass(frozen=True)
-class SchoolRef:
-    """A school account at the testcentrum: BRIN + vestiging (dependancecode)."""
-
-    brincode: str
-    dependancecode: str = "00"
-
-    @property
-    def key(self) -> str:
-        return f"{self.brincode}-{self.dependancecode}"
+# What a driver raises when the testcentrum refuses a step: ``status`` and the problem details
+# (``body``, ``detail``, ``field``). The client package's one refusal error, under the protocol's
+# name.
+DriverError = ProblemError
 
 
 @dataclass(frozen=True)
@@ -150,8 +129,9 @@ class TestcentrumDriver(Protocol):
         ...
 
 
-class HttpTestcentrumDriver:
-    """Drives the stand-in testcentrum over the REST API of docs/architecture.md (HTTP only)."""
+class HttpTestcentrumDriver(TestcentrumClient):
+    """Drives the stand-in testcentrum over its REST API: :class:`TestcentrumClient` under the
+    protocol's names (HTTP only)."""
 
     name = "stand-in"
 
@@ -161,70 +141,23 @@ class HttpTestcentrumDriver:
         *,
         session: requests.Session | None = None,
         timeout: float = 15.0,
-        klantcode: str = "boom-testcentrum",
-        klantnaam: str = "Boom testcentrum",
+        klantcode: str = STAND_IN_KLANT.code,
+        klantnaam: str = STAND_IN_KLANT.naam,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, session=session, timeout=timeout)
         self.klantcode = klantcode
         self.klantnaam = klantnaam
-        self.session = session or requests.Session()
-        self.timeout = timeout
 
-    # -- LAS side ------------------------------------------------------------------------------
-
-    def save_las_settings(
-        self, school: SchoolRef, *, las: str, schooljaar: str, autorisatiesleutel: str
-    ) -> dict[str, Any]:
-        """WIJZIGINGEN OPSLAAN."""
-        body = {"las": las, "schooljaar": schooljaar, "autorisatiesleutel": autorisatiesleutel}
-        return dict(
-            self._call(
-                "LAS-instellingen opslaan", "PUT", school_path(school, "las-koppeling"), body
-            )
-        )
-
-    def import_las(self, school: SchoolRef) -> dict[str, Any]:
-        """GEGEVENS IMPORTEREN."""
-        return dict(
-            self._call("gegevens importeren", "POST", school_path(school, "las-koppeling/import"))
-        )
-
-    def pupils(self, school: SchoolRef) -> list[dict[str, Any]]:
-        """Leerlingenoverzicht."""
-        data = self._call("leerlingenoverzicht", "GET", school_path(school, "leerlingen"))
-        return items(data, "leerlingen")
-
-    # -- dashboard koppeling -------------------------------------------------------------------
-
-    def request_dashboard(
-        self,
-        school: SchoolRef,
-        *,
-        type_dashboard: str,
-        autorisatiesleutel: str,
-        beheerder_email: str,
-    ) -> dict[str, Any]:
-        """AANVRAGEN."""
-        body = {
-            "type_dashboard": type_dashboard,
-            "autorisatiesleutel": autorisatiesleutel,
-            "beheerder_email": beheerder_email,
-        }
-        return dict(
-            self._call(
-                "dashboard-koppeling aanvragen",
-                "POST",
-                school_path(school, "dashboard-koppeling"),
-                body,
-            )
-        )
+    save_las_settings = TestcentrumClient.save_las_koppeling
+    import_las = TestcentrumClient.importeer
+    pupils = TestcentrumClient.leerlingen
+    request_dashboard = TestcentrumClient.aanvragen
+    deactivate_dashboard = TestcentrumClient.deactiveren
 
     def dashboard_status(self, school: SchoolRef) -> DashboardStatus:
-        """The dashboard koppeling's status (``None`` when never requested)."""
-        resp = self._send("GET", school_path(school, "dashboard-koppeling"))
-        if resp.status_code == 404:
+        data = self.dashboard_koppeling(school)
+        if data is None:
             return DashboardStatus(None)
-        data = self._check("dashboard-koppeling lezen", resp)
         return DashboardStatus(
             status=data.get("status"),
             geactiveerd_op=_instant(data.get("geactiveerd_op")),
@@ -232,37 +165,8 @@ class HttpTestcentrumDriver:
             raw=data,
         )
 
-    def deactivate_dashboard(self, school: SchoolRef) -> None:
-        """Deactivate: ``DELETE …/dashboard-koppeling``, or ``POST …/deactiveren``."""
-        resp = self._send("POST", school_path(school, "dashboard-koppeling/deactiveren"))
-        if resp.status_code in (404, 405):
-            resp = self._send("DELETE", school_path(school, "dashboard-koppeling"))
-        self._check("dashboard-koppeling deactiveren", resp)
-
-    # -- afnames -------------------------------------------------------------------------------
-
-    def score(
-        self,
-        school: SchoolRef,
-        *,
-        leerlingnummer: str,
-        toets: str,
-        ruwe_score: int,
-        afnamedatum: str,
-    ) -> str:
-        """Score invoeren."""
-        body = {
-            "leerlingnummer": leerlingnummer,
-            "toets": toets,
-            "ruwe_score": ruwe_score,
-            "afnamedatum": afnamedatum,
-        }
-        data = self._call("score invoeren", "POST", school_path(school, "afnames"), body)
-        return str(data["id"])
-
     def norm(self, afname_id: str) -> Normed:
-        """Normeren."""
-        data = self._call("normeren", "POST", f"/api/afnames/{afname_id}/normeren")
+        data = self.normeren(afname_id)
         return Normed(
             afname_id=str(afname_id),
             genormeerd_op=_instant(data.get("genormeerd_op")),
@@ -270,37 +174,7 @@ class HttpTestcentrumDriver:
         )
 
     def forwarding(self, school: SchoolRef) -> list[Forwarding]:
-        """Doorsturing per afname."""
-        data = self._call("doorsturing lezen", "GET", school_path(school, "doorsturing"))
-        return [_forwarding(item) for item in items(data, "afnames", "doorsturing", "items")]
-
-    # -- plumbing ------------------------------------------------------------------------------
-
-    def _send(
-        self, method: str, path: str, body: dict[str, Any] | None = None
-    ) -> requests.Response:
-        return self.session.request(method, self.base_url + path, json=body, timeout=self.timeout)
-
-    def _call(self, action: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        return self._check(action, self._send(method, path, body))
-
-    @staticmethod
-    def _check(action: str, resp: requests.Response) -> Any:
-        if resp.status_code >= 400:
-            raise DriverError(action, resp.status_code, _json_or_none(resp), resp.text)
-        return _json_or_none(resp) or {}
-
-
-def _json_or_none(resp: requests.Response) -> Any:
-    try:
-        return resp.json()
-    except ValueError:
-        return None
-
-
-def school_path(school: SchoolRef, tail: str) -> str:
-    """The API path of one of the school's resources: ``/api/scholen/{brin}/{dep}/{tail}``."""
-    return f"/api/scholen/{school.brincode}/{school.dependancecode}/{tail}"
+        return [_forwarding(item) for item in self.doorsturing(school)]
 
 
 def _instant(value: Any) -> datetime | None:

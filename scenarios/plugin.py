@@ -232,7 +232,7 @@ def _write_list(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("scenario") is None:
             continue
-        doc = (getattr(item, "obj", None).__doc__ or "").strip()  # type: ignore[union-attr]
+        doc = (getattr(item, "obj", None).__doc__ or "").strip()
         summary = " ".join(doc.split("\n\n")[0].split())  # the first paragraph, on one line
         rows.append(
             {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from koppeling.client.flows import SCHOOLKR8_SLEUTEL
 from scenarios.support import flows
 from scenarios.support.checks import (
     assert_exactly_once_at_sk8,
@@ -13,7 +14,6 @@ from scenarios.support.checks import (
     assert_not_at_pupil,
     key_leaks,
 )
-from scenarios.support.partners import KEY_PATTERN
 from scenarios.support.steps import Scenario
 from scenarios.support.waits import stays
 
@@ -28,9 +28,7 @@ def test_key_issuance(scenario: Scenario) -> None:
     sc = scenario
     with sc.step("a fresh school asks Schoolkr8 for the koppeling"):
         school = sc.new_school()
-        school.koppeling_id = sc.partners.schoolkr8.request_koppeling(
-            school.ref, school.contact_email
-        )
+        school.koppeling_id = sc.partners.schoolkr8.aanvragen(school.ref, school.contact_email)
     with sc.step("no key is sent before Schoolkr8 activates"):
         stays(
             lambda: flows.mails_to(sc, school.contact_email),
@@ -75,7 +73,7 @@ def test_approval_email(scenario: Scenario) -> None:
         body = mail.subject + "\n" + mail.text
         assert school.ref.brincode in body, f"the mail does not name BRIN {school.ref.brincode}"
         assert "schoolkr8" in body.lower(), "the mail does not name the dashboard (Schoolkr8)"
-        assert not KEY_PATTERN.search(body), "the confirmation mail contains the key"
+        assert not SCHOOLKR8_SLEUTEL.search(body), "the confirmation mail contains the key"
         sc.note(f"{mail.subject!r}")
     with sc.step("no confirmation went to the Schoolkr8 contact address"):
         senders = [m.sender.lower() for m in flows.mails_to(sc, school.contact_email)]
@@ -104,7 +102,7 @@ def test_pupil_number_mapping(scenario: Scenario, las: str) -> None:
             others = [n for n in numbers if n != number]
             for other in others:
                 assert_not_at_pupil(sc, school, other, afname)
-        assert not sc.partners.schoolkr8.unmapped(school.ref), "results parked as unmapped"
+        assert not sc.partners.schoolkr8.niet_gekoppeld(school.ref), "results parked as unmapped"
 
 
 def test_not_retroactive(scenario: Scenario) -> None:

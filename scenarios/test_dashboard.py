@@ -65,7 +65,7 @@ def _manual(sc: Scenario) -> tuple[School, str]:
     school = sc.new_school(pupils=1)
     flows.las_koppeling(sc, school)
     flows.issue_sk8_key(sc, school)
-    sc.partners.klantenservice.set_mode(school.ref, "handmatig")
+    sc.partners.klantenservice.set_modus(school.ref, "handmatig")
     flows.request_dashboard(sc, school)
     state = flows.wait_dashboard(sc, school, "aangevraagd")
     aanvraag = state.raw.get("aanvraag_id") or eventually(
@@ -84,7 +84,7 @@ def test_rejection_by_klantenservice(scenario: Scenario) -> None:
         school, aanvraag = _manual(sc)
     reden = "Vestigingsnummer komt niet overeen met de administratie"
     with sc.step("klantenservice rejects by hand"):
-        sc.partners.klantenservice.reject(aanvraag, reden)
+        sc.partners.klantenservice.afwijzen(aanvraag, reden)
         state = flows.wait_decided(sc, school, "afgewezen")
         assert reden in (state.reden or ""), f"reden shown: {state.reden!r}"
     with sc.step("exactly one mail to the beheerder, with the reason"):
@@ -110,7 +110,7 @@ def test_manual_approval(scenario: Scenario) -> None:
             duration=0.2,
         )
     with sc.step("klantenservice approves by hand; koppeling actief"):
-        sc.partners.klantenservice.approve(aanvraag)
+        sc.partners.klantenservice.goedkeuren(aanvraag)
         state = flows.wait_decided(sc, school, "actief")
         assert state.geactiveerd_op is not None
     with sc.step("exactly one confirmation mail"):

@@ -13,6 +13,7 @@ Bounded (few examples, short programs) so it runs in seconds; ``--hypothesis-see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -33,13 +34,14 @@ from scenarios.support.checks import brengleerresultaten, deliveries, results_fo
 from scenarios.support.restart import Restarter
 from scenarios.support.schools import School
 from scenarios.support.steps import Scenario
+from scenarios.support.waits import eventually
 
 pytestmark = pytest.mark.scenario
 
 EXAMPLES = 4
 STEPS = 8
 PUPILS = 2
-FAULTS = {
+FAULTS: dict[str, dict[str, Any]] = {
     "503": {"fault": "http_503", "times": 1},
     "reset": {"fault": "connection_reset", "times": 1},
     "server_fault": {"fault": "soap_fault", "code": "Server.InterneFout", "times": 1},
@@ -160,7 +162,7 @@ def build_machine(sc: Scenario, restarter: Restarter | None) -> type[RuleBasedSt
             if self.school is None:
                 return
             for number in self.mapped:
-                results = sc.partners.schoolkr8.results(self.s.sk8_pupils[number])
+                results = sc.partners.schoolkr8.resultaten(self.s.sk8_pupils[number])
                 for m in self.model.values():
                     n = sum(1 for r in results if m.afname_id in str(r))
                     assert n <= 1, f"afname {m.afname_id} {n}x at Schoolkr8"
@@ -198,8 +200,8 @@ def build_machine(sc: Scenario, restarter: Restarter | None) -> type[RuleBasedSt
                     assert not deliveries(sc, self.s, m.afname_id)
                     continue
                 assert status == "verzonden", f"afname {m.afname_id}: {status!r}"
-                found_at = flows.eventually(
-                    lambda m=m: results_for(sc, self.s, m.pupil, m.afname_id),
+                found_at = eventually(
+                    partial(results_for, sc, self.s, m.pupil, m.afname_id),
                     lambda r: len(r) == 1,
                     what=f"afname {m.afname_id} exactly once at its pupil",
                 )

@@ -10,6 +10,7 @@ transient faults), so every scenario here stays correct; refusals use school set
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,12 +27,12 @@ from scenarios.support.checks import (
 from scenarios.support.partners import Partners
 from scenarios.support.restart import Restarter
 from scenarios.support.steps import Scenario
-from scenarios.support.waits import stays
+from scenarios.support.waits import eventually, stays
 
 pytestmark = pytest.mark.scenario
 
 INTAKE = "/uwlr/leerresultaten"
-OUTAGES = {
+OUTAGES: dict[str, dict[str, Any]] = {
     "down_503": {"fault": "http_503", "times": 2},
     "slow": {"fault": "delay", "delay_ms": 1200, "times": 1},
     "connection_reset": {"fault": "connection_reset", "times": 1},
@@ -65,7 +66,7 @@ def test_schoolkr8_refuses(scenario: Scenario) -> None:
     sc = scenario
     school = flows.ready_school(sc, pupils=1, map_pupils=False)
     with sc.step("Schoolkr8 set to refuse results for unknown leerlingids"):
-        sc.partners.schoolkr8.set_unmapped_policy(school.ref, "weigeren")
+        sc.partners.schoolkr8.set_niet_gekoppeld(school.ref, "weigeren")
     with sc.step("the afname is mislukt with the UWLR code"):
         afname = flows.norm(sc, school, school.numbers()[0]).afname_id
         status = flows.wait_forwarding(sc, school, afname, "mislukt")
@@ -80,7 +81,7 @@ def test_schoolkr8_refuses(scenario: Scenario) -> None:
             what="no retry after a Client fault",
             duration=0.3,
         )
-        assert not sc.partners.schoolkr8.unmapped(school.ref), "a refused result was parked"
+        assert not sc.partners.schoolkr8.niet_gekoppeld(school.ref), "a refused result was parked"
 
 
 def test_restart_with_pending_outbox(scenario: Scenario, restarter: Restarter) -> None:
@@ -93,7 +94,7 @@ def test_restart_with_pending_outbox(scenario: Scenario, restarter: Restarter) -
         sk8 = sc.partners.admin("schoolkr8")
         sk8.add_fault(INTAKE, method="POST", fault="http_503", school=school.ref)
         a = flows.norm(sc, school, first).afname_id
-        flows.eventually(
+        eventually(
             lambda: flows.forwarding_of(sc, school).get(a),
             lambda f: f is not None and f.attempts >= 1,
             what="a failed first attempt",
@@ -132,14 +133,14 @@ def test_harness_restart_on_file_db(scenario: Scenario, tmp_path: Path) -> None:
                 INTAKE, method="POST", fault="http_503", school=school.ref
             )
             afname = flows.norm(sc, school, number).afname_id
-            flows.eventually(
+            eventually(
                 lambda: flows.forwarding_of(sc, school)[afname],
                 lambda f: f.attempts >= 1,
                 what="a failed first attempt",
             )
     finally:
         first.stop()
-        clients.session.close()
+        clients.close()
     with sc.step("the harness starts again on the same file; Schoolkr8 is back"):
         second = Harness(config).start()
     clients = _use(sc, second)
@@ -151,14 +152,14 @@ def test_harness_restart_on_file_db(scenario: Scenario, tmp_path: Path) -> None:
         sc.capture_journal()
     finally:
         second.stop()
-        clients.session.close()
+        clients.close()
 
 
 def _use(sc: Scenario, harness: Harness) -> Partners:
     """Point the scenario's partners and driver at ``harness`` (new ports after a restart)."""
     assert harness.core is not None
     sc.partners = Partners(dict(harness.core.urls), in_process=True)
-    sc.driver = HttpTestcentrumDriver(harness.url("testcentrum"), session=sc.partners.session)
+    sc.driver = HttpTestcentrumDriver(harness.url("testcentrum"), session=sc.partners.pool)
     sc.note(f"harness on {harness.url('testcentrum')}")
     return sc.partners
 
@@ -174,7 +175,7 @@ def test_renorming_updates_not_duplicates(scenario: Scenario) -> None:
         flows.wait_forwarding(sc, school, afname, "verzonden")
     with sc.step("re-normed: sent again under the same key"):
         sc.driver.norm(afname)
-        flows.eventually(
+        eventually(
             lambda: len(deliveries(sc, school, afname)),
             lambda n: n >= 2,
             what="the re-norming to be sent",

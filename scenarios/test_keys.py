@@ -24,7 +24,7 @@ def _bad_key(sc: Scenario, kind: str) -> tuple[School, str]:
         return school, flows.issue_sk8_key(sc, other)
     old = flows.issue_sk8_key(sc, school)
     if kind == "revoked":
-        sc.partners.schoolkr8.revoke(str(school.koppeling_id))
+        sc.partners.schoolkr8.intrekken(str(school.koppeling_id))
         return school, old
     flows.issue_sk8_key(sc, school)  # "reissued": activating again revokes the old key
     return school, old
@@ -56,13 +56,13 @@ def test_key_revoked_while_active(scenario: Scenario) -> None:
     sc = scenario
     school = flows.ready_school(sc, pupils=1)
     with sc.step("Schoolkr8 revokes the key"):
-        sc.partners.schoolkr8.revoke(str(school.koppeling_id))
+        sc.partners.schoolkr8.intrekken(str(school.koppeling_id))
     with sc.step("an afname normed afterwards fails with the UWLR reason"):
         afname = flows.norm(sc, school, school.numbers()[0]).afname_id
         status = flows.wait_forwarding(sc, school, afname, "mislukt")
         assert "AutorisatieOngeldig" in (status.reason or ""), f"reason {status.reason!r}"
         number = school.numbers()[0]
-        found = sc.partners.schoolkr8.results(school.sk8_pupils[number])
+        found = sc.partners.schoolkr8.resultaten(school.sk8_pupils[number])
         assert not found, f"results at Schoolkr8 despite the revoked key: {found}"
 
 
@@ -73,9 +73,7 @@ def test_las_key_of_other_school(scenario: Scenario, las: str) -> None:
     sc = scenario
     with sc.step(f"two fresh {las} schools; school A's LAS key saved for school B"):
         a, b = sc.new_school(las=las, pupils=1), sc.new_school(las=las, pupils=1)
-        key_a = sc.partners.las[las].issue_key(
-            a.ref, klantcode=sc.driver.klantcode, klantnaam=sc.driver.klantnaam
-        )
+        key_a = sc.partners.las(las).issue_sleutel(a.ref, sc.klant)
         sc.driver.save_las_settings(
             b.ref, las=las, schooljaar=b.schooljaar, autorisatiesleutel=key_a
         )

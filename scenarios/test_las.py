@@ -22,9 +22,9 @@ def test_las_resync(scenario: Scenario, las: str) -> None:
     school = flows.ready_school(sc, las=las, pupils=2)
     leaver = school.numbers()[0]
     with sc.step(f"at {las}: a pupil joins, another leaves"):
-        las_api = sc.partners.las[las]
-        joined = las_api.add_pupil(school.ref, seed=sc.seed % 1000)
-        las_api.remove_pupil(school.ref, leaver)
+        las_api = sc.partners.las(las)
+        joined = las_api.add_leerling(school.ref, seed=sc.seed % 1000)
+        las_api.remove_leerling(school.ref, leaver)
         school.pupils = [p for p in school.pupils if p["leerlingnummer"] != leaver] + [joined]
         newcomer = str(joined["leerlingnummer"])
     with sc.step("GEGEVENS IMPORTEREN again: the overzicht follows the LAS"):

@@ -3,8 +3,11 @@ leerlingnummers; a result for an unmapped pupil is parked, not lost, and attache
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from koppeling.client import ProblemError
 from scenarios.support import flows
 from scenarios.support.checks import assert_exactly_once_at_sk8, results_for
 from scenarios.support.steps import Scenario
@@ -21,9 +24,10 @@ def test_duplicate_leerlingnummer(scenario: Scenario) -> None:
     first, second = school.numbers()[:2]
     flows.register_pupils(sc, school, only=[first])
     with sc.step("typing the first pupil's number for the second pupil is refused"):
-        resp = sc.partners.schoolkr8.set_leerlingnummer_raw(school.sk8_pupils[second], first)
-        assert resp.status_code == 409, f"HTTP {resp.status_code}: {resp.text[:200]}"
-        problem = resp.text
+        with pytest.raises(ProblemError) as refused:
+            sc.partners.schoolkr8.set_leerlingnummer(school.sk8_pupils[second], first)
+        assert refused.value.status == 409, str(refused.value)
+        problem = json.dumps(refused.value.body)
         assert school.sk8_pupils[first] in problem or first in problem, (
             f"the 409 does not name the pupil that has the number: {problem[:300]}"
         )
@@ -52,10 +56,10 @@ def test_leading_zero_leerlingnummer(scenario: Scenario) -> None:
     sc = scenario
     with sc.step("a fresh school whose LAS has pupils numbered 00… and 0…"):
         school = sc.new_school(pupils=1)
-        las = sc.partners.las[school.las]
+        las = sc.partners.las(school.las)
         for number in (f"00{sc.seed % 10**8:08d}", f"0{(sc.seed * 7) % 10**9:09d}"):
             school.pupils.append(
-                las.add_pupil(school.ref, leerlingnummer=number, seed=sc.seed % 1000)
+                las.add_leerling(school.ref, leerlingnummer=number, seed=sc.seed % 1000)
             )
     flows.las_koppeling(sc, school)
     flows.issue_sk8_key(sc, school)
@@ -69,7 +73,7 @@ def test_leading_zero_leerlingnummer(scenario: Scenario) -> None:
         assert_exactly_once_at_sk8(sc, school, exact, a)
     with sc.step("the pupil typed without zeros does not match: its result is parked"):
         assert not results_for(sc, school, stripped, b), "matched although the zeros were lost"
-        parked = [r for r in sc.partners.schoolkr8.unmapped(school.ref) if b in str(r)]
+        parked = [r for r in sc.partners.schoolkr8.niet_gekoppeld(school.ref) if b in str(r)]
         assert parked, "the result for the unmatched number was lost (not parked)"
     with sc.step("after correcting the number the parked result attaches"):
         sc.partners.schoolkr8.set_leerlingnummer(school.sk8_pupils[stripped], stripped)
@@ -91,7 +95,7 @@ def test_unmapped_then_mapped(scenario: Scenario) -> None:
     with sc.step("a result for the pupil without a number is sent and parked"):
         afname = flows.norm(sc, school, unmapped).afname_id
         flows.wait_forwarding(sc, school, afname, "verzonden")
-        parked = [r for r in sc.partners.schoolkr8.unmapped(school.ref) if afname in str(r)]
+        parked = [r for r in sc.partners.schoolkr8.niet_gekoppeld(school.ref) if afname in str(r)]
         assert len(parked) == 1, f"expected the result parked once, found {len(parked)}"
         assert not results_for(sc, school, mapped, afname), "landed on another pupil"
     with sc.step("Wijzig leerlingnummer: the parked result attaches exactly once"):
@@ -101,5 +105,5 @@ def test_unmapped_then_mapped(scenario: Scenario) -> None:
             lambda r: len(r) == 1,
             what="the parked result to attach",
         )
-        still = [r for r in sc.partners.schoolkr8.unmapped(school.ref) if afname in str(r)]
+        still = [r for r in sc.partners.schoolkr8.niet_gekoppeld(school.ref) if afname in str(r)]
         assert not still, "the result is still parked after mapping"

@@ -11,7 +11,7 @@ import time
 from collections.abc import Collection
 from typing import Any
 
-import requests
+from koppeling.client.http import ApiClient
 
 LONG_POLL_SECONDS = 5.0
 
@@ -20,37 +20,27 @@ class MailNotFound(AssertionError):
     """The awaited message did not arrive in time; the message says what did arrive."""
 
 
-class MailboxClient:
+class MailboxClient(ApiClient):
     """``MailboxClient(base_url)``: read, search, wait for and delete mail."""
 
-    def __init__(
-        self, base_url: str, session: requests.Session | None = None, request_timeout: float = 10.0
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
-        self.request_timeout = request_timeout
-
-    def _get(self, path: str, params: dict[str, Any] | None = None, wait: float = 0.0) -> Any:
-        resp = self.session.get(
-            self.base_url + path, params=params, timeout=self.request_timeout + wait
-        )
-        resp.raise_for_status()
-        return resp.json()
+    service = "mailbox"
+    default_timeout = 10.0
 
     def messages(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest messages (summaries), newest first."""
-        return list(self._get("/api/v1/messages", {"limit": limit})["messages"])
+        return list(self.get("/api/v1/messages", limit=limit)["messages"])
 
     def message(self, message_id: str) -> dict[str, Any]:
         """One message with ``Text`` and ``HTML``."""
-        return dict(self._get(f"/api/v1/message/{message_id}"))
+        return dict(self.get(f"/api/v1/message/{message_id}"))
 
     def search(self, query: str, *, wait: float = 0.0, limit: int = 50) -> dict[str, Any]:
         """The search answer (``messages``, ``messages_count``); ``wait`` long-polls server-side."""
         params: dict[str, Any] = {"query": query, "limit": limit}
         if wait > 0:
             params["wait"] = round(wait, 3)
-        return dict(self._get("/api/v1/search", params, wait))
+        found = self.call("GET", "/api/v1/search", params=params, timeout=self.timeout + wait)
+        return dict(found)
 
     def messages_to(self, to: str, subject_contains: str | None = None) -> list[dict[str, Any]]:
         """Summaries of every message for exactly ``to`` (To, Cc or Bcc), newest first."""
@@ -79,17 +69,11 @@ class MailboxClient:
 
     def delete_all(self) -> None:
         """Delete every message (all tests' mail: prefer :meth:`delete_to`)."""
-        self.session.delete(
-            self.base_url + "/api/v1/messages", timeout=self.request_timeout
-        ).raise_for_status()
+        self.delete("/api/v1/messages")
 
     def delete_to(self, to: str) -> None:
         """Delete the messages for ``to`` only."""
-        self.session.delete(
-            self.base_url + "/api/v1/search",
-            params={"query": _query(to)},
-            timeout=self.request_timeout,
-        ).raise_for_status()
+        self.delete("/api/v1/search", query=_query(to))
 
 
 def _query(to: str) -> str:

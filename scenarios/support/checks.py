@@ -23,7 +23,7 @@ def results_for(sc: Scenario, school: School, number: str, afname_id: str) -> li
     """The results at the Schoolkr8 pupil with ``number`` that stem from ``afname_id``."""
     return [
         r
-        for r in sc.partners.schoolkr8.results(school.sk8_pupils[number])
+        for r in sc.partners.schoolkr8.resultaten(school.sk8_pupils[number])
         if _mentions(r, afname_id)
     ]
 
@@ -62,7 +62,9 @@ def assert_never_at_sk8(sc: Scenario, school: School, number: str | None, afname
     if number is not None and number in school.sk8_pupils:
         found = results_for(sc, school, number, afname_id)
         assert not found, f"afname {afname_id} reached Schoolkr8 pupil {number}: {found}"
-    parked = [r for r in sc.partners.schoolkr8.unmapped(school.ref) if _mentions(r, afname_id)]
+    parked = [
+        r for r in sc.partners.schoolkr8.niet_gekoppeld(school.ref) if _mentions(r, afname_id)
+    ]
     assert not parked, f"afname {afname_id} reached Schoolkr8 (parked as niet-gekoppeld)"
     sent = deliveries(sc, school, afname_id)
     assert not sent, (

@@ -7,11 +7,13 @@ manual: "LAS koppeling: WIJZIGINGEN OPSLAAN + GEGEVENS IMPORTEREN", "Schoolkr8 a
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from koppeling.client.flows import SCHOOLKR8_SLEUTEL, schoolkr8_sleutel
 from scenarios.driver import Forwarding, Normed
-from scenarios.support.partners import KEY_PATTERN, Mail
 from scenarios.support.schools import School
 from scenarios.support.steps import Scenario
 from scenarios.support.waits import eventually
@@ -19,13 +21,42 @@ from scenarios.support.waits import eventually
 TOETS = "LVS RW 2019"
 
 
+@dataclass
+class Mail:
+    """One message as the Mailpit-style API shows it."""
+
+    id: str
+    sender: str
+    to: list[str]
+    subject: str
+    text: str
+    html: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Mail:
+        return cls(
+            id=str(data["ID"]),
+            sender=_address(data.get("From")),
+            to=[_address(a) for a in data.get("To") or []],
+            subject=str(data.get("Subject", "")),
+            text=str(data.get("Text", "")),
+            html=str(data.get("HTML", "")),
+            raw=data,
+        )
+
+
+def _address(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("Address", ""))
+    return str(value or "")
+
+
 def las_koppeling(sc: Scenario, school: School) -> dict[str, Any]:
     """Prerequisite: the LAS key, WIJZIGINGEN OPSLAAN and GEGEVENS IMPORTEREN."""
     with sc.step(f"LAS koppeling with {school.las}: opslaan + importeren"):
-        las = sc.partners.las[school.las]
-        school.las_key = las.issue_key(
-            school.ref, klantcode=sc.driver.klantcode, klantnaam=sc.driver.klantnaam
-        )
+        las = sc.partners.las(school.las)
+        school.las_key = las.issue_sleutel(school.ref, sc.klant)
         sc.driver.save_las_settings(
             school.ref,
             las=school.las,
@@ -46,34 +77,35 @@ def las_koppeling(sc: Scenario, school: School) -> dict[str, Any]:
 
 
 def mails_to(sc: Scenario, address: str) -> list[Mail]:
-    return sc.partners.mailbox.messages_to(address)
+    """Every message for ``address``, oldest first."""
+    mailbox = sc.partners.mailbox
+    found = mailbox.messages_to(address)
+    return [Mail.of(mailbox.message(str(m["ID"]))) for m in reversed(found)]
 
 
 def wait_for_mail(
-    sc: Scenario, address: str, *, seen: list[Mail] | None = None, timeout: float = 10
+    sc: Scenario, address: str, *, seen: Collection[Mail] = (), timeout: float = 10
 ) -> Mail:
     """Wait for a new message to ``address`` (not among ``seen``), over real SMTP and the API."""
-    return sc.partners.mailbox.wait_for(address, ignore={m.id for m in seen or []}, timeout=timeout)
-
-
-def key_from(mail: Mail) -> str:
-    """The autorisatiesleutel in a Schoolkr8 mail (text part)."""
-    found = KEY_PATTERN.findall(mail.text) or KEY_PATTERN.findall(mail.html)
-    assert found, f"no autorisatiesleutel in the mail {mail.subject!r}"
-    return str(found[0])
+    ignore = {m.id for m in seen}
+    return Mail.of(sc.partners.mailbox.wait_for(address, timeout=timeout, ignore=ignore))
 
 
 def issue_sk8_key(sc: Scenario, school: School) -> str:
     """Step 1: the school asks Schoolkr8; Schoolkr8 activates; the key arrives by e-mail."""
     with sc.step("Schoolkr8 activates the koppeling; key arrives by e-mail"):
-        sk8 = sc.partners.schoolkr8
-        if school.koppeling_id is None:
-            school.koppeling_id = sk8.request_koppeling(school.ref, school.contact_email)
-        before = mails_to(sc, school.contact_email)
-        answer = sk8.activate(school.koppeling_id)
-        assert not KEY_PATTERN.search(str(answer)), "Schoolkr8's API returned the key itself"
-        mail = wait_for_mail(sc, school.contact_email, seen=before)
-        school.sk8_key = key_from(mail)
+        issued = schoolkr8_sleutel(
+            sc.partners.schoolkr8,
+            sc.partners.mailbox,
+            school.ref,
+            school.contact_email,
+            koppeling_id=school.koppeling_id,
+        )
+        assert not SCHOOLKR8_SLEUTEL.search(str(issued.activated)), (
+            "Schoolkr8's API returned the key itself"
+        )
+        school.koppeling_id, school.sk8_key = issued.koppeling_id, issued.sleutel
+        mail = Mail.of(issued.mail)
         sc.note(f"key mail: {mail.subject!r} from {mail.sender}")
         return school.sk8_key
 
@@ -142,7 +174,8 @@ def register_pupils(
         for pupil in school.pupils:
             number = str(pupil["leerlingnummer"])
             if number not in school.sk8_pupils:
-                school.sk8_pupils[number] = sk8.add_pupil(school.ref, _sk8_pupil(pupil))
+                made = sk8.add_leerling(school.ref, **_sk8_pupil(pupil))
+                school.sk8_pupils[number] = str(made["id"])
             if only is not None and number not in only:
                 continue
             typed = (numbers or {}).get(number, number)
@@ -153,7 +186,7 @@ def register_pupils(
         )
 
 
-def _sk8_pupil(pupil: dict[str, Any]) -> dict[str, Any]:
+def _sk8_pupil(pupil: dict[str, Any]) -> dict[str, str]:
     return {
         "voornaam": pupil.get("voornaam") or pupil.get("roepnaam") or "Leerling",
         "achternaam": pupil.get("achternaam") or "Onbekend",
@@ -204,12 +237,14 @@ def wait_forwarding(
     sc: Scenario, school: School, afname_id: str, status: str, timeout: float = 15
 ) -> Forwarding:
     """Wait until one afname's forwarding status is ``status``."""
-    return eventually(
+    found = eventually(
         lambda: forwarding_of(sc, school).get(afname_id),
         lambda f: f is not None and f.status == status,
         what=f"afname {afname_id} of {school.key} to be {status!r}",
         timeout=timeout,
     )
+    assert found is not None
+    return found
 
 
 def wait_settled(
@@ -230,4 +265,4 @@ def wait_settled(
 
 def results_at_sk8(sc: Scenario, school: School, number: str) -> list[dict[str, Any]]:
     """The results Schoolkr8 shows for the pupil whose number is ``number``."""
-    return sc.partners.schoolkr8.results(school.sk8_pupils[number])
+    return sc.partners.schoolkr8.resultaten(school.sk8_pupils[number])

@@ -16,7 +16,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from scenarios.driver import SchoolRef
+from koppeling.client import SchoolRef
 
 LETTERS = string.ascii_uppercase
 VESTIGINGEN = 100

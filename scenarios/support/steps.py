@@ -16,9 +16,10 @@ from typing import Any
 
 from faker import Faker
 
+from koppeling.client import HarnessAdmin, Klant, ProblemError, SchoolRef
 from koppeling.harness.schools import schooljaar_of
-from scenarios.driver import SchoolRef, TestcentrumDriver
-from scenarios.support.partners import Admin, PartnerError, Partners
+from scenarios.driver import TestcentrumDriver
+from scenarios.support.partners import Partners
 from scenarios.support.schools import School, SchoolAllocator, mail_address
 
 
@@ -74,9 +75,14 @@ class Scenario:
         self.captured_journal: list[dict[str, Any]] = []
 
     @property
-    def admin(self) -> Admin:
+    def admin(self) -> HarnessAdmin:
         """The admin API of the testcentrum (clock; any stand-in service shares it)."""
         return self.partners.admin("testcentrum")
+
+    @property
+    def klant(self) -> Klant:
+        """Who the testcentrum is at a LAS: the LAS key is issued for it."""
+        return Klant(self.driver.klantcode, self.driver.klantnaam)
 
     @contextmanager
     def step(self, title: str) -> Iterator[Step]:
@@ -90,7 +96,7 @@ class Scenario:
         except Exception as exc:
             step.outcome = "failed"
             step.detail.append(_one_line(exc))
-            if isinstance(exc, StepFailed | PartnerError) or outer is not None:
+            if isinstance(exc, StepFailed | ProblemError) or outer is not None:
                 raise
             raise StepFailed(f"step '{title}' failed: {exc}") from exc
         else:
@@ -110,14 +116,14 @@ class Scenario:
             ref = self.allocator.next()
             school = self._school(ref, las)
             try:
-                data = self.partners.las[las].create_school(
+                data = self.partners.las(las).create_school(
                     ref,
-                    schooljaar=school.schooljaar,
                     naam=school.naam,
-                    pupils=pupils,
+                    schooljaar=school.schooljaar,
+                    aantal_leerlingen=pupils,
                     seed=self.seed,
                 )
-            except PartnerError as exc:
+            except ProblemError as exc:
                 if exc.status == 409:
                     continue
                 raise
@@ -129,7 +135,7 @@ class Scenario:
         raise RuntimeError("no free test school found after 50 tries")
 
     def _school(self, ref: SchoolRef, las: str) -> School:
-        now = self.admin.clock(ref) if self.options.can_set_clock else datetime.now(UTC)
+        now = self.admin.now(ref) if self.options.can_set_clock else datetime.now(UTC)
         return School(
             ref=ref,
             las=las,

@@ -13,10 +13,11 @@ import string
 from collections.abc import Iterator
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from koppeling.demo import LAS_KLANTCODE, LAS_KLANTNAAM, DemoSchool, seed_schoolkr8_pupils
+from koppeling.client import STAND_IN_KLANT, ProblemError, SchoolRef
+from koppeling.client.flows import LasSchool, create_las_school
+from koppeling.demo import DemoSchool, seed_schoolkr8_pupils
 from koppeling.harness.process import Harness
 from tests.browser.support import (
     ARTIFACTS,
@@ -25,7 +26,7 @@ from tests.browser.support import (
     STEP_TIMEOUT_MS,
     DemoSchoolHandle,
     Shots,
-    api,
+    clients,
     require_chromium,
 )
 
@@ -64,43 +65,37 @@ def shots(request: pytest.FixtureRequest) -> Shots:
 @pytest.fixture
 def school(live: Harness) -> DemoSchoolHandle:
     """A school no other test in this session uses, seeded like ``koppeling up --demo``."""
+    ref, made = _fresh_las_school(live)
+    demo = DemoSchool(
+        ref.brincode,
+        ref.dependancecode,
+        "parnassys",
+        made.sleutel,
+        f"beheerder.{ref.brincode.lower()}{ref.dependancecode}@browser.test",
+        str(made.data["schooljaar"]),
+        leerlingen=list(made.data["leerlingen"]),
+    )
+    seed_schoolkr8_pupils(clients(live).schoolkr8, demo, made.data)
+    print(f"browser test school {ref.key}")
+    return DemoSchoolHandle(
+        ref.brincode, ref.dependancecode, made.sleutel, demo.beheerder_email, demo.leerlingen
+    )
+
+
+def _fresh_las_school(live: Harness) -> tuple[SchoolRef, LasSchool]:
+    """A random test school the LAS does not know yet, made there with a key for the stand-in."""
     rng = random.SystemRandom()
+    las = clients(live).las("parnassys")
     for _ in range(20):
         brin = "99" + "".join(rng.choice(string.ascii_uppercase) for _ in range(2))
-        dep = f"{rng.randrange(100):02d}"
-        resp = requests.post(
-            live.url("parnassys") + "/api/scholen",
-            json={
-                "brincode": brin,
-                "dependancecode": dep,
-                "aantal_leerlingen": 3,
-                "seed": rng.randrange(2**31),
-            },
-            timeout=15,
-        )
-        if resp.status_code == 201:
-            break
-        assert resp.status_code == 409, resp.text
-    else:
-        pytest.fail("no free test school found")
-    data = resp.json()
-    demo = DemoSchool(
-        brin,
-        dep,
-        "parnassys",
-        "",
-        f"beheerder.{brin.lower()}{dep}@browser.test",
-        str(data["schooljaar"]),
-        leerlingen=list(data["leerlingen"]),
-    )
-    key = api(
-        "POST",
-        f"{live.url('parnassys')}/api/scholen/{brin}/{dep}/sleutels",
-        {"klantcode": LAS_KLANTCODE, "klantnaam": LAS_KLANTNAAM},
-    )
-    assert isinstance(key, dict)
-    seed_schoolkr8_pupils(live.url("schoolkr8"), demo, data)
-    print(f"browser test school {brin}-{dep}")
-    return DemoSchoolHandle(
-        brin, dep, str(key["autorisatiesleutel"]), demo.beheerder_email, demo.leerlingen
-    )
+        ref = SchoolRef(brin, f"{rng.randrange(100):02d}")
+        try:
+            made = create_las_school(
+                las, ref, STAND_IN_KLANT, aantal_leerlingen=3, seed=rng.randrange(2**31)
+            )
+        except ProblemError as exc:
+            if exc.status != 409:
+                raise
+            continue
+        return ref, made
+    pytest.fail("no free test school found")

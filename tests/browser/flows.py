@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-import requests
 from playwright.sync_api import Page, expect
 
+from koppeling.client.flows import connect_las, schoolkr8_sleutel
 from koppeling.harness.process import Harness
-from tests.browser.support import DemoSchoolHandle, api, reload_until
+from tests.browser.support import DemoSchoolHandle, clients, reload_until
 
 TIMEOUT = 15
 
@@ -155,43 +155,21 @@ def open_scores(page: Page, live: Harness, school: DemoSchoolHandle, nummer: str
 
 def las_koppeling_via_api(live: Harness, school: DemoSchoolHandle) -> None:
     """WIJZIGINGEN OPSLAAN + GEGEVENS IMPORTEREN without the browser."""
-    base = f"{live.url('testcentrum')}/api/scholen/{school.brincode}/{school.dependancecode}"
-    schooljaar = api(
-        "GET", f"{live.url('parnassys')}/api/scholen/{school.brincode}/{school.dependancecode}"
+    setup = clients(live)
+    schooljaar = str(setup.las("parnassys").school(school.ref)["schooljaar"])
+    connect_las(
+        setup.testcentrum,
+        school.ref,
+        las="parnassys",
+        schooljaar=schooljaar,
+        sleutel=school.las_sleutel,
     )
-    assert isinstance(schooljaar, dict)
-    api(
-        "PUT",
-        f"{base}/las-koppeling",
-        {
-            "las": "parnassys",
-            "schooljaar": schooljaar["schooljaar"],
-            "autorisatiesleutel": school.las_sleutel,
-        },
-    )
-    api("POST", f"{base}/las-koppeling/import")
 
 
 def schoolkr8_key_via_api(live: Harness, school: DemoSchoolHandle) -> str:
     """Request and activate the koppeling at Schoolkr8; the key read from the mailbox API."""
-    made = api(
-        "POST",
-        f"{live.url('schoolkr8')}/api/koppelingen",
-        {
-            "brincode": school.brincode,
-            "dependancecode": school.dependancecode,
-            "contact_email": school.beheerder_email,
-        },
+    setup = clients(live)
+    issued = schoolkr8_sleutel(
+        setup.schoolkr8, setup.mailbox, school.ref, school.beheerder_email, timeout=TIMEOUT
     )
-    assert isinstance(made, dict)
-    api("POST", f"{live.url('schoolkr8')}/api/koppelingen/{made['id']}/activeren")
-    found = requests.get(
-        f"{live.url('mailbox')}/api/v1/search",
-        params={"query": f"to:{school.beheerder_email}", "wait": TIMEOUT},
-        timeout=TIMEOUT + 5,
-    ).json()
-    message = api("GET", f"{live.url('mailbox')}/api/v1/message/{found['messages'][0]['ID']}")
-    assert isinstance(message, dict)
-    match = re.search(r"\bsk8_[A-Za-z0-9]+", message["Text"])
-    assert match, message["Text"]
-    return match.group(0)
+    return issued.sleutel

@@ -1,5 +1,5 @@
 """Helpers of the browser tests: where Chromium is, screenshots, waiting for background work,
-setup calls to the partners' APIs, and the handle of a test's school."""
+the clients for setup calls to the partners' APIs, and the handle of a test's school."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Page
+
+from koppeling.client import Clients, SchoolRef
+from koppeling.harness.process import Harness
 
 CHROMIUM = Path(os.environ.get("KOPPELING_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -81,11 +83,10 @@ def reload_until(page: Page, text: str, timeout: float = WAIT_SECONDS) -> None:
     wait_until(shows, f"{text!r} on {page.url}", timeout)
 
 
-def api(method: str, url: str, body: dict[str, object] | None = None) -> object:
-    """A setup call to a partner's REST API (the prerequisites the manual takes as given)."""
-    resp = requests.request(method, url, json=body, timeout=15)
-    assert resp.status_code < 400, f"{method} {url}: {resp.status_code} {resp.text[:300]}"
-    return resp.json() if resp.content else None
+def clients(live: Harness) -> Clients:
+    """Clients of the harness's services, for the setup the manual takes as given."""
+    assert live.core is not None
+    return Clients(live.core.urls)
 
 
 @dataclass
@@ -99,8 +100,12 @@ class DemoSchoolHandle:
     leerlingen: list[dict[str, Any]]  # as the LAS made them (leerlingnummer, roepnaam, ...)
 
     @property
+    def ref(self) -> SchoolRef:
+        return SchoolRef(self.brincode, self.dependancecode)
+
+    @property
     def key(self) -> str:
-        return f"{self.brincode}-{self.dependancecode}"
+        return self.ref.key
 
     def schoolkr8_naam(self, leerlingnummer: str) -> str:
         """How Schoolkr8 shows this pupil's name (voornaam + achternaam, as seeded)."""

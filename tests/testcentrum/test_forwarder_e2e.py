@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import string
 import time
 from collections.abc import Callable, Iterator
@@ -19,12 +18,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from koppeling.client import ApiClient, Clients, SchoolRef
+from koppeling.client.flows import activate_dashboard, prepare_school
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.process import Harness
 from koppeling.harness.schools import schooljaar_of
 
 AMS = ZoneInfo("Europe/Amsterdam")
-KEY_RE = re.compile(r"sk8_[A-Za-z0-9]{8,}")
 LEERRESULTATEN = "/uwlr/leerresultaten"
 FAST_FORWARDING = {
     "poll_interval": 0.05,
@@ -79,36 +79,30 @@ class School:
     brin: str
     dep: str = "00"
     pupils: list[str] = field(default_factory=list)
-    sk8_ids: dict[str, int] = field(default_factory=dict)
+    sk8_ids: dict[str, str] = field(default_factory=dict)
     sk8_key: str = ""
     koppeling_id: str = ""
 
     @property
-    def tc(self) -> str:
-        return f"/api/scholen/{self.brin}/{self.dep}"
+    def ref(self) -> SchoolRef:
+        return SchoolRef(self.brin, self.dep)
 
 
 class Flow:
     """Drives the partners over their public HTTP APIs, as a QA engineer would."""
 
     def __init__(self, urls: dict[str, str]) -> None:
-        self.urls = urls
+        self.urls = urls  # a restart may point a service elsewhere
         self.http = requests.Session()
 
-    def call(
-        self,
-        service: str,
-        method: str,
-        path: str,
-        body: Any = None,
-        ok: tuple[int, ...] = (200, 201, 202),
-        **params: Any,
-    ) -> Any:
-        resp = self.http.request(
-            method, self.urls[service] + path, json=body, params=params, timeout=20
-        )
-        assert resp.status_code in ok, f"{method} {service}{path}: {resp.status_code} {resp.text}"
-        return resp.json() if resp.content else None
+    @property
+    def clients(self) -> Clients:
+        return Clients(self.urls, session=self.http, timeout=20)
+
+    def call(self, service: str, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """Any other call to a service's API (its JSON answer; a refusal is a ProblemError)."""
+        api = ApiClient(self.urls[service], session=self.http, timeout=20, service=service)
+        return api.call(method, path, body=body, params=params or None)
 
     # -- set-up: steps 0-3 of the manual -----------------------------------------------------
 
@@ -117,120 +111,54 @@ class Flow:
         pupil's number typed into Schoolkr8 (not yet AANVRAGEN)."""
         school = School(next(_BRINS))
         self.set_clock(school, at)
-        jaar = schooljaar_of(at.year, at.month)
-        made = self.call(
-            "parnassys",
-            "POST",
-            "/api/scholen",
-            {
-                "brincode": school.brin,
-                "dependancecode": school.dep,
-                "schooljaar": jaar,
-                "naam": f"Testschool {school.brin}",
-                "aantal_leerlingen": pupils,
-                "seed": 7,
-            },
+        prepared = prepare_school(
+            self.clients,
+            school.ref,
+            schooljaar=schooljaar_of(at.year, at.month),
+            contact_email=f"contact-{school.brin.lower()}@school.test",
+            naam=f"Testschool {school.brin}",
+            aantal_leerlingen=pupils,
+            seed=7,
         )
-        school.pupils = [str(p["leerlingnummer"]) for p in made["leerlingen"]]
-        las_key = self.call(
-            "parnassys",
-            "POST",
-            f"/api/scholen/{school.brin}/{school.dep}/sleutels",
-            {"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
-        )["autorisatiesleutel"]
-        self.call(
-            "testcentrum",
-            "PUT",
-            school.tc + "/las-koppeling",
-            {"las": "parnassys", "schooljaar": jaar, "autorisatiesleutel": las_key},
-        )
-        self.call("testcentrum", "POST", school.tc + "/las-koppeling/import")
-        self._sk8_key(school)
-        for nummer in school.pupils:
-            pupil = self.call(
-                "schoolkr8",
-                "POST",
-                f"/api/scholen/{school.brin}/{school.dep}/leerlingen",
-                {
-                    "voornaam": "Kim",
-                    "achternaam": "Test",
-                    "geboortedatum": "2017-05-01",
-                    "groep": "Dolfijnen",
-                },
-            )
-            self.call(
-                "schoolkr8",
-                "PUT",
-                f"/api/leerlingen/{pupil['id']}/leerlingnummer",
-                {"leerlingnummer": nummer},
-            )
-            school.sk8_ids[nummer] = int(pupil["id"])
+        school.pupils = prepared.leerlingnummers
+        school.sk8_ids = prepared.schoolkr8_ids
+        school.sk8_key = prepared.sleutel.sleutel
+        school.koppeling_id = prepared.sleutel.koppeling_id
         return school
-
-    def _sk8_key(self, school: School) -> None:
-        contact = f"contact-{school.brin.lower()}@school.test"
-        school.koppeling_id = self.call(
-            "schoolkr8",
-            "POST",
-            "/api/koppelingen",
-            {"brincode": school.brin, "dependancecode": school.dep, "contact_email": contact},
-        )["id"]
-        self.call("schoolkr8", "POST", f"/api/koppelingen/{school.koppeling_id}/activeren")
-        found = self.call("mailbox", "GET", "/api/v1/search", query=f"to:{contact}", wait=10)
-        text = self.call("mailbox", "GET", f"/api/v1/message/{found['messages'][0]['ID']}")["Text"]
-        school.sk8_key = KEY_RE.findall(text)[0]
 
     def activate(self, school: School) -> datetime:
         """AANVRAGEN; klantenservice approves; returns ``geactiveerd_op``."""
-        self.call(
-            "testcentrum",
-            "POST",
-            school.tc + "/dashboard-koppeling",
-            {
-                "type_dashboard": "Schoolkr8",
-                "autorisatiesleutel": school.sk8_key,
-                "beheerder_email": f"beheerder-{school.brin.lower()}@school.test",
-            },
-        )
-        state = eventually(
-            lambda: self.call("testcentrum", "GET", school.tc + "/dashboard-koppeling"),
-            lambda s: s["status"] == "actief",
-            "koppeling actief",
+        state = activate_dashboard(
+            self.clients.testcentrum,
+            school.ref,
+            sleutel=school.sk8_key,
+            beheerder_email=f"beheerder-{school.brin.lower()}@school.test",
+            timeout=15,
         )
         return datetime.fromisoformat(state["geactiveerd_op"])
 
     def deactivate(self, school: School) -> None:
-        self.call("testcentrum", "POST", school.tc + "/dashboard-koppeling/deactiveren")
+        self.clients.testcentrum.deactiveren(school.ref)
 
     def set_clock(self, school: School, at: datetime) -> None:
         """Freeze this school's own clock at ``at`` (other schools are not affected)."""
-        self.call(
-            "testcentrum",
-            "POST",
-            "/__admin/clock",
-            {"brincode": school.brin, "dependancecode": school.dep, "now": at.isoformat()},
-        )
+        self.clients.admin("testcentrum").set_clock(school.ref, at)
 
     # -- afnames ---------------------------------------------------------------------------
 
     def score(
         self, school: School, nummer: str, toets: str = "LVS RW 2019", ruwe_score: int = 30
     ) -> str:
-        made = self.call(
-            "testcentrum",
-            "POST",
-            school.tc + "/afnames",
-            {
-                "leerlingnummer": nummer,
-                "toets": toets,
-                "ruwe_score": ruwe_score,
-                "afnamedatum": "2027-01-15",
-            },
+        return self.clients.testcentrum.score(
+            school.ref,
+            leerlingnummer=nummer,
+            toets=toets,
+            ruwe_score=ruwe_score,
+            afnamedatum="2027-01-15",
         )
-        return str(made["id"])
 
     def norm(self, afname_id: str) -> dict[str, Any]:
-        return self.call("testcentrum", "POST", f"/api/afnames/{afname_id}/normeren")  # type: ignore[no-any-return]
+        return self.clients.testcentrum.normeren(afname_id)
 
     def norm_at(self, school: School, at: datetime, nummer: str, **kw: Any) -> str:
         self.set_clock(school, at)
@@ -240,8 +168,7 @@ class Flow:
         return afname_id
 
     def doorsturing(self, school: School) -> dict[str, dict[str, Any]]:
-        items = self.call("testcentrum", "GET", school.tc + "/doorsturing")["afnames"]
-        return {i["afname_id"]: i for i in items}
+        return {i["afname_id"]: i for i in self.clients.testcentrum.doorsturing(school.ref)}
 
     def settled(self, school: School, ids: list[str], timeout: float = 15) -> dict[str, Any]:
         """Wait until no given afname is ``wachtend`` any more."""
@@ -257,20 +184,14 @@ class Flow:
         asserted to appear once)."""
         found: dict[str, dict[str, Any]] = {}
         for pupil_id in school.sk8_ids.values():
-            for r in self.call("schoolkr8", "GET", f"/api/leerlingen/{pupil_id}/resultaten")[
-                "resultaten"
-            ]:
+            for r in self.clients.schoolkr8.resultaten(pupil_id):
                 assert r["key"] not in found, f"result {r['key']} twice at Schoolkr8"
                 found[r["key"]] = r
         return found
 
     def fault(self, fault: str, times: int, **extra: Any) -> None:
-        self.call(
-            "schoolkr8",
-            "POST",
-            "/__admin/faults",
-            {"path": LEERRESULTATEN, "method": "POST", "fault": fault, "times": times, **extra},
-        )
+        admin = self.clients.admin("schoolkr8")
+        admin.add_fault(LEERRESULTATEN, fault, method="POST", times=times, **extra)
 
 
 def eventually(

@@ -6,8 +6,7 @@ from __future__ import annotations
 import random
 import string
 
-import requests
-
+from koppeling.client import Clients, SchoolRef
 from koppeling.demo import seed_demo
 from koppeling.harness.process import Harness
 
@@ -23,13 +22,9 @@ def test_seed_demo_seeds_every_partner_and_can_run_twice(live: Harness) -> None:
         live.core, brincode=brin, dependancecode=dep, aantal_leerlingen=4, beheerder_email=email
     )
 
-    las = requests.get(
-        f"{live.url('parnassys')}/api/scholen/{brin}/{dep}/leerlingen", timeout=10
-    ).json()
-    las_pupils = las["leerlingen"] if isinstance(las, dict) else las
-    sk8 = requests.get(
-        f"{live.url('schoolkr8')}/api/scholen/{brin}/{dep}/leerlingen", timeout=10
-    ).json()["leerlingen"]
+    clients, school = Clients(live.core.urls), SchoolRef(brin, dep)
+    las_pupils = clients.las("parnassys").leerlingen(school)
+    sk8 = clients.schoolkr8.leerlingen(school)
     assert len(las_pupils) == 4 and len(sk8) == 4
     assert all(p["leerlingnummer"] is None for p in sk8)
     assert f"BRIN-nummer {brin}" in text and "welkomstmail" in text
@@ -37,23 +32,15 @@ def test_seed_demo_seeds_every_partner_and_can_run_twice(live: Harness) -> None:
     assert f"{live.url('testcentrum')}/scholen/{brin}/{dep}/beheer/koppelen-met-las" in text
     for words in ("WIJZIGINGEN OPSLAAN", "AANVRAGEN", "wijzigen leerlingnummer"):
         assert words in text
-    inbox = requests.get(
-        f"{live.url('mailbox')}/api/v1/search",
-        params={"query": f"to:{email}", "wait": 5},
-        timeout=10,
-    ).json()
+    inbox = clients.mailbox.search(f"to:{email}", wait=5)
     assert inbox["messages_count"] == 1
-    message = requests.get(
-        f"{live.url('mailbox')}/api/v1/message/{inbox['messages'][0]['ID']}", timeout=10
-    ).json()
+    message = clients.mailbox.message(inbox["messages"][0]["ID"])
     assert "pns_" in message["Text"]  # the LAS key reaches the beheerder by mail
 
     again = seed_demo(
         live.core, brincode=brin, dependancecode=dep, aantal_leerlingen=4, beheerder_email=email
     )
-    sk8_again = requests.get(
-        f"{live.url('schoolkr8')}/api/scholen/{brin}/{dep}/leerlingen", timeout=10
-    ).json()["leerlingen"]
+    sk8_again = clients.schoolkr8.leerlingen(school)
     assert len(sk8_again) == 4
     assert f"BRIN-nummer {brin}" in again
 
