@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from flask import Flask
 
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.mail import SmtpMailer
-from koppeling.harness.server import ServerThread
+from koppeling.harness.server import ServerThread, StartStop
 from koppeling.harness.service import Core
 from koppeling.harness.services import ServiceSpec, module_of
 from koppeling.harness.store import Database
@@ -86,7 +85,7 @@ def start_workers(config: HarnessConfig, core: Core, services: list[ServiceSpec]
     return workers
 
 
-class Harness:
+class Harness(StartStop):
     """Every wanted service on a :class:`ServerThread`, sharing one :class:`Core`."""
 
     def __init__(self, config: HarnessConfig | None = None, *, db: Database | None = None) -> None:
@@ -101,7 +100,7 @@ class Harness:
     def services(self) -> list[ServiceSpec]:
         return self.config.wanted_services()
 
-    def start(self) -> Harness:
+    def start(self) -> Self:
         core = self.core = build_core(self.config, self._db)
         try:
             for spec in self.services:
@@ -129,14 +128,3 @@ class Harness:
     def url(self, service: str) -> str:
         assert self.core is not None, "harness not started"
         return self.core.url(service)
-
-    def __enter__(self) -> Harness:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -1,14 +1,14 @@
-"""JSON request bodies checked against ``contracts/schemas/``, and OpenAPI built from them.
+"""JSON request bodies checked against ``contracts/schemas/``, the schemas OpenAPI shows.
 
 A schema file is ``contracts/schemas/<name>.json`` (JSON Schema 2020-12). ``validate_body`` turns
-the first violation into problem details naming the field; ``openapi_document`` assembles the
-``/openapi.json`` each REST service serves, so partners and fuzzers see the same contract.
+the first violation into problem details naming the field. The same schemas are the request bodies
+of the ``/openapi.json`` each REST service serves (:mod:`koppeling.harness.routes`), so partners and
+fuzzers see the contract the service checks.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,71 +69,3 @@ def _message(error: ValidationError) -> str:
         return f"{_field_of(error)} is required"
     where = _field_of(error)
     return f"{where}: {error.message}"
-
-
-@dataclass
-class Operation:
-    """One REST operation for the OpenAPI document."""
-
-    method: str
-    path: str
-    summary: str
-    request_schema: str | None = None
-    responses: dict[str, str] = field(default_factory=lambda: {"200": "OK"})
-
-
-def openapi_document(
-    title: str, operations: list[Operation], version: str = "1.0"
-) -> dict[str, Any]:
-    """An OpenAPI 3.1 document whose request bodies are the schemas the service validates with."""
-    paths: dict[str, dict[str, Any]] = {}
-    problem = {"$ref": "#/components/schemas/Problem"}
-    for op in operations:
-        entry: dict[str, Any] = {
-            "summary": op.summary,
-            "responses": {
-                code: {
-                    "description": text,
-                    **(
-                        {"content": {"application/problem+json": {"schema": problem}}}
-                        if code.startswith(("4", "5"))
-                        else {}
-                    ),
-                }
-                for code, text in op.responses.items()
-            },
-        }
-        params = [p.strip("{}") for p in op.path.split("/") if p.startswith("{")]
-        if params:
-            entry["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                for p in params
-            ]
-        if op.request_schema:
-            schema = dict(load_schema(op.request_schema))
-            schema.pop("$schema", None)
-            entry["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": schema}},
-            }
-        paths.setdefault(op.path, {})[op.method.lower()] = entry
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
-        "paths": paths,
-        "components": {
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "required": ["title", "status"],
-                    "properties": {
-                        "type": {"type": "string"},
-                        "title": {"type": "string"},
-                        "status": {"type": "integer"},
-                        "detail": {"type": "string"},
-                        "field": {"type": "string"},
-                    },
-                }
-            }
-        },
-    }

@@ -9,14 +9,35 @@ from __future__ import annotations
 import logging
 import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
-class ServerThread:
+class StartStop:
+    """Something that runs between ``start()`` and ``stop()``; ``with`` starts and stops it."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ServerThread(StartStop):
     """Serve a WSGI app on a thread: ``start()``, ``url``, ``stop()``."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -36,7 +57,7 @@ class ServerThread:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> ServerThread:
+    def start(self) -> Self:
         if self._server is not None:
             raise RuntimeError("server already started")
         self._server = make_server(self.host, self.requested_port, self.app, threaded=True)
@@ -58,14 +79,3 @@ class ServerThread:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -129,6 +129,7 @@ def create_service_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["koppeling.core"] = core
     prefixes = tuple(p.lower() for p in soap_paths)
+    app.config["SOAP_PATHS"] = prefixes
 
     def is_soap() -> bool:
         return request.path.lower().startswith(prefixes) if prefixes else False

@@ -19,14 +19,12 @@ from koppeling.client.http import items
 from koppeling.harness.clock import AMSTERDAM
 from koppeling.harness.schools import check_brincode, check_dependancecode
 from koppeling.harness.service import Core
-from koppeling.web.api import Api, ApiProblem, FormErrors, Unavailable
+from koppeling.web.api import Api, FormErrors
 from koppeling.web.chart import score_chart
 
 __all__ = [
     "Api",
-    "ApiProblem",
     "FormErrors",
-    "Unavailable",
     "install",
     "items",
     "Pages",

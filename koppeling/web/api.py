@@ -3,8 +3,8 @@
 Pages never hold business rules: they send what the user typed to the API and show what comes
 back. :class:`Api` is the shared transport (:class:`koppeling.client.ApiClient`) with the partner's
 URL looked up per call in ``core.urls``, the click's correlation id passed on, and failures
-shown as the problem alone: a refusal is :class:`ApiProblem` (with the field it names, so the form
-can show the message next to that field); a partner that does not answer is :class:`Unavailable`.
+shown as the problem alone: a refusal is :class:`ProblemError` (with the field it names, so the form
+can show the message next to that field); a partner that does not answer is :class:`Unreachable`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,6 @@ from koppeling.harness.service import CORRELATION_HEADER, Core
 
 TIMEOUT = 15.0
 
-# The pages' names for the client package's two errors (the same classes).
-ApiProblem = ProblemError
-Unavailable = Unreachable
-
 
 class Api(ApiClient):
     """JSON over HTTP to one partner, by its name in ``core.urls``."""
@@ -34,7 +30,7 @@ class Api(ApiClient):
         try:
             return self.core.url(self.service) + path
         except RuntimeError as exc:
-            raise Unavailable(self.service, str(exc)) from None
+            raise Unreachable(self.service, str(exc)) from None
 
     def _headers(self) -> dict[str, str]:
         """Carry the page request's correlation id, so the journal ties the API calls to the
@@ -51,7 +47,7 @@ class Api(ApiClient):
 class FormErrors(dict[str, str]):
     """Messages per form field; ``"_"`` holds an error that belongs to no single field."""
 
-    def add_problem(self, problem: ApiProblem, fields: dict[str, str] | None = None) -> None:
+    def add_problem(self, problem: ProblemError, fields: dict[str, str] | None = None) -> None:
         """Put the API's message next to the form field it names (``fields`` maps API -> form)."""
         name = _form_field(problem.field, fields or {})
         self[name] = dutch(problem.detail)

@@ -14,8 +14,9 @@ from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from koppeling import web
+from koppeling.client.http import ProblemError, Unreachable
 from koppeling.harness.service import Core
-from koppeling.web import Api, ApiProblem, FormErrors, Unavailable
+from koppeling.web import Api, FormErrors
 from mocks.klantenservice.app import SERVICE
 from mocks.klantenservice.store import AFGEWEZEN, GOEDGEKEURD, IN_BEHANDELING, INGETROKKEN
 
@@ -44,7 +45,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         """Approve one aanvraag (the API sends the approval e-mail)."""
         try:
             api.post(f"/api/aanvragen/{aanvraag_id}/goedkeuren")
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             return _queue_page(api, fouten={aanvraag_id: _detail(exc)}), 409
         return redirect(
             url_for(
@@ -66,7 +67,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
             ), 422
         try:
             api.post(f"/api/aanvragen/{aanvraag_id}/afwijzen", {"reden": reden})
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             return _queue_page(
                 api, fouten={aanvraag_id: _detail(exc)}, redenen={aanvraag_id: reden}
             ), 409
@@ -84,12 +85,12 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         if not fouten:
             try:
                 api.put(f"/api/scholen/{brin}/{dep}/modus", {"modus": form.get("modus", "")})
-            except ApiProblem as exc:
+            except ProblemError as exc:
                 fouten.add_problem(
                     exc,
                     {"brincode": "brincode", "dependancecode": "dependancecode", "modus": "modus"},
                 )
-            except Unavailable as exc:
+            except Unreachable as exc:
                 fouten["_"] = str(exc)
         if fouten:
             return _queue_page(api, modus_fouten=fouten, modus_form=form), 422
@@ -102,7 +103,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
 
 
 def _detail(exc: Exception) -> str:
-    return exc.detail if isinstance(exc, ApiProblem) else str(exc)
+    return exc.detail if isinstance(exc, ProblemError) else str(exc)
 
 
 def _queue_page(
@@ -140,8 +141,8 @@ def _aanvragen(api: Api) -> tuple[list[dict[str, Any]], str | None]:
     """The newest aanvragen from ``GET /api/aanvragen`` (or why they could not be read)."""
     try:
         listed = api.get("/api/aanvragen", limit=QUEUE_SIZE)
-    except ApiProblem as exc:
+    except ProblemError as exc:
         return [], exc.detail
-    except Unavailable as exc:
+    except Unreachable as exc:
         return [], str(exc)
     return list((listed or {}).get("aanvragen", [])), None

@@ -14,8 +14,9 @@ from flask import Blueprint, Flask, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from koppeling import web
+from koppeling.client.http import ProblemError, Unreachable
 from koppeling.harness.service import Core
-from koppeling.web import Api, ApiProblem, Unavailable
+from koppeling.web import Api
 from mocks.mailbox.service import SERVICE
 
 
@@ -33,7 +34,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
             data = (
                 api.get("/api/v1/search", query=f"to:{aan}") if aan else api.get("/api/v1/messages")
             )
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             return _render("mailbox/lijst.html", berichten=[], aan=aan, onbereikbaar=str(exc))
         items = [_summary(m) for m in (data or {}).get("messages", [])]
         return _render(
@@ -48,11 +49,11 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         """One message: headers, the text part and the HTML part."""
         try:
             data = api.get(f"/api/v1/message/{message_id}")
-        except ApiProblem as exc:
+        except ProblemError as exc:
             return _render(
                 "mailbox/bericht.html", bericht=None, onbereikbaar=exc.detail
             ), exc.status
-        except Unavailable as exc:
+        except Unreachable as exc:
             return _render("mailbox/bericht.html", bericht=None, onbereikbaar=str(exc)), 502
         weergave = request.args.get("weergave", "html" if data.get("HTML") else "tekst")
         return _render("mailbox/bericht.html", bericht=_message(data), weergave=weergave)
@@ -62,7 +63,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         """Empty the mailbox (every message)."""
         try:
             api.delete("/api/v1/messages")
-        except (ApiProblem, Unavailable):
+        except (ProblemError, Unreachable):
             return redirect("/?melding=Verwijderen+mislukt", code=303)
         return redirect("/?melding=Alle+berichten+verwijderd", code=303)
 

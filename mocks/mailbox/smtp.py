@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
 from koppeling.harness.keys import mask_text
+from koppeling.harness.server import StartStop
 from koppeling.harness.service import Core
 from mocks.mailbox.service import MailboxService
 
@@ -72,7 +72,7 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-class SmtpSink:
+class SmtpSink(StartStop):
     """The embedded SMTP server: ``start()``, ``smtp_port``, ``url``, ``clear()``, ``stop()``."""
 
     def __init__(self, core: Core, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -89,7 +89,7 @@ class SmtpSink:
             raise RuntimeError("SMTP sink not started")
         return f"smtp://{self.host}:{self.smtp_port}"
 
-    def start(self) -> SmtpSink:
+    def start(self) -> Self:
         if self._controller is not None:
             raise RuntimeError("SMTP sink already started")
         controller = _FreePortController(
@@ -113,14 +113,3 @@ class SmtpSink:
     def clear(self) -> None:
         """Forget every received message."""
         self.service.delete()
-
-    def __enter__(self) -> SmtpSink:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -15,9 +15,10 @@ from flask import Blueprint, Flask, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from koppeling import web
+from koppeling.client.http import ProblemError, Unreachable
 from koppeling.harness.schools import check_brincode, check_dependancecode
 from koppeling.harness.service import Core
-from koppeling.web import ApiProblem, FormErrors, Unavailable
+from koppeling.web import FormErrors
 
 SERVICE = "schoolkr8"
 NUMMER_FIELDS = {"leerlingnummer": "leerlingnummer"}
@@ -143,7 +144,7 @@ class Schoolkr8Pages(web.Pages):
         try:
             pupils = self.pupils(brin, dep)
             status = self.status(brin, dep)
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             return self.render(
                 "schoolkr8/leerlingen.html",
                 brin,
@@ -179,10 +180,10 @@ class Schoolkr8Pages(web.Pages):
             return False
         try:
             self.api.post(f"{self.base(brin, dep)}/leerlingen", body)
-        except ApiProblem as exc:
+        except ProblemError as exc:
             fouten.add_problem(exc, LEERLING_FIELDS)
             return False
-        except Unavailable as exc:
+        except Unreachable as exc:
             fouten["_"] = str(exc)
             return False
         return True
@@ -236,14 +237,14 @@ class Schoolkr8Pages(web.Pages):
         fouten = FormErrors()
         try:
             self.api.put(f"/api/leerlingen/{leerling_id}/leerlingnummer", {"leerlingnummer": typed})
-        except ApiProblem as exc:
+        except ProblemError as exc:
             fouten.add_problem(exc, NUMMER_FIELDS)
             if "_" in fouten:
                 fouten["leerlingnummer"] = fouten.pop("_")
             return self._basis_page(
                 brin, dep, leerling, wijzig=True, waarde=typed, fouten=fouten
             ), 422
-        except Unavailable as exc:
+        except Unreachable as exc:
             fouten["leerlingnummer"] = str(exc)
             return self._basis_page(
                 brin, dep, leerling, wijzig=True, waarde=typed, fouten=fouten
@@ -266,7 +267,7 @@ class Schoolkr8Pages(web.Pages):
         fout: str | None = None
         try:
             data = self.api.get(f"/api/leerlingen/{leerling_id}/resultaten")
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             data, fout = [], str(exc)
         resultaten = sorted(
             web.items(data, "resultaten", "items"), key=lambda r: str(r.get("afnamedatum") or "")
@@ -290,7 +291,7 @@ class Schoolkr8Pages(web.Pages):
         try:
             data = self.api.get(f"{self.base(brin, dep)}/niet-gekoppeld")
             fout = None
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             data, fout = [], str(exc)
         return self.render(
             "schoolkr8/niet_gekoppeld.html",
@@ -327,7 +328,7 @@ class Schoolkr8Pages(web.Pages):
                 self.api.get(f"{self.base(brin, dep)}/koppelingen"), "koppelingen"
             )
             fout = None
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             koppelingen, fout = [], str(exc)
         return self.render(
             "schoolkr8/koppeling.html",
@@ -349,10 +350,10 @@ class Schoolkr8Pages(web.Pages):
                 "/api/koppelingen",
                 {"brincode": brin, "dependancecode": dep, "contact_email": email},
             )
-        except ApiProblem as exc:
+        except ProblemError as exc:
             fouten.add_problem(exc, KOPPELING_FIELDS)
             return None
-        except Unavailable as exc:
+        except Unreachable as exc:
             fouten["_"] = str(exc)
             return None
         return str(made.get("id"))
@@ -370,6 +371,6 @@ class Schoolkr8Pages(web.Pages):
                 if actie == "activeren"
                 else "De koppeling is ingetrokken; de sleutel werkt niet meer."
             )
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             melding = f"Dat lukte niet: {exc}"
         return redirect(url_for(".koppeling", brin=brin, dep=dep, melding=melding), code=303)

@@ -14,9 +14,10 @@ from flask import Blueprint, Flask, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from koppeling import web
+from koppeling.client.http import ProblemError, Unreachable
 from koppeling.harness.schools import check_brincode, check_dependancecode, schooljaar_of
 from koppeling.harness.service import Core
-from koppeling.web import ApiProblem, FormErrors, Unavailable
+from koppeling.web import FormErrors
 from mocks.testcentrum.afnames.norms import TOETSEN
 from mocks.testcentrum.afnames.store import GENORMEERD, GESCOORD
 from mocks.testcentrum.beheer.las_client import LAS_NAMEN
@@ -201,7 +202,7 @@ class TestcentrumPages(web.Pages):
                 self._get_or_none(f"{self.base(brin, dep)}/dashboard-koppeling"),
                 None,
             )
-        except Unavailable as exc:
+        except Unreachable as exc:
             return None, None, str(exc)
 
     def _get_or_none(self, path: str) -> dict[str, Any] | None:
@@ -223,10 +224,10 @@ class TestcentrumPages(web.Pages):
         brin, dep = new_brin, new_dep
         try:
             melding = self._las_actions(brin, dep, form, key, importeren)
-        except ApiProblem as exc:
+        except ProblemError as exc:
             fouten.add_problem(exc, LAS_FIELDS)
             return self.koppelen_page(brin, dep, las_form=form, fouten=fouten), 422
-        except Unavailable as exc:
+        except Unreachable as exc:
             fouten["_"] = str(exc)
             return self.koppelen_page(brin, dep, las_form=form, fouten=fouten), 502
         return redirect(url_for(".koppelen", brin=brin, dep=dep, melding=melding), code=303)
@@ -263,10 +264,10 @@ class TestcentrumPages(web.Pages):
                 f"{self.base(brin, dep)}/dashboard-koppeling",
                 {"type_dashboard": typ, "autorisatiesleutel": key, "beheerder_email": email},
             )
-        except ApiProblem as exc:
+        except ProblemError as exc:
             fouten.add_problem(exc, DASH_FIELDS)
             return self.koppelen_page(brin, dep, dash_form=form, fouten=fouten), 422
-        except Unavailable as exc:
+        except Unreachable as exc:
             fouten["_"] = str(exc)
             return self.koppelen_page(brin, dep, dash_form=form, fouten=fouten), 502
         melding = "De koppeling is aangevraagd. U ontvangt per e-mail een bevestiging."
@@ -278,7 +279,7 @@ class TestcentrumPages(web.Pages):
         try:
             self.api.post(f"{self.base(brin, dep)}/dashboard-koppeling/deactiveren")
             melding = "De koppeling met het dashboard is uitgezet."
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             melding = f"Uitzetten mislukt: {exc}"
         return redirect(url_for(".koppelen", brin=brin, dep=dep, melding=melding), code=303)
 
@@ -303,7 +304,7 @@ class TestcentrumPages(web.Pages):
                 )
             )
             afnames = self.afnames(brin, dep) if alle else []
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             return self.render(
                 "testcentrum/leerlingen.html",
                 brin,
@@ -381,10 +382,10 @@ class TestcentrumPages(web.Pages):
             normed = form.get("actie") == "normeren"
             if normed:
                 self.api.post(f"/api/afnames/{made['id']}/normeren")
-        except ApiProblem as exc:
+        except ProblemError as exc:
             fouten.add_problem(exc, SCORE_FIELDS)
             return self._score_page(brin, dep, pupil, form, fouten), 422
-        except Unavailable as exc:
+        except Unreachable as exc:
             fouten["_"] = str(exc)
             return self._score_page(brin, dep, pupil, form, fouten), 502
         tab = GENORMEERD if normed else GESCOORD
@@ -418,7 +419,7 @@ class TestcentrumPages(web.Pages):
         try:
             self.api.post(f"/api/afnames/{afname_id}/normeren")
             melding = "De test is genormeerd."
-        except (ApiProblem, Unavailable) as exc:
+        except (ProblemError, Unreachable) as exc:
             melding = f"Normeren mislukt: {exc}"
         return redirect(
             url_for(".leerlingen", brin=brin, dep=dep, tab=GENORMEERD, melding=melding), code=303

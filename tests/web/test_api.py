@@ -13,7 +13,7 @@ from flask import Flask, g
 from koppeling.client import ApiClient, ProblemError, Unreachable
 from koppeling.harness.service import CORRELATION_HEADER, Core
 from koppeling.harness.store import Database
-from koppeling.web.api import Api, ApiProblem, Unavailable
+from koppeling.web.api import Api
 
 BASE = "http://sk8.test"
 
@@ -81,13 +81,13 @@ def test_a_page_shows_the_problem_alone_and_passes_the_correlation_id(core: Core
     )
     with Flask(__name__).test_request_context():
         g.correlation_id = "klik-42"
-        with pytest.raises(ApiProblem) as caught:
+        with pytest.raises(ProblemError) as caught:
             Api(core, "schoolkr8").post("/api/koppelingen/3/activeren")
     assert str(caught.value) == "409 Conflict: al actief"
     assert responses.calls[0].request.headers[CORRELATION_HEADER] == "klik-42"
 
 
 def test_a_page_without_the_partners_url_says_it_is_unreachable(core: Core) -> None:
-    with pytest.raises(Unavailable) as caught:
+    with pytest.raises(Unreachable) as caught:
         Api(core, "klantenservice").get("/api/aanvragen")
     assert str(caught.value).startswith("klantenservice is niet bereikbaar: no URL configured")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from markupsafe import Markup
 
 from koppeling.web import datum, tijd
-from koppeling.web.api import ApiProblem, FormErrors, dutch
+from koppeling.web.api import FormErrors, ProblemError, dutch
 from koppeling.web.chart import score_chart
 from mocks.testcentrum.pages import las_status, naam, overzicht
 
@@ -36,9 +36,9 @@ def test_chart_escapes_its_title() -> None:
 
 def test_problem_lands_next_to_the_field_it_names() -> None:
     fouten = FormErrors()
-    problem = ApiProblem(422, {"detail": "fout in sleutel", "field": "autorisatiesleutel"})
+    problem = ProblemError(422, {"detail": "fout in sleutel", "field": "autorisatiesleutel"})
     fouten.add_problem(problem, {"autorisatiesleutel": "dashboard_sleutel"})
-    fouten.add_problem(ApiProblem(409, {"detail": "bestaat al", "field": "status"}), {})
+    fouten.add_problem(ProblemError(409, {"detail": "bestaat al", "field": "status"}), {})
     assert fouten == {"dashboard_sleutel": "fout in sleutel", "_": "bestaat al"}
 
 
