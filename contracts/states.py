@@ -25,7 +25,14 @@ import requests
 from flask import Flask, Response, jsonify, request
 
 from contracts.beheerder import BeheerderMail, read_key
-from contracts.consumer_cases import deliver_once  # the codec the forwarder uses
+from contracts.consumer_cases import (
+    APPROVAL_MAIL,
+    KEY_MAIL,
+    REJECTION_MAIL,
+    REJECTION_REASON,
+    deliver_once,  # the codec the forwarder uses
+)
+from contracts.pactkit import KLANTENSERVICE, SCHOOLKR8
 from contracts.state_names import (
     KS_APPROVED,
     KS_BY_HAND,
@@ -43,12 +50,15 @@ from koppeling.client import (
     KlantenserviceAdmin,
     LasAdmin,
     MailboxClient,
-    ProblemError,
     Schoolkr8Admin,
     SchoolRef,
 )
 from koppeling.client.flows import Schoolkr8Sleutel, create_las_school, schoolkr8_sleutel
+from koppeling.harness.keys import mask_text
 from koppeling.harness.server import ServerThread
+
+# The school the e-mail contracts are produced for (apart from the HTTP states' 99AB).
+MESSAGE_BRIN = "99AM"
 
 
 class SetupError(RuntimeError):
@@ -78,16 +88,24 @@ class Setup:
         """Close the HTTP session (its pooled connections)."""
         self.session.close()
 
+    def __enter__(self) -> Setup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # LAS -------------------------------------------------------------------------------------
 
     def las_school(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Create (or reuse) the school in the LAS and issue a key for the klant."""
+        """The school made afresh in the LAS (whatever was there before is deleted, so the state
+        is the same on every run) and a key issued for the klant."""
         school = _school(params)
+        las = LasAdmin(self.base_url, session=self.session, timeout=self.timeout)
+        las.delete_school(school)
         made = create_las_school(
-            LasAdmin(self.base_url, session=self.session, timeout=self.timeout),
+            las,
             school,
             Klant(str(params["klantcode"]), str(params["klantnaam"])),
-            reuse=True,
             schooljaar=params["schooljaar"],
             naam=params.get("naam", f"Testschool {school.brincode}"),
             aantal_leerlingen=int(params.get("aantal_leerlingen", 3)),
@@ -113,8 +131,11 @@ class Setup:
         return schoolkr8_sleutel(self.schoolkr8, self.mailbox, school, unique_address(school))
 
     def sk8_koppeling(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Request and activate a koppeling; the key is read from the e-mail it sends."""
-        mail = BeheerderMail.from_mailpit(self.activated_koppeling(_school(params)).mail)
+        """The school afresh at Schoolkr8 (pupils, results, keys and koppelingen of an earlier
+        run deleted), a koppeling requested and activated; the key is read from its e-mail."""
+        school = _school(params)
+        self.schoolkr8.delete_school(school)
+        mail = BeheerderMail.from_mailpit(self.activated_koppeling(school).mail)
         return {"autorisatiesleutel": read_key(mail)}
 
     def sk8_pupil(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,11 +148,7 @@ class Setup:
             geboortedatum=params.get("geboortedatum", "2016-03-14"),
             groep=params.get("groep", "Dolfijnen"),
         )
-        try:
-            self.schoolkr8.set_leerlingnummer(str(pupil["id"]), params["leerlingnummer"])
-        except ProblemError as exc:
-            if exc.status != 409:  # 409: a pupil of this school already carries the number
-                raise  # (an earlier run) - the state holds
+        self.schoolkr8.set_leerlingnummer(str(pupil["id"]), params["leerlingnummer"])
         return values
 
     def sk8_delivered(
@@ -169,6 +186,19 @@ class Setup:
             self.klantenservice.afwijzen(made["id"], params["reden"])
         return {"id": made["id"]}
 
+    # the two e-mails (message pacts) -----------------------------------------------------------
+
+    def key_mail(self) -> BeheerderMail:
+        """Schoolkr8's key mail, as delivered: a koppeling of the message school activated."""
+        return BeheerderMail.from_mailpit(self.activated_koppeling(SchoolRef(MESSAGE_BRIN)).mail)
+
+    def decision_mail(self, *, approve: bool) -> BeheerderMail:
+        """The klantenservice's approval or rejection mail, as delivered, for a fresh aanvraag."""
+        email = unique_address(SchoolRef(MESSAGE_BRIN))
+        params = {"brincode": MESSAGE_BRIN, "beheerder_email": email, "reden": REJECTION_REASON}
+        self.ks_decided(params, approve=approve)
+        return self.mail_to(email)
+
     # mailbox ---------------------------------------------------------------------------------
 
     @property
@@ -185,6 +215,13 @@ class Setup:
 
 
 StateHandler = Callable[[Mapping[str, Any]], dict[str, Any]]
+MessageHandler = Callable[[], BeheerderMail]
+
+# The e-mails each provider sends, by the description of their message interaction.
+MESSAGES: dict[str, tuple[str, ...]] = {
+    SCHOOLKR8: (KEY_MAIL,),
+    KLANTENSERVICE: (APPROVAL_MAIL, REJECTION_MAIL),
+}
 
 
 def handlers(provider: str, setup: Setup) -> dict[str, StateHandler]:
@@ -202,11 +239,93 @@ def handlers(provider: str, setup: Setup) -> dict[str, StateHandler]:
     return {name: table[name] for name in PROVIDER_STATES[provider]}
 
 
-# --- the state-change endpoint -------------------------------------------------------------------
+def message_handlers(provider: str, setup: Setup) -> dict[str, MessageHandler]:
+    """The e-mails of one provider by description: each sent over the real path (SMTP into the
+    mailbox) and read back as the beheerder receives it."""
+    table: dict[str, MessageHandler] = {
+        KEY_MAIL: setup.key_mail,
+        APPROVAL_MAIL: lambda: setup.decision_mail(approve=True),
+        REJECTION_MAIL: lambda: setup.decision_mail(approve=False),
+    }
+    return {name: table[name] for name in MESSAGES.get(provider, ())}
+
+
+# --- one state-change request, as every Pact verifier sends it ---------------------------------
+
+
+class StateRequestError(ValueError):
+    """The state-change request itself is wrong; ``field`` names the part."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """``{"state", "params", "action"}`` (Pact V3+), or the older ``{"state", "states"}``; an
+    empty ``state`` is what a verifier sends for an interaction without states."""
+
+    states: tuple[str, ...]
+    params: Mapping[str, Any]
+    action: str = "setup"
+
+    @classmethod
+    def parse(cls, body: object) -> StateChange:
+        if not isinstance(body, dict):
+            raise StateRequestError("body", "expected a JSON object {state, params, action}")
+        action = body.get("action", "setup")
+        if action not in ("setup", "teardown"):
+            raise StateRequestError("action", f"expected setup or teardown, got {action!r}")
+        params = body.get("params") or {}
+        if not isinstance(params, dict):
+            raise StateRequestError("params", "expected a JSON object of state parameters")
+        if "state" not in body and "states" not in body:
+            raise StateRequestError("state", "name the provider state (state or states)")
+        return cls(_names(body.get("state"), body.get("states")), params, action)
+
+
+def _names(state: object, states: object) -> tuple[str, ...]:
+    if state is not None and not isinstance(state, str):
+        raise StateRequestError("state", "expected the state's name as a string")
+    if states is not None and not (
+        isinstance(states, list) and all(isinstance(n, str) for n in states)
+    ):
+        raise StateRequestError("states", "expected a list of state names")
+    names = [state or "", *(states or [])]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def failure(exc: BaseException) -> str:
+    """An error as a report line: its kind and message, any key in it masked."""
+    return f"{type(exc).__name__}: {mask_text(str(exc))}"
+
+
+def change_state(table: Mapping[str, StateHandler], body: object) -> dict[str, Any]:
+    """Carry out one state-change request on ``table``: the values of the states set up (for
+    ``fromProviderState``). :class:`StateRequestError` for a bad request, :class:`SetupError`
+    when a handler failed (with the cause; a caller answers 4xx, never 5xx)."""
+    change = StateChange.parse(body)
+    for name in change.states:
+        if name not in table:
+            known = "; ".join(table) or "none"
+            raise StateRequestError("state", f"unknown provider state {name!r} (known: {known})")
+    values: dict[str, Any] = {}
+    if change.action == "teardown":  # states are set up afresh; nothing to undo
+        return values
+    for name in change.states:
+        try:
+            values.update(table[name](change.params))
+        except Exception as exc:  # reported, never a 5xx (the verifier retries those)
+            raise SetupError(f"state {name!r} {dict(change.params)}: {failure(exc)}") from exc
+    return values
+
+
+# --- the state-change endpoint of the Python verifier -------------------------------------------
 
 
 class StateServer:
-    """``POST /_pact/state`` for the verifier: calls the handler, answers its values as JSON.
+    """``POST /_pact/state`` for pact-python's verifier: :func:`change_state` on a table.
 
     Errors are recorded in :attr:`errors` and answered with 400, so the verifier fails the
     interaction at once (it would retry a 5xx for about two minutes).
@@ -226,32 +345,18 @@ class StateServer:
         app = Flask("contracts.states")
 
         @app.post("/_pact/state")
-        def change_state() -> Response:
-            """Set up one provider state (teardown is not used: states are isolated by data)."""
-            body = request.get_json(silent=True) or {}
-            return self._change(
-                str(body.get("state", "")),
-                body.get("params") or {},
-                str(body.get("action", "setup")),
-            )
+        def state_change() -> Response:
+            """Set up the provider states of one interaction."""
+            try:
+                return jsonify(change_state(self.table, request.get_json(silent=True)))
+            except (StateRequestError, SetupError) as exc:
+                with self._lock:
+                    self.errors.append(str(exc))
+                resp = jsonify({"error": str(exc)})
+                resp.status_code = 400
+                return resp
 
         return app
-
-    def _change(self, state: str, params: dict[str, Any], action: str) -> Response:
-        if action != "setup" or not state:
-            return jsonify({})
-        handler = self.table.get(state)
-        try:
-            if handler is None:
-                raise SetupError(f"unknown provider state (known: {', '.join(self.table)})")
-            return jsonify(handler(params))
-        except Exception as exc:  # recorded and reported; never a 5xx (the verifier retries)
-            message = f"state {state!r} {params}: {type(exc).__name__}: {exc}"
-            with self._lock:
-                self.errors.append(message)
-            resp = jsonify({"error": message})
-            resp.status_code = 400
-            return resp
 
     def __enter__(self) -> StateServer:
         self._server.start()

@@ -11,31 +11,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from contracts.beheerder import BeheerderMail
-from contracts.consumer_cases import (
-    APPROVAL_MAIL,
-    KEY_MAIL,
-    REJECTION_MAIL,
-    REJECTION_REASON,
-)
 from contracts.pactkit import (
     BEHEERDER,
-    KLANTENSERVICE,
     PACT_DIR,
     PROVIDERS,
-    SCHOOLKR8,
     Report,
     pact_files,
     run_verification,
 )
-from contracts.states import Setup, StateServer, handlers, unique_address
-from koppeling.client import SchoolRef
-
-MESSAGE_BRIN = "99AM"
+from contracts.states import MessageHandler, Setup, StateServer, handlers, message_handlers
+from koppeling.client import HarnessAdmin, ProblemError, Unreachable
 
 
 @dataclass(frozen=True)
@@ -57,6 +47,8 @@ def verify_provider(target: Target) -> Report:
     sources = [] if target.broker_url else pact_files(target.pact_dir, target.provider)
     if not sources and not target.broker_url:
         raise FileNotFoundError(f"no pact files for {target.provider} in {target.pact_dir}")
+    if target.mailbox_url is None and target.state_change_url is None:
+        target = replace(target, mailbox_url=harness_mailbox(target.base_url))
     setup = Setup(target.base_url, target.mailbox_url)
     try:
         messages = _messages(target.provider, setup) if target.mailbox_url else {}
@@ -67,6 +59,15 @@ def verify_provider(target: Target) -> Report:
             return _run(target, sources, consumers, states.url, states.errors, messages)
     finally:
         setup.close()
+
+
+def harness_mailbox(base_url: str) -> str | None:
+    """The mailbox of the harness ``base_url`` belongs to (its ``/__admin/services``), or None
+    for a service that is not one of our mocks."""
+    try:
+        return HarnessAdmin(base_url, timeout=5).services().get("mailbox")
+    except (ProblemError, Unreachable):
+        return None
 
 
 def _run(
@@ -103,38 +104,18 @@ def _consumers(sources: list[Path], *, with_messages: bool) -> list[str]:
 # --- the two e-mails, produced through the mocks' setup API ------------------------------------
 
 
+def _messages(provider: str, setup: Setup) -> dict[str, Callable[[], dict[str, Any]]]:
+    """The message table in the shape pact-python's message producer takes."""
+    return {name: _producer(mail) for name, mail in message_handlers(provider, setup).items()}
+
+
+def _producer(mail: MessageHandler) -> Callable[[], dict[str, Any]]:
+    return lambda: _as_message(mail())
+
+
 def _as_message(mail: BeheerderMail) -> dict[str, Any]:
     return {
         "contents": json.dumps(mail.as_message()).encode("utf-8"),
         "content_type": "application/json",
         "metadata": None,
     }
-
-
-def _messages(provider: str, setup: Setup) -> dict[str, Callable[..., Any]]:
-    if provider == SCHOOLKR8:
-        return {KEY_MAIL: lambda: _as_message(_key_mail(setup))}
-    if provider == KLANTENSERVICE:
-        return {
-            APPROVAL_MAIL: lambda: _as_message(_decision_mail(setup, approve=True)),
-            REJECTION_MAIL: lambda: _as_message(_decision_mail(setup, approve=False)),
-        }
-    return {}
-
-
-def _key_mail(setup: Setup) -> BeheerderMail:
-    return BeheerderMail.from_mailpit(setup.activated_koppeling(SchoolRef(MESSAGE_BRIN)).mail)
-
-
-def _decision_mail(setup: Setup, *, approve: bool) -> BeheerderMail:
-    email = unique_address(SchoolRef(MESSAGE_BRIN))
-    setup.ks_decided(
-        {
-            "brincode": MESSAGE_BRIN,
-            "dependancecode": "00",
-            "beheerder_email": email,
-            "reden": REJECTION_REASON,
-        },
-        approve=approve,
-    )
-    return setup.mail_to(email)

@@ -16,6 +16,13 @@ class HarnessAdmin(ApiClient):
     def health(self) -> dict[str, Any]:
         return as_dict(self.get("/__admin/health"))
 
+    def services(self) -> dict[str, str]:
+        """The base URL of every service of the harness this service belongs to, by name."""
+        return {
+            str(k): str(v)
+            for k, v in as_dict(self.get("/__admin/services")).get("services", {}).items()
+        }
+
     def journal(
         self, *, school: str | None = None, kind: str | None = None, all_services: bool = True
     ) -> list[dict[str, Any]]:

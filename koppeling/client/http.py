@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 import requests
 
+from koppeling.client.school import SchoolRef
+
 
 def items(data: Any, *names: str) -> list[dict[str, Any]]:
     """The list in a JSON answer: the answer itself, or its first list under one of ``names``."""
@@ -190,6 +192,15 @@ class ApiClient(JsonHttpClient):
     def _describe(self, method: str, path: str) -> str:
         """How a failure names the call."""
         return f"{self.service} {method} {path}"
+
+
+class SchoolApiClient(ApiClient):
+    """A service that files data under ``/api/scholen/{brin}/{dep}`` and can forget a school."""
+
+    def delete_school(self, school: SchoolRef) -> None:
+        """Forget ``school`` with everything this service holds of it (also fine when there was
+        nothing)."""
+        self.delete(school.path)
 
 
 def _problem(resp: requests.Response) -> dict[str, Any]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from koppeling.client.http import ApiClient, as_dict
+from koppeling.client.http import SchoolApiClient, as_dict
 from koppeling.client.school import SchoolRef
 
 
-class KlantenserviceAdmin(ApiClient):
+class KlantenserviceAdmin(SchoolApiClient):
     """``KlantenserviceAdmin(base_url)``: aanvragen, modus, goedkeuren and afwijzen."""
 
     service = "klantenservice"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from koppeling.client.http import ApiClient, as_dict, items
+from koppeling.client.http import SchoolApiClient, as_dict, items
 from koppeling.client.school import SchoolRef
 
 
@@ -18,7 +18,7 @@ class Klant:
     naam: str
 
 
-class LasAdmin(ApiClient):
+class LasAdmin(SchoolApiClient):
     """``LasAdmin(base_url, service="parnassys")``: schools, keys and pupils at one LAS."""
 
     service = "las"

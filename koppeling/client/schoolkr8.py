@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from koppeling.client.http import ApiClient, as_dict, items
+from koppeling.client.http import SchoolApiClient, as_dict, items
 from koppeling.client.school import SchoolRef
 
 
-class Schoolkr8Admin(ApiClient):
+class Schoolkr8Admin(SchoolApiClient):
     """``Schoolkr8Admin(base_url)``: what a school and Schoolkr8 do on the Schoolkr8 side."""
 
     service = "schoolkr8"

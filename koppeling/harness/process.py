@@ -13,6 +13,7 @@ from typing import Any, Protocol, Self
 
 from flask import Flask
 
+from contracts import provider_endpoints
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.mail import SmtpMailer
 from koppeling.harness.server import ServerThread, StartStop
@@ -49,6 +50,7 @@ def create_app(spec: ServiceSpec, config: HarnessConfig, core: Core) -> Flask:
     if spec.pages is not None:
         importlib.import_module(spec.pages).register(app, core, options)
     home.register(app, core, options)
+    provider_endpoints.register(app, core, options)
     return app
 
 

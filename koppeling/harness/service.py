@@ -352,6 +352,11 @@ def _install_admin(app: Flask, name: str, core: Core) -> None:
         core.clock.now()
         return {"status": "ok", "service": name}
 
+    @app.get("/__admin/services")
+    def admin_services() -> Any:
+        """The base URL of every service this harness uses (its mailbox among them)."""
+        return {"service": name, "services": dict(sorted(core.urls.items()))}
+
     @app.get("/__admin/requests")
     def admin_requests() -> Any:
         """The journal of this service (``?all=1`` for every service), newest last."""

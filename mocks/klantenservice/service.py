@@ -155,6 +155,11 @@ class KlantenserviceService:
         with self.db.begin() as conn:
             self.store.set_modus(conn, school, modus)
 
+    def delete_school(self, school: str) -> None:
+        """Forget the school's aanvragen and mode; also fine when there are none (idempotent)."""
+        with self.db.begin() as conn:
+            self.store.delete_school(conn, school)
+
     def verwerk_open(self) -> int:
         """One pass over undecided automatic aanvragen and unsent e-mails; returns decisions."""
         with self.db.read() as conn:

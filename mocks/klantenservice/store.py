@@ -326,6 +326,11 @@ class KlantenserviceStore:
         t = modus_table
         return conn.execute(select(t.c.modus).where(t.c.school == school)).scalar()
 
+    def delete_school(self, conn: Connection, school: str) -> None:
+        """Forget the school's aanvragen and its mode."""
+        conn.execute(aanvragen_table.delete().where(aanvragen_table.c.school == school))
+        conn.execute(modus_table.delete().where(modus_table.c.school == school))
+
     def set_modus(self, conn: Connection, school: str, modus: str) -> None:
         """Set this school's mode."""
         conn.execute(modus_table.delete().where(modus_table.c.school == school))

@@ -90,6 +90,11 @@ def _admin_routes(service: LasService) -> list[Route]:
         """A school with its groups, pupils and staff."""
         return service.school_data(*_school_args(brincode, dependancecode)).as_json()
 
+    def delete_school(brincode: str, dependancecode: str) -> Any:
+        """Delete a school with its groups, pupils, staff and keys (204, also if it was gone)."""
+        service.delete_school(*_school_args(brincode, dependancecode))
+        return Response(status=204)
+
     def issue_key(brincode: str, dependancecode: str) -> Any:
         """Issue an autorisatiesleutel for a klant (201; the only answer showing the key)."""
         brin, dep = _school_args(brincode, dependancecode)
@@ -138,6 +143,13 @@ def _admin_routes(service: LasService) -> list[Route]:
             get_school,
             summary="A school with its groups, pupils and staff",
             responses={"200": "OK", "404": "unknown school"},
+        ),
+        Route(
+            "DELETE",
+            SCHOOL,
+            delete_school,
+            summary="Delete a school with everything it holds",
+            responses={"204": "deleted (or not there)", "422": "invalid field"},
         ),
         Route(
             "POST",

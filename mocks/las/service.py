@@ -219,6 +219,11 @@ class LasService:
             data = self.store.data(conn, school)
         return data.as_json()
 
+    def delete_school(self, brin: str, dep: str) -> None:
+        """``DELETE`` a school and all it holds; also fine when it is not there (idempotent)."""
+        with self.db.begin() as conn:
+            self.store.delete_school(conn, brin, dep)
+
     def school(self, brin: str, dep: str) -> School:
         """The school, or 404 problem details."""
         with self.db.read() as conn:

@@ -286,6 +286,15 @@ class LasStore:
         ).first()
         return None if row is None else from_row(School, row)
 
+    def delete_school(self, conn: Connection, brincode: str, dependancecode: str) -> bool:
+        """Forget the school with its groups, pupils, staff and keys (the foreign keys cascade);
+        False if this LAS did not know it."""
+        school = self.school(conn, brincode, dependancecode)
+        if school is None:
+            return False
+        conn.execute(delete(las_scholen).where(las_scholen.c.id == school.id))
+        return True
+
     def data(self, conn: Connection, school: School) -> SchoolData:
         """The school and all it holds."""
         groepen = [

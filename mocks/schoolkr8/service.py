@@ -109,6 +109,11 @@ class Schoolkr8Service:
         with self.db.begin() as conn:
             return self.store.add_koppeling(conn, school, contact_email, now)
 
+    def delete_school(self, brincode: str, dependancecode: str) -> None:
+        """Forget the school and all it holds; also fine when it is not there (idempotent)."""
+        with self.db.begin() as conn:
+            self.store.delete_school(conn, school_key(brincode, dependancecode))
+
     def get(self, koppeling_id: str) -> Koppeling:
         with self.db.read() as conn:
             found = self.store.koppeling(conn, koppeling_id)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    delete,
     func,
     select,
     update,
@@ -273,6 +274,17 @@ class Schoolkr8Store:
                     aangemaakt_op=now,
                 )
             )
+
+    def delete_school(self, conn: Connection, school: str) -> None:
+        """Forget the school: its results, pupils (and their number history), keys, koppelingen
+        and settings."""
+        pupils = select(leerlingen_table.c.id).where(leerlingen_table.c.school == school)
+        conn.execute(delete(resultaten_table).where(resultaten_table.c.school == school))
+        conn.execute(delete(historie_table).where(historie_table.c.leerling_id.in_(pupils)))
+        conn.execute(delete(leerlingen_table).where(leerlingen_table.c.school == school))
+        conn.execute(delete(sleutels_table).where(sleutels_table.c.school == school))
+        conn.execute(delete(koppelingen_table).where(koppelingen_table.c.school == school))
+        conn.execute(delete(scholen_table).where(scholen_table.c.school == school))
 
     def beleid(self, conn: Connection, school: str) -> str:
         """Results for an unknown number: ``parkeren`` (default) or ``weigeren``."""
