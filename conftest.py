@@ -7,7 +7,14 @@ free ports of 127.0.0.1) -> per-test handles (journal and faults reset before ea
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,3 +67,50 @@ def live(harness: Harness) -> Iterator[Harness]:
     harness.core.errors.clear()
     if errors:
         raise errors[0]
+
+
+# --- `koppeling up` as a user runs it ------------------------------------------------------------
+
+KOPPELING = str(Path(sys.executable).parent / "koppeling")
+URL_LINE = re.compile(r"^  (.+?)\s{2,}(http://127\.0\.0\.1:\d+)$")
+
+
+@contextmanager
+def _koppeling_up(*args: str) -> Iterator[dict[str, str]]:
+    """Run `koppeling up ARGS` until it has announced its services; yield title -> URL."""
+    proc = subprocess.Popen(
+        [KOPPELING, "up", "--port-base", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put(None)],  # type: ignore[union-attr,func-returns-value]
+        daemon=True,
+    ).start()
+    urls: dict[str, str] = {}
+    try:
+        while True:
+            line = lines.get(timeout=60)
+            if line is None:
+                raise AssertionError(f"koppeling up exited: {proc.wait()} {proc.stderr.read()}")  # type: ignore[union-attr]
+            if line.startswith("  store:"):
+                break
+            match = URL_LINE.match(line.rstrip("\n"))
+            if match:
+                urls[match.group(1)] = match.group(2)
+        yield urls
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    assert code == 0
+
+
+@pytest.fixture(scope="session")
+def koppeling_up() -> Callable[..., AbstractContextManager[dict[str, str]]]:
+    """`koppeling up --port-base 0 ARGS` in a real process: ``with koppeling_up(*args) as
+    urls`` gives service title -> base URL; at the end SIGTERM, and it must exit with 0."""
+    return _koppeling_up

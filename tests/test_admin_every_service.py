@@ -61,3 +61,14 @@ def test_one_clock_for_the_whole_harness(live: Harness) -> None:
         requests.post(
             f"{live.url('testcentrum')}/__admin/clock", json={"reset": True, **school}, timeout=5
         )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_services_names_the_harness_and_its_mailbox(live: Harness, name: str) -> None:
+    """Any service tells where the others of its harness are (``koppeling verify`` finds the
+    mailbox this way)."""
+    resp = requests.get(f"{live.url(name)}/__admin/services", timeout=5)
+    assert resp.status_code == 200
+    services = resp.json()["services"]
+    assert set(services) == set(NAMES)
+    assert services["mailbox"] == live.url("mailbox")

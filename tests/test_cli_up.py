@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import queue
-import re
-import signal
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -21,46 +17,14 @@ from koppeling.cli.main import main
 from koppeling.harness.services import SERVICES
 
 KOPPELING = str(Path(sys.executable).parent / "koppeling")
-URL_LINE = re.compile(r"^  (.+?)\s{2,}(http://127\.0\.0\.1:\d+)$")
-
-
-@contextmanager
-def koppeling_up(*args: str) -> Iterator[dict[str, str]]:
-    """Run `koppeling up ARGS` until it has announced its services; yield title -> URL."""
-    proc = subprocess.Popen(
-        [KOPPELING, "up", "--port-base", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(
-        target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put(None)],  # type: ignore[union-attr,func-returns-value]
-        daemon=True,
-    ).start()
-    urls: dict[str, str] = {}
-    try:
-        while True:
-            line = lines.get(timeout=60)
-            if line is None:
-                raise AssertionError(f"koppeling up exited: {proc.wait()} {proc.stderr.read()}")  # type: ignore[union-attr]
-            if line.startswith("  store:"):
-                break
-            match = URL_LINE.match(line.rstrip("\n"))
-            if match:
-                urls[match.group(1)] = match.group(2)
-        yield urls
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
-        proc.stdout.close()  # type: ignore[union-attr]
-        proc.stderr.close()  # type: ignore[union-attr]
-    assert code == 0
+KoppelingUp = Callable[..., AbstractContextManager[dict[str, str]]]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("server", ["gunicorn", "werkzeug"])
-def test_every_service_healthy_and_state_survives_restart(tmp_path: Path, server: str) -> None:
+def test_every_service_healthy_and_state_survives_restart(
+    tmp_path: Path, server: str, koppeling_up: KoppelingUp
+) -> None:
     state = str(tmp_path / "state")
     with koppeling_up("--state-dir", state, "--server", server) as urls:
         assert len(urls) == len(SERVICES)
