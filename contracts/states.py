@@ -1,16 +1,20 @@
-"""Provider states bound to the mocks' own setup API, behind a state-change endpoint.
+"""Provider states and e-mails bound to the mocks' own setup API: the ONE table of them.
 
-The names and their meanings are declared once in :mod:`contracts.state_names`. Provider
-verification (of our mocks in the test suite, or of a running harness with ``koppeling verify``)
-reaches those states through :class:`StateServer`, a tiny HTTP state-change endpoint that calls
-:class:`Setup` — the typed clients of :mod:`koppeling.client` on the partner's REST and
-``/__admin`` API, the same vocabulary scenarios use. A real partner implements the same names
-behind its own ``--state-change-url`` (docs/contracts.md lists them).
+The names and their meanings are declared once in :mod:`contracts.state_names`. :func:`handlers`
+binds each to :class:`Setup` — the typed clients of :mod:`koppeling.client` on the partner's REST
+and ``/__admin`` API, the same vocabulary scenarios use — and :func:`message_handlers` does the
+same for the two e-mails of the message pacts. Two doors lead to that table, through the same
+:func:`change_state`: :class:`StateServer`, the state-change endpoint of ``koppeling verify``'s
+Python verifier, and the harness's own ``/__admin/pact/state`` and ``/__admin/pact/messages``
+(:mod:`contracts.provider_endpoints`) for any other verifier. A real partner implements the same
+names behind its own ``--state-change-url`` (docs/contracts.md lists them).
 
-State values only the provider can know (a freshly issued key, an aanvraag id, the LAS's "now")
-are returned to the verifier, which writes them into the replayed request (provider-state
-generators). A handler that fails answers 400 — the verifier then fails that interaction at once
-instead of retrying a 5xx for two minutes — and the error is recorded for the report.
+Every state is set up afresh (the school deleted and made again), so running it twice, or after a
+school was made by hand, gives the same result. State values only the provider can know (a
+freshly issued key, an aanvraag id, the LAS's "now") are returned to the verifier, which writes
+them into the replayed request (provider-state generators). A handler that fails answers 400 —
+the verifier then fails that interaction at once instead of retrying a 5xx for two minutes — and
+the error is recorded for the report.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 URL. Provider states go either to the partner's own state-change URL, or — when verifying a
 harness — to a :class:`contracts.states.StateServer` bound to the mock's setup API. With a mailbox
 URL the message contracts (the two e-mails) are verified as well: the message is produced by the
-same setup calls and read back from the mailbox, exactly as a beheerder would receive it.
+same setup calls and read back from the mailbox, exactly as a beheerder would receive it. When the
+base URL is one of our mocks, its ``/__admin/services`` names the mailbox, so none need be given.
 """
 
 from __future__ import annotations

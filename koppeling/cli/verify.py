@@ -7,7 +7,7 @@ report: per interaction ok/FAILED, and for each failure the field (body path, he
 what was expected and what came. Exit code 0 when every interaction passed, 1 when any failed,
 2 for usage errors. Provider states go to ``--state-change-url`` (the partner implements the
 names in docs/contracts.md); without it the harness's own setup API at the base URL is used,
-which is how our mocks are verified.
+which is how our mocks are verified — and then the harness's mailbox is found by asking the mock.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def _url(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
     callback=_url,
     default=None,
     help="Mailpit-style mailbox receiving the partner's e-mails; also verifies the "
-    "e-mail (message) contracts and states that need a mailed key.",
+    "e-mail (message) contracts and states that need a mailed key. Default for our own "
+    "mocks: their harness's mailbox.",
 )
 @click.option("--verbose", is_flag=True, help="Also print the Pact verifier's own output.")
 def verify_command(
