@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
+from koppeling.harness.errors import invalid
 from koppeling.harness.schemas import load_schema
+from koppeling.harness.service import school_in_path
 
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 _TYPES = {"int": "integer", "float": "number"}
@@ -48,6 +50,25 @@ class Route:
     @property
     def openapi_path(self) -> str:
         return _PARAM.sub(r"{\1}", self.path)
+
+
+def delete_school_route(forget: Callable[[str, str], None], holds: str) -> Route:
+    """``DELETE /api/scholen/{brincode}/{dependancecode}``: ``forget(brin, dep)`` the school with
+    everything the service holds of it (``holds`` says what) — 204, also when there was nothing,
+    so a test suite starts clean without restarting the harness."""
+
+    def delete_school(brincode: str, dependancecode: str) -> Response:
+        """Forget a school with everything this service holds of it (204, also if nothing)."""
+        forget(*school_in_path(brincode, dependancecode, invalid))
+        return Response(status=204)
+
+    return Route(
+        "DELETE",
+        "/api/scholen/{brincode}/{dependancecode}",
+        delete_school,
+        summary=f"Forget a school: {holds}",
+        responses={"204": "forgotten (or there was nothing)", "422": "invalid school"},
+    )
 
 
 def add_routes(app: Flask, title: str, routes: Sequence[Route]) -> None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 
 from koppeling.harness.errors import conflict, invalid, not_found
 from koppeling.harness.mail import Mail
-from koppeling.harness.routes import Route, add_routes
+from koppeling.harness.routes import Route, add_routes, delete_school_route
 from koppeling.harness.schemas import validate_body
 from koppeling.harness.schools import school_key
 from koppeling.harness.service import (
@@ -160,11 +160,6 @@ def _routes(service: KlantenserviceService) -> list[Route]:
         service.set_modus(school, body["modus"])
         return {"school": school, "modus": body["modus"]}
 
-    def delete_school(brincode: str, dependancecode: str) -> Any:
-        """Delete the school's aanvragen and handling mode (204, also if there were none)."""
-        service.delete_school(_school(brincode, dependancecode))
-        return Response(status=204)
-
     def modus(brincode: str, dependancecode: str) -> Any:
         """The handling mode of one school."""
         school = _school(brincode, dependancecode)
@@ -230,13 +225,7 @@ def _routes(service: KlantenserviceService) -> list[Route]:
             request_schema="klantenservice_modus",
             responses={"200": "Ingesteld", "422": "Ongeldig veld"},
         ),
-        Route(
-            "DELETE",
-            "/api/scholen/{brincode}/{dependancecode}",
-            delete_school,
-            summary="Een school vergeten: haar aanvragen en modus",
-            responses={"204": "Verwijderd (of er was niets)", "404": "Ongeldige school"},
-        ),
+        delete_school_route(service.delete_school, "its aanvragen and handling mode"),
         Route(
             "GET",
             modus_path,

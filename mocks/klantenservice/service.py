@@ -22,6 +22,7 @@ from typing import Protocol
 from sqlalchemy import Connection
 
 from koppeling.harness.mail import Mail
+from koppeling.harness.schools import school_key
 from koppeling.harness.store import Database
 from mocks.klantenservice.clients import LasStatus, PartnerOnbereikbaar
 from mocks.klantenservice.store import (
@@ -155,10 +156,10 @@ class KlantenserviceService:
         with self.db.begin() as conn:
             self.store.set_modus(conn, school, modus)
 
-    def delete_school(self, school: str) -> None:
+    def delete_school(self, brincode: str, dependancecode: str) -> None:
         """Forget the school's aanvragen and mode; also fine when there are none (idempotent)."""
         with self.db.begin() as conn:
-            self.store.delete_school(conn, school)
+            self.store.delete_school(conn, school_key(brincode, dependancecode))
 
     def verwerk_open(self) -> int:
         """One pass over undecided automatic aanvragen and unsent e-mails; returns decisions."""

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from koppeling.harness.errors import SoapFault, invalid
-from koppeling.harness.routes import Route, add_routes
+from koppeling.harness.routes import Route, add_routes, delete_school_route
 from koppeling.harness.service import (
     Core,
     create_service_app,
@@ -90,11 +90,6 @@ def _admin_routes(service: LasService) -> list[Route]:
         """A school with its groups, pupils and staff."""
         return service.school_data(*_school_args(brincode, dependancecode)).as_json()
 
-    def delete_school(brincode: str, dependancecode: str) -> Any:
-        """Delete a school with its groups, pupils, staff and keys (204, also if it was gone)."""
-        service.delete_school(*_school_args(brincode, dependancecode))
-        return Response(status=204)
-
     def issue_key(brincode: str, dependancecode: str) -> Any:
         """Issue an autorisatiesleutel for a klant (201; the only answer showing the key)."""
         brin, dep = _school_args(brincode, dependancecode)
@@ -144,13 +139,7 @@ def _admin_routes(service: LasService) -> list[Route]:
             summary="A school with its groups, pupils and staff",
             responses={"200": "OK", "404": "unknown school"},
         ),
-        Route(
-            "DELETE",
-            SCHOOL,
-            delete_school,
-            summary="Delete a school with everything it holds",
-            responses={"204": "deleted (or not there)", "422": "invalid field"},
-        ),
+        delete_school_route(service.delete_school, "groups, pupils, staff and keys"),
         Route(
             "POST",
             SCHOOL + "/sleutels",

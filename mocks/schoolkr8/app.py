@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from koppeling.harness.errors import SoapFault, invalid
-from koppeling.harness.routes import Route, add_routes
+from koppeling.harness.routes import Route, add_routes, delete_school_route
 from koppeling.harness.schemas import validate_body
 from koppeling.harness.service import (
     Core,
@@ -229,11 +229,6 @@ def _school_routes(sk8: Schoolkr8Service) -> list[Route]:
         """The school's settings (what happens to results for an unknown leerlingid)."""
         return {"niet_gekoppeld": sk8.policy(*_school(brincode, dependancecode))}
 
-    def delete_school(brincode: str, dependancecode: str) -> Any:
-        """Delete a school with its pupils, results, keys and koppelingen (204, also if gone)."""
-        sk8.delete_school(*_school(brincode, dependancecode))
-        return Response(status=204)
-
     def put_settings(brincode: str, dependancecode: str) -> Any:
         """Set ``niet_gekoppeld`` to ``parkeren`` (default) or ``weigeren``."""
         brin, dep = _school(brincode, dependancecode)
@@ -242,13 +237,7 @@ def _school_routes(sk8: Schoolkr8Service) -> list[Route]:
         return {"niet_gekoppeld": body["niet_gekoppeld"]}
 
     return [
-        Route(
-            "DELETE",
-            SCHOOL,
-            delete_school,
-            summary="Delete a school with everything it holds",
-            responses={"204": "deleted (or not there)", "422": "invalid field"},
-        ),
+        delete_school_route(sk8.delete_school, "pupils, results, keys, koppelingen, settings"),
         Route(
             "GET",
             SCHOOL + "/koppelstatus",
