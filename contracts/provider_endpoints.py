@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response
@@ -29,6 +30,7 @@ from flask import Flask, Response
 from contracts.pactkit import HARNESS_SERVICE
 from contracts.states import (
     MESSAGES,
+    MessageHandler,
     Setup,
     SetupError,
     StateRequestError,
@@ -82,7 +84,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         app.add_url_rule(MESSAGES_PATH, "pact_message", pact_message, methods=["POST"])
 
 
-def _message(table: dict[str, Any], body: dict[str, Any]) -> Response:
+def _message(table: Mapping[str, MessageHandler], body: dict[str, Any]) -> Response:
     description = body.get("description")
     if not isinstance(description, str) or not description:
         raise invalid("description", "name the message interaction (its description)", 400)
