@@ -386,7 +386,7 @@ def tags(x_tags: str, addresses: list[Address]) -> list[str]:
         cleaned = " ".join(re.sub(r"[^a-zA-Z0-9\- _.@]", " ", tag).split())[:100]
         if cleaned and _VALID_TAG.match(cleaned):
             unique.setdefault(cleaned.lower(), cleaned)
-    return sorted(unique.values())
+    return sorted(unique.values(), key=str.lower)  # Mailpit: ORDER BY Name, NOCASE
 
 
 def list_unsubscribe(header: str, post: str) -> dict[str, Any]:
