@@ -52,6 +52,14 @@ RAW = (
     "JVBERi0xLjQgcmFwcG9ydAo=\r\n"
     "--MIX--\r\n"
 ).encode()
+#: the addresses of RAW as Mailpit shows them (Bcc: the envelope recipient no header names)
+ADDRESSES = {
+    "From": {"Name": "Schoolkr8", "Address": "noreply@schoolkr8.test"},
+    "To": [{"Name": "Beheerder", "Address": "beheerder+sleutel@school.test"}],
+    "Cc": [{"Name": "Directie", "Address": "directie@school.test"}],
+    "Bcc": [{"Name": "", "Address": "archief@school.test"}],
+    "ReplyTo": [{"Name": "Helpdesk", "Address": "helpdesk@schoolkr8.test"}],
+}
 RCPTS = ["beheerder+sleutel@school.test", "directie@school.test", "archief@school.test"]
 
 
@@ -83,11 +91,7 @@ def test_summary_has_every_mailpit_field(base: str) -> None:
         "ID": summary["ID"],
         "MessageID": "sleutel-1@schoolkr8.test",
         "Read": False,
-        "From": {"Name": "Schoolkr8", "Address": "noreply@schoolkr8.test"},
-        "To": [{"Name": "Beheerder", "Address": "beheerder+sleutel@school.test"}],
-        "Cc": [{"Name": "Directie", "Address": "directie@school.test"}],
-        "Bcc": [{"Name": "", "Address": "archief@school.test"}],
-        "ReplyTo": [{"Name": "Helpdesk", "Address": "helpdesk@schoolkr8.test"}],
+        **ADDRESSES,
         "Subject": "Uw autorisatiesleutel voor Schoolkr8",
         "Username": "",
         "Tags": ["demo", "Sleutel"],
@@ -125,11 +129,7 @@ def test_message_has_every_mailpit_field_and_is_read_after(base: str) -> None:
     assert detail == {
         "ID": detail["ID"],
         "MessageID": "sleutel-1@schoolkr8.test",
-        "From": {"Name": "Schoolkr8", "Address": "noreply@schoolkr8.test"},
-        "To": [{"Name": "Beheerder", "Address": "beheerder+sleutel@school.test"}],
-        "Cc": [{"Name": "Directie", "Address": "directie@school.test"}],
-        "Bcc": [{"Name": "", "Address": "archief@school.test"}],
-        "ReplyTo": [{"Name": "Helpdesk", "Address": "helpdesk@schoolkr8.test"}],
+        **ADDRESSES,
         "ReturnPath": "bounce@schoolkr8.test",
         "Subject": "Uw autorisatiesleutel voor Schoolkr8",
         "ListUnsubscribe": {
