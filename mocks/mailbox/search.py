@@ -29,6 +29,7 @@ FLAGS = {
     "has:attachment": "attachment",
     "has:attachments": "attachment",
 }
+MAX_SIZE = 2**62  # beyond any message, within SQLite's integers
 _DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d %b %Y", "%b %d %Y", "%d %B %Y", "%B %d %Y")
 
 
@@ -116,8 +117,16 @@ def zone(tz: str) -> tzinfo:
 
 def parse_date(value: str, zone: tzinfo) -> datetime | None:
     """A date as ``before:``/``after:`` take it (ISO 8601, ``2006/01/02``, ``01/02/2006``,
-    ``2 Jan 2006``, RFC 2822, Unix seconds); a date without a zone is in ``zone``."""
-    value = value.strip()
+    ``2 Jan 2006``, RFC 2822, Unix seconds), in UTC; a date without a zone is in ``zone``. One
+    that cannot be read, or lies outside the years 1–9999 in UTC, is None (ignored)."""
+    try:
+        parsed = _read_date(value.strip(), zone)
+        return None if parsed is None else parsed.astimezone(UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _read_date(value: str, zone: tzinfo) -> datetime | None:
     if value.isdigit():
         seconds = int(value) / (1000 if len(value) > 11 else 1)
         return datetime.fromtimestamp(seconds, UTC)
@@ -148,4 +157,4 @@ def size_to_bytes(value: str) -> int:
     number = float(match.group(1) + (match.group(2) or ""))
     unit = match.group(3) or ""
     factor = {"": 1, "k": 1024, "kb": 1024, "m": 1024 * 1024, "mb": 1024 * 1024}.get(unit)
-    return int(number * factor) if factor else 0
+    return int(min(number * factor, MAX_SIZE)) if factor else 0

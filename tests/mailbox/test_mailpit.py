@@ -251,6 +251,16 @@ def test_errors_have_mailpit_status(base: str) -> None:
     assert get(base + "/api/v1/message/latest/part/9").status_code == 404
     assert get(base + "/api/v1/search").status_code == 400
     assert requests.delete(base + "/api/v1/search", timeout=5).status_code == 400
+    for odd in (
+        "before:99999999999999999999",
+        "after:9999-12-31T23:59:59-23:59",
+        "larger:" + "9" * 400 + "kb",
+        "smaller:1e9",
+        'subject:"open',
+        "-",
+        "%_",
+    ):
+        assert get(base + "/api/v1/search", query=odd, tz="../../etc").status_code == 200, odd
     requests.delete(base + "/api/v1/messages", timeout=5)
     assert get(base + "/api/v1/message/latest").status_code == 404
 
