@@ -2,7 +2,9 @@
 
 Scenarios and contract tests use :meth:`MailboxClient.wait_for` to wait for a message without
 sleeping: it long-polls ``/api/v1/search?wait=`` and, when the message does not come, fails with
-a message listing what did arrive for that address.
+a message listing what did arrive for that address. An address is looked up with Mailpit's
+``addressed:`` and then matched exactly against To, Cc and Bcc, so a Cc or Bcc recipient is found
+on a real Mailpit too (whose ``to:`` matches the To header only).
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ class MailboxClient(ApiClient):
 
 
 def _query(to: str) -> str:
-    return f'to:"{to}"' if '"' not in to else f"to:{to}"
+    """Mailpit's ``addressed:`` (From, To, Cc, Bcc, Reply-To): ``to:`` matches only To there."""
+    return f'addressed:"{to}"' if '"' not in to else f"addressed:{to}"
 
 
 def _matches(summary: dict[str, Any], to: str, subject_contains: str | None) -> bool:

@@ -1,28 +1,34 @@
-"""The mailbox: the SMTP sink every mock mails through, read back over a Mailpit-compatible API.
+"""The mailbox: the SMTP sink every mock mails through, read back over a Mailpit-exact API.
 
-The HTTP side is the subset of Mailpit's ``/api/v1`` that tests and people use (list, read, search,
-delete), with Mailpit's JSON field names, so a Mailpit client works against it and the harness can
-be pointed at a real Mailpit instead. One addition: ``wait=<seconds>`` on search, a bounded
-server-side long poll, so tests wait for a message without sleeping. Thin views over
-:class:`mocks.mailbox.service.MailboxService`, registered with one route table (``/openapi.json``
-is built from it).
+The HTTP side serves the part of Mailpit's ``/api/v1`` that reading mail needs — list, read
+(marking read), headers, parts, source, search with Mailpit's operators, read status, delete,
+``/info`` — with Mailpit's fields, semantics and status codes, so a Mailpit client (ours, or the
+npm ``mailpit-api``) works against it and the harness can be pointed at a real Mailpit instead.
+``latest`` works wherever Mailpit takes an ID, with ``?query=`` picking the newest match. Error
+bodies are problem details (our pages read them); their status is Mailpit's (400, 404). One
+addition: ``wait=<seconds>`` on search, a bounded server-side long poll, so tests wait for a
+message without sleeping. Thin views over :class:`mocks.mailbox.service.MailboxService`,
+registered with one route table (``/openapi.json`` is built from it).
 """
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, request
 
-from koppeling.harness.errors import invalid, not_found
+from koppeling.harness.errors import ApiError, invalid, not_found
 from koppeling.harness.routes import Route, add_routes
 from koppeling.harness.schemas import validate_body
-from koppeling.harness.service import Core, create_service_app, json_body
+from koppeling.harness.service import Core, create_service_app
+from mocks.mailbox.search import Query, parse_date, zone
 from mocks.mailbox.service import SERVICE, MailboxService, Page
 from mocks.mailbox.smtp import SmtpSink
-from mocks.mailbox.store import Query
 
-TITLE = "koppeling mailbox (Mailpit subset)"
+TITLE = "koppeling mailbox (Mailpit API)"
 MAX_WAIT_SECONDS = 30.0
 MAX_LIMIT = 1000
 
@@ -31,7 +37,7 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     """The mailbox HTTP API on the shared core."""
     app = create_service_app(SERVICE, core)
     service = MailboxService(core.db, core.clock, core.journal)
-    add_routes(app, TITLE, _routes(service))
+    add_routes(app, TITLE, _message_routes(service) + _mailbox_routes(service))
     return app
 
 
@@ -42,111 +48,185 @@ def create_worker(core: Core, options: dict[str, Any]) -> SmtpSink | None:
     return SmtpSink(core, str(options.get("host", "127.0.0.1")), int(options.get("smtp_port", 0)))
 
 
-def _routes(service: MailboxService) -> list[Route]:
-    """The REST surface: one table for the Flask views and ``/openapi.json``."""
+def _message_routes(service: MailboxService) -> list[Route]:
+    """One message by ``ID`` (``latest`` = the newest, or the newest ``?query=`` match)."""
 
-    def list_messages() -> Any:
-        """Messages, newest first (``start``, ``limit``)."""
-        start, limit = _paging()
-        return _listing(service.messages(start, limit), start)
-
-    def delete_messages() -> Any:
-        """Delete the messages in ``{"IDs": [...]}``, or all of them without a body."""
-        body = validate_body("mailbox_delete", json_body(required=False))
-        service.delete(body.get("IDs") or None)
-        return Response("ok", content_type="text/plain")
-
-    # ``ID``: the path parameter as Mailpit's document names it.
+    # ``ID``/``PartID``: the path parameters as Mailpit's document names them.
     def get_message(ID: str) -> Any:
-        """One message with ``Text`` and ``HTML`` (``latest`` for the newest)."""
-        message = service.get(ID)
+        """One message with Text, HTML and its parts; marks it read (as Mailpit)."""
+        message = service.read(_resolve(service, ID))
         if message is None:
-            raise not_found("Bericht", f"no message with ID {ID!r}")
-        return message.detail()
+            raise _missing(ID)
+        return message
+
+    def get_headers(ID: str) -> Any:
+        """The message's headers, unfolded, by canonical name (keys sorted)."""
+        headers = service.headers(_resolve(service, ID))
+        if headers is None:
+            raise _missing(ID)
+        return headers
+
+    def get_part(ID: str, PartID: str) -> Any:
+        """One attachment or inline part, with its own content type."""
+        part = service.part(_resolve(service, ID), PartID)
+        if part is None:
+            raise not_found("Bijlage", f"no part {PartID!r} in message {ID!r}")
+        disposition = f'inline; filename="{quote(part.filename or part.content_id, safe="")}"'
+        # Streamed: the journal records no body (an attachment may hold anything).
+        return Response(
+            iter([part.content]),
+            content_type=part.content_type,
+            headers={"Content-Disposition": disposition},
+        )
 
     def get_raw(ID: str) -> Any:
-        """The message source exactly as received over SMTP."""
-        raw = service.raw(ID)
+        """The message source as stored (as received, plus Mailpit's added headers)."""
+        ident = _resolve(service, ID)
+        raw = service.raw(ident)
         if raw is None:
-            raise not_found("Bericht", f"no message with ID {ID!r}")
-        # message/rfc822, not text/plain: the journal then records only the size. A body encoded
-        # quoted-printable may split a key over two lines, which the journal's masker cannot see.
-        return Response(raw, content_type="message/rfc822")
+            raise _missing(ID)
+        headers = {}
+        if request.args.get("dl") == "1":
+            headers["Content-Disposition"] = f'attachment; filename="{ident}.eml"'
+        # Streamed, so the journal keeps no copy: quoted-printable may split a key over two
+        # lines, where the journal's masker cannot see it.
+        return Response(iter([raw]), content_type="text/plain; charset=utf-8", headers=headers)
+
+    found = {"200": "OK", "404": "No such message"}
+    return [
+        Route("GET", "/api/v1/message/{ID}", get_message, responses=found),
+        Route("GET", "/api/v1/message/{ID}/headers", get_headers, responses=found),
+        Route("GET", "/api/v1/message/{ID}/part/{PartID}", get_part, responses=found),
+        Route("GET", "/api/v1/message/{ID}/raw", get_raw, responses=found),
+    ]
+
+
+def _mailbox_routes(service: MailboxService) -> list[Route]:
+    """The mailbox as a whole: list, search, read status, delete, info."""
+
+    def list_messages() -> Any:
+        """Messages, newest first (``start``, ``limit``, ``before``)."""
+        start, limit = _paging()
+        page = service.messages(start, limit, _before())
+        return _listing(page, start, searched=False)
 
     def search() -> Any:
-        """Messages matching ``query`` (``to:``, ``from:``, ``subject:``, words); ``wait`` polls."""
-        query = Query.parse(_query_text())
+        """Messages matching ``query`` (Mailpit's operators); ``wait`` long-polls."""
+        query = _required_query()
         start, limit = _paging()
-        return _listing(service.search(query, start, limit, _wait_seconds()), start)
+        page = service.search(query, start, limit, _wait_seconds(), _before())
+        return _listing(page, start, searched=True)
+
+    def set_read_status() -> Any:
+        """Mark ``IDs``, the ``Search`` matches, or every message read or unread."""
+        body = _body("mailbox_read_status")
+        ids, text = body.get("IDs") or None, str(body.get("Search") or "").strip()
+        if ids and text:
+            raise invalid("Search", "You may specify either IDs or a search query, not both", 400)
+        query = Query.parse(text, request.args.get("tz", "")) if text else None
+        service.set_read(bool(body.get("Read", False)), ids, query)
+        return _ok()
+
+    def delete_messages() -> Any:
+        """Delete the messages in ``{"IDs": [...]}``, or all of them without IDs."""
+        service.delete(_body("mailbox_delete").get("IDs") or None)
+        return _ok()
 
     def delete_search() -> Any:
         """Delete the messages matching ``query`` (leaves other tests' mail alone)."""
-        service.delete_matching(Query.parse(_query_text()))
-        return Response("ok", content_type="text/plain")
+        service.delete_matching(_required_query())
+        return _ok()
 
-    not_found_responses = {"200": "OK", "404": "No such message"}
+    def info() -> Any:
+        """Mailpit's application information: version, message totals, tags, runtime stats."""
+        return service.info()
+
+    bad = {"200": "OK", "400": "Bad request"}
     return [
+        Route("GET", "/api/v1/messages", list_messages, responses=bad),
         Route(
-            "GET",
+            "PUT",
             "/api/v1/messages",
-            list_messages,
-            summary="List messages, newest first (start, limit)",
+            set_read_status,
+            request_schema="mailbox_read_status",
+            responses=bad,
         ),
         Route(
             "DELETE",
             "/api/v1/messages",
             delete_messages,
-            summary="Delete the given IDs, or every message",
             request_schema="mailbox_delete",
+            responses=bad,
         ),
-        Route(
-            "GET",
-            "/api/v1/message/{ID}",
-            get_message,
-            summary="One message with Text and HTML",
-            responses=not_found_responses,
-        ),
-        Route(
-            "GET",
-            "/api/v1/message/{ID}/raw",
-            get_raw,
-            summary="The message source",
-            responses=not_found_responses,
-        ),
-        Route(
-            "GET",
-            "/api/v1/search",
-            search,
-            summary="Search (query=to:addr subject:x word; wait=seconds)",
-            responses={"200": "OK", "400": "Bad query"},
-        ),
-        Route(
-            "DELETE",
-            "/api/v1/search",
-            delete_search,
-            summary="Delete the messages matching query",
-        ),
+        Route("GET", "/api/v1/search", search, responses=bad),
+        Route("DELETE", "/api/v1/search", delete_search, responses=bad),
+        Route("GET", "/api/v1/info", info),
     ]
 
 
-def _listing(page: Page, start: int) -> dict[str, Any]:
-    """A page as Mailpit lists one."""
+def _listing(page: Page, start: int, *, searched: bool) -> dict[str, Any]:
+    """Mailpit's ``MessagesSummary``; a plain listing counts the whole mailbox as matched."""
     return {
         "total": page.total,
-        "unread": page.total,
+        "unread": page.unread,
         "count": len(page.messages),
-        "messages_count": page.matched,
+        "messages_count": page.matched if searched else page.total,
+        "messages_unread": page.matched_unread if searched else page.unread,
         "start": start,
-        "tags": [],
+        "tags": page.tags,
         "messages": [m.summary() for m in page.messages],
     }
 
 
-def _query_text() -> str:
+def _resolve(service: MailboxService, ident: str) -> str:
+    """``latest`` as the newest message's ID (of the ``query`` matches); 404 if there is none."""
+    resolved = service.resolve(ident, _query())
+    if resolved is None:
+        raise not_found("Bericht", "Message not found")
+    return resolved
+
+
+def _missing(ident: str) -> ApiError:
+    return not_found("Bericht", f"no message with ID {ident!r}")
+
+
+def _ok() -> Response:
+    return Response("ok", content_type="text/plain")
+
+
+def _body(schema: str) -> dict[str, Any]:
+    """The JSON body (any content type, as Mailpit reads it; none is ``{}``), checked against
+    ``schema``; bad input is a 400, Mailpit's status for it."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise invalid("body", "the body is not JSON", 400) from None
+    try:
+        return validate_body(schema, data)
+    except ApiError as exc:
+        raise invalid(exc.field or "body", exc.detail, 400) from None
+
+
+def _query() -> Query | None:
+    """``?query=`` (with ``tz``) parsed, or None without one."""
     text = request.args.get("query", "").strip()
-    if not text:
-        raise invalid("query", "query is required, e.g. to:beheerder@school.test", 400)
-    return text
+    return Query.parse(text, request.args.get("tz", "")) if text else None
+
+
+def _required_query() -> Query:
+    query = _query()
+    if query is None:
+        raise invalid("query", "Error: no search query", 400)
+    return query
+
+
+def _before() -> datetime | None:
+    """``before=``: only messages received before that date (an unreadable one is ignored)."""
+    text = request.args.get("before", "").strip()
+    return parse_date(text.upper(), zone(request.args.get("tz", ""))) if text else None
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -13,8 +13,8 @@ import pytest
 
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
+from mocks.mailbox.search import Query
 from mocks.mailbox.service import MailboxService
-from mocks.mailbox.store import Query
 
 AT = datetime(2027, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -53,20 +53,24 @@ def test_receive_parses_keeps_and_journals(core: Core, service: MailboxService) 
         "A <a@school.test>", "Alleen HTML", html="<style>p{}</style><p>Hallo <b>a</b></p>"
     )
     ident = service.receive(raw, "bounce@schoolkr8.test", ["a@school.test", "geheim@school.test"])
-    message = service.get(ident)
-    assert message is not None and message.created == AT
-    summary = message.summary()
-    assert summary["MessageID"] == f"{ident}@mailbox"  # none given: one made up, like Mailpit
+    detail = service.read(ident)
+    assert detail is not None and detail["Date"] == "2027-03-01T09:30:00Z"  # no Date: received
+    (summary,) = [m.summary() for m in service.messages(0, 50).messages]
+    assert summary["MessageID"].endswith("@mailpit")  # none given: one made up, like Mailpit
     assert summary["Created"] == "2027-03-01T09:30:00Z"
-    assert summary["Snippet"] == "Hallo a"
+    assert summary["Snippet"] == "Hallo a" and summary["Read"] is True
     assert [a["Address"] for a in summary["Bcc"]] == ["geheim@school.test"]
-    assert service.raw(ident) == raw and service.get("latest") == message
+    stored = service.raw(ident)
+    assert stored is not None and stored.endswith(raw)  # stamped headers first, as in Mailpit
+    assert stored.startswith(b"Bcc: geheim@school.test\r\nMessage-ID: <")
+    assert b"Return-Path: <bounce@schoolkr8.test>\r\n" in stored
+    assert service.resolve("latest") == ident
     [entry] = core.journal.entries(service="mailbox", kind="email")
     assert entry.data == {
         "ID": ident,
         "from": "bounce@schoolkr8.test",
         "to": ["a@school.test", "geheim@school.test"],
-        "size": len(raw),
+        "size": len(stored),
     }
 
 
@@ -110,7 +114,7 @@ def test_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
     answers: list[object] = []
 
     def read() -> None:
-        answers.append(service.get(ident))
+        answers.append(service.headers(ident))
         answers.append(service.raw(ident))
         answers.append(service.messages(0, 50).total)
         answers.append(service.search(Query.parse("to:a@x.test"), 0, 50).matched)
