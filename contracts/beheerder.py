@@ -21,7 +21,7 @@ KLANTENSERVICE_AFZENDER = "klantenservice@boomtestonderwijs.nl"
 # "Autorisatiesleutel: <key>" or "Uw autorisatiesleutel is:" with the key on a following line; the
 # key (8-64 letters, digits, _ or -) ends its line. The key itself is opaque to the school.
 KEY_LINE = re.compile(
-    r"autorisatiesleutel(?: is)?\s*:\s*([A-Za-z0-9_-]{8,64})[ \t]*$", re.IGNORECASE | re.MULTILINE
+    r"autorisatiesleutel(?: is)?\s*:\s*([A-Za-z0-9_-]{8,64})[ \t\r]*$", re.IGNORECASE | re.MULTILINE
 )
 DECISION = re.compile(r"\bis (goedgekeurd|afgewezen)\b")
 REASON_LINE = re.compile(r"^\s*Reden:\s*(.+?)\s*$", re.MULTILINE)
