@@ -12,25 +12,39 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
+from flask.sansio.app import App
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
-from koppeling.client.http import items
+from koppeling.client.http import ProblemError, Unreachable, items
 from koppeling.harness.clock import AMSTERDAM
 from koppeling.harness.schools import check_brincode, check_dependancecode
 from koppeling.harness.service import Core
-from koppeling.web.api import Api, FormErrors
+from koppeling.web.api import Api, FormErrors, dutch, uitleg
 from koppeling.web.chart import score_chart
 
 __all__ = [
     "Api",
     "FormErrors",
+    "dutch",
+    "fout_pagina",
     "install",
     "items",
     "Pages",
     "page_errors",
     "school_or_404",
     "score_chart",
+    "uitleg",
 ]
 
 STATIC_URL = "/static/koppeling"
@@ -58,19 +72,77 @@ def install(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+#: The Dutch error pages: title and explanation per status.
+FOUTEN = {
+    400: ("Onjuist verzoek", "De gegevens van dit verzoek konden niet worden gelezen."),
+    404: ("Niet gevonden", "Deze pagina, school of leerling bestaat niet."),
+    405: (
+        "Niet toegestaan",
+        "Deze pagina kan niet op deze manier worden geopend. Gebruik de knoppen en links op "
+        "de pagina's.",
+    ),
+    422: ("Niet te verwerken", "De ingevulde gegevens konden niet worden verwerkt."),
+    502: ("Niet bereikbaar", "Een onderdeel van de demo-omgeving gaf geen antwoord."),
+}
+#: Paths that are never pages: the REST API, the harness's own routes, the API description.
+NIET_PAGINA = ("/api/", "/__admin", "/openapi.json", STATIC_URL + "/")
+
+
 def page_errors(bp: Blueprint, brand: str, theme: str) -> None:
-    """A page that is not there answers with an HTML page (the API keeps problem+json)."""
+    """Errors on the pages answer with a Dutch HTML page; the API keeps problem+json.
 
-    def not_found(_exc: Exception) -> tuple[str, int]:
-        return render_template(
-            "web/fout.html",
-            brand=brand,
-            theme=theme,
-            titel="Niet gevonden",
-            uitleg="Deze pagina, school of leerling bestaat niet.",
-        ), 404
+    On ``bp``: an HTTP error or an API refusal a view did not handle. On the app (once, when
+    ``bp`` is registered): 404 and 405, also for a URL no route matches, unless the path is the
+    API's, the harness's or a SOAP endpoint's."""
 
-    bp.register_error_handler(404, not_found)
+    def on_page_error(exc: Exception) -> tuple[str, int]:
+        status, uitleg = _status_of(exc)
+        return fout_pagina(brand, theme, status, uitleg), status
+
+    for kind in (HTTPException, ProblemError, Unreachable):
+        bp.register_error_handler(kind, on_page_error)
+    bp.record_once(lambda state: _routing_errors(state.app, brand, theme))
+
+
+def fout_pagina(brand: str, theme: str, status: int, uitleg: str | None = None) -> str:
+    """The Dutch error page for ``status``, with ``uitleg`` (or the standard explanation)."""
+    titel, standaard = FOUTEN.get(status, ("Er ging iets mis", "Probeer het later opnieuw."))
+    return render_template(
+        "web/fout.html", brand=brand, theme=theme, titel=titel, uitleg=uitleg or standaard
+    )
+
+
+def _status_of(exc: Exception) -> tuple[int, str | None]:
+    if isinstance(exc, ProblemError):
+        return exc.status, dutch(exc.detail)
+    if isinstance(exc, Unreachable):
+        return 502, str(exc)
+    return (exc.code if isinstance(exc, HTTPException) and exc.code else 500), None
+
+
+def _routing_errors(app: App, brand: str, theme: str) -> None:
+    """404/405 on the app (Flask looks these up before a blueprint's HTTPException handler):
+    a Dutch page for a page path, else the harness's answer."""
+    harness = app.error_handler_spec[None][None].get(HTTPException)
+
+    def on_routing_error(exc: HTTPException) -> Any:
+        if not _page_path(app, request.path):
+            return harness(exc) if harness else exc
+        status = exc.code or 404
+        response = make_response(fout_pagina(brand, theme, status), status)
+        allow = exc.get_response().headers.get("Allow")
+        if allow:
+            response.headers["Allow"] = allow
+        return response
+
+    for code in (404, 405):
+        app.register_error_handler(code, on_routing_error)
+
+
+def _page_path(app: App, path: str) -> bool:
+    soap = tuple(app.config.get("SOAP_PATHS") or ())
+    lowered = path.lower()
+    return not path.startswith(NIET_PAGINA) and not (soap and lowered.startswith(soap))
 
 
 class Pages:
@@ -81,6 +153,8 @@ class Pages:
     brand: ClassVar[str]
     theme: ClassVar[str]
     nav: ClassVar[Sequence[tuple[str, str]]]
+    #: A template shown below every page of the partner (contact details), or None.
+    hulp: ClassVar[str | None] = None
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -106,7 +180,9 @@ class Pages:
                 for endpoint, label in self.nav
             ]
         ctx.setdefault("melding", request.args.get("melding"))
+        ctx.setdefault("waarschuwing", request.args.get("waarschuwing"))
         ctx.setdefault("fouten", FormErrors())
+        ctx.setdefault("hulp", self.hulp)
         return render_template(
             template, brand=self.brand, theme=self.theme, nav=links, brin=brin, dep=dep, **ctx
         )
@@ -157,10 +233,11 @@ def datum(value: Any) -> str:
 
 
 def tijd(value: Any) -> Markup | str:
-    """An instant in Europe/Amsterdam, ``29-11-2026 13:05:09``, in a <time> element."""
+    """An instant in Europe/Amsterdam, ``29-11-2026 13:05`` (the date as :func:`datum` writes
+    it), in a <time> element carrying the exact instant."""
     parsed = _parse(value)
     if not isinstance(parsed, datetime):
         return datum(value)
     local = parsed.astimezone(AMSTERDAM) if parsed.tzinfo else parsed
-    text = f"{local.day:02d}-{local.month:02d}-{local.year} {local:%H:%M:%S}"
+    text = f"{datum(local)} {local:%H:%M}"
     return Markup('<time datetime="{}">{}</time>').format(parsed.isoformat(), text)

@@ -70,20 +70,76 @@ def _form_field(api_field: str | None, fields: dict[str, str]) -> str:
     return leaf if leaf in fields.values() else "_"
 
 
-_SCHEMA_PHRASES = (
+#: How a page names an API field in a sentence.
+_LABELS = {
+    "ruwe_score": "De ruwe score",
+    "afnamedatum": "De afnamedatum",
+    "leerlingnummer": "Het leerlingnummer",
+    "groep": "De groep",
+    "toets": "De test",
+    "tab": "Het tabblad",
+}
+
+_PHRASES = (
     (re.compile(r"^[\w.]+: (.*) does not match .*$"), "{0} heeft niet de juiste vorm."),
     (re.compile(r"^[\w.]+: (.*) is not one of .*$"), "{0} is geen toegestane waarde."),
     (re.compile(r"^[\w.]+: (.*) is too long$"), "{0} is te lang."),
     (re.compile(r"^[\w.]+: (.*) should be non-empty$"), "Dit veld is verplicht."),
     (re.compile(r"^[\w.]+: (.*) is too short$"), "Dit veld is verplicht."),
     (re.compile(r"^([\w.]+) is required$"), "Dit veld is verplicht."),
+    (re.compile(r"^[\w.]+ must not be blank$"), "Dit veld is verplicht."),
+    (
+        re.compile(r"^(?:[\w.\[\]]+\.)?(\w+): (.*) is less than the minimum of (.*)$"),
+        "{label} is minimaal {2}; {1} kan niet.",
+    ),
+    (
+        re.compile(r"^(?:[\w.\[\]]+\.)?(\w+): (.*) is greater than the maximum of (.*)$"),
+        "{label} is maximaal {2}; {1} kan niet.",
+    ),
+    (
+        re.compile(r"^(?:[\w.\[\]]+\.)?(\w+): (.*) is not of type .*$"),
+        "{label} heeft niet de juiste vorm: {1}.",
+    ),
+    (
+        re.compile(r"^(ruwe_score) for (.+) is (\d+)\.\.(\d+), got (-?\d+)$"),
+        "{label} voor {1} ligt tussen {2} en {3}; {4} kan niet.",
+    ),
+    (
+        re.compile(r"^(tab) must be one of (.+), got '(.*)'$"),
+        "Het tabblad '{2}' bestaat niet (wel: {1}).",
+    ),
+    (
+        re.compile(r"^(afnamedatum) must be a date like (\S+), got (.*)$"),
+        "{label} moet een datum zijn zoals {1}, niet {2}.",
+    ),
+    (
+        re.compile(r"^leerlingnummer '(.*)' is not among the pupils imported for (.*)$"),
+        "Leerlingnummer '{0}' hoort niet bij de leerlingen die voor {1} zijn geïmporteerd.",
+    ),
+    (
+        re.compile(r"^no pupils imported for (.*): give the pupil's groep.*$"),
+        "Voor {0} zijn nog geen leerlingen geïmporteerd; importeer ze eerst via Beheer › "
+        "Koppelen met LAS.",
+    ),
+    (
+        re.compile(r"^pupil '(.*)' has no jaargroep 1\.\.8.*$"),
+        "Leerling '{0}' zit niet in jaargroep 1 tot en met 8.",
+    ),
+    (re.compile(r"^no afname with id '(.*)'$"), "Er is geen afname met id '{0}'."),
+    (re.compile(r"^no message with ID '(.*)'$"), "Er is geen bericht met ID '{0}'."),
 )
 
 
 def dutch(detail: str) -> str:
-    """The API's schema messages (jsonschema's English) in plain Dutch; others unchanged."""
-    for pattern, template in _SCHEMA_PHRASES:
+    """The API's English messages (its own and jsonschema's) in plain Dutch; others unchanged."""
+    for pattern, template in _PHRASES:
         match = pattern.match(detail)
         if match:
-            return template.format(*match.groups())
+            label = _LABELS.get(match.group(1), match.group(1)) if match.groups() else ""
+            return template.format(*match.groups(), label=label)
     return detail
+
+
+def uitleg(exc: ProblemError | Unreachable) -> str:
+    """What a page says about a failed call: the API's message in Dutch, or who did not answer."""
+    return dutch(exc.detail) if isinstance(exc, ProblemError) else str(exc)

@@ -27,6 +27,12 @@ STATUS_LABELS = {
     AFGEWEZEN: "Afgewezen",
     INGETROKKEN: "Ingetrokken",
 }
+#: The checks of an aanvraag by the names a klantenservice employee uses.
+CONTROLE_LABELS = {
+    "type_dashboard": "Type dashboard",
+    "autorisatiesleutel": "Autorisatiesleutel (bij Schoolkr8)",
+    "las_koppeling": "Koppeling met het LAS (in het testcentrum)",
+}
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
@@ -34,6 +40,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     web.install(app)
     api = Api(core, SERVICE)
     bp = Blueprint("klantenservice_pages", __name__, template_folder="templates")
+    web.page_errors(bp, "Boom klantenservice", "klantenservice")
 
     @bp.get("/")
     def wachtrij() -> str:
@@ -103,7 +110,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
 
 
 def _detail(exc: Exception) -> str:
-    return exc.detail if isinstance(exc, ProblemError) else str(exc)
+    return web.dutch(exc.detail) if isinstance(exc, ProblemError) else str(exc)
 
 
 def _queue_page(
@@ -123,6 +130,7 @@ def _queue_page(
         nav=[{"label": "Wachtrij", "url": "/", "active": True}],
         aanvragen=aanvragen,
         labels=STATUS_LABELS,
+        controle_labels=CONTROLE_LABELS,
         rij_fouten=fouten or {},
         redenen=redenen or {},
         fouten=modus_fouten or FormErrors(),
@@ -142,7 +150,7 @@ def _aanvragen(api: Api) -> tuple[list[dict[str, Any]], str | None]:
     try:
         listed = api.get("/api/aanvragen", limit=QUEUE_SIZE)
     except ProblemError as exc:
-        return [], exc.detail
+        return [], web.dutch(exc.detail)
     except Unreachable as exc:
         return [], str(exc)
     return list((listed or {}).get("aanvragen", [])), None

@@ -24,6 +24,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     """Mount the mailbox pages on the mailbox app."""
     web.install(app)
     bp = Blueprint("mailbox_pages", __name__, template_folder="templates")
+    web.page_errors(bp, "Mailbox", "mailbox")
     api = Api(core, SERVICE)
 
     @bp.get("/")
@@ -35,7 +36,9 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
                 api.get("/api/v1/search", query=f"to:{aan}") if aan else api.get("/api/v1/messages")
             )
         except (ProblemError, Unreachable) as exc:
-            return _render("mailbox/lijst.html", berichten=[], aan=aan, onbereikbaar=str(exc))
+            return _render(
+                "mailbox/lijst.html", berichten=[], aan=aan, onbereikbaar=web.uitleg(exc)
+            )
         items = [_summary(m) for m in (data or {}).get("messages", [])]
         return _render(
             "mailbox/lijst.html",
@@ -51,7 +54,7 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
             data = api.get(f"/api/v1/message/{message_id}")
         except ProblemError as exc:
             return _render(
-                "mailbox/bericht.html", bericht=None, onbereikbaar=exc.detail
+                "mailbox/bericht.html", bericht=None, onbereikbaar=web.dutch(exc.detail)
             ), exc.status
         except Unreachable as exc:
             return _render("mailbox/bericht.html", bericht=None, onbereikbaar=str(exc)), 502

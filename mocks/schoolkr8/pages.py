@@ -61,12 +61,26 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
 
 
 def volledige_naam(p: dict[str, Any]) -> str:
+    """Voornaam tussenvoegsel achternaam, as the heading of a pupil's page."""
     parts = [
         p.get("voornaam") or p.get("roepnaam"),
         p.get("tussenvoegsel") or p.get("voorvoegsel"),
         p.get("achternaam"),
     ]
     return " ".join(str(x) for x in parts if x)
+
+
+def lijst_naam(p: dict[str, Any]) -> str:
+    """The name as in the testcentrum's Leerlingenoverzicht, ``Achternaam, Voornaam
+    tussenvoegsel``, so the two lists line up when copying leerlingnummers (step 3). A
+    tussenvoegsel typed in front of the achternaam ("van Dijk") moves behind the voornaam."""
+    woorden = str(p.get("achternaam") or "").split()
+    tussen = [str(p.get("tussenvoegsel") or p.get("voorvoegsel") or "")]
+    while len(woorden) > 1 and woorden[0].islower():
+        tussen.append(woorden.pop(0))
+    rest = " ".join(x for x in (p.get("voornaam") or p.get("roepnaam"), *tussen) if x)
+    achter = " ".join(woorden)
+    return f"{achter}, {rest}" if rest else achter
 
 
 def chart_points(resultaten: list[dict[str, Any]]) -> list[tuple[date, float]]:
@@ -89,6 +103,7 @@ class Schoolkr8Pages(web.Pages):
     brand = "Schoolkr8"
     theme = "schoolkr8"
     nav = NAV
+    hulp = "schoolkr8/_hulp.html"
 
     # --- school choice -----------------------------------------------------------------------
 
@@ -154,18 +169,18 @@ class Schoolkr8Pages(web.Pages):
                 status=None,
                 form=form,
                 fouten=fouten,
-                onbereikbaar=str(exc),
+                onbereikbaar=web.uitleg(exc),
             )
         page = self.render(
             "schoolkr8/leerlingen.html",
             brin,
             dep,
             active="leerlingen",
-            leerlingen=sorted(pupils, key=lambda p: str(p.get("achternaam"))),
+            leerlingen=sorted(pupils, key=lambda p: lijst_naam(p).lower()),
             status=status,
             form=form,
             fouten=fouten,
-            naam=volledige_naam,
+            naam=lijst_naam,
         )
         return (page, 422) if fouten else page
 
@@ -268,7 +283,7 @@ class Schoolkr8Pages(web.Pages):
         try:
             data = self.api.get(f"/api/leerlingen/{leerling_id}/resultaten")
         except (ProblemError, Unreachable) as exc:
-            data, fout = [], str(exc)
+            data, fout = [], web.uitleg(exc)
         resultaten = sorted(
             web.items(data, "resultaten", "items"), key=lambda r: str(r.get("afnamedatum") or "")
         )
@@ -292,7 +307,7 @@ class Schoolkr8Pages(web.Pages):
             data = self.api.get(f"{self.base(brin, dep)}/niet-gekoppeld")
             fout = None
         except (ProblemError, Unreachable) as exc:
-            data, fout = [], str(exc)
+            data, fout = [], web.uitleg(exc)
         return self.render(
             "schoolkr8/niet_gekoppeld.html",
             brin,
@@ -329,7 +344,7 @@ class Schoolkr8Pages(web.Pages):
             )
             fout = None
         except (ProblemError, Unreachable) as exc:
-            koppelingen, fout = [], str(exc)
+            koppelingen, fout = [], web.uitleg(exc)
         return self.render(
             "schoolkr8/koppeling.html",
             brin,
@@ -358,11 +373,19 @@ class Schoolkr8Pages(web.Pages):
             return None
         return str(made.get("id"))
 
-    def koppeling_actie(self, brin: str, dep: str, koppeling_id: str, actie: str) -> Response:
-        """Schoolkr8's side: activeren (the key is e-mailed) or intrekken."""
+    def koppeling_actie(self, brin: str, dep: str, koppeling_id: str, actie: str) -> Response | str:
+        """Schoolkr8's side: activeren (the key is e-mailed) or intrekken, after confirming."""
         brin, dep = web.school_or_404(brin, dep)
         if actie not in ("activeren", "intrekken"):
             abort(404)
+        if actie == "intrekken" and request.form.get("bevestigd") != "ja":
+            return self.render(
+                "schoolkr8/intrekken.html",
+                brin,
+                dep,
+                active="koppeling",
+                koppeling_id=koppeling_id,
+            )
         try:
             self.api.post(f"/api/koppelingen/{koppeling_id}/{actie}")
             melding = (
@@ -371,6 +394,8 @@ class Schoolkr8Pages(web.Pages):
                 if actie == "activeren"
                 else "De koppeling is ingetrokken; de sleutel werkt niet meer."
             )
-        except (ProblemError, Unreachable) as exc:
+        except ProblemError as exc:
+            melding = f"Dat lukte niet: {web.dutch(exc.detail)}"
+        except Unreachable as exc:
             melding = f"Dat lukte niet: {exc}"
         return redirect(url_for(".koppeling", brin=brin, dep=dep, melding=melding), code=303)

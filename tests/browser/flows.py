@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from koppeling.client.flows import connect_las, schoolkr8_sleutel
 from koppeling.harness.process import Harness
-from tests.browser.support import DemoSchoolHandle, clients, reload_until
+from tests.browser.support import DemoSchoolHandle, clients, reload_until, wait_until
 
 TIMEOUT = 15
 
@@ -97,11 +97,11 @@ def leerlingnummers(page: Page, live: Harness, school: DemoSchoolHandle) -> dict
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Leerlingen").click()
     expect(page.get_by_role("heading", name="Leerlingenoverzicht")).to_be_visible()
     headers = page.locator("table.leerlingen thead th").all_inner_texts()
-    assert headers[:2] == ["Leerlingnummer", "Naam ▲"], headers
+    assert headers[1:3] == ["Leerlingnummer", "Naam ▲"], headers
     rows = page.locator("table.leerlingen tbody tr[data-leerlingnummer]")
     expect(rows).to_have_count(len(school.leerlingen))
     return {
-        r.locator("td").nth(0).inner_text().strip(): r.locator("td").nth(1).inner_text()
+        r.locator("td.leerlingnummer").inner_text().strip(): r.locator("td.naam").inner_text()
         for r in rows.all()
     }
 
@@ -173,3 +173,34 @@ def schoolkr8_key_via_api(live: Harness, school: DemoSchoolHandle) -> str:
         setup.schoolkr8, setup.mailbox, school.ref, school.beheerder_email, timeout=TIMEOUT
     )
     return issued.sleutel
+
+
+def dashboard_actief_via_api(live: Harness, school: DemoSchoolHandle) -> str:
+    """The LAS imported, the key from Schoolkr8, AANVRAGEN, approved: the koppeling id at
+    Schoolkr8 (for a test about what happens once the koppeling is active)."""
+    setup = clients(live)
+    las_koppeling_via_api(live, school)
+    issued = schoolkr8_sleutel(
+        setup.schoolkr8, setup.mailbox, school.ref, school.beheerder_email, timeout=TIMEOUT
+    )
+    setup.testcentrum.aanvragen(
+        school.ref,
+        type_dashboard="SchoolKr8",
+        autorisatiesleutel=issued.sleutel,
+        beheerder_email=school.beheerder_email,
+    )
+    wait_until(
+        lambda: (setup.testcentrum.dashboard_koppeling(school.ref) or {}).get("status") == "actief",
+        "the dashboard koppeling to be approved",
+    )
+    return issued.koppeling_id
+
+
+def testcentrum_url(live: Harness, school: DemoSchoolHandle, path: str) -> str:
+    """A page of the school's account in the testcentrum."""
+    return f"{live.url('testcentrum')}/scholen/{school.brincode}/{school.dependancecode}{path}"
+
+
+def schoolkr8_url(live: Harness, school: DemoSchoolHandle, path: str) -> str:
+    """A page of the school in Schoolkr8."""
+    return f"{live.url('schoolkr8')}/scholen/{school.brincode}/{school.dependancecode}{path}"

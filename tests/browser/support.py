@@ -108,6 +108,8 @@ class DemoSchoolHandle:
         return self.ref.key
 
     def schoolkr8_naam(self, leerlingnummer: str) -> str:
-        """How Schoolkr8 shows this pupil's name (voornaam + achternaam, as seeded)."""
+        """How Schoolkr8's pupil list shows this pupil: as the testcentrum does, Achternaam,
+        Roepnaam voorvoegsel (so the two lists line up)."""
         p = next(p for p in self.leerlingen if p["leerlingnummer"] == leerlingnummer)
-        return " ".join(x for x in (p.get("roepnaam"), p.get("voorvoegsel"), p["achternaam"]) if x)
+        rest = " ".join(x for x in (p.get("roepnaam"), p.get("voorvoegsel")) if x)
+        return f"{p['achternaam']}, {rest}" if rest else str(p["achternaam"])

@@ -101,6 +101,13 @@ def test_klantenservice_queue_reject_needs_reason_then_approve(
     page.goto(ks + "/")
     card = page.locator(f"article[data-school='{school.key}']")
     expect(card).to_contain_text("In behandeling")
+    expect(card.locator("td.controle")).to_have_text(
+        [
+            "Type dashboard",
+            "Autorisatiesleutel (bij Schoolkr8)",
+            "Koppeling met het LAS (in het testcentrum)",
+        ]
+    )
     card.get_by_role("button", name="Afwijzen").click()
     card = page.locator(f"article[data-school='{school.key}']")
     expect(card.locator(".veld > .fout")).to_have_text("Reden is verplicht.")

@@ -56,7 +56,7 @@ def test_whole_manual_by_clicking(
     row = page.locator(f"tr[data-leerlingnummer='{nummer}']")
     score = row.locator("td").nth(5).inner_text().strip()
     reload_until(page, "verzonden")
-    expect(row.locator("td.doorsturing")).to_have_text("verzonden")
+    expect(row.locator("span.doorsturing")).to_have_text("verzonden")
     shots(page, "genormeerd-en-verzonden")
 
     flows.open_scores(page, live, school, nummer)
@@ -80,7 +80,7 @@ def test_test_normed_before_activation_never_shows(
 
     flows.score_en_normeer(page, live, school, nummer, "PI-dictee", 70)
     early = page.locator(f"tr[data-leerlingnummer='{nummer}']").first
-    expect(early.locator("td.doorsturing")).to_have_text("niet van toepassing")
+    expect(early.locator("span.doorsturing")).to_have_text("niet van toepassing")
     shots(page, "genormeerd-voor-activering")
 
     flows.aanvragen(page, live, school, key)
@@ -96,7 +96,7 @@ def test_test_normed_before_activation_never_shows(
     flows.score_en_normeer(page, live, school, nummer, "TTA", 120)
     reload_until(page, "verzonden")
     shots(page, "na-activering-genormeerd")
-    expect(page.locator("tr", has_text="PI-dictee").locator("td.doorsturing")).to_have_text(
+    expect(page.locator("tr", has_text="PI-dictee").locator("span.doorsturing")).to_have_text(
         "niet van toepassing"
     )
 

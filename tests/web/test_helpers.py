@@ -10,7 +10,8 @@ from markupsafe import Markup
 from koppeling.web import datum, tijd
 from koppeling.web.api import FormErrors, ProblemError, dutch
 from koppeling.web.chart import score_chart
-from mocks.testcentrum.pages import las_status, naam, overzicht
+from mocks.schoolkr8.pages import lijst_naam
+from mocks.testcentrum.pages import herhalingen, import_melding, las_status, naam, overzicht
 
 
 def test_chart_draws_one_point_per_result_in_date_order() -> None:
@@ -55,10 +56,59 @@ def test_schema_messages_in_dutch() -> None:
     assert dutch("De sleutel is ongeldig") == "De sleutel is ongeldig"
 
 
+def test_the_apis_english_messages_in_dutch() -> None:
+    assert (
+        dutch("ruwe_score for TTA is 0..200, got 999")
+        == "De ruwe score voor TTA ligt tussen 0 en 200; 999 kan niet."
+    )
+    assert (
+        dutch("afnames[1].ruwe_score: -5 is less than the minimum of 0")
+        == "De ruwe score is minimaal 0; -5 kan niet."
+    )
+    assert dutch("tab must be one of mijn, gescoord, genormeerd, got 'x'") == (
+        "Het tabblad 'x' bestaat niet (wel: mijn, gescoord, genormeerd)."
+    )
+    assert dutch("no message with ID 'abc'") == "Er is geen bericht met ID 'abc'."
+    assert dutch("leerlingnummer 'x' is not among the pupils imported for 99AB-00") == (
+        "Leerlingnummer 'x' hoort niet bij de leerlingen die voor 99AB-00 zijn geïmporteerd."
+    )
+
+
+def test_import_without_data_is_a_warning_not_a_success() -> None:
+    counts = {"leerlingen": 8, "groepen": 10, "leerkrachten": 9, "waarschuwingen": []}
+    assert import_melding(counts) == (
+        "Gegevens geïmporteerd: 8 leerlingen, 10 groepen, 9 leerkrachten.",
+        "",
+    )
+    gelukt, waarschuwing = import_melding(
+        {**counts, "waarschuwingen": ["het LAS antwoordde geengegevens"]}, "2025-2026"
+    )
+    assert gelukt == ""
+    assert "geen gegevens voor schooljaar 2025-2026" in waarschuwing
+
+
+def test_a_repeat_of_an_afname_normed_before_activation_is_found() -> None:
+    base = {"leerlingnummer": "1", "toets": "TTA", "afnamedatum": "2026-12-01", "ruwe_score": 70}
+    afnames = [
+        {**base, "id": "a", "doorsturing": "niet_van_toepassing"},
+        {**base, "id": "b", "doorsturing": "verzonden"},
+        {**base, "id": "c", "doorsturing": "verzonden", "ruwe_score": 71},
+    ]
+    assert {k: v["id"] for k, v in herhalingen(afnames).items()} == {"b": "a"}
+
+
+def test_schoolkr8_list_name_lines_up_with_the_testcentrum() -> None:
+    assert lijst_naam({"voornaam": "Jan", "achternaam": "van Dijk"}) == "Dijk, Jan van"
+    assert lijst_naam({"voornaam": "Eva", "achternaam": "Jansen"}) == "Jansen, Eva"
+    assert naam({"roepnaam": "Jan", "voorvoegsel": "van", "achternaam": "Dijk"}) == (
+        "Dijk, Jan van"
+    )
+
+
 def test_dates_as_the_manual_writes_them_in_amsterdam_time() -> None:
     assert datum("2010-06-01") == "1-6-2010"
     assert datum(datetime(2026, 3, 29, 23, 30, tzinfo=UTC)) == "30-3-2026"
-    assert "30-03-2026 01:30:00" in tijd("2026-03-29T23:30:00+00:00")
+    assert ">30-3-2026 01:30</time>" in tijd("2026-03-29T23:30:00+00:00")
     assert datum(None) == ""
 
 
