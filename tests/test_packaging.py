@@ -69,12 +69,16 @@ def venv_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return bin_dir
 
 
-def test_the_installed_package_is_the_one_that_runs(venv_bin: Path, tmp_path: Path) -> None:
-    site = run(
-        [str(venv_bin / "python"), "-c", "import koppeling, scenarios; print(scenarios.__file__)"],
-        cwd=tmp_path,
-    ).stdout
-    assert Path(site.strip()).is_relative_to(venv_bin.parent), site
+def test_the_installed_package_and_its_data_are_what_runs(venv_bin: Path, tmp_path: Path) -> None:
+    """The packages come from the venv, and so do the JSON schemas the services check bodies
+    against (``contracts/schemas``, package data found by ``koppeling.harness.schemas``)."""
+    probe = (
+        "import scenarios; from koppeling.harness import schemas; "
+        "schemas.load_schema('las_school'); print(scenarios.__file__); print(schemas.SCHEMA_DIR)"
+    )
+    output = run([str(venv_bin / "python"), "-c", probe], cwd=tmp_path).stdout
+    for line in output.splitlines():
+        assert Path(line).is_relative_to(venv_bin.parent), output
 
 
 @pytest.mark.parametrize("verb", ["up", "verify"])
