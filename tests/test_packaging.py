@@ -87,11 +87,16 @@ def test_help_of_every_server_verb(venv_bin: Path, tmp_path: Path, verb: str) ->
     assert f"Usage: koppeling {verb}" in output
 
 
-def test_scenario_list_from_a_checkout_uses_the_installed_scenarios(venv_bin: Path) -> None:
-    """Run inside a checkout (its conftest.py, pyproject.toml and scenarios/ beside it): the
-    installed package is collected, under its own settings."""
-    source = venv_bin.parent.parent / "source"
-    output = run([str(venv_bin / "koppeling"), "scenario", "list"], cwd=source).stdout
+def test_scenario_list_ignores_what_the_current_directory_holds(
+    venv_bin: Path, tmp_path: Path
+) -> None:
+    """Run in a directory like a checkout whose pytest settings, conftest.py and scenarios
+    package would all break pytest: the installed scenarios are listed, under their own settings."""
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "--no-such"\n')
+    (tmp_path / "conftest.py").write_text('raise RuntimeError("the cwd conftest.py was loaded")\n')
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "__init__.py").write_text('raise RuntimeError("cwd scenarios")\n')
+    output = run([str(venv_bin / "koppeling"), "scenario", "list"], cwd=tmp_path).stdout
     for name in ("key_issuance", "approval_email", "not_retroactive"):
         assert name in output
     assert "scenarios. Run: koppeling scenario run" in output
