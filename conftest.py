@@ -1,7 +1,9 @@
-"""Fixtures shared by tests/, contracts/ and scenarios/ (the environment is read here, once).
+"""Fixtures shared by tests/ and contracts/ (the environment is read here, once).
 
 Layers, each overridable by name: configuration (session) -> harness (session, started once on
 free ports of 127.0.0.1) -> per-test handles (journal and faults reset before each test).
+The scenarios use none of these: they bring their own fixtures and plugin (scenarios/conftest.py,
+scenarios/plugin.py), because they also run from an installed package, where this file is absent.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from contracts.state_names import (
     SK8_KOPPELING,
     SK8_PUPIL,
 )
+from koppeling.client.testcentrum import STAND_IN_KLANT
 from koppeling.harness.errors import SoapFault
 from koppeling.uwlr import leerlinggegevens as lg
 from koppeling.uwlr import leerresultaten as lr
@@ -58,7 +59,7 @@ BRIN, DEP, SCHOOLJAAR = "99AB", "00", "2026-2027"
 # The official Leerlinggegevens XSD enumerates school/schooljaar in answers only up to 2024-2025,
 # so the LAS contract asks for that year (requests take any year matching the pattern).
 LAS_SCHOOLJAAR = "2024-2025"
-KLANTCODE, KLANTNAAM = "BOOM-TC", "Boom testcentrum"
+KLANTCODE, KLANTNAAM = STAND_IN_KLANT.code, STAND_IN_KLANT.naam
 LEERLINGNUMMER = "4866010819"
 WRONG_KEY = "onbekende-sleutel-0000"
 BEHEERDER_EMAIL = "beheerder@99ab.school.test"

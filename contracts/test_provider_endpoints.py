@@ -22,7 +22,7 @@ LAS_PARAMS = {
     "brincode": "99AB",
     "dependancecode": "00",
     "schooljaar": "2024-2025",
-    "klantcode": "BOOM-TC",
+    "klantcode": "boom-testcentrum",
     "klantnaam": "Boom testcentrum",
 }
 

@@ -65,7 +65,7 @@ def quick_start(las_url: str) -> None:
     }
     made = requests.post(f"{las_url}/api/scholen", json=school, timeout=30)
     assert made.status_code == 201, made.text
-    klant = {"klantcode": "BOOM", "klantnaam": "Boom testcentrum"}
+    klant = {"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"}  # the quick start
     key = requests.post(f"{las_url}/api/scholen/99AB/00/sleutels", json=klant, timeout=30)
     assert key.status_code == 201, key.text
 

@@ -1,7 +1,7 @@
 """Fixtures of the scenario suite: partners, driver, a fresh school per scenario, step records.
 
-Layers, each overridable by name: ``scenario_options`` / ``partners`` (session: the in-process
-harness from the root ``harness`` fixture, or ``--against CONFIG``) -> ``driver`` (session: the
+Layers, each overridable by name: ``scenario_options`` / ``partners`` (session: the scenarios' own
+in-process harness, ``scenario_harness``, or ``--against CONFIG``) -> ``driver`` (session: the
 testcentrum driver) -> ``scenario`` (per test: seed, steps, fresh schools; its record and the
 journal of its schools go to the report). Scenarios never reset the shared journal or clear
 faults wholesale, so they can run in parallel against one harness.

@@ -1,7 +1,9 @@
 """The scenario suite's pytest plugin: options, seeds, unique schools per worker, step records.
 
-Loaded by ``scenarios/conftest.py`` (its hooks are re-exported there). What it adds:
+Loaded by ``scenarios/conftest.py`` (its hooks are re-exported there), so it is active wherever
+the package is, in a checkout or installed. What it adds:
 
+* the ``scenario`` marker;
 * ``--against CONFIG``: run against already-running services instead of the in-process harness;
   ``--testcentrum-driver SPEC``: which testcentrum driver to use (see scenarios/driver.py).
 * ``--scenario-seed N``: the run's seed; each scenario's seed is derived from it and its name, so
@@ -77,6 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "scenario: end-to-end scenario tests across all mocks")
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and "koppeling_seed" in workerinput:
         config.koppeling_seed = int(workerinput["koppeling_seed"])  # type: ignore[attr-defined]

@@ -7,11 +7,11 @@ import pytest
 import requests
 
 from contracts.states import Setup
-from koppeling.client import Clients, Klant, ProblemError, SchoolRef
+from koppeling.client import STAND_IN_KLANT, Clients, ProblemError, SchoolRef
 from koppeling.client.flows import create_las_school
 from koppeling.harness.process import Harness
 
-KLANT = Klant("BOOM", "Boom testcentrum")
+KLANT = STAND_IN_KLANT
 
 
 @pytest.fixture

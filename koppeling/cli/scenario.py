@@ -4,9 +4,14 @@ A standalone click group (``scenario``) that :mod:`koppeling.cli.main` attaches 
 ``koppeling`` group.
 ``run`` starts pytest on the ``scenarios`` package in a child process (a clean interpreter: the
 in-process harness, xdist workers and the ``--against`` services all behave as under plain
-pytest), streams its progress, then writes the JUnit XML and the self-contained HTML report from
-the per-scenario records the scenario plugin wrote. A failing scenario is listed with its seed and
-the command that replays it.
+pytest), streams its progress, then writes the self-contained HTML report from the per-scenario
+records the scenario plugin wrote, beside pytest's JUnit XML. A failing scenario is listed with its
+seed and the command that replays it; a run that did not get as far as the JUnit XML reports no
+files and exits non-zero.
+
+The child finds the scenarios where this process imports them from — a checkout or an installed
+package (site-packages) alike — and takes its pytest settings from ``scenarios/pytest-run.ini``
+(shipped with the package), never from whatever configuration the current directory holds.
 """
 
 from __future__ import annotations
@@ -25,13 +30,30 @@ import click
 
 from koppeling.report import load_records, write_report
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SCENARIOS = "scenarios"
 UNKNOWN_NAME_EXIT = 4  # pytest.exit code of the scenario plugin for an unknown name
 
 
+def scenarios_dir() -> Path:
+    """The folder of the ``scenarios`` package: in the checkout, or in site-packages."""
+    import scenarios
+
+    return Path(scenarios.__path__[0]).resolve()
+
+
 def pytest_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
+    """pytest on the scenarios package with its own settings, rooted at the package's parent."""
+    package = scenarios_dir()
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(package / "pytest-run.ini"),
+        "--rootdir",
+        str(package.parent),
+        str(package),
+        *args,
+    ]
 
 
 def collect(extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
@@ -40,7 +62,6 @@ def collect(extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         target = Path(tmp) / "list.json"
         proc = subprocess.run(
             pytest_command(
-                SCENARIOS,
                 "-m",
                 "scenario",
                 "--collect-only",
@@ -49,7 +70,6 @@ def collect(extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
                 str(target),
                 *extra,
             ),
-            cwd=ROOT,
             capture_output=True,
             text=True,
             check=False,
@@ -122,17 +142,46 @@ def run(
     """Run scenarios (all, or NAMES) in-process or --against running services."""
     seed = seed if seed is not None else secrets.randbelow(2**31)
     out = out.resolve()
-    records = out / "records"
+    records, junit, report = out / "records", out / "junit.xml", out / "report.html"
+    _clear(records, junit, report)
+    if names and workers:  # xdist workers collect on their own: check the names here, up front
+        _check_names(names)
+    click.echo(
+        f"running {', '.join(names) or 'all scenarios'}, seed {seed}"
+        + (f", against {against}" if against else ", in-process harness")
+    )
+    code = _stream(
+        pytest_command(
+            *_run_args(seed, records, junit), *_target_args(names, against, driver, workers)
+        )
+    )
+    if code == UNKNOWN_NAME_EXIT:
+        raise click.UsageError("pytest refused the run (see above), e.g. an unknown scenario name")
+    if not junit.is_file():
+        raise click.ClickException(
+            f"the scenarios did not run: pytest exited with code {code} before writing "
+            f"{junit.name} (its output is above); no JUnit XML or HTML report was written"
+        )
+    write_report(records, report, run_seed=seed)
+    _summary(load_records(records), junit, report)
+    ctx.exit(code)
+
+
+def _clear(records: Path, junit: Path, report: Path) -> None:
+    """Remove what an earlier run wrote: nothing stale may pass for this run's results."""
     shutil.rmtree(records, ignore_errors=True)
+    junit.unlink(missing_ok=True)
+    report.unlink(missing_ok=True)
     records.mkdir(parents=True)
-    args = [
-        SCENARIOS,
+
+
+def _run_args(seed: int, records: Path, junit: Path) -> list[str]:
+    """The scenario selection, seeds, per-scenario records and JUnit XML of a run."""
+    return [
         "-m",
         "scenario",
         "-q",
         "--no-header",
-        "-o",
-        "console_output_style=classic",
         "--scenario-progress",
         "--scenario-seed",
         str(seed),
@@ -141,30 +190,22 @@ def run(
         "--scenario-out",
         str(records),
         "--junitxml",
-        str(out / "junit.xml"),
-        "-o",
-        "junit_family=xunit2",
+        str(junit),
     ]
+
+
+def _target_args(
+    names: tuple[str, ...], against: Path | None, driver: str | None, workers: int
+) -> list[str]:
+    """Which scenarios, against what, with which driver, on how many workers."""
+    args = ["--scenario-names", ",".join(names)] if names else []
     if against is not None:
         args += ["--against", str(against.resolve())]
     if driver:
         args += ["--testcentrum-driver", driver]
     if workers:
         args += ["-n", str(workers)]
-    if names:
-        if workers:  # xdist workers collect on their own: check the names here, up front
-            _check_names(names)
-        args += ["--scenario-names", ",".join(names)]
-    click.echo(
-        f"running {', '.join(names) or 'all scenarios'}, seed {seed}"
-        + (f", against {against}" if against else ", in-process harness")
-    )
-    code = _stream(pytest_command(*args))
-    if code == UNKNOWN_NAME_EXIT:
-        raise click.UsageError("pytest refused the run (see above), e.g. an unknown scenario name")
-    report = write_report(records, out / "report.html", run_seed=seed)
-    _summary(load_records(records), out / "junit.xml", report)
-    ctx.exit(code)
+    return args
 
 
 def _check_names(names: tuple[str, ...]) -> None:
@@ -176,9 +217,9 @@ def _check_names(names: tuple[str, ...]) -> None:
 
 
 def _stream(cmd: list[str]) -> int:
-    """Run ``cmd`` in the project root, echoing its output line by line as it comes."""
+    """Run ``cmd``, echoing its output line by line as it comes."""
     with subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
     ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:

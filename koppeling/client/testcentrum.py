@@ -12,8 +12,10 @@ from koppeling.client.http import ApiClient, as_dict, items
 from koppeling.client.las import Klant
 from koppeling.client.school import SchoolRef
 
-# How the stand-in identifies itself at a LAS unless WIJZIGINGEN OPSLAAN names another klant
-# (its API's default): the LAS key is issued for it.
+# THE klantcode of the koppeling (docs/testcentrum.md): how the stand-in testcentrum identifies
+# itself in every UWLR autorisatie header — at the LAS unless WIJZIGINGEN OPSLAAN names another
+# klant (the LAS key is issued for it), and at Schoolkr8. Its defaults, the consumer contracts and
+# the demo all take it from here.
 STAND_IN_KLANT = Klant("boom-testcentrum", "Boom testcentrum")
 
 

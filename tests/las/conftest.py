@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from contracts.uwlr_xsd import UwlrSchemas
+from koppeling.client import STAND_IN_KLANT
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from koppeling.uwlr.autorisatie import Autorisatie
@@ -21,7 +22,7 @@ from mocks.las.service import FLAVOURS
 
 SCHOOLJAAR = "2024-2025"  # the official EDEX enumeration of schooljaren ends at 2024-2025
 SCHOOL_TIME = datetime(2024, 10, 1, 8, 0, tzinfo=UTC)
-KLANT = ("BOOM", "Boom testcentrum")
+KLANT = (STAND_IN_KLANT.code, STAND_IN_KLANT.naam)
 
 
 @dataclass
@@ -104,7 +105,7 @@ def core() -> Core:
 
 @pytest.fixture(params=sorted(FLAVOURS))
 def las(request: pytest.FixtureRequest, core: Core, uwlr_schemas: UwlrSchemas) -> Las:
-    """Each flavour in turn, with school 99AB-00 (40 pupils) and a key for klant BOOM."""
+    """Each flavour in turn, with school 99AB-00 (40 pupils) and a key for the stand-in."""
     return las_of(request.param, core, uwlr_schemas)
 
 

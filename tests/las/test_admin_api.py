@@ -79,7 +79,8 @@ def test_key_is_stored_only_as_hash(las: Las) -> None:
 def test_key_for_unknown_school_is_404(las: Las) -> None:
     """A key for a school the LAS does not have is 404."""
     resp = las.client.post(
-        "/api/scholen/99ZZ/00/sleutels", json={"klantcode": "BOOM", "klantnaam": "Boom"}
+        "/api/scholen/99ZZ/00/sleutels",
+        json={"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
     )
     assert resp.status_code == 404
 

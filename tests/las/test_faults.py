@@ -102,7 +102,7 @@ def test_wrong_klantcode(las: Las) -> None:
 def test_missing_klantcode(las: Las) -> None:
     """An empty klantcode in the header is Client.OngeldigeKlantIdentificatie."""
     data = las.request().replace(
-        b"<aut:klantcode>BOOM</aut:klantcode>", b"<aut:klantcode></aut:klantcode>"
+        b"<aut:klantcode>boom-testcentrum</aut:klantcode>", b"<aut:klantcode></aut:klantcode>"
     )
     assert las.fault_code(data) == "Client.OngeldigeKlantIdentificatie"
 

@@ -28,7 +28,7 @@ from koppeling.uwlr.leerlinggegevens import (
 )
 from koppeling.uwlr.soap import fault_envelope, parse_envelope
 
-AUT = Autorisatie("pns_abcdefgh12345678", "BOOM", "Boom testcentrum")
+AUT = Autorisatie("pns_abcdefgh12345678", "boom-testcentrum", "Boom testcentrum")
 STAMP = datetime(2024, 10, 1, 9, 30, tzinfo=UTC)
 
 

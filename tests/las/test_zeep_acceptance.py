@@ -48,7 +48,7 @@ class Served:
     client: zeep.Client
     received: Received
 
-    def header(self, klantcode: str = "BOOM") -> dict[str, Any]:
+    def header(self, klantcode: str = "boom-testcentrum") -> dict[str, Any]:
         return {
             "autorisatie": {
                 "autorisatiesleutel": self.key,
@@ -98,7 +98,7 @@ def _prepare(flavour: str, url: str) -> Served:
     key = requests.post(
         f"{url}/api/scholen/99AB/00/sleutels",
         timeout=10,
-        json={"klantcode": "BOOM", "klantnaam": "Boom testcentrum"},
+        json={"klantcode": "boom-testcentrum", "klantnaam": "Boom testcentrum"},
     ).json()
     received = Received()
     client = zeep.Client(f"{url}{FLAVOURS[flavour].path}?wsdl", plugins=[received])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,3 +118,24 @@ def test_failing_scenario_prints_seed_and_replay(
     assert suite is not None and suite.get("failures") == "1"
     html = (out / "report.html").read_text()
     assert "failed: <b>1</b>" in html
+
+
+def test_a_run_that_did_not_run_claims_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest dying before it runs anything (here: a pytest that cannot start) makes ``run`` exit
+    non-zero saying so; it names no JUnit XML or report, and a stale one is not left behind."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "pytest.py").write_text('raise SystemExit("pytest cannot start here")\n')
+    paths = [str(broken), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "junit.xml").write_text("<testsuites/>")  # left by an earlier run
+    result = CliRunner().invoke(scenario, ["run", "key_issuance", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "pytest cannot start here" in result.output
+    assert "the scenarios did not run: pytest exited with code 1" in result.output
+    assert "JUnit XML:" not in result.output and "HTML report:" not in result.output
+    assert not (out / "junit.xml").exists() and not (out / "report.html").exists()

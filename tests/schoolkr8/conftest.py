@@ -196,7 +196,7 @@ class Sk8:
             verzoek
             if isinstance(verzoek, bytes)
             else request_envelope(
-                build_verzoek(verzoek), Autorisatie(key, "BOOM-TC", "Boom testcentrum")
+                build_verzoek(verzoek), Autorisatie(key, "boom-testcentrum", "Boom testcentrum")
             )
         )
         return requests.post(

@@ -44,7 +44,9 @@ def accepted(uwlr_schemas: UwlrSchemas) -> Iterator[list[bytes]]:
 
 def post(sk8: Sk8, key: str, verzoek: Any, accepted: list[bytes]) -> requests.Response:
     """Deliver over HTTP; remember the message if it was accepted."""
-    data = request_envelope(build_verzoek(verzoek), Autorisatie(key, "BOOM-TC", "Boom"))
+    data = request_envelope(
+        build_verzoek(verzoek), Autorisatie(key, "boom-testcentrum", "Boom testcentrum")
+    )
     resp = sk8.breng(key, data)
     if resp.status_code == 200:
         accepted.append(data)
@@ -108,7 +110,7 @@ def zeep_call(client: zeep.Client, sk8: Sk8, key: str, leerlingid: str, rkey: st
         _soapheaders={
             "msgpHeader": {
                 "autorisatiesleutel": key,
-                "klantcode": "BOOM-TC",
+                "klantcode": "boom-testcentrum",
                 "klantnaam": "Boom testcentrum",
             }
         },
@@ -249,7 +251,8 @@ def test_invalid_messages_are_ongeldig_bericht(sk8: Sk8, mutate: Any) -> None:
     """Schema-invalid or unparsable messages: Client.OngeldigBericht, never a 500 traceback."""
     key = sk8.key()
     data = request_envelope(
-        build_verzoek(sk8.verzoek(("1", "x"))), Autorisatie(key, "BOOM-TC", "Boom")
+        build_verzoek(sk8.verzoek(("1", "x"))),
+        Autorisatie(key, "boom-testcentrum", "Boom testcentrum"),
     )
     resp = sk8.breng(key, mutate(data))
     assert resp.status_code == 500 and fault_code(resp) == "Client.OngeldigBericht", resp.text

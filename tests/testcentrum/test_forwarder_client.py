@@ -92,7 +92,7 @@ def test_sends_a_valid_brengleerresultaten_with_the_key_in_the_autorisatie_heade
     aut = read_autorisatie(env)
     assert (aut.autorisatiesleutel, aut.klantcode, aut.klantnaam) == (
         KEY,
-        "BOOM-TC",
+        "boom-testcentrum",
         "Boom testcentrum",
     )
     parsed = parse_verzoek(env.body)

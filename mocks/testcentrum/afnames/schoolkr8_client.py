@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import requests
 from lxml import etree
 
+from koppeling.client.testcentrum import STAND_IN_KLANT
 from koppeling.harness.errors import SoapFault
 from koppeling.harness.keys import mask, mask_text
 from koppeling.uwlr.autorisatie import Autorisatie
@@ -36,8 +37,8 @@ from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, SOAP_ENV, parse_xml, read_fau
 log = logging.getLogger("koppeling.testcentrum.schoolkr8")
 
 LEERRESULTATEN_PATH = "/uwlr/leerresultaten"
-DEFAULT_KLANTCODE = "BOOM-TC"
-DEFAULT_KLANTNAAM = "Boom testcentrum"
+# Who the testcentrum is at Schoolkr8: the same klant as at the LAS.
+DEFAULT_KLANTCODE, DEFAULT_KLANTNAAM = STAND_IN_KLANT.code, STAND_IN_KLANT.naam
 _RETRY_STATUSES = frozenset({408, 425, 429})
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from koppeling.client.testcentrum import STAND_IN_KLANT
 from koppeling.harness.clock import iso
 from koppeling.harness.keys import mask
 from koppeling.harness.store import UtcDateTime, chunks, from_row, metadata
@@ -45,8 +46,8 @@ ACTIEF = "actief"
 AFGEWEZEN = "afgewezen"
 GEDEACTIVEERD = "gedeactiveerd"
 
-DEFAULT_KLANTCODE = "boom-testcentrum"
-DEFAULT_KLANTNAAM = "Boom testcentrum"
+# Who the testcentrum is at the LAS unless the school's settings say otherwise.
+DEFAULT_KLANTCODE, DEFAULT_KLANTNAAM = STAND_IN_KLANT.code, STAND_IN_KLANT.naam
 
 scholen_table = Table(
     "tc_scholen",
