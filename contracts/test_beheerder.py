@@ -21,7 +21,8 @@ def _mail(text: str, sender: str = "noreply@schoolkr8.test") -> BeheerderMail:
         "Beste beheerder,\n\nUw autorisatiesleutel is:\n\n    sk8_AbCd1234EfGh\n\nGroet",
         "Autorisatiesleutel: sk8_AbCd1234EfGh\n",
         "autorisatiesleutel : sk8_AbCd1234EfGh",
-        "Uw autorisatiesleutel is:\r\n\r\n    sk8_AbCd1234EfGh\r\n\r\nGroet",  # CRLF, as Mailpit keeps
+        # CRLF line ends, as Mailpit keeps them in Text:
+        "Uw autorisatiesleutel is:\r\n\r\n    sk8_AbCd1234EfGh\r\n\r\nGroet",
     ],
 )
 def test_read_key_in_either_layout(text: str) -> None:
