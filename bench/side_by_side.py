@@ -1,17 +1,18 @@
 """koppeling up next to WireMock and nginx answering the same bytes, driven by wrk (prints figures).
 
     .venv/bin/python bench/side_by_side.py [--duration 5] [--threads 2] [--connections 16]
-        [--rounds 3] [--pupils 40] [--soak 10] [--wiremock-jar PATH]
+        [--rounds 3] [--warmup 10] [--pupils 40] [--soak 10] [--wiremock-jar PATH]
 
 Why: "is the harness fast enough?" means little without a yardstick. This starts `koppeling up`
 (gunicorn, its defaults), WireMock (journal off, one stub serving the bytes our ParnasSys mock
 just answered) and nginx (the same bytes from a file) on free 127.0.0.1 ports, and drives each
-with wrk at the same settings, interleaved round by round; the table shows medians over the
-rounds and the ratios. Then, against koppeling up only: BrengLeerresultaten with 1 result per
-message, a mixed load (SOAP and REST, reads and writes, 4 wrk processes of 4 connections),
-isolation (health-check latency of the other services while 8 mailbox long-polls and 12
-slow-body clients hold connections), memory and state-file size at start and end, and a soak
-(`--soak 600` is the 10-minute flat-memory check). Goals are printed, never asserted.
+with wrk at the same settings after an uncounted warm-up each, interleaved round by round; the
+table shows medians over the rounds and the ratios. Then, against koppeling up only:
+BrengLeerresultaten with 1 result per message, a mixed load (SOAP and REST, reads and writes,
+4 wrk processes of 4 connections), isolation (health-check latency of the other services while
+8 mailbox long-polls and 12 slow-body clients hold connections), memory and state-file size at
+start and end, and a soak (`--soak 600` is the 10-minute flat-memory check). Goals are printed,
+never asserted.
 
 It installs and downloads nothing: it looks for java, nginx, wrk and the WireMock standalone jar
 (inside `npm install --prefix .tools wiremock@VERSION`), says what is missing with the install
@@ -281,13 +282,15 @@ class Procs:
         return proc
 
     def stop_all(self) -> None:
+        """SIGTERM each (koppeling up stops its gunicorn, nginx its workers); after 15 s,
+        SIGKILL to the process group the process leads."""
         for proc in reversed(self.started):
             if proc.poll() is None:
                 proc.terminate()
                 try:
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
 
 
