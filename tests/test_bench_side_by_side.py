@@ -1,0 +1,129 @@
+"""The pure parts of bench/side_by_side.py: what wrk prints and is given, the nginx config, and
+the report of what is missing. No load and no servers here; the figures are the script's job."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("side_by_side", ROOT / "bench/side_by_side.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+sbs = _load()
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:41234/uwlr/leerlinggegevens
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   112.01ms   40.10ms 410.22ms   71.00%
+    Req/Sec    71.20     20.11   120.00     68.00%
+  712 requests in 5.01s, 10.66MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    142.12
+Transfer/sec:      2.13MB
+@@wrk requests=712 duration_us=5010000 p50_us=142700 p99_us=267600 connect=0 read=1 write=0 \
+timeout=2 status=3
+"""
+
+
+def test_parse_wrk_reads_the_done_line() -> None:
+    result = sbs.parse_wrk(WRK_OUTPUT)
+    assert (result.requests, result.seconds) == (712, 5.01)
+    assert (result.p50_ms, result.p99_ms) == (142.7, 267.6)
+    assert result.errors == 6
+    assert result.rate == pytest.approx(142.1, abs=0.1)
+
+
+def test_parse_wrk_says_when_the_line_is_missing() -> None:
+    with pytest.raises(ValueError, match="no @@wrk line"):
+        sbs.parse_wrk("Running 5s test @ http://127.0.0.1:1/\nconnection refused\n")
+
+
+def test_wrk_script_posts_the_body_file_and_prints_the_done_line(tmp_path: Path) -> None:
+    body = tmp_path / "haal.xml"
+    script = sbs.wrk_script("POST", {"SOAPAction": '"HaalLeerlinggegevens"'}, body)
+    assert 'wrk.method = "POST"' in script
+    assert 'wrk.headers["SOAPAction"] = "\\"HaalLeerlinggegevens\\""' in script
+    assert f"io.open(\"{body}\", 'rb')" in script
+    assert "function done(summary, latency, requests)" in script
+    assert "function request()" not in script  # one fixed request: wrk's fast path
+
+
+def test_wrk_script_with_a_key_prefix_makes_every_result_new() -> None:
+    script = sbs.wrk_script("POST", {}, Path("/x/breng.xml"), "b")
+    assert "function request()" in script
+    assert f"wrk.body:gsub('{sbs.RESULT_KEY}', key)" in script
+    assert "string.format('b-%d-%d', id, nr)" in script
+
+
+def test_wrk_script_without_body_is_a_plain_get() -> None:
+    script = sbs.wrk_script("GET", {}, None)
+    assert 'wrk.method = "GET"' in script and "io.open" not in script
+
+
+def test_load_command_is_bounded_in_time() -> None:
+    load = sbs.Load("x", "http://127.0.0.1:9/p", Path("/s.lua"), 2, 16)
+    assert load.command("wrk", 5.0) == [
+        "wrk", "-t2", "-c16", "-d5s", "--timeout", "10s", "-s", "/s.lua", "http://127.0.0.1:9/p",
+    ]  # fmt: skip
+
+
+def test_nginx_conf_keeps_everything_in_its_prefix(tmp_path: Path) -> None:
+    conf = sbs.nginx_conf(tmp_path, 41999, "/uwlr/leerlinggegevens", tmp_path / "haal.xml")
+    assert "daemon off;" in conf
+    assert "listen 127.0.0.1:41999;" in conf
+    assert "location = /uwlr/leerlinggegevens {" in conf
+    assert f"alias {tmp_path / 'haal.xml'};" in conf
+    assert "error_page 405 =200 $uri;" in conf  # POST to a static file is a 405 otherwise
+    assert "access_log off;" in conf
+    paths = set(re.findall(r"(?<![\w.])/[\w./-]+", conf)) - {"/uwlr/leerlinggegevens"}
+    assert paths and all(p.startswith(str(tmp_path)) for p in paths), paths
+
+
+def _fake_path(tmp_path: Path, *names: str) -> str:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in names:
+        exe = bin_dir / name
+        exe.write_text("#!/bin/sh\n")
+        exe.chmod(0o755)
+    return str(bin_dir)
+
+
+def test_missing_report_names_the_install_command_and_what_is_skipped(tmp_path: Path) -> None:
+    tools = sbs.find_tools(_fake_path(tmp_path, "java", "wrk"), None, tmp_path / "no-tools")
+    assert tools.missing() == ["nginx", "wiremock"]
+    assert not tools.wiremock
+    report = sbs.missing_report(tools)
+    assert len(report) == 2
+    assert "`apt-get install nginx`" in report[0] and "the nginx row" in report[0]
+    assert f"`npm install --prefix .tools wiremock@{sbs.WIREMOCK_VERSION}`" in report[1]
+    assert "the WireMock row" in report[1]
+
+
+def test_missing_report_is_empty_when_everything_is_there(tmp_path: Path) -> None:
+    jar = tmp_path / ".tools/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar"
+    jar.parent.mkdir(parents=True)
+    jar.write_bytes(b"")
+    tools = sbs.find_tools(_fake_path(tmp_path, "java", "nginx", "wrk"), None, tmp_path / ".tools")
+    assert tools.jar == jar and tools.wiremock
+    assert sbs.missing_report(tools) == []
+
+
+def test_a_given_jar_that_is_not_there_is_missing(tmp_path: Path) -> None:
+    tools = sbs.find_tools(_fake_path(tmp_path, "java"), tmp_path / "nope.jar", tmp_path)
+    assert tools.missing() == ["nginx", "wrk", "wiremock"]
+    assert "apt-get install wrk" in sbs.missing_report(tools)[1]
