@@ -15,8 +15,9 @@ start and end, and a soak (`--soak 600` is the 10-minute flat-memory check). Goa
 never asserted.
 
 It installs and downloads nothing: it looks for java, nginx, wrk and the WireMock standalone jar
-(inside `npm install --prefix .tools wiremock@VERSION`), says what is missing with the install
-command, and skips what needs it. Every process it starts is stopped on exit, Ctrl-C included.
+(inside `npm install --prefix .tools/wiremock wiremock@VERSION`), says what is missing with the
+install command, and skips what needs it. Every process it starts is stopped on exit, Ctrl-C
+included.
 """
 
 from __future__ import annotations
@@ -44,12 +45,12 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 WIREMOCK_VERSION = "3.13.2"
-JAR_GLOB = "node_modules/wiremock/**/wiremock*standalone*.jar"
+JAR_GLOB = "wiremock/node_modules/wiremock/**/wiremock*standalone*.jar"
 INSTALL = {
     "java": "apt-get install default-jre-headless",
     "nginx": "apt-get install nginx",
     "wrk": "apt-get install wrk",
-    "wiremock": f"npm install --prefix .tools wiremock@{WIREMOCK_VERSION}",
+    "wiremock": f"npm install --prefix .tools/wiremock wiremock@{WIREMOCK_VERSION}",
 }
 SKIPS = {
     "wrk": "every wrk-driven figure (the table, Breng, mixed load, soak load)",

@@ -3,16 +3,14 @@
 Partners on the JVM, in JS or in Rust do not run ``koppeling verify``; they point the verifier of
 their own stack at ``koppeling up``, with nothing of ours but the harness's standard provider
 endpoints (:mod:`contracts.provider_endpoints`). The test suite does the same with the Rust
-verifier, pinned here (and read from here by ``.ci/run``), installed with npm into the
-git-ignored ``.tools/`` on first use. :func:`verifier_command` is the very command
+verifier, pinned here (and read from here by ``.ci/run``), installed with npm into the git-ignored
+``.tools/`` on first use (:mod:`koppeling.npmtools`). :func:`verifier_command` is the very command
 docs/contracts.md tells a partner to run.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,10 +18,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from contracts.pactkit import PACT_DIR
+from koppeling.npmtools import TOOLS_DIR, ToolMissing, ensure, install_hint
 
 PACT_CLI = "@pact-foundation/pact-cli@18.1.2"
-TOOLS_DIR = Path(__file__).resolve().parent.parent / ".tools"
-INSTALL_HINT = f"run .ci/run, or: npm install --prefix .tools {PACT_CLI}"
+INSTALL_HINT = f"run .ci/run, or: {install_hint(PACT_CLI)}"
 
 
 class VerifierMissing(RuntimeError):
@@ -31,35 +29,11 @@ class VerifierMissing(RuntimeError):
 
 
 def pact_cli(tools: Path = TOOLS_DIR) -> Path:
-    """The pinned ``pact`` binary in ``tools``, installed with npm first if it is not there."""
-    binary = tools / "node_modules" / ".bin" / "pact"
-    tools.mkdir(parents=True, exist_ok=True)
-    with open(tools / ".install.lock", "w") as lock:  # xdist workers install only once
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (binary.exists() and _installed_version(tools) == PACT_CLI.rpartition("@")[2]):
-            _npm_install(tools)
-    return binary
-
-
-def _installed_version(tools: Path) -> str | None:
-    manifest = tools / "node_modules" / "@pact-foundation" / "pact-cli" / "package.json"
-    if not manifest.exists():
-        return None
-    return str(json.loads(manifest.read_text(encoding="utf-8")).get("version"))
-
-
-def _npm_install(tools: Path) -> None:
-    npm = shutil.which("npm")
-    if npm is None:
-        raise VerifierMissing(
-            f"the Rust Pact verifier is missing and npm is not on PATH; {INSTALL_HINT}"
-        )
-    args = [npm, "install", "--prefix", str(tools), "--no-save", "--no-audit", "--no-fund"]
-    done = subprocess.run([*args, PACT_CLI], capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        raise VerifierMissing(
-            f"npm could not install {PACT_CLI}: {done.stderr[-2000:]}; {INSTALL_HINT}"
-        )
+    """The pinned ``pact`` binary, installed with npm into ``tools`` first if it is not there."""
+    try:
+        return ensure(PACT_CLI, tools) / "node_modules" / ".bin" / "pact"
+    except ToolMissing as exc:
+        raise VerifierMissing(f"the Rust Pact verifier: {exc}; {INSTALL_HINT}") from None
 
 
 def verifier_command(

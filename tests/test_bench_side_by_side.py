@@ -110,12 +110,12 @@ def test_missing_report_names_the_install_command_and_what_is_skipped(tmp_path: 
     report = sbs.missing_report(tools)
     assert len(report) == 2
     assert "`apt-get install nginx`" in report[0] and "the nginx row" in report[0]
-    assert f"`npm install --prefix .tools wiremock@{sbs.WIREMOCK_VERSION}`" in report[1]
+    assert f"`npm install --prefix .tools/wiremock wiremock@{sbs.WIREMOCK_VERSION}`" in report[1]
     assert "the WireMock row" in report[1]
 
 
 def test_missing_report_is_empty_when_everything_is_there(tmp_path: Path) -> None:
-    jar = tmp_path / ".tools/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar"
+    jar = tmp_path / ".tools/wiremock/node_modules/wiremock/build/wiremock-standalone-3.13.2.jar"
     jar.parent.mkdir(parents=True)
     jar.write_bytes(b"")
     tools = sbs.find_tools(_fake_path(tmp_path, "java", "nginx", "wrk"), None, tmp_path / ".tools")

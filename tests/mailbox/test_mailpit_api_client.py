@@ -14,37 +14,22 @@ from typing import Any
 import pytest
 
 from koppeling.client.mailbox import MailboxClient
+from koppeling.npmtools import ToolMissing, ensure
 from mocks.mailbox.smtp import SmtpSink
 from tests.mailbox.test_mailpit import ATTACHMENT, RAW, RCPTS, deliver
 
-ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ROOT / ".tools"
-PACKAGE = "mailpit-api"
-VERSION = "2.1.0"
+SPEC = "mailpit-api@2.1.0"
 SCRIPT = Path(__file__).with_name("mailpit_api_check.cjs")
 
 
 def installed_client() -> Path:
-    """``.tools/`` holding ``mailpit-api`` at the pinned version (installed with npm if not)."""
-    manifest = TOOLS / "node_modules" / PACKAGE / "package.json"
-    if manifest.is_file() and json.loads(manifest.read_text())["version"] == VERSION:
-        return TOOLS
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.fail(
-            f"this test drives the mailbox with the npm client {PACKAGE}@{VERSION}: it needs "
-            "Node.js and npm on PATH to install it into .tools/ "
-            f"(npm install --prefix .tools {PACKAGE}@{VERSION})"
-        )
-    TOOLS.mkdir(exist_ok=True)
-    done = subprocess.run(
-        [npm, "install", "--prefix", str(TOOLS), "--no-audit", "--no-fund", f"{PACKAGE}@{VERSION}"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, f"npm install {PACKAGE}@{VERSION} failed:\n{done.stderr}"
-    return TOOLS
+    """The folder holding ``mailpit-api`` at the pinned version (installed with npm if not)."""
+    if shutil.which("node") is None:
+        pytest.fail(f"this test drives the mailbox with the npm client {SPEC}: it needs Node.js")
+    try:
+        return ensure(SPEC)
+    except ToolMissing as exc:
+        pytest.fail(f"this test drives the mailbox with the npm client {SPEC}: {exc}")
 
 
 def drive(folder: Path, base_url: str) -> dict[str, Any]:
