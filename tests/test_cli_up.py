@@ -13,7 +13,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from koppeling.cli import main as cli_main
 from koppeling.cli.main import main
+from koppeling.harness.config import HarnessConfig
 from koppeling.harness.services import SERVICES
 
 KOPPELING = str(Path(sys.executable).parent / "koppeling")
@@ -87,3 +89,19 @@ def test_gunicorn_guards_hosts_long_lines_and_its_state_files(
         assert (state.stat().st_mode & 0o777) == 0o700
         for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
             assert ((state / name).stat().st_mode & 0o777) == 0o600, name
+
+
+def test_allowed_hosts_come_from_the_option_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[list[str]] = []
+
+    def stop_before_serving(config: HarnessConfig) -> None:
+        seen.append(config.allowed_hosts)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli_main, "_check_store", stop_before_serving)
+    env = {"KOPPELING_UP_ALLOWED_HOST": "a.test b.test"}
+    CliRunner().invoke(main, ["up"], env=env, auto_envvar_prefix="KOPPELING")
+    CliRunner().invoke(main, ["up", "--allowed-host", "x.test"], auto_envvar_prefix="KOPPELING")
+    assert seen == [["a.test", "b.test"], ["x.test"]]

@@ -41,7 +41,6 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option(
     "--allowed-host",
-    "allowed_hosts",
     multiple=True,
     metavar="NAME",
     help="Also answer requests whose Host header names NAME (besides 127.0.0.1, localhost, "
@@ -149,7 +148,7 @@ def _config(opts: dict[str, Any]) -> HarnessConfig:
         smtp_port=opts["smtp_port"],
         services=list(opts["only"]) or None,
         urls=urls,
-        allowed_hosts=list(opts["allowed_hosts"]),
+        allowed_hosts=list(opts["allowed_host"]),
     )
 
 
