@@ -12,18 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-#: ``--host`` values that are not a name a client can use in a Host header.
-ANY_ADDRESS = frozenset({"", "0.0.0.0", "::"})
 #: The allowed-host entry that turns the check off (a harness behind a proxy that rewrites Host).
 ANY_HOST = "*"
 
 
 def allowed_names(host: str = "127.0.0.1", extra: Iterable[str] = ()) -> frozenset[str]:
-    """Loopback, the bound address (unless it is a wildcard) and the ``extra`` names."""
-    names = {host_name(name) for name in extra if name.strip()}
-    if host_name(host) not in ANY_ADDRESS:
-        names.add(host_name(host))
-    return LOOPBACK | names
+    """Loopback, the bound address and the ``extra`` names. The bound address may be a wildcard
+    (``0.0.0.0``): the services then call each other at it, and no rebinding page is named so."""
+    return LOOPBACK | {host_name(name) for name in (host, *extra) if name.strip()}
 
 
 def host_name(header: str) -> str:
