@@ -35,6 +35,7 @@ _JSON_SECRET = re.compile(
 _FORM_SECRET = re.compile(
     r"((?:^|[?&])(?:autorisatiesleutel|sleutel|password|wachtwoord)=)([^&#\s]*)", re.IGNORECASE
 )
+_MASKED = re.compile(r"(?:(?:" + "|".join(KEY_PREFIXES) + r")_[A-Za-z0-9]{4}|[^…]{0,4})…")
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _DECODE_ROUNDS = 3  # enough for a key encoded twice over (``%2573k8_…``)
@@ -59,7 +60,7 @@ def key_matches(presented: str, stored_hash: str) -> bool:
 
 def mask(value: str) -> str:
     """A key as it may be shown: its first four characters (after any prefix) and an ellipsis."""
-    if value.endswith("…"):  # masked already: masking twice must change nothing
+    if _MASKED.fullmatch(value):  # masked already: masking twice must change nothing
         return value
     match = _KEY_IN_TEXT.fullmatch(value)
     if match:

@@ -71,5 +71,6 @@ def test_masking_twice_changes_nothing_and_plain_text_keeps_its_encoding() -> No
     once = mask_text("sleutel=geheimgeheim&x=1")
     assert once == "sleutel=gehe…&x=1"
     assert mask_text(once) == once
+    assert mask_text("sleutel=geheimgeheim…") == "sleutel=gehe…"  # an ellipsis is no disguise
     plain = '{"naam": "a+b %20 \\u00e9", "x": "&#233;"}'
     assert mask_text(plain) == plain
