@@ -13,7 +13,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from koppeling.cli import main as cli_main
 from koppeling.cli.main import main
+from koppeling.harness.config import HarnessConfig
 from koppeling.harness.services import SERVICES
 
 KOPPELING = str(Path(sys.executable).parent / "koppeling")
@@ -62,3 +64,44 @@ def test_port_in_use_is_a_clear_error() -> None:
     assert result.returncode != 0
     assert "in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_gunicorn_guards_hosts_long_lines_and_its_state_files(
+    tmp_path: Path, koppeling_up: KoppelingUp
+) -> None:
+    """Under gunicorn: a foreign Host is refused (an --allowed-host name is not), a request line
+    over gunicorn's limit is answered as problem details, the state is private to its owner."""
+    state = tmp_path / "state"
+    with koppeling_up("--state-dir", str(state), "--allowed-host", "koppeling.test") as urls:
+        mailbox = urls["Mailbox (SMTP sink)"]
+        port = mailbox.rsplit(":", 1)[1]
+        api = f"{mailbox}/api/v1/messages"
+        foreign = requests.get(api, headers={"Host": f"evil.example:{port}"}, timeout=5)
+        assert foreign.status_code == 421
+        assert foreign.headers["Content-Type"] == "application/problem+json"
+        named = requests.get(api, headers={"Host": f"koppeling.test:{port}"}, timeout=5)
+        assert named.status_code == 200
+        too_long = requests.get(f"{mailbox}/{'a' * 5000}", timeout=5)
+        assert too_long.status_code == 414
+        assert too_long.headers["Content-Type"] == "application/problem+json"
+        assert too_long.json()["status"] == 414
+        assert (state.stat().st_mode & 0o777) == 0o700
+        for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
+            assert ((state / name).stat().st_mode & 0o777) == 0o600, name
+
+
+def test_allowed_hosts_come_from_the_option_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[list[str]] = []
+
+    def stop_before_serving(config: HarnessConfig) -> None:
+        seen.append(config.allowed_hosts)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli_main, "_check_store", stop_before_serving)
+    env = {"KOPPELING_UP_ALLOWED_HOST": "a.test b.test"}
+    CliRunner().invoke(main, ["up"], env=env, auto_envvar_prefix="KOPPELING")
+    CliRunner().invoke(main, ["up", "--allowed-host", "x.test"], auto_envvar_prefix="KOPPELING")
+    assert seen == [["a.test", "b.test"], ["x.test"]]

@@ -40,6 +40,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option(
+    "--allowed-host",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests whose Host header names NAME (besides 127.0.0.1, localhost, "
+    "[::1] and --host); '*' answers any Host.",
+)
+@click.option(
     "--port-base",
     type=click.IntRange(0, 65000),
     default=None,
@@ -141,6 +148,7 @@ def _config(opts: dict[str, Any]) -> HarnessConfig:
         smtp_port=opts["smtp_port"],
         services=list(opts["only"]) or None,
         urls=urls,
+        allowed_hosts=list(opts["allowed_host"]),
     )
 
 
@@ -229,7 +237,7 @@ def _spawn_gunicorn(
         "-m",
         "gunicorn",
         "--worker-class",
-        "gthread",
+        "koppeling.harness.early_errors.ProblemThreadWorker",
         "--workers",
         str(workers),
         "--threads",

@@ -23,6 +23,7 @@ class HarnessConfig:
     ``ports`` pins single ports (``"smtp"`` for the sink). ``state_dir`` None: in-memory store.
     ``urls`` points a service name at a real partner
     (that service is then not started). ``options`` holds per-service settings.
+    ``allowed_hosts``: names a request's Host header may carry besides loopback and ``host``.
     """
 
     host: str = "127.0.0.1"
@@ -36,6 +37,7 @@ class HarnessConfig:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     seed: int = 2026
     ports: dict[str, int] = field(default_factory=dict)
+    allowed_hosts: list[str] = field(default_factory=list)
 
     def port(self, service: str) -> int:
         if service in self.ports:

@@ -94,7 +94,7 @@ class Journal:
             "at": entry.at,
             "kind": entry.kind,
             "method": entry.method,
-            "path": entry.path,
+            "path": mask_text(entry.path) if entry.path else entry.path,
             "status": entry.status,
             "operation": entry.operation,
             "school": entry.school,

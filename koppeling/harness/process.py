@@ -15,6 +15,7 @@ from flask import Flask
 
 from contracts import provider_endpoints
 from koppeling.harness.config import HarnessConfig
+from koppeling.harness.hosts import allowed_names
 from koppeling.harness.mail import SmtpMailer
 from koppeling.harness.server import ServerThread, StartStop
 from koppeling.harness.service import Core
@@ -37,7 +38,11 @@ def build_core(config: HarnessConfig, db: Database | None = None) -> Core:
         db = Database.memory() if path is None else Database.file(path)
     mailer = SmtpMailer(config.smtp_host or config.host, config.smtp_port or config.sink_port())
     return Core.create(
-        db, journal_limit=config.journal_limit, mailer=mailer, urls=dict(config.urls)
+        db,
+        journal_limit=config.journal_limit,
+        mailer=mailer,
+        urls=dict(config.urls),
+        allowed_hosts=allowed_names(config.host, config.allowed_hosts),
     )
 
 

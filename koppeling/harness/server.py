@@ -13,6 +13,8 @@ from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from koppeling.harness.early_errors import ProblemRequestHandler
+
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
@@ -60,7 +62,13 @@ class ServerThread(StartStop):
     def start(self) -> Self:
         if self._server is not None:
             raise RuntimeError("server already started")
-        self._server = make_server(self.host, self.requested_port, self.app, threaded=True)
+        self._server = make_server(
+            self.host,
+            self.requested_port,
+            self.app,
+            threaded=True,
+            request_handler=ProblemRequestHandler,
+        )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from koppeling.harness.clock import Clock, parse_instant
 from koppeling.harness.errors import ApiError, KoppelingError, SoapFault, invalid
 from koppeling.harness.faults import Faults, parse_fault_request, school_of_request
+from koppeling.harness.hosts import LOOPBACK, host_allowed
 from koppeling.harness.journal import Entry, Journal
 from koppeling.harness.mail import Mail, Mailer, SmtpMailer
 from koppeling.harness.schools import (
@@ -46,7 +47,8 @@ class Core:
     """The shared parts of one harness, passed to every app: store, clock, journal, faults, mail.
 
     ``urls`` maps service names to base URLs; the harness fills it once servers are bound, and
-    config can point a name at a real partner instead.
+    config can point a name at a real partner instead. ``allowed_hosts`` are the names a request's
+    Host header may carry (:mod:`koppeling.harness.hosts`).
     """
 
     db: Database
@@ -56,6 +58,7 @@ class Core:
     mailer: Mailer
     urls: dict[str, str] = field(default_factory=dict)
     errors: list[BaseException] = field(default_factory=list)
+    allowed_hosts: frozenset[str] = LOOPBACK
 
     @classmethod
     def create(
@@ -65,6 +68,7 @@ class Core:
         journal_limit: int = 2000,
         mailer: Mailer | None = None,
         urls: dict[str, str] | None = None,
+        allowed_hosts: frozenset[str] = LOOPBACK,
     ) -> Core:
         db.create_all()
         return cls(
@@ -74,6 +78,7 @@ class Core:
             faults=Faults(db),
             mailer=mailer or SmtpMailer("127.0.0.1", 1025),
             urls=urls if urls is not None else {},
+            allowed_hosts=allowed_hosts,
         )
 
     def url(self, service: str) -> str:
@@ -200,6 +205,9 @@ def _before(name: str, core: Core, is_soap: Callable[[], bool]) -> Callable[[], 
     def before() -> Any:
         g.correlation_id = request.headers.get(CORRELATION_HEADER) or uuid.uuid4().hex
         g.started = time.perf_counter()
+        if not host_allowed(request.environ.get("HTTP_HOST"), core.allowed_hosts):
+            g.host_refused = True
+            return _foreign_host(is_soap())
         if request.path.startswith("/__admin") or request.path.startswith("/static"):
             return None
         fault = core.faults.take(
@@ -232,6 +240,20 @@ def _before(name: str, core: Core, is_soap: Callable[[], bool]) -> Callable[[], 
     return before
 
 
+def _foreign_host(soap: bool) -> Response:
+    """421 for a Host this harness is not known by (DNS rebinding), in the path's dialect."""
+    detail = (
+        "De Host-header noemt een naam waaronder deze harness niet bekend is; "
+        "voeg die toe met koppeling up --allowed-host NAAM."
+    )
+    if soap:
+        resp = fault_response(SoapFault("Client.OngeldigBericht", detail))
+    else:
+        resp = problem_response(ApiError(421, "Onbekende host", detail, field="Host"))
+    resp.status_code = 421
+    return resp
+
+
 def _reset_connection() -> None:
     """Abort the TCP connection with a RST (SO_LINGER 0), as a crashed peer would."""
     sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
@@ -248,7 +270,7 @@ def _reset_connection() -> None:
 def _after(name: str, core: Core) -> Callable[[Response], Response]:
     def after(response: Response) -> Response:
         response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
-        if request.path.startswith("/__admin") or request.path.startswith("/static"):
+        if g.get("host_refused") or request.path.startswith(("/__admin", "/static")):
             return response
         try:
             core.journal.record(_entry(name, core, response))

@@ -16,6 +16,7 @@ The store pattern every partner follows (docs/architecture.md, "The store"):
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -56,6 +57,8 @@ schema_table = Table(
 )
 
 T = TypeVar("T")
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 
 
 class SchemaMismatch(RuntimeError):
@@ -104,9 +107,24 @@ def chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
 
 
 def sqlite_url(path: Path) -> str:
-    """The SQLAlchemy URL of a SQLite file (its folder is created)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The SQLAlchemy URL of a SQLite file (its folder is created, see :func:`private_file`)."""
+    private_file(path)
     return f"sqlite:///{path.resolve()}"
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` readable by its owner only (0600), in a folder created 0700.
+
+    The store holds the keys the testcentrum must send. SQLite gives its ``-wal`` and ``-shm``
+    files the mode of the database file, so the file is made (or narrowed) before SQLite opens
+    it; leftover ``-wal``/``-shm`` files of an older run are narrowed too. A folder that exists
+    already keeps its mode: it may be shared (``--state-dir /tmp/x/..``), the files are not.
+    """
+    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            file.chmod(PRIVATE_FILE)
 
 
 class Database:

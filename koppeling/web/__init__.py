@@ -28,10 +28,12 @@ from werkzeug.exceptions import HTTPException
 
 from koppeling.client.http import ProblemError, Unreachable, items
 from koppeling.harness.clock import AMSTERDAM
+from koppeling.harness.errors import ApiError
 from koppeling.harness.schools import check_brincode, check_dependancecode
 from koppeling.harness.service import Core
 from koppeling.web.api import Api, FormErrors, dutch, uitleg
 from koppeling.web.chart import score_chart
+from koppeling.web.origin import foreign_origin
 
 __all__ = [
     "Api",
@@ -70,11 +72,16 @@ def install(app: Flask) -> None:
     app.add_template_filter(tijd)
     app.add_template_filter(score_chart)
     app.after_request(_security_headers)
+    app.before_request(lambda: _refuse_foreign_form(app))
 
 
 #: The Dutch error pages: title and explanation per status.
 FOUTEN = {
     400: ("Onjuist verzoek", "De gegevens van dit verzoek konden niet worden gelezen."),
+    403: (
+        "Niet toegestaan vanaf een andere website",
+        "Dit formulier werd vanaf een andere website verstuurd en is niet uitgevoerd.",
+    ),
     404: ("Niet gevonden", "Deze pagina, school of leerling bestaat niet."),
     405: (
         "Niet toegestaan",
@@ -84,6 +91,13 @@ FOUTEN = {
     422: ("Niet te verwerken", "De ingevulde gegevens konden niet worden verwerkt."),
     502: ("Niet bereikbaar", "Een onderdeel van de demo-omgeving gaf geen antwoord."),
 }
+#: The harness home's form: answered with an HTML page, like the partners' pages.
+HOME_FORMS = ("/__admin/klok",)
+#: Why a form post from another website was refused ({herkomst}: that website's origin).
+ANDERE_WEBSITE = (
+    "Dit formulier werd verstuurd vanaf een andere website ({herkomst}). Zo'n verzoek voert de "
+    "demo-omgeving niet uit; gebruik de knoppen op de pagina's van de demo-omgeving zelf."
+)
 #: Paths that are never pages: the REST API, the harness's own routes, the API description.
 NIET_PAGINA = ("/api/", "/__admin", "/openapi.json", STATIC_URL + "/")
 
@@ -137,6 +151,18 @@ def _routing_errors(app: App, brand: str, theme: str) -> None:
 
     for code in (404, 405):
         app.register_error_handler(code, on_routing_error)
+
+
+def _refuse_foreign_form(app: Flask) -> Response | None:
+    """A form post from another website changes nothing (:mod:`koppeling.web.origin`): a Dutch
+    403 page on a page path or the home's form, problem details (or a SOAP Fault) elsewhere."""
+    sender = foreign_origin()
+    if sender is None:
+        return None
+    uitleg = ANDERE_WEBSITE.format(herkomst=sender)
+    if _page_path(app, request.path) or request.path in HOME_FORMS:
+        return make_response(fout_pagina("Koppeling-harness", "harness", 403, uitleg), 403)
+    raise ApiError(403, "Verzoek van een andere website", uitleg, field="Origin")
 
 
 def _page_path(app: App, path: str) -> bool:

@@ -195,3 +195,23 @@ def test_school_of_request_reads_path_then_body() -> None:
     xml = b"<school><brincode>98QQ</brincode><dependancecode>07</dependancecode></school>"
     assert school_of_request("/uwlr/leerresultaten", xml) == "98QQ-07"
     assert school_of_request("/uwlr/leerresultaten", b"<x/>") is None
+
+
+def test_journal_masks_keys_however_they_are_encoded(app: Flask, core: Core) -> None:
+    """A key in the path or query, in JSON unicode escapes, in XML character references or in
+    a form body is masked in every field of the entry."""
+    client = app.test_client()
+    rest = "Zq" * 16
+    client.get(f"/api/zoek?query=sk8_{rest}")
+    client.get(f"/api/zoek/%73k8_{rest}?aan=%73k8_{rest}")
+    json_text = '{"naam": "x", "autorisatie\\u0073leutel": "\\u0073k8_' + rest + '"}'
+    client.post("/api/echo", data=json_text, content_type="application/json")
+    xml = f"<a:autorisatiesleutel>&#115;k8_{rest}</a:autorisatiesleutel><b>&#x73;k8_{rest}</b>"
+    client.post("/uwlr/x", data=xml, content_type="text/xml")
+    client.post("/api/echo", data={"naam": "x", "tekst": f"sk8_{rest}", "sleutel": "geheimpje"})
+    entries = [e.as_json() for e in core.journal.entries()]
+    assert len(entries) == 5
+    stored = str(entries)
+    assert rest[4:] not in stored and "heimpje" not in stored
+    assert entries[1]["path"] == "/api/zoek/sk8_ZqZq…?aan=sk8_ZqZq…"
+    assert "sk8_ZqZq…" in entries[1]["summary"]

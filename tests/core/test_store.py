@@ -79,3 +79,26 @@ def test_a_store_without_a_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SchemaMismatch, match="no schema version"):
         db.create_all()
     db.dispose()
+
+
+def test_a_file_store_is_private_to_its_owner(tmp_path: Path) -> None:
+    """The store holds keys the testcentrum must send: folder 0700, database and WAL files 0600,
+    also a database file left readable by an older run."""
+    folder = tmp_path / "state"
+    db = Database.file(folder / "state.sqlite")
+    try:
+        db.create_all()
+        with db.begin() as conn:
+            conn.execute(schema_table.update().values(made_by="test"))
+        assert _mode(folder) == 0o700
+        for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
+            assert _mode(folder / name) == 0o600, name
+    finally:
+        db.dispose()
+    (folder / "state.sqlite").chmod(0o644)
+    Database.file(folder / "state.sqlite").dispose()
+    assert _mode(folder / "state.sqlite") == 0o600
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777

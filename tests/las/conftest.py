@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from contracts.uwlr_xsd import UwlrSchemas
 from koppeling.client import STAND_IN_KLANT
+from koppeling.harness.hosts import allowed_names
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from koppeling.uwlr.autorisatie import Autorisatie
@@ -97,8 +98,11 @@ def issue_key(
 
 @pytest.fixture
 def core() -> Core:
-    """A core over a private in-memory store, the harness clock frozen in October 2024."""
-    core = Core.create(Database.memory(), journal_limit=200)
+    """A core over a private in-memory store, the harness clock frozen in October 2024; it also
+    answers to ``las.example`` (the WSDL tests reach the LAS by that name)."""
+    core = Core.create(
+        Database.memory(), journal_limit=200, allowed_hosts=allowed_names(extra=["las.example"])
+    )
     core.clock.set(SCHOOL_TIME)
     return core
 

@@ -18,6 +18,7 @@ from lxml import etree
 from zeep.plugins import Plugin
 
 from contracts.uwlr_xsd import UwlrSchemas
+from koppeling.harness.hosts import allowed_names
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
@@ -70,8 +71,9 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(uwlr_schemas: UwlrSchemas) -> Iterator[dict[str, Served]]:
-    """Both LAS flavours on free ports, each with school 99AB-00 (seed 7, 30 pupils) and a key."""
-    core = Core.create(Database.memory())
+    """Both LAS flavours on free ports, each with school 99AB-00 (seed 7, 30 pupils) and a key;
+    they also answer to ``las.example`` (the WSDL address test reaches them by that name)."""
+    core = Core.create(Database.memory(), allowed_hosts=allowed_names(extra=["las.example"]))
     core.clock.set(SCHOOL_TIME)
     servers = {
         name: ServerThread(create_app({"flavour": name}, core=core)).start() for name in FLAVOURS

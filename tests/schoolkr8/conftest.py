@@ -18,6 +18,7 @@ import requests
 from flask import Flask
 
 from koppeling.client.mailbox import MailboxClient
+from koppeling.harness.hosts import allowed_names
 from koppeling.harness.mail import SmtpMailer
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
@@ -50,8 +51,11 @@ def fresh_brin() -> str:
 
 @pytest.fixture(scope="module")
 def sk8_core() -> Iterator[Core]:
-    """A core over a private in-memory store."""
-    core = Core.create(Database.memory(), journal_limit=5000)
+    """A core over a private in-memory store; it also answers to ``sk8.example`` (the WSDL test
+    reaches Schoolkr8 by that name)."""
+    core = Core.create(
+        Database.memory(), journal_limit=5000, allowed_hosts=allowed_names(extra=["sk8.example"])
+    )
     yield core
     core.db.dispose()
 
