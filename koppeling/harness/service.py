@@ -180,14 +180,18 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
         return {}
     if not request.is_json:
         raise invalid("body", "expected a JSON object (Content-Type: application/json)", 400)
+    return parse_json_object(raw)
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """``raw`` as a JSON object that passes :func:`check_json_value`; else a 400 naming the field
+    (``body`` when the text is not JSON or nests too deep to parse at all)."""
     try:
         data = json.loads(raw)
     except RecursionError:
         raise invalid("body", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", 400) from None
     except ValueError:  # also a UnicodeDecodeError, or an integer of over 4300 digits
-        raise invalid(
-            "body", "expected a JSON object (Content-Type: application/json)", 400
-        ) from None
+        raise invalid("body", "the body is not JSON", 400) from None
     if not isinstance(data, dict):
         raise invalid("body", f"expected a JSON object, got {type(data).__name__}", 400)
     check_json_value(data)
