@@ -107,6 +107,7 @@ def openapi_document(title: str, routes: Sequence[Route], version: str = "1.0") 
 
 def _operation(route: Route) -> dict[str, Any]:
     problem = {"$ref": "#/components/schemas/Problem"}
+    params = _PARAM.findall(route.path)
     entry: dict[str, Any] = {
         "summary": route.title,
         "responses": {
@@ -118,10 +119,9 @@ def _operation(route: Route) -> dict[str, Any]:
                     else {}
                 ),
             }
-            for code, text in route.responses.items()
+            for code, text in {**_implied_responses(route, bool(params)), **route.responses}.items()
         },
     }
-    params = _PARAM.findall(route.path)
     if params:
         entry["parameters"] = [
             {
@@ -140,6 +140,17 @@ def _operation(route: Route) -> dict[str, Any]:
             "content": {"application/json": {"schema": schema}},
         }
     return entry
+
+
+def _implied_responses(route: Route, has_params: bool) -> dict[str, str]:
+    """What every operation of its shape may answer, documented without each route saying so:
+    a body can be malformed (400) or invalid (422); a path can name nothing (404)."""
+    implied: dict[str, str] = {}
+    if route.request_schema or route.method in ("POST", "PUT", "PATCH"):
+        implied |= {"400": "Geen (geldig) JSON-object", "422": "Ongeldig veld"}
+    if has_params:
+        implied |= {"404": "Onbekend", "422": "Ongeldige parameter"}
+    return implied
 
 
 def _param_schema(name: str, converter: str) -> dict[str, Any]:

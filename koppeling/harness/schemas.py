@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, TypeChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from koppeling.harness.errors import invalid
@@ -62,11 +62,22 @@ def _inline(node: Any) -> Any:
     return {key: _inline(value) for key, value in node.items()}
 
 
+def _is_integer(checker: TypeChecker, instance: object) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+# JSON Schema calls 1.0 an integer; the code behind an integer field wants a Python int.
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
 @cache
-def _validator(name: str) -> Draft202012Validator:
+def _validator(name: str) -> Any:
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return _Validator(schema)
 
 
 def validate_body(name: str, body: Any) -> dict[str, Any]:
