@@ -26,6 +26,7 @@ from koppeling.harness.errors import invalid
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "contracts" / "schemas"
 DEFS_REF = "defs.json#/$defs/"
+MAX_DETAIL = 300
 
 
 @cache
@@ -109,4 +110,6 @@ def _message(error: ValidationError) -> str:
     if error.validator == "required":
         return f"{_field_of(error)} is required"
     where = _field_of(error)
-    return f"{where}: {error.message}"
+    message = f"{where}: {error.message}"
+    # the message quotes the value: a 4 MiB string must not come back in the answer
+    return message if len(message) <= MAX_DETAIL else message[: MAX_DETAIL - 1] + "…"

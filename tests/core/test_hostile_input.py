@@ -69,6 +69,19 @@ def test_hostile_json_in_a_body_field_is_a_400_naming_it(live: Harness, literal:
     assert resp.json()["field"] == ("body" if literal == DEEP else "type_dashboard")
 
 
+def test_a_huge_value_is_not_echoed_in_the_problem(live: Harness) -> None:
+    body = {
+        "brincode": "99HO",
+        "dependancecode": "00",
+        "type_dashboard": "S" * 100_000,
+        "autorisatiesleutel": "sk8_x",
+        "beheerder_email": "b@99ho.test",
+    }
+    resp = send("POST", f"{live.url('klantenservice')}/api/aanvragen", json.dumps(body))
+    assert_problem(resp, 422, "type_dashboard")
+    assert len(resp.content) < 2000
+
+
 def test_deep_nesting_is_a_4xx_on_every_write_endpoint(live: Harness) -> None:
     for service, method, url in write_operations(live):
         resp = send(method, url, '{"x": ' + DEEP + "}")
