@@ -29,7 +29,13 @@ class HarnessAdmin(ApiClient):
         """Journal entries, oldest first: of every service (``all_services``) or this one,
         optionally only of one school (``99AB-00``) or one kind (``soap``, ``rest``, ``mail``)."""
         params = {"all": "1" if all_services else None, "school": school, "kind": kind}
-        return list(self.get("/__admin/requests", **params)["requests"])
+        entries: list[dict[str, Any]] = []
+        since: int | None = 0
+        while since is not None:  # the service answers a page at a time
+            page = as_dict(self.get("/__admin/requests", **params, since_id=since))
+            entries.extend(page["requests"])
+            since = page.get("next_since_id")
+        return entries
 
     def faults(self) -> list[dict[str, Any]]:
         """The scripted faults not yet taken, in the order they will be."""

@@ -21,6 +21,10 @@ from koppeling.harness.store import Database, UtcDateTime, metadata
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 HARNESS = ""
+#: the sane range of instants: a clock set outside it could not be shown in Amsterdam time, and
+#: no school year of a test harness lies there
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 clock_table = Table(
     "clock",
@@ -50,7 +54,19 @@ def parse_instant(text: str) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"expected an ISO-8601 date-time with zone, got {text!r}") from exc
-    return utc(value)
+    try:
+        return in_range(utc(value))
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 has no UTC
+        raise ValueError(f"instant {text!r} outside the sane range") from None
+
+
+def in_range(value: datetime) -> datetime:
+    """``value`` if it lies between :data:`EARLIEST` and :data:`LATEST`; ValueError otherwise."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(
+            f"instant {value.isoformat()} outside {EARLIEST.year}..{LATEST.year} (the sane range)"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -107,9 +123,11 @@ class Clock:
         brincode: str | None = None,
         dependancecode: str | None = None,
     ) -> ClockState:
-        """Put a scope at ``now``: frozen there (the default) or running on from there."""
+        """Put a scope at ``now``: frozen there (the default) or running on from there.
+
+        ``now`` outside the sane range is a ValueError, and nothing is stored."""
         scope = _scope(brincode, dependancecode)
-        now = utc(now)
+        now = in_range(utc(now))
         offset = (now - self._real()).total_seconds()
         self._write(scope, frozen, now if frozen else None, offset)
         return self.state(brincode, dependancecode)
@@ -117,10 +135,16 @@ class Clock:
     def advance(
         self, seconds: float, *, brincode: str | None = None, dependancecode: str | None = None
     ) -> ClockState:
-        """Move a scope forward (or back, if negative) by ``seconds``, keeping it frozen or not."""
+        """Move a scope forward (or back, if negative) by ``seconds``, keeping it frozen or not.
+
+        A step that is not finite or leaves the sane range is a ValueError, and nothing moves."""
         current = self.state(brincode, dependancecode)
+        try:
+            target = current.now + timedelta(seconds=seconds)
+        except (OverflowError, ValueError):
+            raise ValueError(f"advance of {seconds!r} seconds leaves the sane range") from None
         return self.set(
-            current.now + timedelta(seconds=seconds),
+            target,
             frozen=current.frozen,
             brincode=brincode,
             dependancecode=dependancecode,

@@ -130,8 +130,10 @@ class Journal:
         kind: str | None = None,
         since_id: int = 0,
         limit: int | None = None,
+        from_oldest: bool = False,
     ) -> list[Entry]:
-        """Entries, oldest first, filtered; ``limit`` keeps the newest."""
+        """Entries, oldest first, filtered; ``limit`` keeps the newest (the oldest with
+        ``from_oldest``: a reader paging forward by ``since_id``)."""
         t = journal_table
         stmt = select(t).where(t.c.id > since_id)
         if service is not None:
@@ -142,12 +144,12 @@ class Journal:
             stmt = stmt.where(t.c.correlation_id == correlation_id)
         if kind is not None:
             stmt = stmt.where(t.c.kind == kind)
-        stmt = stmt.order_by(t.c.id.desc())
+        stmt = stmt.order_by(t.c.id if from_oldest else t.c.id.desc())
         if limit is not None:
             stmt = stmt.limit(limit)
         with self._db.read() as conn:
             rows = list(conn.execute(stmt))
-        return [_entry(row) for row in reversed(rows)]
+        return [_entry(row) for row in (rows if from_oldest else reversed(rows))]
 
     def count(self, service: str | None = None) -> int:
         stmt = select(func.count()).select_from(journal_table)

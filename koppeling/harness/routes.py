@@ -17,13 +17,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.routing import IntegerConverter, Map
 
 from koppeling.harness.errors import invalid
-from koppeling.harness.schemas import load_schema
+from koppeling.harness.schemas import field_type, load_schema
 from koppeling.harness.service import school_in_path
 
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
-_TYPES = {"int": "integer", "float": "number"}
+_INT64_MAX = 2**63 - 1
+_PATH_TYPES: dict[str, dict[str, Any]] = {
+    "int": {"type": "integer", "minimum": 0, "maximum": _INT64_MAX},
+    "float": {"type": "number"},
+}
+#: path parameters whose name is a type of the field vocabulary
+_VOCABULARY_PARAMS = ("brincode", "dependancecode")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ def delete_school_route(forget: Callable[[str, str], None], holds: str) -> Route
 
 def add_routes(app: Flask, title: str, routes: Sequence[Route]) -> None:
     """Register every route on ``app`` and serve ``/openapi.json`` built from the same table."""
+    app.url_map.converters["int"] = Int64Converter
     for route in routes:
         endpoint = f"{route.method.lower()}_{route.view.__name__}"
         app.add_url_rule(route.flask_rule, endpoint, route.view, methods=[route.method])
@@ -99,6 +107,7 @@ def openapi_document(title: str, routes: Sequence[Route], version: str = "1.0") 
 
 def _operation(route: Route) -> dict[str, Any]:
     problem = {"$ref": "#/components/schemas/Problem"}
+    params = _PARAM.findall(route.path)
     entry: dict[str, Any] = {
         "summary": route.title,
         "responses": {
@@ -110,17 +119,16 @@ def _operation(route: Route) -> dict[str, Any]:
                     else {}
                 ),
             }
-            for code, text in route.responses.items()
+            for code, text in {**_implied_responses(route, bool(params)), **route.responses}.items()
         },
     }
-    params = _PARAM.findall(route.path)
     if params:
         entry["parameters"] = [
             {
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": _TYPES.get(conv, "string")},
+                "schema": _param_schema(name, conv),
             }
             for name, conv in params
         ]
@@ -132,6 +140,34 @@ def _operation(route: Route) -> dict[str, Any]:
             "content": {"application/json": {"schema": schema}},
         }
     return entry
+
+
+def _implied_responses(route: Route, has_params: bool) -> dict[str, str]:
+    """What every operation of its shape may answer, documented without each route saying so:
+    a body can be malformed (400) or invalid (422); a path can name nothing (404)."""
+    implied: dict[str, str] = {}
+    if route.request_schema or route.method in ("POST", "PUT", "PATCH"):
+        implied |= {"400": "Geen (geldig) JSON-object", "422": "Ongeldig veld"}
+    if has_params:
+        implied |= {"404": "Onbekend", "422": "Ongeldige parameter"}
+    return implied
+
+
+def _param_schema(name: str, converter: str) -> dict[str, Any]:
+    if converter in _PATH_TYPES:
+        return dict(_PATH_TYPES[converter])
+    if name in _VOCABULARY_PARAMS:
+        return field_type(name)
+    return {"type": "string"}
+
+
+class Int64Converter(IntegerConverter):
+    """Flask's ``int`` bounded to 64 bits: a longer id is no route (a 404), not an overflow in
+    the store."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(url_map, *args, **kwargs)
+        self.max = _INT64_MAX
 
 
 _PROBLEM = {

@@ -4,6 +4,12 @@ A schema file is ``contracts/schemas/<name>.json`` (JSON Schema 2020-12). ``vali
 the first violation into problem details naming the field. The same schemas are the request bodies
 of the ``/openapi.json`` each REST service serves (:mod:`koppeling.harness.routes`), so partners and
 fuzzers see the contract the service checks.
+
+Field rules are written once, in ``contracts/schemas/defs.json``: a vocabulary of field types
+(brincode, leerlingnummer, e-mail, header-safe text, bounded numbers, an instant in a sane range).
+A schema names one with ``{"$ref": "defs.json#/$defs/<type>"}``, optionally narrowing it with
+keywords next to the ``$ref`` (``maxLength``), which win. :func:`load_schema` inlines every such
+reference, so the validator and the served OpenAPI document both get one self-contained schema.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, TypeChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from koppeling.harness.errors import invalid
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "contracts" / "schemas"
+DEFS_REF = "defs.json#/$defs/"
+MAX_DETAIL = 300
 
 
 @cache
@@ -29,14 +37,48 @@ def load_schema(name: str) -> dict[str, Any]:
         raise ValueError(f"no JSON schema named {name!r} (looked for {path})")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
-    return data
+    inlined = _inline(data)
+    assert isinstance(inlined, dict)
+    return inlined
+
+
+def field_type(name: str) -> dict[str, Any]:
+    """One type of the field vocabulary (``contracts/schemas/defs.json``), e.g. ``"email"``."""
+    defs = json.loads((SCHEMA_DIR / "defs.json").read_text(encoding="utf-8"))["$defs"]
+    if name not in defs:
+        raise ValueError(f"no field type {name!r} in defs.json")
+    return dict(defs[name])
+
+
+def _inline(node: Any) -> Any:
+    """``node`` with every ``defs.json`` reference replaced by the type it names."""
+    if isinstance(node, list):
+        return [_inline(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(DEFS_REF):
+        narrowing = {k: _inline(v) for k, v in node.items() if k != "$ref"}
+        return {**field_type(ref.removeprefix(DEFS_REF)), **narrowing}
+    return {key: _inline(value) for key, value in node.items()}
+
+
+def _is_integer(checker: TypeChecker, instance: object) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+# JSON Schema calls 1.0 an integer; the code behind an integer field wants a Python int.
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
 
 
 @cache
-def _validator(name: str) -> Draft202012Validator:
+def _validator(name: str) -> Any:
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return _Validator(schema)
 
 
 def validate_body(name: str, body: Any) -> dict[str, Any]:
@@ -68,4 +110,6 @@ def _message(error: ValidationError) -> str:
     if error.validator == "required":
         return f"{_field_of(error)} is required"
     where = _field_of(error)
-    return f"{where}: {error.message}"
+    message = f"{where}: {error.message}"
+    # the message quotes the value: a 4 MiB string must not come back in the answer
+    return message if len(message) <= MAX_DETAIL else message[: MAX_DETAIL - 1] + "…"

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from koppeling.harness.errors import ApiError
 
-BRIN_RE = re.compile(r"^\d{2}[A-Z]{2}$")
-DEPENDANCE_RE = re.compile(r"^\d{2}$")
-SCHOOLJAAR_RE = re.compile(r"^[1-2]\d{3}-[1-2]\d{3}$")
+# ASCII digits and full matches only: ``\d`` takes any Unicode digit and ``$`` a trailing newline.
+BRIN_RE = re.compile(r"[0-9]{2}[A-Z]{2}")
+DEPENDANCE_RE = re.compile(r"[0-9]{2}")
+SCHOOLJAAR_RE = re.compile(r"[1-2][0-9]{3}-[1-2][0-9]{3}")
 
 
 def school_key(brincode: str, dependancecode: str | None = None) -> str:
@@ -19,7 +20,7 @@ def school_key(brincode: str, dependancecode: str | None = None) -> str:
 
 def check_brincode(value: object) -> str:
     """A valid BRIN code (2 digits + 2 capitals) or ValueError saying what came."""
-    if not isinstance(value, str) or not BRIN_RE.match(value):
+    if not isinstance(value, str) or not BRIN_RE.fullmatch(value):
         raise ValueError(f"brincode must be 2 digits and 2 capitals (e.g. 99AB), got {value!r}")
     return value
 
@@ -28,7 +29,7 @@ def check_dependancecode(value: object) -> str:
     """A valid dependancecode (2 digits; None means the main location "00")."""
     if value is None:
         return "00"
-    if not isinstance(value, str) or not DEPENDANCE_RE.match(value):
+    if not isinstance(value, str) or not DEPENDANCE_RE.fullmatch(value):
         raise ValueError(f"dependancecode must be 2 digits (e.g. 00), got {value!r}")
     return value
 
@@ -57,7 +58,7 @@ def school_of_path(
 
 def check_schooljaar(value: object) -> str:
     """A valid schooljaar like "2026-2027" whose years follow each other."""
-    if not isinstance(value, str) or not SCHOOLJAAR_RE.match(value):
+    if not isinstance(value, str) or not SCHOOLJAAR_RE.fullmatch(value):
         raise ValueError(f"schooljaar must look like 2026-2027, got {value!r}")
     start, end = (int(part) for part in value.split("-"))
     if end != start + 1:

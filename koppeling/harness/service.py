@@ -8,12 +8,15 @@ also for routing errors — which is why each partner is its own app, not a blue
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import re
 import socket
 import struct
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +43,14 @@ log = logging.getLogger("koppeling")
 
 CORRELATION_HEADER = "X-Correlation-ID"
 PROBLEM_TYPE = "application/problem+json"
+
+#: deeper JSON than this is refused: no body of ours nests more than a few levels
+MAX_JSON_DEPTH = 32
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: /__admin/requests answers at most this many entries by default, and never more than the max
+JOURNAL_PAGE = 500
+JOURNAL_PAGE_MAX = 5000
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass
@@ -163,15 +174,58 @@ def problem_response(error: ApiError) -> Response:
 
 
 def json_body(*, required: bool = True) -> dict[str, Any]:
-    """The request's JSON object, or problem details saying what was wrong with it."""
-    data = request.get_json(silent=True)
-    if data is None:
-        if not required and not request.get_data():
-            return {}
+    """The request's JSON object, or problem details saying what was wrong with it.
+
+    Hostile JSON is refused here, for every endpoint at once: nesting deeper than
+    :data:`MAX_JSON_DEPTH`, a lone surrogate in a string, an integer beyond 64 bits, NaN or
+    Infinity — a 400 naming the field, before anything reads or stores the value.
+    """
+    raw = request.get_data(cache=True)
+    if not raw and not required:
+        return {}
+    if not request.is_json:
         raise invalid("body", "expected a JSON object (Content-Type: application/json)", 400)
+    return parse_json_object(raw)
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """``raw`` as a JSON object that passes :func:`check_json_value`; else a 400 naming the field
+    (``body`` when the text is not JSON or nests too deep to parse at all)."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise invalid("body", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", 400) from None
+    except ValueError:  # also a UnicodeDecodeError, or an integer of over 4300 digits
+        raise invalid("body", "the body is not JSON", 400) from None
     if not isinstance(data, dict):
         raise invalid("body", f"expected a JSON object, got {type(data).__name__}", 400)
+    check_json_value(data)
     return data
+
+
+def check_json_value(data: Any) -> None:
+    """Refuse (400 naming the field) what no field of ours can hold; see :func:`json_body`."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        name = where or "body"
+        if depth > MAX_JSON_DEPTH:
+            raise invalid(name, f"JSON nested deeper than {MAX_JSON_DEPTH} levels", 400)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise invalid(name, f"{name}: a lone surrogate is not text", 400)
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+            raise invalid(name, f"{name}: integer out of range (64 bits)", 400)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise invalid(name, f"{name}: NaN and Infinity are not numbers", 400)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    raise invalid(name, f"{name}: a lone surrogate in a key", 400)
+                stack.append((item, f"{where}.{key}" if where else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}.{i}", depth + 1) for i, item in enumerate(value))
 
 
 def set_school(brincode: str, dependancecode: str | None) -> str:
@@ -381,22 +435,30 @@ def _install_admin(app: Flask, name: str, core: Core) -> None:
 
     @app.get("/__admin/requests")
     def admin_requests() -> Any:
-        """The journal of this service (``?all=1`` for every service), newest last."""
+        """The journal of this service (``?all=1`` for every service), newest last, bounded.
+
+        At most ``limit`` entries (default :data:`JOURNAL_PAGE`, at most :data:`JOURNAL_PAGE_MAX`):
+        the newest, or with ``since_id`` the oldest after it; ``next_since_id`` pages on."""
         args = request.args
-        try:
-            since = int(args.get("since_id", 0))
-            limit = int(args["limit"]) if "limit" in args else None
-        except ValueError:
-            raise invalid("since_id", "since_id and limit must be integers", 400) from None
+        since = _int_arg(args, "since_id", 0, 0, INT64_MAX)
+        limit = _int_arg(args, "limit", JOURNAL_PAGE, 1, JOURNAL_PAGE_MAX)
         entries = core.journal.entries(
             service=None if args.get("all") in ("1", "true") else name,
             school=args.get("school"),
             correlation_id=args.get("correlation_id"),
             kind=args.get("kind"),
             since_id=since,
-            limit=limit,
+            limit=limit + 1,
+            from_oldest="since_id" in args,
         )
-        return {"service": name, "requests": [e.as_json() for e in entries]}
+        more = len(entries) > limit
+        page = (entries[:limit] if "since_id" in args else entries[1:]) if more else entries
+        return {
+            "service": name,
+            "requests": [e.as_json() for e in page],
+            "next_since_id": page[-1].id if more and "since_id" in args else None,
+            "truncated": more,
+        }
 
     @app.post("/__admin/reset")
     def admin_reset() -> Any:
@@ -438,6 +500,21 @@ def _install_admin(app: Flask, name: str, core: Core) -> None:
         return _apply_clock(core.clock, body, brin, dep).as_json()
 
 
+def _int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter in ``low..high`` (``default`` if absent), else a 422 naming it."""
+    text = args.get(name)
+    if text is None:
+        return default
+    digits = text.strip()
+    if (
+        not (digits.isascii() and digits.isdigit())
+        or len(digits) > 19
+        or not low <= int(digits) <= high
+    ):
+        raise invalid(name, f"{name} must be an integer {low}..{high}, got {text[:40]!r}")
+    return int(digits)
+
+
 def _school_args(source: dict[str, Any]) -> tuple[str | None, str | None]:
     brin = source.get("brincode")
     if brin is None:
@@ -454,6 +531,8 @@ def _apply_clock(clock: Clock, body: dict[str, Any], brin: str | None, dep: str 
     if frozen is not None and not isinstance(frozen, bool):
         raise invalid("frozen", f"frozen must be true or false, got {frozen!r}")
     if "now" in body:
+        if not isinstance(body["now"], str):
+            raise invalid("now", f"now must be an ISO-8601 date-time text, got {body['now']!r}")
         try:
             now = parse_instant(body["now"])
         except ValueError as exc:
@@ -465,7 +544,10 @@ def _apply_clock(clock: Clock, body: dict[str, Any], brin: str | None, dep: str 
         seconds = body["advance_seconds"]
         if not isinstance(seconds, int | float) or isinstance(seconds, bool):
             raise invalid("advance_seconds", f"advance_seconds must be a number, got {seconds!r}")
-        return clock.advance(float(seconds), brincode=brin, dependancecode=dep)
+        try:
+            return clock.advance(float(seconds), brincode=brin, dependancecode=dep)
+        except ValueError as exc:
+            raise invalid("advance_seconds", str(exc)) from None
     if frozen is not None:
         current = clock.state(brin, dep)
         return clock.set(current.now, frozen=frozen, brincode=brin, dependancecode=dep)

@@ -53,6 +53,9 @@ _DATETIME = re.compile(
 )
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
+# A score is a bounded decimal: at most 18 digits in all (xs:decimal guarantees 18), so a
+# 1,000,000-digit vaardigheidsscore is refused at the door, not stored and shown.
+_MAX_DIGITS = 18
 
 
 # --------------------------------------------------------------------------- the message, as data
@@ -471,7 +474,9 @@ def _integer(
 ) -> int:
     value = _leaf(el, where).strip()
     if not _INTEGER.fullmatch(value):
-        raise _fault(where, f"moet een geheel getal zijn, kreeg {value!r}")
+        raise _fault(where, f"moet een geheel getal zijn, kreeg {value[:40]!r}")
+    if len(value.lstrip("+-")) > _MAX_DIGITS:
+        raise _fault(where, f"getal te groot: {value[:40]}")
     number = int(value)
     if minimum is not None and number < minimum:
         raise _fault(where, f"moet minstens {minimum} zijn, kreeg {number}")
@@ -485,7 +490,9 @@ def _decimal(
 ) -> Decimal:
     value = _leaf(el, where).strip()
     if not _DECIMAL.fullmatch(value):
-        raise _fault(where, f"moet een decimaal getal zijn, kreeg {value!r}")
+        raise _fault(where, f"moet een decimaal getal zijn, kreeg {value[:40]!r}")
+    if sum(ch.isdigit() for ch in value) > _MAX_DIGITS:
+        raise _fault(where, f"te veel cijfers (meer dan {_MAX_DIGITS}): {value[:40]}…")
     try:
         number = Decimal(value)
     except InvalidOperation:

@@ -35,6 +35,7 @@ from mocks.klantenservice.clients import (
 from mocks.klantenservice.service import (
     AanvraagOnbekend,
     BesluitConflict,
+    IdempotencyConflict,
     KlantenserviceService,
 )
 from mocks.klantenservice.store import (
@@ -111,7 +112,7 @@ def _routes(service: KlantenserviceService) -> list[Route]:
         key = request.headers.get(IDEMPOTENCY_HEADER)
         try:
             aanvraag, created = service.dien_in(nieuw, modus=body.get("modus"), idempotency_key=key)
-        except ValueError as exc:
+        except IdempotencyConflict as exc:
             raise conflict(str(exc), field=IDEMPOTENCY_HEADER) from None
         return {**aanvraag.as_json(), "nieuw": created}, 202
 

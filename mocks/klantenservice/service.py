@@ -14,6 +14,8 @@ partner or the SMTP server is asked, nor while the clock is read.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
@@ -37,7 +39,11 @@ from mocks.klantenservice.store import (
     NieuweAanvraag,
 )
 
+log = logging.getLogger(__name__)
+
 AFZENDER = "klantenservice@boomtestonderwijs.nl"
+# Control characters (C0, DEL, C1), the Unicode line and paragraph separators, lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 BEKENDE_DASHBOARDS = {"schoolkr8": "Schoolkr8"}
 
 
@@ -55,6 +61,10 @@ class LasControle(Protocol):
 
 class AanvraagOnbekend(LookupError):
     """No aanvraag with that id."""
+
+
+class IdempotencyConflict(Exception):
+    """An ``Idempotency-Key`` reused for an aanvraag with other fields."""
 
 
 class BesluitConflict(Exception):
@@ -96,9 +106,9 @@ class KlantenserviceService:
         """Store (or find the retried) aanvraag, handle it, and return it with ``created``.
 
         A retry is the same ``Idempotency-Key``, or the same school, dashboard, key and beheerder
-        while an earlier aanvraag is still in behandeling or approved. A key reused with other
-        fields is a ValueError. Looking and inserting are one write transaction, so two racing
-        retries make one aanvraag.
+        while an earlier aanvraag is still in behandeling or approved. Looking and inserting are
+        one write transaction, so two racing retries make one aanvraag. A key reused with other
+        fields is an IdempotencyConflict.
         """
         now = self._now(nieuw.brincode, nieuw.dependancecode)
         with self.db.begin() as conn:
@@ -176,7 +186,9 @@ class KlantenserviceService:
         """Send the decision e-mail if it is owed and nobody else is sending it; True if sent.
 
         The claim commits before the mail goes out, so of all callers exactly one sends it; a
-        failed send gives the claim back for a later pass.
+        failed send (SMTP down) gives the claim back for a later pass; a mail that cannot be
+        built (a ValueError: no retry can fix it) is recorded as ``mislukt``. Either way the
+        decision stands and the claim never stays taken.
         """
         with self.db.begin() as conn:
             if not self.store.claim_mail(conn, aanvraag_id):
@@ -187,6 +199,11 @@ class KlantenserviceService:
         except OSError:
             with self.db.begin() as conn:
                 self.store.mail_failed(conn, aanvraag_id)
+            return False
+        except ValueError as exc:
+            log.warning("besluitmail voor %s kan niet gemaakt worden: %s", aanvraag_id, exc)
+            with self.db.begin() as conn:
+                self.store.mail_impossible(conn, aanvraag_id)
             return False
         with self.db.begin() as conn:
             self.store.mail_sent(conn, aanvraag_id, message_id)
@@ -201,7 +218,9 @@ class KlantenserviceService:
             earlier = self.store.get_by_idempotency_key(conn, idempotency_key)
             if earlier is not None:
                 if not nieuw.same_as(earlier):
-                    raise ValueError("Idempotency-Key hergebruikt voor een andere aanvraag")
+                    raise IdempotencyConflict(
+                        "Idempotency-Key hergebruikt voor een andere aanvraag"
+                    )
                 return earlier
         return next((a for a in self.store.current(conn, nieuw.school) if nieuw.same_as(a)), None)
 
@@ -297,14 +316,22 @@ def dashboard_naam(type_dashboard: str) -> str:
     return BEKENDE_DASHBOARDS.get(type_dashboard.strip().lower(), type_dashboard)
 
 
+def regel(text: str, limit: int = 128) -> str:
+    """``text`` as one header-safe line: every run of whitespace or control characters (CR, LF,
+    NUL, U+2028 …) one space, cut at ``limit`` characters. A school name comes from the LAS, so a
+    subject is built only from text that went through here."""
+    line = " ".join(_CONTROL.sub(" ", text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _school_tekst(aanvraag: Aanvraag) -> str:
     ident = f"BRIN {aanvraag.brincode}, vestiging {aanvraag.dependancecode}"
-    return f"{aanvraag.school_naam} ({ident})" if aanvraag.school_naam else ident
+    return f"{regel(aanvraag.school_naam)} ({ident})" if aanvraag.school_naam else ident
 
 
 def besluit_mail(aanvraag: Aanvraag) -> Mail:
     """The one e-mail of a decision: approval naming school and dashboard, or rejection + reason."""
-    dashboard = dashboard_naam(aanvraag.type_dashboard)
+    dashboard = regel(dashboard_naam(aanvraag.type_dashboard), 64)
     school = _school_tekst(aanvraag)
     headers = {"X-Koppeling-Aanvraag": aanvraag.id}
     if aanvraag.status == GOEDGEKEURD:

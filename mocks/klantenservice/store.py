@@ -32,11 +32,13 @@ AUTOMATISCH = "automatisch"
 HANDMATIG = "handmatig"
 MODI = (AUTOMATISCH, HANDMATIG)
 
-# mail_status: no mail owed, owed, being sent by some process, sent.
+# mail_status: no mail owed, owed, being sent by some process, sent — or failed for good (the
+# mail could not be built from the stored fields; sending it again would fail again).
 MAIL_GEEN = "geen"
 MAIL_TE_VERZENDEN = "te_verzenden"
 MAIL_VERZENDEN = "verzenden"
 MAIL_VERZONDEN = "verzonden"
+MAIL_MISLUKT = "mislukt"
 
 aanvragen_table = Table(
     "ks_aanvragen",
@@ -121,6 +123,7 @@ class Aanvraag:
             "ontvangen_op": iso(self.ontvangen_op),
             "besloten_op": iso(self.besloten_op),
             "mail_verzonden": self.mail_status == MAIL_VERZONDEN,
+            "mail_status": self.mail_status,
         }
 
 
@@ -305,6 +308,10 @@ class KlantenserviceStore:
     def mail_failed(self, conn: Connection, aanvraag_id: str) -> None:
         """Give the e-mail back so a later pass sends it (SMTP was down)."""
         self._move_mail(conn, aanvraag_id, MAIL_VERZENDEN, MAIL_TE_VERZENDEN)
+
+    def mail_impossible(self, conn: Connection, aanvraag_id: str) -> None:
+        """Record that the decision e-mail cannot be built: the decision stands, the mail failed."""
+        self._move_mail(conn, aanvraag_id, MAIL_VERZENDEN, MAIL_MISLUKT)
 
     def mail_owed(self, conn: Connection) -> list[str]:
         """Ids of decided aanvragen whose e-mail has not been sent yet."""

@@ -13,7 +13,6 @@ registered with one route table (``/openapi.json`` is built from it).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +22,7 @@ from flask import Flask, Response, request
 from koppeling.harness.errors import ApiError, invalid, not_found
 from koppeling.harness.routes import Route, add_routes
 from koppeling.harness.schemas import validate_body
-from koppeling.harness.service import Core, create_service_app
+from koppeling.harness.service import Core, create_service_app, parse_json_object
 from mocks.mailbox.search import Query, parse_date, zone
 from mocks.mailbox.service import SERVICE, MailboxService, Page
 from mocks.mailbox.smtp import SmtpSink
@@ -200,10 +199,7 @@ def _body(schema: str) -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise invalid("body", "the body is not JSON", 400) from None
+    data = parse_json_object(raw)
     try:
         return validate_body(schema, data)
     except ApiError as exc:

@@ -53,7 +53,11 @@ def test_openapi_comes_from_the_same_table() -> None:
     assert set(doc["paths"]) == {"/dingen/{id}", "/scholen/{brincode}/{naam}"}
     get = doc["paths"]["/dingen/{id}"]["get"]
     assert get["summary"] == "Show one thing."
-    assert get["parameters"][0]["schema"] == {"type": "integer"}
+    assert get["parameters"][0]["schema"] == {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 2**63 - 1,
+    }
     assert "application/problem+json" in get["responses"]["404"]["content"]
     put = doc["paths"]["/scholen/{brincode}/{naam}"]["put"]
     assert put["summary"] == "Rename"

@@ -47,15 +47,19 @@ class Las:
 
 @dataclass
 class Outbox:
-    """A mailer that keeps what it was given; ``fail`` makes it raise like a dead SMTP server."""
+    """A mailer that keeps what it was given; ``fail`` makes it raise like a dead SMTP server,
+    ``unbuildable`` like a message that cannot be built (the mail library's ValueError)."""
 
     sent: list[Mail] = field(default_factory=list)
     fail: bool = False
+    unbuildable: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, mail: Mail) -> str:
         if self.fail:
             raise ConnectionRefusedError("smtp down")
+        if self.unbuildable:
+            raise ValueError("header Subject is longer than 998 characters")
         with self.lock:
             self.sent.append(mail)
             return f"<{len(self.sent)}@test>"

@@ -14,6 +14,7 @@ from koppeling.harness.store import Database
 from mocks.klantenservice.service import (
     AFZENDER,
     BesluitConflict,
+    IdempotencyConflict,
     KlantenserviceService,
 )
 from mocks.klantenservice.store import NieuweAanvraag
@@ -106,7 +107,7 @@ def test_idempotency_key_replays_even_a_rejection(
     again, created = ks.dien_in(bad, idempotency_key="k1")
     assert not created and again.id == first.id and again.status == "afgewezen"
     assert len(outbox.sent) == 1
-    with pytest.raises(ValueError, match="Idempotency-Key"):
+    with pytest.raises(IdempotencyConflict, match="Idempotency-Key"):
         ks.dien_in(nieuw(), idempotency_key="k1")
     fresh, created = ks.dien_in(bad)  # without the key, after a rejection: a new decision
     assert created and fresh.id != first.id and len(outbox.sent) == 2

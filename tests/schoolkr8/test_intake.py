@@ -3,6 +3,7 @@ valid against the official XSD; faults; idempotent resend; park, attach, reject.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -301,3 +302,25 @@ def test_openapi_lists_the_api(sk8_app: Any) -> None:
         "leerlingnummer"
     ]
     assert "/api/sleutels/controle" in doc["paths"]
+
+
+@pytest.mark.parametrize("digits", [309, 1_000_000])
+def test_a_vaardigheidsscore_of_hundreds_of_digits_is_refused(
+    sk8: Sk8, digits: int, accepted: list[bytes]
+) -> None:
+    """A score is a bounded decimal: too many digits is Client.OngeldigBericht, nothing stored,
+    and the pupil's results keep the score that was there (issue item 4)."""
+    key = sk8.key()
+    leerling = sk8.pupil("4711")
+    post(sk8, key, sk8.verzoek(("4711", "r1")), accepted)
+    data = request_envelope(
+        build_verzoek(sk8.verzoek(("4711", "r1"))),
+        Autorisatie(key, "boom-testcentrum", "Boom testcentrum"),
+    )
+    huge = re.sub(rb"(vaardigheidsscore>)180(<)", rb"\g<1>" + b"9" * digits + rb"\2", data)
+    assert huge != data
+    resp = sk8.breng(key, huge)
+    assert resp.status_code == 500 and fault_code(resp) == "Client.OngeldigBericht", resp.text[:300]
+    results = requests.get(f"{sk8.base}/api/leerlingen/{leerling}/resultaten", timeout=10)
+    assert results.status_code == 200 and len(results.content) < 10_000
+    assert "180" in results.text

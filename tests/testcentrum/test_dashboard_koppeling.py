@@ -288,6 +288,23 @@ def test_poller_processes_a_decision_nobody_looks_at(world: World, brin: str) ->
     assert current.reden == "Beheerder niet bekend"
 
 
+def test_a_mail_that_cannot_be_built_leaves_one_decision_on_both_sides(
+    world: World, brin: str
+) -> None:
+    las_ready(world, brin)
+    world.outbox.unbuildable = True
+    try:
+        body = aanvragen(world, brin).json()
+    finally:
+        world.outbox.unbuildable = False
+    assert body["status"] == "actief"
+    assert "e-mail" in body["laatste_fout"]
+    besluit = requests.get(f"{world.ks}/api/aanvragen/{body['aanvraag_id']}", timeout=10).json()
+    assert besluit["status"] == "goedgekeurd"
+    assert besluit["mail_verzonden"] is False and besluit["mail_status"] == "mislukt"
+    assert mails_to(world, brin) == []
+
+
 def test_validation_and_unknown(world: World, brin: str) -> None:
     assert requests.get(url(world, brin), timeout=10).status_code == 404
     resp = requests.post(

@@ -33,14 +33,17 @@ class KlantenserviceWeigert(Exception):
 
 @dataclass(frozen=True)
 class AanvraagStatus:
-    """Klantenservice's answer; ``status``: in_behandeling|goedgekeurd|afgewezen|ingetrokken."""
+    """Klantenservice's answer; ``status``: in_behandeling|goedgekeurd|afgewezen|ingetrokken;
+    ``mail_status`` ``mislukt`` when the decision's e-mail could not be sent (for good)."""
 
     GOEDGEKEURD: ClassVar[str] = "goedgekeurd"
     AFGEWEZEN: ClassVar[str] = "afgewezen"
+    MAIL_MISLUKT: ClassVar[str] = "mislukt"
 
     id: str
     status: str
     reden: str | None = None
+    mail_status: str | None = None
 
 
 class KlantenserviceClient(JsonHttpClient):
@@ -93,8 +96,13 @@ class KlantenserviceClient(JsonHttpClient):
     def _status(data: dict[str, Any]) -> AanvraagStatus:
         if not isinstance(data.get("id"), str) or not isinstance(data.get("status"), str):
             raise KlantenserviceOnbereikbaar(f"onverwacht antwoord zonder id/status: {data!r}")
-        reden = data.get("reden")
-        return AanvraagStatus(data["id"], data["status"], reden if isinstance(reden, str) else None)
+        reden, mail = data.get("reden"), data.get("mail_status")
+        return AanvraagStatus(
+            data["id"],
+            data["status"],
+            reden if isinstance(reden, str) else None,
+            mail if isinstance(mail, str) else None,
+        )
 
 
 def _json(resp: requests.Response) -> dict[str, Any]:

@@ -53,6 +53,8 @@ log = logging.getLogger("koppeling.testcentrum")
 
 #: The Leerlingenoverzicht's first tab: every active pupil. The other tabs are the afnames'.
 MIJN = "mijn"
+#: shown with the decision when klantenservice could not send its e-mail
+MAIL_MISLUKT = "Klantenservice kon de e-mail over dit besluit niet versturen"
 
 
 class GeenLasKoppeling(LookupError):
@@ -319,10 +321,15 @@ class BeheerService:
         if status.status == AanvraagStatus.GOEDGEKEURD:
             now = self.now(v.brincode, v.dependancecode)
             with self.db.begin() as conn:
-                return self.store.activate(conn, v.school, v.idempotency_key, now)
-        if status.status == AanvraagStatus.AFGEWEZEN:
-            return self._reject(v, status.reden or "afgewezen door klantenservice")
-        return False
+                decided = self.store.activate(conn, v.school, v.idempotency_key, now)
+        elif status.status == AanvraagStatus.AFGEWEZEN:
+            decided = self._reject(v, status.reden or "afgewezen door klantenservice")
+        else:
+            return False
+        if decided and status.mail_status == AanvraagStatus.MAIL_MISLUKT:
+            with self.db.begin() as conn:  # the decision stands; the page says the mail failed
+                self.store.record_error(conn, v.school, v.idempotency_key, MAIL_MISLUKT)
+        return decided
 
     def _reject(self, v: Verzending, reden: str) -> bool:
         with self.db.begin() as conn:
