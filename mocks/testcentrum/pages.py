@@ -94,6 +94,11 @@ def _school_fields(form: Any, fouten: FormErrors) -> tuple[str, str]:
     return brin, dep
 
 
+def naam_volgorde(p: dict[str, Any]) -> str:
+    """The order of the lists: by the shown name, case ignored, as Schoolkr8's list sorts."""
+    return naam(p).lower()
+
+
 def naam(p: dict[str, Any]) -> str:
     """The name as the Leerlingenoverzicht shows it: Achternaam, Roepnaam voorvoegsel."""
     achter = p.get("achternaam") or ""
@@ -476,7 +481,9 @@ class TestcentrumPages(web.Pages):
         brin, dep = web.school_or_404(brin, dep)
         nummers = request.values.getlist("nr")
         pupils = web.items(self.api.get(f"{self.base(brin, dep)}/leerlingen"), "leerlingen")
-        gekozen = sorted((p for p in pupils if str(p.get("leerlingnummer")) in nummers), key=naam)
+        gekozen = sorted(
+            (p for p in pupils if str(p.get("leerlingnummer")) in nummers), key=naam_volgorde
+        )
         fouten = FormErrors()
         if not gekozen:
             melding = "Kies eerst een of meer leerlingen (vink ze aan)."
@@ -702,7 +709,7 @@ def overzicht(
         )
 
     gekozen = [p for p in alle if past(p)]
-    in_tab = sorted((p for p in in_tab if past(p)), key=naam)
+    in_tab = sorted((p for p in in_tab if past(p)), key=naam_volgorde)
     counts = {key: sum(1 for p in gekozen if key in (p.get("tabs") or ())) for key, _ in TABS}
     counts[MIJN] = len(gekozen)
     return {
