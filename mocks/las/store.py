@@ -414,19 +414,7 @@ def _leerling_values(school_id: int, p: Leerling) -> dict[str, Any]:
 _RAW = ("geboortedatum", "samengestelde_groepen")
 _LEERLING_COLUMNS = tuple(
     type_coerce(las_leerlingen.c[name], String) if name in _RAW else las_leerlingen.c[name]
-    for name in (
-        "leerlingnummer",
-        "roepnaam",
-        "voorvoegsel",
-        "achternaam",
-        "geboortedatum",
-        "geslacht",
-        "jaargroep",
-        "groep",
-        "samengestelde_groepen",
-        "bsn",
-        "mutatiedatum",
-    )
+    for name in ("leerlingnummer", *PUPIL_FIELDS, "mutatiedatum")
 )
 
 
