@@ -80,7 +80,7 @@ class UwlrSchemas:
     @cached_property
     def schooljaren(self) -> list[str]:
         """The school years the (patched) oracle accepts, in order."""
-        tree = etree.parse(str(self.schema_path(VARIABEL)), self._parser())
+        tree = etree.parse(str(self.schema_path(VARIABEL)), self.parser())
         return [
             str(e.get("value"))
             for e in tree.iterfind(
@@ -89,14 +89,16 @@ class UwlrSchemas:
             )
         ]
 
-    def _parser(self) -> etree.XMLParser:
+    def parser(self) -> etree.XMLParser:
+        """A parser whose resolver serves the extended school-year list (for schemas that
+        include the official files)."""
         parser = etree.XMLParser()
         parser.resolvers.add(_SchooljarenResolver(self.schema_path(VARIABEL), self.last_schooljaar))
         return parser
 
     def _compile(self, name: str) -> etree.XMLSchema:
         path = self.schema_path(name)
-        return etree.XMLSchema(etree.parse(str(path), self._parser()))
+        return etree.XMLSchema(etree.parse(str(path), self.parser()))
 
     def validate(self, message: bytes | etree._Element) -> etree._Element:
         """Validate a UWLR element (or the body of a SOAP envelope); returns the element."""

@@ -12,6 +12,8 @@ from typing import Any
 
 from lxml import etree
 
+from tests.uwlr.differential import type_probe_schema
+
 XS = "http://www.w3.org/2001/XMLSchema"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 SCHEME = "served-wsdl:"
@@ -46,8 +48,10 @@ class _Resolver(etree.Resolver):  # type: ignore[misc]
         return self.resolve_string(self.documents[name], context)
 
 
-def compile_served(wsdl: bytes) -> etree.XMLSchema:
-    """One XMLSchema validating every namespace the served WSDL defines."""
+def compile_served(wsdl: bytes, probe: tuple[str, list[str]] | None = None) -> etree.XMLSchema:
+    """One XMLSchema validating every namespace the served WSDL defines. With ``probe`` =
+    (namespace, type names) the driver schema also declares, in
+    :data:`tests.uwlr.differential.PROBE_NS`, one element per named type of that namespace."""
     schemas = inline_schemas(wsdl)
     names = {ns: f"s{i}.xsd" for i, ns in enumerate(schemas)}
     documents: dict[str, bytes] = {}
@@ -63,6 +67,12 @@ def compile_served(wsdl: bytes) -> etree.XMLSchema:
     driver = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS})
     for ns, name in names.items():
         etree.SubElement(driver, f"{{{XS}}}import", namespace=ns, schemaLocation=SCHEME + name)
+    if probe is not None:
+        driver = etree.fromstring(type_probe_schema(probe[0], SCHEME + names[probe[0]], probe[1]))
+        for ns, name in names.items():
+            if ns != probe[0]:
+                imp = etree.Element(f"{{{XS}}}import", namespace=ns, schemaLocation=SCHEME + name)
+                driver.insert(0, imp)
     parser = etree.XMLParser()
     parser.resolvers.add(_Resolver(documents))
     tree = etree.fromstring(etree.tostring(driver), parser).getroottree()
