@@ -10,10 +10,12 @@ messages, written for this project (the Edustandaard files stay outside it):
 
 Each WSDL names exactly what the published ``UWLR_*_v2p2.wsdl`` names (service, ports, bindings,
 portTypes, messages, parts, faults, soapActions) and its types are equivalent to the official XSDs
-(docs/uwlr-wsdl.md; tests/uwlr/ prove both). The served document is self-contained: the schemas
-are copied into ``wsdl:types``, their ``xs:import``\\ s keep only the namespace (no location a
-client would have to fetch). The school-year code list is generated: 1991-1992 up to the current
-year + 5 (:func:`schooljaren`), as the 2017 list stops at 2024-2025.
+(docs/uwlr-wsdl.md; proved by tests/uwlr/test_wsdl_structure.py and the differential tests
+tests/las/test_wsdl_equivalence.py and tests/schoolkr8/test_wsdl_equivalence.py). The served
+document is self-contained: the schemas are copied into ``wsdl:types``, their ``xs:import``\\ s
+keep only the namespace (no location a client would have to fetch). The school-year code list is
+generated: 1991-1992 up to the current year + 5 (:func:`schooljaren`), as the 2017 list stops at
+2024-2025.
 
 ``${address}`` in a WSDL is the endpoint that served it, taken from the request (XML-escaped).
 """
