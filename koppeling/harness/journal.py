@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column, Integer, String, Table, Text, delete, func, select
@@ -38,6 +39,7 @@ journal_table = Table(
 _INSERT = journal_table.insert()
 MAX_BODY = 8192
 PRUNE_EVERY = 64
+REMEMBER_BODY = 64 * 1024
 
 
 @dataclass
@@ -173,6 +175,18 @@ def _clip(text: str, size: int) -> str:
 def _body(text: str | None) -> str | None:
     if text is None:
         return None
+    return _remembered_body(text) if len(text) <= REMEMBER_BODY else _masked_body(text)
+
+
+@lru_cache(maxsize=128)
+def _remembered_body(text: str) -> str:
+    """Masking is a pure function of the text and a mock's answers repeat (a 16 KB answer costs
+    ~3 ms to mask), so the last 128 bodies of up to 64 KB are kept (at most 8 MB)."""
+    return _masked_body(text)
+
+
+def _masked_body(text: str) -> str:
+    """A body as the journal keeps it: cut at :data:`MAX_BODY`, secrets masked."""
     if len(text) > 2 * MAX_BODY:  # mask only what is kept: masking a 300 KB answer costs ~30 ms
         kept = mask_text(text[: 2 * MAX_BODY])[:MAX_BODY]
         return kept + f"… [{len(text) - len(kept)} more]"

@@ -10,7 +10,10 @@ The store pattern every partner follows (docs/architecture.md, "The store"):
 - one mapping per entity from a row to its dataclass (:func:`from_row`);
 - pure reads go through :meth:`Database.read` (never the write lock), writes through
   :meth:`Database.begin`; long ``IN`` lists are cut with :func:`chunks`;
-- the schema carries a version (:data:`SCHEMA_VERSION`), checked when a store is opened.
+- the schema carries a version (:data:`SCHEMA_VERSION`), checked when a store is opened;
+- a write to a *watched* table (:func:`watch`) bumps its scope's generation number in the same
+  transaction, so a worker process can keep what it derived from those tables until the number
+  moves (:meth:`Database.generation`).
 """
 
 from __future__ import annotations
@@ -36,11 +39,14 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    bindparam,
     create_engine,
     event,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.dml import UpdateBase
 
 metadata = MetaData()
 
@@ -56,9 +62,30 @@ schema_table = Table(
     Column("made_by", String(64), nullable=False),
 )
 
+#: One row per scope: a number every write to that scope's tables raises (see :func:`watch`).
+#: Plain SQL on every engine: ``UPDATE … SET value = value + 1`` in the writer's transaction.
+generation_table = Table(
+    "koppeling_generation",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+#: table name -> the generation scope its writes bump (declared by the modules, like tables)
+_WATCHED: dict[str, str] = {}
+
 T = TypeVar("T")
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+
+
+def watch(scope: str, *tables: Table) -> None:
+    """Every INSERT, UPDATE or DELETE of ``tables`` (through SQLAlchemy Core, on any
+    :class:`Database`) raises the generation of ``scope`` by one, in the same transaction: a
+    process that keeps something derived from those tables re-derives it when the number moved.
+    A scope is coarse on purpose: any write to its tables moves it."""
+    for table in tables:
+        _WATCHED[table.name] = scope
 
 
 class SchemaMismatch(RuntimeError):
@@ -146,6 +173,9 @@ class Database:
             )
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
+        # Per thread: the generations a request pinned (read once per request), see pin().
+        self._local = threading.local()
+        event.listen(self.engine, "after_execute", self._bump_watched)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own BEGIN is deferred: two writers that both read first then deadlock
@@ -219,6 +249,54 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    # --- generations ---------------------------------------------------------------------------
+
+    def generation(self, scope: str) -> int:
+        """The current generation of ``scope`` (0 before its first write): the number pinned
+        for this thread's request, else one read of the (tiny) generation table."""
+        pinned: dict[str, int] | None = getattr(self._local, "pinned", None)
+        values = pinned if pinned is not None else self._read_generations()
+        return values.get(scope, 0)
+
+    def pin(self) -> None:
+        """Read every generation once for the request this thread serves; a write this thread
+        makes to a watched table drops the pin again (it then reads afresh)."""
+        self._local.pinned = None
+        self._local.pinned = self._read_generations()
+
+    def unpin(self) -> None:
+        self._local.pinned = None
+
+    def _read_generations(self) -> dict[str, int]:
+        with self.read() as conn:
+            return {row.scope: int(row.value) for row in conn.execute(_READ_GENERATIONS)}
+
+    def _bump_watched(
+        self, conn: Connection, clause: Any, _multi: Any, _params: Any, _opts: Any, _res: Any
+    ) -> None:
+        if not isinstance(clause, UpdateBase):
+            return
+        scope = _WATCHED.get(getattr(clause.table, "name", ""))
+        if scope is None:
+            return
+        self._local.pinned = None  # this thread changed it: read afresh from now on
+        bumped = conn.execute(_BUMP, {"g_scope": scope})
+        if bumped.rowcount:
+            return
+        try:  # the scope's first write: make its row (a savepoint, for a racing first writer)
+            with conn.begin_nested():
+                conn.execute(generation_table.insert(), {"scope": scope, "value": 1})
+        except IntegrityError:
+            conn.execute(_BUMP, {"g_scope": scope})
+
+
+_READ_GENERATIONS = select(generation_table.c.scope, generation_table.c.value)
+_BUMP = (
+    generation_table.update()
+    .where(generation_table.c.scope == bindparam("g_scope"))
+    .values(value=generation_table.c.value + 1)
+)
 
 
 def _version() -> str:
