@@ -77,6 +77,8 @@ _WATCHED: dict[str, str] = {}
 T = TypeVar("T")
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+#: the WAL file is cut back to this size after a checkpoint (SQLite's journal_size_limit)
+WAL_LIMIT = 16 * 1024 * 1024
 
 
 def watch(scope: str, *tables: Table) -> None:
@@ -319,10 +321,14 @@ def inserted_id(result: CursorResult[Any]) -> int:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")  # first: a second connection may meet a lock
+    if cur.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file: before any table
+        cur.execute("PRAGMA auto_vacuum=INCREMENTAL")  # freed pages go back (journal pruning)
+    if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cur.execute("PRAGMA journal_mode=WAL")  # switching takes a lock: only when needed
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")  # the WAL shrinks back after a checkpoint
     cur.close()
 
 
