@@ -251,6 +251,7 @@ def _spawn_gunicorn(
         str(threads),
         "--log-level",
         "warning",
+        "--preload",  # import and build the apps once, then fork the workers from there
         "--graceful-timeout",
         "5",
         "--timeout",

@@ -125,11 +125,16 @@ class Journal:
 
     def record(self, entry: Entry) -> None:
         """Queue an entry; the writer truncates bodies and masks secrets before it is written.
-        A full queue (:data:`QUEUE_BYTES`) makes the caller wait for the writer."""
+        A full queue (:data:`QUEUE_BYTES`) makes the caller wait for the writer (2 s at most)."""
         size = len(entry.request or "") + len(entry.response or "") + 512
         with self._lock:
             self._ensure_writer()
-            while self._queued_bytes + size > QUEUE_BYTES and self._queue:
+            deadline = time.monotonic() + 2.0  # bounded: the caller may hold the write lock
+            while (
+                self._queued_bytes + size > QUEUE_BYTES
+                and self._queue
+                and time.monotonic() < deadline
+            ):
                 self._lock.wait(0.05)
             self._queue.append(entry)
             self._queued_bytes += size
