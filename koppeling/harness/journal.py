@@ -6,6 +6,7 @@ Entries live in the store so every worker process writes to one journal. Each se
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import logging
@@ -14,6 +15,7 @@ import os
 import struct
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -163,6 +165,7 @@ class Journal:
         if self._pid == os.getpid():
             return
         self._pid = os.getpid()
+        atexit.register(_flush_at_exit, weakref.ref(self))  # a clean stop writes the queue
         if self._slots is not None:
             self._slots.claim()
         threading.Thread(target=self._write_loop, name="koppeling-journal", daemon=True).start()
@@ -263,6 +266,12 @@ class Journal:
         self.flush()
         with self._db.begin() as conn:
             conn.execute(stmt)
+
+
+def _flush_at_exit(journal: weakref.ref[Journal]) -> None:
+    found = journal()
+    if found is not None and found._pid == os.getpid():
+        found.flush(timeout=2.0)
 
 
 def _values(entry: Entry) -> dict[str, Any]:
