@@ -56,6 +56,8 @@ FLUSH_SECONDS = 0.005
 FLUSH_ROWS = 256
 #: at most this many bytes of bodies wait in one process's queue; a request then waits
 QUEUE_BYTES = 8 * 1024 * 1024
+#: a writer thread with nothing to write for this long ends (the next entry starts one)
+IDLE_SECONDS = 1.0
 #: pages handed back to the file system after a prune (a store made with auto_vacuum)
 VACUUM_PAGES = 512
 REMEMBER_BODY = 64 * 1024
@@ -123,6 +125,7 @@ class Journal:
         self._since_prune: dict[str, int] = {}
         self._hurry = False  # a reader waits: write what is queued now
         self._pid = 0  # the process the writer thread runs in (a fork starts its own)
+        self._writing = False  # a writer thread runs
         self._slots = _Slots.for_db(db)
 
     def record(self, entry: Entry) -> None:
@@ -162,20 +165,28 @@ class Journal:
             self._slots.wait_for_others(deadline)
 
     def _ensure_writer(self) -> None:
-        if self._pid == os.getpid():
-            return
-        self._pid = os.getpid()
-        atexit.register(_flush_at_exit, weakref.ref(self))  # a clean stop writes the queue
-        if self._slots is not None:
-            self._slots.claim()
-        threading.Thread(target=self._write_loop, name="koppeling-journal", daemon=True).start()
+        """Start the writer thread of this process unless it runs (caller holds the lock).
+        A writer that found nothing to write for :data:`IDLE_SECONDS` ends; the next entry
+        starts one again, so an idle or forgotten journal holds no thread."""
+        pid = os.getpid()
+        if self._pid != pid:  # first use in this process (or in a fork of it)
+            self._pid = pid
+            self._writing = False
+            atexit.register(_flush_at_exit, weakref.ref(self))  # a clean stop writes the queue
+            if self._slots is not None:
+                self._slots.claim()
+        if not self._writing:
+            self._writing = True
+            threading.Thread(target=self._write_loop, name="koppeling-journal", daemon=True).start()
 
     def _write_loop(self) -> None:
-        pid = os.getpid()
-        while self._pid == pid:
+        while True:
             with self._lock:
-                while not self._queue:
-                    self._lock.wait(1.0)
+                if not self._queue:
+                    self._lock.wait(IDLE_SECONDS)
+                if not self._queue:
+                    self._writing = False
+                    return
                 if len(self._queue) < FLUSH_ROWS and not self._hurry:
                     self._lock.wait(FLUSH_SECONDS)  # gather a batch for a few ms
                 self._hurry = False

@@ -253,7 +253,8 @@ class Database:
                 yield conn
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        with self._lock:  # an in-memory store's one connection may be in use by another thread
+            self.engine.dispose()
 
     # --- generations ---------------------------------------------------------------------------
 
