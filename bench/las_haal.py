@@ -17,6 +17,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -84,7 +85,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database.memory() if args.store == "memory" else Database.file(Path(tmp) / "k.db")
         core = Core.create(db, journal_limit=500)
-        with ServerThread(create_app({"flavour": args.flavour}, core=core)) as server:
+        app = create_app({"flavour": args.flavour}, core=core)
+        with ServerThread(app) as server:
             body = _prepare(server.url, args.pupils)
             url = server.url + FLAVOURS[args.flavour].path
             with requests.Session() as session:
@@ -94,6 +96,7 @@ def main() -> None:
                 times = sorted(_one(session, url, body, args.pupils) for _ in range(args.requests))
                 cpu = (time.process_time() - cpu) / args.requests * 1000
             rate = _throughput(url, body, args.pupils, args.requests, args.threads)
+            app_cpu = _app_cpu(app, FLAVOURS[args.flavour].path, body, args.requests)
         db.dispose()
     p50 = statistics.median(times) * 1000
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
@@ -107,6 +110,24 @@ def main() -> None:
         f"(wall-clock figures suffer when the machine is busy; load average {_load()})"
     )
     print(f"  throughput ({args.threads} threads): {rate:.1f} req/s")
+    print(
+        f"  CPU per request in the app alone (Flask test client, no HTTP, journal written): "
+        f"{app_cpu:.2f} ms"
+    )
+
+
+def _app_cpu(app: Any, path: str, body: bytes, count: int) -> float:
+    """CPU milliseconds per request of the app itself, the journal's writer thread included
+    (the least load-sensitive figure: other jobs on the machine do not count)."""
+    client = app.test_client()
+    app.extensions["koppeling.core"].journal.flush()
+    started = time.process_time()
+    for _ in range(count):
+        resp = client.post(path, data=body, headers=HEADERS)
+        if resp.status_code != 200:
+            raise SystemExit(f"unexpected answer {resp.status_code}: {resp.data[:300]!r}")
+    app.extensions["koppeling.core"].journal.flush()
+    return (time.process_time() - started) / count * 1000
 
 
 def _load() -> str:

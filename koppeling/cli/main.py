@@ -69,7 +69,14 @@ def main() -> None:
     help="gunicorn (worker processes) or werkzeug (one process).",
 )
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=32,
+    show_default=True,
+    help="Request threads per worker: a long-poll or a slow client holds one while it lasts, "
+    "so there are enough for those and every other service's requests at once.",
+)
 @click.option(
     "--journal-limit",
     type=click.IntRange(1),
@@ -244,6 +251,7 @@ def _spawn_gunicorn(
         str(threads),
         "--log-level",
         "warning",
+        "--preload",  # import and build the apps once, then fork the workers from there
         "--graceful-timeout",
         "5",
         "--timeout",

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Column, Float, String, Table, bindparam, delete, select
 
 from koppeling.harness.schools import school_key
-from koppeling.harness.store import Database, UtcDateTime, metadata
+from koppeling.harness.store import Database, UtcDateTime, metadata, watch
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 HARNESS = ""
@@ -34,6 +35,9 @@ clock_table = Table(
     Column("frozen_at", UtcDateTime()),
     Column("offset_seconds", Float, nullable=False, default=0.0),
 )
+#: every write to the clock moves this generation: each process re-reads a scope only then
+GENERATION = "clock"
+watch(GENERATION, clock_table)
 
 
 def utc(value: datetime) -> datetime:
@@ -94,10 +98,12 @@ class Clock:
     def __init__(self, db: Database, real: Callable[[], datetime] | None = None) -> None:
         self._db = db
         self._real = real or (lambda: datetime.now(UTC))
-        # Read on every request: built once, so a read is one cached statement, not a new one.
+        # Read once per clock generation and scope: built once, one cached statement.
         self._read_scopes = select(clock_table).where(
             clock_table.c.scope.in_([bindparam("scope"), bindparam("harness")])
         )
+        # (generation, scope -> its row or None): what this process read at that generation
+        self._seen: tuple[int, dict[str, Any]] = (-1, {})
 
     def now(self, brincode: str | None = None, dependancecode: str | None = None) -> datetime:
         """The current instant for a school (its own clock if it has one) or the harness."""
@@ -105,15 +111,29 @@ class Clock:
 
     def state(self, brincode: str | None = None, dependancecode: str | None = None) -> ClockState:
         scope = _scope(brincode, dependancecode)
-        with self._db.read() as conn:
-            result = conn.execute(self._read_scopes, {"scope": scope, "harness": HARNESS})
-            rows = {r.scope: r for r in result}
+        rows = self._rows(scope)
         row = rows.get(scope) or rows.get(HARNESS)
         real = self._real()
         if row is None:
             return ClockState(scope, real, False, False)
         now = row.frozen_at if row.frozen else real + timedelta(seconds=row.offset_seconds)
-        return ClockState(scope, now, bool(row.frozen), scope in rows)
+        return ClockState(scope, now, bool(row.frozen), rows.get(scope) is not None)
+
+    def _rows(self, scope: str) -> dict[str, Any]:
+        """The rows of ``scope`` and the harness scope (None: no row), read from the store
+        only when the clock's generation moved since this process last read them: a change
+        made by any process applies to the very next request."""
+        generation = self._db.generation(GENERATION)
+        seen_generation, seen = self._seen
+        if seen_generation != generation or len(seen) > 4096:
+            seen = {}
+        if scope not in seen or HARNESS not in seen:
+            with self._db.read() as conn:
+                result = conn.execute(self._read_scopes, {"scope": scope, "harness": HARNESS})
+                found = {r.scope: r for r in result}
+            seen = {**seen, scope: found.get(scope), HARNESS: found.get(HARNESS)}
+            self._seen = (generation, seen)
+        return seen
 
     def set(
         self,

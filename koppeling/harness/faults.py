@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Integer, String, Table, bindparam, delete, select, update
+from sqlalchemy import Column, Integer, String, Table, delete, select, update
 
 from koppeling.harness.schemas import validate_body
 from koppeling.harness.schools import school_key
-from koppeling.harness.store import Database, from_row, inserted_id, metadata
+from koppeling.harness.store import Database, from_row, inserted_id, metadata, watch
 
 faults_table = Table(
     "faults",
@@ -33,6 +33,9 @@ faults_table = Table(
     Column("remaining", Integer),  # None = every time
     Column("school", String(16)),  # None = any school
 )
+#: every write to the faults moves this generation: each process re-reads them only then
+GENERATION = "faults"
+watch(GENERATION, faults_table)
 
 _PATH_SCHOOL = re.compile(r"/scholen/(\d{2}[A-Z]{2})/(\d{2})(?:/|$)")
 _BODY_BRIN = re.compile(rb"""(?:<(?:[\w.-]+:)?brincode>|"brincode"\s*:\s*")\s*(\d{2}[A-Z]{2})""")
@@ -103,10 +106,10 @@ class Faults:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        # Asked on every request: built once.
-        self._any_for_service = (
-            select(faults_table.c.id).where(faults_table.c.service == bindparam("service")).limit(1)
-        )
+        # Asked once per faults generation: built once.
+        self._scripted_services = select(faults_table.c.service).distinct()
+        # (generation, the services with a scripted fault) as this process last read them
+        self._seen: tuple[int, frozenset[str]] = (-1, frozenset())
 
     def add(self, service: str, spec: dict[str, Any]) -> Fault:
         with self._db.begin() as conn:
@@ -130,6 +133,17 @@ class Faults:
         with self._db.begin() as conn:
             conn.execute(stmt)
 
+    def _scripted(self) -> frozenset[str]:
+        """The services with a scripted fault, read from the store only when the faults'
+        generation moved: a fault added by any process is taken by the very next request."""
+        generation = self._db.generation(GENERATION)
+        seen_generation, services = self._seen
+        if seen_generation != generation:
+            with self._db.read() as conn:
+                services = frozenset(conn.execute(self._scripted_services).scalars())
+            self._seen = (generation, services)
+        return services
+
     def take(
         self,
         service: str,
@@ -143,9 +157,8 @@ class Faults:
         scripted."""
         t = faults_table
         asked: list[str | None] = []
-        with self._db.read() as conn:  # the common case: no fault scripted, no write lock
-            if conn.execute(self._any_for_service, {"service": service}).first() is None:
-                return None
+        if service not in self._scripted():  # the common case: no fault, no write lock
+            return None
         with self._db.begin() as conn:
             rows = list(conn.execute(select(t).where(t.c.service == service).order_by(t.c.id)))
             for row in rows:

@@ -6,15 +6,28 @@ Entries live in the store so every worker process writes to one journal. Each se
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import json
+import logging
+import mmap
+import os
+import struct
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, Integer, String, Table, Text, delete, func, select
 
 from koppeling.harness.keys import mask_data, mask_text
-from koppeling.harness.store import Database, UtcDateTime, from_row, inserted_id, metadata
+from koppeling.harness.store import Database, UtcDateTime, from_row, metadata
+
+log = logging.getLogger("koppeling")
 
 journal_table = Table(
     "journal",
@@ -38,6 +51,16 @@ journal_table = Table(
 _INSERT = journal_table.insert()
 MAX_BODY = 8192
 PRUNE_EVERY = 64
+#: the writer flushes its queue after this many seconds or rows, whichever comes first
+FLUSH_SECONDS = 0.005
+FLUSH_ROWS = 256
+#: at most this many bytes of bodies wait in one process's queue; a request then waits
+QUEUE_BYTES = 8 * 1024 * 1024
+#: a writer thread with nothing to write for this long ends (the next entry starts one)
+IDLE_SECONDS = 1.0
+#: pages handed back to the file system after a prune (a store made with auto_vacuum)
+VACUUM_PAGES = 512
+REMEMBER_BODY = 64 * 1024
 
 
 @dataclass
@@ -79,35 +102,122 @@ class Entry:
 
 
 class Journal:
-    """Record and read entries; ``limit`` entries per service are kept."""
+    """Record and read entries; ``limit`` entries per service are kept.
+
+    :meth:`record` only queues the entry: a writer thread per process masks and inserts the
+    queue in batches (every :data:`FLUSH_SECONDS` or :data:`FLUSH_ROWS` rows, at most
+    :data:`QUEUE_BYTES` of bodies waiting), off the request path and taking SQLite's write lock
+    once per batch instead of once per request. Every read (:meth:`entries`, :meth:`count`) and
+    :meth:`clear` first waits until what any process queued before it is written
+    (:class:`_Slots`), so a reader sees every request that was answered before it asked.
+    """
 
     def __init__(self, db: Database, limit: int = 2000) -> None:
         if limit < 1:
             raise ValueError(f"journal limit must be at least 1, got {limit}")
         self._db = db
         self.limit = limit
+        self._lock = threading.Condition()
+        self._queue: list[Entry] = []
+        self._queued_bytes = 0
+        self._enqueued = 0  # entries queued by this process, ever
+        self._written = 0  # of which written (or dropped after a failed write)
+        self._since_prune: dict[str, int] = {}
+        self._hurry = False  # a reader waits: write what is queued now
+        self._pid = 0  # the process the writer thread runs in (a fork starts its own)
+        self._writing = False  # a writer thread runs
+        self._slots = _Slots.for_db(db)
 
     def record(self, entry: Entry) -> None:
-        """Store an entry; bodies are truncated and secrets masked before they are written."""
-        values = {
-            "service": entry.service,
-            "at": entry.at,
-            "kind": entry.kind,
-            "method": entry.method,
-            "path": mask_text(entry.path) if entry.path else entry.path,
-            "status": entry.status,
-            "operation": entry.operation,
-            "school": entry.school,
-            "correlation_id": entry.correlation_id,
-            "summary": _clip(mask_text(entry.summary or ""), 512) or None,
-            "request": _body(entry.request),
-            "response": _body(entry.response),
-            "data": json.dumps(mask_data(entry.data)) if entry.data is not None else None,
-        }
-        with self._db.begin() as conn:
-            new_id = inserted_id(conn.execute(_INSERT, values))
-            if new_id % PRUNE_EVERY == 0:
-                self._prune(conn, entry.service)
+        """Queue an entry; the writer truncates bodies and masks secrets before it is written.
+        A full queue (:data:`QUEUE_BYTES`) makes the caller wait for the writer (2 s at most)."""
+        size = len(entry.request or "") + len(entry.response or "") + 512
+        with self._lock:
+            self._ensure_writer()
+            deadline = time.monotonic() + 2.0  # bounded: the caller may hold the write lock
+            while (
+                self._queued_bytes + size > QUEUE_BYTES
+                and self._queue
+                and time.monotonic() < deadline
+            ):
+                self._lock.wait(0.05)
+            self._queue.append(entry)
+            self._queued_bytes += size
+            self._enqueued += 1
+            if self._slots is not None:
+                self._slots.publish(self._enqueued, self._written)
+            if len(self._queue) in (1, FLUSH_ROWS):  # wake the idle writer; a full batch
+                self._lock.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every entry queued so far, by this process and by every other process on
+        the same store, is written (bounded by ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            target = self._enqueued
+            if self._written < target:
+                self._ensure_writer()
+                self._hurry = True
+                self._lock.notify_all()
+            while self._written < target and time.monotonic() < deadline:
+                self._lock.wait(0.01)
+        if self._slots is not None:
+            self._slots.wait_for_others(deadline)
+
+    def _ensure_writer(self) -> None:
+        """Start the writer thread of this process unless it runs (caller holds the lock).
+        A writer that found nothing to write for :data:`IDLE_SECONDS` ends; the next entry
+        starts one again, so an idle or forgotten journal holds no thread."""
+        pid = os.getpid()
+        if self._pid != pid:  # first use in this process (or in a fork of it)
+            self._pid = pid
+            self._writing = False
+            atexit.register(_flush_at_exit, weakref.ref(self))  # a clean stop writes the queue
+            if self._slots is not None:
+                self._slots.claim()
+        if not self._writing:
+            self._writing = True
+            threading.Thread(target=self._write_loop, name="koppeling-journal", daemon=True).start()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._lock.wait(IDLE_SECONDS)
+                if not self._queue:
+                    self._writing = False
+                    return
+                if len(self._queue) < FLUSH_ROWS and not self._hurry:
+                    self._lock.wait(FLUSH_SECONDS)  # gather a batch for a few ms
+                self._hurry = False
+                batch, self._queue = self._queue, []
+                self._queued_bytes = 0
+                self._lock.notify_all()
+            self._write(batch)
+            with self._lock:
+                self._written += len(batch)
+                if self._slots is not None:
+                    self._slots.publish(self._enqueued, self._written)
+                self._lock.notify_all()
+
+    def _write(self, batch: list[Entry]) -> None:
+        try:
+            rows = [_values(entry) for entry in batch]
+            with self._db.begin() as conn:
+                conn.execute(_INSERT, rows)
+                for row in rows:
+                    service = row["service"]
+                    self._since_prune[service] = self._since_prune.get(service, 0) + 1
+                pruned = False
+                for service, count in list(self._since_prune.items()):
+                    if count >= PRUNE_EVERY:
+                        self._prune(conn, service)
+                        self._since_prune[service] = 0
+                        pruned = True
+                if pruned and conn.dialect.name == "sqlite":  # give freed pages back to the OS
+                    conn.exec_driver_sql(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
+        except Exception as exc:  # the journal must never break an answer
+            log.warning("journal write of %d entries failed: %s", len(batch), exc)
 
     def _prune(self, conn: Any, service: str) -> None:
         t = journal_table
@@ -147,6 +257,7 @@ class Journal:
         stmt = stmt.order_by(t.c.id if from_oldest else t.c.id.desc())
         if limit is not None:
             stmt = stmt.limit(limit)
+        self.flush()
         with self._db.read() as conn:
             rows = list(conn.execute(stmt))
         return [_entry(row) for row in (rows if from_oldest else reversed(rows))]
@@ -155,6 +266,7 @@ class Journal:
         stmt = select(func.count()).select_from(journal_table)
         if service is not None:
             stmt = stmt.where(journal_table.c.service == service)
+        self.flush()
         with self._db.read() as conn:
             return int(conn.execute(stmt).scalar() or 0)
 
@@ -162,8 +274,113 @@ class Journal:
         stmt = delete(journal_table)
         if service is not None:
             stmt = stmt.where(journal_table.c.service == service)
+        self.flush()
         with self._db.begin() as conn:
             conn.execute(stmt)
+
+
+def _flush_at_exit(journal: weakref.ref[Journal]) -> None:
+    found = journal()
+    if found is not None and found._pid == os.getpid():
+        found.flush(timeout=2.0)
+
+
+def _values(entry: Entry) -> dict[str, Any]:
+    """An entry as its row: bodies truncated, secrets masked (:mod:`koppeling.harness.keys`)."""
+    return {
+        "service": entry.service,
+        "at": entry.at,
+        "kind": entry.kind,
+        "method": entry.method,
+        "path": mask_text(entry.path) if entry.path else entry.path,
+        "status": entry.status,
+        "operation": entry.operation,
+        "school": entry.school,
+        "correlation_id": entry.correlation_id,
+        "summary": _clip(mask_text(entry.summary or ""), 512) or None,
+        "request": _body(entry.request),
+        "response": _body(entry.response),
+        "data": json.dumps(mask_data(entry.data)) if entry.data is not None else None,
+    }
+
+
+class _Slots:
+    """How far each process's journal writer got, in a small shared file beside a SQLite store
+    (``state.sqlite.journal-writers``; not ``-journal``, SQLite's own name): one slot per live
+    process, each holding (pid, queued, written).
+
+    A process claims a free slot with a POSIX record lock it holds while it lives (the lock goes
+    with the process, also after kill -9, so a slot whose lock can be taken is free). A reader
+    notes what every other live process has queued and waits until each has written that much.
+    """
+
+    SLOTS = 128
+    SIZE = 24  # pid, queued, written: three unsigned 64-bit numbers
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = -1
+        self._map: mmap.mmap | None = None
+        self._mine = -1
+
+    @classmethod
+    def for_db(cls, db: Database) -> _Slots | None:
+        url = db.engine.url
+        if db.is_memory or url.get_backend_name() != "sqlite" or not url.database:
+            return None  # one process (in memory) or no file to share beside the store
+        return cls(Path(url.database).with_name(Path(url.database).name + ".journal-writers"))
+
+    def _open(self) -> mmap.mmap:
+        if self._map is None or self._fd < 0:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            if os.fstat(fd).st_size < self.SLOTS * self.SIZE:
+                os.ftruncate(fd, self.SLOTS * self.SIZE)
+            self._fd, self._map = fd, mmap.mmap(fd, self.SLOTS * self.SIZE)
+        return self._map
+
+    def claim(self) -> None:
+        """Take a free slot for this process (a forked child takes its own)."""
+        self._fd, self._map, self._mine = -1, None, -1  # a fork's inherited fd holds no lock
+        shared = self._open()
+        for slot in range(self.SLOTS):
+            try:
+                fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB, self.SIZE, slot * self.SIZE)
+            except OSError:
+                continue
+            struct.pack_into("<QQQ", shared, slot * self.SIZE, os.getpid(), 0, 0)
+            self._mine = slot
+            return
+        log.warning("no free journal slot in %s; readers will not wait for this process", self.path)
+
+    def publish(self, queued: int, written: int) -> None:
+        if self._mine >= 0 and self._map is not None:
+            struct.pack_into("<QQ", self._map, self._mine * self.SIZE + 8, queued, written)
+
+    def wait_for_others(self, deadline: float) -> None:
+        shared = self._open()
+        waiting: dict[int, int] = {}
+        for slot in range(self.SLOTS):
+            if slot == self._mine:
+                continue
+            pid, queued, written = struct.unpack_from("<QQQ", shared, slot * self.SIZE)
+            if pid == 0 or written >= queued or not self._alive(slot):
+                continue
+            waiting[slot] = queued
+        while waiting and time.monotonic() < deadline:
+            time.sleep(0.002)
+            for slot, queued in list(waiting.items()):
+                written = struct.unpack_from("<Q", shared, slot * self.SIZE + 16)[0]
+                if written >= queued or not self._alive(slot):
+                    del waiting[slot]
+
+    def _alive(self, slot: int) -> bool:
+        """Whether a live process holds ``slot`` (if its lock can be taken, none does)."""
+        try:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB, self.SIZE, slot * self.SIZE)
+        except OSError:
+            return True
+        fcntl.lockf(self._fd, fcntl.LOCK_UN, self.SIZE, slot * self.SIZE)
+        return False
 
 
 def _clip(text: str, size: int) -> str:
@@ -173,6 +390,18 @@ def _clip(text: str, size: int) -> str:
 def _body(text: str | None) -> str | None:
     if text is None:
         return None
+    return _remembered_body(text) if len(text) <= REMEMBER_BODY else _masked_body(text)
+
+
+@lru_cache(maxsize=128)
+def _remembered_body(text: str) -> str:
+    """Masking is a pure function of the text and a mock's answers repeat (a 16 KB answer costs
+    ~3 ms to mask), so the last 128 bodies of up to 64 KB are kept (at most 8 MB)."""
+    return _masked_body(text)
+
+
+def _masked_body(text: str) -> str:
+    """A body as the journal keeps it: cut at :data:`MAX_BODY`, secrets masked."""
     if len(text) > 2 * MAX_BODY:  # mask only what is kept: masking a 300 KB answer costs ~30 ms
         kept = mask_text(text[: 2 * MAX_BODY])[:MAX_BODY]
         return kept + f"… [{len(text) - len(kept)} more]"

@@ -129,8 +129,10 @@ class Harness(StartStop):
         for server in self.servers.values():
             server.stop()
         self.servers = {}
-        if self.core is not None and self._db is None:
-            self.core.db.dispose()
+        if self.core is not None:
+            self.core.journal.flush(timeout=2.0)  # what the last requests queued is written
+            if self._db is None:
+                self.core.db.dispose()
 
     def url(self, service: str) -> str:
         assert self.core is not None, "harness not started"

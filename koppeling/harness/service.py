@@ -152,6 +152,7 @@ def create_service_app(
 
     app.before_request(_before(name, core, is_soap))
     app.after_request(_after(name, core))
+    app.teardown_request(lambda _exc: core.db.unpin())
     _install_errors(app, core, is_soap)
     _install_admin(app, name, core)
     return app
@@ -259,6 +260,7 @@ def _before(name: str, core: Core, is_soap: Callable[[], bool]) -> Callable[[], 
     def before() -> Any:
         g.correlation_id = request.headers.get(CORRELATION_HEADER) or uuid.uuid4().hex
         g.started = time.perf_counter()
+        core.db.pin()  # the generations of clock, faults and cached answers: one read
         if not host_allowed(request.environ.get("HTTP_HOST"), core.allowed_hosts):
             g.host_refused = True
             return _foreign_host(is_soap())

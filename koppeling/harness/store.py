@@ -10,7 +10,10 @@ The store pattern every partner follows (docs/architecture.md, "The store"):
 - one mapping per entity from a row to its dataclass (:func:`from_row`);
 - pure reads go through :meth:`Database.read` (never the write lock), writes through
   :meth:`Database.begin`; long ``IN`` lists are cut with :func:`chunks`;
-- the schema carries a version (:data:`SCHEMA_VERSION`), checked when a store is opened.
+- the schema carries a version (:data:`SCHEMA_VERSION`), checked when a store is opened;
+- a write to a *watched* table (:func:`watch`) bumps its scope's generation number in the same
+  transaction, so a worker process can keep what it derived from those tables until the number
+  moves (:meth:`Database.generation`).
 """
 
 from __future__ import annotations
@@ -36,11 +39,14 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    bindparam,
     create_engine,
     event,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.dml import UpdateBase
 
 metadata = MetaData()
 
@@ -56,9 +62,32 @@ schema_table = Table(
     Column("made_by", String(64), nullable=False),
 )
 
+#: One row per scope: a number every write to that scope's tables raises (see :func:`watch`).
+#: Plain SQL on every engine: ``UPDATE … SET value = value + 1`` in the writer's transaction.
+generation_table = Table(
+    "koppeling_generation",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+#: table name -> the generation scope its writes bump (declared by the modules, like tables)
+_WATCHED: dict[str, str] = {}
+
 T = TypeVar("T")
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
+#: the WAL file is cut back to this size after a checkpoint (SQLite's journal_size_limit)
+WAL_LIMIT = 16 * 1024 * 1024
+
+
+def watch(scope: str, *tables: Table) -> None:
+    """Every INSERT, UPDATE or DELETE of ``tables`` (through SQLAlchemy Core, on any
+    :class:`Database`) raises the generation of ``scope`` by one, in the same transaction: a
+    process that keeps something derived from those tables re-derives it when the number moved.
+    A scope is coarse on purpose: any write to its tables moves it."""
+    for table in tables:
+        _WATCHED[table.name] = scope
 
 
 class SchemaMismatch(RuntimeError):
@@ -146,6 +175,9 @@ class Database:
             )
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
+        # Per thread: the generations a request pinned (read once per request), see pin().
+        self._local = threading.local()
+        event.listen(self.engine, "after_execute", self._bump_watched)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own BEGIN is deferred: two writers that both read first then deadlock
@@ -196,13 +228,16 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A transaction; an in-memory database serialises them (one shared connection)."""
-        if self.is_memory:
-            with self._lock, self.engine.begin() as conn:
-                yield conn
-        else:
+        """A write transaction: one at a time per process (an in-memory database has one shared
+        connection; a file is written by one writer at a time anyway)."""
+        # One writer per process at a time: the others queue on a Python lock, not in SQLite's
+        # busy handler (which sleeps in growing steps up to 100 ms while the lock is taken).
+        if not self.url.startswith("sqlite"):  # a server database takes writers side by side
             with self.engine.begin() as conn:
                 yield conn
+            return
+        with self._lock, self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -218,7 +253,56 @@ class Database:
                 yield conn
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        with self._lock:  # an in-memory store's one connection may be in use by another thread
+            self.engine.dispose()
+
+    # --- generations ---------------------------------------------------------------------------
+
+    def generation(self, scope: str) -> int:
+        """The current generation of ``scope`` (0 before its first write): the number pinned
+        for this thread's request, else one read of the (tiny) generation table."""
+        pinned: dict[str, int] | None = getattr(self._local, "pinned", None)
+        values = pinned if pinned is not None else self._read_generations()
+        return values.get(scope, 0)
+
+    def pin(self) -> None:
+        """Read every generation once for the request this thread serves; a write this thread
+        makes to a watched table drops the pin again (it then reads afresh)."""
+        self._local.pinned = None
+        self._local.pinned = self._read_generations()
+
+    def unpin(self) -> None:
+        self._local.pinned = None
+
+    def _read_generations(self) -> dict[str, int]:
+        with self.read() as conn:
+            return {row.scope: int(row.value) for row in conn.execute(_READ_GENERATIONS)}
+
+    def _bump_watched(
+        self, conn: Connection, clause: Any, _multi: Any, _params: Any, _opts: Any, _res: Any
+    ) -> None:
+        if not isinstance(clause, UpdateBase):
+            return
+        scope = _WATCHED.get(getattr(clause.table, "name", ""))
+        if scope is None:
+            return
+        self._local.pinned = None  # this thread changed it: read afresh from now on
+        bumped = conn.execute(_BUMP, {"g_scope": scope})
+        if bumped.rowcount:
+            return
+        try:  # the scope's first write: make its row (a savepoint, for a racing first writer)
+            with conn.begin_nested():
+                conn.execute(generation_table.insert(), {"scope": scope, "value": 1})
+        except IntegrityError:
+            conn.execute(_BUMP, {"g_scope": scope})
+
+
+_READ_GENERATIONS = select(generation_table.c.scope, generation_table.c.value)
+_BUMP = (
+    generation_table.update()
+    .where(generation_table.c.scope == bindparam("g_scope"))
+    .values(value=generation_table.c.value + 1)
+)
 
 
 def _version() -> str:
@@ -241,10 +325,14 @@ def inserted_id(result: CursorResult[Any]) -> int:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")  # first: a second connection may meet a lock
+    if cur.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file: before any table
+        cur.execute("PRAGMA auto_vacuum=INCREMENTAL")  # freed pages go back (journal pruning)
+    if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cur.execute("PRAGMA journal_mode=WAL")  # switching takes a lock: only when needed
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")  # the WAL shrinks back after a checkpoint
     cur.close()
 
 

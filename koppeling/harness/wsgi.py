@@ -9,28 +9,48 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from koppeling.harness.config import CONFIG_ENV, HarnessConfig
 from koppeling.harness.process import build_core, create_app
+from koppeling.harness.service import Core
 
 StartResponse = Callable[..., Any]
 
 
 class PortDispatcher:
-    """A WSGI app routing each request to the app bound to its local port."""
+    """A WSGI app routing each request to the app bound to its local port.
 
-    def __init__(self, apps: dict[int, Any]) -> None:
+    gunicorn builds it once in its arbiter (``--preload``) and forks the workers from there:
+    a worker's first request drops the store connections it inherited (``dispose(close=False)``
+    leaves them to the parent), so no SQLite connection is shared across processes."""
+
+    def __init__(self, apps: dict[int, Any], core: Core | None = None) -> None:
         self.apps = apps
+        self.core = core
+        self._pid = os.getpid()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if self._pid != os.getpid():
+            self._after_fork()
         app = self.apps.get(_local_port(environ))
         if app is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"no koppeling service on this port\n"]
         result: Iterable[bytes] = app(environ, start_response)
         return result
+
+    def _after_fork(self) -> None:
+        with _FORK_LOCK:
+            if self._pid != os.getpid():
+                if self.core is not None:
+                    self.core.db.engine.dispose(close=False)
+                self._pid = os.getpid()
+
+
+_FORK_LOCK = threading.Lock()
 
 
 def _local_port(environ: dict[str, Any]) -> int:
@@ -49,7 +69,9 @@ def build(config: HarnessConfig) -> PortDispatcher:
     services = config.wanted_services()
     for spec in services:
         core.urls.setdefault(spec.name, f"http://{config.host}:{config.port(spec.name)}")
-    return PortDispatcher({config.port(s.name): create_app(s, config, core) for s in services})
+    return PortDispatcher(
+        {config.port(s.name): create_app(s, config, core) for s in services}, core
+    )
 
 
 def from_env() -> PortDispatcher:

@@ -16,6 +16,7 @@ from typing import Any
 
 from koppeling.fakedata import FakeGroup, FakePupil, FakeStaff, generate_school, new_pupil
 from koppeling.harness.clock import Clock
+from koppeling.harness.derived import Derived
 from koppeling.harness.errors import SoapFault, conflict, invalid, not_found
 from koppeling.harness.keys import key_hash, key_matches, new_key
 from koppeling.harness.schemas import validate_body
@@ -25,7 +26,7 @@ from koppeling.harness.schools import (
     check_schooljaar,
     schooljaar_of,
 )
-from koppeling.harness.store import Database
+from koppeling.harness.store import Database, metadata, watch
 from koppeling.uwlr import leerlinggegevens as uwlr
 from koppeling.uwlr.autorisatie import Autorisatie
 from koppeling.uwlr.leerlinggegevens import (
@@ -77,6 +78,11 @@ def flavour_of(name: object) -> Flavour:
     return FLAVOURS[name]
 
 
+#: Every write to a LAS table moves this generation; answers are derived once per generation.
+GENERATION = "las"
+watch(GENERATION, *(t for t in metadata.sorted_tables if t.name.startswith("las_")))
+
+
 def _ongeldig(message: str) -> SoapFault:
     return SoapFault("Client.OngeldigBericht", message)
 
@@ -89,6 +95,10 @@ class LasService:
         self.db = db
         self.store = store
         self.clock = clock
+        # derived once per LAS generation: a school with its keys and data; answer bytes
+        self._schools: Derived[tuple[School | None, list[Sleutel], SchoolData | None]]
+        self._schools = Derived(db, GENERATION, size=64)
+        self._answers: Derived[bytes] = Derived(db, GENERATION, size=16)
 
     # --- UWLR ----------------------------------------------------------------------------------
 
@@ -116,12 +126,21 @@ class LasService:
             )
         now = self.clock.now(brin, dep)
         schooljaar = self._schooljaar(verzoek.schooljaar, now)
+        school, keys, data = self._schools.get((brin, dep), lambda: self._read(brin, dep))
+        self._authorise(school, keys, autorisatie)  # per request, constant time
+        assert data is not None
+        # the bytes depend on the data, the request and aanmaakdatum (whole seconds) only
+        key = (verzoek, schooljaar, now.replace(microsecond=0))
+        return self._answers.get(key, lambda: self._render(data, verzoek, schooljaar, now))
+
+    def _read(self, brin: str, dep: str) -> tuple[School | None, list[Sleutel], SchoolData | None]:
         with self.db.read() as conn:
             school = self.store.school(conn, brin, dep)
-            keys = self.store.keys(conn, school) if school is not None else []
-            self._authorise(school, keys, autorisatie)
-            assert school is not None
-            data = self.store.data(conn, school)
+            if school is None:
+                return None, [], None
+            return school, self.store.keys(conn, school), self.store.data(conn, school)
+
+    def _render(self, data: SchoolData, verzoek: Verzoek, schooljaar: str, now: datetime) -> bytes:
         if schooljaar != data.school.schooljaar:
             return _exception(verzoek, "geengegevens")
         since = verzoek.laatstontvangengegevens

@@ -1,0 +1,66 @@
+"""The journal is written off the request path, yet a reader sees every entry queued before it
+asked, also one queued by another process that has not written it yet."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+from koppeling.harness.journal import Entry, Journal
+from koppeling.harness.service import Core
+from koppeling.harness.store import Database
+
+AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+OTHER_PROCESS = textwrap.dedent(
+    """
+    import sys, time
+    from datetime import UTC, datetime
+    from pathlib import Path
+    import koppeling.harness.journal as journal
+    from koppeling.harness.store import Database
+
+    journal.FLUSH_SECONDS = 3.0  # a slow writer: the reader must wait for it
+    journal.FLUSH_ROWS = 10_000
+    j = journal.Journal(Database.file(Path(sys.argv[1])))
+    j.record(journal.Entry(service="other", kind="http", at=datetime.now(UTC), summary="queued"))
+    print("queued", flush=True)
+    time.sleep(30)
+    """
+)
+
+
+def test_an_entry_is_readable_at_once_in_its_own_process(tmp_path: Path) -> None:
+    core = Core.create(Database.file(tmp_path / "state.sqlite"))
+    for i in range(300):
+        core.journal.record(Entry(service="probe", kind="http", at=AT, summary=f"n{i}"))
+    assert [e.summary for e in core.journal.entries(service="probe")] == [
+        f"n{i}" for i in range(300)
+    ]
+    core.journal.clear("probe")
+    assert core.journal.count("probe") == 0
+    core.db.dispose()
+
+
+def test_a_reader_waits_for_what_another_process_queued(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    db = Database.file(path)
+    Core.create(db)
+    other = subprocess.Popen(
+        [sys.executable, "-c", OTHER_PROCESS, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "queued"
+        reader = Journal(db)
+        assert [e.summary for e in reader.entries(service="other")] == ["queued"]
+    finally:
+        other.kill()
+        other.wait()
+        if other.stdout is not None:
+            other.stdout.close()
+    db.dispose()
