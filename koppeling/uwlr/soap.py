@@ -7,6 +7,7 @@ Parsing never loads a DTD, resolves an entity or touches the network: a request 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from lxml import etree
 
@@ -15,6 +16,13 @@ from koppeling.harness.errors import SoapFault
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+
+# Dates and times in a UWLR request must fall in these years. xs:date and xs:dateTime allow year
+# 1 (what a .NET client sends for an unset DateTime: 0001-01-01T00:00:00) and years past 9999,
+# but no pupil, test or import lies there: such a value is bad input (Client.OngeldigBericht),
+# never a server error.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -38,6 +46,25 @@ class Envelope:
             if block.tag == f"{{{namespace}}}{local}":
                 return block
         return None
+
+
+def out_of_range(value: date | datetime) -> str | None:
+    """Why a date or time from a request is out of range (None when it is fine)."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        return f"ligt buiten {EARLIEST_YEAR}-{LATEST_YEAR}"
+    return None
+
+
+def soap_action_of(header: str | None) -> str | None:
+    """The SOAPAction HTTP header as the action it names: surrounding whitespace and one pair of
+    double quotes removed (``"HaalLeerlinggegevens"`` and ``HaalLeerlinggegevens`` are the same);
+    None when the header is absent, "" when it is empty (``SOAPAction: ""``)."""
+    if header is None:
+        return None
+    value = header.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1].strip()
+    return value
 
 
 def parse_xml(data: bytes) -> etree._Element:
