@@ -522,23 +522,25 @@ def _mixed(groups: list[FakeGroup]) -> list[FakeGroup]:
 def _rich_leerling(
     p: Leerling, visible: set[str], voorletters: bool, vestiging: uwlr.Vestiging | None
 ) -> uwlr.Leerling:
+    # Positional, in the field order of uwlr.Leerling: 1,000 of these per answer.
+    sg = p.samengestelde_groepen
     return uwlr.Leerling(
-        key=p.leerlingnummer,
-        achternaam=p.achternaam,
-        roepnaam=p.roepnaam,
-        voorvoegsel=p.voorvoegsel,
-        geboortedatum=p.geboortedatum,
-        geslacht=p.geslacht,
-        jaargroep=p.jaargroep or None,
-        groep=p.groep or None,
-        samengestelde_groepen=tuple(k for k in p.samengestelde_groepen if k in visible),
-        bsn_ondwnr_4=p.bsn[-4:] if p.bsn else None,
-        mutatiedatum=p.mutatiedatum,
-        voornamen=p.voornamen,
-        voorletters=p.voorletters if voorletters else None,
-        eckid=p.eckid,
-        instroomdatum=p.instroomdatum,
-        vestiging=vestiging.key if vestiging is not None else None,
+        p.leerlingnummer,
+        p.achternaam,
+        p.roepnaam,
+        p.voorvoegsel,
+        p.geboortedatum,
+        p.geslacht,
+        p.jaargroep or None,
+        p.groep or None,
+        tuple(k for k in sg if k in visible) if sg else (),
+        p.bsn[-4:] if p.bsn else None,
+        p.mutatiedatum,
+        p.voornamen,
+        p.voorletters if voorletters else None,
+        p.eckid,
+        p.instroomdatum,
+        vestiging.key if vestiging is not None else None,
     )
 
 
