@@ -49,7 +49,14 @@ from lxml import etree
 
 from koppeling.harness.errors import SoapFault
 from koppeling.uwlr.autorisatie import NS_LEERLINGGEGEVENS, XSD_VERSION, Autorisatie
-from koppeling.uwlr.soap import SOAP_ENV, Envelope, out_of_range, parse_xml, read_fault
+from koppeling.uwlr.soap import (
+    MAX_ANSWER_BYTES,
+    SOAP_ENV,
+    Envelope,
+    fault_in,
+    out_of_range,
+    parse_xml,
+)
 
 NS = NS_LEERLINGGEGEVENS
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -679,10 +686,10 @@ def _w_leerkracht(out: list[str], lk: Leerkracht) -> None:
 
 def parse_answer(data: bytes, operation: str | None = None) -> Antwoord:
     """An answer envelope as dataclasses; a Fault raises it, a wrong answer is OngeldigBericht."""
-    fault = read_fault(data)
+    root = parse_xml(data, MAX_ANSWER_BYTES)  # parsed once: an answer may be megabytes
+    fault = fault_in(root)
     if fault is not None:
         raise fault
-    root = parse_xml(data)
     body = root.find(f"{{{SOAP_ENV}}}Body")
     if root.tag != f"{{{SOAP_ENV}}}Envelope" or body is None or len(body) != 1:
         raise SoapFault("Client.OngeldigBericht", "antwoord is geen SOAP-envelope met een body")

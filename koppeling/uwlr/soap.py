@@ -16,6 +16,8 @@ from koppeling.harness.errors import SoapFault
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+# An answer is read by our clients: a rich 5,000-pupil HaalLeerlinggegevens is about 3 MB.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 # Dates and times in a UWLR request must fall in these years. xs:date and xs:dateTime allow year
 # 1 (what a .NET client sends for an unset DateTime: 0001-01-01T00:00:00) and years past 9999,
@@ -67,10 +69,11 @@ def soap_action_of(header: str | None) -> str | None:
     return value
 
 
-def parse_xml(data: bytes) -> etree._Element:
-    """Parse untrusted XML safely; any DTD or syntax error is ``Client.OngeldigBericht``."""
-    if len(data) > MAX_REQUEST_BYTES:
-        raise SoapFault("Client.OngeldigBericht", f"Bericht groter dan {MAX_REQUEST_BYTES} bytes")
+def parse_xml(data: bytes, max_bytes: int = MAX_REQUEST_BYTES) -> etree._Element:
+    """Parse untrusted XML safely; any DTD or syntax error, or more than ``max_bytes``, is
+    ``Client.OngeldigBericht``."""
+    if len(data) > max_bytes:
+        raise SoapFault("Client.OngeldigBericht", f"Bericht groter dan {max_bytes} bytes")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise SoapFault("Client.OngeldigBericht", "DTD's en entiteiten zijn niet toegestaan")
     try:
@@ -118,10 +121,18 @@ def fault_envelope(fault: SoapFault) -> bytes:
 def read_fault(data: bytes) -> SoapFault | None:
     """The UWLR fault in an answer, if it is one (``None`` for a normal answer)."""
     try:
-        root = parse_xml(data)
+        root = parse_xml(data, MAX_ANSWER_BYTES)
     except SoapFault:
         return None
-    el = root.find(f".//{{{SOAP_ENV}}}Fault")
+    return fault_in(root)
+
+
+def fault_in(root: etree._Element) -> SoapFault | None:
+    """The UWLR fault in a parsed answer, if it is one."""
+    body = root.find(f"{{{SOAP_ENV}}}Body")
+    el = body.find(f"{{{SOAP_ENV}}}Fault") if body is not None else None
+    if el is None:
+        el = root.find(f".//{{{SOAP_ENV}}}Fault")
     if el is None:
         return None
     code = (el.findtext("faultcode") or "").strip()

@@ -268,3 +268,31 @@ def test_the_testcentrum_imports_a_roepnaam_only_pupil() -> None:
     assert pupils["001"].naam == "Noor"
     assert pupils["002"].naam == "Bram de Visser"
     assert pupils["003"].groep_key is None
+
+
+def test_a_rich_answer_for_the_largest_school_is_read() -> None:
+    """5,000 rich pupils (the admin API's maximum) make an answer over the 2 MB request limit;
+    the client side reads it (answers have their own, larger limit)."""
+    school = generate_school(5, brincode="99AB", schooljaar=SCHOOLJAAR, aantal_leerlingen=5000)
+    pupils = tuple(
+        lg.Leerling(
+            p.leerlingnummer,
+            p.achternaam,
+            p.roepnaam,
+            p.voorvoegsel,
+            p.geboortedatum,
+            voornamen=p.voornamen,
+            voorletters=p.voorletters,
+            eckid=p.eckid,
+            instroomdatum=p.instroomdatum,
+            mutatiedatum=SCHOOL_TIME,
+        )
+        for p in school.pupils
+    )
+    data = lg.render_answer(
+        "HaalLeerlinggegevens",
+        lg.Leerlinggegevens(lg.School(SCHOOLJAAR, "99AB"), leerlingen=pupils),
+    )
+    assert len(data) > 2 * 1024 * 1024
+    got = lg.parse_answer(data, "HaalLeerlinggegevens").gegevens
+    assert got is not None and got.leerlingen == pupils
