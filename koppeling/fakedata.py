@@ -425,8 +425,18 @@ def generate_school(
     )
 
 
-def new_pupil(seed: int, group: FakeGroup, schooljaar: str, taken: set[str]) -> FakePupil:
-    """One extra pupil for ``group`` (sync tests), reproducible from ``seed``, not in ``taken``."""
+def new_pupil(
+    seed: int,
+    group: FakeGroup,
+    schooljaar: str,
+    taken: set[str],
+    taken_eckids: set[str] | None = None,
+) -> FakePupil:
+    """One extra pupil for ``group`` (sync tests), reproducible from ``seed``; its leerlingnummer
+    is not in ``taken`` and its ECK iD not in ``taken_eckids`` (two pupils added with one seed
+    are two pupils)."""
     maker = _Maker(seed)
     maker.numbers.update(taken)
-    return _Rich(seed).enrich(_pupil(maker, group, schooljaar, []), schooljaar)
+    rich = _Rich(seed)
+    rich.eckids.update(taken_eckids or ())
+    return rich.enrich(_pupil(maker, group, schooljaar, []), schooljaar)

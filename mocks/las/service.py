@@ -364,7 +364,8 @@ class LasService:
         group = self._group(data, body.get("groep"))
         taken = {p.leerlingnummer for p in data.leerlingen}
         seed = body.get("seed", random.SystemRandom().randrange(2**31))
-        fake = new_pupil(seed, group, data.school.schooljaar, taken)
+        eckids = {p.eckid for p in data.leerlingen if p.eckid}
+        fake = new_pupil(seed, group, data.school.schooljaar, taken, eckids)
         values = self._pupil_values(data, {**_pupil_dict(fake), **body}, own=None)
         now = self.clock.now(brin, dep)
         pupil = Leerling(**values, mutatiedatum=now)

@@ -296,3 +296,14 @@ def test_a_rich_answer_for_the_largest_school_is_read() -> None:
     assert len(data) > 2 * 1024 * 1024
     got = lg.parse_answer(data, "HaalLeerlinggegevens").gegevens
     assert got is not None and got.leerlingen == pupils
+
+
+def test_two_pupils_added_with_one_seed_get_two_eckids(las: Las) -> None:
+    """The generated ECK iD of an added pupil is unique at the school, whatever the seed."""
+    made = [
+        las.client.post("/api/scholen/99AB/00/leerlingen", json={"leerlingnummer": n, "seed": 7})
+        for n in ("0000000001", "0000000002")
+    ]
+    assert [r.status_code for r in made] == [201, 201], [r.json for r in made]
+    assert made[0].json["eckid"] != made[1].json["eckid"]
+    answer(las, "HaalLeerlinggegevens")  # still unique in the answer, so still valid
