@@ -128,11 +128,10 @@ def read_fault(data: bytes) -> SoapFault | None:
 
 
 def fault_in(root: etree._Element) -> SoapFault | None:
-    """The UWLR fault in a parsed answer, if it is one."""
+    """The UWLR fault in a parsed answer, if it is one: a ``Fault`` in the envelope's ``Body``
+    (where SOAP 1.1 puts it; the rest of a megabyte answer is not searched)."""
     body = root.find(f"{{{SOAP_ENV}}}Body")
     el = body.find(f"{{{SOAP_ENV}}}Fault") if body is not None else None
-    if el is None:
-        el = root.find(f".//{{{SOAP_ENV}}}Fault")
     if el is None:
         return None
     code = (el.findtext("faultcode") or "").strip()
