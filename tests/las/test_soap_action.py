@@ -120,3 +120,11 @@ def test_the_action_is_checked_before_the_key(las: Las) -> None:
     got = read_fault(resp.data)
     assert got is not None and got.code == "Client.OngeldigBericht"
     assert "urn:x" in got.message
+
+
+def test_a_refused_action_is_journaled_with_its_operation(esis: Las) -> None:
+    """The journal shows which operation was sent with which refused action."""
+    fault(esis, "HaalStructuur", None)
+    entry = esis.core.journal.entries(service="esis", kind="soap")[-1]
+    assert entry.operation == "HaalStructuur"
+    assert entry.status == 500
