@@ -18,7 +18,7 @@ from koppeling.harness.clock import AMSTERDAM
 from koppeling.harness.schools import check_brincode, check_dependancecode
 from koppeling.harness.service import Core
 from koppeling.harness.services import SERVICES
-from koppeling.web import FormErrors
+from koppeling.web import Field, FormErrors, check_form
 
 PAGE_PATHS = {
     "testcentrum": ("/", "Beheer › Koppelen met LAS, Leerlingenoverzicht"),
@@ -30,6 +30,17 @@ PAGE_PATHS = {
 }
 UNITS = {"minuten": 60, "uren": 3600, "dagen": 86400}
 JOURNAL_LIMIT = 200
+#: The clock form's fields by the field vocabulary: the school's two always, then what the
+#: button needs (``actie``: zetten, vooruit, reset).
+KLOK_SCHOOL = {
+    "brincode": Field("brincode", "Het BRIN-nummer", required=False),
+    "dependancecode": Field("dependancecode", "Het vestigingsnummer", required=False),
+}
+KLOK_ACTIE = {
+    "zetten": {"moment": Field("local_instant", "De datum en tijd")},
+    "vooruit": {"aantal": Field("decimal", "Het aantal")},
+    "reset": {},
+}
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
@@ -46,7 +57,11 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     def klok() -> Response | tuple[str, int]:
         """Set, advance or reset the harness clock (or one school's) from the form."""
         fouten = FormErrors()
-        _change_clock(core, request.form, fouten)
+        form = request.form
+        velden = {**KLOK_SCHOOL, **KLOK_ACTIE.get(form.get("actie", ""), KLOK_ACTIE["zetten"])}
+        check_form({**form, "brincode": form.get("brincode", "").upper()}, velden, fouten)
+        if not fouten:
+            _change_clock(core, form, fouten)
         if fouten:
             return _render(core, me, fouten=fouten, form=request.form), 422
         return redirect("/__admin/?melding=Klok+bijgewerkt", code=303)
