@@ -7,6 +7,7 @@ happened — requests, SOAP operations and e-mails, secrets already masked by th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,17 +31,15 @@ PAGE_PATHS = {
 }
 UNITS = {"minuten": 60, "uren": 3600, "dagen": 86400}
 JOURNAL_LIMIT = 200
-#: The clock form's fields by the field vocabulary: the school's two always, then what the
-#: button needs (``actie``: zetten, vooruit, reset).
-KLOK_SCHOOL = {
+#: The clock form's fields by the field vocabulary: every one is checked when filled in; the
+#: button (``actie``: zetten, vooruit, reset) decides which one must be.
+KLOK_FORM = {
     "brincode": Field("brincode", "Het BRIN-nummer", required=False),
     "dependancecode": Field("dependancecode", "Het vestigingsnummer", required=False),
+    "moment": Field("local_instant", "De datum en tijd", required=False),
+    "aantal": Field("decimal", "Het aantal", required=False),
 }
-KLOK_ACTIE = {
-    "zetten": {"moment": Field("local_instant", "De datum en tijd")},
-    "vooruit": {"aantal": Field("decimal", "Het aantal")},
-    "reset": {},
-}
+KLOK_NODIG = {"zetten": "moment", "vooruit": "aantal"}
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
@@ -58,7 +57,10 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         """Set, advance or reset the harness clock (or one school's) from the form."""
         fouten = FormErrors()
         form = request.form
-        velden = {**KLOK_SCHOOL, **KLOK_ACTIE.get(form.get("actie", ""), KLOK_ACTIE["zetten"])}
+        velden = dict(KLOK_FORM)
+        nodig = KLOK_NODIG.get(form.get("actie", "zetten"))
+        if nodig:
+            velden[nodig] = replace(velden[nodig], required=True)
         check_form({**form, "brincode": form.get("brincode", "").upper()}, velden, fouten)
         if not fouten:
             _change_clock(core, form, fouten)
