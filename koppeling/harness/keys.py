@@ -28,7 +28,8 @@ from lxml import etree
 
 KEY_PREFIXES = ("sk8", "pns", "esis")
 _ALPHABET = string.ascii_letters + string.digits
-_KEY_IN_TEXT = re.compile(r"\b(" + "|".join(KEY_PREFIXES) + r")_([A-Za-z0-9]{4})[A-Za-z0-9]{4,}")
+# no word boundary in front: a key glued to a word ("Xsk8_…", a name + key) is still a key
+_KEY_IN_TEXT = re.compile(r"(" + "|".join(KEY_PREFIXES) + r")_([A-Za-z0-9]{4})[A-Za-z0-9]{4,}")
 _SECRET_FIELDS = ("autorisatiesleutel", "sleutel", "password", "wachtwoord")
 _XML_SECRET = re.compile(
     r"(<(?:[\w.-]+:)?autorisatiesleutel\b[^>]*>)((?:<!\[CDATA\[.*?\]\]>|[^<])*)"
