@@ -47,6 +47,11 @@ _MASKED = re.compile(r"(?:(?:" + "|".join(KEY_PREFIXES) + r")_[A-Za-z0-9]{4}|[^�
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _DECODE_ROUNDS = 3  # enough for a key encoded twice over (``%2573k8_…``)
+#: What any text holding a secret shows: a key's prefix, a secret field's name, or an encoding
+#: (``\\u``, ``&#``, ``%``) that could hide one of them. Text without any is left alone.
+_MAYBE_SECRET = re.compile(
+    r"(?:" + "|".join(KEY_PREFIXES) + r")_|sleutel|password|wachtwoord|\\u|&#|%", re.IGNORECASE
+)
 _MAX_NESTING = 4  # a document inside a string inside a document …: parsed this deep
 _MAX_PARSED = 1 << 20  # longer texts are masked as raw text only
 _DOCTYPE = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
@@ -95,6 +100,8 @@ def mask_text(text: str) -> str:
     form). What does not parse, and the result in every case, also goes through the raw-text
     masker, which decodes the usual encodings a few rounds deep: when the decoded text holds a
     secret the raw text does not show, the decoded text is returned, masked."""
+    if not _MAYBE_SECRET.search(text):
+        return text  # no key, no secret name and nothing encoded: nothing to mask
     return _mask_flat(_mask_parsed(text, 0))
 
 
@@ -124,6 +131,8 @@ def _mask_parsed(text: str, depth: int) -> str:
 def _mask_string(value: str, depth: int) -> str:
     """One decoded string value: itself parsed when it can be (a SOAP envelope inside JSON, a URL
     in a field), and every issued key in it masked."""
+    if not _MAYBE_SECRET.search(value):
+        return value
     inner = _mask_parsed(value, depth + 1)
     return _KEY_IN_TEXT.sub(lambda m: f"{m.group(1)}_{m.group(2)}…", inner)
 

@@ -139,14 +139,21 @@ def _error_order(error: ValidationError) -> tuple[int, str]:
 
 
 def _field_of(error: ValidationError) -> str:
-    path = [str(p) for p in error.absolute_path]
+    """The field as the services name it: ``afnames[1].toets``."""
+    path = list(error.absolute_path)
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         path.append(missing)
     if error.validator == "additionalProperties":
         extra = error.message.split("'")[1] if "'" in error.message else ""
         path.append(extra)
-    return ".".join(p for p in path if p) or "body"
+    named = ""
+    for part in path:
+        if isinstance(part, int):
+            named += f"[{part}]"
+        elif part:
+            named += f".{part}" if named else str(part)
+    return named or "body"
 
 
 def _message(error: ValidationError) -> str:

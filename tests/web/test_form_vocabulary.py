@@ -287,8 +287,8 @@ def test_messages_are_dutch_and_name_the_field() -> None:
         "mail": "Het e-mailadres heeft niet de juiste vorm: een e-mailadres zonder spaties, "
         "zoals naam@school.nl.",
         "score": "De ruwe score is minimaal 0; -5 kan niet.",
-        "nr": "Het leerlingnummer bevat een teken dat hier niet mag: hoogstens 64 tekens, "
-        "zonder spaties, regelovergangen of stuurtekens.",
+        "nr": "Het leerlingnummer heeft niet de juiste vorm: hoogstens 64 tekens, zonder "
+        "spaties, regelovergangen of stuurtekens (spaties eromheen vallen weg).",
         "dag": "De afnamedatum heeft niet de juiste vorm: een datum zoals 2027-01-20.",
         "naam": "Voornaam is te lang: hoogstens 5 tekens.",
         "leeg": "Reden is verplicht.",
