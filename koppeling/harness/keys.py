@@ -21,6 +21,7 @@ import json
 import re
 import secrets
 import string
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -216,7 +217,7 @@ def _mask_xml(text: str, depth: int) -> str | None:
     if not changed:
         return text
     declaration = _XML_DECLARATION.match(text.lstrip())
-    body = etree.tostring(root, encoding="unicode")
+    body = str(etree.tostring(root, encoding="unicode"))
     return (declaration.group(0) if declaration else "") + body
 
 
@@ -265,11 +266,27 @@ def _encodable(text: str) -> bool:
     return True
 
 
-_PARSERS = (
-    (lambda s: s[0] in "{[", _mask_json),
-    (lambda s: s[0] == "<", _mask_xml),
-    (lambda s: s[0] == "/" and not any(c.isspace() for c in s), _mask_path),
-    (lambda s: "=" in s, _mask_form),
+def _json_like(text: str) -> bool:
+    return text[0] in "{["
+
+
+def _xml_like(text: str) -> bool:
+    return text[0] == "<"
+
+
+def _path_like(text: str) -> bool:
+    return text[0] == "/" and not any(c.isspace() for c in text)
+
+
+def _form_like(text: str) -> bool:
+    return "=" in text
+
+
+_PARSERS: tuple[tuple[Callable[[str], bool], Callable[[str, int], str | None]], ...] = (
+    (_json_like, _mask_json),
+    (_xml_like, _mask_xml),
+    (_path_like, _mask_path),
+    (_form_like, _mask_form),
 )
 
 
