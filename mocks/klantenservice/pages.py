@@ -27,7 +27,6 @@ STATUS_LABELS = {
     AFGEWEZEN: "Afgewezen",
     INGETROKKEN: "Ingetrokken",
 }
-#: The checks of an aanvraag by the names a klantenservice employee uses.
 #: The forms' fields by the field vocabulary (contracts/schemas/defs.json), checked on POST
 #: before any API call; the template names the same types.
 REDEN = Field("text", "Reden", narrowing={"minLength": 1})
@@ -35,6 +34,7 @@ MODUS_FORM = {
     "brincode": Field("brincode", "Het BRIN-nummer"),
     "dependancecode": Field("dependancecode", "Het vestigingsnummer", required=False),
 }
+#: The checks of an aanvraag by the names a klantenservice employee uses.
 CONTROLE_LABELS = {
     "type_dashboard": "Type dashboard",
     "autorisatiesleutel": "Autorisatiesleutel (bij Schoolkr8)",
