@@ -4,24 +4,33 @@ Every key the harness issues carries a short prefix naming its issuer (``sk8_`` 
 ``pns_`` ParnasSys, ``esis_`` ESIS), the way token scanners recognise secrets: the masker can then
 find an issued key anywhere in a journal entry or log line, not only in fields named after it.
 
-A key can also arrive encoded: percent-encoded in a query string or form body, as JSON ``\\u``
-escapes, as XML character references. The masker therefore also reads the text decoded, and when
-the decoded text holds a secret the raw text does not show, it keeps the decoded text, masked.
+A key can also arrive encoded: percent-encoded in a path, query string or form body, as JSON
+``\\u`` escapes, as XML character references, split across several escapes, in a field's name.
+The masker therefore masks *parsed values*: it parses a JSON or XML document, a path with its
+query string or a form body, masks every decoded name and value (and the value of every
+secret-named field), and writes the document back. Text that does not parse is masked as raw
+text, and the raw-text masker also reads the text decoded: when the decoded text holds a secret
+the raw text does not show, it keeps the decoded text, masked.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import string
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, quote, unquote
+
+from lxml import etree
 
 KEY_PREFIXES = ("sk8", "pns", "esis")
 _ALPHABET = string.ascii_letters + string.digits
-_KEY_IN_TEXT = re.compile(r"\b(" + "|".join(KEY_PREFIXES) + r")_([A-Za-z0-9]{4})[A-Za-z0-9]{4,}")
+# no word boundary in front: a key glued to a word ("Xsk8_…", a name + key) is still a key
+_KEY_IN_TEXT = re.compile(r"(" + "|".join(KEY_PREFIXES) + r")_([A-Za-z0-9]{4})[A-Za-z0-9]{4,}")
 _SECRET_FIELDS = ("autorisatiesleutel", "sleutel", "password", "wachtwoord")
 _XML_SECRET = re.compile(
     r"(<(?:[\w.-]+:)?autorisatiesleutel\b[^>]*>)((?:<!\[CDATA\[.*?\]\]>|[^<])*)"
@@ -39,6 +48,20 @@ _MASKED = re.compile(r"(?:(?:" + "|".join(KEY_PREFIXES) + r")_[A-Za-z0-9]{4}|[^�
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _DECODE_ROUNDS = 3  # enough for a key encoded twice over (``%2573k8_…``)
+#: What any text holding a secret shows: a key's prefix, a secret field's name, or an encoding
+#: (``\\u``, ``&#``, ``%``) that could hide one of them. Text without any is left alone.
+_MAYBE_SECRET = re.compile(
+    r"(?:" + "|".join(KEY_PREFIXES) + r")_|sleutel|password|wachtwoord|\\u|&#|%", re.IGNORECASE
+)
+_MAX_NESTING = 4  # a document inside a string inside a document …: parsed this deep
+_MAX_PARSED = 1 << 20  # longer texts are masked as raw text only
+_DOCTYPE = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"<\?xml[^>]*\?>\s*")
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+)
+_FORM = re.compile(r"[^\s=&]*=[^\s&]*(?:&[^\s=&]*=?[^\s&]*)*")
+_ELLIPSIS_QUOTED = quote("…")
 
 
 def new_key(prefix: str, length: int = 32) -> str:
@@ -69,13 +92,202 @@ def mask(value: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """``text`` with every issued key, and every value of a secret-named field, masked, however
-    it is encoded: when the decoded text (percent-encoding, JSON ``\\u`` escapes, XML character
-    references) holds a secret, the decoded text is returned, masked."""
+    """``text`` with every issued key, and every value of a secret-named field, masked.
+
+    Masking works on parsed values first: a JSON document, an XML document, a path with its
+    query string, or a form body is parsed and every value (and name) is masked as it reads once
+    decoded — ``\\u`` escapes, character references, percent-encoding, a key split across
+    several of them — then written back (only when something was masked: plain text keeps its
+    form). What does not parse, and the result in every case, also goes through the raw-text
+    masker, which decodes the usual encodings a few rounds deep: when the decoded text holds a
+    secret the raw text does not show, the decoded text is returned, masked."""
+    if not _MAYBE_SECRET.search(text):
+        return text  # no key, no secret name and nothing encoded: nothing to mask
+    return _mask_flat(_mask_parsed(text, 0))
+
+
+def _mask_flat(text: str) -> str:
+    """The raw-text masker: regular expressions over the text and over its decoded form."""
     masked = _mask_raw(text)
     decoded = _decode(masked)
     revealed = _mask_raw(decoded)
     return revealed if revealed != decoded else masked
+
+
+def _mask_parsed(text: str, depth: int) -> str:
+    """``text`` masked as what it parses as (JSON, XML, path and query, form), or unchanged."""
+    if depth > _MAX_NESTING or len(text) > _MAX_PARSED:
+        return text
+    stripped = text.strip()
+    if not stripped:
+        return text
+    for looks_like, masker in _PARSERS:
+        if looks_like(stripped):
+            masked = masker(text, depth)
+            if masked is not None:
+                return masked
+    return text
+
+
+def _mask_string(value: str, depth: int) -> str:
+    """One decoded string value: itself parsed when it can be (a SOAP envelope inside JSON, a URL
+    in a field), and every issued key in it masked."""
+    if not _MAYBE_SECRET.search(value):
+        return value
+    inner = _mask_parsed(value, depth + 1)
+    return _KEY_IN_TEXT.sub(lambda m: f"{m.group(1)}_{m.group(2)}…", inner)
+
+
+def _secret_name(name: str) -> bool:
+    """A field, element, attribute or parameter name whose value is a secret, however spelled:
+    ``autorisatiesleutel``, ``dashboard_sleutel``, ``aut:autorisatiesleutel``, ``Password``."""
+    local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].strip().lower()
+    return local.endswith("sleutel") or local in _SECRET_FIELDS
+
+
+def _mask_secret(value: Any) -> Any:
+    """The value of a secret-named field: a string or number masked, anything else walked."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return mask(str(value))
+    return value
+
+
+def _walk(data: Any, depth: int) -> Any:
+    """A JSON-like value with secret-named fields masked and every string (keys too) masked."""
+    if isinstance(data, dict):
+        walked = {}
+        for key, value in data.items():
+            name = _mask_string(key, depth) if isinstance(key, str) else key
+            secret = isinstance(key, str) and _secret_name(key)
+            walked[name] = _mask_secret(value) if secret and _scalar(value) else _walk(value, depth)
+        return walked
+    if isinstance(data, list):
+        return [_walk(item, depth) for item in data]
+    if isinstance(data, str):
+        return _mask_string(data, depth)
+    return data
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _mask_json(text: str, depth: int) -> str | None:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    masked = _walk(data, depth)
+    if masked == data:
+        return text
+    out = json.dumps(masked, ensure_ascii=False)
+    return out if _encodable(out) else json.dumps(masked)
+
+
+def _mask_xml(text: str, depth: int) -> str | None:
+    if _DOCTYPE.search(text):
+        return None  # never parsed: a DTD could make the masker fetch or expand things
+    try:
+        root = etree.fromstring(text.strip().encode("utf-8"), _XML_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None:
+        return None
+    changed = False
+    for node in root.iter():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        for attr, value in list(node.attrib.items()):
+            new = mask(value) if _secret_name(str(attr)) else _mask_string(value, depth)
+            if new != value:
+                node.set(attr, new)
+                changed = True
+        if node.text is not None:
+            is_secret = bool(tag) and _secret_name(tag) and len(node) == 0
+            new = mask(node.text) if is_secret else _mask_string(node.text, depth)
+            if new != node.text:
+                node.text = new
+                changed = True
+        if node.tail is not None:
+            new = _mask_string(node.tail, depth)
+            if new != node.tail:
+                node.tail = new
+                changed = True
+    if not changed:
+        return text
+    declaration = _XML_DECLARATION.match(text.lstrip())
+    body = str(etree.tostring(root, encoding="unicode"))
+    return (declaration.group(0) if declaration else "") + body
+
+
+def _mask_pairs(query: str, depth: int) -> str | None:
+    """A query string or form body: every name and value decoded, masked, written back."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    masked = [
+        (
+            _mask_string(name, depth),
+            mask(value) if _secret_name(name) and value else _mask_string(value, depth),
+        )
+        for name, value in pairs
+    ]
+    if masked == pairs:
+        return query
+    return "&".join(f"{_quote(name)}={_quote(value)}" for name, value in masked)
+
+
+def _mask_form(text: str, depth: int) -> str | None:
+    return _mask_pairs(text.strip(), depth) if _FORM.fullmatch(text.strip()) else None
+
+
+def _mask_path(text: str, depth: int) -> str | None:
+    """A path with its query string: each segment percent-decoded and masked, then the query."""
+    path, mark, query = text.partition("?")
+    segments = path.split("/")
+    masked = [_mask_string(unquote(s, errors="replace"), depth) for s in segments]
+    new_path = "/".join(
+        segment if new == unquote(segment, errors="replace") else _quote(new)
+        for segment, new in zip(segments, masked, strict=True)
+    )
+    new_query = (_mask_pairs(query, depth) or query) if mark else ""
+    return new_path + mark + new_query
+
+
+def _quote(value: str) -> str:
+    """Percent-encoded for a URL, with the masker's ellipsis left readable."""
+    return quote(value, safe="/:@!$'()*,;~").replace(_ELLIPSIS_QUOTED, "…")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \\ud800 escape
+        return False
+    return True
+
+
+def _json_like(text: str) -> bool:
+    return text[0] in "{["
+
+
+def _xml_like(text: str) -> bool:
+    return text[0] == "<"
+
+
+def _path_like(text: str) -> bool:
+    return text[0] == "/" and not any(c.isspace() for c in text)
+
+
+def _form_like(text: str) -> bool:
+    return "=" in text
+
+
+_PARSERS: tuple[tuple[Callable[[str], bool], Callable[[str, int], str | None]], ...] = (
+    (_json_like, _mask_json),
+    (_xml_like, _mask_xml),
+    (_path_like, _mask_path),
+    (_form_like, _mask_form),
+)
 
 
 def _mask_raw(text: str) -> str:
@@ -109,14 +321,17 @@ def _char(code: int, written: str) -> str:
 
 
 def mask_data(data: Any) -> Any:
-    """A JSON-like structure with secret-named fields and issued keys masked."""
-    if isinstance(data, dict):
-        return {
-            k: (mask(v) if k.lower() in _SECRET_FIELDS and isinstance(v, str) else mask_data(v))
-            for k, v in data.items()
-        }
-    if isinstance(data, list):
-        return [mask_data(item) for item in data]
-    if isinstance(data, str):
-        return mask_text(data)
-    return data
+    """A JSON-like structure with secret-named fields and issued keys masked (names too)."""
+    walked = _walk(data, 0)
+    if isinstance(walked, dict):
+        return {k: _mask_data_leaf(v) for k, v in walked.items()}
+    return _mask_data_leaf(walked)
+
+
+def _mask_data_leaf(value: Any) -> Any:
+    """The raw-text masker over every string the walk left (an encoded key in free text)."""
+    if isinstance(value, dict):
+        return {k: _mask_data_leaf(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_data_leaf(v) for v in value]
+    return _mask_flat(value) if isinstance(value, str) else value

@@ -8,24 +8,37 @@ fuzzers see the contract the service checks.
 Field rules are written once, in ``contracts/schemas/defs.json``: a vocabulary of field types
 (brincode, leerlingnummer, e-mail, header-safe text, bounded numbers, an instant in a sane range).
 A schema names one with ``{"$ref": "defs.json#/$defs/<type>"}``, optionally narrowing it with
-keywords next to the ``$ref`` (``maxLength``), which win. :func:`load_schema` inlines every such
-reference, so the validator and the served OpenAPI document both get one self-contained schema.
+keywords next to the ``$ref`` (``maxLength``), which win. A schema may also name another schema
+file whole (``{"$ref": "afname_invoer.json"}``: each item of a bulk request is one).
+:func:`load_schema` inlines every such reference, so the validator and the served OpenAPI
+document both get one self-contained schema.
+
+Patterns are written to mean the same in ECMA-262 (what OpenAPI, fuzzers and browsers read) and
+in Python's ``re`` (what jsonschema runs, with ``re.search``): an anchored pattern ends in
+``(?!\\n)$``, since Python's ``$`` also matches before a final newline. ``format: date`` is
+checked (a date that exists), other formats are annotations. An integer field takes a JSON
+number without a fraction (``324.0`` is the integer 324, as JSON Schema says) and the view gets
+a Python ``int``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, TypeChecker, validators
+from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from koppeling.harness.errors import invalid
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "contracts" / "schemas"
 DEFS_REF = "defs.json#/$defs/"
+_FILE_REF = re.compile(r"[a-z0-9_]+\.json")
+#: the formats the validator checks; the others (``email``) only describe
+CHECKED_FORMATS = ("date",)
 MAX_DETAIL = 300
 
 
@@ -60,25 +73,36 @@ def _inline(node: Any) -> Any:
     if isinstance(ref, str) and ref.startswith(DEFS_REF):
         narrowing = {k: _inline(v) for k, v in node.items() if k != "$ref"}
         return {**field_type(ref.removeprefix(DEFS_REF)), **narrowing}
+    if isinstance(ref, str) and _FILE_REF.fullmatch(ref):
+        whole = {k: v for k, v in load_schema(ref.removesuffix(".json")).items() if k != "$schema"}
+        return {**whole, **{k: _inline(v) for k, v in node.items() if k != "$ref"}}
     return {key: _inline(value) for key, value in node.items()}
 
 
 def _is_integer(checker: TypeChecker, instance: object) -> bool:
-    return isinstance(instance, int) and not isinstance(instance, bool)
+    if isinstance(instance, bool):
+        return False
+    return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
 
 
-# JSON Schema calls 1.0 an integer; the code behind an integer field wants a Python int.
+# JSON Schema calls 1.0 an integer (and a fuzzer sends one); it is checked as one and handed on
+# as a Python int (:func:`_as_ints`). A bool is never a number.
 _Validator = validators.extend(
     Draft202012Validator,
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
+FORMATS = FormatChecker(CHECKED_FORMATS)
+
+
+def validator_for(schema: dict[str, Any]) -> Any:
+    """A validator of ``schema`` with the harness's rules (formats checked, integers)."""
+    Draft202012Validator.check_schema(schema)
+    return _Validator(schema, format_checker=FORMATS)
 
 
 @cache
 def _validator(name: str) -> Any:
-    schema = load_schema(name)
-    Draft202012Validator.check_schema(schema)
-    return _Validator(schema)
+    return validator_for(load_schema(name))
 
 
 def validate_body(name: str, body: Any) -> dict[str, Any]:
@@ -86,9 +110,28 @@ def validate_body(name: str, body: Any) -> dict[str, Any]:
     errors = sorted(_validator(name).iter_errors(body), key=_error_order)
     if not errors:
         assert isinstance(body, dict)
-        return body
+        converted = _as_ints(load_schema(name), body)
+        assert isinstance(converted, dict)
+        return converted
     error = errors[0]
     raise invalid(_field_of(error), _message(error))
+
+
+def _as_ints(schema: Any, value: Any) -> Any:
+    """``value`` (valid against ``schema``) with every integer field's ``324.0`` made ``324``."""
+    if not isinstance(schema, dict):
+        return value
+    kinds = schema.get("type")
+    if isinstance(value, float) and (
+        kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
+    ):
+        return int(value)
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        return {k: _as_ints(props.get(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_ints(schema.get("items"), item) for item in value]
+    return value
 
 
 def _error_order(error: ValidationError) -> tuple[int, str]:
@@ -96,14 +139,21 @@ def _error_order(error: ValidationError) -> tuple[int, str]:
 
 
 def _field_of(error: ValidationError) -> str:
-    path = [str(p) for p in error.absolute_path]
+    """The field as the services name it: ``afnames[1].toets``."""
+    path = list(error.absolute_path)
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         path.append(missing)
     if error.validator == "additionalProperties":
         extra = error.message.split("'")[1] if "'" in error.message else ""
         path.append(extra)
-    return ".".join(p for p in path if p) or "body"
+    named = ""
+    for part in path:
+        if isinstance(part, int):
+            named += f"[{part}]"
+        elif part:
+            named += f".{part}" if named else str(part)
+    return named or "body"
 
 
 def _message(error: ValidationError) -> str:

@@ -33,12 +33,15 @@ from koppeling.harness.schools import check_brincode, check_dependancecode
 from koppeling.harness.service import Core
 from koppeling.web.api import Api, FormErrors, dutch, uitleg
 from koppeling.web.chart import score_chart
+from koppeling.web.fields import Field, check_form, input_attrs
 from koppeling.web.origin import foreign_origin
 
 __all__ = [
     "Api",
     "FormErrors",
     "dutch",
+    "check_form",
+    "Field",
     "fout_pagina",
     "install",
     "items",
@@ -71,6 +74,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(datum)
     app.add_template_filter(tijd)
     app.add_template_filter(score_chart)
+    app.add_template_global(input_attrs)
     app.after_request(_security_headers)
     app.before_request(lambda: _refuse_foreign_form(app))
 

@@ -81,11 +81,11 @@ _LABELS = {
 }
 
 _PHRASES = (
-    (re.compile(r"^[\w.]+: (.*) does not match .*$"), "{0} heeft niet de juiste vorm."),
-    (re.compile(r"^[\w.]+: (.*) is not one of .*$"), "{0} is geen toegestane waarde."),
-    (re.compile(r"^[\w.]+: (.*) is too long$"), "{0} is te lang."),
-    (re.compile(r"^[\w.]+: (.*) should be non-empty$"), "Dit veld is verplicht."),
-    (re.compile(r"^[\w.]+: (.*) is too short$"), "Dit veld is verplicht."),
+    (re.compile(r"^[\w.\[\]]+: (.*) does not match .*$"), "{0} heeft niet de juiste vorm."),
+    (re.compile(r"^[\w.\[\]]+: (.*) is not one of .*$"), "{0} is geen toegestane waarde."),
+    (re.compile(r"^[\w.\[\]]+: (.*) is too long$"), "{0} is te lang."),
+    (re.compile(r"^[\w.\[\]]+: (.*) should be non-empty$"), "Dit veld is verplicht."),
+    (re.compile(r"^[\w.\[\]]+: (.*) is too short$"), "Dit veld is verplicht."),
     (re.compile(r"^([\w.]+) is required$"), "Dit veld is verplicht."),
     (re.compile(r"^[\w.]+ must not be blank$"), "Dit veld is verplicht."),
     (

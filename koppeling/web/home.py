@@ -7,6 +7,7 @@ happened — requests, SOAP operations and e-mails, secrets already masked by th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from koppeling.harness.clock import AMSTERDAM
 from koppeling.harness.schools import check_brincode, check_dependancecode
 from koppeling.harness.service import Core
 from koppeling.harness.services import SERVICES
-from koppeling.web import FormErrors
+from koppeling.web import Field, FormErrors, check_form
 
 PAGE_PATHS = {
     "testcentrum": ("/", "Beheer › Koppelen met LAS, Leerlingenoverzicht"),
@@ -30,6 +31,15 @@ PAGE_PATHS = {
 }
 UNITS = {"minuten": 60, "uren": 3600, "dagen": 86400}
 JOURNAL_LIMIT = 200
+#: The clock form's fields by the field vocabulary: every one is checked when filled in; the
+#: button (``actie``: zetten, vooruit, reset) decides which one must be.
+KLOK_FORM = {
+    "brincode": Field("brincode", "Het BRIN-nummer", required=False),
+    "dependancecode": Field("dependancecode", "Het vestigingsnummer", required=False),
+    "moment": Field("local_instant", "De datum en tijd", required=False),
+    "aantal": Field("decimal", "Het aantal", required=False),
+}
+KLOK_NODIG = {"zetten": "moment", "vooruit": "aantal"}
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
@@ -46,7 +56,14 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     def klok() -> Response | tuple[str, int]:
         """Set, advance or reset the harness clock (or one school's) from the form."""
         fouten = FormErrors()
-        _change_clock(core, request.form, fouten)
+        form = request.form
+        velden = dict(KLOK_FORM)
+        nodig = KLOK_NODIG.get(form.get("actie", "zetten"))
+        if nodig:
+            velden[nodig] = replace(velden[nodig], required=True)
+        check_form({**form, "brincode": form.get("brincode", "").upper()}, velden, fouten)
+        if not fouten:
+            _change_clock(core, form, fouten)
         if fouten:
             return _render(core, me, fouten=fouten, form=request.form), 422
         return redirect("/__admin/?melding=Klok+bijgewerkt", code=303)

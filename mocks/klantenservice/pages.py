@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from koppeling import web
 from koppeling.client.http import ProblemError, Unreachable
 from koppeling.harness.service import Core
-from koppeling.web import Api, FormErrors
+from koppeling.web import Api, Field, FormErrors, check_form
 from mocks.klantenservice.app import SERVICE
 from mocks.klantenservice.store import AFGEWEZEN, GOEDGEKEURD, IN_BEHANDELING, INGETROKKEN
 
@@ -26,6 +26,13 @@ STATUS_LABELS = {
     GOEDGEKEURD: "Goedgekeurd",
     AFGEWEZEN: "Afgewezen",
     INGETROKKEN: "Ingetrokken",
+}
+#: The forms' fields by the field vocabulary (contracts/schemas/defs.json), checked on POST
+#: before any API call; the template names the same types.
+REDEN = Field("text", "Reden", narrowing={"minLength": 1})
+MODUS_FORM = {
+    "brincode": Field("brincode", "Het BRIN-nummer"),
+    "dependancecode": Field("dependancecode", "Het vestigingsnummer", required=False),
 }
 #: The checks of an aanvraag by the names a klantenservice employee uses.
 CONTROLE_LABELS = {
@@ -65,12 +72,13 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
     @bp.post("/aanvragen/<aanvraag_id>/afwijzen")
     def afwijzen(aanvraag_id: str) -> Response | tuple[str, int]:
         """Reject one aanvraag with a reason (required)."""
-        reden = (request.form.get("reden") or "").strip()
-        if not reden:
+        fouten = FormErrors()
+        reden = check_form(request.form, {"reden": REDEN}, fouten)["reden"]
+        if fouten:
             return _queue_page(
                 api,
-                fouten={f"reden-{aanvraag_id}": "Reden is verplicht."},
-                redenen={aanvraag_id: reden},
+                fouten={f"reden-{aanvraag_id}": fouten["reden"]},
+                redenen={aanvraag_id: request.form.get("reden", "")},
             ), 422
         try:
             api.post(f"/api/aanvragen/{aanvraag_id}/afwijzen", {"reden": reden})
@@ -85,10 +93,8 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         """Switch one school between automatic and manual handling."""
         form = request.form
         brin = (form.get("brincode") or "").strip().upper()
-        dep = (form.get("dependancecode") or "").strip() or "00"
         fouten = FormErrors()
-        if not brin:
-            fouten["brincode"] = "BRIN-nummer is verplicht."
+        dep = check_form({**form, "brincode": brin}, MODUS_FORM, fouten)["dependancecode"] or "00"
         if not fouten:
             try:
                 api.put(f"/api/scholen/{brin}/{dep}/modus", {"modus": form.get("modus", "")})

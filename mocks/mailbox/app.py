@@ -20,7 +20,7 @@ from urllib.parse import quote
 from flask import Flask, Response, request
 
 from koppeling.harness.errors import ApiError, invalid, not_found
-from koppeling.harness.routes import Route, add_routes
+from koppeling.harness.routes import QueryParam, Route, add_routes
 from koppeling.harness.schemas import validate_body
 from koppeling.harness.service import Core, create_service_app, parse_json_object
 from mocks.mailbox.search import Query, parse_date, zone
@@ -100,6 +100,10 @@ def _message_routes(service: MailboxService) -> list[Route]:
     ]
 
 
+#: ``?query=``: required where a search is the point, some text that is not only spaces.
+QUERY = QueryParam("query", {"type": "string", "pattern": "\\S"}, required=True)
+
+
 def _mailbox_routes(service: MailboxService) -> list[Route]:
     """The mailbox as a whole: list, search, read status, delete, info."""
 
@@ -157,8 +161,8 @@ def _mailbox_routes(service: MailboxService) -> list[Route]:
             request_schema="mailbox_delete",
             responses=bad,
         ),
-        Route("GET", "/api/v1/search", search, responses=bad),
-        Route("DELETE", "/api/v1/search", delete_search, responses=bad),
+        Route("GET", "/api/v1/search", search, responses=bad, query=(QUERY,)),
+        Route("DELETE", "/api/v1/search", delete_search, responses=bad, query=(QUERY,)),
         Route("GET", "/api/v1/info", info),
     ]
 

@@ -16,9 +16,8 @@ from werkzeug.wrappers import Response
 
 from koppeling import web
 from koppeling.client.http import ProblemError, Unreachable
-from koppeling.harness.schools import check_brincode, check_dependancecode
 from koppeling.harness.service import Core
-from koppeling.web import FormErrors
+from koppeling.web import Field, FormErrors, check_form
 
 SERVICE = "schoolkr8"
 NUMMER_FIELDS = {"leerlingnummer": "leerlingnummer"}
@@ -28,6 +27,20 @@ NAV = [
     ("niet_gekoppeld", "Niet-gekoppelde resultaten"),
     ("koppeling", "Koppeling Boom testcentrum"),
 ]
+#: The forms' fields by the field vocabulary (contracts/schemas/defs.json), checked on POST
+#: before any API call; the templates name the same types (``soort=``).
+SCHOOL_FORM = {
+    "brincode": Field("brincode", "Het BRIN-nummer"),
+    "dependancecode": Field("dependancecode", "Het vestigingsnummer", required=False),
+}
+LEERLING_FORM = {
+    "voornaam": Field("naam", "Voornaam"),
+    "achternaam": Field("naam", "Achternaam"),
+    "geboortedatum": Field("date", "Geboortedatum"),
+    "groep": Field("naam", "Groep", narrowing={"maxLength": 64}),
+}
+NUMMER_FORM = {"leerlingnummer": Field("leerlingnummer", "Het leerlingnummer")}
+KOPPELING_FORM = {"contact_email": Field("email", "E-mailadres contactpersoon")}
 KOPPELING_FIELDS = {
     "brincode": "brincode",
     "dependancecode": "dependancecode",
@@ -114,15 +127,8 @@ class Schoolkr8Pages(web.Pages):
         form = request.form
         fouten = FormErrors()
         brin = (form.get("brincode") or "").strip().upper()
-        dep = (form.get("dependancecode") or "").strip() or "00"
-        try:
-            check_brincode(brin)
-        except ValueError:
-            fouten["brincode"] = "Een BRIN-nummer is 2 cijfers en 2 hoofdletters (bv. 99AB)."
-        try:
-            check_dependancecode(dep)
-        except ValueError:
-            fouten["dependancecode"] = "Een vestigingsnummer is 2 cijfers (bv. 00)."
+        dep = check_form({**form, "brincode": brin}, SCHOOL_FORM, fouten)["dependancecode"]
+        dep = dep or "00"
         if fouten:
             return self.render("schoolkr8/start.html", form=form, fouten=fouten), 422
         return redirect(url_for(".leerlingen", brin=brin, dep=dep), code=303)
@@ -185,12 +191,7 @@ class Schoolkr8Pages(web.Pages):
         return (page, 422) if fouten else page
 
     def _add_pupil(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> bool:
-        body = {
-            "voornaam": fouten.require(form, "voornaam", "Voornaam"),
-            "achternaam": fouten.require(form, "achternaam", "Achternaam"),
-            "geboortedatum": fouten.require(form, "geboortedatum", "Geboortedatum"),
-            "groep": fouten.require(form, "groep", "Groep"),
-        }
+        body = check_form(form, LEERLING_FORM, fouten)
         if fouten:
             return False
         try:
@@ -250,6 +251,11 @@ class Schoolkr8Pages(web.Pages):
         leerling = self.pupil(brin, dep, leerling_id)
         typed = request.form.get("leerlingnummer", "")
         fouten = FormErrors()
+        check_form(request.form, NUMMER_FORM, fouten)
+        if fouten:
+            return self._basis_page(
+                brin, dep, leerling, wijzig=True, waarde=typed, fouten=fouten
+            ), 422
         try:
             self.api.put(f"/api/leerlingen/{leerling_id}/leerlingnummer", {"leerlingnummer": typed})
         except ProblemError as exc:
@@ -357,7 +363,7 @@ class Schoolkr8Pages(web.Pages):
         )
 
     def _request_koppeling(self, brin: str, dep: str, form: Any, fouten: FormErrors) -> str | None:
-        email = fouten.require(form, "contact_email", "E-mailadres contactpersoon")
+        email = check_form(form, KOPPELING_FORM, fouten)["contact_email"]
         if fouten:
             return None
         try:

@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response
 
 from koppeling import web
 from koppeling.client.http import ProblemError, Unreachable
-from koppeling.harness.schools import check_brincode, check_dependancecode, schooljaar_of
+from koppeling.harness.schools import schooljaar_of
 from koppeling.harness.service import Core
-from koppeling.web import FormErrors
+from koppeling.web import Field, FormErrors, check_form
 from mocks.testcentrum.afnames.norms import TOETSEN
 from mocks.testcentrum.afnames.store import FAILED, GENORMEERD, GESCOORD, NOT_APPLICABLE
 from mocks.testcentrum.beheer.las_client import LAS_NAMEN
@@ -45,6 +45,26 @@ SCORE_FIELDS = {
     "toets": "toets",
     "ruwe_score": "ruwe_score",
     "afnamedatum": "afnamedatum",
+}
+#: The forms' fields by the field vocabulary (contracts/schemas/defs.json), checked on POST
+#: before any API call; the templates name the same types (``soort=``).
+SCHOOL_FORM = {
+    "brincode": Field("brincode", "Het BRIN-nummer"),
+    "dependancecode": Field("dependancecode", "Het vestigingsnummer", required=False),
+}
+LAS_FORM = {
+    **SCHOOL_FORM,
+    "schooljaar": Field("schooljaar", "Het schooljaar", required=False),
+    "autorisatiesleutel": Field("sleutel", "De autorisatiesleutel", required=False),
+}
+DASH_FORM = {
+    "type_dashboard": Field("header_text", "Type dashboard"),
+    "dashboard_sleutel": Field("sleutel", "Autorisatiesleutel"),
+    "beheerder_email": Field("email", "Het e-mailadres van de beheerder"),
+}
+SCORE_FORM = {
+    "afnamedatum": Field("date", "De afnamedatum"),
+    "ruwe_score": Field("count", "De ruwe score"),
 }
 
 
@@ -77,21 +97,8 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
 def _school_fields(form: Any, fouten: FormErrors) -> tuple[str, str]:
     """BRIN-nummer and Vestigingsnummer as typed (upper-cased, trimmed), checked for shape."""
     brin = (form.get("brincode") or "").strip().upper()
-    dep = (form.get("dependancecode") or "").strip() or "00"
-    if not brin:
-        fouten["brincode"] = "BRIN-nummer is verplicht."
-    else:
-        try:
-            check_brincode(brin)
-        except ValueError:
-            fouten["brincode"] = (
-                f"Een BRIN-nummer is 2 cijfers en 2 hoofdletters (bv. 99AB), niet {brin!r}."
-            )
-    try:
-        check_dependancecode(dep)
-    except ValueError:
-        fouten["dependancecode"] = f"Een vestigingsnummer is 2 cijfers (bv. 00), niet {dep!r}."
-    return brin, dep
+    values = check_form({**form, "brincode": brin}, SCHOOL_FORM, fouten)
+    return brin, values["dependancecode"] or "00"
 
 
 def naam_volgorde(p: dict[str, Any]) -> str:
@@ -243,9 +250,10 @@ class TestcentrumPages(web.Pages):
         form = request.form
         fouten = FormErrors()
         new_brin, new_dep = _school_fields(form, fouten)
+        check_form(form, {k: LAS_FORM[k] for k in ("schooljaar", "autorisatiesleutel")}, fouten)
         importeren = form.get("actie") == "importeren"
         key = (form.get("autorisatiesleutel") or "").strip()
-        if not key and not importeren:
+        if not key and not importeren and "autorisatiesleutel" not in fouten:
             fouten["autorisatiesleutel"] = "Autorisatiesleutel is verplicht."
         if fouten:
             return self.koppelen_page(brin, dep, las_form=form, fouten=fouten), 422
@@ -295,9 +303,9 @@ class TestcentrumPages(web.Pages):
         brin, dep = web.school_or_404(brin, dep)
         form = request.form
         fouten = FormErrors()
-        typ = fouten.require(form, "type_dashboard", "Type dashboard")
-        key = fouten.require(form, "dashboard_sleutel", "Autorisatiesleutel")
-        email = fouten.require(form, "beheerder_email", "E-mailadres beheerder")
+        values = check_form(form, DASH_FORM, fouten)
+        typ, key = values["type_dashboard"], values["dashboard_sleutel"]
+        email = values["beheerder_email"]
         if fouten:
             return self.koppelen_page(brin, dep, dash_form=form, fouten=fouten), 422
         try:
@@ -411,10 +419,8 @@ class TestcentrumPages(web.Pages):
         self, brin: str, dep: str, pupil: dict[str, Any], form: Any, fouten: FormErrors
     ) -> Response | tuple[str, int]:
         toets = fouten.require(form, "toets", "Test")
-        datum = fouten.require(form, "afnamedatum", "Afnamedatum")
-        raw = fouten.require(form, "ruwe_score", "Ruwe score")
-        if raw and not raw.lstrip("-").isdigit():
-            fouten["ruwe_score"] = f"De ruwe score is een geheel getal, niet {raw!r}."
+        values = check_form(form, SCORE_FORM, fouten)
+        datum, raw = values["afnamedatum"], values["ruwe_score"]
         if fouten:
             return self._score_page(brin, dep, pupil, form, fouten), 422
         try:
@@ -423,7 +429,7 @@ class TestcentrumPages(web.Pages):
                 {
                     "leerlingnummer": str(pupil.get("leerlingnummer")),
                     "toets": toets,
-                    "ruwe_score": int(raw),
+                    "ruwe_score": raw,
                     "afnamedatum": datum,
                 },
             )
@@ -497,15 +503,15 @@ class TestcentrumPages(web.Pages):
         self, brin: str, dep: str, gekozen: list[dict[str, Any]], form: Any, fouten: FormErrors
     ) -> Response | tuple[str, int]:
         toets = fouten.require(form, "toets", "Test")
-        datum = fouten.require(form, "afnamedatum", "Afnamedatum")
+        datum = check_form(form, {"afnamedatum": SCORE_FORM["afnamedatum"]}, fouten)["afnamedatum"]
         rijen = []
         for p in gekozen:
             nummer = str(p.get("leerlingnummer"))
-            raw = (form.get(f"score-{nummer}") or "").strip()
-            if raw and not raw.lstrip("-").isdigit():
-                fouten[f"score-{nummer}"] = f"De ruwe score is een geheel getal, niet {raw!r}."
-            elif raw:
-                rijen.append({"leerlingnummer": nummer, "ruwe_score": int(raw)})
+            veld = f"score-{nummer}"
+            score = Field("count", "De ruwe score", required=False)
+            raw = check_form(form, {veld: score}, fouten)[veld]
+            if raw is not None:
+                rijen.append({"leerlingnummer": nummer, "ruwe_score": raw})
         if not rijen and not fouten:
             fouten["_"] = "Vul bij minstens één leerling een ruwe score in."
         if fouten:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -46,7 +47,7 @@ def test_bad_clock_input_shows_error_next_to_field_and_keeps_it(app: Flask, core
     )
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
-    assert 'id="aantal" name="aantal" type="text" value="veel"' in page
+    assert re.search(r'<input id="aantal" name="aantal" [^>]*type="text"[^>]* value="veel"', page)
     assert 'id="aantal-fout"' in page and "Vul een getal in" in page
     assert abs((core.clock.now() - before).total_seconds()) < 60
 

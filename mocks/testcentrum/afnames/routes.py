@@ -32,7 +32,12 @@ def afnames_routes(service: AfnamesService) -> list[Route]:
             v.afname_invoeren,
             summary="Score invoeren: record an afname",
             request_schema="afname_invoer",
-            responses={"201": "Created", "404": "Not found", "422": "Invalid"},
+            responses={
+                "201": "Created",
+                "404": "Not found",
+                "422": "Invalid; or a pupil not among those imported (groep needed when none are)",
+            },
+            depends_on_state=("422",),
         ),
         Route(
             "POST",
@@ -40,7 +45,11 @@ def afnames_routes(service: AfnamesService) -> list[Route]:
             v.afnames_invoeren,
             summary="Score invoeren for many afnames (all or none)",
             request_schema="afname_bulk",
-            responses={"201": "Created", "422": "Invalid"},
+            responses={
+                "201": "Created",
+                "422": "Invalid; or a pupil not among those imported (groep needed when none are)",
+            },
+            depends_on_state=("422",),
         ),
         Route(
             "POST",

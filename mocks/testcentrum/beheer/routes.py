@@ -73,6 +73,7 @@ def beheer_routes(service: BeheerService) -> list[Route]:
                 "502": "LAS-storing (Server-fout)",
                 "504": "LAS antwoordt niet",
             },
+            depends_on_state=("422",),
         ),
         Route(
             "GET",

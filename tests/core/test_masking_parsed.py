@@ -1,0 +1,303 @@
+"""Masking works on parsed values: a key embedded anywhere in a JSON, XML, form, query-string or
+path value — plain, unicode-escaped, as character references, percent-encoded, split across
+escapes, in a name — never survives into a journal row, and text without keys is left exactly
+as it was. Property tests (Hypothesis) through the real :class:`Journal` on a real store."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, unquote
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from koppeling.harness.journal import Entry, Journal
+from koppeling.harness.keys import KEY_PREFIXES, mask_data, mask_text
+from koppeling.harness.store import Database
+
+PROPERTY = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+SECRET_NAMES = ("autorisatiesleutel", "sleutel", "password", "wachtwoord")
+
+keys = st.builds(
+    lambda prefix, body: f"{prefix}_{body}",
+    st.sampled_from(KEY_PREFIXES),
+    st.text(ALNUM, min_size=24, max_size=40),
+)
+words = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
+names = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10).filter(
+    lambda n: not n.endswith("sleutel") and n not in SECRET_NAMES
+)
+
+
+@pytest.fixture
+def journal() -> Iterator[Journal]:
+    db = Database.memory()
+    db.create_all()
+    yield Journal(db)
+    db.dispose()
+
+
+def _row(journal: Journal, *, path: str | None = None, body: str | None = None) -> str:
+    """What the journal keeps of a request with that path and body (every column, as JSON)."""
+    journal.clear()
+    journal.record(
+        Entry(
+            service="mailbox",
+            kind="http",
+            at=datetime(2026, 12, 1, tzinfo=UTC),
+            method="POST",
+            path=path,
+            summary=f"POST {path}" if path else None,
+            request=body,
+            response=body,
+            data={"body": body} if body else None,
+        )
+    )
+    (entry,) = journal.entries()
+    return json.dumps(entry.as_json(), ensure_ascii=False)
+
+
+def _decoded(text: str) -> str:
+    """``text`` with every encoding undone, for the check (the masker must not rely on it)."""
+    for _ in range(3):
+        text = html.unescape(unquote(text))
+        text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+def _assert_masked(key: str, row: str) -> None:
+    secret = key.split("_", 1)[1][4:]  # what a masked key never shows
+    for text in (row, _decoded(row)):
+        windows = {secret[i : i + 8] for i in range(len(secret) - 7)}
+        leaked = [w for w in windows if w in text]
+        assert not leaked, f"{key} leaked as {leaked} in {row}"
+
+
+def _escaped(key: str, draw: Callable[[st.SearchStrategy[Any]], Any], escape: Any) -> str:
+    """``key`` with some of its characters written through ``escape`` (split across escapes)."""
+    chosen = draw(st.lists(st.booleans(), min_size=len(key), max_size=len(key)))
+    return "".join(escape(c) if e else c for c, e in zip(key, chosen, strict=True))
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | words,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def json_with_key(draw: Any) -> tuple[str, str]:
+    key = draw(keys)
+    where = draw(st.sampled_from(["value", "inside", "name", "nested", "secret-name"]))
+    doc: dict[str, Any] = draw(st.dictionaries(names, json_values, max_size=4))
+    name = draw(names)
+    if where == "value":
+        doc[name] = key
+    elif where == "inside":
+        doc[name] = draw(words) + " " + key + " " + draw(words)
+    elif where == "name":
+        doc[draw(words) + key] = draw(json_values)
+    elif where == "nested":
+        doc[name] = [draw(json_values), {draw(names): [key]}]
+    else:
+        doc[draw(st.sampled_from(["autorisatie\\u0073leutel", "dashboard_sleutel"]))] = key
+    text = json.dumps(doc, ensure_ascii=draw(st.booleans()))
+    text = text.replace("\\\\u0073", "\\u0073")  # the escaped name, as a client might write it
+    return key, text.replace(key, _escaped(key, draw, lambda c: f"\\u{ord(c):04x}"))
+
+
+@PROPERTY
+@given(json_with_key())
+def test_a_key_in_json_never_reaches_the_journal(journal: Journal, case: tuple[str, str]) -> None:
+    key, body = case
+    _assert_masked(key, _row(journal, body=body))
+
+
+# --- XML ----------------------------------------------------------------------------------
+
+xml_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"], exclude_characters="<>&\"'"),
+    max_size=10,
+)
+
+
+def _char_ref(c: str) -> str:
+    return f"&#{ord(c)};" if ord(c) % 2 else f"&#x{ord(c):x};"
+
+
+@st.composite
+def xml_with_key(draw: Any) -> tuple[str, str]:
+    key = draw(keys)
+    written = _escaped(key, draw, _char_ref)
+    where = draw(st.sampled_from(["text", "attribute", "cdata", "tail", "header"]))
+    before, after = draw(xml_text), draw(xml_text)
+    inner = {
+        "text": f"<v>{before}{written}{after}</v>",
+        "attribute": f'<v a="{before}{written}">{after}</v>',
+        "cdata": f"<v><![CDATA[{before}{key}{after}]]></v>",
+        "tail": f"<v>{before}</v>{written}",
+        "header": f"<aut:autorisatiesleutel>{written}</aut:autorisatiesleutel>",
+    }[where]
+    declaration = '<?xml version="1.0" encoding="utf-8"?>\n' if draw(st.booleans()) else ""
+    return key, (
+        f'{declaration}<s:Envelope xmlns:s="urn:s" xmlns:aut="urn:aut"><s:Header>{inner}'
+        f"</s:Header><s:Body><x>{draw(xml_text)}</x></s:Body></s:Envelope>"
+    )
+
+
+@PROPERTY
+@given(xml_with_key())
+def test_a_key_in_xml_never_reaches_the_journal(journal: Journal, case: tuple[str, str]) -> None:
+    key, body = case
+    _assert_masked(key, _row(journal, body=body))
+
+
+def test_a_secret_element_is_masked_whatever_it_holds() -> None:
+    envelope = (
+        '<s:Envelope xmlns:s="urn:s" xmlns:aut="urn:aut"><s:Header><aut:autorisatie>'
+        "<aut:autorisatiesleutel>&#103;eheim-van-de-school</aut:autorisatiesleutel>"
+        "<aut:klantcode>K1</aut:klantcode></aut:autorisatie></s:Header><s:Body/></s:Envelope>"
+    )
+    masked = mask_text(envelope)
+    assert "van-de-school" not in masked
+    assert "<aut:klantcode>K1</aut:klantcode>" in masked
+
+
+# --- forms, query strings and paths -------------------------------------------------------
+
+url_text = st.text(ALNUM + "-._~ ", max_size=10)
+
+
+def _percent(c: str) -> str:
+    return quote(c, safe="") if c.isalnum() is False else f"%{ord(c):02X}"
+
+
+@st.composite
+def form_with_key(draw: Any) -> tuple[str, str]:
+    key = draw(keys)
+    written = _escaped(key, draw, _percent)
+    pairs = [
+        f"{quote(draw(names))}={quote(draw(url_text), safe='')}"
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    where = draw(st.sampled_from(["value", "name", "secret", "twice"]))
+    pair = {
+        "value": f"tekst={quote(draw(url_text))}+{written}",
+        "name": f"{written}=1",
+        "secret": f"{draw(st.sampled_from(['sleutel', 'dashboard_sleutel']))}={written}",
+        "twice": f"q={written.replace('%', '%25')}",
+    }[where]
+    pairs.insert(draw(st.integers(0, len(pairs))), pair)
+    return key, "&".join(pairs)
+
+
+@PROPERTY
+@given(form_with_key())
+def test_a_key_in_a_form_body_never_reaches_the_journal(
+    journal: Journal, case: tuple[str, str]
+) -> None:
+    key, body = case
+    _assert_masked(key, _row(journal, body=body))
+
+
+@PROPERTY
+@given(form_with_key())
+def test_a_key_in_a_query_string_never_reaches_the_journal(
+    journal: Journal, case: tuple[str, str]
+) -> None:
+    key, query = case
+    _assert_masked(key, _row(journal, path=f"/api/v1/search?{query}"))
+
+
+@st.composite
+def path_with_key(draw: Any) -> tuple[str, str]:
+    key = draw(keys)
+    segments = [quote(draw(url_text), safe="") for _ in range(draw(st.integers(0, 3)))]
+    segments.insert(draw(st.integers(0, len(segments))), _escaped(key, draw, _percent))
+    return key, "/" + "/".join(["api", *segments])
+
+
+@PROPERTY
+@given(path_with_key())
+def test_a_key_in_a_path_never_reaches_the_journal(journal: Journal, case: tuple[str, str]) -> None:
+    key, path = case
+    _assert_masked(key, _row(journal, path=path))
+
+
+# --- what holds no key stays exactly as it was --------------------------------------------
+
+_LOOKS_LIKE_KEY = re.compile(r"(?:" + "|".join(KEY_PREFIXES) + r")_[A-Za-z0-9]{8}", re.I)
+
+
+def _keyless(text: str) -> bool:
+    return not _LOOKS_LIKE_KEY.search(_decoded(text)) and "…" not in text
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(st.dictionaries(names, json_values, max_size=5), st.booleans())
+def test_json_without_keys_is_unchanged(doc: dict[str, Any], ascii_only: bool) -> None:
+    text = json.dumps(doc, ensure_ascii=ascii_only)
+    assume(_keyless(text))
+    assert mask_text(text) == text
+    assert mask_data(doc) == doc
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(st.lists(st.tuples(names, xml_text), max_size=4), xml_text)
+def test_xml_without_keys_is_unchanged(fields: list[tuple[str, str]], body: str) -> None:
+    inner = "".join(f'<{n} a="{v}">{v}</{n}>' for n, v in fields)
+    text = f'<?xml version="1.0"?><e xmlns="urn:x"><h>{inner}</h><b>{body}</b></e>'
+    assume(_keyless(text))
+    assert mask_text(text) == text
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(
+    st.lists(st.tuples(names, url_text), max_size=4),
+    st.lists(url_text.filter(bool), max_size=4),
+)
+def test_forms_queries_and_paths_without_keys_are_unchanged(
+    pairs: list[tuple[str, str]], segments: list[str]
+) -> None:
+    form = "&".join(f"{quote(n)}={quote(v)}" for n, v in pairs)
+    path = "/" + "/".join(quote(s, safe="") for s in segments)
+    for text in (form, path, f"{path}?{form}"):
+        assume(_keyless(text))
+        assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        '{{"0{key}": 1}}',  # glued to a word, in a name
+        '{{"x": "zie\\u0020{key_escaped}"}}',  # unicode escapes, split through the key
+        "/api/%73k8_{rest}/x",  # a percent-encoded path segment
+        "/api/{key}?x=1",  # a plain path segment
+        '<v a="&#115;k8_{rest}"/>',  # a character reference in an attribute
+        "<v><![CDATA[{key}]]></v>",  # CDATA
+        "naam=x&{key}=1",  # a form field's name
+    ],
+)
+def test_known_holes_stay_closed(journal: Journal, written: str) -> None:
+    key = "sk8_" + "Zq9" * 10
+    rest = key.removeprefix("sk8_")
+    escaped = "".join(f"\\u{ord(c):04x}" if i % 3 == 0 else c for i, c in enumerate(key))
+    text = written.format(key=key, rest=rest, key_escaped=escaped)
+    row = _row(journal, path=text) if text.startswith("/") else _row(journal, body=text)
+    _assert_masked(key, row)
