@@ -90,10 +90,13 @@ def test_key_for_unknown_school_is_404(las: Las) -> None:
     [
         ({"klantnaam": "Boom"}, "klantcode"),
         ({"klantcode": "B" * 65, "klantnaam": "x"}, "klantcode"),
+        # they travel in the UWLR header of every request: one line, no control characters
+        ({"klantcode": "boom\r\nX", "klantnaam": "x"}, "klantcode"),
+        ({"klantcode": "boom", "klantnaam": "Boom\u0000"}, "klantnaam"),
     ],
 )
 def test_key_body_validation(las: Las, body: dict[str, object], field: str) -> None:
-    """klantcode and klantnaam are required strings of 1-64."""
+    """klantcode and klantnaam are required one-line texts of 1-64 (header_text)."""
     resp = las.client.post("/api/scholen/99AB/00/sleutels", json=body)
     assert resp.status_code == 422 and resp.json["field"] == field
 
