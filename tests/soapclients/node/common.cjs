@@ -1,0 +1,72 @@
+// Shared by the node-soap scripts: loading node-soap from the pinned .tools/ folder, the
+// autorisatie header, one call with its outcome, and JSON output.
+"use strict";
+const path = require("node:path");
+const { createRequire } = require("node:module");
+
+const NS_AUT = "http://www.edustandaard.nl/leerresultaten/2/autorisatie";
+
+/** node-soap from FOLDER (holding node_modules/soap, installed by koppeling/npmtools.py). */
+function loadSoap(folder) {
+  return createRequire(path.join(folder, "package.json"))("soap");
+}
+
+/** A client from WSDL (URL or file path) whose every port goes to ENDPOINT. */
+async function uwlrClient(soap, wsdl, endpoint) {
+  return soap.createClientAsync(wsdl, { endpoint, wsdl_options: { timeout: 20000 } });
+}
+
+/** The aut:autorisatie header, typed by the WSDL's header element. */
+function setAutorisatie(client, key, klantcode, klantnaam) {
+  client.clearSoapHeaders();
+  client.addSoapHeader(
+    { autorisatie: { autorisatiesleutel: key, klantcode, klantnaam } },
+    "autorisatie",
+    "aut",
+    NS_AUT,
+  );
+}
+
+/** A list whatever node-soap made of a repeated element (absent, one object, or an array). */
+function asList(value) {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** An attribute of an element as node-soap parses it (under `attributes`). */
+function attr(element, name) {
+  return element && element.attributes ? element.attributes[name] : undefined;
+}
+
+/**
+ * Call METHOD (client[METHOD + "Async"]) with ARGS and EXTRA HTTP headers; {ok, action, value}
+ * or, for a SOAP fault, {ok: false, action, fault: {code, string}, http_status}.
+ */
+async function attempt(client, method, args, shape, extraHeaders = {}) {
+  let action = null;
+  try {
+    const [result] = await client[method + "Async"](args, { timeout: 30000 }, extraHeaders);
+    action = client.lastRequestHeaders ? client.lastRequestHeaders.SOAPAction : null;
+    return { ok: true, action, value: shape(result) };
+  } catch (error) {
+    action = client.lastRequestHeaders ? client.lastRequestHeaders.SOAPAction : null;
+    const fault = error && error.root && error.root.Envelope && error.root.Envelope.Body
+      ? error.root.Envelope.Body.Fault
+      : undefined;
+    if (!fault) {
+      return { ok: false, action, error: String(error && error.message ? error.message : error) };
+    }
+    return {
+      ok: false,
+      action,
+      fault: { code: String(fault.faultcode), string: String(fault.faultstring) },
+      http_status: error.response ? error.response.status : null,
+    };
+  }
+}
+
+function emit(results) {
+  process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+}
+
+module.exports = { NS_AUT, loadSoap, uwlrClient, setAutorisatie, asList, attr, attempt, emit };
