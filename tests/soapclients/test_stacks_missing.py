@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from koppeling.npmtools import NODE_SOAP
 from tests.soapclients import stacks
 from tests.soapclients.stacks import StackMissing, runner
 
@@ -37,3 +38,10 @@ def test_without_node_the_error_says_what_to_install(monkeypatch: pytest.MonkeyP
 def test_the_official_wsdl_missing_is_named() -> None:
     with pytest.raises(StackMissing, match=r"KOPPELING_UWLR_DIR"):
         stacks.official_wsdl(stacks.HERE / "absent", "leerlinggegevens")
+
+
+def test_the_docs_name_the_pinned_node_soap_and_the_php_packages() -> None:
+    """docs/soap-clients.md tells partners what the tests install; it must not drift."""
+    text = (stacks.HERE.parent.parent / "docs" / "soap-clients.md").read_text(encoding="utf-8")
+    assert f"npm install --prefix .tools/soap {NODE_SOAP}" in text
+    assert "apt-get install php-cli php-soap" in text

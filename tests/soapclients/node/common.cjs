@@ -8,7 +8,7 @@ const NS_AUT = "http://www.edustandaard.nl/leerresultaten/2/autorisatie";
 
 /** node-soap from FOLDER (holding node_modules/soap, installed by koppeling/npmtools.py). */
 function loadSoap(folder) {
-  return createRequire(path.join(folder, "package.json"))("soap");
+  return createRequire(path.resolve(folder, "package.json"))("soap");
 }
 
 /** A client from WSDL (URL or file path) whose every port goes to ENDPOINT. */
