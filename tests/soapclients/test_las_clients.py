@@ -117,3 +117,16 @@ def test_a_wrong_soapaction_gets_a_soap_fault(
     assert outcome["action"].strip('"').endswith("/structuur_verzoek"), outcome
     assert fault_code(outcome) is not None, outcome
     assert outcome["http_status"] == 500
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("flavour", sorted(FLAVOURS))
+def test_the_served_wsdl_gives_the_stubs_of_the_official_one(
+    las_run: LasRun, stack: Stack, flavour: str
+) -> None:
+    """Code generated from the served WSDL is code generated from the official one: PHP's
+    signatures (answer element, operation, request element, part name) and node-soap's
+    services, ports and operations are the same."""
+    assert (
+        las_run(stack, "served", flavour)["stubs"] == las_run(stack, "official", flavour)["stubs"]
+    )

@@ -38,14 +38,28 @@ function attr(element, name) {
   return element && element.attributes ? element.attributes[name] : undefined;
 }
 
+/** The operation METHOD of port PORT of service SERVICE, as a stub generated from the WSDL. */
+function operation(client, [service, port, method]) {
+  const ports = client[service];
+  const found = ports && ports[port] && ports[port][method];
+  if (!found) {
+    throw new Error(`the WSDL has no ${service}.${port}.${method} (it has: ${JSON.stringify(stubs(client))})`);
+  }
+  return (args, extraHeaders) => new Promise((resolve, reject) => {
+    found(args, (error, result) => (error ? reject(error) : resolve(result)), { timeout: 30000 }, extraHeaders);
+  });
+}
+
 /**
- * Call METHOD (client[METHOD + "Async"]) with ARGS and EXTRA HTTP headers; {ok, action, value}
- * or, for a SOAP fault, {ok: false, action, fault: {code, string}, http_status}.
+ * Call OPERATION ([service, port, method], as the official WSDL names them) with ARGS and EXTRA
+ * HTTP headers; {ok, action, value} or, for a SOAP fault, {ok: false, action, fault: {code,
+ * string}, http_status}; any other failure {ok: false, error}.
  */
-async function attempt(client, method, args, shape, extraHeaders = {}) {
+async function attempt(client, op, args, shape, extraHeaders = {}) {
   let action = null;
+  client.lastRequestHeaders = null;
   try {
-    const [result] = await client[method + "Async"](args, { timeout: 30000 }, extraHeaders);
+    const result = await operation(client, op)(args, extraHeaders);
     action = client.lastRequestHeaders ? client.lastRequestHeaders.SOAPAction : null;
     return { ok: true, action, value: shape(result) };
   } catch (error) {
@@ -65,8 +79,18 @@ async function attempt(client, method, args, shape, extraHeaders = {}) {
   }
 }
 
+/** The stubs the WSDL gives: service -> port -> sorted operation names. */
+function stubs(client) {
+  const out = {};
+  for (const [service, ports] of Object.entries(client.describe())) {
+    out[service] = {};
+    for (const [port, ops] of Object.entries(ports)) out[service][port] = Object.keys(ops).sort();
+  }
+  return out;
+}
+
 function emit(results) {
   process.stdout.write(JSON.stringify(results, null, 2) + "\n");
 }
 
-module.exports = { NS_AUT, loadSoap, uwlrClient, setAutorisatie, asList, attr, attempt, emit };
+module.exports = { NS_AUT, loadSoap, uwlrClient, setAutorisatie, asList, attr, attempt, stubs, emit };

@@ -4,8 +4,13 @@
 // UWLR_Leerlinggegevens_v2p2.wsdl (a file path: it imports ../Schemas/*.xsd); every port is
 // pointed at ENDPOINT. Prints JSON: per call {ok, action, value} or {ok: false, fault, …}.
 "use strict";
-const { loadSoap, uwlrClient, setAutorisatie, asList, attr, attempt, emit } = require("./common.cjs");
+const { loadSoap, uwlrClient, setAutorisatie, asList, attr, attempt, stubs, emit } = require("./common.cjs");
 
+// The service and ports of the official UWLR_Leerlinggegevens_v2p2.wsdl: HaalLeerlinggegevens on
+// prtLeerlinggegevensService, the stepwise (getrapt) operations on prtLeerlinggegevensService-getrapt.
+const SERVICE = "LeerlinggegevensService";
+const PORT = "prtLeerlinggegevensService";
+const GETRAPT = "prtLeerlinggegevensService-getrapt";
 const STRUCTUUR_ACTION = "http://www.edustandaard.nl/leerresultaten/2/leerlinggegevens/structuur_verzoek";
 
 function content(antwoord, data) {
@@ -56,14 +61,14 @@ async function main() {
   setAutorisatie(client, key, klantcode, klantnaam);
   const verzoek = { schooljaar, brincode, dependancecode, xsdversie: "2.2" };
   const pupils = (d) => leerlingen(d).map((l) => ({ ...l, geboortedatum: isoDate(l.geboortedatum) }));
-  const results = {};
+  const results = { stubs: stubs(client) };
 
-  results.HaalLeerlinggegevens = await attempt(client, "HaalLeerlinggegevens", verzoek, (a) => {
+  results.HaalLeerlinggegevens = await attempt(client, [SERVICE, PORT, "HaalLeerlinggegevens"], verzoek, (a) => {
     const { kind, data } = content(a, "leerlinggegevens");
     if (!data) return { kind };
     return { kind, school: school(data), ...groepen(data), leerlingen: pupils(data), leerkrachten: leerkrachten(data) };
   });
-  results.HaalStructuur = await attempt(client, "HaalStructuur", verzoek, (a) => {
+  results.HaalStructuur = await attempt(client, [SERVICE, GETRAPT, "HaalStructuur"], verzoek, (a) => {
     const { kind, data } = content(a, "leerlinggegevens-structuur");
     return data ? { kind, school: school(data), ...groepen(data) } : { kind };
   });
@@ -76,22 +81,22 @@ async function main() {
       samengestelde_groep: (structuur.samengestelde_groepen || []).map((k) => ({ attributes: { key: k } })),
     },
   };
-  results.HaalLeerlingen = await attempt(client, "HaalLeerlingen", perGroep, (a) => {
+  results.HaalLeerlingen = await attempt(client, [SERVICE, GETRAPT, "HaalLeerlingen"], perGroep, (a) => {
     const { kind, data } = content(a, "leerlinggegevens-leerlingen");
     return data ? { kind, school: school(data), leerlingen: pupils(data) } : { kind };
   });
-  results.HaalLeerkrachten = await attempt(client, "HaalLeerkrachten", perGroep, (a) => {
+  results.HaalLeerkrachten = await attempt(client, [SERVICE, GETRAPT, "HaalLeerkrachten"], perGroep, (a) => {
     const { kind, data } = content(a, "leerlinggegevens-leerkrachten");
     return data ? { kind, school: school(data), leerkrachten: leerkrachten(data) } : { kind };
   });
 
   // A key the LAS never issued (same shape as the real one).
   setAutorisatie(client, key.slice(0, 4) + "x".repeat(Math.max(8, key.length - 4)), klantcode, klantnaam);
-  results.wrong_key = await attempt(client, "HaalLeerlinggegevens", verzoek, (a) => content(a, "leerlinggegevens").kind);
+  results.wrong_key = await attempt(client, [SERVICE, PORT, "HaalLeerlinggegevens"], verzoek, (a) => content(a, "leerlinggegevens").kind);
 
   // The HaalLeerlinggegevens body sent with HaalStructuur's SOAPAction.
   setAutorisatie(client, key, klantcode, klantnaam);
-  results.wrong_action = await attempt(client, "HaalLeerlinggegevens", verzoek,
+  results.wrong_action = await attempt(client, [SERVICE, PORT, "HaalLeerlinggegevens"], verzoek,
     (a) => content(a, "leerlinggegevens").kind, { SOAPAction: `"${STRUCTUUR_ACTION}"` });
 
   emit(results);

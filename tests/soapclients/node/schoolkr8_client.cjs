@@ -6,7 +6,11 @@
 // same with a wrong key and with a wrong SOAPAction (PREFIX-wrong-key, PREFIX-wrong-action).
 // Prints JSON per call, as las_client.cjs does.
 "use strict";
-const { loadSoap, uwlrClient, setAutorisatie, attempt, emit } = require("./common.cjs");
+const { loadSoap, uwlrClient, setAutorisatie, attempt, stubs, emit } = require("./common.cjs");
+
+// The service and port of the official UWLR_Leerresultaten_v2p2.wsdl.
+const SERVICE = "LeerresultatenService";
+const PORT = "prtLeerresultatenService";
 
 function verzoek(schooljaar, brincode, dependancecode, leerlingid, resultaat) {
   return {
@@ -48,9 +52,9 @@ async function main() {
   const client = await uwlrClient(soap, wsdl, endpoint);
   setAutorisatie(client, key, klantcode, klantnaam);
   const bevestiging = (answer) => (answer === null || answer === undefined ? "leeg" : "leerresultaten_bevestiging");
-  const send = (leerlingid, resultaat, extraHeaders) => attempt(client, "BrengLeerresultaten",
+  const send = (leerlingid, resultaat, extraHeaders) => attempt(client, [SERVICE, PORT, "BrengLeerresultaten"],
     verzoek(schooljaar, brincode, dependancecode, leerlingid, resultaat), bevestiging, extraHeaders);
-  const results = {};
+  const results = { stubs: stubs(client) };
 
   results.score = await send(leerlingScore, score(`${prefix}-score`));
   results.osoresultaat = await send(leerlingOso, oso(`${prefix}-oso`));

@@ -81,6 +81,14 @@ function as_list(mixed $value): array
     return is_array($value) ? array_values($value) : [$value];
 }
 
+/** The stubs the WSDL gives: every operation's signature as PHP shows it, sorted. */
+function stubs(SoapClient $client): array
+{
+    $functions = array_values(array_unique($client->__getFunctions()));
+    sort($functions);
+    return $functions;
+}
+
 function emit(array $results): void
 {
     echo json_encode($results, JSON_PRETTY_PRINT | JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR), "\n";

@@ -69,7 +69,7 @@ function leerkrachten(object $data): array
     return array_map(fn($k) => $k->key, as_list($data->leerkrachten->leerkracht ?? null));
 }
 
-$results = [];
+$results = ['stubs' => stubs($client)];
 $results['HaalLeerlinggegevens'] = attempt($client, fn() => $client->HaalLeerlinggegevens($verzoek), function ($a) {
     ['kind' => $kind, 'data' => $d] = content($a, 'leerlinggegevens');
     return $d === null ? ['kind' => $kind] : ['kind' => $kind, 'school' => school($d)] + groepen($d)

@@ -60,7 +60,7 @@ function oso(string $key): array
 }
 
 $bevestiging = fn($answer) => is_object($answer) ? 'leerresultaten_bevestiging' : gettype($answer);
-$results = [];
+$results = ['stubs' => stubs($client)];
 $results['score'] = attempt($client, fn() => $client->BrengLeerresultaten(
     verzoek($schooljaar, $brincode, $dependancecode, $leerlingScore, score("$prefix-score"))
 ), $bevestiging);
