@@ -50,13 +50,11 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
 def _soap_routes(app: Flask, flavour: Flavour, service: LasService) -> None:
     @app.get(flavour.path)
     def wsdl() -> Response:
-        """The WSDL (``?wsdl``) with this endpoint's real address."""
+        """The WSDL (``?wsdl``, ``?singleWsdl``, any case) with this endpoint's real address."""
         if not any(k.lower() in ("wsdl", "singlewsdl") for k in request.args):
             raise SoapFault("Client.OngeldigBericht", "Gebruik POST voor SOAP of GET ?wsdl")
         address = request.host_url.rstrip("/") + flavour.path
-        document = render_wsdl(
-            "leerlinggegevens", address, service_title=flavour.title.replace(" ", "")
-        )
+        document = render_wsdl("leerlinggegevens", address)
         return Response(document, content_type="text/xml; charset=utf-8")
 
     @app.post(flavour.path)

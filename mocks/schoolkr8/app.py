@@ -268,8 +268,8 @@ def _school_routes(sk8: Schoolkr8Service) -> list[Route]:
 def _uwlr_routes(app: Flask, sk8: Schoolkr8Service) -> None:
     @app.get(LEERRESULTATEN_PATH)
     def leerresultaten_wsdl() -> Any:
-        """``?wsdl``: the WSDL, whose address is this endpoint."""
-        if "wsdl" not in {k.lower() for k in request.args}:
+        """``?wsdl`` (or ``?singleWsdl``, any case): the WSDL, whose address is this endpoint."""
+        if not {"wsdl", "singlewsdl"} & {k.lower() for k in request.args}:
             raise SoapFault(
                 "Client.OngeldigBericht",
                 "Gebruik POST voor BrengLeerresultaten, of GET ?wsdl voor de WSDL",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from lxml import etree
 
@@ -13,6 +14,7 @@ WSDL = "{http://schemas.xmlsoap.org/wsdl/}"
 SOAP = "{http://schemas.xmlsoap.org/wsdl/soap/}"
 XS = "{http://www.w3.org/2001/XMLSchema}"
 ADDRESS = "http://sk8.example:9000/uwlr/leerresultaten"
+NS_OSO = "http://www.edustandaard.nl/oso_gegevensset/1.2/dossier"
 
 
 def test_the_file_spells_the_codec_constants() -> None:
@@ -22,7 +24,7 @@ def test_the_file_spells_the_codec_constants() -> None:
     root = etree.fromstring(text.encode("utf-8"))
     assert root.get("targetNamespace") == NS
     schemas = root.findall(f"{WSDL}types/{XS}schema")
-    assert [s.get("targetNamespace") for s in schemas] == [NS_AUTORISATIE, NS]
+    assert [s.get("targetNamespace") for s in schemas] == [NS_AUTORISATIE, NS_OSO, NS]
     operation = root.find(f"{WSDL}binding/{WSDL}operation")
     assert operation is not None and operation.get("name") == SOAP_ACTION
     action = operation.find(f"{SOAP}operation")
@@ -31,10 +33,12 @@ def test_the_file_spells_the_codec_constants() -> None:
     assert address is not None and address.get("location") == ADDRESS
 
 
-def test_served_wsdl_is_the_rendered_file(sk8_app: Flask) -> None:
-    """``GET ?wsdl`` serves the file with the endpoint that served it as its address."""
+@pytest.mark.parametrize("query", ["wsdl", "singleWsdl", "WSDL"])
+def test_served_wsdl_is_the_rendered_file(sk8_app: Flask, query: str) -> None:
+    """``GET ?wsdl`` (or ``?singleWsdl``, any case) serves the file with the endpoint that served
+    it as its address."""
     resp = sk8_app.test_client().get(
-        "/uwlr/leerresultaten?wsdl", base_url="http://sk8.example:9000"
+        f"/uwlr/leerresultaten?{query}", base_url="http://sk8.example:9000"
     )
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "text/xml; charset=utf-8"
