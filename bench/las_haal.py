@@ -1,7 +1,7 @@
 """HaalLeerlinggegevens latency (p50/p99) and throughput for a 1,000-pupil school (prints figures).
 
     .venv/bin/python bench/las_haal.py [--flavour parnassys|esis] [--requests 300]
-        [--pupils 1000] [--threads 4] [--store memory|file]
+        [--pupils 1000] [--threads 4] [--store memory|file] [--profiel rijk|minimaal]
 
 Serves one LAS mock in-process on 127.0.0.1 (ServerThread, werkzeug), makes a school with
 ``--pupils`` pupils and a key, then sends a bounded number of HaalLeerlinggegevens requests over
@@ -35,12 +35,13 @@ KLANT = Klant("BENCH", "Bench")
 HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"HaalLeerlinggegevens"'}
 
 
-def _prepare(url: str, pupils: int) -> bytes:
+def _prepare(url: str, pupils: int, profiel: str) -> bytes:
     made = create_las_school(
         LasAdmin(url, timeout=60),
         SCHOOL,
         KLANT,
         aantal_leerlingen=pupils,
+        profiel=profiel,
         seed=1000,
     )
     return build_request(
@@ -80,12 +81,13 @@ def main() -> None:
     parser.add_argument("--pupils", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--store", choices=["memory", "file"], default="memory")
+    parser.add_argument("--profiel", choices=["rijk", "minimaal"], default="rijk")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Database.memory() if args.store == "memory" else Database.file(Path(tmp) / "k.db")
         core = Core.create(db, journal_limit=500)
         with ServerThread(create_app({"flavour": args.flavour}, core=core)) as server:
-            body = _prepare(server.url, args.pupils)
+            body = _prepare(server.url, args.pupils, args.profiel)
             url = server.url + FLAVOURS[args.flavour].path
             with requests.Session() as session:
                 for _ in range(5):  # warm-up
@@ -98,7 +100,8 @@ def main() -> None:
     p50 = statistics.median(times) * 1000
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
     print(
-        f"HaalLeerlinggegevens, {args.flavour}, {args.pupils} pupils, {args.store} store, "
+        f"HaalLeerlinggegevens, {args.flavour}, {args.pupils} pupils ({args.profiel}), "
+        f"{args.store} store, "
         f"werkzeug ServerThread, {args.requests} requests"
     )
     print(f"  latency (sequential): p50 {p50:.1f} ms, p99 {p99:.1f} ms   (goal p50 < 100 ms)")

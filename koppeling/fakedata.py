@@ -8,9 +8,14 @@ codes, e-mail addresses end in ``.example``. The same seed gives the same school
 Randomness comes only from a ``random.Random(seed)`` and a Faker instance seeded with
 ``seed_instance``; nothing touches the global random state.
 
+The optional content a real LAS carries (``voornamen``, ``voorletters``, ``eckid``,
+``instroomdatum``) is drawn from a second pair of sources seeded from the same seed
+(``_Rich``), so adding it changed none of the values drawn before it: a seed's names, numbers
+and groups are what they always were.
+
 Public: :func:`generate_school`, :func:`new_pupil`, :func:`test_bsn`, :func:`elfproef`,
-:func:`jaargroep_birth_range` and the records :class:`FakeSchool`, :class:`FakeGroup`,
-:class:`FakePupil`, :class:`FakeStaff`.
+:func:`jaargroep_birth_range`, :func:`test_eckid`, ``ECKID_PATTERN`` and the records
+:class:`FakeSchool`, :class:`FakeGroup`, :class:`FakePupil`, :class:`FakeStaff`.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import math
 import random
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -72,6 +77,10 @@ VOORVOEGSELS = (
     "'t",
 )
 GESLACHT_WEIGHTS = (("1", 49), ("2", 49), ("9", 1), ("0", 1))
+# The ECK iD as the chain issues it: the base URI of the 2017-03 scheme and a 128-hex pseudonym.
+# Ours are random hex from the seed: pattern-valid, and no real pupil's.
+ECKID_BASE = "https://ketenid.nl/201703/"
+ECKID_PATTERN = re.compile(r"https://ketenid\.nl/201703/[0-9a-f]{128}")
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,10 @@ class FakePupil:
     groep: str
     samengestelde_groepen: tuple[str, ...]
     bsn: str
+    voornamen: str | None = None
+    voorletters: str | None = None
+    eckid: str | None = None
+    instroomdatum: date | None = None
 
     @property
     def bsn_ondwnr_4(self) -> str:
@@ -135,6 +148,9 @@ class FakeSchool:
         data = asdict(self)
         for pupil, raw in zip(self.pupils, data["pupils"], strict=True):
             raw["geboortedatum"] = pupil.geboortedatum.isoformat()
+            raw["instroomdatum"] = (
+                pupil.instroomdatum.isoformat() if pupil.instroomdatum is not None else None
+            )
             raw["bsn_ondwnr_4"] = pupil.bsn_ondwnr_4
         return data
 
@@ -164,6 +180,14 @@ def test_bsn(rng: random.Random) -> str:
 
 
 test_bsn.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
+
+
+def test_eckid(rng: random.Random) -> str:
+    """A synthetic ECK iD: the chain's URI form with a random 128-hex pseudonym."""
+    return ECKID_BASE + f"{rng.getrandbits(512):0128x}"
+
+
+test_eckid.__test__ = False  # type: ignore[attr-defined]
 
 
 def jaargroep_birth_range(jaargroep: int, schooljaar: str) -> tuple[date, date]:
@@ -230,6 +254,60 @@ class _Maker:
     def birthdate(self, jaargroep: int, schooljaar: str) -> date:
         first, last = jaargroep_birth_range(jaargroep, schooljaar)
         return first + timedelta(days=self.rng.randrange((last - first).days + 1))
+
+
+class _Rich:
+    """The sources of the optional content (second names, ECK iD, instroomdatum), seeded apart
+    from :class:`_Maker` so the values drawn there stay exactly what they were."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(f"rijk:{seed}")
+        self.faker = Faker("nl_NL")
+        self.faker.seed_instance(seed ^ 0x5EED)
+        self.eckids: set[str] = set()
+
+    def first_name(self, geslacht: str) -> str:
+        if geslacht == "1":
+            return str(self.faker.first_name_male())
+        if geslacht == "2":
+            return str(self.faker.first_name_female())
+        return str(self.faker.first_name())
+
+    def enrich(self, pupil: FakePupil, schooljaar: str) -> FakePupil:
+        """The pupil with voornamen (the roepnaam first, up to two more), voorletters, an ECK iD
+        and the day they came to the school."""
+        names = [pupil.roepnaam]
+        for _ in range(self.rng.choice((0, 1, 1, 2))):
+            extra = self.first_name(pupil.geslacht)
+            if extra not in names and " " not in extra:
+                names.append(extra)
+        voornamen = " ".join(names)
+        voorletters = "".join(n[0].upper() + "." for n in names)[:6]
+        while True:
+            eckid = test_eckid(self.rng)
+            if eckid not in self.eckids:
+                self.eckids.add(eckid)
+                break
+        return replace(
+            pupil,
+            voornamen=voornamen[:200],
+            voorletters=voorletters,
+            eckid=eckid,
+            instroomdatum=self.instroomdatum(pupil, schooljaar),
+        )
+
+    def instroomdatum(self, pupil: FakePupil, schooljaar: str) -> date:
+        """Mostly the day after the fourth birthday; one in eight came later (zij-instroom),
+        on the first school day of a later year, never after this schooljaar's start."""
+        born = pupil.geboortedatum
+        try:
+            vier = born.replace(year=born.year + 4)
+        except ValueError:  # 29 February
+            vier = date(born.year + 4, 3, 1)
+        start = date(int(schooljaar[:4]), 8, 20)
+        if self.rng.random() < 0.125 and vier.year + 1 < start.year:
+            return date(self.rng.randrange(vier.year + 1, start.year + 1), 8, 20)
+        return min(vier + timedelta(days=1), start)
 
 
 def _groups(maker: _Maker, aantal: int) -> list[FakeGroup]:
@@ -332,6 +410,8 @@ def generate_school(
         )
         for i in range(aantal_leerlingen)
     ]
+    rich = _Rich(seed)
+    pupils = [rich.enrich(p, schooljaar) for p in pupils]
     domain = f"{brincode.lower()}{dependancecode}.school.example"
     return FakeSchool(
         seed,
@@ -345,8 +425,18 @@ def generate_school(
     )
 
 
-def new_pupil(seed: int, group: FakeGroup, schooljaar: str, taken: set[str]) -> FakePupil:
-    """One extra pupil for ``group`` (sync tests), reproducible from ``seed``, not in ``taken``."""
+def new_pupil(
+    seed: int,
+    group: FakeGroup,
+    schooljaar: str,
+    taken: set[str],
+    taken_eckids: set[str] | None = None,
+) -> FakePupil:
+    """One extra pupil for ``group`` (sync tests), reproducible from ``seed``; its leerlingnummer
+    is not in ``taken`` and its ECK iD not in ``taken_eckids`` (two pupils added with one seed
+    are two pupils)."""
     maker = _Maker(seed)
     maker.numbers.update(taken)
-    return _pupil(maker, group, schooljaar, [])
+    rich = _Rich(seed)
+    rich.eckids.update(taken_eckids or ())
+    return rich.enrich(_pupil(maker, group, schooljaar, []), schooljaar)

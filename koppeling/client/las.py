@@ -31,14 +31,16 @@ class LasAdmin(SchoolApiClient):
         schooljaar: str | None = None,
         aantal_leerlingen: int | None = None,
         seed: int | None = None,
+        profiel: str | None = None,
     ) -> dict[str, Any]:
         """A new school (409 when it exists); the answer has its schooljaar, groepen, leerlingen.
-        What is not given is the LAS's default."""
+        What is not given is the LAS's default (``profiel``: "rijk", or "minimaal")."""
         given = {
             "naam": naam,
             "schooljaar": schooljaar,
             "aantal_leerlingen": aantal_leerlingen,
             "seed": seed,
+            "profiel": profiel,
         }
         body = {**school.args(), **{k: v for k, v in given.items() if v is not None}}
         return as_dict(self.post("/api/scholen", body))

@@ -46,7 +46,7 @@ metadata = MetaData()
 
 #: The version of the tables below; raise it whenever a table or column changes. A store made
 #: by another version is refused at start-up with a message saying what to do.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 schema_table = Table(
     "koppeling_schema",

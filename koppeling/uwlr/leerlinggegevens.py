@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Literal
@@ -49,7 +49,14 @@ from lxml import etree
 
 from koppeling.harness.errors import SoapFault
 from koppeling.uwlr.autorisatie import NS_LEERLINGGEGEVENS, XSD_VERSION, Autorisatie
-from koppeling.uwlr.soap import SOAP_ENV, Envelope, parse_xml, read_fault
+from koppeling.uwlr.soap import (
+    MAX_ANSWER_BYTES,
+    SOAP_ENV,
+    Envelope,
+    fault_in,
+    out_of_range,
+    parse_xml,
+)
 
 NS = NS_LEERLINGGEGEVENS
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -108,6 +115,7 @@ OPERATIONS: dict[str, Operation] = {
 }
 _BY_REQUEST = {op.request: op for op in OPERATIONS.values()}
 _BY_ANSWER = {op.answer: op for op in OPERATIONS.values()}
+_BY_ACTION = {op.soap_action: op for op in OPERATIONS.values()}
 
 
 # --- the data ----------------------------------------------------------------------------------
@@ -122,6 +130,17 @@ class School:
     dependancecode: str = "00"
     aanmaakdatum: datetime | None = None
     xsdversie: str | None = XSD_VERSION
+    schoolkey: str | None = None
+
+
+@dataclass(frozen=True)
+class Vestiging:
+    """A location of the school (``vestigingen/vestiging``; pupils refer to it by key)."""
+
+    key: str
+    naam: str
+    omschrijving: str | None = None
+    mutatiedatum: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +157,11 @@ class Groep:
 
 @dataclass(frozen=True)
 class Leerling:
-    """A pupil; ``key`` is the leerlingnummer (a string: leading zeros matter)."""
+    """A pupil; ``key`` is the leerlingnummer (a string: leading zeros matter).
+
+    The standard lets a LAS send a pupil with only a ``roepnaam``: then ``achternaam`` is ""
+    (and ``voorvoegsel``, ``voornamen``, ``voorletters`` are None). ``voorletters`` is the
+    element ``voorletters-1``; ``vestiging`` the key of the school's vestiging."""
 
     key: str
     achternaam: str
@@ -151,6 +174,11 @@ class Leerling:
     samengestelde_groepen: tuple[str, ...] = ()
     bsn_ondwnr_4: str | None = None
     mutatiedatum: datetime | None = None
+    voornamen: str | None = None
+    voorletters: str | None = None
+    eckid: str | None = None
+    instroomdatum: date | None = None
+    vestiging: str | None = None
 
     @property
     def leerlingnummer(self) -> str:
@@ -179,6 +207,7 @@ class Leerlinggegevens:
     groepen: tuple[Groep, ...] = ()
     leerlingen: tuple[Leerling, ...] = ()
     leerkrachten: tuple[Leerkracht, ...] = ()
+    vestigingen: tuple[Vestiging, ...] = ()
 
     @property
     def stamgroepen(self) -> tuple[Groep, ...]:
@@ -254,11 +283,15 @@ def format_datetime(value: datetime) -> str:
 
 
 def parse_datetime(text: str) -> datetime:
-    """An xs:dateTime; naive values are Europe/Amsterdam. ValueError when malformed."""
+    """An xs:dateTime; naive values are Europe/Amsterdam. ValueError when malformed, and when it
+    has no UTC time (``9999-12-31T23:59:59-01:00``, ``0001-01-01T00:00:00`` in Amsterdam)."""
     value = datetime.fromisoformat(text.strip())
     if value.tzinfo is None:
         value = value.replace(tzinfo=AMSTERDAM)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text.strip()!r} has no time in UTC (out of range)") from None
 
 
 def operation_of(name: str) -> Operation:
@@ -272,6 +305,17 @@ def operation_of(name: str) -> Operation:
 def soap_action(operation: str) -> str:
     """The SOAPAction of an operation, as the official WSDL declares it."""
     return operation_of(operation).soap_action
+
+
+def request_operation(body: etree._Element) -> Operation | None:
+    """The operation whose request ``body`` is (None when it is no Leerlinggegevens request)."""
+    qname = etree.QName(body)
+    return _BY_REQUEST.get(qname.localname) if qname.namespace == NS else None
+
+
+def operation_of_action(action: str) -> Operation | None:
+    """The operation whose official soapAction is ``action`` (exactly), if any."""
+    return _BY_ACTION.get(action)
 
 
 # --- client side: requests ---------------------------------------------------------------------
@@ -381,11 +425,15 @@ def _request_time(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return parse_datetime(text)
+        value = parse_datetime(text)
     except ValueError:
         raise SoapFault(
             "Client.OngeldigBericht", f"laatstontvangengegevens is geen xs:dateTime: {text!r}"
         ) from None
+    problem = out_of_range(value)
+    if problem:
+        raise SoapFault("Client.OngeldigBericht", f"laatstontvangengegevens {problem}: {text!r}")
+    return value
 
 
 def _group_refs(body: etree._Element, op: Operation) -> tuple[GroepRef, ...]:
@@ -426,6 +474,16 @@ def render_answer(operation: str, gegevens: Leerlinggegevens) -> bytes:
         return answer_envelope(build_exception_answer(operation, "geengegevens"))
     out = [_ENVELOPE_OPEN, f'<{op.answer} xmlns="{NS}"><{op.payload}>']
     _w_school(out, gegevens.school)
+    if op.name in ("HaalLeerlinggegevens", "HaalStructuur") and gegevens.vestigingen:
+        out.append("<vestigingen>")
+        for vestiging in gegevens.vestigingen:
+            out.append(
+                f'<vestiging key="{_esc(vestiging.key)}"><naam>{_esc(vestiging.naam)}</naam>'
+            )
+            _w(out, "omschrijving", vestiging.omschrijving)
+            _w(out, "mutatiedatum", vestiging.mutatiedatum)
+            out.append("</vestiging>")
+        out.append("</vestigingen>")
     if op.name in ("HaalLeerlinggegevens", "HaalStructuur") and gegevens.groepen:
         out.append("<groepen>")
         for groep in gegevens.groepen:
@@ -499,6 +557,7 @@ def _w_school(out: list[str], school: School) -> None:
         f"<brincode>{_esc(school.brincode)}</brincode>"
     )
     _w(out, "dependancecode", school.dependancecode)
+    _w(out, "schoolkey", school.schoolkey)
     _w(out, "aanmaakdatum", school.aanmaakdatum)
     _w(out, "xsdversie", school.xsdversie)
     out.append("</school>")
@@ -514,30 +573,96 @@ def _w_groep(out: list[str], groep: Groep) -> None:
     out.append(f"</{tag}>")
 
 
+_TEXT_FIELDS = (
+    "key",
+    "achternaam",
+    "roepnaam",
+    "voorvoegsel",
+    "voornamen",
+    "voorletters",
+    "eckid",
+    "geslacht",
+    "jaargroep",
+    "groep",
+    "vestiging",
+    "bsn_ondwnr_4",
+)
+
+
+def _escaped(ll: Leerling) -> Leerling:
+    """The pupil with every text value XML-escaped (the rare path of :func:`_w_leerling`)."""
+    changes: dict[str, object] = {
+        name: _esc(getattr(ll, name)) for name in _TEXT_FIELDS if getattr(ll, name)
+    }
+    changes["samengestelde_groepen"] = tuple(_esc(k) for k in ll.samengestelde_groepen)
+    return replace(ll, **changes)  # type: ignore[arg-type]
+
+
 def _w_leerling(out: list[str], ll: Leerling) -> None:
-    # The hot loop of a 1,000-pupil answer: one f-string per pupil, optional parts inline.
+    # The hot loop of a 1,000-pupil answer: one f-string per pupil, optional parts inline. The
+    # text values are checked for characters to escape in one search over all of them; only a
+    # pupil that has one is escaped field by field (a call per field cost a third of the answer).
+    probe = "".join(
+        (
+            ll.key,
+            ll.achternaam,
+            ll.roepnaam,
+            ll.voorvoegsel or "",
+            ll.voornamen or "",
+            ll.voorletters or "",
+            ll.eckid or "",
+            ll.geslacht or "",
+            ll.jaargroep or "",
+            ll.groep or "",
+            ll.vestiging or "",
+            ll.bsn_ondwnr_4 or "",
+            *ll.samengestelde_groepen,
+        )
+    )
+    if _NEEDS_ESCAPE(probe) is not None:
+        ll = _escaped(ll)
     sg = ""
     if ll.samengestelde_groepen:
         sg = (
             "<samengestelde_groepen>"
-            + "".join(f'<samengestelde_groep key="{_esc(k)}"/>' for k in ll.samengestelde_groepen)
+            + "".join(f'<samengestelde_groep key="{k}"/>' for k in ll.samengestelde_groepen)
             + "</samengestelde_groepen>"
         )
+    if ll.achternaam:  # the choice: achternaam with the other names, or a roepnaam alone
+        names = (
+            f"<achternaam>{ll.achternaam}</achternaam>"
+            + (f"<voorvoegsel>{ll.voorvoegsel}</voorvoegsel>" if ll.voorvoegsel else "")
+            + (f"<voornamen>{ll.voornamen}</voornamen>" if ll.voornamen else "")
+            + (f"<voorletters-1>{ll.voorletters}</voorletters-1>" if ll.voorletters else "")
+            + (f"<roepnaam>{ll.roepnaam}</roepnaam>" if ll.roepnaam else "")
+        )
+    else:
+        names = f"<roepnaam>{ll.roepnaam}</roepnaam>"
     out.append(
-        f'<leerling key="{_esc(ll.key)}"><achternaam>{_esc(ll.achternaam)}</achternaam>'
-        + (f"<voorvoegsel>{_esc(ll.voorvoegsel)}</voorvoegsel>" if ll.voorvoegsel else "")
-        + (f"<roepnaam>{_esc(ll.roepnaam)}</roepnaam>" if ll.roepnaam else "")
+        f'<leerling key="{ll.key}"'
+        + (f' eckid="{ll.eckid}">' if ll.eckid else ">")
+        + names
         + (
             f"<geboortedatum>{ll.geboortedatum.isoformat()}</geboortedatum>"
             if ll.geboortedatum
             else ""
         )
-        + (f"<geslacht>{_esc(ll.geslacht)}</geslacht>" if ll.geslacht else "")
-        + (f"<jaargroep>{_esc(ll.jaargroep)}</jaargroep>" if ll.jaargroep else "")
-        + (f'<groep key="{_esc(ll.groep)}"/>' if ll.groep else "")
+        + (f"<geslacht>{ll.geslacht}</geslacht>" if ll.geslacht else "")
+        + (f"<jaargroep>{ll.jaargroep}</jaargroep>" if ll.jaargroep else "")
+        + (f'<groep key="{ll.groep}"/>' if ll.groep else "")
         + sg
-        + (f"<bsn_ondwnr-4>{_esc(ll.bsn_ondwnr_4)}</bsn_ondwnr-4>" if ll.bsn_ondwnr_4 else "")
-        + (f"<mutatiedatum>{_esc(ll.mutatiedatum)}</mutatiedatum>" if ll.mutatiedatum else "")
+        + (f'<vestiging key="{ll.vestiging}"/>' if ll.vestiging else "")
+        + (f"<bsn_ondwnr-4>{ll.bsn_ondwnr_4}</bsn_ondwnr-4>" if ll.bsn_ondwnr_4 else "")
+        + (
+            f"<instroomdatum>{ll.instroomdatum.isoformat()}</instroomdatum>"
+            if ll.instroomdatum
+            else ""
+        )
+        + (
+            f"<mutatiedatum>{_format_datetime_cached(ll.mutatiedatum)}</mutatiedatum>"
+            if ll.mutatiedatum
+            else ""
+        )
         + "</leerling>"
     )
 
@@ -561,10 +686,10 @@ def _w_leerkracht(out: list[str], lk: Leerkracht) -> None:
 
 def parse_answer(data: bytes, operation: str | None = None) -> Antwoord:
     """An answer envelope as dataclasses; a Fault raises it, a wrong answer is OngeldigBericht."""
-    fault = read_fault(data)
+    root = parse_xml(data, MAX_ANSWER_BYTES)  # parsed once: an answer may be megabytes
+    fault = fault_in(root)
     if fault is not None:
         raise fault
-    root = parse_xml(data)
     body = root.find(f"{{{SOAP_ENV}}}Body")
     if root.tag != f"{{{SOAP_ENV}}}Envelope" or body is None or len(body) != 1:
         raise SoapFault("Client.OngeldigBericht", "antwoord is geen SOAP-envelope met een body")
@@ -587,6 +712,9 @@ def parse_answer_element(answer: etree._Element, operation: str) -> Antwoord:
         raise SoapFault("Client.OngeldigBericht", f"{answer.tag} zonder gegevens")
     gegevens = Leerlinggegevens(
         school=_read_school(payload.find(_q("school"))),
+        vestigingen=tuple(
+            _read_vestiging(el) for el in payload.iterfind(f"{_q('vestigingen')}/{_q('vestiging')}")
+        ),
         groepen=tuple(_read_groep(el) for el in payload.iterfind(f"{_q('groepen')}/*")),
         leerlingen=tuple(
             _read_leerling(el) for el in payload.iterfind(f"{_q('leerlingen')}/{_q('leerling')}")
@@ -609,6 +737,11 @@ def _time(el: etree._Element, local: str) -> datetime | None:
     return parse_datetime(value) if value else None
 
 
+def _date(el: etree._Element, local: str) -> date | None:
+    value = _text(el, local)
+    return date.fromisoformat(value[:10]) if value else None
+
+
 def _read_school(el: etree._Element | None) -> School:
     if el is None:
         raise SoapFault("Client.OngeldigBericht", "antwoord zonder school")
@@ -618,6 +751,16 @@ def _read_school(el: etree._Element | None) -> School:
         dependancecode=_text(el, "dependancecode") or "00",
         aanmaakdatum=_time(el, "aanmaakdatum"),
         xsdversie=_text(el, "xsdversie"),
+        schoolkey=_text(el, "schoolkey"),
+    )
+
+
+def _read_vestiging(el: etree._Element) -> Vestiging:
+    return Vestiging(
+        key=el.get("key", ""),
+        naam=_text(el, "naam") or "",
+        omschrijving=_text(el, "omschrijving"),
+        mutatiedatum=_time(el, "mutatiedatum"),
     )
 
 
@@ -634,13 +777,18 @@ def _read_groep(el: etree._Element) -> Groep:
 
 def _read_leerling(el: etree._Element) -> Leerling:
     groep = el.find(_q("groep"))
-    geboortedatum = _text(el, "geboortedatum")
+    vestiging = el.find(_q("vestiging"))
     return Leerling(
         key=el.get("key", ""),
         achternaam=_text(el, "achternaam") or "",
         roepnaam=_text(el, "roepnaam") or "",
         voorvoegsel=_text(el, "voorvoegsel"),
-        geboortedatum=date.fromisoformat(geboortedatum[:10]) if geboortedatum else None,
+        voornamen=_text(el, "voornamen"),
+        voorletters=_text(el, "voorletters-1"),
+        eckid=el.get("eckid"),
+        geboortedatum=_date(el, "geboortedatum"),
+        instroomdatum=_date(el, "instroomdatum"),
+        vestiging=vestiging.get("key") if vestiging is not None else None,
         geslacht=_text(el, "geslacht"),
         jaargroep=_text(el, "jaargroep"),
         groep=groep.get("key") if groep is not None else None,
@@ -680,6 +828,7 @@ __all__ = [
     "Operation",
     "School",
     "Verzoek",
+    "Vestiging",
     "answer_envelope",
     "build_answer",
     "build_exception_answer",
@@ -687,10 +836,12 @@ __all__ = [
     "build_request_element",
     "format_datetime",
     "operation_of",
+    "operation_of_action",
     "parse_answer",
     "parse_answer_element",
     "parse_datetime",
     "parse_request",
     "render_answer",
+    "request_operation",
     "soap_action",
 ]

@@ -36,7 +36,7 @@ from lxml import etree
 
 from koppeling.harness.errors import SoapFault
 from koppeling.uwlr.autorisatie import NS_LEERRESULTATEN, XSD_VERSION, Autorisatie
-from koppeling.uwlr.soap import SOAP_ENV
+from koppeling.uwlr.soap import SOAP_ENV, out_of_range
 
 NS = NS_LEERRESULTATEN
 NS_OSO = "http://www.edustandaard.nl/oso_gegevensset/1.2/dossier"
@@ -508,12 +508,17 @@ def _date(el: etree._Element, where: str) -> date:
     try:
         if not match:
             raise ValueError
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        parsed = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         raise _fault(where, f"moet een datum (JJJJ-MM-DD) zijn, kreeg {value!r}") from None
+    problem = out_of_range(parsed)
+    if problem:
+        raise _fault(where, f"{problem}, kreeg {value!r}")
+    return parsed
 
 
 def _datetime(el: etree._Element, where: str) -> datetime:
+    """An xs:dateTime (naive: UTC) that has a time in UTC within the accepted years."""
     value = _leaf(el, where).strip()
     try:
         if not _DATETIME.fullmatch(value):
@@ -521,7 +526,15 @@ def _datetime(el: etree._Element, where: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise _fault(where, f"moet een datum-tijd (ISO 8601) zijn, kreeg {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 has no time in UTC
+        raise _fault(where, f"ligt buiten het bereik van een datum-tijd, kreeg {value!r}") from None
+    problem = out_of_range(in_utc)
+    if problem:
+        raise _fault(where, f"{problem}, kreeg {value!r}")
+    return parsed
 
 
 def _pattern(el: etree._Element, where: str, regex: re.Pattern[str], example: str) -> str:

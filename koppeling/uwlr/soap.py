@@ -7,6 +7,7 @@ Parsing never loads a DTD, resolves an entity or touches the network: a request 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from lxml import etree
 
@@ -15,6 +16,15 @@ from koppeling.harness.errors import SoapFault
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_CONTENT_TYPE = "text/xml; charset=utf-8"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+# An answer is read by our clients: a rich 5,000-pupil HaalLeerlinggegevens is about 3 MB.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+# Dates and times in a UWLR request must fall in these years. xs:date and xs:dateTime allow year
+# 1 (what a .NET client sends for an unset DateTime: 0001-01-01T00:00:00) and years past 9999,
+# but no pupil, test or import lies there: such a value is bad input (Client.OngeldigBericht),
+# never a server error.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -40,10 +50,30 @@ class Envelope:
         return None
 
 
-def parse_xml(data: bytes) -> etree._Element:
-    """Parse untrusted XML safely; any DTD or syntax error is ``Client.OngeldigBericht``."""
-    if len(data) > MAX_REQUEST_BYTES:
-        raise SoapFault("Client.OngeldigBericht", f"Bericht groter dan {MAX_REQUEST_BYTES} bytes")
+def out_of_range(value: date | datetime) -> str | None:
+    """Why a date or time from a request is out of range (None when it is fine)."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        return f"ligt buiten {EARLIEST_YEAR}-{LATEST_YEAR}"
+    return None
+
+
+def soap_action_of(header: str | None) -> str | None:
+    """The SOAPAction HTTP header as the action it names: surrounding whitespace and one pair of
+    double quotes removed (``"HaalLeerlinggegevens"`` and ``HaalLeerlinggegevens`` are the same);
+    None when the header is absent, "" when it is empty (``SOAPAction: ""``)."""
+    if header is None:
+        return None
+    value = header.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1].strip()
+    return value
+
+
+def parse_xml(data: bytes, max_bytes: int = MAX_REQUEST_BYTES) -> etree._Element:
+    """Parse untrusted XML safely; any DTD or syntax error, or more than ``max_bytes``, is
+    ``Client.OngeldigBericht``."""
+    if len(data) > max_bytes:
+        raise SoapFault("Client.OngeldigBericht", f"Bericht groter dan {max_bytes} bytes")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise SoapFault("Client.OngeldigBericht", "DTD's en entiteiten zijn niet toegestaan")
     try:
@@ -91,10 +121,17 @@ def fault_envelope(fault: SoapFault) -> bytes:
 def read_fault(data: bytes) -> SoapFault | None:
     """The UWLR fault in an answer, if it is one (``None`` for a normal answer)."""
     try:
-        root = parse_xml(data)
+        root = parse_xml(data, MAX_ANSWER_BYTES)
     except SoapFault:
         return None
-    el = root.find(f".//{{{SOAP_ENV}}}Fault")
+    return fault_in(root)
+
+
+def fault_in(root: etree._Element) -> SoapFault | None:
+    """The UWLR fault in a parsed answer, if it is one: a ``Fault`` in the envelope's ``Body``
+    (where SOAP 1.1 puts it; the rest of a megabyte answer is not searched)."""
+    body = root.find(f"{{{SOAP_ENV}}}Body")
+    el = body.find(f"{{{SOAP_ENV}}}Fault") if body is not None else None
     if el is None:
         return None
     code = (el.findtext("faultcode") or "").strip()

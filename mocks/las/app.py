@@ -24,8 +24,8 @@ from koppeling.harness.service import (
     soap_response,
 )
 from koppeling.uwlr.autorisatie import read_autorisatie
-from koppeling.uwlr.leerlinggegevens import parse_request
-from koppeling.uwlr.soap import parse_envelope
+from koppeling.uwlr.leerlinggegevens import parse_request, request_operation
+from koppeling.uwlr.soap import parse_envelope, soap_action_of
 from koppeling.uwlr.wsdl import render_wsdl
 from mocks.las.service import Flavour, LasService, flavour_of
 from mocks.las.store import LasStore
@@ -61,6 +61,10 @@ def _soap_routes(app: Flask, flavour: Flavour, service: LasService) -> None:
     def leerlinggegevens() -> Response:
         """UWLR HaalLeerlinggegevens / HaalStructuur / HaalLeerlingen / HaalLeerkrachten."""
         env = parse_envelope(request.get_data(cache=True))
+        asked = request_operation(env.body)
+        if asked is not None:  # journaled with its operation even when SOAPAction is refused
+            set_operation(asked.name)
+        service.check_soap_action(soap_action_of(request.headers.get("SOAPAction")), env.body)
         verzoek = parse_request(env)
         set_operation(verzoek.operation)
         brin, dep = service.identify(verzoek)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from lxml import etree
+
 from koppeling.fakedata import FakeGroup, FakePupil, FakeStaff, generate_school, new_pupil
 from koppeling.harness.clock import Clock
 from koppeling.harness.errors import SoapFault, conflict, invalid, not_found
@@ -38,10 +40,18 @@ from koppeling.uwlr.leerlinggegevens import (
 )
 from mocks.las.store import LasStore, Leerling, School, SchoolData, Sleutel
 
+RIJK = "rijk"
+MINIMAAL = "minimaal"
+PROFIELEN = (RIJK, MINIMAAL)
+
 
 @dataclass(frozen=True)
 class Flavour:
-    """What differs between the two LAS vendors."""
+    """What differs between the two LAS vendors.
+
+    ``stack`` is the SOAP stack the vendor runs on ("cxf": ParnasSys, Apache CXF; "wcf": ESIS,
+    Windows Communication Foundation), which decides how SOAPAction is checked. The last three
+    are the vendor's habits in the rich profile (docs/las.md#what-a-rich-answer-carries)."""
 
     name: str
     title: str
@@ -51,6 +61,10 @@ class Flavour:
     empty_schooljaar_is_current: bool
     samengestelde_opt_in: bool
     one_key_per_school: bool
+    stack: str = "cxf"
+    sends_schoolkey: bool = False
+    sends_vestigingen: bool = False
+    sends_voorletters: bool = False
 
 
 FLAVOURS = {
@@ -63,9 +77,21 @@ FLAVOURS = {
         False,
         False,
         False,
+        stack="cxf",
+        sends_schoolkey=True,
+        sends_voorletters=True,
     ),
     "esis": Flavour(
-        "esis", "ESIS", "/UWLR/UwlrStandaard2.2.svc", "esis", ("2.2",), True, True, True
+        "esis",
+        "ESIS",
+        "/UWLR/UwlrStandaard2.2.svc",
+        "esis",
+        ("2.2",),
+        True,
+        True,
+        True,
+        stack="wcf",
+        sends_vestigingen=True,
     ),
 }
 
@@ -91,6 +117,54 @@ class LasService:
         self.clock = clock
 
     # --- UWLR ----------------------------------------------------------------------------------
+
+    def check_soap_action(self, action: str | None, body: etree._Element) -> None:
+        """The SOAPAction checked as the vendor's SOAP stack checks it (docs/las.md#soapaction).
+
+        ``action`` is the header without quotes (None: absent). A body that is no Leerlinggegevens
+        request is left to :func:`parse_request`. Apache CXF (ParnasSys) dispatches on the body
+        when the action is absent or empty; WCF (ESIS) dispatches on the action alone and refuses
+        a message without one. An action naming another operation, or none, is a fault on both,
+        worded as the stack words it, with the UWLR code ``Client.OngeldigBericht``."""
+        op = uwlr.request_operation(body)
+        if op is None or action == op.soap_action:
+            return
+        named = uwlr.operation_of_action(action) if action else None
+        element = f"{{{uwlr.NS}}}{op.request}"
+        if self.flavour.stack == "cxf":
+            if not action:
+                return
+            if named is None:
+                raise SoapFault(
+                    "Client.OngeldigBericht",
+                    f"The given SOAPAction {action} does not match an operation.",
+                    "Apache CXF: SOAP_ACTION_MISMATCH",
+                )
+            raise SoapFault(
+                "Client.OngeldigBericht",
+                f"Message part {element} was not recognized.  (Does it exist in service WSDL?)",
+                "Apache CXF: soap:Client (NO_PART_FOUND)",
+            )
+        if named is None:
+            raise SoapFault(
+                "Client.OngeldigBericht",
+                f"The message with Action '{action or ''}' cannot be processed at the receiver, "
+                "due to a ContractFilter mismatch at the EndpointDispatcher. This may be because "
+                "of either a contract mismatch (mismatched Actions between sender and receiver) "
+                "or a binding/security mismatch between the sender and the receiver.  Check that "
+                "sender and receiver have the same contract and the same binding (including "
+                "security requirements, e.g. Message, Transport, None).",
+                "WCF: a:ActionNotSupported",
+            )
+        raise SoapFault(
+            "Client.OngeldigBericht",
+            "The formatter threw an exception while trying to deserialize the message: Error in "
+            f"deserializing body of request message for operation '{named.name}'. "
+            "OperationFormatter encountered an invalid Message body. Expected to find node type "
+            f"'Element' with name '{named.request}' and namespace '{uwlr.NS}'. Found node type "
+            f"'Element' with name '{op.request}' and namespace '{uwlr.NS}'",
+            "WCF: a:DeserializationFailed",
+        )
 
     def identify(self, verzoek: Verzoek) -> tuple[str, str]:
         """BRIN and dependancecode of a request, or ``Client.OngeldigBericht``."""
@@ -165,7 +239,13 @@ class LasService:
         show_sg = data.school.samengestelde_groepen or not self.flavour.samengestelde_opt_in
         groups = [g for g in data.groepen if show_sg or not g.samengesteld]
         visible = {g.key for g in groups}
-        pupils = [_leerling(p, visible) for p in data.leerlingen]
+        rich = data.school.profiel == RIJK
+        flavour = self.flavour
+        vestiging = _vestiging(data.school) if rich and flavour.sends_vestigingen else None
+        convert = _rich_leerling if rich else _leerling
+        pupils = [
+            convert(p, visible, flavour.sends_voorletters, vestiging) for p in data.leerlingen
+        ]
         staff = [_leerkracht(s, visible) for s in data.leerkrachten]
         if verzoek.groepen:
             pupils = [p for p in pupils if _pupil_in(p, verzoek.groepen)]
@@ -176,10 +256,17 @@ class LasService:
             data.school.dependancecode,
             aanmaakdatum=now,
             xsdversie=verzoek.xsdversie,
+            schoolkey=_schoolkey(data.school) if rich and flavour.sends_schoolkey else None,
         )
-        ordered = sorted(groups, key=lambda g: g.samengesteld)  # stamgroepen first (our WSDL)
+        # Minimal: stamgroepen first. Rich: the samengestelde groepen among them, as the standard
+        # allows and real LASes send (a client must not expect one kind before the other).
+        ordered = _mixed(groups) if rich else sorted(groups, key=lambda g: g.samengesteld)
         return uwlr.Leerlinggegevens(
-            school, tuple(_groep(g) for g in ordered), tuple(pupils), tuple(staff)
+            school,
+            tuple(_groep(g) for g in ordered),
+            tuple(pupils),
+            tuple(staff),
+            (vestiging,) if vestiging is not None else (),
         )
 
     @staticmethod
@@ -208,13 +295,17 @@ class LasService:
             naam=body.get("naam"),
             aantal_leerlingen=body.get("aantal_leerlingen", 60),
         )
+        profiel = body.get("profiel", RIJK)
+        # ESIS shows samengestelde groepen only to a school that uses them; a rich school does,
+        # a minimal one does not, unless the body says otherwise.
+        samengesteld = body.get("samengestelde_groepen", profiel == RIJK)
         with self.db.begin() as conn:
             if self.store.school(conn, brin, dep) is not None:
                 raise conflict(
                     f"{self.flavour.title} kent school {brin}-{dep} al", field="brincode"
                 )
             school = self.store.insert_school(
-                conn, fake, samengestelde_groepen=body.get("samengestelde_groepen", False), now=now
+                conn, fake, samengestelde_groepen=samengesteld, now=now, profiel=profiel
             )
             data = self.store.data(conn, school)
         return data.as_json()
@@ -273,8 +364,9 @@ class LasService:
         group = self._group(data, body.get("groep"))
         taken = {p.leerlingnummer for p in data.leerlingen}
         seed = body.get("seed", random.SystemRandom().randrange(2**31))
-        fake = new_pupil(seed, group, data.school.schooljaar, taken)
-        values = self._pupil_values(data, {**_pupil_dict(fake), **body})
+        eckids = {p.eckid for p in data.leerlingen if p.eckid}
+        fake = new_pupil(seed, group, data.school.schooljaar, taken, eckids)
+        values = self._pupil_values(data, {**_pupil_dict(fake), **body}, own=None)
         now = self.clock.now(brin, dep)
         pupil = Leerling(**values, mutatiedatum=now)
         with self.db.begin() as conn:
@@ -297,8 +389,10 @@ class LasService:
             raise not_found("Leerling", f"leerling {nummer} is niet van school {brin}-{dep}")
         base = _pupil_dict(current)
         if replace:
-            base.update(voorvoegsel=None, samengestelde_groepen=())
-        values = self._pupil_values(data, {**base, **body})
+            base.update(
+                voorvoegsel=None, voornamen=None, voorletters=None, samengestelde_groepen=()
+            )
+        values = self._pupil_values(data, {**base, **body}, own=nummer)
         now = self.clock.now(brin, dep)
         school_id = data.school.id
         with self.db.begin() as conn:
@@ -334,18 +428,19 @@ class LasService:
             "groep", f"geen stamgroep met key {key!r}; bekend: " + ", ".join(g.key for g in stam)
         )
 
-    def _pupil_values(self, data: SchoolData, values: dict[str, Any]) -> dict[str, Any]:
+    def _pupil_values(
+        self, data: SchoolData, values: dict[str, Any], *, own: str | None
+    ) -> dict[str, Any]:
+        """The stored fields of a pupil; ``own`` is its current leerlingnummer (a change)."""
         group = self._group(data, values["groep"])
+        eckid = values.get("eckid")
+        if eckid and any(p.eckid == eckid for p in data.leerlingen if p.leerlingnummer != own):
+            raise invalid("eckid", "een andere leerling van deze school heeft dit eckid al")
         combined = {g.key for g in data.groepen if g.samengesteld}
         unknown = [k for k in values.get("samengestelde_groepen") or () if k not in combined]
         if unknown:
             raise invalid("samengestelde_groepen", f"onbekende samengestelde groep {unknown[0]!r}")
-        geboortedatum = values["geboortedatum"]
-        if isinstance(geboortedatum, str):
-            try:
-                geboortedatum = date.fromisoformat(geboortedatum)
-            except ValueError:
-                raise invalid("geboortedatum", f"geen datum: {geboortedatum!r}") from None
+        geboortedatum = _a_date(values, "geboortedatum")
         return {
             "leerlingnummer": values["leerlingnummer"],
             "roepnaam": values["roepnaam"],
@@ -357,7 +452,24 @@ class LasService:
             "groep": group.key,
             "samengestelde_groepen": tuple(values.get("samengestelde_groepen") or ()),
             "bsn": values.get("bsn") or "",
+            "voornamen": values.get("voornamen"),
+            "voorletters": values.get("voorletters"),
+            "eckid": values.get("eckid"),
+            "instroomdatum": _a_date(values, "instroomdatum"),
         }
+
+
+def _a_date(values: dict[str, Any], field: str) -> Any:
+    """A date field of a pupil body (a date, an ISO string, or None), or 422 naming it."""
+    value = values.get(field)
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise invalid(field, f"geen datum: {value!r}") from None
+        if not 1900 <= value.year <= 2999:
+            raise invalid(field, f"{value.isoformat()} ligt buiten 1900-2999")
+    return value
 
 
 def _exception(verzoek: Verzoek, kind: AnswerKind) -> bytes:
@@ -378,7 +490,65 @@ def _groep(g: FakeGroup) -> uwlr.Groep:
     return uwlr.Groep(g.key, g.naam, g.jaargroep, g.omschrijving, g.samengesteld)
 
 
-def _leerling(p: Leerling, visible: set[str]) -> uwlr.Leerling:
+def _schoolkey(school: School) -> str:
+    """ParnasSys's own id of a school (stable: derived from the school's seed)."""
+    return f"PNS-{100000 + school.seed % 900000}"
+
+
+def _vestiging(school: School) -> uwlr.Vestiging:
+    """ESIS's one vestiging of a BRIN+dependance: the school's main location."""
+    return uwlr.Vestiging(
+        f"{school.brincode}{school.dependancecode}", school.naam[:64], "Hoofdvestiging"
+    )
+
+
+def _mixed(groups: list[FakeGroup]) -> list[FakeGroup]:
+    """The stamgroepen in their order, the n-th samengestelde groep right after the stamgroepen
+    of jaargroep 3n (3, 6, then the end): mixed, as a real LAS lists them."""
+    stam = [g for g in groups if not g.samengesteld]
+    slots: dict[str, list[FakeGroup]] = {}
+    for index, group in enumerate(g for g in groups if g.samengesteld):
+        slots.setdefault(str(min(8, 3 * (index + 1))), []).append(group)
+    ordered: list[FakeGroup] = []
+    for index, group in enumerate(stam):
+        ordered.append(group)
+        last_of_year = index + 1 == len(stam) or stam[index + 1].jaargroep != group.jaargroep
+        if last_of_year:
+            ordered.extend(slots.pop(group.jaargroep or "", []))
+    for rest in slots.values():
+        ordered.extend(rest)
+    return ordered
+
+
+def _rich_leerling(
+    p: Leerling, visible: set[str], voorletters: bool, vestiging: uwlr.Vestiging | None
+) -> uwlr.Leerling:
+    # Positional, in the field order of uwlr.Leerling: 1,000 of these per answer.
+    sg = p.samengestelde_groepen
+    return uwlr.Leerling(
+        p.leerlingnummer,
+        p.achternaam,
+        p.roepnaam,
+        p.voorvoegsel,
+        p.geboortedatum,
+        p.geslacht,
+        p.jaargroep or None,
+        p.groep or None,
+        tuple(k for k in sg if k in visible) if sg else (),
+        p.bsn[-4:] if p.bsn else None,
+        p.mutatiedatum,
+        p.voornamen,
+        p.voorletters if voorletters else None,
+        p.eckid,
+        p.instroomdatum,
+        vestiging.key if vestiging is not None else None,
+    )
+
+
+def _leerling(
+    p: Leerling, visible: set[str], voorletters: bool = False, vestiging: object = None
+) -> uwlr.Leerling:
+    """The minimal profile: the fields every LAS sends, nothing optional beyond them."""
     return uwlr.Leerling(
         key=p.leerlingnummer,
         achternaam=p.achternaam,
@@ -436,7 +606,11 @@ def _pupil_dict(p: FakePupil | Leerling) -> dict[str, Any]:
         "groep": p.groep,
         "samengestelde_groepen": p.samengestelde_groepen,
         "bsn": p.bsn,
+        "voornamen": p.voornamen,
+        "voorletters": p.voorletters,
+        "eckid": p.eckid,
+        "instroomdatum": p.instroomdatum,
     }
 
 
-__all__ = ["FLAVOURS", "Flavour", "LasService", "flavour_of"]
+__all__ = ["FLAVOURS", "MINIMAAL", "PROFIELEN", "RIJK", "Flavour", "LasService", "flavour_of"]

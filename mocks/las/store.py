@@ -48,6 +48,7 @@ las_scholen = Table(
     Column("naam", String(128), nullable=False),
     Column("seed", Integer, nullable=False),
     Column("samengestelde_groepen", Boolean, nullable=False, default=False),
+    Column("profiel", String(16), nullable=False, default="rijk"),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("changed_at", UtcDateTime(), nullable=False),
     UniqueConstraint("las", "brincode", "dependancecode", name="uq_las_school"),
@@ -81,6 +82,10 @@ las_leerlingen = Table(
     Column("groep", String(64)),
     Column("samengestelde_groepen", JSON, nullable=False, default=list),
     Column("bsn", String(9)),
+    Column("voornamen", String(200)),
+    Column("voorletters", String(6)),
+    Column("eckid", String(256)),
+    Column("instroomdatum", Date),
     Column("mutatiedatum", UtcDateTime(), nullable=False),
     UniqueConstraint("school_id", "leerlingnummer", name="uq_las_leerling"),
 )
@@ -120,6 +125,10 @@ PUPIL_FIELDS = (
     "groep",
     "samengestelde_groepen",
     "bsn",
+    "voornamen",
+    "voorletters",
+    "eckid",
+    "instroomdatum",
 )
 
 
@@ -135,6 +144,7 @@ class School:
     naam: str
     seed: int
     samengestelde_groepen: bool
+    profiel: str
     created_at: datetime
     changed_at: datetime
 
@@ -147,6 +157,7 @@ class School:
             "naam": self.naam,
             "seed": self.seed,
             "samengestelde_groepen": self.samengestelde_groepen,
+            "profiel": self.profiel,
             "gewijzigd_op": iso(self.changed_at),
         }
 
@@ -174,6 +185,10 @@ class Leerling:
     groep: str
     samengestelde_groepen: tuple[str, ...]
     bsn: str
+    voornamen: str | None
+    voorletters: str | None
+    eckid: str | None
+    instroomdatum: date | None
     mutatiedatum: datetime
 
     @classmethod
@@ -195,6 +210,10 @@ class Leerling:
             "samengestelde_groepen": list(self.samengestelde_groepen),
             "bsn": self.bsn,
             "bsn_ondwnr_4": self.bsn[-4:] if self.bsn else None,
+            "voornamen": self.voornamen,
+            "voorletters": self.voorletters,
+            "eckid": self.eckid,
+            "instroomdatum": self.instroomdatum.isoformat() if self.instroomdatum else None,
             "mutatiedatum": iso(self.mutatiedatum),
         }
 
@@ -247,7 +266,13 @@ class LasStore:
     # --- schools -------------------------------------------------------------------------------
 
     def insert_school(
-        self, conn: Connection, fake: FakeSchool, *, samengestelde_groepen: bool, now: datetime
+        self,
+        conn: Connection,
+        fake: FakeSchool,
+        *,
+        samengestelde_groepen: bool,
+        now: datetime,
+        profiel: str = "rijk",
     ) -> School:
         """Store a generated school with its groups, pupils and staff."""
         school_id = inserted_id(
@@ -260,6 +285,7 @@ class LasStore:
                     naam=fake.naam,
                     seed=fake.seed,
                     samengestelde_groepen=samengestelde_groepen,
+                    profiel=profiel,
                     created_at=now,
                     changed_at=now,
                 )
@@ -404,6 +430,10 @@ def _leerling_values(school_id: int, p: Leerling) -> dict[str, Any]:
         "groep": p.groep,
         "samengestelde_groepen": list(p.samengestelde_groepen),
         "bsn": p.bsn,
+        "voornamen": p.voornamen,
+        "voorletters": p.voorletters,
+        "eckid": p.eckid,
+        "instroomdatum": p.instroomdatum,
         "mutatiedatum": p.mutatiedatum,
     }
 
@@ -411,7 +441,7 @@ def _leerling_values(school_id: int, p: Leerling) -> dict[str, Any]:
 # The pupil mapping, positional and with the date and JSON columns read as text and parsed here:
 # a 1,000-pupil answer reads 1,000 rows, and SQLAlchemy's SQLite date/JSON processors (and a
 # ``from_row`` per row) would cost more than the rest of the answer together.
-_RAW = ("geboortedatum", "samengestelde_groepen")
+_RAW = ("geboortedatum", "samengestelde_groepen", "instroomdatum")
 _LEERLING_COLUMNS = tuple(
     type_coerce(las_leerlingen.c[name], String) if name in _RAW else las_leerlingen.c[name]
     for name in ("leerlingnummer", *PUPIL_FIELDS, "mutatiedatum")
@@ -420,9 +450,23 @@ _LEERLING_COLUMNS = tuple(
 
 def _leerling(row: Sequence[Any]) -> Leerling:
     """A pupil from a row of ``_LEERLING_COLUMNS``: the one mapping of a stored pupil."""
-    nummer, roepnaam, voorvoegsel, achternaam, geboren, geslacht, jaargroep, groep, sg, bsn, at = (
-        row
-    )
+    (
+        nummer,
+        roepnaam,
+        voorvoegsel,
+        achternaam,
+        geboren,
+        geslacht,
+        jaargroep,
+        groep,
+        sg,
+        bsn,
+        voornamen,
+        voorletters,
+        eckid,
+        instroom,
+        at,
+    ) = row
     return Leerling(
         nummer,
         roepnaam,
@@ -434,6 +478,10 @@ def _leerling(row: Sequence[Any]) -> Leerling:
         groep or "",
         _keys(sg),
         bsn or "",
+        voornamen,
+        voorletters,
+        eckid,
+        date.fromisoformat(instroom) if isinstance(instroom, str) else instroom,
         at,
     )
 

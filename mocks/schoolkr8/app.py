@@ -26,7 +26,7 @@ from koppeling.harness.service import (
     soap_response,
 )
 from koppeling.uwlr.leerresultaten import SOAP_ACTION, leerresultaten_bevestiging
-from koppeling.uwlr.soap import envelope, parse_envelope
+from koppeling.uwlr.soap import envelope, parse_envelope, soap_action_of
 from koppeling.uwlr.wsdl import render_wsdl
 from mocks.schoolkr8 import intake
 from mocks.schoolkr8.service import Schoolkr8Service
@@ -289,12 +289,13 @@ def _uwlr_routes(app: Flask, sk8: Schoolkr8Service) -> None:
 
 
 def _check_soap_action() -> None:
-    action = request.headers.get("SOAPAction")
-    if action is None:
-        return
-    name = action.strip().strip('"').rsplit("/", 1)[-1]
-    if name and name != SOAP_ACTION:
+    """Schoolkr8 has one operation and dispatches on the body: a missing or empty SOAPAction is
+    fine; any other action than ``BrengLeerresultaten`` (quoted or not) is a fault, as a stack
+    gives for an action it does not know (docs/schoolkr8.md#soapaction)."""
+    header = request.headers.get("SOAPAction")
+    action = soap_action_of(header)
+    if action and action != SOAP_ACTION:
         raise SoapFault(
             "Client.OngeldigBericht",
-            f"SOAPAction {action!r} wordt hier niet ondersteund (wel: {SOAP_ACTION})",
+            f"SOAPAction {header!r} wordt hier niet ondersteund (wel: {SOAP_ACTION})",
         )

@@ -12,18 +12,29 @@ from flask.testing import FlaskClient
 
 from contracts.uwlr_xsd import UwlrSchemas
 from koppeling.client import STAND_IN_KLANT
+from koppeling.harness.errors import SoapFault
 from koppeling.harness.hosts import allowed_names
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from koppeling.uwlr.autorisatie import Autorisatie
-from koppeling.uwlr.leerlinggegevens import GroepRef, build_request
-from koppeling.uwlr.soap import read_fault
+from koppeling.uwlr.leerlinggegevens import GroepRef, build_request, request_operation
+from koppeling.uwlr.soap import parse_envelope, read_fault
 from mocks.las.app import create_app
 from mocks.las.service import FLAVOURS
 
 SCHOOLJAAR = "2024-2025"  # the official EDEX enumeration of schooljaren ends at 2024-2025
 SCHOOL_TIME = datetime(2024, 10, 1, 8, 0, tzinfo=UTC)
 KLANT = (STAND_IN_KLANT.code, STAND_IN_KLANT.naam)
+AUTO = "<the official action of the body's operation>"
+
+
+def action_for(data: bytes) -> str | None:
+    """The quoted official SOAPAction of the request in ``data`` (None if it has none)."""
+    try:
+        op = request_operation(parse_envelope(data).body)
+    except SoapFault:
+        return None
+    return f'"{op.soap_action}"' if op is not None else None
 
 
 @dataclass
@@ -55,9 +66,16 @@ class Las:
             )
         return build_request(operation, aut, **kwargs)
 
-    def post(self, data: bytes) -> Any:
-        """POST a SOAP request; every non-fault answer must validate against the official XSD."""
-        resp = self.client.post(self.path, data=data, content_type="text/xml; charset=utf-8")
+    def post(self, data: bytes, action: str | None = AUTO) -> Any:
+        """POST a SOAP request with ``action`` as SOAPAction (by default the official action of
+        the body's operation, quoted; None sends no header); every non-fault answer must
+        validate against the official XSD."""
+        if action == AUTO:
+            action = action_for(data)
+        headers = {} if action is None else {"SOAPAction": action}
+        resp = self.client.post(
+            self.path, data=data, content_type="text/xml; charset=utf-8", headers=headers
+        )
         if resp.status_code == 200:
             self.schemas.validate(resp.data)
         else:
@@ -65,8 +83,8 @@ class Las:
             assert read_fault(resp.data) is not None, resp.data
         return resp
 
-    def fault_code(self, data: bytes) -> str:
-        resp = self.post(data)
+    def fault_code(self, data: bytes, action: str | None = AUTO) -> str:
+        resp = self.post(data, action)
         fault = read_fault(resp.data)
         assert resp.status_code == 500 and fault is not None, resp.data
         return fault.code

@@ -55,14 +55,22 @@ def test_parnassys_always_shows_samengestelde_groepen(parnassys: Las) -> None:
 def test_esis_hides_samengestelde_groepen_unless_enabled(
     esis: Las, core: Core, uwlr_schemas: UwlrSchemas
 ) -> None:
-    """ESIS shows samengestelde groepen only for a school that enabled them."""
-    hidden = ask(esis).gegevens
+    """ESIS shows samengestelde groepen only for a school that enabled them: a rich school
+    (the default) does, a minimal one does not, and ``samengestelde_groepen`` overrides both."""
+    shown = ask(esis).gegevens
+    assert shown is not None and len(shown.samengestelde_groepen) == 2
+    hidden_las = las_of("esis", core, uwlr_schemas, brincode="99EG", samengestelde_groepen=False)
+    hidden = ask(hidden_las, brincode="99EG").gegevens
     assert hidden is not None and not hidden.samengestelde_groepen
     assert not any(p.samengestelde_groepen for p in hidden.leerlingen)
     assert not any(s.samengestelde_groepen for s in hidden.leerkrachten)
-    enabled = las_of("esis", core, uwlr_schemas, brincode="99EF", samengestelde_groepen=True)
-    shown = ask(enabled, brincode="99EF").gegevens
-    assert shown is not None and len(shown.samengestelde_groepen) == 2
+    minimal = las_of("esis", core, uwlr_schemas, brincode="99EH", profiel="minimaal")
+    assert not minimal.school["samengestelde_groepen"]
+    enabled = las_of(
+        "esis", core, uwlr_schemas, brincode="99EF", profiel="minimaal", samengestelde_groepen=True
+    )
+    again = ask(enabled, brincode="99EF").gegevens
+    assert again is not None and len(again.samengestelde_groepen) == 2
 
 
 def test_nothing_changed_since_is_geenwijzigingen(las: Las) -> None:
