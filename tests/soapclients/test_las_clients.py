@@ -19,7 +19,16 @@ pytestmark = pytest.mark.slow
 
 LasRun = Callable[[Stack, WsdlKind, str], dict[str, Any]]
 OPERATIONS = ("HaalLeerlinggegevens", "HaalStructuur", "HaalLeerlingen", "HaalLeerkrachten")
-PUPIL_FIELDS = ("achternaam", "voorvoegsel", "roepnaam", "geboortedatum", "groep")
+PUPIL_FIELDS = (
+    "achternaam",
+    "voorvoegsel",
+    "roepnaam",
+    "voornamen",
+    "geboortedatum",
+    "instroomdatum",
+    "eckid",
+    "groep",
+)
 SCHOOL = {
     "brincode": LAS_SCHOOL.brincode,
     "dependancecode": LAS_SCHOOL.dependancecode,
@@ -53,6 +62,8 @@ def check_pupils(got: list[dict[str, Any]], setup: LasSetup) -> None:
     assert len(keys) == len(set(keys)), keys
     expected = {p["leerlingnummer"]: p for p in setup.leerlingen}
     assert set(keys) == set(expected)
+    # The schools are the rich default profile: the stacks must have read its optional content.
+    assert all(any(p[f] for p in got) for f in ("voornamen", "instroomdatum", "eckid")), got[:2]
     for pupil in got:
         admin = expected[pupil["key"]]
         assert {f: pupil[f] for f in PUPIL_FIELDS} == {f: admin[f] for f in PUPIL_FIELDS}

@@ -34,6 +34,9 @@ function groepen(d) {
 function leerlingen(d) {
   return asList(d.leerlingen && d.leerlingen.leerling).map((l) => ({
     key: attr(l, "key"),
+    eckid: attr(l, "eckid") ?? null,
+    voornamen: l.voornamen ?? null,
+    instroomdatum: l.instroomdatum ?? null,
     achternaam: l.achternaam ?? null,
     voorvoegsel: l.voorvoegsel ?? null,
     roepnaam: l.roepnaam ?? null,
@@ -60,7 +63,9 @@ async function main() {
   const client = await uwlrClient(soap, wsdl, endpoint);
   setAutorisatie(client, key, klantcode, klantnaam);
   const verzoek = { schooljaar, brincode, dependancecode, xsdversie: "2.2" };
-  const pupils = (d) => leerlingen(d).map((l) => ({ ...l, geboortedatum: isoDate(l.geboortedatum) }));
+  const pupils = (d) => leerlingen(d).map((l) => ({
+    ...l, geboortedatum: isoDate(l.geboortedatum), instroomdatum: isoDate(l.instroomdatum),
+  }));
   const results = { stubs: stubs(client) };
 
   results.HaalLeerlinggegevens = await attempt(client, [SERVICE, PORT, "HaalLeerlinggegevens"], verzoek, (a) => {

@@ -52,6 +52,9 @@ function leerlingen(object $data): array
 {
     return array_map(fn($l) => [
         'key' => $l->key,
+        'eckid' => $l->eckid ?? null,
+        'voornamen' => $l->voornamen ?? null,
+        'instroomdatum' => $l->instroomdatum ?? null,
         'achternaam' => $l->achternaam ?? null,
         'voorvoegsel' => $l->voorvoegsel ?? null,
         'roepnaam' => $l->roepnaam ?? null,
