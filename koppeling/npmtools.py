@@ -1,7 +1,7 @@
 """Pinned tools from the npm registry, each in its own folder under the git-ignored ``.tools/``.
 
 The test suite drives the harness with clients nobody here wrote (the Rust Pact verifier, Mailpit's
-npm client) and the benchmark runs WireMock; all come from npm. Each package gets its own
+npm client, node-soap) and the benchmark runs WireMock; all come from npm. Each package gets its own
 ``--prefix`` (``.tools/<name>/``), because npm prunes from a prefix whatever its last install did
 not ask for. ``--prefix`` also moves npm's *global* config to the prefix, which would drop the
 machine's settings (its CA file, its registry), so the machine's global config is passed on.
@@ -17,6 +17,10 @@ import subprocess
 from pathlib import Path
 
 TOOLS_DIR = Path(__file__).resolve().parent.parent / ".tools"
+
+# node-soap, the SOAP stack of partner developers in JavaScript: tests/soapclients/ and
+# docs/soap-clients.md load the served and the official UWLR WSDLs with it.
+NODE_SOAP = "soap@1.13.0"
 
 
 class ToolMissing(RuntimeError):
