@@ -62,6 +62,14 @@ def main() -> None:
 )
 @click.option("--memory", is_flag=True, help="Throwaway store, deleted on exit.")
 @click.option(
+    "--store",
+    default=None,
+    metavar="URL",
+    help="The store as a SQLAlchemy URL instead of --state-dir: sqlite:///path/state.sqlite, or "
+    "postgresql+psycopg://user:password@host:5432/db to share one store between several "
+    "`koppeling up` hosts (docs/postgres.md).",
+)
+@click.option(
     "--server",
     type=click.Choice(["gunicorn", "werkzeug"]),
     default="gunicorn",
@@ -96,6 +104,8 @@ def up(**opts: Any) -> None:
     """Start every partner mock, print its URL, and serve until Ctrl-C / SIGTERM."""
     config = _config(opts)
     with ExitStack() as stack:
+        if opts["memory"] and opts["store"]:
+            raise click.UsageError("--memory and --store exclude each other")
         if opts["memory"]:
             tmp = tempfile.mkdtemp(prefix="koppeling-")
             stack.callback(shutil.rmtree, tmp, True)
@@ -108,18 +118,29 @@ def up(**opts: Any) -> None:
 
 
 def _check_store(config: HarnessConfig) -> None:
-    """Refuse, before anything starts, a state folder made by another schema version."""
+    """Refuse, before anything starts, a store made by another schema version (or one that
+    cannot be reached)."""
     path = config.db_path()
-    if path is None or not path.exists():
+    if config.store is None and (path is None or not path.exists()):
         return
-    from koppeling.harness.store import Database, SchemaMismatch
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    db = Database.file(path)
+    from koppeling.harness.store import Database, SchemaMismatch, display_url
+
+    url = config.store_url()
+    assert url is not None
+    try:
+        db = Database(url)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise click.BadParameter(f"{display_url(url)}: {exc}", param_hint="--store") from None
     try:
         with db.read() as conn:
             db.check_version(conn)
     except SchemaMismatch as exc:
         raise click.ClickException(str(exc)) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise click.ClickException(f"cannot open the store {display_url(url)}: {reason}") from None
     finally:
         db.dispose()
 
@@ -149,6 +170,7 @@ def _config(opts: dict[str, Any]) -> HarnessConfig:
         services=list(opts["only"]) or None,
         urls=urls,
         allowed_hosts=list(opts["allowed_host"]),
+        store=opts["store"] or None,
     )
 
 
@@ -299,7 +321,12 @@ def _announce(services: list[ServiceSpec], core: Any, config: HarnessConfig, dem
         click.echo(f"  {'SMTP (mailbox sink)':<{width}}  smtp://{config.host}:{port}")
     for name, url in config.urls.items():
         click.echo(f"  {name + ' (real partner)':<{width}}  {url}")
-    where = config.state_dir if config.state_dir is not None else "memory"
+    if config.store is not None:
+        from koppeling.harness.store import display_url
+
+        where: object = display_url(config.store)
+    else:
+        where = config.state_dir if config.state_dir is not None else "memory"
     click.echo(f"  store: {where}   harness home: {urls.get('testcentrum', '')}/__admin/")
     if demo:
         from koppeling.demo import DemoError, seed_demo

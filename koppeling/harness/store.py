@@ -1,4 +1,5 @@
-"""The one store every service shares: a SQLAlchemy engine over SQLite (WAL) by default.
+"""The one store every service shares: a SQLAlchemy engine over SQLite (WAL) by default, or
+PostgreSQL (``koppeling up --store postgresql+psycopg://…``) for several harness hosts.
 
 Worker processes share nothing but this store, so state, the clock, the journal and the faults all
 live in tables here. Each service's store module declares its tables on :data:`metadata`; the
@@ -11,6 +12,12 @@ The store pattern every partner follows (docs/architecture.md, "The store"):
 - pure reads go through :meth:`Database.read` (never the write lock), writes through
   :meth:`Database.begin`; long ``IN`` lists are cut with :func:`chunks`;
 - the schema carries a version (:data:`SCHEMA_VERSION`), checked when a store is opened.
+
+Every difference between the two engines is in this module and nowhere else: the SQLite pragmas
+and ``BEGIN IMMEDIATE``; on PostgreSQL the write lock (:meth:`Database.begin`), text columns
+without a length limit and with byte order (``COLLATE "C"``, as SQLite compares), 64-bit
+integers (as SQLite's), and the few SQL functions whose spelling differs (:func:`position`,
+:func:`insert_ignore`).
 """
 
 from __future__ import annotations
@@ -35,12 +42,18 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     create_engine,
     event,
     select,
+    text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.functions import FunctionElement
 
 metadata = MetaData()
 
@@ -127,6 +140,19 @@ def private_file(path: Path) -> None:
             file.chmod(PRIVATE_FILE)
 
 
+#: The key of PostgreSQL's transaction-level advisory lock every write transaction takes
+#: (``pg_advisory_xact_lock``): the stand-in for SQLite's single writer (see Database.begin).
+WRITE_LOCK_KEY = 0x6B6F7070  # "kopp"
+
+
+def display_url(url: str) -> str:
+    """A store URL fit for a message or a log line: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: show nothing of it
+        return "<unparsable store URL>"
+
+
 class Database:
     """An engine plus the schema: ``Database.memory()`` for throwaway runs, a URL otherwise."""
 
@@ -134,6 +160,8 @@ class Database:
         self.url = url
         self._lock = threading.RLock()
         self.is_memory = url in ("sqlite://", "sqlite:///:memory:")
+        self.dialect = make_url(url).get_backend_name()
+        self.is_postgresql = self.dialect == "postgresql"
         if self.is_memory:
             self.engine: Engine = create_engine(
                 "sqlite://",
@@ -146,6 +174,8 @@ class Database:
             )
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
+        if self.is_postgresql:
+            event.listen(self.engine, "connect", _postgresql_session)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own BEGIN is deferred: two writers that both read first then deadlock
@@ -196,9 +226,18 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A transaction; an in-memory database serialises them (one shared connection)."""
+        """A write transaction. One at a time in the whole store, on every engine: SQLite takes
+        its write lock at ``BEGIN IMMEDIATE``; PostgreSQL takes one transaction-level advisory
+        lock first (released at commit or rollback), so every rule written for SQLite's single
+        writer - read, decide, write - holds for several processes on several hosts too. Reads
+        (:meth:`read`) never wait for it. An in-memory database serialises all transactions
+        (one shared connection)."""
         if self.is_memory:
             with self._lock, self.engine.begin() as conn:
+                yield conn
+        elif self.is_postgresql:
+            with self.engine.begin() as conn:
+                conn.execute(_WRITE_LOCK, {"key": WRITE_LOCK_KEY})
                 yield conn
         else:
             with self.engine.begin() as conn:
@@ -236,6 +275,80 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None:
         raise RuntimeError("the INSERT returned no primary key")
     return int(key[0])
+
+
+def position(haystack: Any, needle: Any) -> Any:
+    """Where ``needle`` starts in ``haystack`` (1-based, 0 = not there): ``instr`` on SQLite,
+    ``strpos`` on PostgreSQL."""
+    return _Position(haystack, needle)
+
+
+class _Position(FunctionElement[int]):
+    type = Integer()
+    inherit_cache = True
+    name = "position"
+
+
+@compiles(_Position)
+def _position_sqlite(element: _Position, compiler: Any, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Position, "postgresql")
+def _position_postgresql(element: _Position, compiler: Any, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """Insert a row unless one with the same primary key (or unique value) exists; how many
+    rows were inserted (0 or 1). ``INSERT … ON CONFLICT DO NOTHING`` on both engines."""
+    insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return int(result.rowcount or 0)
+
+
+# --- PostgreSQL: the column types as SQLite treats them ------------------------------------------
+# SQLite neither enforces a VARCHAR's length nor sorts text by locale, and its INTEGER holds 64
+# bits. The same tables on PostgreSQL behave the same way: text without a length limit, in byte
+# order (COLLATE "C", whatever the database's locale), integers as BIGINT.
+
+
+@compiles(String, "postgresql")
+def _string_postgresql(element: String, compiler: Any, **kw: Any) -> str:
+    if _in_ddl(kw):
+        return 'VARCHAR COLLATE "C"'
+    return str(compiler.visit_string(element, **kw))
+
+
+@compiles(Text, "postgresql")
+def _text_postgresql(element: Text, compiler: Any, **kw: Any) -> str:
+    if _in_ddl(kw):
+        return 'TEXT COLLATE "C"'
+    return str(compiler.visit_text(element, **kw))
+
+
+@compiles(Integer, "postgresql")
+def _integer_postgresql(element: Integer, compiler: Any, **kw: Any) -> str:
+    if _in_ddl(kw):
+        return "BIGINT"
+    return str(compiler.visit_integer(element, **kw))
+
+
+def _in_ddl(kw: dict[str, Any]) -> bool:
+    """Whether a type is rendered for a table's column (CREATE TABLE, ADD COLUMN), not for a
+    CAST or a bind parameter: only the column definition changes."""
+    return isinstance(kw.get("type_expression"), Column)
+
+
+_WRITE_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _postgresql_session(dbapi_conn: Any, _record: Any) -> None:
+    # Times travel as timestamptz; UtcDateTime turns whatever zone into UTC, but a session in
+    # UTC keeps psql output and the server's own logs in the same zone as the harness's.
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET TIME ZONE 'UTC'")
+    dbapi_conn.commit()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
