@@ -118,31 +118,40 @@ def up(**opts: Any) -> None:
 
 
 def _check_store(config: HarnessConfig) -> None:
-    """Refuse, before anything starts, a store made by another schema version (or one that
-    cannot be reached)."""
-    path = config.db_path()
-    if config.store is None and (path is None or not path.exists()):
+    """Before anything starts: open the store and upgrade it in place if an older koppeling
+    made it; refuse one made by a newer koppeling (or one that cannot be reached)."""
+    url = config.store_url()
+    if url is None:
         return
+    _upgrade_store(url, quiet_if_new=True)
+
+
+def _upgrade_store(url: str, *, quiet_if_new: bool = False) -> None:
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from koppeling.harness.store import Database, SchemaMismatch, display_url
 
-    url = config.store_url()
-    assert url is not None
+    shown = display_url(url)
     try:
         db = Database(url)
     except (ArgumentError, ImportError, ValueError) as exc:
-        raise click.BadParameter(f"{display_url(url)}: {exc}", param_hint="--store") from None
+        raise click.BadParameter(f"{shown}: {exc}", param_hint="--store") from None
     try:
-        with db.read() as conn:
-            db.check_version(conn)
+        done = db.upgrade()
     except SchemaMismatch as exc:
         raise click.ClickException(str(exc)) from None
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise click.ClickException(f"cannot open the store {display_url(url)}: {reason}") from None
+        raise click.ClickException(f"cannot open the store {shown}: {reason}") from None
     finally:
         db.dispose()
+    if done.before is None:
+        if not quiet_if_new:
+            click.echo(f"store {shown}: new, made at schema revision {done.after}")
+    elif done.changed:
+        click.echo(f"store {shown}: upgraded from schema revision {done.before} to {done.after}")
+    elif not quiet_if_new:
+        click.echo(f"store {shown}: at schema revision {done.after}, nothing to do")
 
 
 def _config(opts: dict[str, Any]) -> HarnessConfig:
@@ -336,6 +345,32 @@ def _announce(services: list[ServiceSpec], core: Any, config: HarnessConfig, dem
         except DemoError as exc:
             raise click.ClickException(f"could not seed the demo: {exc}") from None
     click.echo("Press Ctrl-C to stop.", err=True)
+
+
+@main.group()
+def store() -> None:
+    """The harness's store: upgrade it in place to this koppeling's schema."""
+
+
+@store.command("upgrade")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STATE_DIR,
+    show_default=True,
+    help="The SQLite store in this folder.",
+)
+@click.option("--store", "url", default=None, metavar="URL", help="The store as a SQLAlchemy URL.")
+def store_upgrade(state_dir: Path, url: str | None) -> None:
+    """Upgrade a store made by an older koppeling in place (koppeling up does this too); a
+    store made by a newer koppeling is refused. Stop every harness on the store first."""
+    if url is None:
+        path = state_dir / "state.sqlite"
+        if not path.exists():
+            raise click.ClickException(f"no store at {path} (give --state-dir or --store)")
+        url = HarnessConfig(state_dir=state_dir).store_url()
+        assert url is not None
+    _upgrade_store(url)
 
 
 main.add_command(verify_command, "verify")

@@ -29,9 +29,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     CursorResult,
@@ -55,11 +56,25 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.functions import FunctionElement
 
+if TYPE_CHECKING:
+    from koppeling.harness.migrations import Upgrade
+
 metadata = MetaData()
 
-#: The version of the tables below; raise it whenever a table or column changes. A store made
-#: by another version is refused at start-up with a message saying what to do.
-SCHEMA_VERSION = 2
+
+@event.listens_for(Column, "after_parent_attach")
+def _wide_integers(column: Column[Any], table: Any) -> None:
+    """Every INTEGER column of the store's tables (also as a migration creates them) is a
+    BIGINT on PostgreSQL: see "the column types as SQLite treats them" below."""
+    if not isinstance(table, Table) or type(column.type) is not Integer:
+        return
+    if table.metadata is metadata or table.name in metadata.tables:
+        column.type = Integer().with_variant(BigInteger(), "postgresql")
+
+
+#: The number in ``koppeling_schema.version``: the release before Alembic (2) reads only this
+#: and refuses any other. Each migration that changes tables raises it (see migrations/).
+SCHEMA_VERSION = 3
 
 schema_table = Table(
     "koppeling_schema",
@@ -75,7 +90,7 @@ PRIVATE_FILE = 0o600
 
 
 class SchemaMismatch(RuntimeError):
-    """The store was made by another version of koppeling."""
+    """The store was made by a newer koppeling, or by one too old to upgrade."""
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -192,37 +207,31 @@ class Database:
         """A SQLite file database; state survives a restart."""
         return cls(sqlite_url(path))
 
-    def create_all(self) -> None:
-        """Create every table the service stores declare, after checking the schema version."""
+    def create_all(self) -> Upgrade:
+        """Make the store ready: every table for a new one, the migrations for one made by an
+        older koppeling (:mod:`koppeling.harness.migrations`), in one write transaction.
+        SchemaMismatch for a store made by a newer koppeling (or one too old to upgrade)."""
+        from koppeling.harness import migrations
         from koppeling.harness.services import import_stores
 
         import_stores()
         with self.begin() as conn:
-            self.check_version(conn)
-            metadata.create_all(conn)
-            if conn.execute(select(schema_table.c.version)).first() is None:
-                conn.execute(
-                    schema_table.insert().values(
-                        id=1, version=SCHEMA_VERSION, made_by=f"koppeling {_version()}"
-                    )
-                )
+            try:
+                return migrations.upgrade(conn, display_url(self.url))
+            except migrations.StoreRefused as exc:
+                raise SchemaMismatch(str(exc)) from None
 
-    def check_version(self, conn: Connection) -> None:
-        """Refuse a store made by another schema version (or by a build without versions)."""
-        names = set(conn.dialect.get_table_names(conn))
-        if not names:
-            return
-        found = None
-        if schema_table.name in names:
-            found = conn.execute(select(schema_table.c.version, schema_table.c.made_by)).first()
-        if found is not None and found.version == SCHEMA_VERSION:
-            return
-        what = "no schema version" if found is None else f"schema version {found.version}"
-        raise SchemaMismatch(
-            f"the store at {self.url} has {what}; this koppeling needs schema version "
-            f"{SCHEMA_VERSION}. Start with a fresh state folder (delete it, or use "
-            "--state-dir elsewhere / --memory)."
-        )
+    upgrade = create_all
+
+    def check_version(self, conn: Connection) -> str | None:
+        """The store's schema revision, changing nothing (None: empty); SchemaMismatch for a
+        store this koppeling cannot open or upgrade."""
+        from koppeling.harness import migrations
+
+        try:
+            return migrations.check(conn, display_url(self.url))
+        except migrations.StoreRefused as exc:
+            raise SchemaMismatch(str(exc)) from None
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -258,6 +267,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def create_tables(conn: Connection) -> None:
+    """Every table the store modules declare, and the version row (a new store)."""
+    metadata.create_all(conn)
+    if conn.execute(select(schema_table.c.version)).first() is None:
+        conn.execute(
+            schema_table.insert().values(
+                id=1, version=SCHEMA_VERSION, made_by=f"koppeling {_version()}"
+            )
+        )
 
 
 def _version() -> str:
@@ -303,14 +323,16 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int
     """Insert a row unless one with the same primary key (or unique value) exists; how many
     rows were inserted (0 or 1). ``INSERT … ON CONFLICT DO NOTHING`` on both engines."""
     insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return int(result.rowcount or 0)
+    stmt = insert(table).values(**values).on_conflict_do_nothing()
+    return len(conn.execute(stmt.returning(*table.primary_key.columns)).all())
 
 
 # --- PostgreSQL: the column types as SQLite treats them ------------------------------------------
 # SQLite neither enforces a VARCHAR's length nor sorts text by locale, and its INTEGER holds 64
 # bits. The same tables on PostgreSQL behave the same way: text without a length limit, in byte
-# order (COLLATE "C", whatever the database's locale), integers as BIGINT.
+# order (COLLATE "C", whatever the database's locale), and every INTEGER column of the store's
+# tables a BIGINT (BIGSERIAL for an id), so are the values bound to it: an id of 2**40 in a path
+# is "not found", never an overflow.
 
 
 @compiles(String, "postgresql")
@@ -325,13 +347,6 @@ def _text_postgresql(element: Text, compiler: Any, **kw: Any) -> str:
     if _in_ddl(kw):
         return 'TEXT COLLATE "C"'
     return str(compiler.visit_text(element, **kw))
-
-
-@compiles(Integer, "postgresql")
-def _integer_postgresql(element: Integer, compiler: Any, **kw: Any) -> str:
-    if _in_ddl(kw):
-        return "BIGINT"
-    return str(compiler.visit_integer(element, **kw))
 
 
 def _in_ddl(kw: dict[str, Any]) -> bool:
