@@ -6,6 +6,7 @@ e.g. ``KOPPELING_UP_PORT_BASE``); this is the only place the environment is read
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -99,6 +100,14 @@ def main() -> None:
     help="Use a real partner for SERVICE instead of starting its mock.",
 )
 @click.option("--only", multiple=True, metavar="SERVICE", help="Start only these services.")
+@click.option(
+    "--service-option",
+    "service_options",
+    multiple=True,
+    metavar="SERVICE.NAME=JSON",
+    help="A setting of one service, e.g. testcentrum.poll_interval=0.2 or "
+    "testcentrum.forwarder='{\"backoff_max\": 30}' (docs/harness.md).",
+)
 @click.option("--demo", is_flag=True, help="Seed a demo school and print the click-through.")
 def up(**opts: Any) -> None:
     """Start every partner mock, print its URL, and serve until Ctrl-C / SIGTERM."""
@@ -154,6 +163,11 @@ def _upgrade_store(url: str, *, quiet_if_new: bool = False) -> None:
         click.echo(f"store {shown}: at schema revision {done.after}, nothing to do")
 
 
+_NOT_JSON = object()
+#: how long gunicorn's workers may take to answer (a loaded CI machine, a remote store)
+HEALTHY_WITHIN = 120
+
+
 def _config(opts: dict[str, Any]) -> HarnessConfig:
     urls: dict[str, str] = {}
     known = {s.name for s in SERVICES}
@@ -169,6 +183,21 @@ def _config(opts: dict[str, Any]) -> HarnessConfig:
     for name in opts["only"]:
         if name not in known:
             raise click.BadParameter(f"unknown service {name!r}", param_hint="--only")
+    options: dict[str, dict[str, Any]] = {}
+    for item in opts.get("service_options") or ():
+        target, sep, raw = item.partition("=")
+        service, dot, name = target.partition(".")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = None if not sep else _NOT_JSON
+        if not sep or not dot or service not in known or not name or value is _NOT_JSON:
+            raise click.BadParameter(
+                f"expected SERVICE.NAME=JSON with SERVICE one of {', '.join(sorted(known))}, "
+                f"got {item!r}",
+                param_hint="--service-option",
+            )
+        options.setdefault(service, {})[name] = value
     return HarnessConfig(
         host=opts["host"],
         port_base=opts["port_base"],
@@ -179,7 +208,8 @@ def _config(opts: dict[str, Any]) -> HarnessConfig:
         services=list(opts["only"]) or None,
         urls=urls,
         allowed_hosts=list(opts["allowed_host"]),
-        store=opts["store"] or None,
+        store=opts.get("store") or None,
+        options=options,
     )
 
 
@@ -300,14 +330,16 @@ def _check_free(host: str, port: int, name: str) -> None:
 def _wait_healthy(
     urls: dict[str, str], services: list[ServiceSpec], proc: subprocess.Popen[bytes]
 ) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + HEALTHY_WITHIN
     pending = {s.name for s in services}
     with requests.Session() as session:
         while pending:
             if proc.poll() is not None:
                 raise click.ClickException(f"gunicorn exited early with code {proc.returncode}")
             if time.monotonic() > deadline:
-                raise click.ClickException(f"not healthy after 30 s: {', '.join(sorted(pending))}")
+                raise click.ClickException(
+                    f"not healthy after {HEALTHY_WITHIN} s: {', '.join(sorted(pending))}"
+                )
             for name in sorted(pending):
                 try:
                     ok = session.get(f"{urls[name]}/__admin/health", timeout=1).status_code == 200

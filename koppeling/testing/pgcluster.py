@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Self
 
 SUPERUSER = "koppeling"
+PREFIX = "koppeling-pg-"
+OWNER_FILE = "owner.pid"
 INSTALL_HINT = (
     "the tests against PostgreSQL need its server binaries (initdb, pg_ctl): install Debian's "
     "`postgresql` package (`apt-get install postgresql`; .ci/run does this), or point "
@@ -56,6 +58,16 @@ def find_bindir(env: dict[str, str] | None = None) -> Path:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
     raise PostgresMissing(INSTALL_HINT)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _free_port() -> int:
@@ -102,8 +114,10 @@ class PgCluster:
     def start(self) -> Self:
         prefix, uid, gid = _run_as()
         self._prefix = prefix
-        base = Path(tempfile.mkdtemp(prefix="koppeling-pg-"))
+        self._reap_orphans()
+        base = Path(tempfile.mkdtemp(prefix=PREFIX))
         self.base = base
+        (base / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
         (base / "sock").mkdir()
         if uid is not None and gid is not None:
             for path in (base, base / "sock"):
@@ -164,6 +178,20 @@ class PgCluster:
                 f"{Path(cmd[0]).name} failed ({done.returncode}): "
                 f"{done.stderr.strip() or done.stdout.strip()}\n{log}"
             )
+
+    def _reap_orphans(self) -> None:
+        """Stop and delete the clusters of earlier test processes that were killed before they
+        could stop them (their owner process is gone)."""
+        for base in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+            try:
+                owner = int((base / OWNER_FILE).read_text(encoding="ascii"))
+            except (OSError, ValueError):
+                continue
+            if _alive(owner):
+                continue
+            orphan = PgCluster(self.bindir)
+            orphan.base, orphan._prefix = base, self._prefix
+            orphan.stop()
 
     def url(self, database: str = "postgres") -> str:
         """The SQLAlchemy URL of a database in this cluster (psycopg 3)."""
