@@ -184,6 +184,9 @@ class Database:
                 connect_args={"check_same_thread": False},
             )
         elif url.startswith("sqlite"):
+            file = make_url(url).database
+            if file:  # also a --store sqlite:///… URL: the file 0600 before SQLite opens it
+                private_file(Path(file))
             self.engine = create_engine(
                 url, connect_args={"check_same_thread": False, "timeout": 30}
             )
@@ -191,6 +194,7 @@ class Database:
             self.engine = create_engine(url, pool_pre_ping=True)
         if self.is_postgresql:
             event.listen(self.engine, "connect", _postgresql_session)
+            event.listen(self.engine, "before_cursor_execute", _no_nul, retval=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own BEGIN is deferred: two writers that both read first then deadlock
@@ -356,6 +360,31 @@ def _in_ddl(kw: dict[str, Any]) -> bool:
 
 
 _WRITE_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _no_nul(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """PostgreSQL's text cannot hold NUL (SQLite's can): a NUL in a value becomes U+FFFD, the
+    replacement character, instead of failing the whole statement (a journal entry, a name)."""
+    if executemany and isinstance(parameters, list | tuple):
+        return statement, [_nul_free(p) for p in parameters]
+    return statement, _nul_free(parameters)
+
+
+def _nul_free(params: Any) -> Any:
+    if isinstance(params, dict):
+        if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+            return {
+                k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v
+                for k, v in params.items()
+            }
+        return params
+    if isinstance(params, list | tuple) and any(isinstance(v, str) and "\x00" in v for v in params):
+        return type(params)(
+            v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in params
+        )
+    return params
 
 
 def _postgresql_session(dbapi_conn: Any, _record: Any) -> None:

@@ -206,3 +206,14 @@ def test_a_lease_is_renewed_by_its_holder_and_taken_over_when_it_runs_out(db: Da
     assert second.state().holder == "second"
     second.release()
     assert first.acquire()
+
+
+def test_a_nul_in_text_is_stored_not_a_failure(db: Database) -> None:
+    """SQLite keeps a NUL; PostgreSQL's text cannot, so it becomes U+FFFD there - the statement
+    (a journal entry, a name typed in) never fails on it."""
+    with db.begin() as conn:
+        conn.execute(things.insert(), [{"id": 1, "name": "a\x00b", "body": "x\x00", "n": 0}])
+    with db.read() as conn:
+        row = conn.execute(select(things.c.name, things.c.body)).one()
+    kept = "\x00" if db.dialect == "sqlite" else "\ufffd"
+    assert (row.name, row.body) == (f"a{kept}b", f"x{kept}")
