@@ -112,12 +112,8 @@ SCENARIOS = (
     "approval_email",
     "pupil_number_mapping",
     "not_retroactive",
-    "manual_approval",
-    "rejection_by_klantenservice",
     "schoolkr8_outage",
     "renorming_updates_not_duplicates",
-    "deactivate_reactivate",
-    "unmapped_then_mapped",
 )
 
 
