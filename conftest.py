@@ -26,6 +26,7 @@ os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 from contracts.uwlr_xsd import DEFAULT_UWLR_DIR, UwlrFilesMissing, UwlrSchemas  # noqa: E402
 from koppeling.harness.config import HarnessConfig  # noqa: E402
 from koppeling.harness.process import Harness  # noqa: E402
+from koppeling.testing.pgfixtures import pg_cluster, pg_database, store_under_test  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +45,10 @@ def uwlr_schemas(uwlr_dir: Path) -> UwlrSchemas:
 
 
 @pytest.fixture(scope="session")
-def harness_config() -> HarnessConfig:
-    """Free ports on 127.0.0.1, an in-memory store, the embedded SMTP sink."""
-    return HarnessConfig(port_base=0, state_dir=None)
+def harness_config(store_under_test: str | None) -> HarnessConfig:  # noqa: F811
+    """Free ports on 127.0.0.1, an in-memory store (PostgreSQL with KOPPELING_TEST_STORE),
+    the embedded SMTP sink."""
+    return HarnessConfig(port_base=0, state_dir=None, store=store_under_test)
 
 
 @pytest.fixture(scope="session")

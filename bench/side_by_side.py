@@ -365,12 +365,14 @@ class Koppeling:
     state_dir: Path
 
 
-def start_koppeling(procs: Procs, tmp: Path) -> Koppeling:
+def start_koppeling(procs: Procs, tmp: Path, store: str | None = None) -> Koppeling:
     """`koppeling up` (gunicorn, its default workers and threads) on free ports with a state
-    folder in ``tmp``: the time until all six services answer /__admin/health."""
+    folder in ``tmp`` (or on ``store``, a store URL): the time until all six services answer
+    /__admin/health."""
     state = tmp / "state"
     cmd = [str(Path(sys.executable).parent / "koppeling"), "up", "--port-base", "0"]
-    cmd += ["--state-dir", str(state), "--server", "gunicorn"]
+    cmd += ["--store", store] if store else ["--state-dir", str(state)]
+    cmd += ["--server", "gunicorn"]
     started = time.perf_counter()
     proc = procs.start(cmd, tmp / "koppeling.log", stdout=subprocess.PIPE)
     first = None
@@ -753,7 +755,9 @@ def run(args: argparse.Namespace, tools: Tools, procs: Procs, tmp: Path) -> None
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"load average {load_average()}"
     )
-    k = start_koppeling(procs, tmp)
+    k = start_koppeling(procs, tmp, args.store)
+    if args.store:
+        print(f"store: {args.store.split('@')[-1]} (state files below: none, it is a server)")
     bodies = prepare(k.urls, args.pupils, tmp)
     start_mem = snapshot(k)
     servers = [Server("koppeling up (gunicorn)", k.urls["parnassys"] + HAAL_PATH, k.pid, k.start_s)]
@@ -794,6 +798,11 @@ def main() -> None:
     parser.add_argument("--pupils", type=int, default=40, help="pupils of the LAS school")
     parser.add_argument("--soak", type=float, default=10.0, help="seconds of mixed load (soak)")
     parser.add_argument("--wiremock-jar", type=Path, help="default: found under .tools/")
+    parser.add_argument(
+        "--store",
+        help="koppeling up's store URL (default: SQLite in the temp folder); 'postgres' starts a "
+        "throwaway PostgreSQL cluster (koppeling/testing/pgcluster.py) for the run",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up on SIGTERM too
     tools = find_tools(None, args.wiremock_jar, ROOT / ".tools")
@@ -803,12 +812,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="side-by-side-") as name:
         tmp = Path(name)
         tmp.chmod(0o755)  # nginx's workers (nobody, when run as root) read the answer file
+        cluster = None
         try:
+            if args.store == "postgres":
+                from koppeling.testing.pgcluster import PgCluster
+
+                cluster = PgCluster().start()
+                args.store = cluster.create_database("bench")
             run(args, tools, procs, tmp)
         except KeyboardInterrupt:
             raise SystemExit("interrupted") from None
         finally:
             procs.stop_all()
+            if cluster is not None:
+                cluster.stop()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import pytest
 from koppeling.client import ProblemError
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.process import Harness
+from koppeling.testing.pgfixtures import pg_cluster, pg_database, store_under_test  # noqa: F401
 from scenarios.config import SCENARIO_OPTIONS, AgainstConfig, load_against
 from scenarios.driver import TestcentrumDriver, load_driver
 from scenarios.plugin import (  # noqa: F401  (hooks re-exported for pytest)
@@ -54,9 +55,12 @@ def against_config(pytestconfig: pytest.Config) -> AgainstConfig | None:
 
 
 @pytest.fixture(scope="session")
-def scenario_harness_config() -> HarnessConfig:
-    """Free ports, in-memory store, embedded SMTP sink, fast retries (see SCENARIO_OPTIONS)."""
-    return HarnessConfig(port_base=0, state_dir=None, options=SCENARIO_OPTIONS)
+def scenario_harness_config(store_under_test: str | None) -> HarnessConfig:  # noqa: F811
+    """Free ports, in-memory store (PostgreSQL with KOPPELING_TEST_STORE=postgres), embedded SMTP
+    sink, fast retries (see SCENARIO_OPTIONS)."""
+    return HarnessConfig(
+        port_base=0, state_dir=None, store=store_under_test, options=SCENARIO_OPTIONS
+    )
 
 
 @pytest.fixture(scope="session")

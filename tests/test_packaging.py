@@ -114,3 +114,10 @@ def test_scenario_run_writes_junit_and_report(venv_bin: Path, tmp_path: Path) ->
     suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
     assert suite is not None and suite.get("tests") == "1" and suite.get("failures") == "0"
     assert "key_issuance" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_migrations_ship_in_the_package(venv_bin: Path, tmp_path: Path) -> None:
+    """`koppeling store upgrade` makes a new store from the installed package's migrations."""
+    url = f"sqlite:///{tmp_path}/state.sqlite"
+    output = run([str(venv_bin / "koppeling"), "store", "upgrade", "--store", url], tmp_path)
+    assert "new, made at schema revision 0002" in output.stdout

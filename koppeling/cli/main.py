@@ -6,6 +6,7 @@ e.g. ``KOPPELING_UP_PORT_BASE``); this is the only place the environment is read
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -62,6 +63,14 @@ def main() -> None:
 )
 @click.option("--memory", is_flag=True, help="Throwaway store, deleted on exit.")
 @click.option(
+    "--store",
+    default=None,
+    metavar="URL",
+    help="The store as a SQLAlchemy URL instead of --state-dir: sqlite:///path/state.sqlite, or "
+    "postgresql+psycopg://user:password@host:5432/db to share one store between several "
+    "`koppeling up` hosts (docs/postgres.md).",
+)
+@click.option(
     "--server",
     type=click.Choice(["gunicorn", "werkzeug"]),
     default="gunicorn",
@@ -98,11 +107,21 @@ def main() -> None:
     help="Use a real partner for SERVICE instead of starting its mock.",
 )
 @click.option("--only", multiple=True, metavar="SERVICE", help="Start only these services.")
+@click.option(
+    "--service-option",
+    "service_options",
+    multiple=True,
+    metavar="SERVICE.NAME=JSON",
+    help="A setting of one service, e.g. testcentrum.poll_interval=0.2 or "
+    "testcentrum.forwarder='{\"backoff_max\": 30}' (docs/harness.md).",
+)
 @click.option("--demo", is_flag=True, help="Seed a demo school and print the click-through.")
 def up(**opts: Any) -> None:
     """Start every partner mock, print its URL, and serve until Ctrl-C / SIGTERM."""
     config = _config(opts)
     with ExitStack() as stack:
+        if opts["memory"] and opts["store"]:
+            raise click.UsageError("--memory and --store exclude each other")
         if opts["memory"]:
             tmp = tempfile.mkdtemp(prefix="koppeling-")
             stack.callback(shutil.rmtree, tmp, True)
@@ -115,20 +134,45 @@ def up(**opts: Any) -> None:
 
 
 def _check_store(config: HarnessConfig) -> None:
-    """Refuse, before anything starts, a state folder made by another schema version."""
-    path = config.db_path()
-    if path is None or not path.exists():
+    """Before anything starts: open the store and upgrade it in place if an older koppeling
+    made it; refuse one made by a newer koppeling (or one that cannot be reached)."""
+    url = config.store_url()
+    if url is None:
         return
-    from koppeling.harness.store import Database, SchemaMismatch
+    _upgrade_store(url, quiet_if_new=True)
 
-    db = Database.file(path)
+
+def _upgrade_store(url: str, *, quiet_if_new: bool = False) -> None:
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from koppeling.harness.store import Database, SchemaMismatch, display_url
+
+    shown = display_url(url)
     try:
-        with db.read() as conn:
-            db.check_version(conn)
+        db = Database(url)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise click.BadParameter(f"{shown}: {exc}", param_hint="--store") from None
+    try:
+        done = db.upgrade()
     except SchemaMismatch as exc:
         raise click.ClickException(str(exc)) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise click.ClickException(f"cannot open the store {shown}: {reason}") from None
     finally:
         db.dispose()
+    if done.before is None:
+        if not quiet_if_new:
+            click.echo(f"store {shown}: new, made at schema revision {done.after}")
+    elif done.changed:
+        click.echo(f"store {shown}: upgraded from schema revision {done.before} to {done.after}")
+    elif not quiet_if_new:
+        click.echo(f"store {shown}: at schema revision {done.after}, nothing to do")
+
+
+_NOT_JSON = object()
+#: how long gunicorn's workers may take to answer (a loaded CI machine, a remote store)
+HEALTHY_WITHIN = 120
 
 
 def _config(opts: dict[str, Any]) -> HarnessConfig:
@@ -146,6 +190,21 @@ def _config(opts: dict[str, Any]) -> HarnessConfig:
     for name in opts["only"]:
         if name not in known:
             raise click.BadParameter(f"unknown service {name!r}", param_hint="--only")
+    options: dict[str, dict[str, Any]] = {}
+    for item in opts.get("service_options") or ():
+        target, sep, raw = item.partition("=")
+        service, dot, name = target.partition(".")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = None if not sep else _NOT_JSON
+        if not sep or not dot or service not in known or not name or value is _NOT_JSON:
+            raise click.BadParameter(
+                f"expected SERVICE.NAME=JSON with SERVICE one of {', '.join(sorted(known))}, "
+                f"got {item!r}",
+                param_hint="--service-option",
+            )
+        options.setdefault(service, {})[name] = value
     return HarnessConfig(
         host=opts["host"],
         port_base=opts["port_base"],
@@ -156,6 +215,8 @@ def _config(opts: dict[str, Any]) -> HarnessConfig:
         services=list(opts["only"]) or None,
         urls=urls,
         allowed_hosts=list(opts["allowed_host"]),
+        store=opts.get("store") or None,
+        options=options,
     )
 
 
@@ -277,14 +338,16 @@ def _check_free(host: str, port: int, name: str) -> None:
 def _wait_healthy(
     urls: dict[str, str], services: list[ServiceSpec], proc: subprocess.Popen[bytes]
 ) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + HEALTHY_WITHIN
     pending = {s.name for s in services}
     with requests.Session() as session:
         while pending:
             if proc.poll() is not None:
                 raise click.ClickException(f"gunicorn exited early with code {proc.returncode}")
             if time.monotonic() > deadline:
-                raise click.ClickException(f"not healthy after 30 s: {', '.join(sorted(pending))}")
+                raise click.ClickException(
+                    f"not healthy after {HEALTHY_WITHIN} s: {', '.join(sorted(pending))}"
+                )
             for name in sorted(pending):
                 try:
                     ok = session.get(f"{urls[name]}/__admin/health", timeout=1).status_code == 200
@@ -307,7 +370,12 @@ def _announce(services: list[ServiceSpec], core: Any, config: HarnessConfig, dem
         click.echo(f"  {'SMTP (mailbox sink)':<{width}}  smtp://{config.host}:{port}")
     for name, url in config.urls.items():
         click.echo(f"  {name + ' (real partner)':<{width}}  {url}")
-    where = config.state_dir if config.state_dir is not None else "memory"
+    if config.store is not None:
+        from koppeling.harness.store import display_url
+
+        where: object = display_url(config.store)
+    else:
+        where = config.state_dir if config.state_dir is not None else "memory"
     click.echo(f"  store: {where}   harness home: {urls.get('testcentrum', '')}/__admin/")
     if demo:
         from koppeling.demo import DemoError, seed_demo
@@ -317,6 +385,32 @@ def _announce(services: list[ServiceSpec], core: Any, config: HarnessConfig, dem
         except DemoError as exc:
             raise click.ClickException(f"could not seed the demo: {exc}") from None
     click.echo("Press Ctrl-C to stop.", err=True)
+
+
+@main.group()
+def store() -> None:
+    """The harness's store: upgrade it in place to this koppeling's schema."""
+
+
+@store.command("upgrade")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STATE_DIR,
+    show_default=True,
+    help="The SQLite store in this folder.",
+)
+@click.option("--store", "url", default=None, metavar="URL", help="The store as a SQLAlchemy URL.")
+def store_upgrade(state_dir: Path, url: str | None) -> None:
+    """Upgrade a store made by an older koppeling in place (koppeling up does this too); a
+    store made by a newer koppeling is refused. Stop every harness on the store first."""
+    if url is None:
+        path = state_dir / "state.sqlite"
+        if not path.exists():
+            raise click.ClickException(f"no store at {path} (give --state-dir or --store)")
+        url = HarnessConfig(state_dir=state_dir).store_url()
+        assert url is not None
+    _upgrade_store(url)
 
 
 main.add_command(verify_command, "verify")

@@ -21,6 +21,7 @@ class HarnessConfig:
     everywhere; any other number puts the services at ``port_base + 0..5`` and SMTP at ``port_base +
     6``.
     ``ports`` pins single ports (``"smtp"`` for the sink). ``state_dir`` None: in-memory store.
+    ``store`` (a SQLAlchemy URL, e.g. ``postgresql+psycopg://…``) wins over ``state_dir``.
     ``urls`` points a service name at a real partner
     (that service is then not started). ``options`` holds per-service settings.
     ``allowed_hosts``: names a request's Host header may carry besides loopback and ``host``.
@@ -38,6 +39,7 @@ class HarnessConfig:
     seed: int = 2026
     ports: dict[str, int] = field(default_factory=dict)
     allowed_hosts: list[str] = field(default_factory=list)
+    store: str | None = None
 
     def port(self, service: str) -> int:
         if service in self.ports:
@@ -78,4 +80,18 @@ class HarnessConfig:
         return cls(**data)
 
     def db_path(self) -> Path | None:
+        """The SQLite file of the store (None: in memory, or a store URL was given)."""
+        if self.store is not None:
+            return None
         return None if self.state_dir is None else self.state_dir / "state.sqlite"
+
+    def store_url(self) -> str | None:
+        """The store's SQLAlchemy URL; None means a private in-memory store."""
+        if self.store is not None:
+            return self.store
+        path = self.db_path()
+        if path is None:
+            return None
+        from koppeling.harness.store import sqlite_url  # late: the CLI starts before SQLAlchemy
+
+        return sqlite_url(path)

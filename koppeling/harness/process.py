@@ -34,8 +34,8 @@ class Worker(Protocol):
 def build_core(config: HarnessConfig, db: Database | None = None) -> Core:
     """The shared core for a config: store, clock, journal, faults, mailer, partner URLs."""
     if db is None:
-        path = config.db_path()
-        db = Database.memory() if path is None else Database.file(path)
+        url = config.store_url()
+        db = Database.memory() if url is None else Database(url)
     mailer = SmtpMailer(config.smtp_host or config.host, config.smtp_port or config.sink_port())
     return Core.create(
         db,

@@ -58,6 +58,7 @@ STORE_MODULES = (
     "koppeling.harness.clock",
     "koppeling.harness.journal",
     "koppeling.harness.faults",
+    "koppeling.harness.leases",
     "mocks.las.store",
     "mocks.schoolkr8.store",
     "mocks.klantenservice.store",

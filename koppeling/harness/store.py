@@ -1,4 +1,5 @@
-"""The one store every service shares: a SQLAlchemy engine over SQLite (WAL) by default.
+"""The one store every service shares: a SQLAlchemy engine over SQLite (WAL) by default, or
+PostgreSQL (``koppeling up --store postgresql+psycopg://…``) for several harness hosts.
 
 Worker processes share nothing but this store, so state, the clock, the journal and the faults all
 live in tables here. Each service's store module declares its tables on :data:`metadata`; the
@@ -14,6 +15,12 @@ The store pattern every partner follows (docs/architecture.md, "The store"):
 - a write to a *watched* table (:func:`watch`) bumps its scope's generation number in the same
   transaction, so a worker process can keep what it derived from those tables until the number
   moves (:meth:`Database.generation`).
+
+Every difference between the two engines is in this module and nowhere else: the SQLite pragmas
+and ``BEGIN IMMEDIATE``; on PostgreSQL the write lock (:meth:`Database.begin`), text columns
+without a length limit and with byte order (``COLLATE "C"``, as SQLite compares), 64-bit
+integers (as SQLite's), and the few SQL functions whose spelling differs (:func:`position`,
+:func:`insert_ignore`).
 """
 
 from __future__ import annotations
@@ -25,9 +32,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     CursorResult,
@@ -38,21 +46,41 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     bindparam,
     create_engine,
     event,
     select,
+    text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.functions import FunctionElement
+
+if TYPE_CHECKING:
+    from koppeling.harness.migrations import Upgrade
 
 metadata = MetaData()
 
-#: The version of the tables below; raise it whenever a table or column changes. A store made
-#: by another version is refused at start-up with a message saying what to do.
-SCHEMA_VERSION = 3
+
+@event.listens_for(Column, "after_parent_attach")
+def _wide_integers(column: Column[Any], table: Any) -> None:
+    """Every INTEGER column of the store's tables (also as a migration creates them) is a
+    BIGINT on PostgreSQL: see "the column types as SQLite treats them" below."""
+    if not isinstance(table, Table) or type(column.type) is not Integer:
+        return
+    if table.metadata is metadata or table.name in metadata.tables:
+        column.type = Integer().with_variant(BigInteger(), "postgresql")
+
+
+#: The number in ``koppeling_schema.version``: the release before Alembic (2) reads only this
+#: and refuses any other. Each migration that changes tables raises it (see migrations/).
+SCHEMA_VERSION = 4
 
 schema_table = Table(
     "koppeling_schema",
@@ -91,7 +119,7 @@ def watch(scope: str, *tables: Table) -> None:
 
 
 class SchemaMismatch(RuntimeError):
-    """The store was made by another version of koppeling."""
+    """The store was made by a newer koppeling, or by one too old to upgrade."""
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -156,6 +184,19 @@ def private_file(path: Path) -> None:
             file.chmod(PRIVATE_FILE)
 
 
+#: The key of PostgreSQL's transaction-level advisory lock every write transaction takes
+#: (``pg_advisory_xact_lock``): the stand-in for SQLite's single writer (see Database.begin).
+WRITE_LOCK_KEY = 0x6B6F7070  # "kopp"
+
+
+def display_url(url: str) -> str:
+    """A store URL fit for a message or a log line: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: show nothing of it
+        return "<unparsable store URL>"
+
+
 class Database:
     """An engine plus the schema: ``Database.memory()`` for throwaway runs, a URL otherwise."""
 
@@ -163,6 +204,8 @@ class Database:
         self.url = url
         self._lock = threading.RLock()
         self.is_memory = url in ("sqlite://", "sqlite:///:memory:")
+        self.dialect = make_url(url).get_backend_name()
+        self.is_postgresql = self.dialect == "postgresql"
         if self.is_memory:
             self.engine: Engine = create_engine(
                 "sqlite://",
@@ -170,6 +213,9 @@ class Database:
                 connect_args={"check_same_thread": False},
             )
         elif url.startswith("sqlite"):
+            file = make_url(url).database
+            if file:  # also a --store sqlite:///… URL: the file 0600 before SQLite opens it
+                private_file(Path(file))
             self.engine = create_engine(
                 url, connect_args={"check_same_thread": False, "timeout": 30}
             )
@@ -178,6 +224,9 @@ class Database:
         # Per thread: the generations a request pinned (read once per request), see pin().
         self._local = threading.local()
         event.listen(self.engine, "after_execute", self._bump_watched)
+        if self.is_postgresql:
+            event.listen(self.engine, "connect", _postgresql_session)
+            event.listen(self.engine, "before_cursor_execute", _no_nul, retval=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own BEGIN is deferred: two writers that both read first then deadlock
@@ -194,48 +243,47 @@ class Database:
         """A SQLite file database; state survives a restart."""
         return cls(sqlite_url(path))
 
-    def create_all(self) -> None:
-        """Create every table the service stores declare, after checking the schema version."""
+    def create_all(self) -> Upgrade:
+        """Make the store ready: every table for a new one, the migrations for one made by an
+        older koppeling (:mod:`koppeling.harness.migrations`), in one write transaction.
+        SchemaMismatch for a store made by a newer koppeling (or one too old to upgrade)."""
+        from koppeling.harness import migrations
         from koppeling.harness.services import import_stores
 
         import_stores()
         with self.begin() as conn:
-            self.check_version(conn)
-            metadata.create_all(conn)
-            if conn.execute(select(schema_table.c.version)).first() is None:
-                conn.execute(
-                    schema_table.insert().values(
-                        id=1, version=SCHEMA_VERSION, made_by=f"koppeling {_version()}"
-                    )
-                )
+            try:
+                return migrations.upgrade(conn, display_url(self.url))
+            except migrations.StoreRefused as exc:
+                raise SchemaMismatch(str(exc)) from None
 
-    def check_version(self, conn: Connection) -> None:
-        """Refuse a store made by another schema version (or by a build without versions)."""
-        names = set(conn.dialect.get_table_names(conn))
-        if not names:
-            return
-        found = None
-        if schema_table.name in names:
-            found = conn.execute(select(schema_table.c.version, schema_table.c.made_by)).first()
-        if found is not None and found.version == SCHEMA_VERSION:
-            return
-        what = "no schema version" if found is None else f"schema version {found.version}"
-        raise SchemaMismatch(
-            f"the store at {self.url} has {what}; this koppeling needs schema version "
-            f"{SCHEMA_VERSION}. Start with a fresh state folder (delete it, or use "
-            "--state-dir elsewhere / --memory)."
-        )
+    upgrade = create_all
+
+    def check_version(self, conn: Connection) -> str | None:
+        """The store's schema revision, changing nothing (None: empty); SchemaMismatch for a
+        store this koppeling cannot open or upgrade."""
+        from koppeling.harness import migrations
+
+        try:
+            return migrations.check(conn, display_url(self.url))
+        except migrations.StoreRefused as exc:
+            raise SchemaMismatch(str(exc)) from None
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A write transaction: one at a time per process (an in-memory database has one shared
-        connection; a file is written by one writer at a time anyway)."""
-        # One writer per process at a time: the others queue on a Python lock, not in SQLite's
-        # busy handler (which sleeps in growing steps up to 100 ms while the lock is taken).
-        if not self.url.startswith("sqlite"):  # a server database takes writers side by side
+        """A write transaction. One at a time in the whole store, on every engine: SQLite takes
+        its write lock at ``BEGIN IMMEDIATE``; PostgreSQL takes one transaction-level advisory
+        lock first (released at commit or rollback), so every rule written for SQLite's single
+        writer - read, decide, write - holds for several processes on several hosts too. Reads
+        (:meth:`read`) never wait for it."""
+        if self.is_postgresql:
             with self.engine.begin() as conn:
+                conn.execute(_WRITE_LOCK, {"key": WRITE_LOCK_KEY})
                 yield conn
             return
+        # SQLite: one writer per process at a time. The others queue on a Python lock, not in
+        # SQLite's busy handler (which sleeps in growing steps up to 100 ms while the lock is
+        # taken); an in-memory database has one shared connection anyway.
         with self._lock, self.engine.begin() as conn:
             yield conn
 
@@ -305,6 +353,17 @@ _BUMP = (
 )
 
 
+def create_tables(conn: Connection) -> None:
+    """Every table the store modules declare, and the version row (a new store)."""
+    metadata.create_all(conn)
+    if conn.execute(select(schema_table.c.version)).first() is None:
+        conn.execute(
+            schema_table.insert().values(
+                id=1, version=SCHEMA_VERSION, made_by=f"koppeling {_version()}"
+            )
+        )
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -320,6 +379,100 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None:
         raise RuntimeError("the INSERT returned no primary key")
     return int(key[0])
+
+
+def position(haystack: Any, needle: Any) -> Any:
+    """Where ``needle`` starts in ``haystack`` (1-based, 0 = not there): ``instr`` on SQLite,
+    ``strpos`` on PostgreSQL."""
+    return _Position(haystack, needle)
+
+
+class _Position(FunctionElement[int]):
+    type = Integer()
+    inherit_cache = True
+    name = "position"
+
+
+@compiles(_Position)
+def _position_sqlite(element: _Position, compiler: Any, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Position, "postgresql")
+def _position_postgresql(element: _Position, compiler: Any, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """Insert a row unless one with the same primary key (or unique value) exists; how many
+    rows were inserted (0 or 1). ``INSERT … ON CONFLICT DO NOTHING`` on both engines."""
+    insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+    stmt = insert(table).values(**values).on_conflict_do_nothing()
+    return len(conn.execute(stmt.returning(*table.primary_key.columns)).all())
+
+
+# --- PostgreSQL: the column types as SQLite treats them ------------------------------------------
+# SQLite neither enforces a VARCHAR's length nor sorts text by locale, and its INTEGER holds 64
+# bits. The same tables on PostgreSQL behave the same way: text without a length limit, in byte
+# order (COLLATE "C", whatever the database's locale), and every INTEGER column of the store's
+# tables a BIGINT (BIGSERIAL for an id), so are the values bound to it: an id of 2**40 in a path
+# is "not found", never an overflow.
+
+
+@compiles(String, "postgresql")
+def _string_postgresql(element: String, compiler: Any, **kw: Any) -> str:
+    if _in_ddl(kw):
+        return 'VARCHAR COLLATE "C"'
+    return str(compiler.visit_string(element, **kw))
+
+
+@compiles(Text, "postgresql")
+def _text_postgresql(element: Text, compiler: Any, **kw: Any) -> str:
+    if _in_ddl(kw):
+        return 'TEXT COLLATE "C"'
+    return str(compiler.visit_text(element, **kw))
+
+
+def _in_ddl(kw: dict[str, Any]) -> bool:
+    """Whether a type is rendered for a table's column (CREATE TABLE, ADD COLUMN), not for a
+    CAST or a bind parameter: only the column definition changes."""
+    return isinstance(kw.get("type_expression"), Column)
+
+
+_WRITE_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _no_nul(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """PostgreSQL's text cannot hold NUL (SQLite's can): a NUL in a value becomes U+FFFD, the
+    replacement character, instead of failing the whole statement (a journal entry, a name)."""
+    if executemany and isinstance(parameters, list | tuple):
+        return statement, [_nul_free(p) for p in parameters]
+    return statement, _nul_free(parameters)
+
+
+def _nul_free(params: Any) -> Any:
+    if isinstance(params, dict):
+        if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+            return {
+                k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v
+                for k, v in params.items()
+            }
+        return params
+    if isinstance(params, list | tuple) and any(isinstance(v, str) and "\x00" in v for v in params):
+        return type(params)(
+            v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in params
+        )
+    return params
+
+
+def _postgresql_session(dbapi_conn: Any, _record: Any) -> None:
+    # Times travel as timestamptz; UtcDateTime turns whatever zone into UTC, but a session in
+    # UTC keeps psql output and the server's own logs in the same zone as the harness's.
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET TIME ZONE 'UTC'")
+    dbapi_conn.commit()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 
-from koppeling.harness.store import UtcDateTime, chunks, from_row, metadata
+from koppeling.harness.store import UtcDateTime, chunks, from_row, metadata, position
 from mocks.mailbox.mime import Address, go_json, rfc3339
 from mocks.mailbox.search import Query, Term
 
@@ -253,20 +253,21 @@ def _conditions(query: Query) -> list[Any]:
 
 def _condition(term: Term) -> Any:
     """One search term as SQL, as Mailpit's ``searchQueryBuilder`` writes it (LIKE ignores
-    ASCII case in SQLite, as in Mailpit; ``%`` and ``_`` stay wildcards there too)."""
+    ASCII case in SQLite, as in Mailpit: ``ilike`` says so on every engine; ``%`` and ``_`` stay
+    wildcards there too)."""
     t = messages_table
     pattern = f"%{term.value}%"
     found: Any
     if term.kind in _ADDRESS_COLUMNS:
-        found = t.c[_ADDRESS_COLUMNS[term.kind]].like(pattern)
+        found = t.c[_ADDRESS_COLUMNS[term.kind]].ilike(pattern)
     elif term.kind == "addressed":
-        found = or_(*(t.c[col].like(pattern) for col in _ADDRESS_COLUMNS.values()))
+        found = or_(*(t.c[col].ilike(pattern) for col in _ADDRESS_COLUMNS.values()))
     elif term.kind == "subject":
-        found = t.c.subject.like(pattern)
+        found = t.c.subject.ilike(pattern)
     elif term.kind == "message_id":
-        found = t.c.message_id.like(pattern)
+        found = t.c.message_id.ilike(pattern)
     elif term.kind == "tag":
-        found = func.instr(t.c.tag_keys, f"|{term.value}|") > 0
+        found = position(t.c.tag_keys, f"|{term.value}|") > 0
     elif term.kind == "flag":
         found = _flag(term.value)
     elif term.kind in ("before", "after"):
@@ -276,7 +277,7 @@ def _condition(term: Term) -> Any:
         bigger = (term.kind == "larger") != term.exclude
         return t.c.size > term.size if bigger else t.c.size < term.size
     else:
-        found = t.c.search_text.like(pattern)
+        found = t.c.search_text.ilike(pattern)
     return not_(found) if term.exclude else found
 
 

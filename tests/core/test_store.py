@@ -65,12 +65,13 @@ def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
     db.create_all()  # the same version opens again
     with db.begin() as conn:
         conn.execute(update(schema_table).values(version=SCHEMA_VERSION + 1))
-    with pytest.raises(SchemaMismatch, match=f"needs schema version {SCHEMA_VERSION}"):
+    with pytest.raises(SchemaMismatch, match="made by a newer koppeling"):
         db.create_all()
     db.dispose()
     result = CliRunner().invoke(main, ["up", "--state-dir", str(tmp_path), "--port-base", "0"])
     assert result.exit_code == 1
-    assert "fresh state folder" in result.output
+    assert f"schema version {SCHEMA_VERSION + 1}" in result.output
+    assert "fresh store" in result.output
 
 
 def test_a_store_without_a_version_is_refused(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ def test_a_testcentrum_killed_mid_send_loses_nothing_and_duplicates_nothing(
             sys.executable,
             "-c",
             _SERVE,
-            tc_config(tmp_path, partners, lease=1.0, timeout=30.0).to_json(),
+            tc_config(tmp_path, partners, lease=1.0, worker_lease=1.0, timeout=30.0).to_json(),
         ],
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -124,7 +124,7 @@ def test_a_testcentrum_killed_mid_send_loses_nothing_and_duplicates_nothing(
         lambda r: len(r) >= 1,
         "the hung delivery to land at Schoolkr8 after all",
     )
-    with Harness(tc_config(tmp_path, partners, lease=1.0)) as restarted:
+    with Harness(tc_config(tmp_path, partners, lease=1.0, worker_lease=1.0)) as restarted:
         connect(flow, partners, restarted.url("testcentrum"))
         status = flow.settled(school, ids)
         assert {status[i]["status"] for i in ids} == {"verzonden"}

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from koppeling.harness.leases import Lease
 from koppeling.harness.schools import schooljaar_of
 from koppeling.harness.service import Core
 from koppeling.uwlr.leerresultaten import (
@@ -61,6 +62,7 @@ WHOLE_MESSAGE_FAULTS = frozenset(
     {"Client.AutorisatieOngeldig", "Client.OngeldigeKlantIdentificatie", "Client.XsdVersieOngeldig"}
 )
 AUTEUR = "Boom testcentrum (stand-in)"
+LEASE_NAME = "testcentrum.forwarder"
 
 
 @dataclass
@@ -79,6 +81,7 @@ class ForwarderOptions:
     claim_limit: int = 5000
     poll_interval: float = 0.2
     hold_interval: float = 2.0  # how soon to look again while a koppeling is inactive
+    worker_lease: float = 15.0  # of several harness processes on one store, one forwards
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> ForwarderOptions:
@@ -142,6 +145,15 @@ class Forwarder:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        #: the background worker runs passes only while it holds this (several harness processes
+        #: on one store: one forwarder); run_once() itself is safe anyway (the outbox claims)
+        self.lease = Lease(
+            core.db,
+            LEASE_NAME,
+            self.owner,
+            ttl=self.options.worker_lease,
+            real_now=self._real_now,
+        )
 
     # -- the client (made late: core.urls is complete only once every server is bound) ----------
 
@@ -299,6 +311,13 @@ class Forwarder:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=self.options.timeout + 5)
+            if self._thread.is_alive():  # still delivering: its lease runs out by itself
+                self._thread = None
+                return
+            try:
+                self.lease.release()
+            except Exception:  # the store is gone: the lease runs out by itself
+                log.warning("could not release the forwarder lease", exc_info=True)
         self._thread = None
 
     def wake(self) -> None:
@@ -308,6 +327,9 @@ class Forwarder:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                if not self.lease.acquire():  # another harness process forwards
+                    self._stop.wait(self.options.worker_lease / 3)
+                    continue
                 report = self.run_once()
             except Exception as exc:  # keep the worker alive; the store may be busy or gone
                 log.exception("forwarder pass failed")
