@@ -109,7 +109,8 @@ class Journal:
     :data:`QUEUE_BYTES` of bodies waiting), off the request path and taking SQLite's write lock
     once per batch instead of once per request. Every read (:meth:`entries`, :meth:`count`) and
     :meth:`clear` first waits until what any process queued before it is written
-    (:class:`_Slots`), so a reader sees every request that was answered before it asked.
+    (:class:`_Slots`), so a reader sees every request that was answered before it asked. On a
+    PostgreSQL store (several hosts, no shared file) each entry is written at once instead.
     """
 
     def __init__(self, db: Database, limit: int = 2000) -> None:
@@ -127,10 +128,17 @@ class Journal:
         self._pid = 0  # the process the writer thread runs in (a fork starts its own)
         self._writing = False  # a writer thread runs
         self._slots = _Slots.for_db(db)
+        # A server store (PostgreSQL) may be shared by processes on several hosts, which no file
+        # beside it can coordinate: there every entry is written before the answer goes out, so
+        # a reader on any host sees it.
+        self._synchronous = db.is_postgresql
 
     def record(self, entry: Entry) -> None:
         """Queue an entry; the writer truncates bodies and masks secrets before it is written.
         A full queue (:data:`QUEUE_BYTES`) makes the caller wait for the writer (2 s at most)."""
+        if self._synchronous:
+            self._write([entry])
+            return
         size = len(entry.request or "") + len(entry.response or "") + 512
         with self._lock:
             self._ensure_writer()
