@@ -198,10 +198,21 @@ def jaargroep_birth_range(jaargroep: int, schooljaar: str) -> tuple[date, date]:
 
 
 def _split_achternaam(full: str) -> tuple[str | None, str]:
-    for prefix in VOORVOEGSELS:
-        if full.startswith(prefix + " ") and len(full) > len(prefix) + 1:
-            return prefix, full[len(prefix) + 1 :]
-    return None, full
+    """(voorvoegsel, achternaam) as a LAS keeps them (NEN 1888): a known voorvoegsel, and any
+    lowercase particle after it ("de la Fleche" -> "de la", "Fleche"), so an achternaam never
+    starts with a lowercase word (Schoolkr8 and the testcentrum then show the same name)."""
+    prefix: str | None = None
+    for known in VOORVOEGSELS:
+        if full.startswith(known + " ") and len(full) > len(known) + 1:
+            prefix, full = known, full[len(known) + 1 :]
+            break
+    words = full.split(" ")
+    while len(words) > 1 and words[0].islower():
+        longer = f"{prefix} {words[0]}" if prefix else words[0]
+        if len(longer) > 10:  # EDEXVoorvoegselType: at most 10 characters
+            break
+        prefix, words = longer, words[1:]
+    return prefix, " ".join(words)
 
 
 def _ascii(text: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from koppeling.fakedata import (
     FakeSchool,
+    _split_achternaam,
     elfproef,
     generate_school,
     jaargroep_birth_range,
@@ -159,3 +160,19 @@ def test_same_school_in_another_process() -> None:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert out.stdout.decode("utf-8") == school(42).to_json()
+
+
+@pytest.mark.parametrize(
+    "full, expected",
+    [
+        ("van der Berg", ("van der", "Berg")),
+        ("de la Fleche", ("de la", "Fleche")),  # Faker's; "la Fleche" broke the name lists
+        ("la Fleche", ("la", "Fleche")),
+        ("Jansen", (None, "Jansen")),
+        ("van der de la Berg", ("van der de", "la Berg")),  # but at most 10 characters
+    ],
+)
+def test_particles_go_into_the_voorvoegsel(full: str, expected: tuple[str | None, str]) -> None:
+    """The LAS keeps particles in the voorvoegsel (NEN 1888), so Schoolkr8's list and the
+    testcentrum's show a pupil under the same name."""
+    assert _split_achternaam(full) == expected
