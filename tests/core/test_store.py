@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -11,6 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 
 from koppeling.cli.main import main
+from koppeling.harness import clock
 from koppeling.harness.store import (
     SCHEMA_VERSION,
     Database,
@@ -92,7 +96,12 @@ def test_a_file_store_is_private_to_its_owner(tmp_path: Path) -> None:
         with db.begin() as conn:
             conn.execute(schema_table.update().values(made_by="test"))
         assert _mode(folder) == 0o700
-        for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
+        for name in (
+            "state.sqlite",
+            "state.sqlite-wal",
+            "state.sqlite-shm",
+            "state.sqlite.write-lock",
+        ):
             assert _mode(folder / name) == 0o600, name
     finally:
         db.dispose()
@@ -103,3 +112,54 @@ def test_a_file_store_is_private_to_its_owner(tmp_path: Path) -> None:
 
 def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
+
+
+def test_writers_of_several_processes_queue_on_the_lock_file(tmp_path: Path) -> None:
+    """A write transaction waits while another process holds ``state.sqlite.write-lock`` (not in
+    SQLite's sleeping busy handler) and goes on the moment it is let go. The test holds the lock
+    through its own open file, as another process would."""
+    db = Database.file(tmp_path / "state.sqlite")
+    entered = threading.Event()
+
+    def write() -> None:
+        with db.begin() as conn:
+            conn.execute(schema_table.update().values(made_by="writer"))
+            entered.set()
+
+    try:
+        db.create_all()
+        other = os.open(tmp_path / "state.sqlite.write-lock", os.O_RDWR)
+        fcntl.flock(other, fcntl.LOCK_EX)
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            assert not entered.wait(0.5), "the write did not wait for the other process's lock"
+        finally:
+            fcntl.flock(other, fcntl.LOCK_UN)
+            os.close(other)
+        writer.join(10)
+        assert entered.is_set()
+        with db.read() as conn:
+            assert conn.execute(schema_table.select()).one().made_by == "writer"
+    finally:
+        db.dispose()
+
+
+def test_the_generations_are_read_fresh_after_another_connection_commits(tmp_path: Path) -> None:
+    """The per-request read of the generations (a plain connection per thread) sees what another
+    store - another process - committed before, at once."""
+    first, second = (
+        Database.file(tmp_path / "state.sqlite"),
+        Database.file(tmp_path / "state.sqlite"),
+    )
+    try:
+        first.create_all()
+        second.pin()
+        before = second.generation(clock.GENERATION)
+        clock.Clock(first).set(datetime(2026, 9, 1, tzinfo=UTC))
+        assert second.generation(clock.GENERATION) == before, "pinned: one read per request"
+        second.pin()
+        assert second.generation(clock.GENERATION) > before
+    finally:
+        first.dispose()
+        second.dispose()
