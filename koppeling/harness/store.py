@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import mmap
 import os
 import sqlite3
+import struct
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -211,6 +214,9 @@ class Database:
         self._file: Path | None = None  # a SQLite file store
         self._writer = _ProcessWriteLock()
         self._readers = _PlainReaders()
+        self._changes = _ChangeCounter()
+        # (counter value before the read, when, generations) of the last read in this process
+        self._seen: tuple[int, float, dict[str, int]] = (-1, 0.0, {})
         if self.is_memory:
             self.engine: Engine = create_engine(
                 "sqlite://",
@@ -292,8 +298,12 @@ class Database:
         # sleeps in growing steps up to 100 ms while the lock is taken, so under load a waiter
         # missed the lock again and again (writes had a p99 of seconds). A lock file wakes the
         # next waiter the moment the lock is let go. An in-memory database has one connection.
-        with self._lock, self._writer.held(self._file), self.engine.begin() as conn:
-            yield conn
+        with self._lock, self._writer.held(self._file):
+            self._local.bumped = False
+            with self.engine.begin() as conn:
+                yield conn
+            if self._file is not None and self._local.bumped:  # committed: tell the readers
+                self._changes.advance(self._file)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -313,6 +323,7 @@ class Database:
             self.engine.dispose()
             self._readers.close_all()
             self._writer.close()
+            self._changes.close()
 
     # --- generations ---------------------------------------------------------------------------
 
@@ -333,11 +344,27 @@ class Database:
         self._local.pinned = None
 
     def _read_generations(self) -> dict[str, int]:
-        if self._file is not None:  # every request reads them: a plain connection, no engine
-            rows = self._readers.get(self._file).execute(_GENERATIONS_SQL).fetchall()
-            return {scope: int(value) for scope, value in rows}
+        if self._file is not None:
+            return self._read_file_generations(self._file)
         with self.read() as conn:
             return {row.scope: int(row.value) for row in conn.execute(_READ_GENERATIONS)}
+
+    def _read_file_generations(self, file: Path) -> dict[str, int]:
+        """Every request reads the generations. On a SQLite file the table is read again only
+        when the change counter beside it moved (or a second passed): a writer that bumped a
+        generation advances that counter after its commit and before it answers, so a request
+        that starts after that answer reads afresh. The counter is read before the table, so a
+        read is never kept under a newer counter than it saw. The second is a backstop for a
+        writer killed between its commit and the counter (it never answered)."""
+        counter = self._changes.value(file)
+        seen, when, values = self._seen
+        now = time.monotonic()
+        if seen == counter and now - when < GENERATIONS_BACKSTOP_S:
+            return values
+        rows = self._readers.get(file).execute(_GENERATIONS_SQL).fetchall()
+        values = {scope: int(value) for scope, value in rows}
+        self._seen = (counter, now, values)
+        return values
 
     def _bump_watched(
         self, conn: Connection, clause: Any, _multi: Any, _params: Any, _opts: Any, _res: Any
@@ -348,6 +375,7 @@ class Database:
         if scope is None:
             return
         self._local.pinned = None  # this thread changed it: read afresh from now on
+        self._local.bumped = True
         bumped = conn.execute(_BUMP, {"g_scope": scope})
         if bumped.rowcount:
             return
@@ -394,6 +422,45 @@ class _PlainReaders:
                 if pid == os.getpid():
                     conn.close()
             self._by_thread.clear()
+
+
+#: at most this long a process keeps the generations it read while the change counter stays put
+GENERATIONS_BACKSTOP_S = 1.0
+
+
+class _ChangeCounter:
+    """``state.sqlite.changes``: 8 bytes beside a SQLite store, mapped into every process, that a
+    writer advances (under the write lock) after committing a change to a watched table. Reading
+    it is a memory load, where reading the generation table is a read transaction."""
+
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._map: tuple[int, mmap.mmap] | None = None  # (pid, map)
+
+    def value(self, file: Path) -> int:
+        return int(struct.unpack_from("<Q", self._mapped(file))[0])
+
+    def advance(self, file: Path) -> None:
+        mapped = self._mapped(file)
+        struct.pack_into("<Q", mapped, 0, (struct.unpack_from("<Q", mapped)[0] + 1) % 2**64)
+
+    def close(self) -> None:
+        if self._map is not None and self._map[0] == os.getpid():
+            self._map[1].close()
+        self._map = None
+
+    def _mapped(self, file: Path) -> mmap.mmap:
+        if self._map is None or self._map[0] != os.getpid():
+            path = file.with_name(file.name + ".changes")
+            fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, PRIVATE_FILE)
+            try:
+                if os.fstat(fd).st_size < self.SIZE:
+                    os.ftruncate(fd, self.SIZE)
+                self._map = (os.getpid(), mmap.mmap(fd, self.SIZE))
+            finally:
+                os.close(fd)
+        return self._map[1]
 
 
 class _ProcessWriteLock:

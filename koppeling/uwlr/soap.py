@@ -6,6 +6,7 @@ Parsing never loads a DTD, resolves an entity or touches the network: a request 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,14 +27,26 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2999
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_blank_text=True,
-)
+#: The parser's settings: no entities, no DTD, no network, no huge trees.
+_PARSER_OPTIONS: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_blank_text": True,
+}
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """This thread's parser. An lxml parser serves one thread at a time (it holds a lock while
+    it parses, with the GIL let go): one parser shared by a worker's request threads made them
+    queue on that lock under load."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(**_PARSER_OPTIONS)
+    return parser
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,7 @@ def parse_xml(data: bytes, max_bytes: int = MAX_REQUEST_BYTES) -> etree._Element
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise SoapFault("Client.OngeldigBericht", "DTD's en entiteiten zijn niet toegestaan")
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise SoapFault("Client.OngeldigBericht", f"Geen geldige XML: {exc.msg}") from None
     if root.getroottree().docinfo.internalDTD is not None:

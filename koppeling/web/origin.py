@@ -26,6 +26,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def foreign_origin() -> str | None:
     """The other origin a form post came from, or None when it may be served."""
+    environ = request.environ
+    if "HTTP_ORIGIN" not in environ and "HTTP_REFERER" not in environ:
+        return None  # the common case, checked first: scripts and partners send neither
     if request.method in SAFE_METHODS or request.mimetype not in FORM_TYPES:
         return None
     sender = sending_origin()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -95,12 +96,14 @@ def test_a_file_store_is_private_to_its_owner(tmp_path: Path) -> None:
         db.create_all()
         with db.begin() as conn:
             conn.execute(schema_table.update().values(made_by="test"))
+        db.pin()  # the change counter is mapped at the first read of the generations
         assert _mode(folder) == 0o700
         for name in (
             "state.sqlite",
             "state.sqlite-wal",
             "state.sqlite-shm",
             "state.sqlite.write-lock",
+            "state.sqlite.changes",
         ):
             assert _mode(folder / name) == 0o600, name
     finally:
@@ -163,3 +166,30 @@ def test_the_generations_are_read_fresh_after_another_connection_commits(tmp_pat
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_a_change_without_the_counter_is_seen_after_the_backstop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generations are kept while the change counter stays put: a commit that never
+    advanced it (its writer killed in between) is seen once the backstop has passed."""
+    from koppeling.harness import store
+
+    db = Database.file(tmp_path / "state.sqlite")
+    try:
+        db.create_all()
+        clock.Clock(db).set(datetime(2026, 9, 1, tzinfo=UTC))
+        db.pin()
+        before = db.generation(clock.GENERATION)
+        with sqlite3.connect(tmp_path / "state.sqlite") as raw:  # a writer that died after COMMIT
+            raw.execute(
+                "UPDATE koppeling_generation SET value = value + 1 WHERE scope = ?",
+                (clock.GENERATION,),
+            )
+        db.pin()
+        assert db.generation(clock.GENERATION) == before, "kept while the counter stays put"
+        monkeypatch.setattr(store, "GENERATIONS_BACKSTOP_S", 0.0)
+        db.pin()
+        assert db.generation(clock.GENERATION) == before + 1
+    finally:
+        db.dispose()
