@@ -267,17 +267,24 @@ http {{
 # -- processes ----------------------------------------------------------------------------------
 
 
+#: `koppeling up`'s gunicorn settings (its defaults), for the floor row
+WORKER_CLASS = "koppeling.harness.early_errors.ProblemThreadWorker"
+UP_WORKERS, UP_THREADS = 2, 32
+
+
 class Procs:
     """Every process this script starts; :meth:`stop_all` ends them, newest first."""
 
     def __init__(self) -> None:
         self.started: list[subprocess.Popen[str]] = []
 
-    def start(self, cmd: list[str], log: Path, stdout: int) -> subprocess.Popen[str]:
+    def start(
+        self, cmd: list[str], log: Path, stdout: int, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[str]:
         """``cmd`` in its own session (Ctrl-C reaches only us: we stop it), stderr to ``log``."""
         with log.open("w") as err:
             proc = subprocess.Popen(
-                cmd, stdout=stdout, stderr=err, text=True, start_new_session=True
+                cmd, stdout=stdout, stderr=err, text=True, start_new_session=True, env=env
             )
         self.started.append(proc)
         return proc
@@ -409,6 +416,24 @@ def start_wiremock(procs: Procs, tools: Tools, tmp: Path, answer: bytes) -> Serv
     base = f"http://127.0.0.1:{port}"
     start_s = wait_http(base + "/__admin/health", proc, started)
     return Server("WireMock (journal off)", base + HAAL_PATH, proc.pid, start_s)
+
+
+def start_floor(procs: Procs, tmp: Path, answer: bytes) -> Server:
+    """bench/floor_app.py (one Flask route, the same bytes) under gunicorn with the settings
+    `koppeling up` uses: what the server and the framework cost without any harness work."""
+    body = tmp / "floor.xml"
+    body.write_bytes(answer)
+    port = free_port()
+    cmd = [sys.executable, "-m", "gunicorn", "--worker-class", WORKER_CLASS]
+    cmd += ["--workers", str(UP_WORKERS), "--threads", str(UP_THREADS)]
+    cmd += ["--log-level", "warning", "--chdir", str(Path(__file__).resolve().parent)]
+    cmd += ["--bind", f"127.0.0.1:{port}", "floor_app:app"]
+    started = time.perf_counter()
+    env = {**os.environ, "KOPPELING_FLOOR_ANSWER": str(body)}
+    proc = procs.start(cmd, tmp / "floor.log", stdout=subprocess.DEVNULL, env=env)
+    base = f"http://127.0.0.1:{port}"
+    start_s = wait_http(base + "/__admin/health", proc, started)
+    return Server("gunicorn + Flask, same bytes (floor)", base + HAAL_PATH, proc.pid, start_s)
 
 
 def start_nginx(procs: Procs, nginx: str, tmp: Path, answer: bytes) -> Server:
@@ -761,6 +786,7 @@ def run(args: argparse.Namespace, tools: Tools, procs: Procs, tmp: Path) -> None
     bodies = prepare(k.urls, args.pupils, tmp)
     start_mem = snapshot(k)
     servers = [Server("koppeling up (gunicorn)", k.urls["parnassys"] + HAAL_PATH, k.pid, k.start_s)]
+    servers.append(start_floor(procs, tmp, bodies.answer))
     if tools.wiremock:
         servers.append(start_wiremock(procs, tools, tmp, bodies.answer))
     if tools.nginx:
