@@ -340,10 +340,12 @@ class LasService:
             return self._known(self.store.school(conn, brin, dep), brin, dep)
 
     def school_data(self, brin: str, dep: str) -> SchoolData:
-        """The school and all it holds, or 404 problem details."""
-        with self.db.read() as conn:
-            school = self._known(self.store.school(conn, brin, dep), brin, dep)
-            return self.store.data(conn, school)
+        """The school and all it holds, or 404 problem details (as kept for the SOAP answers:
+        read again only when a LAS table changed)."""
+        school, _keys, data = self._schools.get((brin, dep), lambda: self._read(brin, dep))
+        self._known(school, brin, dep)
+        assert data is not None
+        return data
 
     def _known(self, school: School | None, brin: str, dep: str) -> School:
         if school is None:
