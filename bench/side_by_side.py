@@ -29,6 +29,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -36,7 +37,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -680,16 +681,42 @@ def snapshot(k: Koppeling) -> tuple[float, int]:
     return rss_mb(k.pid), sum(state_files(k).values())
 
 
+#: the tables a soak's rows land in: the journal (bounded) and what the mocks keep (by design)
+SOAK_TABLES = ("journal", "sk8_resultaten", "sk8_leerlingen")
+
+
+def stored_rows(k: Koppeling) -> dict[str, int]:
+    """Rows in :data:`SOAK_TABLES`, read from the state file (read-only; none for a server)."""
+    store = k.state_dir / "state.sqlite"
+    if not store.exists():
+        return {}
+    with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30)) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SOAK_TABLES}
+
+
 def soak(k: Koppeling, wrk: str, bodies: Bodies, seconds: float) -> None:
-    """The mixed load for ``seconds``, sampling memory and state size about 10 times."""
-    samples = [snapshot(k)]
+    """The mixed load for ``seconds``, sampling memory, state size and stored rows about 10
+    times: memory should level off; the state grows only by what the mocks keep by design (the
+    results and pupils the load sends), the journal staying at its bound."""
+    started = time.monotonic()
+    samples = [(0.0, *snapshot(k), stored_rows(k))]
+
+    def sample() -> None:
+        samples.append((time.monotonic() - started, *snapshot(k), stored_rows(k)))
+
     print(f"\nSoak: the mixed load for {seconds:g} s, RSS and state sampled while it runs")
-    mixed(k, wrk, bodies, seconds, "s", lambda: samples.append(snapshot(k)))
-    samples.append(snapshot(k))
-    rss = [s[0] for s in samples]
+    mixed(k, wrk, bodies, seconds, "s", sample)
+    sample()
+    print("  | s | RSS MB | state MB | " + " | ".join(SOAK_TABLES) + " |")
+    for at, rss, size, rows in samples:
+        counts = " | ".join(f"{rows.get(t, 0):,}" for t in SOAK_TABLES)
+        print(f"  | {at:.0f} | {rss:.0f} | {size / 1e6:.1f} | {counts} |")
+    rss_all = [s[1] for s in samples]
+    half = rss_all[len(rss_all) // 2]
     print(
-        f"  RSS {rss[0]:.0f} → {rss[-1]:.0f} MB (min {min(rss):.0f}, max {max(rss):.0f}; "
-        f"{len(samples)} samples); state {samples[0][1] / 1e6:.1f} → {samples[-1][1] / 1e6:.1f} MB"
+        f"  RSS {rss_all[0]:.0f} → {rss_all[-1]:.0f} MB (min {min(rss_all):.0f}, max "
+        f"{max(rss_all):.0f}; second half {half:.0f} → {rss_all[-1]:.0f}); state "
+        f"{samples[0][2] / 1e6:.1f} → {samples[-1][2] / 1e6:.1f} MB"
         "   (goal: flat memory over 10 minutes: --soak 600)"
     )
 
