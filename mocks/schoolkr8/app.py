@@ -9,6 +9,7 @@ response ever carries a key; a koppeling shows only the key's masked prefix.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Flask, Response, request
@@ -285,7 +286,13 @@ def _uwlr_routes(app: Flask, sk8: Schoolkr8Service) -> None:
         autorisatie, verzoek = intake.read(parse_envelope(request.get_data()))
         set_school(verzoek.school.brincode, verzoek.school.dependancecode)
         sk8.breng_leerresultaten(autorisatie, verzoek)
-        return soap_response(envelope(leerresultaten_bevestiging()))
+        return soap_response(_bevestiging())
+
+
+@cache
+def _bevestiging() -> bytes:
+    """The answer to every accepted BrengLeerresultaten (always the same bytes): built once."""
+    return envelope(leerresultaten_bevestiging())
 
 
 def _check_soap_action() -> None:

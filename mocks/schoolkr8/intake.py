@@ -6,8 +6,11 @@ missing), the message structure (``Client.OngeldigBericht``, checked in code by
 message (``Client.AutorisatieOngeldig``: unknown, revoked, or another school's key), the version
 (``Client.XsdVersieOngeldig``), and - when the school refuses unmatched results - the pupils
 (``Client.LeerlingOngeldig``). A message is stored whole or not at all: every check and write
-here runs in the one transaction :meth:`Schoolkr8Service.breng_leerresultaten
-<mocks.schoolkr8.service.Schoolkr8Service.breng_leerresultaten>` opens.
+of :func:`accept` runs in one write transaction (a savepoint of a group commit, see
+:meth:`Schoolkr8Service.breng_leerresultaten
+<mocks.schoolkr8.service.Schoolkr8Service.breng_leerresultaten>`); everything that needs no store
+- parsing, the results' rows, their JSON - is done before, by :func:`prepare`, outside the write
+lock.
 """
 
 from __future__ import annotations
@@ -49,21 +52,38 @@ def read(env: Envelope) -> tuple[Autorisatie, LeerresultatenVerzoek]:
     return autorisatie, parse_verzoek(env.body)
 
 
-def accept(
-    store: Schoolkr8Store,
-    conn: Connection,
-    autorisatie: Autorisatie,
-    verzoek: LeerresultatenVerzoek,
-    now: datetime,
-) -> Ontvangst:
-    """Check key, version and pupils, then store the results, in the caller's transaction
-    (``conn``); raises :class:`SoapFault` when refused."""
-    school = school_key(verzoek.school.brincode, verzoek.school.dependancecode)
+@dataclass(frozen=True)
+class Bericht:
+    """A parsed message, ready to store: what :func:`accept` needs, prepared outside the lock."""
+
+    school: str
+    autorisatie: Autorisatie
+    xsdversie: str
+    items: list[NieuwResultaat]
+    numbers: set[str]
+
+
+def prepare(autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek) -> Bericht:
+    """The message as :func:`accept` stores it: its results as rows, their figures as JSON."""
     items = _items(verzoek)
-    numbers = {item.leerlingid.strip() for item in items}
-    _check_sender(store, conn, school, autorisatie, verzoek)  # a live key implies a known school
-    pupils = store.pupils_by_number(conn, school, numbers)
-    unknown = sorted(numbers - pupils.keys())
+    for item in items:
+        _ = item.gegevens_json  # serialised here, not under the write lock
+    return Bericht(
+        school_key(verzoek.school.brincode, verzoek.school.dependancecode),
+        autorisatie,
+        verzoek.school.xsdversie,
+        items,
+        {item.leerlingid.strip() for item in items},
+    )
+
+
+def accept(store: Schoolkr8Store, conn: Connection, bericht: Bericht, now: datetime) -> Ontvangst:
+    """Check key, version and pupils, then store the results, in the caller's transaction
+    (``conn``); raises :class:`SoapFault` when refused (having written nothing)."""
+    school, items = bericht.school, bericht.items
+    _check_sender(store, conn, bericht)  # a live key implies a known school
+    pupils = store.pupils_by_number(conn, school, bericht.numbers)
+    unknown = sorted(bericht.numbers - pupils.keys())
     if unknown and store.beleid(conn, school) == WEIGEREN:
         raise SoapFault(
             "Client.LeerlingOngeldig",
@@ -87,19 +107,13 @@ def log_ontvangst(ontvangst: Ontvangst) -> None:
     )
 
 
-def _check_sender(
-    store: Schoolkr8Store,
-    conn: Connection,
-    school: str,
-    autorisatie: Autorisatie,
-    verzoek: LeerresultatenVerzoek,
-) -> None:
-    if not store.live_key_matches(conn, school, autorisatie.autorisatiesleutel):
+def _check_sender(store: Schoolkr8Store, conn: Connection, bericht: Bericht) -> None:
+    if not store.live_key_matches(conn, bericht.school, bericht.autorisatie.autorisatiesleutel):
         raise SoapFault(
             "Client.AutorisatieOngeldig",
             "De autorisatiesleutel is niet (meer) geldig voor deze school",
         )
-    xsdversie = verzoek.school.xsdversie
+    xsdversie = bericht.xsdversie
     if xsdversie.strip() not in ACCEPTED_VERSIONS:
         raise SoapFault(
             "Client.XsdVersieOngeldig",

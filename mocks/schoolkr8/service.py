@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from koppeling.harness.commits import committer
 from koppeling.harness.errors import ApiError, conflict, invalid, not_found
 from koppeling.harness.keys import key_hash, mask, new_key
 from koppeling.harness.mail import Mail
@@ -95,6 +96,8 @@ class Schoolkr8Service:
         self.core = core
         self.db = core.db
         self.store = Schoolkr8Store()
+        #: the hot writes (BrengLeerresultaten, a new pupil) share write transactions
+        self.commits = committer(core.db)
 
     def now(self, school: str) -> datetime:
         brin, _, dep = school.partition("-")
@@ -173,12 +176,14 @@ class Schoolkr8Service:
     def breng_leerresultaten(
         self, autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek
     ) -> intake.Ontvangst:
-        """Check key, version and pupils, then store the results - all in one transaction, so a
-        key revoked meanwhile cannot let a message in; raises :class:`SoapFault` when refused."""
-        school = school_key(verzoek.school.brincode, verzoek.school.dependancecode)
-        now = self.now(school)
-        with self.db.begin() as conn:
-            ontvangst = intake.accept(self.store, conn, autorisatie, verzoek, now)
+        """Check key, version and pupils, then store the results - all in one write transaction,
+        so a key revoked meanwhile cannot let a message in; raises :class:`SoapFault` when
+        refused. The message is prepared first, outside the write lock; its checks and writes
+        then run in a group commit (:mod:`koppeling.harness.commits`), a savepoint of their own,
+        and the answer waits for the COMMIT."""
+        bericht = intake.prepare(autorisatie, verzoek)
+        now = self.now(bericht.school)
+        ontvangst = self.commits.run(lambda conn: intake.accept(self.store, conn, bericht, now))
         intake.log_ontvangst(ontvangst)
         return ontvangst
 
@@ -191,16 +196,13 @@ class Schoolkr8Service:
         except ValueError:
             raise invalid("geboortedatum", "geboortedatum moet een datum JJJJ-MM-DD zijn") from None
         now = self.now(school)
-        with self.db.begin() as conn:
-            return self.store.add_leerling(
-                conn,
-                school,
-                body["voornaam"].strip(),
-                body["achternaam"].strip(),
-                born,
-                str(body["groep"]).strip(),
-                now,
+        voornaam, achternaam = body["voornaam"].strip(), body["achternaam"].strip()
+        groep = str(body["groep"]).strip()
+        return self.commits.run(
+            lambda conn: self.store.add_leerling(
+                conn, school, voornaam, achternaam, born, groep, now
             )
+        )
 
     def pupil(self, leerling_id: int) -> Leerling:
         with self.db.read() as conn:

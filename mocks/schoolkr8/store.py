@@ -16,6 +16,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     delete,
     func,
     select,
@@ -38,7 +40,7 @@ from sqlalchemy import (
 
 from koppeling.harness.clock import iso
 from koppeling.harness.keys import key_matches
-from koppeling.harness.store import UtcDateTime, chunks, from_row, inserted_id, metadata
+from koppeling.harness.store import UtcDateTime, chunks, from_row, metadata
 
 #: The status of a koppeling.
 AANGEVRAAGD = "aangevraagd"
@@ -252,6 +254,11 @@ class NieuwResultaat:
     afnamedatum: date
     gegevens: dict[str, Any]
 
+    @cached_property
+    def gegevens_json(self) -> str:
+        """The figures as stored (JSON text), serialised once."""
+        return json.dumps(self.gegevens)
+
 
 class Schoolkr8Store:
     """The tables of the Schoolkr8 mock; every method runs in the caller's transaction."""
@@ -260,10 +267,7 @@ class Schoolkr8Store:
 
     def ensure_school(self, conn: Connection, school: str, now: datetime) -> None:
         """Make the school known on its first use (a koppeling request or a pupil)."""
-        found = conn.execute(
-            select(scholen_table.c.school).where(scholen_table.c.school == school)
-        ).first()
-        if found is None:
+        if conn.execute(_SCHOOL_KNOWN, {"school": school}).first() is None:
             brin, _, dep = school.partition("-")
             conn.execute(
                 scholen_table.insert().values(
@@ -389,10 +393,7 @@ class Schoolkr8Store:
     def live_key_matches(self, conn: Connection, school: str, presented: str) -> bool:
         """Is ``presented`` one of the school's live (not revoked) keys? Compared in constant
         time against every live key hash of the school, without an early exit."""
-        s = sleutels_table
-        hashes = conn.execute(
-            select(s.c.hash).where(s.c.school == school, s.c.ingetrokken_op.is_(None))
-        ).scalars()
+        hashes = conn.execute(_LIVE_KEYS, {"school": school}).scalars()
         matched = False
         for stored in hashes:
             matched |= key_matches(presented, str(stored))
@@ -411,22 +412,19 @@ class Schoolkr8Store:
         now: datetime,
     ) -> Leerling:
         self.ensure_school(conn, school, now)
-        new_id = inserted_id(
-            conn.execute(
-                leerlingen_table.insert().values(
-                    school=school,
-                    voornaam=voornaam,
-                    achternaam=achternaam,
-                    geboortedatum=geboortedatum,
-                    groep=groep,
-                    leerlingnummer=None,
-                    aangemaakt_op=now,
-                )
-            )
-        )
-        found = self.leerling(conn, new_id)
-        assert found is not None
-        return found
+        row = conn.execute(
+            _INSERT_LEERLING,
+            {
+                "school": school,
+                "voornaam": voornaam,
+                "achternaam": achternaam,
+                "geboortedatum": geboortedatum,
+                "groep": groep,
+                "leerlingnummer": None,
+                "aangemaakt_op": now,
+            },
+        ).one()
+        return from_row(Leerling, row)
 
     def leerling(self, conn: Connection, leerling_id: int) -> Leerling | None:
         row = conn.execute(
@@ -496,15 +494,10 @@ class Schoolkr8Store:
 
     def pupils_by_number(self, conn: Connection, school: str, numbers: set[str]) -> dict[str, int]:
         """leerlingnummer -> pupil id, for the numbers that are in use at the school."""
-        t = leerlingen_table
         found: dict[str, int] = {}
         for chunk in chunks(sorted(numbers)):
-            rows = conn.execute(
-                select(t.c.id, t.c.leerlingnummer).where(
-                    t.c.school == school, t.c.leerlingnummer.in_(chunk)
-                )
-            )
-            found.update({str(r.leerlingnummer): int(r.id) for r in rows})
+            rows = conn.execute(_PUPILS_BY_NUMBER, {"school": school, "numbers": list(chunk)})
+            found.update({str(nummer): int(pupil) for pupil, nummer in rows})
         return found
 
     def upsert_resultaten(
@@ -515,26 +508,20 @@ class Schoolkr8Store:
         pupils: dict[str, int],
         now: datetime,
     ) -> tuple[int, int]:
-        """Insert new keys, update known ones (never a duplicate); returns (new, updated)."""
-        r = resultaten_table
+        """Insert new keys, update known ones (never a duplicate); returns (new, updated).
+        Two statements for a message of new keys (which keys exist; one INSERT of them all),
+        one more for its known keys (one UPDATE run for each)."""
         existing: set[str] = set()
         for chunk in chunks([item.key for item in items]):
-            found = conn.execute(select(r.c.key).where(r.c.school == school, r.c.key.in_(chunk)))
+            found = conn.execute(_EXISTING_KEYS, {"school": school, "keys": list(chunk)})
             existing.update(str(k) for k in found.scalars())
         inserts = [_values(school, item, pupils, now) for item in items if item.key not in existing]
         if inserts:
-            conn.execute(r.insert(), inserts)
-        for item in items:
-            if item.key in existing:
-                values = _values(school, item, pupils, now)
-                for name in ("school", "key", "ontvangen_op", "aantal_ontvangen"):
-                    values.pop(name)
-                conn.execute(
-                    update(r)
-                    .where(r.c.school == school, r.c.key == item.key)
-                    .values(**values, aantal_ontvangen=r.c.aantal_ontvangen + 1)
-                )
-        return len(inserts), len(items) - len(inserts)
+            conn.execute(_INSERT_RESULTAAT, inserts)
+        updates = [_changes(school, item, pupils, now) for item in items if item.key in existing]
+        if updates:
+            conn.execute(_UPDATE_RESULTAAT, updates)
+        return len(inserts), len(updates)
 
     def resultaten_van(self, conn: Connection, leerling_id: int) -> list[Resultaat]:
         r = resultaten_table
@@ -560,6 +547,38 @@ class Schoolkr8Store:
         return int(count or 0)
 
 
+# The statements of the intake, built once: constructing a statement cost more CPU than SQLite
+# took to run it, and a statement object built once keeps its cache key too.
+_s, _r, _l = sleutels_table, resultaten_table, leerlingen_table
+_LIVE_KEYS = select(_s.c.hash).where(
+    _s.c.school == bindparam("school"), _s.c.ingetrokken_op.is_(None)
+)
+_PUPILS_BY_NUMBER = select(_l.c.id, _l.c.leerlingnummer).where(
+    _l.c.school == bindparam("school"),
+    _l.c.leerlingnummer.in_(bindparam("numbers", expanding=True)),
+)
+_EXISTING_KEYS = select(_r.c.key).where(
+    _r.c.school == bindparam("school"), _r.c.key.in_(bindparam("keys", expanding=True))
+)
+_INSERT_RESULTAAT = _r.insert()
+_SCHOOL_KNOWN = select(scholen_table.c.school).where(scholen_table.c.school == bindparam("school"))
+_INSERT_LEERLING = _l.insert().returning(*_l.c)  # the new pupil as stored, in the same statement
+_CHANGED = ("leerlingid", "leerlingid_norm", "leerling_id", "toetscode", "toetsnaam")
+_UPDATE_RESULTAAT = (
+    update(_r)
+    .where(_r.c.school == bindparam("u_school"), _r.c.key == bindparam("u_key"))
+    .values(
+        {
+            **{name: bindparam(f"u_{name}") for name in _CHANGED},
+            "afnamedatum": bindparam("u_afnamedatum", type_=Date()),
+            "gegevens": bindparam("u_gegevens"),
+            "bijgewerkt_op": bindparam("u_bijgewerkt_op", type_=UtcDateTime()),
+            "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
+        }
+    )
+)
+
+
 def _values(
     school: str, item: NieuwResultaat, pupils: dict[str, int], now: datetime
 ) -> dict[str, Any]:
@@ -573,11 +592,27 @@ def _values(
         "toetscode": item.toetscode,
         "toetsnaam": item.toetsnaam,
         "afnamedatum": item.afnamedatum,
-        "gegevens": json.dumps(item.gegevens),
+        "gegevens": item.gegevens_json,
         "ontvangen_op": now,
         "bijgewerkt_op": now,
         "aantal_ontvangen": 1,
     }
+
+
+def _changes(
+    school: str, item: NieuwResultaat, pupils: dict[str, int], now: datetime
+) -> dict[str, Any]:
+    """The bind values of :data:`_UPDATE_RESULTAAT` for a resent key."""
+    values = _values(school, item, pupils, now)
+    changes = {f"u_{name}": values[name] for name in _CHANGED}
+    changes.update(
+        u_school=school,
+        u_key=item.key,
+        u_afnamedatum=item.afnamedatum,
+        u_gegevens=item.gegevens_json,
+        u_bijgewerkt_op=now,
+    )
+    return changes
 
 
 def _resultaat(row: Any) -> Resultaat:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -324,3 +325,29 @@ def test_a_vaardigheidsscore_of_hundreds_of_digits_is_refused(
     results = requests.get(f"{sk8.base}/api/leerlingen/{leerling}/resultaten", timeout=10)
     assert results.status_code == 200 and len(results.content) < 10_000
     assert "180" in results.text
+
+
+def test_messages_at_once_each_get_their_own_answer(sk8: Sk8) -> None:
+    """16 messages sent at once (their writes may share one transaction, docs/schoolkr8.md
+    "Throughput"): each refused one gets its own fault and stores nothing, every accepted one
+    is stored, and no answer goes to another message."""
+    key = sk8.key()
+    pupil = sk8.pupil("500")
+
+    def expected(i: int) -> str | None:
+        return {1: "Client.AutorisatieOngeldig", 3: "Client.XsdVersieOngeldig"}.get(i % 4)
+
+    def send(i: int) -> tuple[int, str | None]:
+        fault = expected(i)
+        verzoek = sk8.verzoek(
+            ("500", f"c-{i}"), xsdversie="2.1" if fault == "Client.XsdVersieOngeldig" else "2.2"
+        )
+        sent_key = key[:-4] + "XXXX" if fault == "Client.AutorisatieOngeldig" else key
+        resp = sk8.breng(sent_key, verzoek)
+        return resp.status_code, fault_code(resp)
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(send, range(16)))
+    assert answers == [(500, expected(i)) if expected(i) else (200, None) for i in range(16)]
+    stored = sorted(r["key"] for r in sk8.results(pupil))
+    assert stored == sorted(f"c-{i}" for i in range(16) if expected(i) is None)
