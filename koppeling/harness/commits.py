@@ -10,8 +10,11 @@ longer than the work in it, and a single-row write costs a BEGIN, a COMMIT and a
 parsing and checking that needs no store done beforehand, outside the lock) to the process's
 committer and wait. The first request to arrive while none is committing becomes the *leader*:
 it takes every write waiting (at most :attr:`GroupCommit.max_batch`), runs them one after the
-other in one write transaction, each inside its own ``SAVEPOINT``, commits once, and wakes each
-waiting request with its own result or its own exception. Writes that arrive meanwhile queue;
+other in one write transaction, commits once, and wakes each waiting request with its own result
+or its own exception. When a write raises (a refusal, a constraint), the transaction is rolled
+back and the batch's other writes run again without it in a fresh one: a savepoint per write
+would give the same outcome, but costs two statements per write on the path where nothing is
+refused. Writes that arrive meanwhile queue;
 when the leader is done, the first of them becomes the next leader. There is no thread of its
 own (nothing to start, stop or fork), and a lone request is one transaction as before.
 
@@ -19,16 +22,18 @@ What stays exactly as it was:
 
 - **Nothing acknowledged is lost.** A request gets its result only after the COMMIT that holds its
   write returned; a crash before that loses writes nobody was answered for.
-- **A refused write changes nothing.** A write that raises is rolled back to its savepoint; the
-  others of the batch commit. Its request gets its own exception.
+- **A refused write changes nothing.** A write that raises is rolled back; the others of the
+  batch commit (run again without it). Its request gets its own exception.
 - **Each request gets its own answer.** Results and exceptions travel per write, never per batch.
   If the COMMIT itself fails, every write of the batch that had succeeded gets that error (none of
   them was stored).
 - **Read, decide, write** still holds: each write runs in the one write transaction of the store,
   after every earlier write of the batch, so a check it makes sees them.
 
-A write runs in the leader's thread: it may use the connection and what it closes over, never
-thread-local or request state (Flask's ``request``, ``g``). A write to a watched table drops the
+A write runs in the leader's thread, and may run more than once (rolled back each time but the
+last): it may use the connection and what it closes over, never thread-local or request state
+(Flask's ``request``, ``g``), and must have no effect outside the connection (no mail, no log
+line: do those after :meth:`GroupCommit.run` returned). A write to a watched table drops the
 leader's generation pin; each other request drops its own when it wakes (it reads afresh).
 """
 
@@ -80,6 +85,7 @@ class GroupCommit:
         self.max_batch = max_batch
         self._queues: dict[int, _Queue] = {}
         self._queues_lock = threading.Lock()
+        self._leading = threading.local()  # .now: this thread is running a batch
         #: how many transactions committed batches of more than one write (for tests and figures)
         self.batches = 0
         self.grouped = 0
@@ -88,6 +94,8 @@ class GroupCommit:
         """Run ``work(conn)`` in a write transaction, maybe together with other requests'
         writes; its result once committed, or the exception it raised (then it changed
         nothing)."""
+        if getattr(self._leading, "now", False):  # from inside a write: it would wait for itself
+            raise RuntimeError("GroupCommit.run called from inside a write of the same store")
         queue = self._queue()
         write: _Write[T] = _Write(work)
         with queue.lock:
@@ -124,9 +132,11 @@ class GroupCommit:
         with queue.lock:
             batch = queue.waiting[: self.max_batch]
             del queue.waiting[: self.max_batch]
+        self._leading.now = True
         try:
             self._commit(batch)
         finally:
+            self._leading.now = False
             with queue.lock:
                 if queue.waiting:  # hand over: the first waiting request commits the next batch
                     queue.waiting[0].lead = True
@@ -138,47 +148,36 @@ class GroupCommit:
                 write.woken.set()
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
-        if len(batch) == 1:  # alone: one plain transaction, rolled back whole on an error
-            only = batch[0]
+        """Run the batch's writes in one transaction and commit. A write that raises rolls the
+        whole transaction back; it gets its own exception and the others run again, without it,
+        in a new transaction (what a savepoint per write would give, without two statements per
+        write on the path where nothing is refused)."""
+        pending = list(batch)
+        while pending:
+            refused: _Write[Any] | None = None
             try:
                 with self.db.begin() as conn:
-                    only.result = only.work(conn)
-            except BaseException as exc:
-                only.result, only.error = None, exc
-            return
-        stored: list[_Write[Any]] = []
-        try:
-            with self.db.begin() as conn:
-                for write in batch:
-                    if _in_savepoint(conn, write):
-                        stored.append(write)
-            self.batches += 1
-            self.grouped += len(batch)
-        except BaseException as exc:  # the COMMIT (or the lock) failed: nothing was stored
-            for write in batch:
-                if write in stored or write.error is None:
+                    for write in pending:
+                        try:
+                            write.result = write.work(conn)
+                        except Exception as exc:
+                            write.result, write.error, refused = None, exc, write
+                            raise _Refused from None
+                if len(pending) > 1:
+                    self.batches += 1
+                    self.grouped += len(pending)
+                return
+            except _Refused:
+                pending = [write for write in pending if write is not refused]
+            except BaseException as exc:  # the lock or the COMMIT failed: nothing was stored
+                for write in pending:
                     write.result, write.error = None, exc
+                return
 
 
-def _in_savepoint(conn: Connection, write: _Write[Any]) -> bool:
-    """Run one write of a batch inside its own savepoint; False when it raised (it is then
-    rolled back to the savepoint, the batch's other writes stay). Plain SQL, the same on SQLite
-    and PostgreSQL: SQLAlchemy's ``begin_nested`` cost more than a one-row write."""
-    conn.exec_driver_sql(_SAVEPOINT)
-    try:
-        write.result = write.work(conn)
-    except Exception as exc:  # refused
-        conn.exec_driver_sql(_ROLLBACK_TO)
-        conn.exec_driver_sql(_RELEASE)
-        write.result, write.error = None, exc
-        return False
-    conn.exec_driver_sql(_RELEASE)
-    return True
+class _Refused(Exception):
+    """One write of a batch raised: roll the transaction back, run the others again."""
 
-
-_SAVEPOINT = "SAVEPOINT koppeling_write"
-_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT koppeling_write"
-_RELEASE = "RELEASE SAVEPOINT koppeling_write"
 
 _COMMITTERS: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()
 _COMMITTERS_LOCK = threading.Lock()

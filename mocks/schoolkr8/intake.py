@@ -6,7 +6,7 @@ missing), the message structure (``Client.OngeldigBericht``, checked in code by
 message (``Client.AutorisatieOngeldig``: unknown, revoked, or another school's key), the version
 (``Client.XsdVersieOngeldig``), and - when the school refuses unmatched results - the pupils
 (``Client.LeerlingOngeldig``). A message is stored whole or not at all: every check and write
-of :func:`accept` runs in one write transaction (a savepoint of a group commit, see
+of :func:`accept` runs in one write transaction (maybe shared with other messages, see
 :meth:`Schoolkr8Service.breng_leerresultaten
 <mocks.schoolkr8.service.Schoolkr8Service.breng_leerresultaten>`); everything that needs no store
 - parsing, the results' rows, their JSON - is done before, by :func:`prepare`, outside the write

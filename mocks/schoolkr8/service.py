@@ -179,8 +179,8 @@ class Schoolkr8Service:
         """Check key, version and pupils, then store the results - all in one write transaction,
         so a key revoked meanwhile cannot let a message in; raises :class:`SoapFault` when
         refused. The message is prepared first, outside the write lock; its checks and writes
-        then run in a group commit (:mod:`koppeling.harness.commits`), a savepoint of their own,
-        and the answer waits for the COMMIT."""
+        then run in a group commit (:mod:`koppeling.harness.commits`; a refused message is
+        rolled back alone), and the answer waits for the COMMIT."""
         bericht = intake.prepare(autorisatie, verzoek)
         now = self.now(bericht.school)
         ontvangst = self.commits.run(lambda conn: intake.accept(self.store, conn, bericht, now))

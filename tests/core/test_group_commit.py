@@ -1,5 +1,5 @@
 """Group commit (koppeling/harness/commits.py): many requests' writes in one write transaction,
-each in its own savepoint, each request answered with its own result only after the COMMIT.
+a refused one rolled back alone, each request answered with its own result only after the COMMIT.
 
 A SQLite file store and real threads; the first write holds the lock until the others queue, so
 the batching is deterministic (no timing assumptions)."""
@@ -179,7 +179,7 @@ def test_a_lone_write_is_one_plain_transaction(db: Database) -> None:
     assert _names(db) == set()
     assert group.run(_insert("kept")) == "stored kept"
     assert _names(db) == {"kept"}
-    assert group.batches == 0  # no savepoints for a batch of one
+    assert group.batches == 0  # a write alone is no batch
 
 
 def test_one_committer_per_store(db: Database, tmp_path: Path) -> None:
@@ -216,3 +216,16 @@ def test_many_threads_every_write_stored_once(db: Database) -> None:
     assert wrong == []
     expected = {f"t{t}-{i}" for t in range(32) for i in range(20) if i % 5}
     assert _names(db) == expected
+
+
+def test_a_write_cannot_wait_for_its_own_batch(db: Database) -> None:
+    """run() from inside a write would deadlock (the leader waiting for itself): refused."""
+    group = GroupCommit(db)
+
+    def nested(conn: Connection) -> str:
+        return group.run(_insert("inner"))
+
+    with pytest.raises(RuntimeError, match="inside a write"):
+        group.run(nested)
+    assert _names(db) == set()
+    assert group.run(_insert("after")) == "stored after"  # the committer still works
