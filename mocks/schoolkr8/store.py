@@ -37,6 +37,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from koppeling.harness.clock import iso
 from koppeling.harness.keys import key_matches
@@ -509,19 +510,12 @@ class Schoolkr8Store:
         now: datetime,
     ) -> tuple[int, int]:
         """Insert new keys, update known ones (never a duplicate); returns (new, updated).
-        Two statements for a message of new keys (which keys exist; one INSERT of them all),
-        one more for its known keys (one UPDATE run for each)."""
-        existing: set[str] = set()
-        for chunk in chunks([item.key for item in items]):
-            found = conn.execute(_EXISTING_KEYS, {"school": school, "keys": list(chunk)})
-            existing.update(str(k) for k in found.scalars())
-        inserts = [_values(school, item, pupils, now) for item in items if item.key not in existing]
-        if inserts:
-            conn.execute(_INSERT_RESULTAAT, inserts)
-        updates = [_changes(school, item, pupils, now) for item in items if item.key in existing]
-        if updates:
-            conn.execute(_UPDATE_RESULTAAT, updates)
-        return len(inserts), len(updates)
+        One statement for the whole message: ``INSERT … ON CONFLICT (school, key) DO UPDATE``,
+        which tells per row how often the key was received (1: new)."""
+        rows = [_values(school, item, pupils, now) for item in items]
+        received = conn.execute(_UPSERT_RESULTAAT[conn.dialect.name], rows).scalars().all()
+        nieuw = sum(1 for count in received if count == 1)
+        return nieuw, len(items) - nieuw
 
     def resultaten_van(self, conn: Connection, leerling_id: int) -> list[Resultaat]:
         r = resultaten_table
@@ -557,26 +551,35 @@ _PUPILS_BY_NUMBER = select(_l.c.id, _l.c.leerlingnummer).where(
     _l.c.school == bindparam("school"),
     _l.c.leerlingnummer.in_(bindparam("numbers", expanding=True)),
 )
-_EXISTING_KEYS = select(_r.c.key).where(
-    _r.c.school == bindparam("school"), _r.c.key.in_(bindparam("keys", expanding=True))
+_CHANGED = (
+    "leerlingid",
+    "leerlingid_norm",
+    "leerling_id",
+    "toetscode",
+    "toetsnaam",
+    "afnamedatum",
+    "gegevens",
+    "bijgewerkt_op",
 )
-_INSERT_RESULTAAT = _r.insert()
+
+
+def _upsert(insert: Any) -> Any:
+    """A resend (the same school and ``resultaat@key``) updates the row and counts it; the
+    statement returns each row's count. The same SQL on SQLite and PostgreSQL, each dialect's
+    own construct."""
+    stmt = insert(_r)
+    return stmt.on_conflict_do_update(
+        index_elements=[_r.c.school, _r.c.key],
+        set_={
+            **{name: stmt.excluded[name] for name in _CHANGED},
+            "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
+        },
+    ).returning(_r.c.aantal_ontvangen)
+
+
+_UPSERT_RESULTAAT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
 _SCHOOL_KNOWN = select(scholen_table.c.school).where(scholen_table.c.school == bindparam("school"))
 _INSERT_LEERLING = _l.insert().returning(*_l.c)  # the new pupil as stored, in the same statement
-_CHANGED = ("leerlingid", "leerlingid_norm", "leerling_id", "toetscode", "toetsnaam")
-_UPDATE_RESULTAAT = (
-    update(_r)
-    .where(_r.c.school == bindparam("u_school"), _r.c.key == bindparam("u_key"))
-    .values(
-        {
-            **{name: bindparam(f"u_{name}") for name in _CHANGED},
-            "afnamedatum": bindparam("u_afnamedatum", type_=Date()),
-            "gegevens": bindparam("u_gegevens"),
-            "bijgewerkt_op": bindparam("u_bijgewerkt_op", type_=UtcDateTime()),
-            "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
-        }
-    )
-)
 
 
 def _values(
@@ -597,22 +600,6 @@ def _values(
         "bijgewerkt_op": now,
         "aantal_ontvangen": 1,
     }
-
-
-def _changes(
-    school: str, item: NieuwResultaat, pupils: dict[str, int], now: datetime
-) -> dict[str, Any]:
-    """The bind values of :data:`_UPDATE_RESULTAAT` for a resent key."""
-    values = _values(school, item, pupils, now)
-    changes = {f"u_{name}": values[name] for name in _CHANGED}
-    changes.update(
-        u_school=school,
-        u_key=item.key,
-        u_afnamedatum=item.afnamedatum,
-        u_gegevens=item.gegevens_json,
-        u_bijgewerkt_op=now,
-    )
-    return changes
 
 
 def _resultaat(row: Any) -> Resultaat:

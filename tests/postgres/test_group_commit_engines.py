@@ -1,0 +1,96 @@
+"""Group commit and the Schoolkr8 intake's one-statement upsert on both engines: SQLite (a file)
+and a real PostgreSQL server (a throwaway cluster). A batch with a refused write keeps the
+others; a resent ``resultaat@key`` updates its row and is counted, never duplicated."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, select
+
+from koppeling.harness.commits import GroupCommit
+from koppeling.harness.store import Database
+from mocks.schoolkr8.store import NieuwResultaat, Schoolkr8Store, resultaten_table
+
+SCHOOL = "98ZZ-00"
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_database: Callable[[], str]
+) -> Iterator[Database]:
+    url = pg_database() if request.param == "postgres" else f"sqlite:///{tmp_path}/s.sqlite"
+    database = Database(url)
+    database.create_all()
+    yield database
+    database.dispose()
+
+
+def _result(key: str, percentiel: int) -> NieuwResultaat:
+    return NieuwResultaat(key, "42", "RW", "Rekenen", date(2026, 10, 30), {"p": percentiel})
+
+
+def _store(keys: list[tuple[str, int]], refuse: bool = False) -> Callable[[Connection], object]:
+    store = Schoolkr8Store()
+
+    def work(conn: Connection) -> tuple[int, int]:
+        counts = store.upsert_resultaten(conn, SCHOOL, [_result(k, p) for k, p in keys], {}, NOW)
+        if refuse:
+            raise ValueError("refused after writing")
+        return counts
+
+    return work
+
+
+def _rows(db: Database) -> dict[str, tuple[str, int]]:
+    r = resultaten_table
+    with db.read() as conn:
+        rows = conn.execute(select(r.c.key, r.c.gegevens, r.c.aantal_ontvangen))
+        return {row.key: (row.gegevens, row.aantal_ontvangen) for row in rows}
+
+
+def test_upsert_counts_new_and_resent_keys(db: Database) -> None:
+    group = GroupCommit(db)
+    assert group.run(_store([("a", 1), ("b", 2)])) == (2, 0)
+    assert group.run(_store([("b", 3), ("c", 4)])) == (1, 1)
+    assert _rows(db) == {"a": ('{"p": 1}', 1), "b": ('{"p": 3}', 2), "c": ('{"p": 4}', 1)}
+
+
+def test_a_refused_write_in_a_batch_leaves_the_others(db: Database) -> None:
+    group = GroupCommit(db)
+    release = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def hold(conn: Connection) -> str:
+        assert release.wait(10)
+        return "held"
+
+    def call(name: str, work: Callable[[Connection], object]) -> None:
+        try:
+            outcomes[name] = group.run(work)
+        except Exception as exc:
+            outcomes[name] = exc
+
+    first = threading.Thread(target=call, args=("leader", hold))
+    first.start()
+    while group.waiting():
+        time.sleep(0.001)
+    works = {"x": _store([("x", 1)]), "y": _store([("y", 1)], refuse=True), "z": _store([("z", 1)])}
+    threads = [threading.Thread(target=call, args=item) for item in works.items()]
+    for t in threads:
+        t.start()
+        while group.waiting() < threads.index(t) + 1:  # queued in this order
+            time.sleep(0.001)
+    release.set()
+    for t in [first, *threads]:
+        t.join(10)
+    assert outcomes["x"] == (1, 0) and outcomes["z"] == (1, 0)
+    assert isinstance(outcomes["y"], ValueError)
+    assert set(_rows(db)) == {"x", "z"}
+    assert group.batches == 1 and group.grouped == 2
