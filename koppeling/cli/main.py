@@ -329,7 +329,9 @@ def _fork_gunicorn(config: HarnessConfig, workers: int, threads: int) -> _Forked
     imported again, and no second interpreter starts. Forked before this process starts any
     thread or opens the store, so the child inherits neither."""
     from koppeling.harness import wsgi
+    from koppeling.harness.services import import_service_modules
 
+    import_service_modules(config.wanted_services())  # both processes need them: import once
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
