@@ -22,7 +22,7 @@ refused with a clear message.
 
 from __future__ import annotations
 
-import ast
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -79,23 +79,22 @@ def script() -> ScriptDirectory:
     return ScriptDirectory(str(MIGRATIONS_DIR))
 
 
+_ASSIGNED = re.compile(
+    r'^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|\'([^\']*)\'|None)\s*$', re.M
+)
+
+
 @cache
 def revisions() -> dict[str, str | None]:
     """Every revision in ``versions/`` and the one it revises, read from the files' own
-    ``revision`` and ``down_revision`` assignments (no Alembic import)."""
+    ``revision = "…"`` and ``down_revision = "…"`` lines (no Alembic import)."""
     found: dict[str, str | None] = {}
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
         values: dict[str, str | None] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                        values[target.id] = ast.literal_eval(node.value)
-        if "revision" in values:
-            revision = values["revision"]
-            assert isinstance(revision, str), path
-            found[revision] = values.get("down_revision")
+        for match in _ASSIGNED.finditer(path.read_text(encoding="utf-8")):
+            values[match[1]] = match[2] if match[2] is not None else match[3]
+        if values.get("revision"):
+            found[str(values["revision"])] = values.get("down_revision")
     return found
 
 
