@@ -100,6 +100,10 @@ def serve(config: HarnessConfig, *, workers: int, threads: int) -> None:
         def load_config(self) -> None:
             for name, value in settings.items():
                 self.cfg.set(name, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 27
+                # no control socket at ~/.gunicorn/gunicorn.ctl (one path for every harness on
+                # the machine) and no thread for it in the arbiter
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> PortDispatcher:
             return build(config)
