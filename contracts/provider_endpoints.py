@@ -14,7 +14,9 @@ the harness offers both on each provider's own port and nothing else is needed:
 
 A bad request is problem+json 400 naming the field; a state that cannot be set up is a 400 with
 the cause — never a 5xx, which a verifier retries for minutes. The harness registers this module
-on each app (:func:`register`); it is plain Flask and JSON and never imports pact.
+on each app (:func:`register`); it is plain Flask and JSON and never imports pact. The state
+table (:mod:`contracts.states`, with the consumer cases and the HTTP clients behind it) is
+imported by the first state change, not when the apps are built (start-up time).
 """
 
 from __future__ import annotations
@@ -23,24 +25,16 @@ import base64
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response
 
-from contracts.pactkit import HARNESS_SERVICE
-from contracts.states import (
-    MESSAGES,
-    MessageHandler,
-    Setup,
-    SetupError,
-    StateRequestError,
-    change_state,
-    failure,
-    handlers,
-    message_handlers,
-)
+from contracts.pactkit import HARNESS_SERVICE, KLANTENSERVICE, SCHOOLKR8
 from koppeling.harness.errors import ApiError, invalid
 from koppeling.harness.service import Core, json_body
+
+if TYPE_CHECKING:
+    from contracts.states import MessageHandler, Setup
 
 log = logging.getLogger("koppeling")
 
@@ -48,6 +42,8 @@ STATE_PATH = "/__admin/pact/state"
 MESSAGES_PATH = "/__admin/pact/messages"
 MESSAGE_CONTENT_TYPE = "application/json"
 PROVIDER_OF = {service: provider for provider, service in HARNESS_SERVICE.items()}
+#: the providers that send e-mails (the keys of ``contracts.states.MESSAGES``, a test checks)
+MESSAGE_PROVIDERS = (SCHOOLKR8, KLANTENSERVICE)
 
 
 def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> None:
@@ -59,10 +55,14 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
         return
 
     def setup() -> Setup:
+        from contracts.states import Setup
+
         return Setup(core.url(service), core.urls.get("mailbox"))
 
     def pact_state() -> Any:
         """Set up (or tear down) provider states; their values for ``fromProviderState``."""
+        from contracts.states import SetupError, StateRequestError, change_state, handlers
+
         body = json_body()
         with setup() as states:
             try:
@@ -74,10 +74,12 @@ def register(app: Flask, core: Core, options: dict[str, Any] | None = None) -> N
                 raise ApiError(400, "Provider state failed", str(exc), field="state") from None
 
     app.add_url_rule(STATE_PATH, "pact_state", pact_state, methods=["POST"])
-    if provider in MESSAGES:
+    if provider in MESSAGE_PROVIDERS:
 
         def pact_message() -> Response:
             """Produce the e-mail a message interaction describes, as it was delivered."""
+            from contracts.states import message_handlers
+
             with setup() as states:
                 return _message(message_handlers(provider, states), json_body())
 
@@ -97,6 +99,8 @@ def _message(table: Mapping[str, MessageHandler], body: dict[str, Any]) -> Respo
     try:
         mail = produce()
     except Exception as exc:  # a 4xx with the cause: a verifier retries a 5xx for minutes
+        from contracts.states import failure
+
         raise ApiError(400, "Message not produced", failure(exc)) from None
     metadata = {"contentType": MESSAGE_CONTENT_TYPE}
     return Response(

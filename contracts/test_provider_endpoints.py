@@ -162,3 +162,12 @@ def test_a_bad_message_request_is_400_naming_the_field(
 def test_only_providers_have_the_endpoints(live: Harness, service: str, path: str) -> None:
     """The testcentrum and the mailbox play no provider; a LAS sends no e-mail."""
     assert post(f"{live.url(service)}{path}", {"state": ""}).status_code == 404
+
+
+def test_the_message_endpoint_is_on_every_provider_of_e_mails() -> None:
+    """The endpoints module names the e-mail providers itself (it imports the state table only
+    on the first call); they are exactly the providers of the state table's messages."""
+    from contracts.provider_endpoints import MESSAGE_PROVIDERS
+    from contracts.states import MESSAGES
+
+    assert set(MESSAGE_PROVIDERS) == set(MESSAGES)

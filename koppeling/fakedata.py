@@ -27,9 +27,10 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faker import Faker
+if TYPE_CHECKING:  # Faker is imported when data is generated, not at start-up
+    from faker import Faker
 
 GROUP_SIZE = 27
 ANIMALS = (
@@ -223,13 +224,21 @@ def _ascii(text: str) -> str:
 # --- generation --------------------------------------------------------------------------------
 
 
+def _faker(seed: int) -> Faker:
+    """A Faker (nl_NL) seeded with ``seed``; imported here, when data is first generated."""
+    from faker import Faker
+
+    faker = Faker("nl_NL")
+    faker.seed_instance(seed)
+    return faker
+
+
 class _Maker:
     """The seeded sources of one school: our Random for choices, Faker for names."""
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        self.faker = Faker("nl_NL")
-        self.faker.seed_instance(seed)
+        self.faker = _faker(seed)
         self.numbers: set[str] = set()
         self.bsns: set[str] = set()
 
@@ -273,8 +282,7 @@ class _Rich:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(f"rijk:{seed}")
-        self.faker = Faker("nl_NL")
-        self.faker.seed_instance(seed ^ 0x5EED)
+        self.faker = _faker(seed ^ 0x5EED)
         self.eckids: set[str] = set()
 
     def first_name(self, geslacht: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -105,3 +108,62 @@ def test_allowed_hosts_come_from_the_option_or_the_environment(
     CliRunner().invoke(main, ["up"], env=env, auto_envvar_prefix="KOPPELING")
     CliRunner().invoke(main, ["up", "--allowed-host", "x.test"], auto_envvar_prefix="KOPPELING")
     assert seen == [["a.test", "b.test"], ["x.test"]]
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers in /proc")
+def test_a_gunicorn_worker_that_ends_leaves_the_harness_and_its_store_alone() -> None:
+    """gunicorn's arbiter and its workers are forks of `koppeling up` itself: a worker that ends
+    (here SIGTERM; gunicorn also recycles them) runs its own exit (the journal writes what it
+    queued) but never the CLI's clean-up, which deletes a --memory store. The arbiter starts a
+    new worker; the state is still there; only stopping `koppeling up` removes the store."""
+    proc = subprocess.Popen(
+        [KOPPELING, "up", "--port-base", "0", "--memory", "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        urls, store = [], None
+        for line in proc.stdout:
+            if line.startswith("  store:"):
+                store = Path(line.split()[1])
+                break
+            if "(real partner)" not in line and "smtp://" not in line:
+                urls += [w for w in line.split() if w.startswith("http://")]
+        assert store is not None and store.is_dir() and len(urls) == len(SERVICES)
+        url = urls[0]
+        requests.post(f"{url}/__admin/clock", json={"now": "2031-02-03T04:05:06Z"}, timeout=5)
+        requests.get(f"{url}/api/voor-de-worker-stopt", timeout=5)
+        (arbiter,) = _children(proc.pid)
+        (worker,) = _children(arbiter)
+        os.kill(worker, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while _children(arbiter) in (set(), {worker}):
+            assert time.monotonic() < deadline, "gunicorn started no new worker"
+            time.sleep(0.05)
+        assert store.is_dir() and (store / "state.sqlite").is_file()
+        clock = requests.get(f"{urls[-1]}/__admin/clock", timeout=10).json()
+        assert clock["now"] == "2031-02-03T04:05:06+00:00"
+        journal = requests.get(f"{url}/__admin/requests", timeout=10).json()["requests"]
+        assert any(e["path"] == "/api/voor-de-worker-stopt" for e in journal)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+        proc.stdout.close()  # type: ignore[union-attr]
+    assert code == 0
+    assert not store.exists()

@@ -6,6 +6,8 @@ e.g. ``KOPPELING_UP_PORT_BASE``); this is the only place the environment is read
 
 from __future__ import annotations
 
+import atexit
+import http.client
 import json
 import os
 import shutil
@@ -16,20 +18,20 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+import traceback
+from contextlib import ExitStack, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import click
-import requests
 
 from koppeling.cli.scenario import scenario
 from koppeling.cli.verify import verify_command
-from koppeling.harness.config import CONFIG_ENV, DEFAULT_STATE_DIR, HarnessConfig
+from koppeling.harness.config import DEFAULT_STATE_DIR, HarnessConfig
 from koppeling.harness.services import SERVICES, ServiceSpec
 
-# The apps are imported only once gunicorn is already starting (see _serve_gunicorn):
-# both processes then load them at the same time, which is most of the start-up time.
+# The apps are imported only for `up` (see _fork_gunicorn), so the other commands start quickly.
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -250,7 +252,9 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
     stop = _Stop()
     services = config.wanted_services()
     config.ports = _resolve_ports(config, services)
-    proc = _spawn_gunicorn(config, services, opts["workers"], opts["threads"])
+    for spec in services:
+        _check_free(config.host, config.port(spec.name), spec.name)
+    proc = _fork_gunicorn(config, opts["workers"], opts["threads"])
     workers: list[Any] = []
     core = None
     try:
@@ -272,10 +276,95 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(timeout=5)
         for worker in reversed(workers):
             worker.stop()
         if core is not None:
             core.db.dispose()
+
+
+class _Forked:
+    """A child process made with ``os.fork``, with the part of ``Popen`` the CLI uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+            time.sleep(0.02)
+        return code
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        if self.poll() is None:
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+
+def _fork_gunicorn(config: HarnessConfig, workers: int, threads: int) -> _Forked:
+    """gunicorn's arbiter in a fork of this process (:func:`koppeling.harness.wsgi.serve`): it
+    builds the apps and forks the workers while this process builds its own core and starts the
+    SMTP sink and pollers. Forked, not started as a new ``python -m gunicorn``: what this
+    process imported before the fork (SQLAlchemy, Flask, the stores, the store check) is not
+    imported again, and no second interpreter starts. Forked before this process starts any
+    thread or opens the store, so the child inherits neither."""
+    from koppeling.harness import wsgi
+    from koppeling.harness.services import import_service_modules
+
+    import_service_modules(config.wanted_services())  # both processes need them: import once
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return _Forked(pid)
+    # The child (and, through gunicorn, every worker it forks) never returns into the CLI: the
+    # parent's clean-up (its ExitStack deletes a --memory store) is the parent's alone.
+    code = 1
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)  # gunicorn installs its own
+        wsgi.serve(config, workers=workers, threads=threads)
+        code = 0
+    except SystemExit as exc:  # gunicorn ends its workers and itself with sys.exit
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except BaseException:
+        traceback.print_exc()
+    _exit_as_python_would(code)
+
+
+def _exit_as_python_would(code: int) -> NoReturn:
+    """End a forked process the way the interpreter ends, without unwinding the stack it shares
+    with the parent: wait for its non-daemon threads, run its ``atexit`` functions (the journal
+    writes what it queued), flush, exit."""
+    try:
+        shutdown = getattr(threading, "_shutdown", None)
+        if shutdown is not None:
+            shutdown()
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
 def _resolve_ports(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, int]:
@@ -293,37 +382,6 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def _spawn_gunicorn(
-    config: HarnessConfig, services: list[ServiceSpec], workers: int, threads: int
-) -> subprocess.Popen[bytes]:
-    binds: list[str] = []
-    for spec in services:
-        _check_free(config.host, config.port(spec.name), spec.name)
-        binds += ["--bind", f"{config.host}:{config.port(spec.name)}"]
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--worker-class",
-        "koppeling.harness.early_errors.ProblemThreadWorker",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--log-level",
-        "warning",
-        "--preload",  # import and build the apps once, then fork the workers from there
-        "--graceful-timeout",
-        "5",
-        "--timeout",
-        "120",
-        *binds,
-        "koppeling.harness.wsgi:from_env()",
-    ]
-    env = {**os.environ, CONFIG_ENV: config.to_json()}
-    return subprocess.Popen(cmd, env=env)
-
-
 def _check_free(host: str, port: int, name: str) -> None:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -335,28 +393,33 @@ def _check_free(host: str, port: int, name: str) -> None:
             ) from None
 
 
-def _wait_healthy(
-    urls: dict[str, str], services: list[ServiceSpec], proc: subprocess.Popen[bytes]
-) -> None:
+def _wait_healthy(urls: dict[str, str], services: list[ServiceSpec], proc: _Forked) -> None:
+    """Until every service answers its health check (or gunicorn ends, or HEALTHY_WITHIN)."""
     deadline = time.monotonic() + HEALTHY_WITHIN
     pending = {s.name for s in services}
-    with requests.Session() as session:
-        while pending:
-            if proc.poll() is not None:
-                raise click.ClickException(f"gunicorn exited early with code {proc.returncode}")
-            if time.monotonic() > deadline:
-                raise click.ClickException(
-                    f"not healthy after {HEALTHY_WITHIN} s: {', '.join(sorted(pending))}"
-                )
-            for name in sorted(pending):
-                try:
-                    ok = session.get(f"{urls[name]}/__admin/health", timeout=1).status_code == 200
-                except requests.RequestException:
-                    ok = False
-                if ok:
-                    pending.discard(name)
-            if pending:
-                time.sleep(0.05)
+    while pending:
+        if proc.poll() is not None:
+            raise click.ClickException(f"gunicorn exited early with code {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise click.ClickException(
+                f"not healthy after {HEALTHY_WITHIN} s: {', '.join(sorted(pending))}"
+            )
+        pending = {name for name in pending if not _healthy(urls[name])}
+        if pending:
+            time.sleep(0.01)  # a port not bound yet refuses at once: poll often, it costs nothing
+
+
+def _healthy(url: str) -> bool:
+    """One health check (plain http.client: a refused connection costs microseconds)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=2)
+    try:
+        conn.request("GET", "/__admin/health")
+        return conn.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
 
 
 def _announce(services: list[ServiceSpec], core: Any, config: HarnessConfig, demo: bool) -> None:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
-
-import requests
+from typing import TYPE_CHECKING, TypeVar
 
 from koppeling.client.admin import HarnessAdmin
 from koppeling.client.http import ApiClient
@@ -15,6 +13,9 @@ from koppeling.client.las import LasAdmin
 from koppeling.client.mailbox import MailboxClient
 from koppeling.client.schoolkr8 import Schoolkr8Admin
 from koppeling.client.testcentrum import TestcentrumClient
+
+if TYPE_CHECKING:  # requests is imported on first use (start-up time)
+    import requests
 
 C = TypeVar("C", bound=ApiClient)
 

@@ -12,11 +12,12 @@ for the client to read, so a 4xx keeps its meaning per partner (refused, not fou
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
-
-import requests
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from koppeling.client.school import SchoolRef
+
+if TYPE_CHECKING:  # requests is imported on first use (start-up time)
+    import requests
 
 
 def items(data: Any, *names: str) -> list[dict[str, Any]]:
@@ -93,11 +94,15 @@ class JsonHttpClient:
     def _request(
         self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any
     ) -> requests.Response:
+        import requests
+
         sender = self.session.request if self.session else requests.request
         return sender(method, url, timeout=self.timeout if timeout is None else timeout, **kwargs)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """The answer below 500; no answer or a 5xx raises :attr:`unreachable`."""
+        import requests
+
         url = self.base_url + path
         try:
             resp = self._request(method, url, **kwargs)
@@ -160,6 +165,8 @@ class ApiClient(JsonHttpClient):
     ) -> Any:
         """The decoded JSON answer (None when empty, the text when not JSON); raises
         ProblemError or Unreachable."""
+        import requests
+
         url = self._url(path)
         try:
             resp = self._request(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol, Self
 
 from flask import Flask
+from werkzeug.routing import Rule
 
 from contracts import provider_endpoints
 from koppeling.harness.config import HarnessConfig
@@ -24,6 +26,28 @@ from koppeling.harness.store import Database
 from koppeling.web import home
 
 log = logging.getLogger("koppeling")
+
+
+class LazyBuildRule(Rule):
+    """werkzeug's URL rule, its two URL builders compiled on first use instead of when the rule
+    is added. werkzeug builds them with ``ast`` + ``compile`` for every rule, which was most of
+    building the six apps at start-up (~190 rules); ``url_for`` is called for a few of them.
+    Matching a request is unchanged, and so is every URL built."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compiled: Callable[..., tuple[str, str]] | None = None
+
+        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+            nonlocal compiled
+            if compiled is None:  # two threads at once both compile: the same function
+                compiled = Rule._compile_builder(rule, append_unknown)
+            return compiled(rule, *args, **kwargs)
+
+        return build
+
+
+# Every harness app is a Flask made by create_service_app; set here, where the apps are built.
+Flask.url_rule_class = LazyBuildRule
 
 
 class Worker(Protocol):

@@ -27,12 +27,13 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, validators
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from koppeling.harness.errors import invalid
+
+if TYPE_CHECKING:  # jsonschema is imported with the first validator (start-up time)
+    from jsonschema import TypeChecker
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "contracts" / "schemas"
 DEFS_REF = "defs.json#/$defs/"
@@ -85,19 +86,28 @@ def _is_integer(checker: TypeChecker, instance: object) -> bool:
     return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
 
 
-# JSON Schema calls 1.0 an integer (and a fuzzer sends one); it is checked as one and handed on
-# as a Python int (:func:`_as_ints`). A bool is never a number.
-_Validator = validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
-)
-FORMATS = FormatChecker(CHECKED_FORMATS)
+@cache
+def _rules() -> tuple[Any, Any]:
+    """The validator class and format checker of the harness's rules, made on first use (so
+    jsonschema is imported then, not at start-up). JSON Schema calls 1.0 an integer (and a
+    fuzzer sends one); it is checked as one and handed on as a Python int (:func:`_as_ints`).
+    A bool is never a number."""
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+
+    validator = validators.extend(
+        Draft202012Validator,
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+    )
+    return validator, FormatChecker(CHECKED_FORMATS)
 
 
 def validator_for(schema: dict[str, Any]) -> Any:
     """A validator of ``schema`` with the harness's rules (formats checked, integers)."""
+    from jsonschema import Draft202012Validator
+
     Draft202012Validator.check_schema(schema)
-    return _Validator(schema, format_checker=FORMATS)
+    validator, formats = _rules()
+    return validator(schema, format_checker=formats)
 
 
 @cache

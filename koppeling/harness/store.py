@@ -59,7 +59,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -559,6 +558,8 @@ def _position_postgresql(element: _Position, compiler: Any, **kw: Any) -> str:
 def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int:
     """Insert a row unless one with the same primary key (or unique value) exists; how many
     rows were inserted (0 or 1). ``INSERT … ON CONFLICT DO NOTHING`` on both engines."""
+    from sqlalchemy.dialects import postgresql, sqlite  # here: start-up imports no PostgreSQL
+
     insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
     stmt = insert(table).values(**values).on_conflict_do_nothing()
     return len(conn.execute(stmt.returning(*table.primary_key.columns)).all())

@@ -1,8 +1,11 @@
 """The gunicorn entry point: every service of one harness in one WSGI app, chosen by local port.
 
-``koppeling up`` binds one gunicorn to every service port; each worker process builds the apps
-once and hands a request to the app of the port it arrived on. Workers share nothing but the
-store (SQLite in WAL mode by default).
+``koppeling up`` binds one gunicorn to every service port (:func:`serve`, run in a process the
+CLI forks from itself, so nothing is imported twice); the arbiter builds the apps once and forks
+the workers, each handing a request to the app of the port it arrived on. Workers share nothing
+but the store (SQLite in WAL mode by default). :func:`from_env` is the same for a gunicorn
+started by hand (``gunicorn 'koppeling.harness.wsgi:from_env()'`` with the config as JSON in
+``KOPPELING_HARNESS_CONFIG``).
 """
 
 from __future__ import annotations
@@ -72,6 +75,40 @@ def build(config: HarnessConfig) -> PortDispatcher:
     return PortDispatcher(
         {config.port(s.name): create_app(s, config, core) for s in services}, core
     )
+
+
+def serve(config: HarnessConfig, *, workers: int, threads: int) -> None:
+    """Run gunicorn in this process until it is stopped (SIGTERM/SIGINT): the arbiter builds the
+    apps (``--preload``), binds every service port of ``config`` and forks ``workers`` gthread
+    workers of ``threads`` threads. Not gunicorn's command line: no ``gunicorn.conf.py`` from
+    the working folder and no ``GUNICORN_CMD_ARGS`` change what ``koppeling up`` asked for."""
+    from gunicorn.app.base import BaseApplication
+
+    binds = [f"{config.host}:{config.port(s.name)}" for s in config.wanted_services()]
+    settings: dict[str, Any] = {
+        "worker_class": "koppeling.harness.early_errors.ProblemThreadWorker",
+        "workers": workers,
+        "threads": threads,
+        "loglevel": "warning",
+        "preload_app": True,  # import and build the apps once, then fork the workers from there
+        "graceful_timeout": 5,
+        "timeout": 120,
+        "bind": binds,
+    }
+
+    class Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for name, value in settings.items():
+                self.cfg.set(name, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 27
+                # no control socket at ~/.gunicorn/gunicorn.ctl (one path for every harness on
+                # the machine) and no thread for it in the arbiter
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self) -> PortDispatcher:
+            return build(config)
+
+    Gunicorn().run()
 
 
 def from_env() -> PortDispatcher:

@@ -26,13 +26,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
 from markupsafe import Markup, escape
 
 from koppeling.harness.schemas import field_type, validator_for
 from koppeling.web.api import FormErrors
+
+if TYPE_CHECKING:  # jsonschema is imported with the first validator (start-up time)
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["Field", "check_form", "html_attrs", "input_attrs"]
 

@@ -180,3 +180,43 @@ def test_an_unreachable_store_is_a_clear_error() -> None:
         result.output
     )
     assert "secret" not in result.output
+
+
+def test_the_quick_revision_table_is_alembics() -> None:
+    """`koppeling up` reads the revisions from versions/ without importing Alembic: the same
+    revisions, the same head."""
+    script = migrations.script()
+    assert migrations.head() == script.get_current_head()
+    assert migrations.revisions() == {r.revision: r.down_revision for r in script.walk_revisions()}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_new_store_is_stamped_as_alembic_stamps_it(
+    backend: str, tmp_path: Path, pg_database: Callable[[], str]
+) -> None:
+    """A new store (made and stamped without Alembic) is one Alembic reads as at the head, with
+    nothing to upgrade, and its version table as Alembic lays it out."""
+    url = pg_database() if backend == "postgres" else f"sqlite:///{tmp_path}/new.sqlite"
+    db = Database(url)
+    assert db.create_all() == migrations.Upgrade(None, migrations.head())
+    with db.begin() as conn:
+        context = MigrationContext.configure(conn)
+        assert context.get_current_revision() == migrations.head()
+        assert compare_metadata(context, metadata) == []
+        command.upgrade(migrations.config_for(conn), "head")  # nothing to do
+        assert migrations.current(conn) == migrations.head()
+    other = pg_database() if backend == "postgres" else f"sqlite:///{tmp_path}/alembic.sqlite"
+    alembic_made = create_engine(other)
+    with alembic_made.begin() as conn:
+        MigrationContext.configure(conn).stamp(migrations.script(), migrations.head())
+        theirs = Table("alembic_version", MetaData(), autoload_with=conn)
+    with db.read() as conn:
+        ours = Table("alembic_version", MetaData(), autoload_with=conn)
+    assert [(c.name, str(c.type), c.nullable, c.primary_key) for c in ours.columns] == [
+        (c.name, str(c.type), c.nullable, c.primary_key) for c in theirs.columns
+    ]
+    alembic_made.dispose()
+    db.dispose()
+    again = Database(url)
+    assert again.create_all() == migrations.Upgrade(migrations.head(), migrations.head())
+    again.dispose()

@@ -13,21 +13,44 @@ refused with a clear message.
   migration leaves the store as it was (both engines have transactional DDL).
 - A migration that changes tables also raises ``koppeling_schema.version``: the release before
   Alembic reads only that number and refuses the upgraded store.
+- Alembic itself is imported only when a store needs a migration (or a revision unknown to the
+  quick path): every ``koppeling up`` opens the store in each process, and for a store at the
+  newest revision - or a new one - a few plain statements do (start-up time). :func:`head` reads
+  the revisions from ``versions/`` without Alembic; a test checks it agrees with Alembic's, and
+  that a store made here is one Alembic reads as its own.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    inspect,
+    select,
+)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+#: Alembic's own table of the store's revision, laid out as Alembic makes it
+VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 #: the ``koppeling_schema.version`` of the last release before Alembic, and its revision here
 BASELINE_VERSION = 2
 BASELINE_REVISION = "0001"
@@ -51,26 +74,53 @@ class Upgrade:
 
 @cache
 def script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS_DIR))
 
 
-def head() -> str:
-    """The newest revision this koppeling knows."""
-    found = script().get_current_head()
-    assert found is not None
+_ASSIGNED = re.compile(
+    r'^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:"([^"]*)"|\'([^\']*)\'|None)\s*$', re.M
+)
+
+
+@cache
+def revisions() -> dict[str, str | None]:
+    """Every revision in ``versions/`` and the one it revises, read from the files' own
+    ``revision = "…"`` and ``down_revision = "…"`` lines (no Alembic import)."""
+    found: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        values: dict[str, str | None] = {}
+        for match in _ASSIGNED.finditer(path.read_text(encoding="utf-8")):
+            values[match[1]] = match[2] if match[2] is not None else match[3]
+        if values.get("revision"):
+            found[str(values["revision"])] = values.get("down_revision")
     return found
 
 
+@cache
+def head() -> str:
+    """The newest revision this koppeling knows: the one no other revision revises."""
+    table = revisions()
+    heads = set(table) - set(table.values())
+    assert len(heads) == 1, f"the migrations have {len(heads)} heads: {sorted(heads)}"
+    return heads.pop()
+
+
 def known(revision: str) -> bool:
-    try:
-        return script().get_revision(revision) is not None
-    except Exception:  # alembic raises its own errors for a revision it does not know
-        return False
+    return revision in revisions()
 
 
 def current(conn: Connection) -> str | None:
     """The store's Alembic revision (None: none recorded)."""
-    return MigrationContext.configure(conn).get_current_revision()
+    if VERSION_TABLE.name not in table_names(conn):
+        return None
+    found = conn.execute(select(VERSION_TABLE.c.version_num)).scalars().all()
+    if len(found) <= 1:
+        return found[0] if found else None
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()  # raises: several heads
 
 
 def table_names(conn: Connection) -> set[str]:
@@ -124,6 +174,8 @@ def check(conn: Connection, url: str) -> str | None:
 
 
 def config_for(conn: Connection) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = conn
@@ -131,6 +183,14 @@ def config_for(conn: Connection) -> Config:
 
 
 def stamp(conn: Connection, revision: str) -> None:
+    """Record ``revision`` as the store's (a store without Alembic's table: made here, as
+    Alembic makes it)."""
+    if VERSION_TABLE.name not in table_names(conn):
+        VERSION_TABLE.create(conn)
+        conn.execute(VERSION_TABLE.insert().values(version_num=revision))
+        return
+    from alembic.runtime.migration import MigrationContext
+
     MigrationContext.configure(conn).stamp(script(), revision)
 
 
@@ -147,5 +207,7 @@ def upgrade(conn: Connection, url: str) -> Upgrade:
     if current(conn) is None:  # the release before Alembic
         stamp(conn, before)
     if before != head():
+        from alembic import command
+
         command.upgrade(config_for(conn), "head")
     return Upgrade(before, head())

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import requests
 from lxml import etree
 
 from koppeling.client.testcentrum import STAND_IN_KLANT
@@ -33,6 +33,9 @@ from koppeling.uwlr.leerresultaten import (
     request_envelope,
 )
 from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, SOAP_ENV, parse_xml, read_fault
+
+if TYPE_CHECKING:  # requests is imported on first use (start-up time)
+    import requests
 
 log = logging.getLogger("koppeling.testcentrum.schoolkr8")
 
@@ -83,6 +86,8 @@ class Schoolkr8Client:
     """``breng_leerresultaten(verzoek, autorisatiesleutel)`` over SOAP 1.1."""
 
     def __init__(self, config: Schoolkr8Config, *, session: requests.Session | None = None) -> None:
+        import requests
+
         self.config = config
         self.session = session or requests.Session()
 
@@ -92,6 +97,8 @@ class Schoolkr8Client:
 
     def breng_leerresultaten(self, verzoek: LeerresultatenVerzoek, autorisatiesleutel: str) -> None:
         """Deliver ``verzoek``; raises :class:`DeliveryError` (transient or rejected) otherwise."""
+        import requests
+
         autorisatie = Autorisatie(autorisatiesleutel, self.config.klantcode, self.config.klantnaam)
         body = request_envelope(build_verzoek(verzoek), autorisatie)
         headers = {"Content-Type": SOAP_CONTENT_TYPE, "SOAPAction": f'"{SOAP_ACTION}"'}

@@ -9,11 +9,12 @@ refusal is :class:`KlantenserviceWeigert` with the problem's detail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
-
-import requests
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from koppeling.client.http import JsonHttpClient
+
+if TYPE_CHECKING:  # requests is imported on first use (start-up time)
+    import requests
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 

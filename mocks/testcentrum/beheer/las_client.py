@@ -11,13 +11,15 @@ way), so the testcentrum can show the school a clear message instead of a traceb
 from __future__ import annotations
 
 from datetime import datetime
-
-import requests
+from typing import TYPE_CHECKING
 
 from koppeling.harness.errors import SoapFault
 from koppeling.uwlr import leerlinggegevens as lg
 from koppeling.uwlr.autorisatie import Autorisatie
 from koppeling.uwlr.soap import SOAP_CONTENT_TYPE
+
+if TYPE_CHECKING:  # requests is imported on first use (start-up time)
+    import requests
 
 # Where each LAS serves UWLR Leerlinggegevens, relative to its base URL (docs/architecture.md).
 LAS_PATHS = {"parnassys": "/uwlr/leerlinggegevens", "esis": "/UWLR/UwlrStandaard2.2.svc"}
@@ -91,6 +93,8 @@ class LasClient:
         return answer
 
     def _post(self, body: bytes, action: str) -> bytes:
+        import requests
+
         headers = {"Content-Type": SOAP_CONTENT_TYPE, "SOAPAction": f'"{action}"'}
         try:
             sender = self.session.post if self.session else requests.post
