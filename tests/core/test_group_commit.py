@@ -7,7 +7,6 @@ the batching is deterministic (no timing assumptions)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, eve
 
 from koppeling.harness.commits import GroupCommit, committer
 from koppeling.harness.store import Database
+from koppeling.testing.groupcommit import Outcome, Work, batch_behind_a_leader
 
 things = Table(
     "gc_things",
@@ -60,41 +60,14 @@ def _commits(db: Database) -> list[int]:
     return counted
 
 
-def _batch_behind_a_leader(
-    db: Database, group: GroupCommit, works: list[Callable[[Connection], Any]]
-) -> list[tuple[str, Any]]:
-    """Run ``works`` from threads while a first write holds the write transaction, so they all
-    queue and then share the next one; each thread's own outcome, in order."""
-    release = threading.Event()
+def _leader(conn: Connection) -> str:
+    conn.execute(things.insert().values(name="leader"))
+    return "leader"
 
-    def leader(conn: Connection) -> str:
-        assert release.wait(10)
-        conn.execute(things.insert().values(name="leader"))
-        return "leader"
 
-    outcomes: list[tuple[str, Any]] = [("", None)] * len(works)
-
-    def call(i: int, work: Callable[[Connection], Any]) -> None:
-        try:
-            outcomes[i] = ("ok", group.run(work))
-        except Exception as exc:
-            outcomes[i] = ("error", exc)
-
-    first = threading.Thread(target=group.run, args=(leader,))
-    first.start()
-    while group.waiting() != 0:  # the leader took its own write
-        time.sleep(0.001)
-    threads = [threading.Thread(target=call, args=(i, w)) for i, w in enumerate(works)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 10
-    while group.waiting() < len(works):
-        assert time.monotonic() < deadline, "the writes never queued"
-        time.sleep(0.001)
-    release.set()
-    for t in [first, *threads]:
-        t.join(10)
-    return outcomes
+def _batch_behind_a_leader(group: GroupCommit, works: list[Work]) -> list[Outcome]:
+    """``works`` queued behind a leader that stores "leader": each one's outcome, in order."""
+    return batch_behind_a_leader(group, works, _leader)[1]
 
 
 def test_waiting_writes_share_one_transaction_and_each_gets_its_own_result(
@@ -102,7 +75,7 @@ def test_waiting_writes_share_one_transaction_and_each_gets_its_own_result(
 ) -> None:
     group = GroupCommit(db)
     commits = _commits(db)
-    outcomes = _batch_behind_a_leader(db, group, [_insert(f"n{i}") for i in range(8)])
+    outcomes = _batch_behind_a_leader(group, [_insert(f"n{i}") for i in range(8)])
     assert outcomes == [("ok", f"stored n{i}") for i in range(8)]
     assert len(commits) == 2  # the leader's own, then one for the eight that queued
     assert group.batches == 1 and group.grouped == 8
@@ -112,7 +85,7 @@ def test_waiting_writes_share_one_transaction_and_each_gets_its_own_result(
 def test_a_refused_write_changes_nothing_and_the_others_of_its_batch_stay(db: Database) -> None:
     group = GroupCommit(db)
     works = [_insert("a"), _insert("b", refuse=True), _insert("c")]
-    outcomes = _batch_behind_a_leader(db, group, works)
+    outcomes = _batch_behind_a_leader(group, works)
     assert outcomes[0] == ("ok", "stored a")
     assert outcomes[1][0] == "error" and isinstance(outcomes[1][1], Refused)
     assert str(outcomes[1][1]) == "b"
@@ -123,7 +96,7 @@ def test_a_refused_write_changes_nothing_and_the_others_of_its_batch_stay(db: Da
 def test_a_database_error_of_one_write_leaves_the_others(db: Database) -> None:
     """The second "dup" breaks the UNIQUE constraint: only that write fails."""
     group = GroupCommit(db)
-    outcomes = _batch_behind_a_leader(db, group, [_insert("dup"), _insert("dup"), _insert("z")])
+    outcomes = _batch_behind_a_leader(group, [_insert("dup"), _insert("dup"), _insert("z")])
     assert [kind for kind, _ in outcomes] == ["ok", "error", "ok"]
     assert _names(db) == {"leader", "dup", "z"}
 
@@ -139,32 +112,13 @@ def test_a_failed_commit_answers_every_write_of_the_batch_with_the_error(db: Dat
     event.listen(db.engine, "commit", fail_commit)
 
     works = [_insert("p"), _insert("q", refuse=True)]
-    release = threading.Event()
-    outcomes: dict[str, Any] = {}
 
     def hold(conn: Connection) -> str:
-        assert release.wait(10)
         failing["on"] = True  # the next COMMIT (the batch's) fails
         return "held"
 
-    def call(name: str, work: Callable[[Connection], Any]) -> None:
-        try:
-            outcomes[name] = group.run(work)
-        except Exception as exc:
-            outcomes[name] = exc
-
-    first = threading.Thread(target=call, args=("leader", hold))
-    first.start()
-    while group.waiting():
-        time.sleep(0.001)
-    threads = [threading.Thread(target=call, args=(n, w)) for n, w in zip("pq", works, strict=True)]
-    for t in threads:
-        t.start()
-    while group.waiting() < 2:
-        time.sleep(0.001)
-    release.set()
-    for t in [first, *threads]:
-        t.join(10)
+    leader, (p, q) = batch_behind_a_leader(group, works, hold)
+    outcomes = {"leader": leader[1], "p": p[1], "q": q[1]}
     assert isinstance(outcomes["leader"], OSError)  # its own COMMIT failed
     assert isinstance(outcomes["p"], OSError)  # stored, then the COMMIT failed: not acknowledged
     assert isinstance(outcomes["q"], Refused)  # its own refusal, not the batch's error

@@ -4,8 +4,6 @@ others; a resent ``resultaat@key`` updates its row and is counted, never duplica
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,6 +13,7 @@ from sqlalchemy import Connection, select
 
 from koppeling.harness.commits import GroupCommit
 from koppeling.harness.store import Database
+from koppeling.testing.groupcommit import batch_behind_a_leader
 from mocks.schoolkr8.store import NieuwResultaat, Schoolkr8Store, resultaten_table
 
 SCHOOL = "98ZZ-00"
@@ -64,32 +63,9 @@ def test_upsert_counts_new_and_resent_keys(db: Database) -> None:
 
 def test_a_refused_write_in_a_batch_leaves_the_others(db: Database) -> None:
     group = GroupCommit(db)
-    release = threading.Event()
-    outcomes: dict[str, object] = {}
-
-    def hold(conn: Connection) -> str:
-        assert release.wait(10)
-        return "held"
-
-    def call(name: str, work: Callable[[Connection], object]) -> None:
-        try:
-            outcomes[name] = group.run(work)
-        except Exception as exc:
-            outcomes[name] = exc
-
-    first = threading.Thread(target=call, args=("leader", hold))
-    first.start()
-    while group.waiting():
-        time.sleep(0.001)
-    works = {"x": _store([("x", 1)]), "y": _store([("y", 1)], refuse=True), "z": _store([("z", 1)])}
-    threads = [threading.Thread(target=call, args=item) for item in works.items()]
-    for t in threads:
-        t.start()
-        while group.waiting() < threads.index(t) + 1:  # queued in this order
-            time.sleep(0.001)
-    release.set()
-    for t in [first, *threads]:
-        t.join(10)
+    works = [_store([("x", 1)]), _store([("y", 1)], refuse=True), _store([("z", 1)])]
+    _, (x, y, z) = batch_behind_a_leader(group, works, in_order=True)
+    outcomes = {"x": x[1], "y": y[1], "z": z[1]}
     assert outcomes["x"] == (1, 0) and outcomes["z"] == (1, 0)
     assert isinstance(outcomes["y"], ValueError)
     assert set(_rows(db)) == {"x", "z"}
