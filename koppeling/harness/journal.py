@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Column, Integer, String, Table, Text, delete, func, select
 
+from koppeling.harness.commits import committer
 from koppeling.harness.keys import mask_data, mask_text
 from koppeling.harness.store import Database, UtcDateTime, from_row, metadata
 
@@ -209,20 +210,28 @@ class Journal:
                 self._lock.notify_all()
 
     def _write(self, batch: list[Entry]) -> None:
+        """Insert a batch (and prune a service that has grown by :data:`PRUNE_EVERY`) in the
+        store's group commit: when request writes are waiting, the batch shares their write
+        transaction instead of taking the write lock once more of its own."""
         try:
             rows = [_values(entry) for entry in batch]
-            with self._db.begin() as conn:
+            due: list[str] = []
+            for row in rows:
+                service = row["service"]
+                self._since_prune[service] = self._since_prune.get(service, 0) + 1
+                if self._since_prune[service] == PRUNE_EVERY:
+                    due.append(service)
+            for service in due:
+                self._since_prune[service] = 0
+
+            def write(conn: Any) -> None:  # may run again if a write of its batch is refused
                 conn.execute(_INSERT, rows)
-                for row in rows:
-                    service = row["service"]
-                    self._since_prune[service] = self._since_prune.get(service, 0) + 1
-                pruned = False
-                for service, count in list(self._since_prune.items()):
-                    if count >= PRUNE_EVERY:
-                        self._prune(conn, service)
-                        self._since_prune[service] = 0
-                        pruned = True
-                if pruned and conn.dialect.name == "sqlite":  # give freed pages back to the OS
+                for service in due:
+                    self._prune(conn, service)
+
+            committer(self._db).run(write)
+            if due and self._db.dialect == "sqlite":  # give freed pages back to the OS
+                with self._db.begin() as conn:
                     conn.exec_driver_sql(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
         except Exception as exc:  # the journal must never break an answer
             log.warning("journal write of %d entries failed: %s", len(batch), exc)
