@@ -6,9 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Connection
+
+from koppeling.harness.commits import committer
 from koppeling.harness.journal import Entry, Journal
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
@@ -64,3 +69,40 @@ def test_a_reader_waits_for_what_another_process_queued(tmp_path: Path) -> None:
         if other.stdout is not None:
             other.stdout.close()
     db.dispose()
+
+
+def test_a_journal_batch_shares_the_transaction_of_waiting_request_writes(tmp_path: Path) -> None:
+    """The writer thread hands its batch to the store's group commit: queued behind a write
+    that holds the transaction, it is committed together with a request's write (one batch of
+    two), not in a write transaction of its own."""
+    core = Core.create(Database.file(tmp_path / "state.sqlite"))
+    group = committer(core.db)
+    running, release = threading.Event(), threading.Event()
+
+    def hold(conn: Connection) -> str:
+        running.set()
+        assert release.wait(10)
+        return "held"
+
+    def request_write(conn: Connection) -> str:
+        return "request"  # any hot write of the store
+
+    try:
+        leader = threading.Thread(target=group.run, args=(hold,))
+        leader.start()
+        assert running.wait(10)
+        core.journal.record(Entry(service="probe", kind="http", at=AT, summary="shared"))
+        other = threading.Thread(target=group.run, args=(request_write,))
+        other.start()
+        deadline = time.monotonic() + 10
+        while group.waiting() < 2:  # the journal's batch and the request's write
+            assert time.monotonic() < deadline, "the journal's batch never queued"
+            time.sleep(0.001)
+        release.set()
+        leader.join(10)
+        other.join(10)
+        assert [e.summary for e in core.journal.entries(service="probe")] == ["shared"]
+        assert (group.batches, group.grouped) == (1, 2)
+    finally:
+        release.set()
+        core.db.dispose()
