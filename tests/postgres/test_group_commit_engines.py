@@ -4,9 +4,8 @@ others; a resent ``resultaat@key`` updates its row and is counted, never duplica
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, select
@@ -20,15 +19,9 @@ SCHOOL = "98ZZ-00"
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(
-    request: pytest.FixtureRequest, tmp_path: Path, pg_database: Callable[[], str]
-) -> Iterator[Database]:
-    url = pg_database() if request.param == "postgres" else f"sqlite:///{tmp_path}/s.sqlite"
-    database = Database(url)
-    database.create_all()
-    yield database
-    database.dispose()
+@pytest.fixture
+def db(both_engines: Database) -> Database:
+    return both_engines
 
 
 def _result(key: str, percentiel: int) -> NieuwResultaat:

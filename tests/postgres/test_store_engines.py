@@ -9,9 +9,7 @@ holder among racing processes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select, update
@@ -38,17 +36,11 @@ counters = Table(
 )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(
-    request: pytest.FixtureRequest, tmp_path: Path, pg_database: Callable[[], str]
-) -> Iterator[Database]:
-    """A fresh store with every table, on SQLite (a file) or PostgreSQL."""
-    url = pg_database() if request.param == "postgres" else f"sqlite:///{tmp_path}/s.sqlite"
-    database = Database(url)
-    database.create_all()
-    local.create_all(database.engine)
-    yield database
-    database.dispose()
+@pytest.fixture
+def db(both_engines: Database) -> Database:
+    """A fresh store with every table and this module's own, on SQLite or PostgreSQL."""
+    local.create_all(both_engines.engine)
+    return both_engines
 
 
 def test_the_engine_is_the_one_asked_for(db: Database) -> None:
