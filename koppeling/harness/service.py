@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import random
 import re
 import socket
@@ -257,11 +258,17 @@ def set_operation(operation: str) -> None:
 # --- hooks -------------------------------------------------------------------------------------
 
 
+#: a private generator for correlation ids: not the module-level ``random`` (tests that draw
+#: from it, Hypothesis among them, must not see it move), reseeded from the OS in every fork
+_IDS = random.Random()
+os.register_at_fork(after_in_child=_IDS.seed)
+
+
 def new_correlation_id() -> str:
-    """A random version-4 UUID in hex, as ``uuid.uuid4().hex``, from :mod:`random` (reseeded in
-    every forked worker) instead of a system call per request: an id to follow a request by,
+    """A random version-4 UUID in hex, as ``uuid.uuid4().hex``, from a private
+    :class:`random.Random` instead of a system call per request: an id to follow a request by,
     not a secret."""
-    return uuid.UUID(int=random.getrandbits(128), version=4).hex
+    return uuid.UUID(int=_IDS.getrandbits(128), version=4).hex
 
 
 def _before(name: str, core: Core, is_soap: Callable[[], bool]) -> Callable[[], Any]:

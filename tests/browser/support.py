@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from koppeling.client import Clients, SchoolRef
@@ -57,7 +58,15 @@ class Shots:
         self.count += 1
         print(f"{time.monotonic() - self.started:6.2f}s {step}")
         path = self.folder / f"{self.count:02d}-{re.sub(r'[^a-z0-9-]+', '-', step.lower())}.png"
-        page.screenshot(path=str(path), full_page=True)
+        for attempt in range(3):  # the record of a step, not a check: a busy Chromium may
+            try:  # fail to capture mid-paint ("Unable to capture screenshot"); try again
+                page.screenshot(path=str(path), full_page=True)
+                return path
+            except PlaywrightError as exc:
+                if "Unable to capture screenshot" not in str(exc) or attempt == 2:
+                    raise
+                page.wait_for_load_state()
+                time.sleep(0.2)
         return path
 
 

@@ -215,3 +215,28 @@ def test_journal_masks_keys_however_they_are_encoded(app: Flask, core: Core) -> 
     assert rest[4:] not in stored and "heimpje" not in stored
     assert entries[1]["path"] == "/api/zoek/sk8_ZqZq…?aan=sk8_ZqZq…"
     assert "sk8_ZqZq…" in entries[1]["summary"]
+
+
+def test_correlation_ids_leave_the_global_random_alone_and_differ_across_forks() -> None:
+    """Ids come from a private generator: drawing one does not move the module-level ``random``
+    (Hypothesis and seeded tests watch it), and a forked worker does not repeat its parent's."""
+    import os
+    import random
+
+    from koppeling.harness.service import new_correlation_id
+
+    state = random.getstate()
+    first = new_correlation_id()
+    assert random.getstate() == state
+    assert len(first) == 32 and first[12] == "4"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one id to the parent, then out without any clean-up
+        os.write(write, new_correlation_id().encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert child != new_correlation_id()
+    assert len(child) == 32
