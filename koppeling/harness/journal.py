@@ -228,11 +228,10 @@ class Journal:
                 conn.execute(_INSERT, rows)
                 for service in due:
                     self._prune(conn, service)
+                if due and conn.dialect.name == "sqlite":  # give freed pages back to the OS
+                    conn.exec_driver_sql(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
 
             committer(self._db).run(write)
-            if due and self._db.dialect == "sqlite":  # give freed pages back to the OS
-                with self._db.begin() as conn:
-                    conn.exec_driver_sql(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
         except Exception as exc:  # the journal must never break an answer
             log.warning("journal write of %d entries failed: %s", len(batch), exc)
 

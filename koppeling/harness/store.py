@@ -212,7 +212,7 @@ class Database:
         self.is_postgresql = self.dialect == "postgresql"
         self._file: Path | None = None  # a SQLite file store
         self._writer = _ProcessWriteLock()
-        self._readers = _PlainReaders()
+        self._reader = _PlainReader()
         self._changes = _ChangeCounter()
         # (counter value before the read, when, generations) of the last read in this process
         self._seen: tuple[int, float, dict[str, int]] = (-1, 0.0, {})
@@ -320,7 +320,7 @@ class Database:
     def dispose(self) -> None:
         with self._lock:  # an in-memory store's one connection may be in use by another thread
             self.engine.dispose()
-            self._readers.close_all()
+            self._reader.close()
             self._writer.close()
             self._changes.close()
 
@@ -360,7 +360,7 @@ class Database:
         now = time.monotonic()
         if seen == counter and now - when < GENERATIONS_BACKSTOP_S:
             return values
-        rows = self._readers.get(file).execute(_GENERATIONS_SQL).fetchall()
+        rows = self._reader.rows(file, _GENERATIONS_SQL)
         values = {scope: int(value) for scope, value in rows}
         self._seen = (counter, now, values)
         return values
@@ -388,39 +388,31 @@ class Database:
 _GENERATIONS_SQL = "SELECT scope, value FROM koppeling_generation"
 
 
-class _PlainReaders:
-    """One plain ``sqlite3`` connection per thread for the per-request read of the generations
-    (one SELECT in autocommit: its own read transaction, a snapshot like any other read). About
-    30× cheaper than a read through the engine (pool, events, BEGIN, COMMIT), which was a
-    fifth of a HaalLeerlinggegevens's CPU. Opened query-only; a connection of a thread that
-    ended is closed when the next one opens; all are closed by :meth:`Database.dispose`."""
+class _PlainReader:
+    """One plain ``sqlite3`` connection per process for reading the generations again when the
+    change counter moved (one SELECT in autocommit: its own read transaction, a snapshot like
+    any other read), instead of a read through the engine (pool, events, BEGIN, COMMIT). Rare
+    (once per change, per process), so one connection under a lock serves every thread."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_thread: dict[tuple[int, int], sqlite3.Connection] = {}
+        self._conn: tuple[int, sqlite3.Connection] | None = None  # (pid, connection)
 
-    def get(self, file: Path) -> sqlite3.Connection:
-        key = (os.getpid(), threading.get_ident())
-        conn = self._by_thread.get(key)
-        if conn is not None:
-            return conn
-        conn = sqlite3.connect(file, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA query_only=1")
+    def rows(self, file: Path, sql: str) -> list[Any]:
         with self._lock:
-            alive = {(os.getpid(), t.ident) for t in threading.enumerate()}
-            for old in [k for k in self._by_thread if k not in alive]:
-                stale = self._by_thread.pop(old)
-                if old[0] == os.getpid():  # one inherited over fork belongs to the parent
-                    stale.close()
-            self._by_thread[key] = conn
-        return conn
+            if self._conn is None or self._conn[0] != os.getpid():  # not one from the parent
+                conn = sqlite3.connect(
+                    file, timeout=30, isolation_level=None, check_same_thread=False
+                )
+                conn.execute("PRAGMA query_only=1")
+                self._conn = (os.getpid(), conn)
+            return self._conn[1].execute(sql).fetchall()
 
-    def close_all(self) -> None:
+    def close(self) -> None:
         with self._lock:
-            for (pid, _), conn in self._by_thread.items():
-                if pid == os.getpid():
-                    conn.close()
-            self._by_thread.clear()
+            if self._conn is not None and self._conn[0] == os.getpid():
+                self._conn[1].close()
+            self._conn = None
 
 
 #: at most this long a process keeps the generations it read while the change counter stays put
