@@ -12,6 +12,8 @@ NULL) until that number is entered. The service opens the transactions; every
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -37,7 +39,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from koppeling.harness.clock import iso
 from koppeling.harness.keys import key_matches
@@ -513,7 +514,7 @@ class Schoolkr8Store:
         One statement for the whole message: ``INSERT … ON CONFLICT (school, key) DO UPDATE``,
         which tells per row how often the key was received (1: new)."""
         rows = [_values(school, item, pupils, now) for item in items]
-        received = conn.execute(_UPSERT_RESULTAAT[conn.dialect.name], rows).scalars().all()
+        received = conn.execute(_upsert_resultaat(conn.dialect.name), rows).scalars().all()
         nieuw = sum(1 for count in received if count == 1)
         return nieuw, len(items) - nieuw
 
@@ -563,10 +564,13 @@ _CHANGED = (
 )
 
 
-def _upsert(insert: Any) -> Any:
+@functools.cache
+def _upsert_resultaat(dialect: str) -> Any:
     """A resend (the same school and ``resultaat@key``) updates the row and counts it; the
     statement returns each row's count. The same SQL on SQLite and PostgreSQL, each dialect's
-    own construct."""
+    own construct, built on first use: importing PostgreSQL's dialect costs ~80 ms of every
+    start, and a SQLite store never needs it."""
+    insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
     stmt = insert(_r)
     return stmt.on_conflict_do_update(
         index_elements=[_r.c.school, _r.c.key],
@@ -577,7 +581,6 @@ def _upsert(insert: Any) -> Any:
     ).returning(_r.c.aantal_ontvangen)
 
 
-_UPSERT_RESULTAAT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
 _SCHOOL_KNOWN = select(scholen_table.c.school).where(scholen_table.c.school == bindparam("school"))
 _INSERT_LEERLING = _l.insert().returning(*_l.c)  # the new pupil as stored, in the same statement
 
