@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ from koppeling.cli import main as cli_main
 from koppeling.cli.main import main
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.services import SERVICES
+from koppeling.harness.store import Database
 
 KOPPELING = str(Path(sys.executable).parent / "koppeling")
 KoppelingUp = Callable[..., AbstractContextManager[dict[str, str]]]
@@ -51,6 +53,8 @@ def test_bad_url_option_is_a_clear_error() -> None:
     result = CliRunner().invoke(main, ["up", "--url", "schoolkr8:nee"])
     assert result.exit_code == 2
     assert "SERVICE=http(s)" in result.output
+    # `up` turns the cyclic garbage collector off while it starts: any way out turns it on again
+    assert gc.isenabled()
 
 
 def test_port_in_use_is_a_clear_error() -> None:
@@ -167,3 +171,52 @@ def test_a_gunicorn_worker_that_ends_leaves_the_harness_and_its_store_alone() ->
         proc.stdout.close()  # type: ignore[union-attr]
     assert code == 0
     assert not store.exists()
+
+
+SERVE_BEHIND_A_PIPE = """
+import sys
+from koppeling.harness import wsgi
+from koppeling.harness.config import HarnessConfig
+config = HarnessConfig.from_json(sys.argv[1])
+wsgi.serve(config, workers=1, threads=2, store_ready=int(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("ready", [False, True], ids=["check-failed", "store-ready"])
+def test_the_arbiter_binds_nothing_until_the_store_is_ready(tmp_path: Path, ready: bool) -> None:
+    """`up` forks gunicorn's arbiter before it makes or upgrades the store; the arbiter builds
+    the apps meanwhile (without the store) and binds nothing until one byte on a pipe says the
+    store is ready. A closed pipe without it (the check failed; `up` reports why) ends the
+    arbiter quietly, never having bound a port."""
+    config = HarnessConfig(port_base=0, state_dir=tmp_path / "state")
+    config.ports = {s.name: cli_main._free_port("127.0.0.1") for s in config.wanted_services()}
+    if ready:
+        Database(config.store_url() or "").create_all()  # what `up` does before it says so
+    read_end, write_end = os.pipe()
+    if ready:
+        os.write(write_end, b"1")
+    os.close(write_end)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE_BEHIND_A_PIPE, config.to_json(), str(read_end)],
+        pass_fds=(read_end,),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(read_end)
+    health = f"http://127.0.0.1:{config.port('parnassys')}/__admin/health"
+    try:
+        answered = False
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and not answered and time.monotonic() < deadline:
+            with socket.socket() as sock:
+                bound = sock.connect_ex(("127.0.0.1", config.port("parnassys"))) == 0
+            answered = bound and requests.get(health, timeout=5).status_code == 200
+            time.sleep(0.02)
+    finally:
+        proc.terminate()
+        _, errors = proc.communicate(timeout=30)
+    if ready:
+        assert answered, "the arbiter never served after the store was ready"
+    else:
+        assert not answered and proc.returncode == 0, errors
+        assert "Traceback" not in errors

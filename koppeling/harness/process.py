@@ -55,8 +55,11 @@ class Worker(Protocol):
     def stop(self) -> None: ...
 
 
-def build_core(config: HarnessConfig, db: Database | None = None) -> Core:
-    """The shared core for a config: store, clock, journal, faults, mailer, partner URLs."""
+def build_core(
+    config: HarnessConfig, db: Database | None = None, *, store_checked: bool = False
+) -> Core:
+    """The shared core for a config: store, clock, journal, faults, mailer, partner URLs.
+    ``store_checked``: the caller made the store ready already (no second ``create_all``)."""
     if db is None:
         url = config.store_url()
         db = Database.memory() if url is None else Database(url)
@@ -67,6 +70,7 @@ def build_core(config: HarnessConfig, db: Database | None = None) -> Core:
         mailer=mailer,
         urls=dict(config.urls),
         allowed_hosts=allowed_names(config.host, config.allowed_hosts),
+        store_checked=store_checked,
     )
 
 

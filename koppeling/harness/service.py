@@ -82,8 +82,10 @@ class Core:
         mailer: Mailer | None = None,
         urls: dict[str, str] | None = None,
         allowed_hosts: frozenset[str] = LOOPBACK,
+        store_checked: bool = False,
     ) -> Core:
-        db.create_all()
+        if not store_checked:  # else the caller made the store ready (``koppeling up`` does)
+            db.create_all()
         return cls(
             db=db,
             clock=Clock(db),

@@ -10,6 +10,7 @@ started by hand (``gunicorn 'koppeling.harness.wsgi:from_env()'`` with the confi
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import threading
@@ -66,9 +67,10 @@ def _local_port(environ: dict[str, Any]) -> int:
     return int(environ.get("SERVER_PORT") or 0)
 
 
-def build(config: HarnessConfig) -> PortDispatcher:
-    """The dispatcher for a config whose ports are all fixed (no 0)."""
-    core = build_core(config)
+def build(config: HarnessConfig, *, store_checked: bool = False) -> PortDispatcher:
+    """The dispatcher for a config whose ports are all fixed (no 0). Building it reads and
+    writes nothing in the store but ``create_all`` (skipped when ``store_checked``)."""
+    core = build_core(config, store_checked=store_checked)
     services = config.wanted_services()
     for spec in services:
         core.urls.setdefault(spec.name, f"http://{config.host}:{config.port(spec.name)}")
@@ -77,11 +79,19 @@ def build(config: HarnessConfig) -> PortDispatcher:
     )
 
 
-def serve(config: HarnessConfig, *, workers: int, threads: int) -> None:
+def serve(
+    config: HarnessConfig, *, workers: int, threads: int, store_ready: int | None = None
+) -> None:
     """Run gunicorn in this process until it is stopped (SIGTERM/SIGINT): the arbiter builds the
     apps (``--preload``), binds every service port of ``config`` and forks ``workers`` gthread
     workers of ``threads`` threads. Not gunicorn's command line: no ``gunicorn.conf.py`` from
-    the working folder and no ``GUNICORN_CMD_ARGS`` change what ``koppeling up`` asked for."""
+    the working folder and no ``GUNICORN_CMD_ARGS`` change what ``koppeling up`` asked for.
+
+    ``store_ready``: a pipe another process checks (and makes or upgrades) the store behind, in
+    parallel with this one building the apps. The apps are built without touching the store;
+    then, before anything is bound or forked, one byte ``1`` from the pipe lets gunicorn go on,
+    and anything else (the checker failed and closed it) ends this process quietly: the checker
+    reports why."""
     from gunicorn.app.base import BaseApplication
 
     binds = [f"{config.host}:{config.port(s.name)}" for s in config.wanted_services()]
@@ -106,9 +116,31 @@ def serve(config: HarnessConfig, *, workers: int, threads: int) -> None:
                 self.cfg.set("control_socket_disable", True)
 
         def load(self) -> PortDispatcher:
-            return build(config)
+            app = build(config, store_checked=store_ready is not None)
+            if store_ready is not None:
+                go = _read_byte(store_ready)
+                if go != b"1":
+                    raise SystemExit(0)
+            # `koppeling up` turned the cyclic collector off while it starts; the workers fork
+            # from here with it on again and with everything built so far frozen (never
+            # garbage, and out of every later full collection's walk).
+            gc.freeze()
+            gc.enable()
+            return app
 
     Gunicorn().run()
+
+
+def _read_byte(fd: int) -> bytes:
+    """One byte from a pipe, waiting for it (b"" once the writer closed it without one)."""
+    try:
+        while True:
+            try:
+                return os.read(fd, 1)
+            except InterruptedError:  # pragma: no cover - PEP 475 retries already
+                continue
+    finally:
+        os.close(fd)
 
 
 def from_env() -> PortDispatcher:
