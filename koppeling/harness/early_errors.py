@@ -23,6 +23,8 @@ from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
 from gunicorn.workers.gthread import ThreadWorker
 from werkzeug.serving import WSGIRequestHandler
 
+from koppeling.harness import one_write
+
 PROBLEM_TYPE = "application/problem+json"
 NO_BODY = (HTTPStatus.NO_CONTENT, HTTPStatus.RESET_CONTENT, HTTPStatus.NOT_MODIFIED)
 
@@ -64,6 +66,10 @@ LIMITS = (
 class ProblemThreadWorker(ThreadWorker):  # type: ignore[misc]
     """gunicorn's gthread worker, answering a request line or headers too large as problem
     details instead of gunicorn's HTML page."""
+
+    def init_process(self) -> None:
+        one_write.install()
+        super().init_process()
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         limit = next((lim for lim in LIMITS if isinstance(exc, lim[0])), None)
