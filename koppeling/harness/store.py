@@ -497,9 +497,54 @@ _BUMP = (
 )
 
 
+#: The statements ``metadata.create_all`` runs on a new SQLite store, kept compiled: compiling
+#: the DDL of ~30 tables cost 50–80 ms of every start on a new store (``koppeling up --memory``),
+#: running it takes a few. ``tests/core/test_store.py`` checks that the file is what the
+#: tables declare and that a store made from it equals one ``create_all`` makes;
+#: :func:`write_sqlite_schema` writes it anew after a table changes.
+SQLITE_SCHEMA = Path(__file__).parent / "migrations" / "sqlite_schema.sql"
+_STATEMENT_END = ";\n\n"
+
+
+def sqlite_ddl() -> list[str]:
+    """The DDL of every table and index on SQLite, in ``create_all``'s order, compiled now."""
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from koppeling.harness.services import import_stores
+
+    import_stores()
+    dialect = sqlite.dialect()
+    statements = []
+    for table in metadata.sorted_tables:
+        statements.append(str(CreateTable(table).compile(dialect=dialect)).strip())
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            statements.append(str(CreateIndex(index).compile(dialect=dialect)).strip())
+    return statements
+
+
+def write_sqlite_schema() -> None:
+    """Write :data:`SQLITE_SCHEMA` from the tables as they are declared now."""
+    SQLITE_SCHEMA.write_text("".join(s + _STATEMENT_END for s in sqlite_ddl()), encoding="utf-8")
+
+
+def _kept_sqlite_ddl() -> list[str] | None:
+    try:
+        text = SQLITE_SCHEMA.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return [s for s in text.split(_STATEMENT_END) if s.strip()]
+
+
 def create_tables(conn: Connection) -> None:
-    """Every table the store modules declare, and the version row (a new store)."""
-    metadata.create_all(conn)
+    """Every table the store modules declare, and the version row (a new store). On SQLite from
+    the kept DDL (:data:`SQLITE_SCHEMA`), elsewhere (or without that file) by ``create_all``."""
+    kept = _kept_sqlite_ddl() if conn.dialect.name == "sqlite" else None
+    if kept is None:
+        metadata.create_all(conn)
+    else:
+        for statement in kept:
+            conn.exec_driver_sql(statement)
     if conn.execute(select(schema_table.c.version)).first() is None:
         conn.execute(
             schema_table.insert().values(

@@ -18,12 +18,15 @@ from koppeling.cli.main import main
 from koppeling.harness import clock
 from koppeling.harness.store import (
     SCHEMA_VERSION,
+    SQLITE_SCHEMA,
     Database,
     SchemaMismatch,
     UtcDateTime,
     chunks,
     from_row,
+    metadata,
     schema_table,
+    sqlite_ddl,
 )
 
 local = MetaData()
@@ -193,3 +196,29 @@ def test_a_change_without_the_counter_is_seen_after_the_backstop(
         assert db.generation(clock.GENERATION) == before + 1
     finally:
         db.dispose()
+
+
+def test_the_kept_sqlite_schema_is_what_the_tables_declare() -> None:
+    """A new SQLite store is made from `migrations/sqlite_schema.sql`, not compiled anew on
+    every start: after a table changes, that file must be written again."""
+    kept = SQLITE_SCHEMA.read_text(encoding="utf-8")
+    assert kept == "".join(s + ";\n\n" for s in sqlite_ddl()), (
+        "the tables changed: run .venv/bin/python -c 'from koppeling.harness.store import "
+        "write_sqlite_schema; write_sqlite_schema()' and commit koppeling/harness/migrations/"
+        "sqlite_schema.sql"
+    )
+
+
+def test_a_new_store_from_the_kept_schema_equals_one_create_all_makes(tmp_path: Path) -> None:
+    Database.file(tmp_path / "kept.sqlite").create_all()
+    compiled = Database.file(tmp_path / "compiled.sqlite")
+    with compiled.engine.begin() as conn:
+        metadata.create_all(conn)
+
+    def schema(name: str) -> list[tuple[str, ...]]:
+        with sqlite3.connect(tmp_path / name) as conn:
+            rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        return sorted(row for row in rows if row[2] != "alembic_version")
+
+    assert schema("kept.sqlite") == schema("compiled.sqlite")
+    assert len(schema("kept.sqlite")) > 30
