@@ -382,7 +382,8 @@ def _fork_gunicorn(config: HarnessConfig, workers: int, threads: int) -> tuple[_
     core and starts the SMTP sink and pollers. Forked, not started as a new ``python -m
     gunicorn``: what this process imported before the fork (SQLAlchemy, Flask, the stores) is
     not imported again, and no second interpreter starts. Forked before this process starts any
-    thread or opens the store, so the child inherits neither.
+    thread, and with the store closed again after the read-only check, so the child inherits
+    neither a thread nor a store connection.
 
     Returns the child and the pipe to write its go-ahead to: ``b"1"`` once the store is ready
     (see ``store_ready`` in :func:`~koppeling.harness.wsgi.serve`); closing it without ends it."""
