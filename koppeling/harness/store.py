@@ -60,7 +60,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import UpdateBase
@@ -555,6 +555,177 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int
     insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
     stmt = insert(table).values(**values).on_conflict_do_nothing()
     return len(conn.execute(stmt.returning(*table.primary_key.columns)).all())
+
+
+# --- hot writes on the driver's own cursor --------------------------------------------------------
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect and run on the driver's own cursor
+    (``sqlite3``, ``psycopg``), inside the caller's SQLAlchemy transaction.
+
+    SQLAlchemy's execute path (compiled-cache lookup, parameter processing, events, the result
+    object) costs ~0.1-0.3 ms of Python per statement, most of the work a hot write does while
+    it holds the store's write lock. Here the statement is compiled once per dialect into its SQL
+    string and parameter order; :meth:`bind` applies the same bind processing SQLAlchemy would
+    (each column type's own processor: :class:`UtcDateTime` to UTC, a date to SQLite's text;
+    on PostgreSQL a NUL becomes U+FFFD, as ``before_cursor_execute`` does for every other
+    statement), so it can run before the lock is taken; :meth:`execute` and :meth:`executemany`
+    are then one driver call each, on the connection of the transaction (commit and rollback
+    stay SQLAlchemy's). Returned rows go through the columns' result processors. A driver error
+    is raised as SQLAlchemy's own exception (``IntegrityError`` …), as from ``conn.execute``.
+
+    ``keys`` are the parameters an INSERT or UPDATE sets (the columns it names, as
+    ``conn.execute(stmt, params)`` derives from the keys given). Not for a table that
+    :func:`watch` watches: its generation is bumped only on SQLAlchemy's path. Not for columns
+    with Python-side defaults the keys leave out (give every value).
+    """
+
+    def __init__(self, stmt: Any, keys: Sequence[str] | None = None) -> None:
+        self.stmt = stmt
+        self.keys = None if keys is None else list(keys)
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
+        self._lock = threading.Lock()
+
+    def plan(self, dialect: Dialect) -> _Plan:
+        """The statement compiled for ``dialect`` (once per dialect kind)."""
+        key = (type(dialect), dialect.paramstyle, dialect.server_version_info)
+        found = self._plans.get(key)
+        if found is None:
+            with self._lock:
+                found = self._plans.get(key) or _Plan.compile(self.stmt, self.keys, dialect)
+                self._plans[key] = found
+        return found
+
+    def bind(self, dialect: Dialect, params: dict[str, Any]) -> Any:
+        """``params`` as the driver takes them for this statement (a tuple or a dict)."""
+        return self.plan(dialect).bind(params)
+
+    def execute(self, conn: Connection, bound: Any) -> int:
+        """Run with parameters from :meth:`bind`; how many rows it changed."""
+        plan = self.plan(conn.dialect)
+        cursor = _driver_connection(conn).cursor()
+        try:
+            plan.run(cursor, bound, many=False)
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def executemany(self, conn: Connection, bound: Sequence[Any]) -> None:
+        """Run once per parameter set from :meth:`bind` (no rows returned)."""
+        if not bound:
+            return
+        plan = self.plan(conn.dialect)
+        cursor = _driver_connection(conn).cursor()
+        try:
+            plan.run(cursor, bound, many=True)
+        finally:
+            cursor.close()
+
+    def rows(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Bind ``params``, run, and every row it returns, its values as SQLAlchemy reads them."""
+        plan = self.plan(conn.dialect)
+        cursor = _driver_connection(conn).cursor()
+        try:
+            plan.run(cursor, plan.bind(params), many=False)
+            return plan.fetch(cursor)
+        finally:
+            cursor.close()
+
+
+def _driver_connection(conn: Connection) -> Any:
+    """The DBAPI connection under the SQLAlchemy connection (in its transaction)."""
+    return conn.connection.dbapi_connection
+
+
+@dataclasses.dataclass
+class _Plan:
+    """One statement for one dialect: its SQL, how to bind and how to read its rows."""
+
+    dialect: Dialect
+    sql: str
+    positional: bool
+    #: per parameter: (name, processor or None, constant: True when name holds its value)
+    params: list[tuple[str, Any, Any]]
+    exported_types: list[Any]
+    nul_free: bool
+    result_processors: list[Any] | None = None
+
+    @classmethod
+    def compile(cls, stmt: Any, keys: list[str] | None, dialect: Dialect) -> _Plan:
+        table = getattr(stmt, "table", None) if isinstance(stmt, UpdateBase) else None
+        if getattr(table, "name", None) in _WATCHED:
+            raise ValueError(f"{getattr(table, 'name', '')} is watched: write it with conn.execute")
+        # for_executemany: no implicit RETURNING of the new key (PostgreSQL's single-row insert)
+        compiled: Any = stmt.compile(
+            dialect=dialect, column_keys=keys, for_executemany=isinstance(stmt, UpdateBase)
+        )
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            raise ValueError("give every column with a Python-side default a value")
+        names = (
+            list(compiled.positiontup)
+            if compiled.positional
+            else list(dict.fromkeys(compiled.bind_names.values()))
+        )
+        by_name = {name: bp for bp, name in compiled.bind_names.items()}
+        values = compiled.construct_params(_check=False)
+        params: list[tuple[str, Any, Any]] = []
+        for name in names:
+            bindparam = by_name[name]
+            processor = bindparam.type.dialect_impl(dialect).bind_processor(dialect)
+            if not bindparam.required:
+                # a value the statement carries (``aantal + 1``): bound once, here
+                value = values.get(name)
+                params.append((name, None, processor(value) if processor else value))
+            else:
+                params.append((name, processor, _PARAM))
+        return cls(
+            dialect,
+            compiled.string,
+            bool(compiled.positional),
+            params,
+            [column.type for column in getattr(stmt, "exported_columns", ())],
+            dialect.name == "postgresql",
+        )
+
+    def bind(self, params: dict[str, Any]) -> Any:
+        values = [
+            (proc(params[name]) if proc else params[name]) if fixed is _PARAM else fixed
+            for name, proc, fixed in self.params
+        ]
+        if self.nul_free:
+            values = _nul_free(values)
+        if self.positional:
+            return tuple(values)
+        return dict(zip((name for name, _, _ in self.params), values, strict=True))
+
+    def run(self, cursor: Any, bound: Any, *, many: bool) -> None:
+        dbapi = self.dialect.loaded_dbapi
+        try:
+            if many:
+                cursor.executemany(self.sql, bound)
+            else:
+                cursor.execute(self.sql, bound)
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(self.sql, bound, exc, dbapi.Error) from exc
+
+    def fetch(self, cursor: Any) -> list[tuple[Any, ...]]:
+        rows = cursor.fetchall()
+        if self.result_processors is None:
+            coltypes = [d[1] for d in cursor.description or ()]
+            self.result_processors = [
+                t.dialect_impl(self.dialect).result_processor(self.dialect, coltype)
+                for t, coltype in zip(self.exported_types, coltypes, strict=False)
+            ]
+        processors = self.result_processors
+        if not any(processors):
+            return [tuple(row) for row in rows]
+        return [
+            tuple(p(v) if p else v for p, v in zip(processors, row, strict=False)) for row in rows
+        ]
+
+
+_PARAM = object()  # in a _Plan's params: the value comes from the caller's parameters
 
 
 # --- PostgreSQL: the column types as SQLite treats them ------------------------------------------
