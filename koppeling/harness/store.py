@@ -922,7 +922,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _begin_immediate(conn: Connection) -> None:
-    if conn.get_execution_options().get("koppeling_read_only"):
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """BEGIN on the driver's connection: one C call, where ``exec_driver_sql`` is SQLAlchemy's
+    whole execute path (a write pays it inside the write lock). A failure is SQLAlchemy's error,
+    as before."""
+    sql = "BEGIN" if conn.get_execution_options().get("koppeling_read_only") else "BEGIN IMMEDIATE"
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        conn.connection.dbapi_connection.execute(sql)  # type: ignore[union-attr]
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, (), exc, dbapi.Error) from exc
