@@ -781,7 +781,10 @@ class _Plan:
             if compiled.positional
             else list(dict.fromkeys(compiled.bind_names.values()))
         )
-        by_name = {name: bp for bp, name in compiled.bind_names.items()}
+        by_name: dict[str, Any] = {}  # a name may stand for several copies: the typed one
+        for bp, name in compiled.bind_names.items():
+            if name not in by_name or by_name[name].type._isnull:
+                by_name[name] = bp
         values = compiled.construct_params(_check=False)
         params: list[tuple[str, Any, Any]] = []
         for name in names:

@@ -516,13 +516,26 @@ class Schoolkr8Store:
         now: datetime,
     ) -> tuple[int, int]:
         """Insert new keys, update known ones (never a duplicate); returns (new, updated).
-        One statement for the whole message: ``INSERT … ON CONFLICT (school, key) DO UPDATE``,
-        which tells per row how often the key was received (1: new)."""
-        upsert = _upsert_resultaat(conn.dialect.name)
-        nieuw = 0
-        for item in items:
-            ((received,),) = upsert.rows(conn, _values(school, item, pupils, now))
-            nieuw += received == 1
+        ``INSERT … ON CONFLICT (school, key) DO UPDATE … RETURNING``, which tells per row how
+        often the key was received (1: new); the rows of a big message go in as many as
+        :data:`UPSERT_ROWS` to a statement (a message's keys are unique, so no statement
+        meets one twice)."""
+        nieuw, start, dialect = 0, 0, conn.dialect.name
+        while start < len(items):
+            size = next(n for n in UPSERT_ROWS if n <= len(items) - start)
+            part = items[start : start + size]
+            start += size
+            rows: list[tuple[Any, ...]]
+            if size == 1:
+                rows = _upsert_resultaat(dialect).rows(conn, _values(school, part[0], pupils, now))
+            else:
+                params = {
+                    f"r{i}_{name}": value
+                    for i, item in enumerate(part)
+                    for name, value in _values(school, item, pupils, now).items()
+                }
+                rows = _upsert_resultaten(dialect, size).rows(conn, params)
+            nieuw += sum(1 for (received,) in rows if received == 1)
         return nieuw, len(items) - nieuw
 
     def resultaten_van(self, conn: Connection, leerling_id: int) -> list[Resultaat]:
@@ -600,6 +613,29 @@ def _upsert_resultaat(dialect: str) -> DriverStatement:
         },
     ).returning(_r.c.aantal_ontvangen)
     return DriverStatement(upsert, _VALUES_KEYS)
+
+
+#: rows per upsert statement of a big message, largest first (each size compiled once)
+UPSERT_ROWS = (64, 8, 1)
+
+
+@functools.cache
+def _upsert_resultaten(dialect: str, size: int) -> DriverStatement:
+    """:func:`_upsert_resultaat` for ``size`` rows in one statement (parameters ``r0_school``…)."""
+    insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+    rows = [
+        {name: bindparam(f"r{i}_{name}", type_=_r.c[name].type) for name in _VALUES_KEYS}
+        for i in range(size)
+    ]
+    stmt = insert(_r).values(rows)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[_r.c.school, _r.c.key],
+        set_={
+            **{name: stmt.excluded[name] for name in _CHANGED},
+            "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
+        },
+    ).returning(_r.c.aantal_ontvangen)
+    return DriverStatement(upsert)
 
 
 _SCHOOL_KNOWN = DriverStatement(

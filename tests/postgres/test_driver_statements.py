@@ -172,3 +172,35 @@ def test_a_watched_table_is_refused(db: Database) -> None:
         stmt.execute(conn, stmt.bind(conn.dialect, {}))
     with db.read() as conn:
         assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_big_message_is_stored_as_one_result_at_a_time(db: Database) -> None:
+    """73 results (statements of 64, 8 and 1 rows) store what 73 single upserts store, and
+    count new and resent keys alike."""
+    store = Schoolkr8Store()
+    items = [
+        NieuwResultaat(f"k{i}", str(i % 5), "RW", "Rekenen", date(2026, 10, 30), {"p": i})
+        for i in range(73)
+    ]
+    with db.begin() as conn:
+        pupils = {"1": store.add_leerling(conn, SCHOOL, "A", "B", date(2017, 1, 1), "5", NOW).id}
+        assert store.upsert_resultaten(conn, SCHOOL, items, pupils, NOW) == (73, 0)
+        assert store.upsert_resultaten(conn, SCHOOL, items[:9], pupils, NOW) == (0, 9)
+        for item in items:
+            conn.execute(
+                _upsert_resultaat(conn.dialect.name).stmt,
+                resultaat_values("97YY-00", item, pupils, NOW),
+            )
+    cols = [c.key for c in resultaten_table.c]
+
+    def by_key(school: str) -> dict[str, tuple[Any, ...]]:
+        rows = _stored(db, "sk8_resultaten", f"school = '{school}'")
+        keep = [i for i, c in enumerate(cols) if c not in ("id", "school", "aantal_ontvangen")]
+        return {r[cols.index("key")]: tuple(r[i] for i in keep) for r in rows}
+
+    assert by_key(SCHOOL) == by_key("97YY-00") and len(by_key(SCHOOL)) == 73
+    with db.read() as conn:
+        counts = conn.execute(
+            select(resultaten_table.c.aantal_ontvangen).where(resultaten_table.c.school == SCHOOL)
+        ).scalars()
+        assert sorted(counts) == [1] * 64 + [2] * 9
