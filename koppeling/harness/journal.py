@@ -26,7 +26,7 @@ from sqlalchemy import Column, Integer, String, Table, Text, delete, func, selec
 
 from koppeling.harness.commits import committer
 from koppeling.harness.keys import mask_data, mask_text
-from koppeling.harness.store import Database, UtcDateTime, from_row, metadata
+from koppeling.harness.store import Database, DriverStatement, UtcDateTime, from_row, metadata
 
 log = logging.getLogger("koppeling")
 
@@ -49,7 +49,8 @@ journal_table = Table(
     Column("data", Text),
 )
 
-_INSERT = journal_table.insert()
+#: a batch's rows go in with one ``executemany`` on the driver's cursor, bound before the lock
+_INSERT = DriverStatement(journal_table.insert(), [c.key for c in journal_table.c if c.key != "id"])
 MAX_BODY = 8192
 PRUNE_EVERY = 64
 #: the writer flushes its queue after this many seconds or rows, whichever comes first
@@ -214,10 +215,11 @@ class Journal:
         store's group commit: when request writes are waiting, the batch shares their write
         transaction instead of taking the write lock once more of its own."""
         try:
-            rows = [_values(entry) for entry in batch]
+            dialect = self._db.engine.dialect
+            rows = [_INSERT.bind(dialect, _values(entry)) for entry in batch]
             due: list[str] = []
-            for row in rows:
-                service = row["service"]
+            for entry in batch:
+                service = entry.service
                 self._since_prune[service] = self._since_prune.get(service, 0) + 1
                 if self._since_prune[service] == PRUNE_EVERY:
                     due.append(service)
@@ -225,7 +227,7 @@ class Journal:
                 self._since_prune[service] = 0
 
             def write(conn: Any) -> None:  # may run again if a write of its batch is refused
-                conn.execute(_INSERT, rows)
+                _INSERT.executemany(conn, rows)
                 for service in due:
                     self._prune(conn, service)
                 if due and conn.dialect.name == "sqlite":  # give freed pages back to the OS

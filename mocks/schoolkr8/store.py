@@ -12,6 +12,7 @@ NULL) until that number is entered. The service opens the transactions; every
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import json
@@ -42,7 +43,7 @@ from sqlalchemy import (
 
 from koppeling.harness.clock import iso
 from koppeling.harness.keys import key_matches
-from koppeling.harness.store import UtcDateTime, chunks, from_row, metadata
+from koppeling.harness.store import DriverStatement, UtcDateTime, chunks, from_row, metadata
 
 #: The status of a koppeling.
 AANGEVRAAGD = "aangevraagd"
@@ -269,7 +270,7 @@ class Schoolkr8Store:
 
     def ensure_school(self, conn: Connection, school: str, now: datetime) -> None:
         """Make the school known on its first use (a koppeling request or a pupil)."""
-        if conn.execute(_SCHOOL_KNOWN, {"school": school}).first() is None:
+        if not _SCHOOL_KNOWN.rows(conn, {"school": school}):
             brin, _, dep = school.partition("-")
             conn.execute(
                 scholen_table.insert().values(
@@ -395,9 +396,9 @@ class Schoolkr8Store:
     def live_key_matches(self, conn: Connection, school: str, presented: str) -> bool:
         """Is ``presented`` one of the school's live (not revoked) keys? Compared in constant
         time against every live key hash of the school, without an early exit."""
-        hashes = conn.execute(_LIVE_KEYS, {"school": school}).scalars()
+        hashes = _LIVE_KEYS.rows(conn, {"school": school})
         matched = False
-        for stored in hashes:
+        for (stored,) in hashes:
             matched |= key_matches(presented, str(stored))
         return matched
 
@@ -414,8 +415,8 @@ class Schoolkr8Store:
         now: datetime,
     ) -> Leerling:
         self.ensure_school(conn, school, now)
-        row = conn.execute(
-            _INSERT_LEERLING,
+        (row,) = _INSERT_LEERLING.rows(
+            conn,
             {
                 "school": school,
                 "voornaam": voornaam,
@@ -425,8 +426,9 @@ class Schoolkr8Store:
                 "leerlingnummer": None,
                 "aangemaakt_op": now,
             },
-        ).one()
-        return from_row(Leerling, row)
+        )
+        stored = dict(zip(_LEERLING_FIELDS, row, strict=True))
+        return Leerling(**{name: stored[name] for name in _LEERLING_INIT})
 
     def leerling(self, conn: Connection, leerling_id: int) -> Leerling | None:
         row = conn.execute(
@@ -498,7 +500,10 @@ class Schoolkr8Store:
         """leerlingnummer -> pupil id, for the numbers that are in use at the school."""
         found: dict[str, int] = {}
         for chunk in chunks(sorted(numbers)):
-            rows = conn.execute(_PUPILS_BY_NUMBER, {"school": school, "numbers": list(chunk)})
+            stmt, size = _pupils_by_number(len(chunk))
+            params = {f"n{i}": chunk[min(i, len(chunk) - 1)] for i in range(size)}
+            params["school"] = school
+            rows = stmt.rows(conn, params)
             found.update({str(nummer): int(pupil) for pupil, nummer in rows})
         return found
 
@@ -511,11 +516,26 @@ class Schoolkr8Store:
         now: datetime,
     ) -> tuple[int, int]:
         """Insert new keys, update known ones (never a duplicate); returns (new, updated).
-        One statement for the whole message: ``INSERT … ON CONFLICT (school, key) DO UPDATE``,
-        which tells per row how often the key was received (1: new)."""
-        rows = [_values(school, item, pupils, now) for item in items]
-        received = conn.execute(_upsert_resultaat(conn.dialect.name), rows).scalars().all()
-        nieuw = sum(1 for count in received if count == 1)
+        ``INSERT … ON CONFLICT (school, key) DO UPDATE … RETURNING``, which tells per row how
+        often the key was received (1: new); the rows of a big message go in as many as
+        :data:`UPSERT_ROWS` to a statement (a message's keys are unique, so no statement
+        meets one twice)."""
+        nieuw, start, dialect = 0, 0, conn.dialect.name
+        while start < len(items):
+            size = next(n for n in UPSERT_ROWS if n <= len(items) - start)
+            part = items[start : start + size]
+            start += size
+            rows: list[tuple[Any, ...]]
+            if size == 1:
+                rows = _upsert_resultaat(dialect).rows(conn, _values(school, part[0], pupils, now))
+            else:
+                params = {
+                    f"r{i}_{name}": value
+                    for i, item in enumerate(part)
+                    for name, value in _values(school, item, pupils, now).items()
+                }
+                rows = _upsert_resultaten(dialect, size).rows(conn, params)
+            nieuw += sum(1 for (received,) in rows if received == 1)
         return nieuw, len(items) - nieuw
 
     def resultaten_van(self, conn: Connection, leerling_id: int) -> list[Resultaat]:
@@ -545,13 +565,26 @@ class Schoolkr8Store:
 # The statements of the intake, built once: constructing a statement cost more CPU than SQLite
 # took to run it, and a statement object built once keeps its cache key too.
 _s, _r, _l = sleutels_table, resultaten_table, leerlingen_table
-_LIVE_KEYS = select(_s.c.hash).where(
-    _s.c.school == bindparam("school"), _s.c.ingetrokken_op.is_(None)
+# They run on the driver's cursor (DriverStatement): most of them inside the write lock, where
+# SQLAlchemy's execute path was most of the work.
+_LIVE_KEYS = DriverStatement(
+    select(_s.c.hash).where(_s.c.school == bindparam("school"), _s.c.ingetrokken_op.is_(None))
 )
-_PUPILS_BY_NUMBER = select(_l.c.id, _l.c.leerlingnummer).where(
-    _l.c.school == bindparam("school"),
-    _l.c.leerlingnummer.in_(bindparam("numbers", expanding=True)),
-)
+
+
+@functools.cache
+def _pupils_by_number(count: int) -> tuple[DriverStatement, int]:
+    """The pupils of a school with one of ``count`` numbers: one statement per power of two
+    (parameters ``n0``…; the caller repeats its last number to fill), so a handful of compiled
+    statements serve every message size up to a chunk."""
+    size = 1 << max(count - 1, 0).bit_length()
+    stmt = select(_l.c.id, _l.c.leerlingnummer).where(
+        _l.c.school == bindparam("school"),
+        _l.c.leerlingnummer.in_([bindparam(f"n{i}") for i in range(size)]),
+    )
+    return DriverStatement(stmt), size
+
+
 _CHANGED = (
     "leerlingid",
     "leerlingid_norm",
@@ -565,24 +598,69 @@ _CHANGED = (
 
 
 @functools.cache
-def _upsert_resultaat(dialect: str) -> Any:
+def _upsert_resultaat(dialect: str) -> DriverStatement:
     """A resend (the same school and ``resultaat@key``) updates the row and counts it; the
     statement returns each row's count. The same SQL on SQLite and PostgreSQL, each dialect's
     own construct, built on first use: importing PostgreSQL's dialect costs ~80 ms of every
     start, and a SQLite store never needs it."""
     insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
     stmt = insert(_r)
-    return stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[_r.c.school, _r.c.key],
         set_={
             **{name: stmt.excluded[name] for name in _CHANGED},
             "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
         },
     ).returning(_r.c.aantal_ontvangen)
+    return DriverStatement(upsert, _VALUES_KEYS)
 
 
-_SCHOOL_KNOWN = select(scholen_table.c.school).where(scholen_table.c.school == bindparam("school"))
-_INSERT_LEERLING = _l.insert().returning(*_l.c)  # the new pupil as stored, in the same statement
+#: rows per upsert statement of a big message, largest first (each size compiled once)
+UPSERT_ROWS = (64, 8, 1)
+
+
+@functools.cache
+def _upsert_resultaten(dialect: str, size: int) -> DriverStatement:
+    """:func:`_upsert_resultaat` for ``size`` rows in one statement (parameters ``r0_school``…)."""
+    insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+    rows = [
+        {name: bindparam(f"r{i}_{name}", type_=_r.c[name].type) for name in _VALUES_KEYS}
+        for i in range(size)
+    ]
+    stmt = insert(_r).values(rows)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[_r.c.school, _r.c.key],
+        set_={
+            **{name: stmt.excluded[name] for name in _CHANGED},
+            "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
+        },
+    ).returning(_r.c.aantal_ontvangen)
+    return DriverStatement(upsert)
+
+
+_SCHOOL_KNOWN = DriverStatement(
+    select(scholen_table.c.school).where(scholen_table.c.school == bindparam("school"))
+)
+_LEERLING_FIELDS = tuple(_l.c.keys())
+_LEERLING_INIT = tuple(f.name for f in dataclasses.fields(Leerling) if f.init)
+#: the new pupil as stored, in the same statement
+_INSERT_LEERLING = DriverStatement(
+    _l.insert().returning(*_l.c), [k for k in _LEERLING_FIELDS if k != "id"]
+)
+_VALUES_KEYS = (
+    "school",
+    "key",
+    "leerlingid",
+    "leerlingid_norm",
+    "leerling_id",
+    "toetscode",
+    "toetsnaam",
+    "afnamedatum",
+    "gegevens",
+    "ontvangen_op",
+    "bijgewerkt_op",
+    "aantal_ontvangen",
+)
 
 
 def _values(
