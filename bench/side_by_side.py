@@ -373,14 +373,16 @@ class Koppeling:
     state_dir: Path
 
 
-def start_koppeling(procs: Procs, tmp: Path, store: str | None = None) -> Koppeling:
+def start_koppeling(
+    procs: Procs, tmp: Path, store: str | None = None, extra: list[str] | None = None
+) -> Koppeling:
     """`koppeling up` (gunicorn, its default workers and threads) on free ports with a state
-    folder in ``tmp`` (or on ``store``, a store URL): the time until all six services answer
-    /__admin/health."""
+    folder in ``tmp`` (or on ``store``, a store URL), plus the ``extra`` options: the time until
+    all six services answer /__admin/health."""
     state = tmp / "state"
     cmd = [str(Path(sys.executable).parent / "koppeling"), "up", "--port-base", "0"]
     cmd += ["--store", store] if store else ["--state-dir", str(state)]
-    cmd += ["--server", "gunicorn"]
+    cmd += ["--server", "gunicorn", *(extra or [])]
     started = time.perf_counter()
     proc = procs.start(cmd, tmp / "koppeling.log", stdout=subprocess.PIPE)
     first = None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -127,3 +129,38 @@ def test_a_given_jar_that_is_not_there_is_missing(tmp_path: Path) -> None:
     tools = sbs.find_tools(_fake_path(tmp_path, "java"), tmp_path / "nope.jar", tmp_path)
     assert tools.missing() == ["nginx", "wrk", "wiremock"]
     assert "apt-get install wrk" in sbs.missing_report(tools)[1]
+
+
+def _load_cpu_per_request() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "cpu_per_request", ROOT / "bench/cpu_per_request.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_cpu_per_request_counts_a_process_and_its_descendants() -> None:
+    """bench/cpu_per_request.py sums the CPU of `koppeling up` and everything it forked."""
+    cpr = _load_cpu_per_request()
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(cpr.process_tree(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        tree = cpr.process_tree(parent.pid)
+        assert tree[0] == parent.pid and len(tree) == 2
+        while cpr.cpu_seconds(tree) < 0.2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert cpr.cpu_seconds(tree) >= 0.2  # the child's busy loop, seen through the parent
+    finally:
+        parent.wait(timeout=30)

@@ -1,0 +1,189 @@
+"""CPU per request of one load, over HTTP or in one process (prints figures, for A/B runs).
+
+    .venv/bin/python bench/cpu_per_request.py haal|breng|mixed [--seconds 8]
+        [--up-arg=--workers=4 ...]
+    .venv/bin/python bench/cpu_per_request.py --in-process haal|breng [--requests 3000]
+
+Why: on a shared machine req/s and latency move by a third from one run to the next, the CPU a
+request costs much less. Over HTTP this starts `koppeling up` (as bench/side_by_side.py does,
+plus any ``--up-arg``), prepares the same data, runs one of its loads with wrk and prints
+req/s, p50, p99 and the CPU seconds all of koppeling's processes spent (from /proc) per
+request. ``--in-process`` calls one service's WSGI app in a loop on a werkzeug-less harness
+(no server, no socket) and prints the CPU of the request thread and of the whole process (the
+journal writer included) per request: the harness's own work, without gunicorn's. Run the two
+sides of an A/B interleaved, in the same minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import side_by_side as sbs  # noqa: E402
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every descendant (koppeling up -> gunicorn's arbiter -> its workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        children = subprocess.run(
+            ["pgrep", "-P", str(current)], capture_output=True, text=True
+        ).stdout.split()
+        todo += [int(child) for child in children]
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def over_http(load: str, seconds: float, up_args: list[str]) -> None:
+    tools = sbs.find_tools(None, None, sbs.ROOT / ".tools")
+    if tools.wrk is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    procs = sbs.Procs()
+    tmp = Path(tempfile.mkdtemp(prefix="cpu-per-request-"))
+    try:
+        k = sbs.start_koppeling(procs, tmp, extra=up_args)
+        bodies = sbs.prepare(k.urls, 40, tmp)
+        if load == "haal":
+            script = sbs.wrk_script("POST", sbs.soap_headers("HaalLeerlinggegevens"), bodies.haal)
+            url = k.urls["parnassys"] + sbs.HAAL_PATH
+            loads = [sbs.Load("haal", url, sbs.write_script(tmp, "haal", script), 2, 16)]
+        elif load == "breng":
+            headers = sbs.soap_headers("BrengLeerresultaten")
+            script = sbs.wrk_script("POST", headers, bodies.breng, "b")
+            url = k.urls["schoolkr8"] + sbs.BRENG_PATH
+            loads = [sbs.Load("breng", url, sbs.write_script(tmp, "breng", script), 2, 16)]
+        else:
+            loads = sbs.mixed_loads(k.urls, bodies, tmp, "m")
+        pids = process_tree(k.pid)
+        before = cpu_seconds(pids)
+        results = sbs.run_together(tools.wrk, loads, seconds)
+        spent = cpu_seconds(pids) - before
+        requests = sum(r.rate for r in results.values()) * seconds
+        print(
+            f"{load}: CPU {spent:.2f} s for ~{requests:.0f} requests: "
+            f"{spent / max(requests, 1) * 1000:.3f} ms/request (every koppeling process)"
+        )
+        for name, result in results.items():
+            print(
+                f"  {name}: {result.rate:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                f"p99 {result.p99_ms:.1f} ms, {result.errors} errors"
+            )
+    finally:
+        procs.stop_all()
+
+
+def in_process(load: str, requests: int) -> None:
+    from koppeling.harness.config import HarnessConfig
+    from koppeling.harness.process import Harness
+
+    tmp = Path(tempfile.mkdtemp(prefix="cpu-per-request-"))
+    harness = Harness(HarnessConfig(port_base=0, state_dir=tmp / "state")).start()
+    try:
+        assert harness.core is not None
+        urls = {name: harness.url(name) for name in harness.servers}
+        bodies = sbs.prepare(urls, 40, tmp)
+        service, path, action = "parnassys", sbs.HAAL_PATH, "HaalLeerlinggegevens"
+        raw = bodies.haal.read_bytes()
+        if load == "breng":
+            service, path, action = "schoolkr8", sbs.BRENG_PATH, "BrengLeerresultaten"
+            raw = bodies.breng.read_bytes()
+        app, port = harness.apps[service], harness.servers[service].port
+        journal = harness.core.journal
+        keys = itertools.count()
+
+        def environ() -> dict[str, Any]:
+            body = raw.replace(sbs.RESULT_KEY.encode(), f"r{next(keys)}".encode())
+            return {
+                "REQUEST_METHOD": "POST",
+                "PATH_INFO": path,
+                "QUERY_STRING": "",
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": str(port),
+                "HTTP_HOST": f"127.0.0.1:{port}",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "CONTENT_TYPE": sbs.SOAP,
+                "CONTENT_LENGTH": str(len(body)),
+                "HTTP_SOAPACTION": action,
+                "wsgi.input": io.BytesIO(body),
+                "wsgi.url_scheme": "http",
+                "wsgi.errors": sys.stderr,
+                "wsgi.multithread": True,
+                "wsgi.multiprocess": True,
+                "wsgi.run_once": False,
+                "wsgi.version": (1, 0),
+                "REMOTE_ADDR": "127.0.0.1",
+            }
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            if not status.startswith("200"):
+                raise SystemExit(f"{load}: {status}")
+            return lambda data: None
+
+        def one() -> None:
+            for _ in app(environ(), start_response):
+                pass
+
+        def timed(clock: Callable[[], float]) -> float:
+            started = clock()
+            for _ in range(requests):
+                one()
+            journal.flush()
+            return (clock() - started) / requests * 1000
+
+        for _ in range(300):  # warm-up: caches, connections
+            one()
+        thread = [timed(time.thread_time) for _ in range(3)]
+        whole = [timed(time.process_time) for _ in range(3)]
+        print(
+            f"{load}, in one process, {requests} requests x 3: request thread "
+            f"{statistics.median(thread):.3f} ms/request (min {min(thread):.3f}); whole process "
+            f"{statistics.median(whole):.3f} (min {min(whole):.3f}), journal writer included"
+        )
+    finally:
+        harness.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("load", choices=["haal", "breng", "mixed"])
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--up-arg", action="append", default=[], help="extra for koppeling up")
+    parser.add_argument("--in-process", action="store_true")
+    parser.add_argument("--requests", type=int, default=3000)
+    args = parser.parse_args()
+    if args.in_process:
+        if args.load == "mixed":
+            parser.error("--in-process measures haal or breng")
+        in_process(args.load, args.requests)
+    else:
+        over_http(args.load, args.seconds, [a for arg in args.up_arg for a in arg.split("=", 1)])
+
+
+if __name__ == "__main__":
+    main()
