@@ -62,11 +62,19 @@ _gunicorn_create = wsgi.create
 
 
 def _create(
-    req: Any, sock: Any, client: Any, server: Any, cfg: Any, response_class: Any = None, *a: Any
+    req: Any,
+    sock: Any,
+    client: Any,
+    server: Any,
+    cfg: Any,
+    response_class: Any = None,
+    response_args: tuple[Any, ...] = (),
 ) -> Any:
     """gunicorn's ``wsgi.create`` with :class:`OneWriteResponse` unless a protocol brings its
     own response class (HTTP/2 does)."""
-    return _gunicorn_create(req, sock, client, server, cfg, response_class or OneWriteResponse, *a)
+    return _gunicorn_create(
+        req, sock, client, server, cfg, response_class or OneWriteResponse, response_args
+    )
 
 
 def install() -> None:

@@ -49,8 +49,14 @@ def exchange(raw: bytes, app: App, response_class: Any) -> tuple[int, bytes]:
         cfg = Config()
         req = next(iter(RequestParser(cfg, server, ("127.0.0.1", 1))))
         counting = CountingSocket(server)
-        resp, environ = wsgi.create(
-            req, counting, ("127.0.0.1", 1), ("127.0.0.1", 2), cfg, response_class
+        resp, environ = wsgi.create(  # as gunicorn's HTTP/2 path calls it: keywords
+            req,
+            counting,
+            ("127.0.0.1", 1),
+            ("127.0.0.1", 2),
+            cfg,
+            response_class=response_class,
+            response_args=(),
         )
         body = app(environ, resp.start_response)
         if isinstance(body, environ["wsgi.file_wrapper"]):
