@@ -862,14 +862,11 @@ class _Plan:
         return dict(zip((name for name, _, _ in self.params), values, strict=True))
 
     def run(self, cursor: Any, bound: Any, *, many: bool) -> None:
-        dbapi = self.dialect.loaded_dbapi
-        try:
+        with _as_sqlalchemy_error(self.dialect, self.sql, bound):
             if many:
                 cursor.executemany(self.sql, bound)
             else:
                 cursor.execute(self.sql, bound)
-        except dbapi.Error as exc:
-            raise DBAPIError.instance(self.sql, bound, exc, dbapi.Error) from exc
 
     def fetch(self, cursor: Any) -> list[tuple[Any, ...]]:
         rows = cursor.fetchall()
@@ -888,6 +885,17 @@ class _Plan:
 
 
 _PARAM = object()  # in a _Plan's params: the value comes from the caller's parameters
+
+
+@contextmanager
+def _as_sqlalchemy_error(dialect: Dialect, sql: str, params: Any) -> Iterator[None]:
+    """A driver call whose error is raised as SQLAlchemy's own (``IntegrityError`` …), as
+    ``conn.execute`` raises it."""
+    dbapi = dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, dbapi.Error) from exc
 
 
 # --- PostgreSQL: the column types as SQLite treats them ------------------------------------------
@@ -974,8 +982,5 @@ def _begin_immediate(conn: Connection) -> None:
     whole execute path (a write pays it inside the write lock). A failure is SQLAlchemy's error,
     as before."""
     sql = "BEGIN" if conn.get_execution_options().get("koppeling_read_only") else "BEGIN IMMEDIATE"
-    dbapi = conn.dialect.loaded_dbapi
-    try:
+    with _as_sqlalchemy_error(conn.dialect, sql, ()):
         conn.connection.dbapi_connection.execute(sql)  # type: ignore[union-attr]
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(sql, (), exc, dbapi.Error) from exc

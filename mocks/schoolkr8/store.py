@@ -585,68 +585,6 @@ def _pupils_by_number(count: int) -> tuple[DriverStatement, int]:
     return DriverStatement(stmt), size
 
 
-_CHANGED = (
-    "leerlingid",
-    "leerlingid_norm",
-    "leerling_id",
-    "toetscode",
-    "toetsnaam",
-    "afnamedatum",
-    "gegevens",
-    "bijgewerkt_op",
-)
-
-
-@functools.cache
-def _upsert_resultaat(dialect: str) -> DriverStatement:
-    """A resend (the same school and ``resultaat@key``) updates the row and counts it; the
-    statement returns each row's count. The same SQL on SQLite and PostgreSQL, each dialect's
-    own construct, built on first use: importing PostgreSQL's dialect costs ~80 ms of every
-    start, and a SQLite store never needs it."""
-    insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
-    stmt = insert(_r)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[_r.c.school, _r.c.key],
-        set_={
-            **{name: stmt.excluded[name] for name in _CHANGED},
-            "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
-        },
-    ).returning(_r.c.aantal_ontvangen)
-    return DriverStatement(upsert, _VALUES_KEYS)
-
-
-#: rows per upsert statement of a big message, largest first (each size compiled once)
-UPSERT_ROWS = (64, 8, 1)
-
-
-@functools.cache
-def _upsert_resultaten(dialect: str, size: int) -> DriverStatement:
-    """:func:`_upsert_resultaat` for ``size`` rows in one statement (parameters ``r0_school``…)."""
-    insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
-    rows = [
-        {name: bindparam(f"r{i}_{name}", type_=_r.c[name].type) for name in _VALUES_KEYS}
-        for i in range(size)
-    ]
-    stmt = insert(_r).values(rows)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[_r.c.school, _r.c.key],
-        set_={
-            **{name: stmt.excluded[name] for name in _CHANGED},
-            "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
-        },
-    ).returning(_r.c.aantal_ontvangen)
-    return DriverStatement(upsert)
-
-
-_SCHOOL_KNOWN = DriverStatement(
-    select(scholen_table.c.school).where(scholen_table.c.school == bindparam("school"))
-)
-_LEERLING_FIELDS = tuple(_l.c.keys())
-_LEERLING_INIT = tuple(f.name for f in dataclasses.fields(Leerling) if f.init)
-#: the new pupil as stored, in the same statement
-_INSERT_LEERLING = DriverStatement(
-    _l.insert().returning(*_l.c), [k for k in _LEERLING_FIELDS if k != "id"]
-)
 _VALUES_KEYS = (
     "school",
     "key",
@@ -660,6 +598,58 @@ _VALUES_KEYS = (
     "ontvangen_op",
     "bijgewerkt_op",
     "aantal_ontvangen",
+)
+#: what a resend replaces: all but the row's identity, when it first came and its count
+_CHANGED = tuple(
+    k for k in _VALUES_KEYS if k not in ("school", "key", "ontvangen_op", "aantal_ontvangen")
+)
+
+
+def _counting_upsert(dialect: str, values: Any = None) -> Any:
+    """``INSERT`` of results where a resend (the same school and ``resultaat@key``) updates the
+    row and counts it; the statement returns each row's count. The same SQL on SQLite and
+    PostgreSQL, each dialect's own construct, imported on first use: importing PostgreSQL's
+    dialect costs ~80 ms of every start, and a SQLite store never needs it."""
+    stmt = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert(_r)
+    if values is not None:
+        stmt = stmt.values(values)
+    return stmt.on_conflict_do_update(
+        index_elements=[_r.c.school, _r.c.key],
+        set_={
+            **{name: stmt.excluded[name] for name in _CHANGED},
+            "aantal_ontvangen": _r.c.aantal_ontvangen + 1,
+        },
+    ).returning(_r.c.aantal_ontvangen)
+
+
+@functools.cache
+def _upsert_resultaat(dialect: str) -> DriverStatement:
+    """One result (parameters named as the columns)."""
+    return DriverStatement(_counting_upsert(dialect), _VALUES_KEYS)
+
+
+#: rows per upsert statement of a big message, largest first (each size compiled once)
+UPSERT_ROWS = (64, 8, 1)
+
+
+@functools.cache
+def _upsert_resultaten(dialect: str, size: int) -> DriverStatement:
+    """:func:`_upsert_resultaat` for ``size`` rows in one statement (parameters ``r0_school``…)."""
+    rows = [
+        {name: bindparam(f"r{i}_{name}", type_=_r.c[name].type) for name in _VALUES_KEYS}
+        for i in range(size)
+    ]
+    return DriverStatement(_counting_upsert(dialect, rows))
+
+
+_SCHOOL_KNOWN = DriverStatement(
+    select(scholen_table.c.school).where(scholen_table.c.school == bindparam("school"))
+)
+_LEERLING_FIELDS = tuple(_l.c.keys())
+_LEERLING_INIT = tuple(f.name for f in dataclasses.fields(Leerling) if f.init)
+#: the new pupil as stored, in the same statement
+_INSERT_LEERLING = DriverStatement(
+    _l.insert().returning(*_l.c), [k for k in _LEERLING_FIELDS if k != "id"]
 )
 
 
