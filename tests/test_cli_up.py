@@ -220,3 +220,34 @@ def test_the_arbiter_binds_nothing_until_the_store_is_ready(tmp_path: Path, read
     else:
         assert not answered and proc.returncode == 0, errors
         assert "Traceback" not in errors
+
+
+def test_up_starts_its_core_and_workers_without_flask(tmp_path: Path) -> None:
+    """`koppeling up` forks gunicorn's arbiter before it loads any app: the arbiter imports
+    Flask and builds the apps while `up` itself checks the store, builds its core and starts
+    the SMTP sink and the testcentrum's workers. That overlap needs `up`'s part to import no
+    web framework; in a fresh interpreter, the same steps `up` takes after the fork."""
+    script = f"""
+import sys
+from pathlib import Path
+from koppeling.cli import main
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.core import build_core, start_workers
+from koppeling.harness.services import import_stores
+
+import_stores()
+config = HarnessConfig(port_base=0, state_dir=Path({str(tmp_path)!r}))
+config.ports = {{"smtp": 0}}
+main._check_store(config)
+core = build_core(config, store_checked=True)
+workers = start_workers(config, core, config.wanted_services())
+names = sorted(type(worker).__name__ for worker in workers)
+for worker in reversed(workers):
+    worker.stop()
+core.db.dispose()
+loaded = [m for m in ("flask", "werkzeug", "gunicorn") if m in sys.modules]
+print(",".join(names), "|", ",".join(loaded) or "no web framework")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "SmtpSink,Workers | no web framework"

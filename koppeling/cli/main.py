@@ -312,7 +312,7 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
             os.write(go, b"1")
         finally:
             os.close(go)
-        from koppeling.harness.process import build_core, planned_urls, start_workers
+        from koppeling.harness.core import build_core, planned_urls, start_workers
 
         core = build_core(config, store_checked=True)
         core.urls.update(planned_urls(config, services))
@@ -378,19 +378,20 @@ class _Forked:
 
 def _fork_gunicorn(config: HarnessConfig, workers: int, threads: int) -> tuple[_Forked, int]:
     """gunicorn's arbiter in a fork of this process (:func:`koppeling.harness.wsgi.serve`): it
-    builds the apps and forks the workers while this process checks the store, builds its own
-    core and starts the SMTP sink and pollers. Forked, not started as a new ``python -m
-    gunicorn``: what this process imported before the fork (SQLAlchemy, Flask, the stores) is
-    not imported again, and no second interpreter starts. Forked before this process starts any
-    thread, and with the store closed again after the read-only check, so the child inherits
-    neither a thread nor a store connection.
+    imports Flask and the partner apps and builds them, then forks the workers, while this
+    process checks the store, builds its own core and starts the SMTP sink and pollers — on
+    the machine's other core, and without Flask (:mod:`koppeling.harness.core`). Forked, not
+    started as a new ``python -m gunicorn``: what both need (SQLAlchemy and every table, which
+    the read-only check already imported) is imported once, before the fork, and no second
+    interpreter starts. Forked before this process starts any thread, and with the store closed
+    again after the read-only check, so the child inherits neither a thread nor a store
+    connection.
 
     Returns the child and the pipe to write its go-ahead to: ``b"1"`` once the store is ready
     (see ``store_ready`` in :func:`~koppeling.harness.wsgi.serve`); closing it without ends it."""
-    from koppeling.harness import wsgi
-    from koppeling.harness.services import import_service_modules
+    from koppeling.harness.services import import_stores
 
-    import_service_modules(config.wanted_services())  # both processes need them: import once
+    import_stores()  # both processes need every table: import them once
     sys.stdout.flush()
     sys.stderr.flush()
     store_ready, go = os.pipe()
@@ -405,6 +406,8 @@ def _fork_gunicorn(config: HarnessConfig, workers: int, threads: int) -> tuple[_
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)  # gunicorn installs its own
+        from koppeling.harness import wsgi  # Flask and the apps: imported here, in the child
+
         wsgi.serve(config, workers=workers, threads=threads, store_ready=store_ready)
         code = 0
     except SystemExit as exc:  # gunicorn ends its workers and itself with sys.exit

@@ -10,17 +10,15 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 from flask import Flask
 from werkzeug.routing import Rule
 
 from contracts import provider_endpoints
 from koppeling.harness.config import HarnessConfig
-from koppeling.harness.hosts import allowed_names
-from koppeling.harness.mail import SmtpMailer
-from koppeling.harness.server import ServerThread, StartStop
-from koppeling.harness.service import Core
+from koppeling.harness.core import Core, StartStop, Worker, build_core, start_workers
+from koppeling.harness.server import ServerThread
 from koppeling.harness.services import ServiceSpec, module_of
 from koppeling.harness.store import Database
 from koppeling.web import home
@@ -50,30 +48,6 @@ class LazyBuildRule(Rule):
 Flask.url_rule_class = LazyBuildRule
 
 
-class Worker(Protocol):
-    def start(self) -> Any: ...
-    def stop(self) -> None: ...
-
-
-def build_core(
-    config: HarnessConfig, db: Database | None = None, *, store_checked: bool = False
-) -> Core:
-    """The shared core for a config: store, clock, journal, faults, mailer, partner URLs.
-    ``store_checked``: the caller made the store ready already (no second ``create_all``)."""
-    if db is None:
-        url = config.store_url()
-        db = Database.memory() if url is None else Database(url)
-    mailer = SmtpMailer(config.smtp_host or config.host, config.smtp_port or config.sink_port())
-    return Core.create(
-        db,
-        journal_limit=config.journal_limit,
-        mailer=mailer,
-        urls=dict(config.urls),
-        allowed_hosts=allowed_names(config.host, config.allowed_hosts),
-        store_checked=store_checked,
-    )
-
-
 def create_app(spec: ServiceSpec, config: HarnessConfig, core: Core) -> Flask:
     """The Flask app of one service, from its module's ``create_app``."""
     options = dict(spec.config)
@@ -85,39 +59,6 @@ def create_app(spec: ServiceSpec, config: HarnessConfig, core: Core) -> Flask:
     home.register(app, core, options)
     provider_endpoints.register(app, core, options)
     return app
-
-
-def planned_urls(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, str]:
-    """Base URL of every service: configured partner URLs, else this harness's own ports."""
-    urls = {s.name: f"http://{config.host}:{config.port(s.name)}" for s in services}
-    urls.update(config.urls)
-    return urls
-
-
-def start_workers(config: HarnessConfig, core: Core, services: list[ServiceSpec]) -> list[Worker]:
-    """The SMTP sink (unless mail goes elsewhere) and each service's background worker."""
-    workers: list[Worker] = []
-    for spec in services:
-        factory = getattr(module_of(spec), "create_worker", None)
-        if factory is None:
-            continue
-        options = dict(spec.config)
-        options.update(config.options.get(spec.name, {}))
-        options.update(
-            {
-                "host": config.host,
-                "smtp_port": config.sink_port(),
-                "embedded_smtp": config.smtp_host is None,
-            }
-        )
-        worker = factory(core, options)
-        if worker is not None:
-            worker.start()
-            workers.append(worker)
-            port = getattr(worker, "smtp_port", None)
-            if port and config.smtp_host is None and isinstance(core.mailer, SmtpMailer):
-                core.mailer.port = port
-    return workers
 
 
 class Harness(StartStop):

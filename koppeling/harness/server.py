@@ -8,35 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from types import TracebackType
 from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from koppeling.harness.core import StartStop
 from koppeling.harness.early_errors import ProblemRequestHandler
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
-
-class StartStop:
-    """Something that runs between ``start()`` and ``stop()``; ``with`` starts and stops it."""
-
-    def start(self) -> Self:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class ServerThread(StartStop):

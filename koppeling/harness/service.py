@@ -19,18 +19,17 @@ import struct
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from koppeling.harness.clock import Clock, parse_instant
+from koppeling.harness.core import Core as Core
 from koppeling.harness.errors import ApiError, KoppelingError, SoapFault, invalid
-from koppeling.harness.faults import Faults, parse_fault_request, school_of_request
-from koppeling.harness.hosts import LOOPBACK, host_allowed
-from koppeling.harness.journal import Entry, Journal
-from koppeling.harness.mail import Mail, Mailer, SmtpMailer
+from koppeling.harness.faults import parse_fault_request, school_of_request
+from koppeling.harness.hosts import host_allowed
+from koppeling.harness.journal import Entry
 from koppeling.harness.schools import (
     check_brincode,
     check_dependancecode,
@@ -38,7 +37,6 @@ from koppeling.harness.schools import (
     school_not_found,
     school_of_path,
 )
-from koppeling.harness.store import Database
 from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, fault_envelope
 
 log = logging.getLogger("koppeling")
@@ -53,83 +51,6 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 JOURNAL_PAGE = 500
 JOURNAL_PAGE_MAX = 5000
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-@dataclass
-class Core:
-    """The shared parts of one harness, passed to every app: store, clock, journal, faults, mail.
-
-    ``urls`` maps service names to base URLs; the harness fills it once servers are bound, and
-    config can point a name at a real partner instead. ``allowed_hosts`` are the names a request's
-    Host header may carry (:mod:`koppeling.harness.hosts`).
-    """
-
-    db: Database
-    clock: Clock
-    journal: Journal
-    faults: Faults
-    mailer: Mailer
-    urls: dict[str, str] = field(default_factory=dict)
-    errors: list[BaseException] = field(default_factory=list)
-    allowed_hosts: frozenset[str] = LOOPBACK
-
-    @classmethod
-    def create(
-        cls,
-        db: Database,
-        *,
-        journal_limit: int = 2000,
-        mailer: Mailer | None = None,
-        urls: dict[str, str] | None = None,
-        allowed_hosts: frozenset[str] = LOOPBACK,
-        store_checked: bool = False,
-    ) -> Core:
-        if not store_checked:  # else the caller made the store ready (``koppeling up`` does)
-            db.create_all()
-        return cls(
-            db=db,
-            clock=Clock(db),
-            journal=Journal(db, journal_limit),
-            faults=Faults(db),
-            mailer=mailer or SmtpMailer("127.0.0.1", 1025),
-            urls=urls if urls is not None else {},
-            allowed_hosts=allowed_hosts,
-        )
-
-    def url(self, service: str) -> str:
-        """The base URL of a partner service, or a clear error if it is not configured."""
-        try:
-            return self.urls[service].rstrip("/")
-        except KeyError:
-            raise RuntimeError(f"no URL configured for service {service!r}") from None
-
-    def send_mail(self, service: str, mail: Mail, *, school: str | None = None) -> str:
-        """Send over SMTP and journal it (the journal masks any key in the text)."""
-        message_id = self.mailer.send(mail)
-        self.journal.record(
-            Entry(
-                service=service,
-                kind="email",
-                at=self.clock.now(),
-                school=school,
-                correlation_id=_current_correlation_id(),
-                summary=f"mail to {', '.join(mail.to)}: {mail.subject}",
-                data={
-                    "from": mail.sender,
-                    "to": mail.to,
-                    "subject": mail.subject,
-                    "message_id": message_id,
-                },
-            )
-        )
-        return message_id
-
-
-def _current_correlation_id() -> str | None:
-    try:
-        return str(g.correlation_id)
-    except (RuntimeError, AttributeError):
-        return None
 
 
 def create_service_app(

@@ -1,10 +1,11 @@
 """Every service the harness knows: its name, default port, title and the module that builds it.
 
-Each partner module has ``create_app(config=None, *, core)`` and may have
-``create_worker(core, options)`` (an object with ``start()`` and ``stop()``: the SMTP sink, the
-testcentrum's forwarder and poller). Modules are named here, not imported, so the CLI can start
-gunicorn before it loads any app; :func:`module_of` imports one plainly (a missing module is an
-error, never a silently dropped service).
+Each partner module has ``create_app(config=None, *, core)``; a service with background work
+names a second module with ``create_worker(core, options)`` (an object with ``start()`` and
+``stop()``: the SMTP sink, the testcentrum's forwarder and poller), one that imports no web
+framework, so ``koppeling up`` starts the workers without loading any app. Modules are named
+here, not imported, so the CLI can start gunicorn before it loads any app; :func:`module_of`
+imports one plainly (a missing module is an error, never a silently dropped service).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ SMTP_PORT = 1025
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """One service: ``module`` builds its app (and worker), ``pages`` (a module with
-    ``register(app, core, options)``) adds its screens, ``config`` are its fixed options."""
+    """One service: ``module`` builds its app, ``pages`` (a module with
+    ``register(app, core, options)``) adds its screens, ``config`` are its fixed options,
+    ``worker`` (a module with ``create_worker``, no Flask) its background work."""
 
     name: str
     port: int
@@ -28,6 +30,7 @@ class ServiceSpec:
     title: str
     pages: str | None = None
     config: tuple[tuple[str, Any], ...] = ()
+    worker: str | None = None
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
@@ -37,6 +40,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "mocks.testcentrum.app",
         "Boom testcentrum (stand-in)",
         "mocks.testcentrum.pages",
+        worker="mocks.testcentrum.workers",
     ),
     ServiceSpec(
         "parnassys", 8401, "mocks.las.app", "ParnasSys (LAS)", None, (("flavour", "parnassys"),)
@@ -50,7 +54,14 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "Boom klantenservice",
         "mocks.klantenservice.pages",
     ),
-    ServiceSpec("mailbox", 8025, "mocks.mailbox.app", "Mailbox (SMTP sink)", "mocks.mailbox.pages"),
+    ServiceSpec(
+        "mailbox",
+        8025,
+        "mocks.mailbox.app",
+        "Mailbox (SMTP sink)",
+        "mocks.mailbox.pages",
+        worker="mocks.mailbox.smtp",
+    ),
 )
 
 #: The modules that declare tables on the shared metadata (imported before ``create_all``).

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from koppeling.harness.config import CONFIG_ENV, HarnessConfig
-from koppeling.harness.process import build_core, create_app
+from koppeling.harness.core import build_core
+from koppeling.harness.process import create_app
 from koppeling.harness.service import Core
 
 StartResponse = Callable[..., Any]

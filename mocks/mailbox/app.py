@@ -14,7 +14,7 @@ registered with one route table (``/openapi.json`` is built from it).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, request
@@ -25,9 +25,6 @@ from koppeling.harness.schemas import validate_body
 from koppeling.harness.service import Core, create_service_app, parse_json_object
 from mocks.mailbox.search import Query, parse_date, zone
 from mocks.mailbox.service import SERVICE, MailboxService, Page
-
-if TYPE_CHECKING:  # the SMTP sink (aiosmtpd, asyncio) only where it runs: not in gunicorn
-    from mocks.mailbox.smtp import SmtpSink
 
 TITLE = "koppeling mailbox (Mailpit API)"
 MAX_WAIT_SECONDS = 30.0
@@ -40,15 +37,6 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     service = MailboxService(core.db, core.clock, core.journal)
     add_routes(app, TITLE, _message_routes(service) + _mailbox_routes(service))
     return app
-
-
-def create_worker(core: Core, options: dict[str, Any]) -> SmtpSink | None:
-    """The embedded SMTP sink, unless the harness sends mail to another server."""
-    if not options.get("embedded_smtp", True):
-        return None
-    from mocks.mailbox.smtp import SmtpSink
-
-    return SmtpSink(core, str(options.get("host", "127.0.0.1")), int(options.get("smtp_port", 0)))
 
 
 def _message_routes(service: MailboxService) -> list[Route]:

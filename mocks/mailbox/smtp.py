@@ -15,9 +15,8 @@ from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
+from koppeling.harness.core import Core, StartStop
 from koppeling.harness.keys import mask_text
-from koppeling.harness.server import StartStop
-from koppeling.harness.service import Core
 from mocks.mailbox.service import MailboxService
 
 log = logging.getLogger("koppeling.mailbox")
@@ -113,3 +112,12 @@ class SmtpSink(StartStop):
     def clear(self) -> None:
         """Forget every received message."""
         self.service.delete()
+
+
+def create_worker(core: Core, options: dict[str, Any]) -> SmtpSink | None:
+    """The embedded SMTP sink, unless the harness sends mail to another server (the mailbox's
+    ``ServiceSpec.worker``: aiosmtpd and asyncio are imported only where the sink runs, never
+    in a gunicorn worker)."""
+    if not options.get("embedded_smtp", True):
+        return None
+    return SmtpSink(core, str(options.get("host", "127.0.0.1")), int(options.get("smtp_port", 0)))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from koppeling.harness.process import Harness, start_workers
+from koppeling.harness.core import start_workers
+from koppeling.harness.process import Harness
 from koppeling.harness.services import spec
 
 SERVICE = "testcentrum"

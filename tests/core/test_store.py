@@ -222,3 +222,27 @@ def test_a_new_store_from_the_kept_schema_equals_one_create_all_makes(tmp_path: 
 
     assert schema("kept.sqlite") == schema("compiled.sqlite")
     assert len(schema("kept.sqlite")) > 30
+
+
+def test_a_sqlite_store_never_imports_postgresql(tmp_path: Path) -> None:
+    """PostgreSQL's dialect costs ~30 ms of CPU to import; a SQLite store's start-up (the store
+    made, a lease taken as the testcentrum's poller does, the Schoolkr8 upsert built) never needs
+    it. In a fresh interpreter: this process imported it long ago."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from koppeling.harness.leases import Lease
+from koppeling.harness.services import import_stores
+from koppeling.harness.store import Database
+import_stores()
+db = Database("sqlite:///{tmp_path / "state.sqlite"}")
+db.create_all()
+assert Lease(db, "poller", "me").acquire()
+assert Lease(db, "poller", "me").acquire()  # a second holder object: the row exists
+print("postgresql" if "sqlalchemy.dialects.postgresql" in sys.modules else "sqlite only")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "sqlite only"

@@ -11,8 +11,8 @@ from koppeling.harness.mail import SmtpMailer
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
-from mocks.mailbox.app import create_app, create_worker
-from mocks.mailbox.smtp import SmtpSink
+from mocks.mailbox.app import create_app
+from mocks.mailbox.smtp import SmtpSink, create_worker
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from koppeling.harness.mail import Mail
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
-from mocks.mailbox.app import create_app, create_worker
+from mocks.mailbox.app import create_app
 from mocks.mailbox.search import Query, Term
-from mocks.mailbox.smtp import SmtpSink
+from mocks.mailbox.smtp import SmtpSink, create_worker
 
 
 def send(

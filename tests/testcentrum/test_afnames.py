@@ -15,8 +15,8 @@ from koppeling.harness.routes import add_routes
 from koppeling.harness.service import Core, create_service_app
 from koppeling.harness.store import Database
 from mocks.testcentrum.afnames.routes import afnames_routes
-from mocks.testcentrum.app import build_afnames
 from mocks.testcentrum.beheer.store import leerlingen_table
+from mocks.testcentrum.workers import build_afnames
 from tests.testcentrum import support
 
 BRIN, DEP = "99TA", "00"

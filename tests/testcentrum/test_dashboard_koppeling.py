@@ -24,9 +24,9 @@ from koppeling.harness.store import Database
 from mocks.klantenservice.app import create_app as create_klantenservice
 from mocks.las.app import create_app as create_las
 from mocks.testcentrum.app import create_app as create_testcentrum
-from mocks.testcentrum.app import create_worker
 from mocks.testcentrum.beheer.service import DashboardKoppelingen
 from mocks.testcentrum.beheer.store import BeheerStore
+from mocks.testcentrum.workers import create_worker
 from tests.klantenservice.conftest import Outbox, Sleutels
 
 _brins = (f"98{a}{b}" for a, b in itertools.product(string.ascii_uppercase, repeat=2))

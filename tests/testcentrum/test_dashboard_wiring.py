@@ -11,8 +11,9 @@ import pytest
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from mocks.testcentrum.afnames.forwarder import Forwarder
-from mocks.testcentrum.app import Workers, build_afnames, build_beheer, create_app, create_worker
+from mocks.testcentrum.app import create_app
 from mocks.testcentrum.beheer.poller import AanvraagPoller
+from mocks.testcentrum.workers import Workers, build_afnames, build_beheer, create_worker
 from tests.testcentrum import support
 
 

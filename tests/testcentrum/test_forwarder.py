@@ -21,8 +21,8 @@ from koppeling.uwlr.soap import envelope, fault_envelope, parse_envelope
 from mocks.testcentrum.afnames.forwarder import Forwarder, ForwarderOptions
 from mocks.testcentrum.afnames.service import AfnamesService
 from mocks.testcentrum.afnames.store import AfnamesStore
-from mocks.testcentrum.app import build_afnames
 from mocks.testcentrum.beheer.service import DashboardKoppelingen
+from mocks.testcentrum.workers import build_afnames
 from tests.testcentrum import support
 
 BASE = "http://schoolkr8.forwarder.test"

@@ -31,9 +31,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from koppeling.harness.core import Core
 from koppeling.harness.leases import Lease
 from koppeling.harness.schools import schooljaar_of
-from koppeling.harness.service import Core
 from koppeling.uwlr.leerresultaten import (
     LeerresultatenVerzoek,
     Resultaat,

@@ -15,10 +15,10 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Protocol
 
+from koppeling.harness.core import Core
 from koppeling.harness.errors import ApiError, invalid, not_found
 from koppeling.harness.schemas import validate_body
 from koppeling.harness.schools import school_key, school_of_path
-from koppeling.harness.service import Core
 from mocks.testcentrum.afnames import norms
 from mocks.testcentrum.afnames.store import (
     GENORMEERD,

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from koppeling.harness.core import Core
 from koppeling.harness.errors import invalid
-from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from koppeling.uwlr.autorisatie import Autorisatie
 from mocks.testcentrum.beheer.klantenservice_client import (
