@@ -1,4 +1,5 @@
-"""What every partner app shares: the :class:`Core` it is built on and :func:`create_service_app`.
+"""What every partner app shares: :func:`create_service_app`, on the :class:`Core` (defined in
+:mod:`koppeling.harness.core`, without Flask, and named here too) every app is built on.
 
 ``create_service_app`` gives a fresh Flask app the harness behaviour every service must have: the
 ``/__admin`` endpoints, correlation ids, journaling, fault injection, and one error hook that
