@@ -92,14 +92,6 @@ def spec(name: str) -> ServiceSpec:
     raise KeyError(f"unknown service {name!r}; known: {', '.join(s.name for s in SERVICES)}")
 
 
-def import_service_modules(services: list[ServiceSpec]) -> None:
-    """Import the modules (and pages) of ``services`` now, e.g. before a fork shares them."""
-    for s in services:
-        module_of(s)
-        if s.pages is not None:
-            importlib.import_module(s.pages)
-
-
 def import_stores() -> None:
     """Import every store module, so the shared metadata knows all tables."""
     for module in STORE_MODULES:
