@@ -17,11 +17,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 
+from koppeling.harness.process import Harness
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import SoapLane
 from koppeling.uwlr.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE, read_fault
 from mocks.las.app import create_app
+from mocks.las.service import FLAVOURS
 from tests.las.conftest import SCHOOL_TIME, Las, action_for, issue_key, make_school
 
 CORRELATION = "0123456789abcdef0123456789abcdef"
@@ -374,6 +377,36 @@ def test_the_lane_can_be_turned_off(las: Las) -> None:
         create_app({"flavour": las.flavour, "soap_lane": "nee"}, core=las.core)
 
 
+def test_the_harness_serves_both_las_through_their_lane(live: Harness, parnassys: Las) -> None:
+    """In the harness every test uses (each app with its pages, home and Pact endpoints, on a
+    werkzeug server thread), a Haal over HTTP is the lane's: those apps' hooks do not close it."""
+    for flavour in sorted(FLAVOURS):
+        base = live.url(flavour)
+        made = requests.post(
+            base + "/api/scholen",
+            json={"brincode": "97LN", "schooljaar": "2024-2025", "seed": 3, "aantal_leerlingen": 5},
+            timeout=10,
+        )
+        assert made.status_code in (201, 409), made.text
+        key = requests.post(
+            base + "/api/scholen/97LN/00/sleutels",
+            json={"klantcode": "K1", "klantnaam": "Klant"},
+            timeout=10,
+        ).json()["autorisatiesleutel"]
+        lane = live.apps[flavour].wsgi_app
+        assert isinstance(lane, SoapLane)
+        served = lane.served
+        body = parnassys.request(brincode="97LN", autorisatie=parnassys.autorisatie(key, "K1"))
+        answer = requests.post(
+            base + FLAVOURS[flavour].path,
+            data=body,
+            headers={"Content-Type": SOAP_CONTENT_TYPE, "SOAPAction": action_for(body) or ""},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        assert lane.served == served + 1
+
+
 # --- on the wire -------------------------------------------------------------------------------
 
 
@@ -438,8 +471,6 @@ def test_the_same_bytes_on_the_wire_from_gunicorn(
 ) -> None:
     """`koppeling up` answers a Haal byte for byte alike with the lane and without (the Date
     header aside): the same school, key and clock on two harnesses."""
-    import requests
-
     answers = []
     for base in two_harnesses:
         requests.post(base + "/__admin/clock", json={"now": SCHOOL_TIME.isoformat()}, timeout=10)
