@@ -500,8 +500,9 @@ class SoapLane:
     byte). Everything else goes to Flask untouched: another path or method, a scripted fault
     (Flask takes it), and any SoapFault or error of the handler — the lane then hands Flask the
     body it read, and Flask answers the request from the start, fault and journal entry as
-    ever. The handler has no side effect but the answer, so doing its work twice on such a
-    request changes nothing but its CPU.
+    ever. So the handler must have no effect but its answer (no write, no mail): doing its
+    work twice on such a request then changes nothing but its CPU. A handler that writes (a
+    Breng intake) would need the lane to answer its faults itself instead.
 
     The first request of the app always goes to Flask (after it Flask refuses to add hooks);
     the lane opens only if every request hook of the app is one it stands in for.

@@ -164,6 +164,27 @@ def test_the_lane_answers_no_data_as_flask_does(frozen: Las, answer: str) -> Non
     assert answer.encode() in through_app.body
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": ""},
+        {"Content-Type": "application/octet-stream"},
+        {"Host": None},
+        {"SOAPAction": None},
+        {"SOAPAction": '""'},
+    ],
+)
+def test_odd_but_plain_headers_are_answered_by_the_lane_as_flask_does(
+    frozen: Las, headers: dict[str, str]
+) -> None:
+    """No or another Content-Type (the journal then keeps the body's size only), no Host
+    (HTTP/1.0), no or an empty SOAPAction (each flavour's stack decides: a Fault goes to
+    Flask): the same answer and journal entry either way."""
+    through_app, flask_alone, by_lane = both(frozen, frozen.request(), headers=headers)
+    assert through_app == flask_alone
+    assert by_lane == (0 if through_app.status.startswith("500") else 1)
+
+
 def test_a_request_without_correlation_id_gets_a_new_one(frozen: Las) -> None:
     """As the before-hook does: a fresh random id, on the answer and in the journal."""
     frozen.core.journal.clear(frozen.flavour)
