@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from flask.signals import request_finished, request_started
+from flask.signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
 from werkzeug.exceptions import HTTPException
 
 from koppeling.harness.clock import Clock, parse_instant
@@ -531,8 +538,12 @@ class SoapLane:
             or "HTTP_TRANSFER_ENCODING" in environ
             or "HTTP_ORIGIN" in environ
             or "HTTP_REFERER" in environ
-            or request_started.receivers
+            or request_started.receivers  # someone listens to Flask's request signals
             or request_finished.receivers
+            or request_tearing_down.receivers
+            or appcontext_pushed.receivers
+            or appcontext_popped.receivers
+            or appcontext_tearing_down.receivers
             or not host_allowed(environ.get("HTTP_HOST"), self.core.allowed_hosts)
         ):
             if self._open is None:
@@ -627,11 +638,12 @@ class SoapLane:
         service hooks) or one that does nothing to a plain SOAP post (:data:`_LANE_SAFE_HOOKS`)."""
         app = self.app
         own = app.extensions.get("koppeling.hooks", ())
-        hooks = [
+        hooks = [  # a blueprint's hooks apply to its own endpoints only, not to the SOAP view
             *app.before_request_funcs.get(None, ()),
             *app.after_request_funcs.get(None, ()),
             *app.teardown_request_funcs.get(None, ()),
             *app.url_value_preprocessors.get(None, ()),
+            *app.teardown_appcontext_funcs,
         ]
         return all(
             hook in own

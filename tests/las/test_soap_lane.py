@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from flask.signals import request_finished
 
 from koppeling.harness.process import Harness
 from koppeling.harness.server import ServerThread
@@ -388,6 +389,22 @@ def test_an_unknown_hook_keeps_the_lane_closed(las: Las) -> None:
     calls.clear()
     assert call(app, las.path, body).status == "200 OK"
     assert calls == ["hook"] and lane.served == 0
+
+
+def test_a_listener_to_flasks_request_signals_gets_every_request(frozen: Las) -> None:
+    """While anyone listens to Flask's request signals, every request goes through Flask, so
+    the listener hears it."""
+    heard: list[int] = []
+
+    def listener(sender: Any, response: Any, **extra: Any) -> None:
+        heard.append(response.status_code)
+
+    served = lane_of(frozen).served
+    with request_finished.connected_to(listener, frozen.app):
+        assert call(frozen.app, frozen.path, frozen.request()).status == "200 OK"
+    assert heard == [200] and lane_of(frozen).served == served
+    assert call(frozen.app, frozen.path, frozen.request()).status == "200 OK"
+    assert heard == [200] and lane_of(frozen).served == served + 1
 
 
 def test_the_lane_can_be_turned_off(las: Las) -> None:
