@@ -47,7 +47,7 @@ def call(
     *,
     method: str = "POST",
     query: str = "",
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str | None] | None = None,
     stream: Any = None,
 ) -> Answer:
     """One WSGI call as a server makes it (a Content-Length, the body on ``wsgi.input``)."""
@@ -176,7 +176,7 @@ def test_the_lane_answers_no_data_as_flask_does(frozen: Las, answer: str) -> Non
     ],
 )
 def test_odd_but_plain_headers_are_answered_by_the_lane_as_flask_does(
-    frozen: Las, headers: dict[str, str]
+    frozen: Las, headers: dict[str, str | None]
 ) -> None:
     """No or another Content-Type (the journal then keeps the body's size only), no Host
     (HTTP/1.0), no or an empty SOAPAction (each flavour's stack decides: a Fault goes to
@@ -211,7 +211,7 @@ def test_a_request_without_correlation_id_gets_a_new_one(frozen: Las) -> None:
 def test_a_request_that_gets_a_fault_is_answered_by_flask(frozen: Las, breaking: str) -> None:
     """The lane hands every SOAP Fault to Flask: the same Fault, one journal entry."""
     body = frozen.request()
-    headers: dict[str, str] = {}
+    headers: dict[str, str | None] = {}
     if breaking == "wrong key":
         body = frozen.request(autorisatie=frozen.autorisatie(frozen.key[:-4] + "abcd"))
     elif breaking == "other klantcode":
