@@ -476,9 +476,11 @@ def _text(data: bytes, content_type: str | None) -> str | None:
 #: Hooks other modules put on every harness app that do nothing to a plain SOAP post: the
 #: security headers go on HTML answers only, and the cross-site form check acts only on a
 #: request carrying Origin or Referer, which the lane leaves to Flask. (module, qualified name)
-_LANE_SAFE_HOOKS = frozenset(
-    {("koppeling.web", "_security_headers"), ("koppeling.web", "install.<locals>.<lambda>")}
-)
+#: -> a name the hook's code must call (the form check is a lambda around its function)
+_LANE_SAFE_HOOKS = {
+    ("koppeling.web", "_security_headers"): None,
+    ("koppeling.web", "install.<locals>.<lambda>"): "_refuse_foreign_form",
+}
 _WSGI_STATUS_OK = "200 OK"
 
 
@@ -645,12 +647,17 @@ class SoapLane:
             *app.url_value_preprocessors.get(None, ()),
             *app.teardown_appcontext_funcs,
         ]
-        return all(
-            hook in own
-            or (getattr(hook, "__module__", None), getattr(hook, "__qualname__", None))
-            in _LANE_SAFE_HOOKS
-            for hook in hooks
-        )
+        return all(hook in own or _lane_safe(hook) for hook in hooks)
+
+
+def _lane_safe(hook: Any) -> bool:
+    """Whether ``hook`` is one of :data:`_LANE_SAFE_HOOKS`."""
+    where = (getattr(hook, "__module__", None), getattr(hook, "__qualname__", None))
+    if where not in _LANE_SAFE_HOOKS:
+        return False
+    calls = _LANE_SAFE_HOOKS[where]
+    code = getattr(hook, "__code__", None)
+    return calls is None or (code is not None and calls in code.co_names)
 
 
 def add_soap_lane(app: Flask, name: str, core: Core, path: str, handler: SoapHandler) -> SoapLane:

@@ -407,6 +407,21 @@ def test_a_listener_to_flasks_request_signals_gets_every_request(frozen: Las) ->
     assert heard == [200] and lane_of(frozen).served == served + 1
 
 
+def test_only_the_known_hooks_of_other_modules_keep_the_lane_open() -> None:
+    """A hook of koppeling.web is taken as harmless only if it is the known one: the security
+    headers, or the lambda that calls the cross-site form check."""
+    import koppeling.web as web
+    from koppeling.harness.service import _lane_safe
+
+    def other() -> None:
+        pass
+
+    other.__module__, other.__qualname__ = "koppeling.web", "install.<locals>.<lambda>"
+    assert _lane_safe(web._security_headers)
+    assert not _lane_safe(other)
+    assert not _lane_safe(lambda: None)
+
+
 def test_the_lane_can_be_turned_off(las: Las) -> None:
     """``soap_lane: false`` (``--service-option parnassys.soap_lane=false``): Flask only."""
     app = create_app({"flavour": las.flavour, "soap_lane": False}, core=las.core)
