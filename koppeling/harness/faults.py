@@ -144,6 +144,11 @@ class Faults:
             self._seen = (generation, services)
         return services
 
+    def scripted(self, service: str) -> bool:
+        """Whether ``service`` has any scripted fault (read as :meth:`take` reads it): when it
+        has none, :meth:`take` takes none for any request of it."""
+        return service in self._scripted()
+
     def take(
         self,
         service: str,

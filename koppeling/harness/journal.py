@@ -18,11 +18,11 @@ import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, String, Table, Text, delete, func, select
+from sqlalchemy import Column, Integer, String, Table, Text, bindparam, delete, func, select
 
 from koppeling.harness.commits import committer
 from koppeling.harness.keys import mask_data, mask_text
@@ -49,8 +49,12 @@ journal_table = Table(
     Column("data", Text),
 )
 
-#: a batch's rows go in with one ``executemany`` on the driver's cursor, bound before the lock
-_INSERT = DriverStatement(journal_table.insert(), [c.key for c in journal_table.c if c.key != "id"])
+_KEYS = [c.key for c in journal_table.c if c.key != "id"]
+#: rows per INSERT of a batch, largest first. A batch's rows go in on the driver's cursor, bound
+#: before the lock, as many to a statement as fit: ``sqlite3`` lets go of the GIL for every
+#: statement it steps, and with one statement per row the writer and a process's request
+#: threads handed the GIL to each other once per journal entry.
+INSERT_ROWS = (32, 8, 1)
 MAX_BODY = 8192
 PRUNE_EVERY = 64
 #: the writer flushes its queue after this many seconds or rows, whichever comes first
@@ -215,8 +219,7 @@ class Journal:
         store's group commit: when request writes are waiting, the batch shares their write
         transaction instead of taking the write lock once more of its own."""
         try:
-            dialect = self._db.engine.dialect
-            rows = [_INSERT.bind(dialect, _values(entry)) for entry in batch]
+            statements = _bind(self._db.engine.dialect, [_values(entry) for entry in batch])
             due: list[str] = []
             for entry in batch:
                 service = entry.service
@@ -227,7 +230,8 @@ class Journal:
                 self._since_prune[service] = 0
 
             def write(conn: Any) -> None:  # may run again if a write of its batch is refused
-                _INSERT.executemany(conn, rows)
+                for stmt, bound in statements:
+                    stmt.execute(conn, bound)
                 for service in due:
                     self._prune(conn, service)
                 if due and conn.dialect.name == "sqlite":  # give freed pages back to the OS
@@ -295,6 +299,37 @@ class Journal:
         self.flush()
         with self._db.begin() as conn:
             conn.execute(stmt)
+
+
+@cache
+def _insert(size: int) -> DriverStatement:
+    """An INSERT of ``size`` journal rows (parameters ``r0_service``…, as :func:`_bind` names
+    them); the rows get their ids in this order."""
+    if size == 1:
+        return DriverStatement(journal_table.insert(), _KEYS)
+    rows = [
+        {key: bindparam(f"r{i}_{key}", type_=journal_table.c[key].type) for key in _KEYS}
+        for i in range(size)
+    ]
+    return DriverStatement(journal_table.insert().values(rows))
+
+
+def _bind(dialect: Any, rows: list[dict[str, Any]]) -> list[tuple[DriverStatement, Any]]:
+    """The rows of a batch, in order, as statements of :data:`INSERT_ROWS` rows, each bound."""
+    bound, start = [], 0
+    while start < len(rows):
+        size = next(n for n in INSERT_ROWS if n <= len(rows) - start)
+        part = rows[start : start + size]
+        start += size
+        stmt = _insert(size)
+        if size == 1:
+            bound.append((stmt, stmt.bind(dialect, part[0])))
+        else:
+            params = {
+                f"r{i}_{key}": value for i, row in enumerate(part) for key, value in row.items()
+            }
+            bound.append((stmt, stmt.bind(dialect, params)))
+    return bound
 
 
 def _flush_at_exit(journal: weakref.ref[Journal]) -> None:

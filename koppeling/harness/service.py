@@ -9,6 +9,7 @@ also for routing errors — which is why each partner is its own app, not a blue
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
@@ -18,11 +19,19 @@ import re
 import socket
 import struct
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from flask.signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
 from werkzeug.exceptions import HTTPException
 
 from koppeling.harness.clock import Clock, parse_instant
@@ -38,7 +47,7 @@ from koppeling.harness.schools import (
     school_not_found,
     school_of_path,
 )
-from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, fault_envelope
+from koppeling.uwlr.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE, fault_envelope
 
 log = logging.getLogger("koppeling")
 
@@ -76,9 +85,11 @@ def create_service_app(
     def is_soap() -> bool:
         return request.path.lower().startswith(prefixes) if prefixes else False
 
-    app.before_request(_before(name, core, is_soap))
-    app.after_request(_after(name, core))
-    app.teardown_request(lambda _exc: core.db.unpin())
+    hooks = (_before(name, core, is_soap), _after(name, core), lambda _exc: core.db.unpin())
+    app.before_request(hooks[0])
+    app.after_request(hooks[1])
+    app.teardown_request(hooks[2])
+    app.extensions["koppeling.hooks"] = hooks  # what a SoapLane stands in for
     _install_errors(app, core, is_soap)
     _install_admin(app, name, core)
     return app
@@ -179,6 +190,27 @@ def set_operation(operation: str) -> None:
     g.soap_operation = operation
 
 
+@dataclass
+class RequestTags:
+    """What a SOAP handler learns about its request for the journal: the operation asked and
+    the school (its key). The Flask view copies them onto ``g`` (:meth:`apply`), where the
+    after-hook reads them; a :class:`SoapLane` reads them itself."""
+
+    operation: str | None = None
+    school: str | None = None
+
+    def apply(self) -> None:
+        if self.operation is not None:
+            g.soap_operation = self.operation
+        if self.school is not None:
+            g.school = self.school
+
+
+#: A SOAP endpoint's work, with no Flask: the request body and its SOAPAction header (None when
+#: absent) in, the answer's bytes out (or a SoapFault); it tags what it learns on the way.
+SoapHandler = Callable[[bytes, str | None, RequestTags], bytes]
+
+
 # --- hooks -------------------------------------------------------------------------------------
 
 
@@ -188,11 +220,17 @@ _IDS = random.Random()
 os.register_at_fork(after_in_child=_IDS.seed)
 
 
+#: the version and variant bits of a version-4 UUID (RFC 4122), as ``uuid.UUID`` sets them
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (4 << 76) | (0x8000 << 48)
+
+
 def new_correlation_id() -> str:
     """A random version-4 UUID in hex, as ``uuid.uuid4().hex``, from a private
     :class:`random.Random` instead of a system call per request: an id to follow a request by,
-    not a secret."""
-    return uuid.UUID(int=_IDS.getrandbits(128), version=4).hex
+    not a secret. The bits are set as ``uuid.UUID(int=…, version=4)`` sets them, without
+    building the object (a test checks the two agree)."""
+    return f"{_IDS.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
 
 
 def _before(name: str, core: Core, is_soap: Callable[[], bool]) -> Callable[[], Any]:
@@ -277,31 +315,66 @@ def _after(name: str, core: Core) -> Callable[[Response], Response]:
 
 
 def _entry(name: str, core: Core, response: Response) -> Entry:
-    operation = g.get("soap_operation")
-    school = g.get("school")
+    return journal_entry(
+        name,
+        core,
+        method=request.method,
+        path=request.path,
+        full_path=request.full_path.rstrip("?"),
+        status=response.status_code,
+        operation=g.get("soap_operation"),
+        school=g.get("school"),
+        fault=g.get("soap_fault"),
+        injected_fault=g.get("injected_fault"),
+        correlation_id=g.get("correlation_id"),
+        started=g.started,
+        request_text=_text(request.get_data(cache=True), request.content_type),
+        response_text=_text(_response_bytes(response), response.content_type),
+    )
+
+
+def journal_entry(
+    name: str,
+    core: Core,
+    *,
+    method: str,
+    path: str,
+    full_path: str,
+    status: int,
+    operation: str | None,
+    school: str | None,
+    fault: str | None,
+    injected_fault: str | None,
+    correlation_id: str | None,
+    started: float,
+    request_text: str | None,
+    response_text: str | None,
+) -> Entry:
+    """The journal entry of one answered request (the after-hook's and the SOAP lane's):
+    timed by the school's clock, ``started`` a :func:`time.perf_counter` reading; ``full_path``
+    is ``path`` with its query string, if any."""
     brin, _, dep = (school or "").partition("-")
-    fault = g.get("soap_fault")
-    summary = f"{request.method} {request.path} -> {response.status_code}"
+    summary = f"{method} {path} -> {status}"
     if operation:
         summary = f"{operation} -> {fault or 'ok'}"
-    if g.get("injected_fault"):
-        summary += f" [fault: {g.injected_fault}]"
-    data: dict[str, Any] = {"duration_ms": round((time.perf_counter() - g.started) * 1000, 2)}
+    if injected_fault:
+        summary += f" [fault: {injected_fault}]"
+    data: dict[str, Any] = {"duration_ms": round((time.perf_counter() - started) * 1000, 2)}
     if fault:
         data["fault"] = fault
     return Entry(
         service=name,
         kind="soap" if operation else "http",
         at=core.clock.now(brin or None, dep or None),
-        method=request.method,
-        path=request.full_path.rstrip("?"),
-        status=response.status_code,
+        method=method,
+        path=full_path,
+        status=status,
         operation=operation,
         school=school,
-        correlation_id=g.get("correlation_id"),
+        correlation_id=correlation_id,
         summary=summary,
-        request=_text(request.get_data(cache=True), request.content_type),
-        response=_text(_response_bytes(response), response.content_type),
+        request=request_text,
+        response=response_text,
         data=data,
     )
 
@@ -319,6 +392,205 @@ def _text(data: bytes, content_type: str | None) -> str | None:
     if not any(t in ctype for t in ("json", "xml", "text", "form")):
         return f"[{len(data)} bytes {ctype or 'binary'}]"
     return data.decode("utf-8", errors="replace")
+
+
+# --- the SOAP lane -----------------------------------------------------------------------------
+
+#: Hooks other modules put on every harness app that do nothing to a plain SOAP post: the
+#: security headers go on HTML answers only, and the cross-site form check acts only on a
+#: request carrying Origin or Referer, which the lane leaves to Flask. (module, qualified name)
+#: -> a name the hook's code must call (the form check is a lambda around its function)
+_LANE_SAFE_HOOKS = {
+    ("koppeling.web", "_security_headers"): None,
+    ("koppeling.web", "install.<locals>.<lambda>"): "_refuse_foreign_form",
+}
+_WSGI_STATUS_OK = "200 OK"
+
+
+class _FailingInput(io.RawIOBase):
+    """A request body whose reading failed in the lane: Flask's read fails the same way."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise self.error
+
+
+class SoapLane:
+    """A raw-WSGI lane in front of a service's Flask app, for its one hot SOAP endpoint.
+
+    A *plain* request — POST to exactly ``path`` with no query string, a Content-Length of at
+    most :data:`MAX_REQUEST_BYTES`, no chunked body, a Host this harness is known by, no Origin
+    or Referer, and no fault scripted for the service — is answered here without Flask's
+    routing, request context and Response object: the same ``handler`` the Flask view calls
+    makes the answer, :func:`journal_entry` the journal entry, and the status, headers and body
+    are those Flask sends for it (``tests/las/test_soap_lane.py`` compares the two byte for
+    byte). Everything else goes to Flask untouched: another path or method, a scripted fault
+    (Flask takes it), and any SoapFault or error of the handler — the lane then hands Flask the
+    body it read, and Flask answers the request from the start, fault and journal entry as
+    ever. So the handler must have no effect but its answer (no write, no mail): doing its
+    work twice on such a request then changes nothing but its CPU. A handler that writes (a
+    Breng intake) would need the lane to answer its faults itself instead.
+
+    The first request of the app always goes to Flask (after it Flask refuses to add hooks);
+    the lane opens only if every request hook of the app is one it stands in for.
+    """
+
+    def __init__(self, app: Flask, name: str, core: Core, path: str, handler: SoapHandler) -> None:
+        self.app = app
+        self.flask = app.wsgi_app
+        self.name = name
+        self.core = core
+        self.path = path
+        self.handler = handler
+        self.served = 0  # answered by the lane (a figure for tests and benches)
+        self._open: bool | None = None  # None: not checked yet
+        self._text: tuple[bytes, str | None] = (b"", None)  # the last answer, as text
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        length = environ.get("CONTENT_LENGTH") or ""
+        if (
+            environ.get("PATH_INFO") != self.path
+            or environ.get("REQUEST_METHOD") != "POST"
+            or not self._open
+            or environ.get("QUERY_STRING")
+            or not (length.isascii() and length.isdigit())
+            or not 0 < int(length) <= MAX_REQUEST_BYTES
+            or "HTTP_TRANSFER_ENCODING" in environ
+            or "HTTP_ORIGIN" in environ
+            or "HTTP_REFERER" in environ
+            or request_started.receivers  # someone listens to Flask's request signals
+            or request_finished.receivers
+            or request_tearing_down.receivers
+            or appcontext_pushed.receivers
+            or appcontext_popped.receivers
+            or appcontext_tearing_down.receivers
+            or not host_allowed(environ.get("HTTP_HOST"), self.core.allowed_hosts)
+        ):
+            if self._open is None:
+                return self._first(environ, start_response)
+            return self.flask(environ, start_response)
+        correlation_id = environ.get("HTTP_X_CORRELATION_ID") or new_correlation_id()
+        started = time.perf_counter()
+        try:
+            body = environ["wsgi.input"].read(int(length))
+        except Exception as exc:  # Flask reads it again and fails as it would have
+            environ["wsgi.input"] = _FailingInput(exc)
+            return self.flask(environ, start_response)
+        answer = self._answer(body, environ, correlation_id, started)
+        if answer is None:
+            environ["wsgi.input"] = io.BytesIO(body)
+            return self.flask(environ, start_response)
+        start_response(
+            _WSGI_STATUS_OK,
+            [
+                ("Content-Type", SOAP_CONTENT_TYPE),
+                ("Content-Length", str(len(answer))),
+                (CORRELATION_HEADER, correlation_id),
+            ],
+        )
+        self.served += 1
+        return [answer]
+
+    def _answer(
+        self, body: bytes, environ: dict[str, Any], correlation_id: str, started: float
+    ) -> bytes | None:
+        """The answer and its journal entry queued; None: Flask answers this request."""
+        core = self.core
+        tags = RequestTags()
+        core.db.pin()  # as the before-hook: one read of the generations for the request
+        try:
+            if core.faults.scripted(self.name):
+                return None
+            try:
+                answer = self.handler(body, environ.get("HTTP_SOAPACTION"), tags)
+            except KoppelingError:  # a SOAP Fault: Flask answers it and journals it
+                return None
+            except Exception as exc:  # Flask meets it again and answers; a test sees it here
+                log.exception("the SOAP lane of %s failed; Flask answers", self.name)
+                core.errors.append(exc)
+                return None
+            try:
+                core.journal.record(
+                    journal_entry(
+                        self.name,
+                        core,
+                        method="POST",
+                        path=self.path,
+                        full_path=self.path,
+                        status=200,
+                        operation=tags.operation,
+                        school=tags.school,
+                        fault=None,
+                        injected_fault=None,
+                        correlation_id=correlation_id,
+                        started=started,
+                        request_text=_text(body, environ.get("CONTENT_TYPE")),
+                        response_text=self._answer_text(answer),
+                    )
+                )
+            except Exception as exc:  # the journal must never break an answer
+                log.warning("journal write failed: %s", exc)
+            return answer
+        finally:
+            core.db.unpin()
+
+    def _answer_text(self, answer: bytes) -> str | None:
+        """The answer as the journal keeps it; a repeated answer (the same bytes object, kept
+        per generation by the service) is decoded once, and the writer's masking cache then
+        finds the same text object."""
+        kept, text = self._text
+        if kept is not answer:
+            text = _text(answer, SOAP_CONTENT_TYPE)
+            self._text = (answer, text)
+        return text
+
+    def _first(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        result = self.flask(environ, start_response)
+        self._open = self._stands_in_for_hooks()
+        if not self._open:
+            log.warning(
+                "the SOAP lane of %s stays closed: the app has hooks it does not know", self.name
+            )
+        return result
+
+    def _stands_in_for_hooks(self) -> bool:
+        """Whether every request hook of the app is one the lane does the work of (its own
+        service hooks) or one that does nothing to a plain SOAP post (:data:`_LANE_SAFE_HOOKS`)."""
+        app = self.app
+        own = app.extensions.get("koppeling.hooks", ())
+        hooks = [  # a blueprint's hooks apply to its own endpoints only, not to the SOAP view
+            *app.before_request_funcs.get(None, ()),
+            *app.after_request_funcs.get(None, ()),
+            *app.teardown_request_funcs.get(None, ()),
+            *app.url_value_preprocessors.get(None, ()),
+            *app.teardown_appcontext_funcs,
+        ]
+        return all(hook in own or _lane_safe(hook) for hook in hooks)
+
+
+def _lane_safe(hook: Any) -> bool:
+    """Whether ``hook`` is one of :data:`_LANE_SAFE_HOOKS`."""
+    where = (getattr(hook, "__module__", None), getattr(hook, "__qualname__", None))
+    if where not in _LANE_SAFE_HOOKS:
+        return False
+    calls = _LANE_SAFE_HOOKS[where]
+    code = getattr(hook, "__code__", None)
+    return calls is None or (code is not None and calls in code.co_names)
+
+
+def add_soap_lane(app: Flask, name: str, core: Core, path: str, handler: SoapHandler) -> SoapLane:
+    """Put a :class:`SoapLane` for ``path`` in front of ``app`` (its ``wsgi_app``, the WSGI
+    entry every server calls through ``app(environ, start_response)``: gunicorn's
+    PortDispatcher, the werkzeug server threads and the test client alike)."""
+    lane = SoapLane(app, name, core, path, handler)
+    app.wsgi_app = lane  # type: ignore[method-assign]
+    app.extensions["koppeling.soap_lane"] = lane
+    return lane
 
 
 # --- errors ------------------------------------------------------------------------------------

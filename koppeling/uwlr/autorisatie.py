@@ -31,15 +31,24 @@ class Autorisatie:
         return el
 
 
+#: the header's fields by their qualified tag, in the order they are checked
+_FIELDS = {
+    f"{{{NS_AUTORISATIE}}}{name}": name for name in ("autorisatiesleutel", "klantcode", "klantnaam")
+}
+
+
 def read_autorisatie(env: Envelope) -> Autorisatie:
     """The autorisatie header; ``Client.AutorisatieOngeldig`` when it is missing or incomplete."""
     block = env.header(NS_AUTORISATIE, "autorisatie")
     if block is None:
         raise SoapFault("Client.AutorisatieOngeldig", "De autorisatie-header ontbreekt")
-    values = {
-        name: (block.findtext(f"{{{NS_AUTORISATIE}}}{name}") or "").strip()
-        for name in ("autorisatiesleutel", "klantcode", "klantnaam")
-    }
+    # the text of the first child of each name, as findtext() gives it, in one pass
+    found: dict[str, str | None] = {}
+    for child in block:
+        name = _FIELDS.get(child.tag)
+        if name is not None and name not in found:
+            found[name] = child.text
+    values = {name: (found.get(name) or "").strip() for name in _FIELDS.values()}
     for name, value in values.items():
         if not 1 <= len(value) <= 64:
             code = (

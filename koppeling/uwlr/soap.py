@@ -98,13 +98,26 @@ def parse_xml(data: bytes, max_bytes: int = MAX_REQUEST_BYTES) -> etree._Element
     return root
 
 
+_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
+_HEADER = f"{{{SOAP_ENV}}}Header"
+_BODY = f"{{{SOAP_ENV}}}Body"
+
+
 def parse_envelope(data: bytes) -> Envelope:
     """A SOAP 1.1 request as header blocks and the body element."""
     root = parse_xml(data)
-    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+    if root.tag != _ENVELOPE:
         raise SoapFault("Client.OngeldigBericht", f"Geen SOAP 1.1 Envelope maar {root.tag}")
-    header = root.find(f"{{{SOAP_ENV}}}Header")
-    body = root.find(f"{{{SOAP_ENV}}}Body")
+    # the first Header and the first Body child, as root.find() gives them (one pass over the
+    # envelope's few children instead of two ElementPath searches: this runs on every request)
+    header = body = None
+    for child in root:
+        tag = child.tag
+        if tag == _BODY:
+            if body is None:
+                body = child
+        elif tag == _HEADER and header is None:
+            header = child
     if body is None or len(body) != 1:
         raise SoapFault("Client.OngeldigBericht", "De SOAP Body moet precies een element bevatten")
     headers = list(header) if header is not None else []

@@ -14,12 +14,15 @@ from flask import Flask, Response, request
 
 from koppeling.harness.errors import SoapFault, invalid
 from koppeling.harness.routes import Route, add_routes, delete_school_route
+from koppeling.harness.schools import school_key
 from koppeling.harness.service import (
     Core,
+    RequestTags,
+    SoapHandler,
+    add_soap_lane,
     create_service_app,
     json_body,
     school_in_path,
-    set_operation,
     set_school,
     soap_response,
 )
@@ -36,18 +39,48 @@ PROBLEMS = {"404": "unknown school or pupil", "422": "invalid field"}
 
 
 def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
-    """The app of one LAS flavour (``config["flavour"]``: "parnassys" or "esis")."""
+    """The app of one LAS flavour (``config["flavour"]``: "parnassys" or "esis").
+
+    ``config["soap_lane"]`` (default true): plain UWLR requests are answered by the SOAP lane
+    (:class:`koppeling.harness.service.SoapLane`) instead of through Flask; false serves every
+    request through Flask (the same answers, more CPU: for comparing the two)."""
     flavour = flavour_of((config or {}).get("flavour", "parnassys"))
+    lane = (config or {}).get("soap_lane", True)
+    if not isinstance(lane, bool):
+        raise ValueError(f"soap_lane must be true or false, got {lane!r}")
     service = LasService(flavour, core.db, LasStore(flavour.name), core.clock)
     app = create_service_app(
         flavour.name, core, soap_paths=(flavour.path,), import_name=f"mocks.las.{flavour.name}"
     )
-    _soap_routes(app, flavour, service)
+    handler = _leerlinggegevens(service)
+    _soap_routes(app, flavour, handler)
     add_routes(app, f"{flavour.title} LAS mock (admin API)", _admin_routes(service))
+    if lane:
+        add_soap_lane(app, flavour.name, core, flavour.path, handler)
     return app
 
 
-def _soap_routes(app: Flask, flavour: Flavour, service: LasService) -> None:
+def _leerlinggegevens(service: LasService) -> SoapHandler:
+    """UWLR HaalLeerlinggegevens / HaalStructuur / HaalLeerlingen / HaalLeerkrachten: the
+    answer to a request body, for the Flask view and the SOAP lane alike."""
+
+    def answer(body: bytes, soap_action: str | None, tags: RequestTags) -> bytes:
+        env = parse_envelope(body)
+        asked = request_operation(env.body)
+        if asked is not None:  # journaled with its operation even when SOAPAction is refused
+            tags.operation = asked.name
+        service.check_soap_action(soap_action_of(soap_action), env.body)
+        verzoek = parse_request(env)
+        tags.operation = verzoek.operation
+        brin, dep = service.identify(verzoek)
+        tags.school = school_key(brin, dep)
+        autorisatie = read_autorisatie(env)
+        return service.answer(verzoek, autorisatie)
+
+    return answer
+
+
+def _soap_routes(app: Flask, flavour: Flavour, handler: SoapHandler) -> None:
     @app.get(flavour.path)
     def wsdl() -> Response:
         """The WSDL (``?wsdl``, ``?singleWsdl``, any case) with this endpoint's real address."""
@@ -60,17 +93,12 @@ def _soap_routes(app: Flask, flavour: Flavour, service: LasService) -> None:
     @app.post(flavour.path)
     def leerlinggegevens() -> Response:
         """UWLR HaalLeerlinggegevens / HaalStructuur / HaalLeerlingen / HaalLeerkrachten."""
-        env = parse_envelope(request.get_data(cache=True))
-        asked = request_operation(env.body)
-        if asked is not None:  # journaled with its operation even when SOAPAction is refused
-            set_operation(asked.name)
-        service.check_soap_action(soap_action_of(request.headers.get("SOAPAction")), env.body)
-        verzoek = parse_request(env)
-        set_operation(verzoek.operation)
-        brin, dep = service.identify(verzoek)
-        set_school(brin, dep)
-        autorisatie = read_autorisatie(env)
-        return soap_response(service.answer(verzoek, autorisatie))
+        tags = RequestTags()
+        try:
+            body = request.get_data(cache=True)
+            return soap_response(handler(body, request.headers.get("SOAPAction"), tags))
+        finally:
+            tags.apply()
 
 
 def _school_args(brincode: str, dependancecode: str) -> tuple[str, str]:

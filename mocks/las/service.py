@@ -236,15 +236,12 @@ class LasService:
     @staticmethod
     def _authorise(school: School | None, keys: list[Sleutel], autorisatie: Autorisatie) -> None:
         """Key issued by this LAS for this school; then the klantcode it was issued to."""
-        refused = SoapFault(
-            "Client.AutorisatieOngeldig", "De autorisatiesleutel is niet geldig voor deze school"
-        )
         if school is None:
             key_matches(autorisatie.autorisatiesleutel, "0" * 64)  # same work as a real check
-            raise refused
+            raise _refused()
         matched = [k for k in keys if key_matches(autorisatie.autorisatiesleutel, k.key_hash)]
         if not matched:
-            raise refused
+            raise _refused()
         if not any(
             hmac.compare_digest(k.klantcode.encode(), autorisatie.klantcode.encode())
             for k in matched
@@ -491,6 +488,12 @@ def _a_date(values: dict[str, Any], field: str) -> Any:
         if not 1900 <= value.year <= 2999:
             raise invalid(field, f"{value.isoformat()} ligt buiten 1900-2999")
     return value
+
+
+def _refused() -> SoapFault:
+    return SoapFault(
+        "Client.AutorisatieOngeldig", "De autorisatiesleutel is niet geldig voor deze school"
+    )
 
 
 def _exception(verzoek: Verzoek, kind: AnswerKind) -> bytes:

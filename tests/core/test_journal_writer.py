@@ -8,11 +8,13 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Connection
 
+import koppeling.harness.journal as journal
 from koppeling.harness.commits import committer
 from koppeling.harness.journal import Entry, Journal
 from koppeling.harness.service import Core
@@ -23,7 +25,7 @@ AT = datetime(2026, 12, 1, tzinfo=UTC)
 OTHER_PROCESS = textwrap.dedent(
     """
     import sys, time
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
     from pathlib import Path
     import koppeling.harness.journal as journal
     from koppeling.harness.store import Database
@@ -105,4 +107,52 @@ def test_a_journal_batch_shares_the_transaction_of_waiting_request_writes(tmp_pa
         assert (group.batches, group.grouped) == (1, 2)
     finally:
         release.set()
+        core.db.dispose()
+
+
+def test_a_batch_written_many_rows_to_a_statement_is_what_single_rows_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of 45 entries goes in as statements of 32, 8 and 1 rows; read back, each entry
+    is what the same entry written one row to a statement is (masked, cut, in order)."""
+    core = Core.create(Database.file(tmp_path / "state.sqlite"))
+    monkeypatch.setattr(journal, "FLUSH_SECONDS", 1.0)  # the whole queue is one batch
+    key = "pns_" + "K3y" * 11
+
+    def entries(service: str) -> list[Entry]:
+        return [
+            Entry(
+                service=service,
+                kind="soap" if i % 2 else "http",
+                at=AT + timedelta(seconds=i),
+                method="POST",
+                path=f"/p/{i}?autorisatiesleutel={key}",
+                status=200 + i,
+                operation="HaalLeerlinggegevens" if i % 2 else None,
+                school="99AB-00" if i % 3 else None,
+                correlation_id=f"c{i}",
+                summary=f"n{i}",
+                request=f"<aut:autorisatiesleutel>{key}</aut:autorisatiesleutel>{i}",
+                response="x" * (journal.MAX_BODY + i) if i % 5 == 0 else None,
+                data={"duration_ms": i / 3, "sleutel": key} if i % 4 else None,
+            )
+            for i in range(45)
+        ]
+
+    try:
+        for entry in entries("many"):
+            core.journal.record(entry)
+        core.journal.flush()
+        monkeypatch.setattr(journal, "INSERT_ROWS", (1,))
+        for entry in entries("single"):
+            core.journal.record(entry)
+        many = core.journal.entries(service="many")
+        single = core.journal.entries(service="single")
+        assert [e.summary for e in many] == [f"n{i}" for i in range(45)]
+        assert [e.id for e in many] == sorted(e.id for e in many if e.id is not None)
+        assert [{**e.as_json(), "id": 0, "service": ""} for e in many] == [
+            {**e.as_json(), "id": 0, "service": ""} for e in single
+        ]
+        assert key not in str([e.as_json() for e in many])
+    finally:
         core.db.dispose()

@@ -240,3 +240,25 @@ def test_correlation_ids_leave_the_global_random_alone_and_differ_across_forks()
     os.waitpid(pid, 0)
     assert child != new_correlation_id()
     assert len(child) == 32
+
+
+def test_a_correlation_id_is_a_version_4_uuid_as_the_uuid_module_makes_it() -> None:
+    """The bits are set without building a ``uuid.UUID``: the same hex as ``uuid.UUID`` gives
+    for the same 128 random bits."""
+    import random
+    import uuid
+
+    from koppeling.harness import service
+
+    draws = random.Random(13)
+    saved = service._IDS.getstate()
+    try:
+        for _ in range(2000):
+            bits = draws.getrandbits(128)
+            service._IDS.setstate(random.Random(bits).getstate())
+            expected = uuid.UUID(int=random.Random(bits).getrandbits(128), version=4)
+            got = service.new_correlation_id()
+            assert got == expected.hex
+            assert uuid.UUID(hex=got).version == 4 and uuid.UUID(hex=got).variant == uuid.RFC_4122
+    finally:
+        service._IDS.setstate(saved)

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from koppeling.harness.clock import clock_table
-from koppeling.harness.journal import _INSERT, Entry, _values, journal_table
+from koppeling.harness.journal import INSERT_ROWS, Entry, _bind, _values, journal_table
 from koppeling.harness.store import Database, DriverStatement
 from mocks.schoolkr8.store import (
     NieuwResultaat,
@@ -59,20 +59,26 @@ def test_a_journal_batch_is_stored_as_sqlalchemy_stores_it(db: Database) -> None
         data={"resultaten": 1},
     )
     row = _values(entry)
+    count = sum(INSERT_ROWS) + 2  # a statement of each size, then two single rows
+    core_rows = [{**row, "correlation_id": "core", "path": f"/p/{i}"} for i in range(count)]
+    driver_rows = [{**row, "correlation_id": "driver", "path": f"/p/{i}"} for i in range(count)]
     with db.begin() as conn:
-        conn.execute(journal_table.insert(), [{**row, "correlation_id": "core"}] * 2)
-        bound = [_INSERT.bind(conn.dialect, {**row, "correlation_id": "driver"})] * 2
-        _INSERT.executemany(conn, bound)
+        conn.execute(journal_table.insert(), core_rows)
+        statements = _bind(conn.dialect, driver_rows)
+        assert len(statements) == len(INSERT_ROWS) + 2  # 32, 8, 1, then 1 and 1
+        for stmt, bound in statements:
+            stmt.execute(conn, bound)
     core = _stored(db, "journal", "correlation_id = 'core' ORDER BY id")
     driver = _stored(db, "journal", "correlation_id = 'driver' ORDER BY id")
-    assert len(core) == len(driver) == 2
+    assert len(core) == len(driver) == count
+    assert [r[5] for r in driver] == [f"/p/{i}" for i in range(count)]  # in order
 
     def same(r: tuple[Any, ...]) -> tuple[Any, ...]:  # without id and correlation_id
         return r[1:9] + r[10:]
 
     assert [same(r) for r in driver] == [same(r) for r in core]
     kept = "\x00" if db.dialect == "sqlite" else "\ufffd"
-    assert driver[0][10] == f"nul {kept} in een samenvatting"
+    assert driver[0][10] == driver[-1][10] == f"nul {kept} in een samenvatting"
 
 
 def test_a_new_pupil_is_returned_and_stored_as_before(db: Database) -> None:
