@@ -162,7 +162,7 @@ class Faults:
         scripted."""
         t = faults_table
         asked: list[str | None] = []
-        if service not in self._scripted():  # the common case: no fault, no write lock
+        if not self.scripted(service):  # the common case: no fault, no write lock
             return None
         with self._db.begin() as conn:
             rows = list(conn.execute(select(t).where(t.c.service == service).order_by(t.c.id)))

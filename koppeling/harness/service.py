@@ -19,9 +19,10 @@ import re
 import socket
 import struct
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, g, jsonify, request
 from flask.signals import (
@@ -85,11 +86,11 @@ def create_service_app(
     def is_soap() -> bool:
         return request.path.lower().startswith(prefixes) if prefixes else False
 
-    hooks = (_before(name, core, is_soap), _after(name, core), lambda _exc: core.db.unpin())
-    app.before_request(hooks[0])
-    app.after_request(hooks[1])
-    app.teardown_request(hooks[2])
-    app.extensions["koppeling.hooks"] = hooks  # what a SoapLane stands in for
+    before, after = _before(name, core, is_soap), _after(name, core)
+    teardown = app.teardown_request(lambda _exc: core.db.unpin())
+    app.before_request(before)
+    app.after_request(after)
+    app.extensions["koppeling.hooks"] = (before, after, teardown)  # what a SoapLane does itself
     _install_errors(app, core, is_soap)
     _install_admin(app, name, core)
     return app
@@ -396,14 +397,22 @@ def _text(data: bytes, content_type: str | None) -> str | None:
 
 # --- the SOAP lane -----------------------------------------------------------------------------
 
-#: Hooks other modules put on every harness app that do nothing to a plain SOAP post: the
-#: security headers go on HTML answers only, and the cross-site form check acts only on a
-#: request carrying Origin or Referer, which the lane leaves to Flask. (module, qualified name)
-#: -> a name the hook's code must call (the form check is a lambda around its function)
-_LANE_SAFE_HOOKS = {
-    ("koppeling.web", "_security_headers"): None,
-    ("koppeling.web", "install.<locals>.<lambda>"): "_refuse_foreign_form",
-}
+#: Hooks other modules put on every harness app and mark with :func:`lane_safe`: ones that do
+#: nothing to a plain SOAP post (koppeling.web's security headers go on HTML answers only, its
+#: cross-site form check acts only on a request carrying Origin or Referer, which the lane
+#: leaves to Flask)
+_LANE_SAFE_HOOKS: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+HookT = TypeVar("HookT", bound=Callable[..., Any])
+
+
+def lane_safe(hook: HookT) -> HookT:
+    """Mark a request hook as doing nothing to a plain SOAP post, so a :class:`SoapLane` in
+    front of the app stays open (an unmarked hook of another module closes it: the lane would
+    skip it). Said by the hook's own module, where what it does is known."""
+    _LANE_SAFE_HOOKS.add(hook)
+    return hook
+
+
 _WSGI_STATUS_OK = "200 OK"
 
 
@@ -570,17 +579,7 @@ class SoapLane:
             *app.url_value_preprocessors.get(None, ()),
             *app.teardown_appcontext_funcs,
         ]
-        return all(hook in own or _lane_safe(hook) for hook in hooks)
-
-
-def _lane_safe(hook: Any) -> bool:
-    """Whether ``hook`` is one of :data:`_LANE_SAFE_HOOKS`."""
-    where = (getattr(hook, "__module__", None), getattr(hook, "__qualname__", None))
-    if where not in _LANE_SAFE_HOOKS:
-        return False
-    calls = _LANE_SAFE_HOOKS[where]
-    code = getattr(hook, "__code__", None)
-    return calls is None or (code is not None and calls in code.co_names)
+        return all(hook in own or hook in _LANE_SAFE_HOOKS for hook in hooks)
 
 
 def add_soap_lane(app: Flask, name: str, core: Core, path: str, handler: SoapHandler) -> SoapLane:

@@ -30,7 +30,7 @@ from koppeling.client.http import ProblemError, Unreachable, items
 from koppeling.harness.clock import AMSTERDAM
 from koppeling.harness.errors import ApiError
 from koppeling.harness.schools import check_brincode, check_dependancecode
-from koppeling.harness.service import Core
+from koppeling.harness.service import Core, lane_safe
 from koppeling.web.api import Api, FormErrors, dutch, uitleg
 from koppeling.web.chart import score_chart
 from koppeling.web.fields import Field, check_form, input_attrs
@@ -75,8 +75,10 @@ def install(app: Flask) -> None:
     app.add_template_filter(tijd)
     app.add_template_filter(score_chart)
     app.add_template_global(input_attrs)
-    app.after_request(_security_headers)
-    app.before_request(lambda: _refuse_foreign_form(app))
+    # neither does anything to a plain SOAP post (an HTML answer, a request with Origin or
+    # Referer): a SOAP lane in front of the app stays open
+    app.after_request(lane_safe(_security_headers))
+    app.before_request(lane_safe(lambda: _refuse_foreign_form(app)))
 
 
 #: The Dutch error pages: title and explanation per status.

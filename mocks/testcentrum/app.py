@@ -1,15 +1,16 @@
 """The stand-in Boom testcentrum, composed of its two domains: Beheer (Koppelen met LAS, the
 Leerlingenoverzicht, the dashboard koppeling) and the afnames (scoring, norming, forwarding).
 
-This module only wires: it builds both services on one core, hands each the other's small typed
-interface (the afnames read Beheer's :class:`DashboardKoppelingen` and :class:`ImportedPupils`;
-Beheer's Leerlingenoverzicht asks the afnames for their tabs), and registers both route tables.
+This module only registers both route tables on the services :mod:`mocks.testcentrum.workers`
+wires on one core, each handed the other's small typed interface (the afnames read Beheer's
+``DashboardKoppelingen`` and ``ImportedPupils``; Beheer's Leerlingenoverzicht asks the afnames for
+their tabs); that module, without Flask, also makes the background workers.
 
 Options (``options["testcentrum"]`` in the harness config): ``las_urls`` ({"parnassys": base URL,
 "esis": base URL}; default ``core.url(las)``), ``klantenservice_url`` (default
 ``core.url("klantenservice")``), ``las_timeout`` (s, 30), ``klantenservice_timeout`` (s, 10),
 ``poll_interval`` (s between polls of open aanvragen, 1.0; 0 switches the poller off),
-``forwarder`` (see :class:`ForwarderOptions`).
+``forwarder`` (see ``ForwarderOptions``).
 """
 
 from __future__ import annotations

@@ -407,19 +407,22 @@ def test_a_listener_to_flasks_request_signals_gets_every_request(frozen: Las) ->
     assert heard == [200] and lane_of(frozen).served == served + 1
 
 
-def test_only_the_known_hooks_of_other_modules_keep_the_lane_open() -> None:
-    """A hook of koppeling.web is taken as harmless only if it is the known one: the security
-    headers, or the lambda that calls the cross-site form check."""
-    import koppeling.web as web
-    from koppeling.harness.service import _lane_safe
+def test_only_hooks_marked_lane_safe_keep_the_lane_open(las: Las) -> None:
+    """A request hook another module adds closes the lane (it would skip the hook) unless the
+    hook's module marked it with ``lane_safe``, as koppeling.web does for its two."""
+    from koppeling.harness.service import lane_safe
 
     def other() -> None:
         pass
 
-    other.__module__, other.__qualname__ = "koppeling.web", "install.<locals>.<lambda>"
-    assert _lane_safe(web._security_headers)
-    assert not _lane_safe(other)
-    assert not _lane_safe(lambda: None)
+    for marked in (False, True):
+        app = create_app({"flavour": las.flavour}, core=las.core)
+        app.before_request(lane_safe(other) if marked else other)
+        lane = app.extensions["koppeling.soap_lane"]
+        body = las.request()
+        call(app, las.path, body)  # the first request always goes to Flask
+        assert call(app, las.path, body).status == "200 OK"
+        assert lane.served == (1 if marked else 0)
 
 
 def test_the_lane_can_be_turned_off(las: Las) -> None:
