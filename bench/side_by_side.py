@@ -1,7 +1,8 @@
 """koppeling up next to WireMock and nginx answering the same bytes, driven by wrk (prints figures).
 
     .venv/bin/python bench/side_by_side.py [--duration 5] [--threads 2] [--connections 16]
-        [--rounds 3] [--warmup 10] [--pupils 40] [--soak 10] [--wiremock-jar PATH]
+        [--rounds 3] [--warmup 10] [--pupils 40] [--soak 10] [--soak-load mixed|reads]
+        [--wiremock-jar PATH]
 
 Why: "is the harness fast enough?" means little without a yardstick. This starts `koppeling up`
 (gunicorn, its defaults), WireMock (journal off, one stub serving the bytes our ParnasSys mock
@@ -326,6 +327,11 @@ def wait_http(url: str, proc: subprocess.Popen[str], started: float, limit: floa
 
 def rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` and all its descendants, MB (shared pages counted per process)."""
+    return sum(rss_by_process(pid).values())
+
+
+def rss_by_process(pid: int) -> dict[int, float]:
+    """Resident memory (MB) of ``pid`` and of each of its descendants, parents first."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -333,17 +339,18 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [pid]
+    found: dict[int, float] = {}
+    todo = [pid]
     while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
+        current = todo.pop(0)
+        todo += sorted(children.get(current, []))
         try:
             status = Path(f"/proc/{current}/status").read_text()
         except OSError:
             continue
-        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        total += int(found.group(1)) if found else 0
-    return total / 1024
+        line = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        found[current] = int(line.group(1)) / 1024 if line else 0.0
+    return found
 
 
 def load_average() -> str:
@@ -656,15 +663,22 @@ def mixed(
     seconds: float,
     tag: str,
     tick: Callable[[], None] | None = None,
+    reads_only: bool = False,
 ) -> None:
-    results = run_together(wrk, mixed_loads(k.urls, bodies, bodies.haal.parent, tag), seconds, tick)
+    """The mixed load (:func:`mixed_loads`), or only its two reads (``reads_only``: nothing is
+    stored but the bounded journal)."""
+    loads = mixed_loads(k.urls, bodies, bodies.haal.parent, tag)
+    if reads_only:
+        loads = [load for load in loads if " read " in load.name]
+    results = run_together(wrk, loads, seconds, tick)
     total = sum(r.requests for r in results.values())
     longest = max(r.seconds for r in results.values())
     worst = max(r.p99_ms for r in results.values())
     errors = sum(r.errors for r in results.values())
+    goal = "" if reads_only else "   (goal >= 3,000 req/s, p99 < 50 ms, 0 errors)"
     print(
-        f"  all 16 clients: {total / longest:,.0f} req/s, p99 {worst:.1f} ms (worst part), "
-        f"{errors} errors   (goal >= 3,000 req/s, p99 < 50 ms, 0 errors)"
+        f"  all {sum(load.connections for load in loads)} clients: {total / longest:,.0f} req/s, "
+        f"p99 {worst:.1f} ms (worst part), {errors} errors{goal}"
     )
     for name, r in results.items():
         print(
@@ -696,19 +710,24 @@ def stored_rows(k: Koppeling) -> dict[str, int]:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SOAK_TABLES}
 
 
-def soak(k: Koppeling, wrk: str, bodies: Bodies, seconds: float) -> None:
-    """The mixed load for ``seconds``, sampling memory, state size and stored rows about 10
-    times: memory should level off; the state grows only by what the mocks keep by design (the
-    results and pupils the load sends), the journal staying at its bound."""
+def soak(k: Koppeling, wrk: str, bodies: Bodies, seconds: float, reads_only: bool = False) -> None:
+    """The mixed load (or its reads only) for ``seconds``, sampling memory, state size and
+    stored rows about 10 times: memory should level off; the state grows only by what the mocks
+    keep by design (the results and pupils the load sends), the journal staying at its bound.
+    With ``reads_only`` nothing is kept but the bounded journal, so what still grows is not the
+    stored rows."""
     started = time.monotonic()
     samples = [(0.0, *snapshot(k), stored_rows(k))]
+    first = rss_by_process(k.pid)
 
     def sample() -> None:
         samples.append((time.monotonic() - started, *snapshot(k), stored_rows(k)))
 
-    print(f"\nSoak: the mixed load for {seconds:g} s, RSS and state sampled while it runs")
-    mixed(k, wrk, bodies, seconds, "s", sample)
+    what = "its reads only (Haal, GET leerlingen)" if reads_only else "the mixed load"
+    print(f"\nSoak: {what} for {seconds:g} s, RSS and state sampled while it runs")
+    mixed(k, wrk, bodies, seconds, "s", sample, reads_only)
     sample()
+    last = rss_by_process(k.pid)
     print("  | s | RSS MB | state MB | " + " | ".join(SOAK_TABLES) + " |")
     for at, rss, size, rows in samples:
         counts = " | ".join(f"{rows.get(t, 0):,}" for t in SOAK_TABLES)
@@ -720,6 +739,14 @@ def soak(k: Koppeling, wrk: str, bodies: Bodies, seconds: float) -> None:
         f"{max(rss_all):.0f}; second half {half:.0f} → {rss_all[-1]:.0f}); state "
         f"{samples[0][2] / 1e6:.1f} → {samples[-1][2] / 1e6:.1f} MB"
         "   (goal: flat memory over 10 minutes: --soak 600)"
+    )
+    print(
+        "  RSS per process, start → end (MB): "
+        + ", ".join(
+            f"{pid} {first.get(pid, 0):.0f} → {mb:.0f}" if pid in first else f"{pid} (new) {mb:.0f}"
+            for pid, mb in last.items()
+        )
+        + f"   ({k.pid} is koppeling up, then the arbiter and its workers)"
     )
 
 
@@ -826,7 +853,7 @@ def run(args: argparse.Namespace, tools: Tools, procs: Procs, tmp: Path) -> None
         breng(k, tools.wrk, bodies, args)
         print(f"\nMixed load, 16 clients (4 wrk processes x 4 connections), {args.duration:g} s")
         mixed(k, tools.wrk, bodies, args.duration, "m")
-        soak(k, tools.wrk, bodies, args.soak)
+        soak(k, tools.wrk, bodies, args.soak, args.soak_load == "reads")
     print(
         "\nStart → healthy, same run: "
         + ", ".join(f"{s.name} {s.start_s:.2f} s" for s in servers)
@@ -852,6 +879,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0, help="uncounted seconds per server")
     parser.add_argument("--pupils", type=int, default=40, help="pupils of the LAS school")
     parser.add_argument("--soak", type=float, default=10.0, help="seconds of mixed load (soak)")
+    parser.add_argument(
+        "--soak-load",
+        choices=["mixed", "reads"],
+        default="mixed",
+        help="the soak's load: the mixed load, or only its reads (nothing stored but the journal)",
+    )
     parser.add_argument("--wiremock-jar", type=Path, help="default: found under .tools/")
     parser.add_argument(
         "--store",

@@ -4,6 +4,7 @@ the report of what is missing. No load and no servers here; the figures are the 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -164,3 +165,36 @@ def test_cpu_per_request_counts_a_process_and_its_descendants() -> None:
         assert cpr.cpu_seconds(tree) >= 0.2  # the child's busy loop, seen through the parent
     finally:
         parent.wait(timeout=30)
+
+
+def test_the_reads_only_soak_keeps_the_two_reads_of_the_mixed_load(tmp_path: Path) -> None:
+    """`--soak-load reads` runs the mixed load's reads only: nothing is stored but the journal."""
+    bodies = sbs.Bodies(tmp_path / "haal", b"", tmp_path / "breng", tmp_path / "pupil")
+    for path in (bodies.haal, bodies.breng, bodies.pupil):
+        path.write_bytes(b"x")
+    urls = {"parnassys": "http://127.0.0.1:1", "schoolkr8": "http://127.0.0.1:2"}
+    loads = sbs.mixed_loads(urls, bodies, tmp_path, "t")
+    reads = [load for load in loads if " read " in load.name]
+    assert [load.url.startswith(urls["parnassys"]) for load in reads] == [True, True]
+    assert {load.name for load in loads} - {load.name for load in reads} == {
+        "SOAP write (BrengLeerresultaten)",
+        "REST write (Schoolkr8 new pupil)",
+    }
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_rss_is_told_per_process_and_summed_over_the_tree() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"up\n"  # settled
+        per = sbs.rss_by_process(child.pid)
+        assert list(per) == [child.pid] and per[child.pid] > 1
+        mine = sbs.rss_by_process(os.getpid())
+        assert next(iter(mine)) == os.getpid() and child.pid in mine
+        assert sbs.rss_mb(child.pid) == per[child.pid]
+    finally:
+        child.kill()
+        child.communicate(timeout=30)  # reaped, its pipe closed
