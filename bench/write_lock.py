@@ -1,0 +1,75 @@
+"""Who holds the store's write lock under a load, and for how long (prints figures).
+
+    .venv/bin/python bench/write_lock.py mixed|breng|haal [--seconds 5] [--up-arg=...]
+
+Why: on a SQLite store every write transaction of every process — a request's group commit, a
+journal batch, the tail of a WAL checkpoint — takes one lock file (``state.sqlite.write-lock``),
+so a write waits for every holder before it. This runs one load of bench/cpu_per_request.py
+against `koppeling up` with ``write_lock_hook/`` first on its PYTHONPATH, which times every hold
+of that lock in every process (see its sitecustomize.py; nothing of the harness is changed on
+disk), and prints per holder: how many holds, the wait for the lock and the hold (p50, p99, max,
+ms) and the share of the load's wall-clock time the lock was held. A hold counts the time the
+holder waits for its process's GIL between ``sqlite3`` calls too: that is the point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cpu_per_request  # noqa: E402
+
+HOOK = Path(__file__).resolve().parent / "write_lock_hook"
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def report(folder: Path, seconds: float) -> None:
+    """Every process's holds, merged per holder, as a table."""
+    merged: dict[str, dict[str, list[float]]] = {}
+    for file in sorted(folder.glob("*.json")):
+        for kind, found in json.loads(file.read_text()).items():
+            into = merged.setdefault(kind, {"wait": [], "hold": []})
+            into["wait"] += found["wait"]
+            into["hold"] += found["hold"]
+    print(f"\nthe write lock, {len(list(folder.glob('*.json')))} processes, a {seconds:g} s load:")
+    print("| holder | holds | wait p50 / p99 / max ms | hold p50 / p99 / max ms | held, share |")
+    print("|---|---:|---:|---:|---:|")
+    for kind, found in sorted(merged.items(), key=lambda item: -sum(item[1]["hold"])):
+        wait, hold = found["wait"], found["hold"]
+        print(
+            f"| {kind} | {len(hold):,} | {quantile(wait, 0.5):.2f} / {quantile(wait, 0.99):.1f} / "
+            f"{max(wait):.1f} | {quantile(hold, 0.5):.2f} / {quantile(hold, 0.99):.1f} / "
+            f"{max(hold):.1f} | {sum(hold) / 1000:.2f} s, {sum(hold) / 10 / seconds:.0f} % |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("load", choices=["haal", "breng", "mixed"])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--up-arg", action="append", default=[], help="extra for koppeling up")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="write-lock-"))
+    os.environ["KOPPELING_BENCH_WRITE_LOCK"] = str(folder)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(HOOK), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    started = time.monotonic()
+    # the load's own warm-up and preparation write too: their holds are counted as well
+    cpu_per_request.over_http(args.load, args.seconds, args.up_arg)
+    report(folder, time.monotonic() - started)
+
+
+if __name__ == "__main__":
+    main()
