@@ -28,6 +28,7 @@ from koppeling.client.mailbox import MailboxClient
 from koppeling.client.school import SchoolRef
 from koppeling.client.schoolkr8 import Schoolkr8Admin
 from koppeling.harness.mail import Mail
+from koppeling.harness.process import Harness
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core, SoapLane
 from koppeling.harness.store import Database
@@ -362,6 +363,34 @@ def test_the_lane_can_be_turned_off(sk8: Sk8Lane) -> None:
         create_app({"soap_lane": "nee"}, core=sk8.core)
 
 
+def key_by_mail(base: str, mailbox: str, brin: str) -> str:
+    """A koppeling for ``brin``-00 at the Schoolkr8 at ``base``, activated; the key in its mail."""
+    school = SchoolRef(brin, "00")
+    mail_to = f"b@{brin.lower()}.school.test"
+    return schoolkr8_sleutel(Schoolkr8Admin(base), MailboxClient(mailbox), school, mail_to).sleutel
+
+
+def test_the_harness_serves_schoolkr8_through_its_lane(live: Harness) -> None:
+    """In the harness every test uses (the app with its pages and Pact endpoints, on a werkzeug
+    server thread), a Breng over HTTP is the lane's: those apps' hooks do not close it."""
+    base = live.url("schoolkr8")
+    key = key_by_mail(base, live.url("mailbox"), "97LP")
+    lane = lane_in_front(live.apps["schoolkr8"])
+    served = lane.served
+    body = request_envelope(
+        build_verzoek(make_verzoek("97LP", "00", ("onbekend", "h1"))),
+        Autorisatie(key, "boom-testcentrum", "Boom"),
+    )
+    answer = requests.post(
+        base + LEERRESULTATEN_PATH,
+        data=body,
+        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": ACTION},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    assert lane.served == served + 1
+
+
 # --- on the wire -------------------------------------------------------------------------------
 
 
@@ -411,12 +440,7 @@ def test_the_same_bytes_on_the_wire_from_gunicorn(
     for urls in two_harnesses:
         base = urls["Schoolkr8"]
         requests.post(base + "/__admin/clock", json={"now": NOW.isoformat()}, timeout=10)
-        key = schoolkr8_sleutel(
-            Schoolkr8Admin(base),
-            MailboxClient(urls["Mailbox (SMTP sink)"]),
-            SchoolRef(BRIN, "00"),
-            "b@97ln.school.test",
-        ).sleutel
+        key = key_by_mail(base, urls["Mailbox (SMTP sink)"], BRIN)
         port = base.rsplit(":", 1)[1]
         sent = []
         for used in (key, key[:-4] + "abcd"):
