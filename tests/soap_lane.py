@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from koppeling.harness.service import Core, SoapLane
-from koppeling.uwlr.soap import SOAP_CONTENT_TYPE
+from koppeling.uwlr.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE
 
 CORRELATION = "0123456789abcdef0123456789abcdef"
 
@@ -118,6 +118,60 @@ def compare(
     assert len(entries) <= 1  # one entry per request (none for a refused Host)
     assert journal_of(lane.core, lane.name) == entries + entries
     return through_app, flask_alone, by_lane
+
+
+#: requests that are not plain: the lane leaves them to Flask, unseen (:func:`not_plain`)
+NOT_PLAIN = [
+    "query",
+    "origin",
+    "referer",
+    "foreign host",
+    "chunked",
+    "no length",
+    "too large",
+    "get",
+]
+
+
+def not_plain(kind: str, body: bytes) -> tuple[bytes, dict[str, Any]]:
+    """``body`` and the arguments of :func:`call` that make a request of that kind of
+    :data:`NOT_PLAIN`: a query string, an Origin or Referer, a foreign Host, a chunked body, no
+    Content-Length, a body over the lane's limit, a GET (of the WSDL)."""
+    kwargs: dict[str, Any] = {}
+    if kind == "query":
+        kwargs["query"] = "x=1"
+    elif kind == "origin":
+        kwargs["headers"] = {"Origin": "http://127.0.0.1:8401"}
+    elif kind == "referer":
+        kwargs["headers"] = {"Referer": "http://127.0.0.1:8401/"}
+    elif kind == "foreign host":
+        kwargs["headers"] = {"Host": "evil.example"}
+    elif kind == "chunked":
+        kwargs["headers"] = {"Transfer-Encoding": "chunked"}
+    elif kind == "no length":
+        kwargs["headers"] = {"Content-Length": ""}
+    elif kind == "too large":
+        body = body.replace(b"<soap:Header>", b"<soap:Header>" + b" " * MAX_REQUEST_BYTES)
+    else:
+        kwargs["method"] = "GET"
+        kwargs["query"] = "wsdl"
+    return body, kwargs
+
+
+def without_soap_header(body: bytes) -> bytes:
+    """The request without its ``soap:Header`` (and so without its autorisatie)."""
+    start, end = body.index(b"<soap:Header>"), body.index(b"</soap:Header>") + 14
+    return body[:start] + body[end:]
+
+
+class Unreadable(io.RawIOBase):
+    """A request body whose reading fails (the client went away)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise ConnectionResetError("peer went away")
 
 
 # --- on the wire -------------------------------------------------------------------------------

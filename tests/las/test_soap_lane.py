@@ -8,7 +8,6 @@ count tells which of the two answered.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
@@ -21,18 +20,22 @@ from flask.signals import request_finished
 from koppeling.harness.process import Harness
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import SoapLane
-from koppeling.uwlr.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE, read_fault
+from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, read_fault
 from mocks.las.app import create_app
 from mocks.las.service import FLAVOURS
 from tests.las.conftest import SCHOOL_TIME, Las, action_for, issue_key, make_school
 from tests.soap_lane import (
     CORRELATION,
+    NOT_PLAIN,
     Answer,
+    Unreadable,
     compare,
     journal_of,
     lane_in_front,
+    not_plain,
     raw_exchange,
     without_date,
+    without_soap_header,
 )
 from tests.soap_lane import call as lane_call
 from tests.soap_lane import http_request as wire_request
@@ -148,8 +151,7 @@ def test_a_request_that_gets_a_fault_is_answered_by_flask(frozen: Las, breaking:
     elif breaking == "other klantcode":
         body = frozen.request(autorisatie=frozen.autorisatie(klantcode="ANDER"))
     elif breaking == "no header":
-        start, end = body.index(b"<soap:Header>"), body.index(b"</soap:Header>") + 14
-        body = body[:start] + body[end:]
+        body = without_soap_header(body)
     elif breaking == "broken xml":
         body = body[:-30]
     elif breaking == "wrong soapaction":
@@ -167,31 +169,10 @@ def test_a_request_that_gets_a_fault_is_answered_by_flask(frozen: Las, breaking:
     assert read_fault(through_app.body) is not None
 
 
-@pytest.mark.parametrize(
-    "kind",
-    ["query", "origin", "referer", "foreign host", "chunked", "no length", "too large", "get"],
-)
+@pytest.mark.parametrize("kind", NOT_PLAIN)
 def test_a_request_that_is_not_plain_goes_to_flask(frozen: Las, kind: str) -> None:
     """Whatever is not a plain POST of a SOAP body the lane leaves to Flask, unseen."""
-    body = frozen.request()
-    kwargs: dict[str, Any] = {}
-    if kind == "query":
-        kwargs["query"] = "x=1"
-    elif kind == "origin":
-        kwargs["headers"] = {"Origin": "http://127.0.0.1:8401"}
-    elif kind == "referer":
-        kwargs["headers"] = {"Referer": "http://127.0.0.1:8401/"}
-    elif kind == "foreign host":
-        kwargs["headers"] = {"Host": "evil.example"}
-    elif kind == "chunked":
-        kwargs["headers"] = {"Transfer-Encoding": "chunked"}
-    elif kind == "no length":
-        kwargs["headers"] = {"Content-Length": ""}
-    elif kind == "too large":
-        body = body.replace(b"<soap:Header>", b"<soap:Header>" + b" " * MAX_REQUEST_BYTES)
-    else:
-        kwargs["method"] = "GET"
-        kwargs["query"] = "wsdl"
+    body, kwargs = not_plain(kind, frozen.request())
     through_app, flask_alone, by_lane = both(frozen, body, **kwargs)
     assert by_lane == 0
     assert through_app == flask_alone
@@ -285,17 +266,9 @@ def test_the_key_never_shows_in_full_in_the_journal(frozen: Las) -> None:
     assert frozen.key[:8] in entry["request"]  # the prefix and four characters stay
 
 
-class _Broken(io.RawIOBase):
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        raise ConnectionResetError("peer went away")
-
-
 def test_a_body_that_cannot_be_read_fails_as_in_flask(frozen: Las) -> None:
     """A read error in the lane is handed to Flask, which meets it as it would have."""
-    through_app, flask_alone, by_lane = both(frozen, frozen.request(), stream=_Broken())
+    through_app, flask_alone, by_lane = both(frozen, frozen.request(), stream=Unreadable())
     assert by_lane == 0
     assert through_app == flask_alone
     assert read_fault(through_app.body) is not None

@@ -10,7 +10,6 @@ so a refused message must change nothing and an accepted one must be counted onc
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -40,14 +39,18 @@ from mocks.schoolkr8.app import LEERRESULTATEN_PATH, create_app
 from tests.schoolkr8.conftest import KEY_RE, make_verzoek
 from tests.soap_lane import (
     CORRELATION,
+    NOT_PLAIN,
     Answer,
+    Unreadable,
     call,
     compare,
     http_request,
     journal_of,
     lane_in_front,
+    not_plain,
     raw_exchange,
     without_date,
+    without_soap_header,
 )
 
 ACTION = '"BrengLeerresultaten"'
@@ -222,8 +225,7 @@ def test_a_refused_message_changes_nothing_and_gets_flasks_fault(
     elif breaking == "xsdversie":
         body = sk8.body((NUMMER, "r1"), xsdversie="2.3")
     elif breaking == "no autorisatie":
-        start, end = body.index(b"<soap:Header>"), body.index(b"</soap:Header>") + 14
-        body = body[:start] + body[end:]
+        body = without_soap_header(body)
     elif breaking == "broken xml":
         body = body[:-30]
     elif breaking == "wrong soapaction":
@@ -302,22 +304,11 @@ def test_a_scripted_fault_is_taken_by_the_very_next_request(sk8: Sk8Lane, fault:
     assert sk8.counts()["f2"] == 1
 
 
-@pytest.mark.parametrize("kind", ["query", "origin", "foreign host", "chunked", "get"])
+@pytest.mark.parametrize("kind", NOT_PLAIN)
 def test_a_request_that_is_not_plain_goes_to_flask(sk8: Sk8Lane, kind: str) -> None:
     """Whatever is not a plain POST of a SOAP body the lane leaves to Flask, unseen."""
-    kwargs: dict[str, Any] = {}
-    if kind == "query":
-        kwargs["query"] = "x=1"
-    elif kind == "origin":
-        kwargs["headers"] = {"Origin": "http://127.0.0.1:8401"}
-    elif kind == "foreign host":
-        kwargs["headers"] = {"Host": "evil.example"}
-    elif kind == "chunked":
-        kwargs["headers"] = {"Transfer-Encoding": "chunked"}
-    else:
-        kwargs["method"] = "GET"
-        kwargs["query"] = "wsdl"
-    through_app, flask_alone, by_lane = sk8.both(sk8.body((NUMMER, "n1")), **kwargs)
+    body, kwargs = not_plain(kind, sk8.body((NUMMER, "n1")))
+    through_app, flask_alone, by_lane = sk8.both(body, **kwargs)
     assert by_lane == 0
     assert through_app == flask_alone
     if kind == "foreign host":
@@ -325,17 +316,9 @@ def test_a_request_that_is_not_plain_goes_to_flask(sk8: Sk8Lane, kind: str) -> N
         assert sk8.counts() == {}
 
 
-class _Broken(io.RawIOBase):
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        raise ConnectionResetError("peer went away")
-
-
 def test_a_body_that_cannot_be_read_fails_as_in_flask(sk8: Sk8Lane) -> None:
     """A read error comes before the intake: the lane hands it to Flask, which meets it again."""
-    through_app, flask_alone, by_lane = sk8.both(sk8.body((NUMMER, "b1")), stream=_Broken())
+    through_app, flask_alone, by_lane = sk8.both(sk8.body((NUMMER, "b1")), stream=Unreadable())
     assert by_lane == 0
     assert through_app == flask_alone
     assert read_fault(through_app.body) is not None
