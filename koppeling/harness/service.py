@@ -212,6 +212,26 @@ class RequestTags:
 SoapHandler = Callable[[bytes, str | None, RequestTags], bytes]
 
 
+def soap_answer(handler: SoapHandler) -> Response:
+    """The Flask view's answer for a SOAP endpoint served by ``handler`` (the one a
+    :class:`SoapLane` in front of the app calls too), its tags copied onto ``g``."""
+    tags = RequestTags()
+    try:
+        body = request.get_data(cache=True)
+        return soap_response(handler(body, request.headers.get("SOAPAction"), tags))
+    finally:
+        tags.apply()
+
+
+def soap_lane_option(config: Mapping[str, Any] | None) -> bool:
+    """A service's ``soap_lane`` option (``--service-option SERVICE.soap_lane=false``): whether
+    its hot SOAP endpoint gets a :class:`SoapLane` (default true); ValueError if not a bool."""
+    lane = (config or {}).get("soap_lane", True)
+    if not isinstance(lane, bool):
+        raise ValueError(f"soap_lane must be true or false, got {lane!r}")
+    return lane
+
+
 # --- hooks -------------------------------------------------------------------------------------
 
 
@@ -413,7 +433,8 @@ def lane_safe(hook: HookT) -> HookT:
     return hook
 
 
-_WSGI_STATUS_OK = "200 OK"
+#: the status lines Flask sends for the lane's answers: an answer, a SOAP Fault
+_WSGI_STATUS = {200: "200 OK", 500: "500 INTERNAL SERVER ERROR"}
 
 
 class _FailingInput(io.RawIOBase):
@@ -436,26 +457,43 @@ class SoapLane:
     most :data:`MAX_REQUEST_BYTES`, no chunked body, a Host this harness is known by, no Origin
     or Referer, and no fault scripted for the service — is answered here without Flask's
     routing, request context and Response object: the same ``handler`` the Flask view calls
-    makes the answer, :func:`journal_entry` the journal entry, and the status, headers and body
-    are those Flask sends for it (``tests/las/test_soap_lane.py`` compares the two byte for
-    byte). Everything else goes to Flask untouched: another path or method, a scripted fault
-    (Flask takes it), and any SoapFault or error of the handler — the lane then hands Flask the
-    body it read, and Flask answers the request from the start, fault and journal entry as
-    ever. So the handler must have no effect but its answer (no write, no mail): doing its
-    work twice on such a request then changes nothing but its CPU. A handler that writes (a
-    Breng intake) would need the lane to answer its faults itself instead.
+    (:func:`soap_answer`) makes the answer, :func:`journal_entry` the journal entry, and the
+    status, headers and body are those Flask sends for it (``tests/las/test_soap_lane.py`` and
+    ``tests/schoolkr8/test_soap_lane.py`` compare the two byte for byte). Everything else goes
+    to Flask untouched, before the handler runs: another path or method, a scripted fault
+    (Flask takes it), a body that cannot be read.
+
+    What happens to a SoapFault or error of the handler depends on ``writes``. A handler that
+    only reads (``writes=False``, the LAS's Haal) has no effect but its answer: the lane hands
+    Flask the body it read, and Flask answers the request from the start, fault and journal
+    entry as ever (doing the work twice changes nothing but the CPU). A handler that writes
+    (``writes=True``, Schoolkr8's BrengLeerresultaten intake) runs exactly once per request:
+    once it has been called, the lane answers its outcome itself — a SoapFault, or any other
+    error, with the fault and journal entry Flask's error hooks give it (:func:`soap_fault_of`;
+    an unexpected error is logged and kept in ``core.errors`` as there, by
+    :func:`note_unexpected`) — so an error after its write was stored cannot store it twice.
 
     The first request of the app always goes to Flask (after it Flask refuses to add hooks);
     the lane opens only if every request hook of the app is one it stands in for.
     """
 
-    def __init__(self, app: Flask, name: str, core: Core, path: str, handler: SoapHandler) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        name: str,
+        core: Core,
+        path: str,
+        handler: SoapHandler,
+        *,
+        writes: bool = False,
+    ) -> None:
         self.app = app
         self.flask = app.wsgi_app
         self.name = name
         self.core = core
         self.path = path
         self.handler = handler
+        self.writes = writes  # the handler runs once per request: the lane answers its faults
         self.served = 0  # answered by the lane (a figure for tests and benches)
         self._open: bool | None = None  # None: not checked yet
         self._text: tuple[bytes, str | None] = (b"", None)  # the last answer, as text
@@ -490,12 +528,13 @@ class SoapLane:
         except Exception as exc:  # Flask reads it again and fails as it would have
             environ["wsgi.input"] = _FailingInput(exc)
             return self.flask(environ, start_response)
-        answer = self._answer(body, environ, correlation_id, started)
-        if answer is None:
+        answered = self._answer(body, environ, correlation_id, started)
+        if answered is None:
             environ["wsgi.input"] = io.BytesIO(body)
             return self.flask(environ, start_response)
+        status, answer = answered
         start_response(
-            _WSGI_STATUS_OK,
+            _WSGI_STATUS[status],
             [
                 ("Content-Type", SOAP_CONTENT_TYPE),
                 ("Content-Length", str(len(answer))),
@@ -507,22 +546,29 @@ class SoapLane:
 
     def _answer(
         self, body: bytes, environ: dict[str, Any], correlation_id: str, started: float
-    ) -> bytes | None:
-        """The answer and its journal entry queued; None: Flask answers this request."""
+    ) -> tuple[int, bytes] | None:
+        """The status and answer, its journal entry queued; None: Flask answers this request."""
         core = self.core
         tags = RequestTags()
         core.db.pin()  # as the before-hook: one read of the generations for the request
         try:
             if core.faults.scripted(self.name):
                 return None
+            fault: SoapFault | None = None
             try:
                 answer = self.handler(body, environ.get("HTTP_SOAPACTION"), tags)
-            except KoppelingError:  # a SOAP Fault: Flask answers it and journals it
-                return None
-            except Exception as exc:  # Flask meets it again and answers; a test sees it here
-                log.exception("the SOAP lane of %s failed; Flask answers", self.name)
-                core.errors.append(exc)
-                return None
+            except Exception as exc:
+                expected = isinstance(exc, KoppelingError | HTTPException)  # a fault, no bug
+                if not self.writes:  # Flask does it again and answers; a test sees a bug here
+                    if not expected:
+                        log.exception("the SOAP lane of %s failed; Flask answers", self.name)
+                        core.errors.append(exc)
+                    return None
+                if not expected:  # the handler ran once: its outcome is answered here
+                    note_unexpected(self.name, core, exc)
+                fault = soap_fault_of(exc)
+                answer = fault_envelope(fault)
+            status = 200 if fault is None else 500
             try:
                 core.journal.record(
                     journal_entry(
@@ -531,10 +577,10 @@ class SoapLane:
                         method="POST",
                         path=self.path,
                         full_path=self.path,
-                        status=200,
+                        status=status,
                         operation=tags.operation,
                         school=tags.school,
-                        fault=None,
+                        fault=None if fault is None else fault.code,
                         injected_fault=None,
                         correlation_id=correlation_id,
                         started=started,
@@ -544,7 +590,7 @@ class SoapLane:
                 )
             except Exception as exc:  # the journal must never break an answer
                 log.warning("journal write failed: %s", exc)
-            return answer
+            return status, answer
         finally:
             core.db.unpin()
 
@@ -582,17 +628,41 @@ class SoapLane:
         return all(hook in own or hook in _LANE_SAFE_HOOKS for hook in hooks)
 
 
-def add_soap_lane(app: Flask, name: str, core: Core, path: str, handler: SoapHandler) -> SoapLane:
+def add_soap_lane(
+    app: Flask, name: str, core: Core, path: str, handler: SoapHandler, *, writes: bool = False
+) -> SoapLane:
     """Put a :class:`SoapLane` for ``path`` in front of ``app`` (its ``wsgi_app``, the WSGI
     entry every server calls through ``app(environ, start_response)``: gunicorn's
-    PortDispatcher, the werkzeug server threads and the test client alike)."""
-    lane = SoapLane(app, name, core, path, handler)
+    PortDispatcher, the werkzeug server threads and the test client alike); ``writes``: the
+    handler has effects, so it runs once per request (see the class)."""
+    lane = SoapLane(app, name, core, path, handler, writes=writes)
     app.wsgi_app = lane  # type: ignore[method-assign]
     app.extensions["koppeling.soap_lane"] = lane
     return lane
 
 
 # --- errors ------------------------------------------------------------------------------------
+
+
+def soap_fault_of(exc: Exception) -> SoapFault:
+    """The SOAP Fault a SOAP path answers an error with: the error hooks' and a writing
+    :class:`SoapLane`'s (an unexpected error also goes to :func:`note_unexpected`)."""
+    if isinstance(exc, SoapFault):
+        return exc
+    if isinstance(exc, ApiError):
+        return SoapFault("Client.OngeldigBericht", exc.detail or exc.title)
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        code = "Client.OngeldigBericht" if status < 500 else "Server.InterneFout"
+        return SoapFault(code, f"{status} {exc.name}: {exc.description}")
+    return SoapFault("Server.InterneFout", "Interne fout in de mock")
+
+
+def note_unexpected(name: str, core: Core, exc: Exception) -> None:
+    """An error nothing expected: logged with its traceback and kept in ``core.errors`` (a
+    test fails on it); the client gets a fault or problem details without it."""
+    log.error("unexpected error in %s", name, exc_info=exc)
+    core.errors.append(exc)
 
 
 def _install_errors(app: Flask, core: Core, is_soap: Callable[[], bool]) -> None:
@@ -603,17 +673,14 @@ def _install_errors(app: Flask, core: Core, is_soap: Callable[[], bool]) -> None
     @app.errorhandler(ApiError)
     def on_api_error(exc: ApiError) -> Response:
         if is_soap():
-            return fault_response(SoapFault("Client.OngeldigBericht", exc.detail or exc.title))
+            return fault_response(soap_fault_of(exc))
         return problem_response(exc)
 
     @app.errorhandler(HTTPException)
     def on_http(exc: HTTPException) -> Response:
         status = exc.code or 500
         if is_soap():
-            code = "Client.OngeldigBericht" if status < 500 else "Server.InterneFout"
-            if status == 405:
-                code = "Client.OngeldigBericht"
-            return fault_response(SoapFault(code, f"{status} {exc.name}: {exc.description}"))
+            return fault_response(soap_fault_of(exc))
         resp = problem_response(ApiError(status, exc.name, exc.description or ""))
         if status == 405 and exc.get_response().headers.get("Allow"):
             resp.headers["Allow"] = exc.get_response().headers["Allow"]
@@ -623,10 +690,9 @@ def _install_errors(app: Flask, core: Core, is_soap: Callable[[], bool]) -> None
     def on_unexpected(exc: Exception) -> Response:
         if isinstance(exc, KoppelingError):  # pragma: no cover - handled above
             raise exc
-        log.exception("unexpected error in %s", app.config["SERVICE_NAME"])
-        core.errors.append(exc)
+        note_unexpected(app.config["SERVICE_NAME"], core, exc)
         if is_soap():
-            return fault_response(SoapFault("Server.InterneFout", "Interne fout in de mock"))
+            return fault_response(soap_fault_of(exc))
         return problem_response(ApiError(500, "Interne fout", "Onverwachte fout in de mock"))
 
 

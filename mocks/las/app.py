@@ -24,7 +24,8 @@ from koppeling.harness.service import (
     json_body,
     school_in_path,
     set_school,
-    soap_response,
+    soap_answer,
+    soap_lane_option,
 )
 from koppeling.uwlr.autorisatie import read_autorisatie
 from koppeling.uwlr.leerlinggegevens import parse_request, request_operation
@@ -45,9 +46,7 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
     (:class:`koppeling.harness.service.SoapLane`) instead of through Flask; false serves every
     request through Flask (the same answers, more CPU: for comparing the two)."""
     flavour = flavour_of((config or {}).get("flavour", "parnassys"))
-    lane = (config or {}).get("soap_lane", True)
-    if not isinstance(lane, bool):
-        raise ValueError(f"soap_lane must be true or false, got {lane!r}")
+    lane = soap_lane_option(config)
     service = LasService(flavour, core.db, LasStore(flavour.name), core.clock)
     app = create_service_app(
         flavour.name, core, soap_paths=(flavour.path,), import_name=f"mocks.las.{flavour.name}"
@@ -93,12 +92,7 @@ def _soap_routes(app: Flask, flavour: Flavour, handler: SoapHandler) -> None:
     @app.post(flavour.path)
     def leerlinggegevens() -> Response:
         """UWLR HaalLeerlinggegevens / HaalStructuur / HaalLeerlingen / HaalLeerkrachten."""
-        tags = RequestTags()
-        try:
-            body = request.get_data(cache=True)
-            return soap_response(handler(body, request.headers.get("SOAPAction"), tags))
-        finally:
-            tags.apply()
+        return soap_answer(handler)
 
 
 def _school_args(brincode: str, dependancecode: str) -> tuple[str, str]:

@@ -17,14 +17,18 @@ from flask import Flask, Response, request
 from koppeling.harness.errors import SoapFault, invalid
 from koppeling.harness.routes import Route, add_routes, delete_school_route
 from koppeling.harness.schemas import validate_body
+from koppeling.harness.schools import school_key
 from koppeling.harness.service import (
     Core,
+    RequestTags,
+    SoapHandler,
+    add_soap_lane,
     create_service_app,
     json_body,
     school_in_path,
-    set_operation,
     set_school,
-    soap_response,
+    soap_answer,
+    soap_lane_option,
 )
 from koppeling.uwlr.leerresultaten import SOAP_ACTION, leerresultaten_bevestiging
 from koppeling.uwlr.soap import envelope, parse_envelope, soap_action_of
@@ -40,7 +44,13 @@ LEERLING = "/api/leerlingen/{id:int}"
 
 
 def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
-    """The Schoolkr8 app on the shared core."""
+    """The Schoolkr8 app on the shared core.
+
+    ``config["soap_lane"]`` (default true): a plain BrengLeerresultaten is answered by the SOAP
+    lane (:class:`koppeling.harness.service.SoapLane`, which runs the intake once per request
+    and answers its faults itself) instead of through Flask; false serves every request through
+    Flask (the same answers, more CPU: for comparing the two)."""
+    lane = soap_lane_option(config)
     app = create_service_app("schoolkr8", core, soap_paths=("/uwlr",))
     sk8 = Schoolkr8Service(core)
     add_routes(
@@ -48,7 +58,10 @@ def create_app(config: dict[str, Any] | None = None, *, core: Core) -> Flask:
         "Schoolkr8 (mock)",
         [*_koppeling_routes(sk8), *_pupil_routes(sk8), *_school_routes(sk8)],
     )
-    _uwlr_routes(app, sk8)
+    handler = _breng_leerresultaten(sk8)
+    _uwlr_routes(app, handler)
+    if lane:
+        add_soap_lane(app, "schoolkr8", core, LEERRESULTATEN_PATH, handler, writes=True)
     return app
 
 
@@ -266,7 +279,23 @@ def _school_routes(sk8: Schoolkr8Service) -> list[Route]:
     ]
 
 
-def _uwlr_routes(app: Flask, sk8: Schoolkr8Service) -> None:
+def _breng_leerresultaten(sk8: Schoolkr8Service) -> SoapHandler:
+    """BrengLeerresultaten: check key and message, store the results, confirm - the answer to a
+    request body, for the Flask view and the SOAP lane alike. It writes: each of them calls it
+    once per request, and every fault it raises before the COMMIT left nothing stored."""
+
+    def answer(body: bytes, soap_action: str | None, tags: RequestTags) -> bytes:
+        tags.operation = SOAP_ACTION
+        _check_soap_action(soap_action)
+        autorisatie, verzoek = intake.read(parse_envelope(body))
+        tags.school = school_key(verzoek.school.brincode, verzoek.school.dependancecode)
+        sk8.breng_leerresultaten(autorisatie, verzoek)
+        return _bevestiging()
+
+    return answer
+
+
+def _uwlr_routes(app: Flask, handler: SoapHandler) -> None:
     @app.get(LEERRESULTATEN_PATH)
     def leerresultaten_wsdl() -> Any:
         """``?wsdl`` (or ``?singleWsdl``, any case): the WSDL, whose address is this endpoint."""
@@ -281,12 +310,7 @@ def _uwlr_routes(app: Flask, sk8: Schoolkr8Service) -> None:
     @app.post(LEERRESULTATEN_PATH)
     def breng_leerresultaten() -> Any:
         """BrengLeerresultaten: check key and message, store the results, confirm."""
-        set_operation(SOAP_ACTION)
-        _check_soap_action()
-        autorisatie, verzoek = intake.read(parse_envelope(request.get_data()))
-        set_school(verzoek.school.brincode, verzoek.school.dependancecode)
-        sk8.breng_leerresultaten(autorisatie, verzoek)
-        return soap_response(_bevestiging())
+        return soap_answer(handler)
 
 
 @cache
@@ -295,11 +319,10 @@ def _bevestiging() -> bytes:
     return envelope(leerresultaten_bevestiging())
 
 
-def _check_soap_action() -> None:
+def _check_soap_action(header: str | None) -> None:
     """Schoolkr8 has one operation and dispatches on the body: a missing or empty SOAPAction is
     fine; any other action than ``BrengLeerresultaten`` (quoted or not) is a fault, as a stack
     gives for an action it does not know (docs/schoolkr8.md#soapaction)."""
-    header = request.headers.get("SOAPAction")
     action = soap_action_of(header)
     if action and action != SOAP_ACTION:
         raise SoapFault(

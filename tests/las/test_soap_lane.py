@@ -8,11 +8,8 @@ count tells which of the two answered.
 
 from __future__ import annotations
 
-import io
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -23,111 +20,48 @@ from flask.signals import request_finished
 from koppeling.harness.process import Harness
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import SoapLane
-from koppeling.uwlr.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE, read_fault
+from koppeling.uwlr.soap import SOAP_CONTENT_TYPE, read_fault
 from mocks.las.app import create_app
 from mocks.las.service import FLAVOURS
 from tests.las.conftest import SCHOOL_TIME, Las, action_for, issue_key, make_school
+from tests.soap_lane import (
+    CORRELATION,
+    NOT_PLAIN,
+    Answer,
+    Unreadable,
+    compare,
+    journal_of,
+    lane_in_front,
+    not_plain,
+    raw_exchange,
+    without_date,
+    without_soap_header,
+)
+from tests.soap_lane import call as lane_call
+from tests.soap_lane import http_request as wire_request
 
-CORRELATION = "0123456789abcdef0123456789abcdef"
 #: one worker: its first request (the clock below) opens the lane for every later one
 ONE_WORKER = ("--memory", "--only", "parnassys", "--workers", "1")
 
 
-@dataclass
-class Answer:
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-def call(
-    app: Callable[..., Any],
-    path: str,
-    body: bytes,
-    *,
-    method: str = "POST",
-    query: str = "",
-    headers: dict[str, str | None] | None = None,
-    stream: Any = None,
-) -> Answer:
-    """One WSGI call as a server makes it (a Content-Length, the body on ``wsgi.input``)."""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8401",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1:8401",
-        "CONTENT_TYPE": SOAP_CONTENT_TYPE,
-        "CONTENT_LENGTH": str(len(body)),
-        "HTTP_X_CORRELATION_ID": CORRELATION,
-        "wsgi.input": stream if stream is not None else io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-        "REMOTE_ADDR": "127.0.0.1",
-    }
-    action = action_for(body)
-    if action is not None:
-        environ["HTTP_SOAPACTION"] = action
-    for name, value in (headers or {}).items():
-        key = name.upper().replace("-", "_")
-        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            environ[key] = value
-        elif value is None:
-            environ.pop(f"HTTP_{key}", None)
-        else:
-            environ[f"HTTP_{key}"] = value
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, hdrs: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured.update(status=status, headers=list(hdrs))
-        return lambda data: None
-
-    result = app(environ, start_response)
-    try:
-        data = b"".join(result)
-    finally:
-        getattr(result, "close", lambda: None)()
-    return Answer(captured["status"], captured["headers"], data)
+def call(app: Callable[..., Any], path: str, body: bytes, **kwargs: Any) -> Answer:
+    """One WSGI call as a server makes it, with the official SOAPAction of the body."""
+    return lane_call(app, path, body, action=action_for(body), **kwargs)
 
 
 def lane_of(las: Las) -> SoapLane:
-    lane = las.app.wsgi_app
-    assert isinstance(lane, SoapLane)
-    return lane
+    return lane_in_front(las.app)
 
 
 def journal(las: Las) -> list[dict[str, Any]]:
     """This LAS's journal entries, oldest first, without what differs between two requests."""
-    entries = []
-    for entry in las.core.journal.entries(service=las.flavour):
-        seen = entry.as_json()
-        del seen["id"]
-        seen["data"] = {k: v for k, v in (seen["data"] or {}).items() if k != "duration_ms"}
-        entries.append(seen)
-    return entries
+    return journal_of(las.core, las.flavour)
 
 
 def both(las: Las, body: bytes, **kwargs: Any) -> tuple[Answer, Answer, int]:
-    """The answer through the app, the answer of Flask alone, and how many the lane served;
-    also checks that each request left exactly one journal entry and the two entries agree."""
-    lane = lane_of(las)
-    las.core.journal.clear(las.flavour)
-    served = lane.served
-    through_app = call(las.app, las.path, body, **kwargs)
-    by_lane = lane.served - served
-    entries = journal(las)
-    flask_alone = call(lane.flask, las.path, body, **kwargs)
-    assert lane.served - served == by_lane  # Flask alone never reaches the lane
-    assert len(entries) <= 1  # one entry per request (none for a refused Host)
-    assert journal(las) == entries + entries
-    return through_app, flask_alone, by_lane
+    """The answer through the app, the answer of Flask alone, and how many the lane served
+    (:func:`tests.soap_lane.compare`)."""
+    return compare(las.app, body, action=action_for(body), **kwargs)
 
 
 @pytest.fixture
@@ -217,8 +151,7 @@ def test_a_request_that_gets_a_fault_is_answered_by_flask(frozen: Las, breaking:
     elif breaking == "other klantcode":
         body = frozen.request(autorisatie=frozen.autorisatie(klantcode="ANDER"))
     elif breaking == "no header":
-        start, end = body.index(b"<soap:Header>"), body.index(b"</soap:Header>") + 14
-        body = body[:start] + body[end:]
+        body = without_soap_header(body)
     elif breaking == "broken xml":
         body = body[:-30]
     elif breaking == "wrong soapaction":
@@ -236,31 +169,10 @@ def test_a_request_that_gets_a_fault_is_answered_by_flask(frozen: Las, breaking:
     assert read_fault(through_app.body) is not None
 
 
-@pytest.mark.parametrize(
-    "kind",
-    ["query", "origin", "referer", "foreign host", "chunked", "no length", "too large", "get"],
-)
+@pytest.mark.parametrize("kind", NOT_PLAIN)
 def test_a_request_that_is_not_plain_goes_to_flask(frozen: Las, kind: str) -> None:
     """Whatever is not a plain POST of a SOAP body the lane leaves to Flask, unseen."""
-    body = frozen.request()
-    kwargs: dict[str, Any] = {}
-    if kind == "query":
-        kwargs["query"] = "x=1"
-    elif kind == "origin":
-        kwargs["headers"] = {"Origin": "http://127.0.0.1:8401"}
-    elif kind == "referer":
-        kwargs["headers"] = {"Referer": "http://127.0.0.1:8401/"}
-    elif kind == "foreign host":
-        kwargs["headers"] = {"Host": "evil.example"}
-    elif kind == "chunked":
-        kwargs["headers"] = {"Transfer-Encoding": "chunked"}
-    elif kind == "no length":
-        kwargs["headers"] = {"Content-Length": ""}
-    elif kind == "too large":
-        body = body.replace(b"<soap:Header>", b"<soap:Header>" + b" " * MAX_REQUEST_BYTES)
-    else:
-        kwargs["method"] = "GET"
-        kwargs["query"] = "wsdl"
+    body, kwargs = not_plain(kind, frozen.request())
     through_app, flask_alone, by_lane = both(frozen, body, **kwargs)
     assert by_lane == 0
     assert through_app == flask_alone
@@ -354,17 +266,9 @@ def test_the_key_never_shows_in_full_in_the_journal(frozen: Las) -> None:
     assert frozen.key[:8] in entry["request"]  # the prefix and four characters stay
 
 
-class _Broken(io.RawIOBase):
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        raise ConnectionResetError("peer went away")
-
-
 def test_a_body_that_cannot_be_read_fails_as_in_flask(frozen: Las) -> None:
     """A read error in the lane is handed to Flask, which meets it as it would have."""
-    through_app, flask_alone, by_lane = both(frozen, frozen.request(), stream=_Broken())
+    through_app, flask_alone, by_lane = both(frozen, frozen.request(), stream=Unreadable())
     assert by_lane == 0
     assert through_app == flask_alone
     assert read_fault(through_app.body) is not None
@@ -466,31 +370,8 @@ def test_the_harness_serves_both_las_through_their_lane(live: Harness, parnassys
 # --- on the wire -------------------------------------------------------------------------------
 
 
-def raw_exchange(url: str, request: bytes) -> bytes:
-    """Send ``request`` as is and read the answer until the server closes the connection."""
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(request)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def http_request(las: Las, port: str, body: bytes) -> bytes:
-    head = (
-        f"POST {las.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Content-Type: {SOAP_CONTENT_TYPE}\r\nSOAPAction: {action_for(body)}\r\n"
-        f"X-Correlation-ID: {CORRELATION}\r\nContent-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-def without_date(answer: bytes) -> bytes:
-    head, _, body = answer.partition(b"\r\n\r\n")
-    lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"date:")]
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+    return wire_request(las.path, port, body, action_for(body))
 
 
 def test_the_same_bytes_on_the_wire_from_the_werkzeug_server(frozen: Las) -> None:

@@ -79,6 +79,36 @@ def sk8_app(sk8_core: Core) -> Flask:
     return create_app({}, core=sk8_core)
 
 
+def make_verzoek(
+    brin: str,
+    dep: str,
+    *afnames: tuple[str, str],
+    xsdversie: str = "2.2",
+    percentiel: int = 55,
+) -> LeerresultatenVerzoek:
+    """A request for school ``brin``-``dep`` with one normed result per (leerlingid, key)."""
+    school = School("2026-2027", brin, datetime(2026, 11, 2, 9, 0, tzinfo=UTC), dep, xsdversie)
+    items = tuple(
+        Toetsafname(
+            lid,
+            (
+                Resultaat.genormeerd(
+                    key,
+                    date(2026, 10, 30),
+                    "LVS RW 2019",
+                    ruwe_score=40,
+                    vaardigheidsscore=180,
+                    percentiel=percentiel,
+                    niveau="III",
+                    dle=22,
+                ),
+            ),
+        )
+        for lid, key in afnames
+    )
+    return LeerresultatenVerzoek(school, items, (Toets("LVS RW 2019", "LVS Rekenen-Wiskunde"),))
+
+
 @dataclass
 class Sk8:
     """A test's handle on Schoolkr8: its own school, HTTP helpers, the mailbox."""
@@ -168,32 +198,9 @@ class Sk8:
         percentiel: int = 55,
     ) -> LeerresultatenVerzoek:
         """A request with one normed result per (leerlingid, key)."""
-        school = School(
-            "2026-2027",
-            brin or self.brin,
-            datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
-            self.dep,
-            xsdversie,
+        return make_verzoek(
+            brin or self.brin, self.dep, *afnames, xsdversie=xsdversie, percentiel=percentiel
         )
-        items = tuple(
-            Toetsafname(
-                lid,
-                (
-                    Resultaat.genormeerd(
-                        key,
-                        date(2026, 10, 30),
-                        "LVS RW 2019",
-                        ruwe_score=40,
-                        vaardigheidsscore=180,
-                        percentiel=percentiel,
-                        niveau="III",
-                        dle=22,
-                    ),
-                ),
-            )
-            for lid, key in afnames
-        )
-        return LeerresultatenVerzoek(school, items, (Toets("LVS RW 2019", "LVS Rekenen-Wiskunde"),))
 
     def breng(self, key: str, verzoek: LeerresultatenVerzoek | bytes) -> requests.Response:
         data = (
