@@ -702,12 +702,20 @@ SOAK_TABLES = ("journal", "sk8_resultaten", "sk8_leerlingen")
 
 
 def stored_rows(k: Koppeling) -> dict[str, int]:
-    """Rows in :data:`SOAK_TABLES`, read from the state file (read-only; none for a server)."""
-    store = k.state_dir / "state.sqlite"
-    if not store.exists():
-        return {}
-    with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30)) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SOAK_TABLES}
+    """Rows in :data:`SOAK_TABLES`, read from the state files (read-only; none for a server):
+    the journal from its own file beside the store, the rest from the store."""
+    found: dict[str, int] = {}
+    for name, tables in (
+        ("state.sqlite", SOAK_TABLES[1:]),
+        ("state.journal.sqlite", SOAK_TABLES[:1]),
+    ):
+        store = k.state_dir / name
+        if not store.exists():
+            continue
+        with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30)) as conn:
+            for t in tables:
+                found[t] = conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+    return found
 
 
 def soak(k: Koppeling, wrk: str, bodies: Bodies, seconds: float, reads_only: bool = False) -> None:

@@ -335,6 +335,7 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
         for worker in reversed(workers):
             worker.stop()
         if core is not None:
+            core.journal.close()
             core.db.dispose()
 
 

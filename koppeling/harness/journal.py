@@ -2,6 +2,7 @@
 
 Entries live in the store so every worker process writes to one journal. Each service keeps at most
 ``limit`` entries; the oldest are dropped, so long demos and load runs do not grow without end.
+Beside a SQLite file store the journal has a file of its own (:func:`journal_store`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,19 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, String, Table, Text, bindparam, delete, func, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
 
 from koppeling.harness.commits import committer
 from koppeling.harness.keys import mask_data, mask_text
@@ -67,6 +80,62 @@ IDLE_SECONDS = 1.0
 #: pages handed back to the file system after a prune (a store made with auto_vacuum)
 VACUUM_PAGES = 512
 REMEMBER_BODY = 64 * 1024
+
+
+#: ``PRAGMA user_version`` of a journal file of this shape (:func:`journal_store`)
+JOURNAL_FILE_VERSION = 1
+
+
+def journal_file(store: Path) -> Path:
+    """The journal's file beside a SQLite store: ``state.journal.sqlite`` for ``state.sqlite``."""
+    return store.with_name(f"{store.stem}.journal.sqlite")
+
+
+def journal_store(db: Database) -> Database:
+    """Where the journal of ``db`` is written: beside a SQLite file store a file of its own
+    (:func:`journal_file`), elsewhere (in memory, PostgreSQL) the store itself.
+
+    Why a file of its own: SQLite has one writer per file, and every write of the store waits
+    for the one before it. The journal's batches are the store's biggest writes (bodies of up
+    to 8 KiB, a prune every 64 entries), held for as long as their process's request threads
+    keep the GIL between ``sqlite3`` calls; in their own file they no longer delay a Breng, a new
+    pupil or any other write a request waits for (``bench/write_lock.py`` shows who holds the
+    lock). The journal is written after the answer anyway (it may lag a moment), so no
+    transaction ever spanned both.
+
+    The file holds the one ``journal`` table; it is not migrated: one of another shape (another
+    koppeling's) is started afresh. A new file takes over the entries an older koppeling kept in
+    the store's own ``journal`` table (moved, not copied), so a restart after an upgrade keeps
+    them."""
+    store = db.sqlite_file
+    if store is None:
+        return db
+    own = Database.file(journal_file(store))
+    with own.begin() as conn:
+        version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+        if version != JOURNAL_FILE_VERSION:
+            journal_table.drop(conn, checkfirst=True)  # another shape: started afresh
+            journal_table.create(conn)
+            if version == 0:  # a new file
+                _take_over(db, conn)
+            conn.exec_driver_sql(f"PRAGMA user_version = {JOURNAL_FILE_VERSION}")
+    return own
+
+
+def _take_over(db: Database, into: Connection) -> None:
+    """Move the entries of the store's own ``journal`` table (an older koppeling's) into
+    ``into``, ids and order kept."""
+    with db.read() as conn:
+        tables = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'"
+        if conn.exec_driver_sql(tables).first() is None:
+            return  # a store without tables (not made yet)
+        if conn.execute(select(journal_table.c.id).limit(1)).first() is None:
+            return  # nothing kept there (every store made since the journal file)
+    with db.begin() as conn:
+        rows = [dict(row._mapping) for row in conn.execute(select(journal_table))]
+        for start in range(0, len(rows), 500):
+            into.execute(insert(journal_table), rows[start : start + 500])
+        conn.execute(delete(journal_table))
 
 
 @dataclass
@@ -122,7 +191,9 @@ class Journal:
     def __init__(self, db: Database, limit: int = 2000) -> None:
         if limit < 1:
             raise ValueError(f"journal limit must be at least 1, got {limit}")
-        self._db = db
+        self._store = db
+        self._own: Database | None = None  # where entries go: journal_store(db), on first use
+        self._own_lock = threading.Lock()
         self.limit = limit
         self._lock = threading.Condition()
         self._queue: list[Entry] = []
@@ -138,6 +209,18 @@ class Journal:
         # beside it can coordinate: there every entry is written before the answer goes out, so
         # a reader on any host sees it.
         self._synchronous = db.is_postgresql
+
+    @property
+    def _db(self) -> Database:
+        """The journal's database (:func:`journal_store`), opened on first use: by then the
+        store is ready (``koppeling up``'s arbiter builds its core before the store is made)."""
+        own = self._own
+        if own is None:
+            with self._own_lock:
+                if self._own is None:
+                    self._own = journal_store(self._store)
+                own = self._own
+        return own
 
     def record(self, entry: Entry) -> None:
         """Queue an entry; the writer truncates bodies and masks secrets before it is written.
@@ -291,6 +374,19 @@ class Journal:
         self.flush()
         with self._db.read() as conn:
             return int(conn.execute(stmt).scalar() or 0)
+
+    def close(self) -> None:
+        """Write what is queued and let go of the journal's own file (none in memory or on a
+        server: the store is the caller's to dispose of)."""
+        self.flush(timeout=2.0)
+        if self._own is not None and self._own is not self._store:
+            self._own.dispose()
+
+    def after_fork(self) -> None:
+        """In a forked process: drop the connections to the journal's own file it inherited
+        (left to the parent), as the store's are (:mod:`koppeling.harness.wsgi`)."""
+        if self._own is not None and self._own is not self._store:
+            self._own.engine.dispose(close=False)
 
     def clear(self, service: str | None = None) -> None:
         stmt = delete(journal_table)

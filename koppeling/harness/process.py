@@ -99,7 +99,7 @@ class Harness(StartStop):
             server.stop()
         self.servers = {}
         if self.core is not None:
-            self.core.journal.flush(timeout=2.0)  # what the last requests queued is written
+            self.core.journal.close()  # what the last requests queued is written
             if self._db is None:
                 self.core.db.dispose()
 

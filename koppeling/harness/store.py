@@ -248,6 +248,11 @@ class Database:
             # (SQLITE_BUSY at once, no waiting). Take the write lock at BEGIN instead.
             event.listen(self.engine, "begin", _begin_immediate)
 
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The file of a SQLite file store (None in memory and on a server)."""
+        return self._file
+
     @classmethod
     def memory(cls) -> Database:
         """A private in-memory database (one connection shared by all threads)."""

@@ -52,6 +52,7 @@ class PortDispatcher:
             if self._pid != os.getpid():
                 if self.core is not None:
                     self.core.db.engine.dispose(close=False)
+                    self.core.journal.after_fork()
                 self._pid = os.getpid()
 
 

@@ -3,6 +3,7 @@ asked, also one queued by another process that has not written it yet."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -73,11 +74,12 @@ def test_a_reader_waits_for_what_another_process_queued(tmp_path: Path) -> None:
     db.dispose()
 
 
-def test_a_journal_batch_shares_the_transaction_of_waiting_request_writes(tmp_path: Path) -> None:
-    """The writer thread hands its batch to the store's group commit: queued behind a write
-    that holds the transaction, it is committed together with a request's write (one batch of
-    two), not in a write transaction of its own."""
-    core = Core.create(Database.file(tmp_path / "state.sqlite"))
+def test_a_journal_batch_shares_the_transaction_of_waiting_request_writes() -> None:
+    """Where the journal lives in the store (in memory, PostgreSQL), the writer thread hands its
+    batch to the store's group commit: queued behind a write that holds the transaction, it is
+    committed together with a request's write (one batch of two), not in a write transaction of
+    its own."""
+    core = Core.create(Database.memory())
     group = committer(core.db)
     running, release = threading.Event(), threading.Event()
 
@@ -107,6 +109,32 @@ def test_a_journal_batch_shares_the_transaction_of_waiting_request_writes(tmp_pa
         assert (group.batches, group.grouped) == (1, 2)
     finally:
         release.set()
+        core.db.dispose()
+
+
+def test_beside_a_file_store_the_journal_never_waits_for_the_stores_writes(tmp_path: Path) -> None:
+    """Beside a SQLite file store the journal has a file of its own (``state.journal.sqlite``):
+    an entry is written, and read back, while a request's write holds the store's write lock."""
+    core = Core.create(Database.file(tmp_path / "state.sqlite"))
+    group = committer(core.db)
+    running, release = threading.Event(), threading.Event()
+
+    def hold(conn: Connection) -> str:
+        running.set()
+        assert release.wait(30)
+        return "held"
+
+    leader = threading.Thread(target=group.run, args=(hold,))
+    try:
+        leader.start()
+        assert running.wait(10)
+        core.journal.record(Entry(service="probe", kind="http", at=AT, summary="alone"))
+        assert [e.summary for e in core.journal.entries(service="probe")] == ["alone"]
+        assert (tmp_path / "state.journal.sqlite").is_file()
+    finally:
+        release.set()
+        leader.join(10)
+        core.journal.close()
         core.db.dispose()
 
 
@@ -156,3 +184,53 @@ def test_a_batch_written_many_rows_to_a_statement_is_what_single_rows_store(
         assert key not in str([e.as_json() for e in many])
     finally:
         core.db.dispose()
+
+
+def test_a_new_journal_file_takes_over_the_entries_the_store_kept(tmp_path: Path) -> None:
+    """A store made before the journal had a file of its own kept its entries in its own
+    ``journal`` table: the new journal file moves them over (ids and order kept), so a restart
+    after the upgrade keeps them, and the store's table is left empty."""
+    store = Database.file(tmp_path / "state.sqlite")
+    store.create_all()
+    rows = [
+        {"id": 7 + i, "service": "probe", "at": AT, "kind": "http", "summary": f"old {i}"}
+        for i in range(3)
+    ]
+    with store.begin() as conn:
+        conn.execute(journal.journal_table.insert(), rows)
+    core = Core.create(store, store_checked=True)
+    try:
+        kept = core.journal.entries(service="probe")
+        assert [(e.id, e.summary) for e in kept] == [(7, "old 0"), (8, "old 1"), (9, "old 2")]
+        core.journal.record(Entry(service="probe", kind="http", at=AT, summary="new"))
+        assert [e.id for e in core.journal.entries(service="probe")] == [7, 8, 9, 10]
+        with store.read() as conn:
+            left = conn.execute(journal.journal_table.select()).all()
+        assert left == []
+    finally:
+        core.journal.close()
+        store.dispose()
+
+
+def test_a_journal_file_of_another_shape_is_started_afresh(tmp_path: Path) -> None:
+    """The journal file is a bounded log, not migrated: one written by a koppeling with another
+    shape of it (another ``user_version``) is started afresh; one of this shape is kept."""
+    first = Core.create(Database.file(tmp_path / "state.sqlite"))
+    first.journal.record(Entry(service="probe", kind="http", at=AT, summary="kept"))
+    first.journal.close()
+    first.db.dispose()
+    again = Core.create(Database.file(tmp_path / "state.sqlite"))
+    assert [e.summary for e in again.journal.entries(service="probe")] == ["kept"]
+    again.journal.close()
+    again.db.dispose()
+    with sqlite3.connect(tmp_path / "state.journal.sqlite") as conn:
+        conn.execute(f"PRAGMA user_version = {journal.JOURNAL_FILE_VERSION + 1}")
+    conn.close()
+    other = Core.create(Database.file(tmp_path / "state.sqlite"))
+    try:
+        assert other.journal.entries(service="probe") == []
+        other.journal.record(Entry(service="probe", kind="http", at=AT, summary="new"))
+        assert [e.summary for e in other.journal.entries(service="probe")] == ["new"]
+    finally:
+        other.journal.close()
+        other.db.dispose()
