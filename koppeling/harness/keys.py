@@ -41,12 +41,16 @@ _JSON_SECRET = re.compile(
     r'("(?:autorisatiesleutel|sleutel|password|wachtwoord)"\s*:\s*")((?:[^"\\]|\\.)*)(")',
     re.IGNORECASE,
 )
-_FORM_SECRET = re.compile(
-    r"((?:^|[?&])(?:autorisatiesleutel|sleutel|password|wachtwoord)=)([^&#\s]*)", re.IGNORECASE
-)
+# a secret-named field of a query string or form body: at the start of the text, or after ? or &
+# (two patterns: one that starts with a character class is searched many times faster)
+_FORM_FIELD = r"(?:autorisatiesleutel|sleutel|password|wachtwoord)="
+_FORM_SECRET_FIRST = re.compile(r"(" + _FORM_FIELD + r")([^&#\s]*)", re.IGNORECASE)
+_FORM_SECRET = re.compile(r"([?&]" + _FORM_FIELD + r")([^&#\s]*)", re.IGNORECASE)
 _MASKED = re.compile(r"(?:(?:" + "|".join(KEY_PREFIXES) + r")_[A-Za-z0-9]{4}|[^…]{0,4})…")
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+#: what every encoding :func:`_decode` undoes starts with
+_ENCODED = re.compile(r"&#|\\u|%")
 _DECODE_ROUNDS = 3  # enough for a key encoded twice over (``%2573k8_…``)
 #: What any text holding a secret shows: a key's prefix, a secret field's name, or an encoding
 #: (``\\u``, ``&#``, ``%``) that could hide one of them. Text without any is left alone.
@@ -293,12 +297,25 @@ _PARSERS: tuple[tuple[Callable[[str], bool], Callable[[str, int], str | None]], 
 def _mask_raw(text: str) -> str:
     text = _XML_SECRET.sub(lambda m: m.group(1) + mask(m.group(2)) + m.group(3), text)
     text = _JSON_SECRET.sub(lambda m: m.group(1) + mask(m.group(2)) + m.group(3), text)
-    text = _FORM_SECRET.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+    text = _mask_form_fields(text)
     return _KEY_IN_TEXT.sub(lambda m: f"{m.group(1)}_{m.group(2)}…", text)
+
+
+def _mask_form_fields(text: str) -> str:
+    """Every secret-named field ``name=value`` at the start of ``text`` or after ``?`` or ``&``
+    with its value masked (what one ``(?:^|[?&])name=`` pattern does, searched faster)."""
+    head = ""
+    first = _FORM_SECRET_FIRST.match(text)
+    if first is not None:
+        head = first.group(1) + mask(first.group(2))
+        text = text[first.end() :]
+    return head + _FORM_SECRET.sub(lambda m: m.group(1) + mask(m.group(2)), text)
 
 
 def _decode(text: str) -> str:
     """``text`` with every encoding a secret may hide behind undone, a few rounds deep."""
+    if not _ENCODED.search(text):
+        return text  # no character reference, ``\u`` escape or percent sign: nothing to undo
     for _ in range(_DECODE_ROUNDS):
         previous = text
         text = _CHAR_REF.sub(_char_ref, text)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from urllib.parse import unquote
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import koppeling.harness.keys as masker
 from koppeling.harness.keys import key_hash, key_matches, mask, mask_data, mask_text, new_key
 
 
@@ -74,3 +80,79 @@ def test_masking_twice_changes_nothing_and_plain_text_keeps_its_encoding() -> No
     assert mask_text("sleutel=geheimgeheim…") == "sleutel=gehe…"  # an ellipsis is no disguise
     plain = '{"naam": "a+b %20 \\u00e9", "x": "&#233;"}'
     assert mask_text(plain) == plain
+
+
+def _reference_mask_flat(text: str) -> str:
+    """The raw-text masker as written before its shortcut: every text run through the three
+    decodings, whether it holds an encoding or not."""
+    masked = masker._mask_raw(text)
+    decoded = masked
+    for _ in range(masker._DECODE_ROUNDS):
+        previous = decoded
+        decoded = masker._CHAR_REF.sub(masker._char_ref, decoded)
+        decoded = masker._JSON_ESCAPE.sub(
+            lambda m: masker._char(int(m.group(1), 16), m.group(0)), decoded
+        )
+        if "%" in decoded:
+            decoded = unquote(decoded, errors="replace")
+        if decoded == previous:
+            break
+    revealed = masker._mask_raw(decoded)
+    return revealed if revealed != decoded else masked
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        "sk8_" + "AbCd" * 8,
+        "pns_Zz9Y" + "q" * 12,
+        "<aut:autorisatiesleutel>",
+        "</aut:autorisatiesleutel>",
+        '"password": "',
+        '"',
+        "?sleutel=",
+        "&",
+        "%73k8_",
+        "%2573",
+        "&#115;",
+        "&#x6B;",
+        "\\u0073",
+        "…",
+        "plain text ",
+        "<a>",
+        "=",
+        "50%",
+        "\\",
+    ]
+)
+
+
+@given(st.lists(st.one_of(_FRAGMENTS, st.text(max_size=6)), max_size=12).map("".join))
+@settings(max_examples=600, derandomize=True, deadline=None)
+def test_the_raw_text_maskers_shortcut_changes_no_result(text: str) -> None:
+    """A text with no ``&#``, ``\\u`` or ``%`` skips the decoding: never a different result
+    than decoding it gives."""
+    assert masker._mask_flat(text) == _reference_mask_flat(text)
+
+
+_ONE_FORM_PATTERN = re.compile(
+    r"((?:^|[?&])(?:autorisatiesleutel|sleutel|password|wachtwoord)=)([^&#\s]*)", re.IGNORECASE
+)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["?", "&", "=", "#", " ", "sleutel=", "PassWord=", "wachtwoord=", "ſleutel=", "x"]
+            ),
+            st.text(max_size=5),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+@settings(max_examples=600, derandomize=True, deadline=None)
+def test_form_fields_are_masked_as_one_start_or_separator_pattern_masks_them(text: str) -> None:
+    """The form-field masker searches with two patterns (the start, then after ``?``/``&``):
+    the same result as the one pattern ``(?:^|[?&])name=value`` it stands for."""
+    expected = _ONE_FORM_PATTERN.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+    assert masker._mask_form_fields(text) == expected
