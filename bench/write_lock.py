@@ -8,8 +8,10 @@ so a write waits for every holder before it. This runs one load of bench/cpu_per
 against `koppeling up` with ``write_lock_hook/`` first on its PYTHONPATH, which times every hold
 of that lock in every process (see its sitecustomize.py; nothing of the harness is changed on
 disk), and prints per holder: how many holds, the wait for the lock and the hold (p50, p99, max,
-ms) and the share of the load's wall-clock time the lock was held. A hold counts the time the
-holder waits for its process's GIL between ``sqlite3`` calls too: that is the point.
+ms) and the share of the load's wall-clock time the lock was held — per file, since the store
+(``state.sqlite``) and the journal's own file (``state.journal.sqlite``) have a lock each. A hold
+counts the time the holder waits for its process's GIL between ``sqlite3`` calls too: that is
+the point.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def report(folder: Path, seconds: float) -> None:
             into["wait"] += found["wait"]
             into["hold"] += found["hold"]
     print(f"\nthe write lock, {len(list(folder.glob('*.json')))} processes, a {seconds:g} s load:")
-    print("| holder | holds | wait p50 / p99 / max ms | hold p50 / p99 / max ms | held, share |")
+    print("| holder @ file | holds | wait p50/p99/max ms | hold p50/p99/max ms | held, share |")
     print("|---|---:|---:|---:|---:|")
     for kind, found in sorted(merged.items(), key=lambda item: -sum(item[1]["hold"])):
         wait, hold = found["wait"], found["hold"]

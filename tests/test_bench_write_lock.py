@@ -36,8 +36,8 @@ def test_the_hook_times_each_hold_of_the_write_lock_by_holder(tmp_path: Path) ->
     subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], env=env, check=True, timeout=60)
     (found,) = figures.glob("*.json")
     holds = json.loads(found.read_text())
-    assert len(holds["commit"]["hold"]) == 2  # the two group-commit writes
-    assert len(holds["other write"]["hold"]) >= 1  # the CREATE TABLE, a transaction of its own
+    assert len(holds["commit @ state.sqlite"]["hold"]) == 2  # the two group-commit writes
+    assert len(holds["other write @ state.sqlite"]["hold"]) >= 1  # CREATE TABLE, on its own
     assert all(ms >= 0 for kind in holds.values() for ms in kind["wait"] + kind["hold"])
 
 

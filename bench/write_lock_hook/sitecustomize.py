@@ -2,7 +2,8 @@
 its PYTHONPATH): times each hold of the SQLite store's process write lock
 (``state.sqlite.write-lock``, :class:`koppeling.harness.store._ProcessWriteLock`) and writes, per
 process, every wait and hold by holder to ``$KOPPELING_BENCH_WRITE_LOCK/<pid>.json`` once a
-second. Nothing happens unless that variable is set. A bench instrument, never loaded by the
+second, per holder and store file (the store and the journal's own file have a lock each).
+Nothing happens unless that variable is set. A bench instrument, never loaded by the
 harness itself."""
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def install(folder: Path) -> None:
             owner["pid"] = os.getpid()
             stats.clear()
             threading.Thread(target=dump, name="bench-write-lock", daemon=True).start()
-        kind = holder(sys._getframe(2))
+        kind = f"{holder(sys._getframe(2))} @ {file.name}"  # each file has its own lock
         fd = open_lock(self, file)
         asked = time.perf_counter()
         fcntl.flock(fd, fcntl.LOCK_EX)
