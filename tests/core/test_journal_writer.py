@@ -9,6 +9,8 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 from sqlalchemy import Connection
 
 import koppeling.harness.journal as journal
-from koppeling.harness.commits import committer
+from koppeling.harness.commits import GroupCommit, committer
 from koppeling.harness.journal import Entry, Journal
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
@@ -74,49 +76,11 @@ def test_a_reader_waits_for_what_another_process_queued(tmp_path: Path) -> None:
     db.dispose()
 
 
-def test_a_journal_batch_shares_the_transaction_of_waiting_request_writes() -> None:
-    """Where the journal lives in the store (in memory, PostgreSQL), the writer thread hands its
-    batch to the store's group commit: queued behind a write that holds the transaction, it is
-    committed together with a request's write (one batch of two), not in a write transaction of
-    its own."""
-    core = Core.create(Database.memory())
-    group = committer(core.db)
-    running, release = threading.Event(), threading.Event()
-
-    def hold(conn: Connection) -> str:
-        running.set()
-        assert release.wait(10)
-        return "held"
-
-    def request_write(conn: Connection) -> str:
-        return "request"  # any hot write of the store
-
-    try:
-        leader = threading.Thread(target=group.run, args=(hold,))
-        leader.start()
-        assert running.wait(10)
-        core.journal.record(Entry(service="probe", kind="http", at=AT, summary="shared"))
-        other = threading.Thread(target=group.run, args=(request_write,))
-        other.start()
-        deadline = time.monotonic() + 10
-        while group.waiting() < 2:  # the journal's batch and the request's write
-            assert time.monotonic() < deadline, "the journal's batch never queued"
-            time.sleep(0.001)
-        release.set()
-        leader.join(10)
-        other.join(10)
-        assert [e.summary for e in core.journal.entries(service="probe")] == ["shared"]
-        assert (group.batches, group.grouped) == (1, 2)
-    finally:
-        release.set()
-        core.db.dispose()
-
-
-def test_beside_a_file_store_the_journal_never_waits_for_the_stores_writes(tmp_path: Path) -> None:
-    """Beside a SQLite file store the journal has a file of its own (``state.journal.sqlite``):
-    an entry is written, and read back, while a request's write holds the store's write lock."""
-    core = Core.create(Database.file(tmp_path / "state.sqlite"))
-    group = committer(core.db)
+@contextmanager
+def store_write_held(db: Database) -> Iterator[GroupCommit]:
+    """A request's write that holds the store's write transaction until the block ends; the
+    store's group commit, for what the block queues behind it."""
+    group = committer(db)
     running, release = threading.Event(), threading.Event()
 
     def hold(conn: Connection) -> str:
@@ -125,15 +89,51 @@ def test_beside_a_file_store_the_journal_never_waits_for_the_stores_writes(tmp_p
         return "held"
 
     leader = threading.Thread(target=group.run, args=(hold,))
+    leader.start()
     try:
-        leader.start()
         assert running.wait(10)
-        core.journal.record(Entry(service="probe", kind="http", at=AT, summary="alone"))
-        assert [e.summary for e in core.journal.entries(service="probe")] == ["alone"]
-        assert (tmp_path / "state.journal.sqlite").is_file()
+        yield group
     finally:
         release.set()
         leader.join(10)
+
+
+def test_a_journal_batch_shares_the_transaction_of_waiting_request_writes() -> None:
+    """Where the journal lives in the store (in memory, PostgreSQL), the writer thread hands its
+    batch to the store's group commit: queued behind a write that holds the transaction, it is
+    committed together with a request's write (one batch of two), not in a write transaction of
+    its own."""
+    core = Core.create(Database.memory())
+
+    def request_write(conn: Connection) -> str:
+        return "request"  # any hot write of the store
+
+    try:
+        with store_write_held(core.db) as group:
+            core.journal.record(Entry(service="probe", kind="http", at=AT, summary="shared"))
+            other = threading.Thread(target=group.run, args=(request_write,))
+            other.start()
+            deadline = time.monotonic() + 10
+            while group.waiting() < 2:  # the journal's batch and the request's write
+                assert time.monotonic() < deadline, "the journal's batch never queued"
+                time.sleep(0.001)
+        other.join(10)
+        assert [e.summary for e in core.journal.entries(service="probe")] == ["shared"]
+        assert (group.batches, group.grouped) == (1, 2)
+    finally:
+        core.db.dispose()
+
+
+def test_beside_a_file_store_the_journal_never_waits_for_the_stores_writes(tmp_path: Path) -> None:
+    """Beside a SQLite file store the journal has a file of its own (``state.journal.sqlite``):
+    an entry is written, and read back, while a request's write holds the store's write lock."""
+    core = Core.create(Database.file(tmp_path / "state.sqlite"))
+    try:
+        with store_write_held(core.db):
+            core.journal.record(Entry(service="probe", kind="http", at=AT, summary="alone"))
+            assert [e.summary for e in core.journal.entries(service="probe")] == ["alone"]
+            assert (tmp_path / "state.journal.sqlite").is_file()
+    finally:
         core.journal.close()
         core.db.dispose()
 
