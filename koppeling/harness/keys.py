@@ -22,6 +22,7 @@ import re
 import secrets
 import string
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -142,6 +143,7 @@ def _mask_string(value: str, depth: int) -> str:
     return _KEY_IN_TEXT.sub(lambda m: f"{m.group(1)}_{m.group(2)}…", inner)
 
 
+@lru_cache(maxsize=4096)  # a pure function of the name, asked for every element of a document
 def _secret_name(name: str) -> bool:
     """A field, element, attribute or parameter name whose value is a secret, however spelled:
     ``autorisatiesleutel``, ``dashboard_sleutel``, ``aut:autorisatiesleutel``, ``Password``."""
@@ -200,22 +202,26 @@ def _mask_xml(text: str, depth: int) -> str | None:
     if root is None:
         return None
     changed = False
-    for node in root.iter():
-        tag = node.tag if isinstance(node.tag, str) else ""
-        for attr, value in list(node.attrib.items()):
-            new = mask(value) if _secret_name(str(attr)) else _mask_string(value, depth)
-            if new != value:
-                node.set(attr, new)
-                changed = True
-        if node.text is not None:
-            is_secret = bool(tag) and _secret_name(tag) and len(node) == 0
-            new = mask(node.text) if is_secret else _mask_string(node.text, depth)
-            if new != node.text:
+    for node in root.iter():  # each of lxml's properties read once: every read builds a str
+        attrib = node.attrib
+        if attrib:
+            for attr, value in list(attrib.items()):
+                new = mask(value) if _secret_name(str(attr)) else _mask_string(value, depth)
+                if new != value:
+                    node.set(attr, new)
+                    changed = True
+        content = node.text
+        if content is not None:
+            tag = node.tag
+            is_secret = isinstance(tag, str) and bool(tag) and _secret_name(tag) and len(node) == 0
+            new = mask(content) if is_secret else _mask_string(content, depth)
+            if new != content:
                 node.text = new
                 changed = True
-        if node.tail is not None:
-            new = _mask_string(node.tail, depth)
-            if new != node.tail:
+        tail = node.tail
+        if tail is not None:
+            new = _mask_string(tail, depth)
+            if new != tail:
                 node.tail = new
                 changed = True
     if not changed:
