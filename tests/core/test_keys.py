@@ -156,3 +156,13 @@ def test_form_fields_are_masked_as_one_start_or_separator_pattern_masks_them(tex
     the same result as the one pattern ``(?:^|[?&])name=value`` it stands for."""
     expected = _ONE_FORM_PATTERN.sub(lambda m: m.group(1) + mask(m.group(2)), text)
     assert masker._mask_form_fields(text) == expected
+
+
+def test_secret_names_are_remembered_only_when_short() -> None:
+    """The walk asks for every element's name, so short names are cached; a long one (hostile
+    input may bring megabytes of name) is judged as well but never kept."""
+    long_name = "x" * 10_000 + "Sleutel"
+    before = masker._secret_short_name.cache_info().currsize
+    assert masker._secret_name(long_name) and not masker._secret_name("x" * 10_000)
+    assert masker._secret_short_name.cache_info().currsize == before
+    assert masker._secret_name("aut:autorisatiesleutel") and not masker._secret_name("groep")
