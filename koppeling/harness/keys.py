@@ -147,22 +147,18 @@ def _secret_name(name: str) -> bool:
     """A field, element, attribute or parameter name whose value is a secret, however spelled:
     ``autorisatiesleutel``, ``dashboard_sleutel``, ``aut:autorisatiesleutel``, ``Password``."""
     if len(name) <= _CACHED_NAME:  # asked for every element of a document: names repeat
-        return _secret_short_name(name)
+        return _remembered_secret_name(name)
     return _is_secret_name(name)  # a long name (hostile input, maybe) is not kept
-
-
-#: names up to this long are remembered (at most 4,096 of them): the cache stays small
-_CACHED_NAME = 128
-
-
-@lru_cache(maxsize=4096)
-def _secret_short_name(name: str) -> bool:
-    return _is_secret_name(name)
 
 
 def _is_secret_name(name: str) -> bool:
     local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].strip().lower()
     return local.endswith("sleutel") or local in _SECRET_FIELDS
+
+
+#: names up to this long are remembered (at most 4,096 of them): the cache stays small
+_CACHED_NAME = 128
+_remembered_secret_name = lru_cache(maxsize=4096)(_is_secret_name)
 
 
 def _mask_secret(value: Any) -> Any:

@@ -162,7 +162,7 @@ def test_secret_names_are_remembered_only_when_short() -> None:
     """The walk asks for every element's name, so short names are cached; a long one (hostile
     input may bring megabytes of name) is judged as well but never kept."""
     long_name = "x" * 10_000 + "Sleutel"
-    before = masker._secret_short_name.cache_info().currsize
+    before = masker._remembered_secret_name.cache_info().currsize
     assert masker._secret_name(long_name) and not masker._secret_name("x" * 10_000)
-    assert masker._secret_short_name.cache_info().currsize == before
+    assert masker._remembered_secret_name.cache_info().currsize == before
     assert masker._secret_name("aut:autorisatiesleutel") and not masker._secret_name("groep")

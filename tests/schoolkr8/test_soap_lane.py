@@ -26,7 +26,6 @@ from koppeling.client.flows import schoolkr8_sleutel
 from koppeling.client.mailbox import MailboxClient
 from koppeling.client.school import SchoolRef
 from koppeling.client.schoolkr8 import Schoolkr8Admin
-from koppeling.harness.mail import Mail
 from koppeling.harness.process import Harness
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core, SoapLane
@@ -36,6 +35,7 @@ from koppeling.uwlr.leerresultaten import build_verzoek, request_envelope
 from koppeling.uwlr.soap import read_fault
 from mocks.schoolkr8 import intake
 from mocks.schoolkr8.app import LEERRESULTATEN_PATH, create_app
+from tests.klantenservice.conftest import Outbox
 from tests.schoolkr8.conftest import KEY_RE, make_verzoek
 from tests.soap_lane import (
     CORRELATION,
@@ -60,17 +60,6 @@ NUMMER = "4866010819"
 FAULT = "500 INTERNAL SERVER ERROR"
 #: one worker: its first request (the clock below) opens the lane for every later one
 ONE_WORKER = ("--memory", "--only", "schoolkr8", "--only", "mailbox", "--workers", "1")
-
-
-class KeptMail:
-    """A mailer that keeps what it sends (the key leaves only by mail)."""
-
-    def __init__(self) -> None:
-        self.sent: list[Mail] = []
-
-    def send(self, mail: Mail) -> str:
-        self.sent.append(mail)
-        return f"<{len(self.sent)}@lane.test>"
 
 
 @dataclass
@@ -126,7 +115,7 @@ class Sk8Lane:
 
 @pytest.fixture
 def sk8() -> Iterator[Sk8Lane]:
-    mails = KeptMail()
+    mails = Outbox()  # the key leaves only by mail
     core = Core.create(Database.memory(), journal_limit=200, mailer=mails)
     core.clock.set(NOW)
     app = create_app({}, core=core)
