@@ -33,7 +33,7 @@ from koppeling.cli.verify import verify_command
 from koppeling.harness.config import DEFAULT_STATE_DIR, HarnessConfig
 from koppeling.harness.services import SERVICES, ServiceSpec
 
-# The apps are imported only for `up` (see _fork_gunicorn), so the other commands start quickly.
+# The apps are imported only for `up` (see _fork_arbiter), so the other commands start quickly.
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,10 +76,11 @@ def main() -> None:
 )
 @click.option(
     "--server",
-    type=click.Choice(["gunicorn", "werkzeug"]),
+    type=click.Choice(["gunicorn", "granian", "werkzeug"]),
     default="gunicorn",
     show_default=True,
-    help="gunicorn (worker processes) or werkzeug (one process).",
+    help="gunicorn or granian (worker processes; granian's HTTP is Rust, about twice the "
+    "requests per CPU-second) or werkzeug (one process).",
 )
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 @click.option(
@@ -146,7 +147,7 @@ def _up(opts: dict[str, Any]) -> None:
             _check_store(config)
             _serve_werkzeug(config, opts["demo"])
         else:
-            _serve_gunicorn(config, opts)
+            _serve_forked(config, opts)
 
 
 def _check_store(config: HarnessConfig) -> None:
@@ -293,14 +294,16 @@ def _serve_werkzeug(config: HarnessConfig, demo: bool) -> None:
         harness.stop()
 
 
-def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
+def _serve_forked(config: HarnessConfig, opts: dict[str, Any]) -> None:
+    """gunicorn or granian: an arbiter forked from here, its workers forked from it."""
     stop = _Stop()
     services = config.wanted_services()
     config.ports = _resolve_ports(config, services)
     for spec in services:
         _check_free(config.host, config.port(spec.name), spec.name)
     _precheck_store(config)
-    proc, go = _fork_gunicorn(config, opts["workers"], opts["threads"])
+    server = opts["server"]
+    proc, go = _fork_arbiter(config, server, opts["workers"], opts["threads"])
     workers: list[Any] = []
     core = None
     try:
@@ -322,7 +325,7 @@ def _serve_gunicorn(config: HarnessConfig, opts: dict[str, Any]) -> None:
         _announce(services, core, config, opts["demo"])
         while not stop.event.wait(0.5):
             if proc.poll() is not None:
-                raise click.ClickException(f"gunicorn exited with code {proc.returncode}")
+                raise click.ClickException(f"{server} exited with code {proc.returncode}")
     finally:
         click.echo("stopping …", err=True)
         if proc.poll() is None:
@@ -377,8 +380,11 @@ class _Forked:
                 os.kill(self.pid, sig)
 
 
-def _fork_gunicorn(config: HarnessConfig, workers: int, threads: int) -> tuple[_Forked, int]:
-    """gunicorn's arbiter in a fork of this process (:func:`koppeling.harness.wsgi.serve`): it
+def _fork_arbiter(
+    config: HarnessConfig, server: str, workers: int, threads: int
+) -> tuple[_Forked, int]:
+    """gunicorn's arbiter in a fork of this process (:func:`koppeling.harness.wsgi.serve`; or
+    granian's, :func:`koppeling.harness.granian_server.serve`, the same way): it
     imports Flask and the partner apps and builds them, then forks the workers, while this
     process checks the store, builds its own core and starts the SMTP sink and pollers — on
     the machine's other core, and without Flask (:mod:`koppeling.harness.core`). Forked, not
@@ -407,9 +413,11 @@ def _fork_gunicorn(config: HarnessConfig, workers: int, threads: int) -> tuple[_
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)  # gunicorn installs its own
-        from koppeling.harness import wsgi  # Flask and the apps: imported here, in the child
+        # Flask and the apps: imported here, in the child
+        from koppeling.harness import granian_server, wsgi
 
-        wsgi.serve(config, workers=workers, threads=threads, store_ready=store_ready)
+        serve = granian_server.serve if server == "granian" else wsgi.serve
+        serve(config, workers=workers, threads=threads, store_ready=store_ready)
         code = 0
     except SystemExit as exc:  # gunicorn ends its workers and itself with sys.exit
         code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
@@ -460,12 +468,12 @@ def _check_free(host: str, port: int, name: str) -> None:
 
 
 def _wait_healthy(urls: dict[str, str], services: list[ServiceSpec], proc: _Forked) -> None:
-    """Until every service answers its health check (or gunicorn ends, or HEALTHY_WITHIN)."""
+    """Until every service answers its health check (or the server ends, or HEALTHY_WITHIN)."""
     deadline = time.monotonic() + HEALTHY_WITHIN
     pending = {s.name for s in services}
     while pending:
         if proc.poll() is not None:
-            raise click.ClickException(f"gunicorn exited early with code {proc.returncode}")
+            raise click.ClickException(f"the server exited early with code {proc.returncode}")
         if time.monotonic() > deadline:
             raise click.ClickException(
                 f"not healthy after {HEALTHY_WITHIN} s: {', '.join(sorted(pending))}"

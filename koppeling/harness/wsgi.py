@@ -39,7 +39,7 @@ class PortDispatcher:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if self._pid != os.getpid():
-            self._after_fork()
+            self.after_fork()
         app = self.apps.get(_local_port(environ))
         if app is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
@@ -47,7 +47,8 @@ class PortDispatcher:
         result: Iterable[bytes] = app(environ, start_response)
         return result
 
-    def _after_fork(self) -> None:
+    def after_fork(self) -> None:
+        """In a forked worker: drop the store connections inherited from the arbiter."""
         with _FORK_LOCK:
             if self._pid != os.getpid():
                 if self.core is not None:
@@ -120,7 +121,7 @@ def serve(
         def load(self) -> PortDispatcher:
             app = build(config, store_checked=store_ready is not None)
             if store_ready is not None:
-                go = _read_byte(store_ready)
+                go = read_byte(store_ready)
                 if go != b"1":
                     raise SystemExit(0)
             # `koppeling up` turned the cyclic collector off while it starts; the workers fork
@@ -133,7 +134,7 @@ def serve(
     Gunicorn().run()
 
 
-def _read_byte(fd: int) -> bytes:
+def read_byte(fd: int) -> bytes:
     """One byte from a pipe, waiting for it (b"" once the writer closed it without one)."""
     try:
         while True:

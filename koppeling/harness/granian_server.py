@@ -1,0 +1,318 @@
+"""``koppeling up --server granian``: the same apps behind granian's HTTP server (Rust, hyper).
+
+gunicorn's gthread worker spends about as much CPU per request as the harness itself (parsing
+HTTP in Python, a thread hand-over per request); granian parses and writes HTTP in Rust and only
+calls the WSGI app from Python, which roughly halves the CPU of a Haal and lifts every load (the
+figures are in docs/harness.md). What ``up`` runs, it runs the same way as under gunicorn:
+
+- an *arbiter* (a fork of ``koppeling up``) builds the apps once (:func:`koppeling.harness.wsgi.
+  build`), waits for the store (``store_ready``), checks every port can be bound and forks
+  ``workers`` processes; it starts a new one when one ends and stops them on SIGTERM/SIGINT;
+- each *worker* serves every service port: one granian ``WSGIWorker`` per port (its own
+  listening socket with ``SO_REUSEPORT``, as granian's own workers on Linux, its own tokio
+  runtime and up to ``threads`` Python threads), so a slow client or a long-poll holds a thread
+  of its own service only.
+
+granian's public entry points (``Granian(...).serve()``, the CLI) serve one address per server;
+the six ports would be six servers of their own processes. This module drives granian's worker
+class directly, as granian's own ``server.mp`` does, which is why ``pyproject.toml`` keeps
+granian to one minor version (the worker's signature is not a public API).
+
+What granian does differently from gunicorn, and how the harness keeps its promises:
+
+- **Size limits.** hyper answers a request line over 64 KiB (414) and headers over its buffer
+  (431) with an empty body of its own. :func:`limited` answers gunicorn's lower limits (a
+  request line over 4094 bytes, a header line over 8190, more than 100 headers) as problem
+  details, as ``ProblemThreadWorker`` does under gunicorn; only above hyper's limits is the
+  answer hyper's own.
+- **The connection_reset fault** needs the request's socket, which granian does not give the
+  app: :func:`reset_connection` finds it among the worker's sockets (the service's port, the
+  client's address) and resets it (``connect(AF_UNSPEC)``: a RST, as a crashed peer sends). A
+  client with several connections open to one service in one worker cannot be told apart by
+  address alone; then nothing is reset and the request is answered 503 (logged).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import logging
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from typing import Any
+
+from koppeling.harness.config import HarnessConfig
+from koppeling.harness.early_errors import PROBLEM_TYPE, problem_body
+from koppeling.harness.wsgi import PortDispatcher, StartResponse, build, read_byte
+
+log = logging.getLogger(__name__)
+
+#: the listen backlog of each port (per worker: every worker has its own listening socket)
+BACKLOG = 1024
+#: how long a stopping worker may finish what it answers, then it is killed (gunicorn's too)
+GRACEFUL_TIMEOUT = 5.0
+#: a worker that ends this soon after it started counts as failing to start; after
+#: FAILED_STARTS of those in a row the arbiter gives up (gunicorn's "Worker failed to boot")
+QUICK_END = 2.0
+FAILED_STARTS = 5
+#: gunicorn's limits (``--limit-request-line``, ``--limit-request-field_size``,
+#: ``--limit-request-fields``), answered as problem details under granian too
+LIMIT_REQUEST_LINE = 4094
+LIMIT_FIELD_SIZE = 8190
+LIMIT_FIELDS = 100
+#: the environ key of the callable that resets this request's connection (see service.py)
+RESET_KEY = "koppeling.reset_connection"
+
+
+def serve(
+    config: HarnessConfig, *, workers: int, threads: int, store_ready: int | None = None
+) -> None:
+    """Run the arbiter in this process until SIGTERM/SIGINT (see the module's doc; the
+    arguments are those of :func:`koppeling.harness.wsgi.serve`)."""
+    from granian._granian import ListenerSpec
+
+    dispatcher = build(config, store_checked=store_ready is not None)
+    if store_ready is not None and read_byte(store_ready) != b"1":
+        raise SystemExit(0)
+    specs = {port: ListenerSpec(config.host, port, BACKLOG) for port in dispatcher.apps}
+    for port, spec in specs.items():
+        try:
+            spec.build()  # bound and closed again: a port taken meanwhile fails here, once
+        except OSError as exc:
+            print(f"cannot bind {config.host}:{port}: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
+    gc.freeze()  # as under gunicorn: what was built is never garbage (see wsgi.serve)
+    gc.enable()
+    Arbiter(lambda: _worker(dispatcher, specs, threads), workers).run()
+
+
+class Arbiter:
+    """Forks ``count`` workers running ``target``, replaces one that ends, stops them all on
+    SIGTERM/SIGINT (SIGTERM, then SIGKILL after GRACEFUL_TIMEOUT)."""
+
+    def __init__(self, target: Callable[[], None], count: int) -> None:
+        self.target = target
+        self.count = count
+        self.stopping = threading.Event()
+        self.children: dict[int, float] = {}  # pid -> when it started
+
+    def run(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        failed = 0
+        try:
+            while len(self.children) < self.count:
+                self._spawn()
+            while not self.stopping.wait(0.1):
+                for pid, started in list(self.children.items()):
+                    if _ended(pid):
+                        del self.children[pid]
+                        failed = failed + 1 if time.monotonic() - started < QUICK_END else 0
+                if failed >= FAILED_STARTS:
+                    print("granian workers fail to start; giving up", file=sys.stderr)
+                    raise SystemExit(3)
+                while len(self.children) < self.count and not self.stopping.is_set():
+                    self._spawn()
+        finally:
+            self._stop_all()
+
+    def _spawn(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            self.children[pid] = time.monotonic()
+            return
+        code = 1
+        try:
+            self.target()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            _exit_as_python_would(code)
+
+    def _stop_all(self) -> None:
+        for pid in self.children:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + GRACEFUL_TIMEOUT
+        while self.children and time.monotonic() < deadline:
+            for pid in [p for p in self.children if _ended(p)]:
+                del self.children[pid]
+            time.sleep(0.02)
+        for pid in self.children:
+            _signal(pid, signal.SIGKILL)
+            _ended(pid, block=True)
+        self.children.clear()
+
+
+def _ended(pid: int, *, block: bool = False) -> bool:
+    try:
+        done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return done != 0
+
+
+def _signal(pid: int, sig: int) -> None:
+    with suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def _exit_as_python_would(code: int) -> None:
+    from koppeling.cli.main import _exit_as_python_would as exit_now
+
+    exit_now(code)
+
+
+def _worker(dispatcher: PortDispatcher, specs: dict[int, Any], threads: int) -> None:
+    """One worker process: a granian WSGIWorker per port, until SIGTERM/SIGINT; then each
+    finishes what it answers (granian calls back once drained) before the process ends."""
+    from granian import _futures, _granian
+    from granian._loops import loops
+    from granian.wsgi import _callback_wrapper
+
+    # granian's stubs lag behind its binary's signatures (2.8.9): typed as what they are
+    new_scheduler: Callable[..., Any] = _futures._new_cbscheduler
+    worker_class: Any = _granian.WSGIWorker
+
+    dispatcher.after_fork()
+    loop = loops.get("auto")
+    signals = []
+    drained = threading.Semaphore(0)
+    for index, (port, spec) in enumerate(specs.items()):
+        app = limited(dispatcher.apps[port])
+        worker = worker_class(
+            os.getpid() * 8 + index,  # granian logs it; unique per socket
+            (spec, None),  # granian's Linux path: the worker binds its own SO_REUSEPORT socket
+            None,  # no IPC: granian's metrics are off
+            threads=1,
+            py_threads=threads,
+            backpressure=threads,  # requests in Python at once; the rest wait in Rust
+        )
+        stop = _granian.WorkerSignal()
+        stop.add_cb(drained.release)  # called once this port has finished its requests
+        scheduler = new_scheduler(loop, _callback_wrapper(app, {}, None), impl_asyncio=False)
+        worker.serve_mtr(scheduler, loop, stop)
+        signals.append((stop, worker, scheduler))
+    ending = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: ending.set())
+    ending.wait()
+    for stop, _, _ in signals:
+        stop.set()
+    deadline = time.monotonic() + GRACEFUL_TIMEOUT
+    for _ in signals:
+        if not drained.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            break
+
+
+def limited(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """``app`` behind gunicorn's size limits, answered as problem details (414, 431), with the
+    connection reset of the ``connection_reset`` fault at hand (:data:`RESET_KEY`)."""
+
+    def call(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        environ[RESET_KEY] = reset_connection
+        line = len(environ["REQUEST_METHOD"]) + len(environ["PATH_INFO"]) + 10
+        query = environ.get("QUERY_STRING")
+        if query:
+            line += len(query) + 1
+        if line > LIMIT_REQUEST_LINE:
+            return _too_large(start_response, 414, f"request line over {LIMIT_REQUEST_LINE} bytes")
+        fields = [key for key in environ if key.startswith("HTTP_")]
+        fields += [key for key in ("CONTENT_TYPE", "CONTENT_LENGTH") if key in environ]
+        if len(fields) > LIMIT_FIELDS:
+            return _too_large(start_response, 431, f"more than {LIMIT_FIELDS} header fields")
+        for key in fields:
+            if len(key) + len(environ[key]) + 2 > LIMIT_FIELD_SIZE:
+                detail = f"a header field over {LIMIT_FIELD_SIZE} bytes"
+                return _too_large(start_response, 431, detail)
+        return app(environ, start_response)
+
+    return call
+
+
+def _too_large(start_response: StartResponse, status: int, detail: str) -> list[bytes]:
+    reason = {414: "URI Too Long", 431: "Request Header Fields Too Large"}[status]
+    body = problem_body(status, f"{reason}: {detail}")
+    start_response(
+        f"{status} {reason}",
+        [
+            ("Content-Type", PROBLEM_TYPE),
+            ("Content-Length", str(len(body))),
+            ("Connection", "close"),
+        ],
+    )
+    return [body]
+
+
+class _SockAddrUnspec(ctypes.Structure):
+    _fields_ = [("family", ctypes.c_ushort), ("data", ctypes.c_char * 14)]
+
+
+_LIBC: Any = None
+#: struct tcp_info (linux/tcp.h): its first byte is the state, ``tcpi_last_data_recv`` (ms) is
+#: the twelfth 32-bit field after eight bytes of small ones
+_TCP_INFO_SIZE = 104
+_TCP_ESTABLISHED = 1
+_LAST_DATA_RECV = 52
+
+
+def reset_connection(environ: dict[str, Any]) -> bool:
+    """Reset (RST) the TCP connection ``environ`` arrived on; True if it was reset.
+
+    granian gives the app neither the socket nor the client's port, so the connection is found
+    among this process's sockets: established, from the client's address to the service's
+    port, and of those the one that received data last (this request, just read). Two that
+    received their last data in the same millisecond cannot be told apart: none is reset."""
+    global _LIBC
+    port = int(environ.get("SERVER_PORT") or 0)
+    peer = environ.get("REMOTE_ADDR")
+    found: list[tuple[int, int]] = []  # (ms since the last data received, descriptor)
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if not os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
+                continue
+            sock = socket.socket(fileno=os.dup(int(name)))
+        except OSError:
+            continue
+        with sock:
+            try:
+                if sock.family not in (socket.AF_INET, socket.AF_INET6):
+                    continue
+                if sock.type != socket.SOCK_STREAM or sock.getsockname()[1] != port:
+                    continue
+                if sock.getpeername()[0] != peer:
+                    continue
+                info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO_SIZE)
+            except OSError:
+                continue  # a listening socket has no peer
+        if info[0] == _TCP_ESTABLISHED:
+            found.append((struct.unpack_from("I", info, _LAST_DATA_RECV)[0], int(name)))
+    found.sort()
+    if not found or (len(found) > 1 and found[0][0] == found[1][0]):
+        log.warning(
+            "connection_reset: cannot tell this request's connection from %d others from %s "
+            "to port %d in this worker; reset none",
+            len(found),
+            peer,
+            port,
+        )
+        return False
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    # connect() to AF_UNSPEC dissolves the connection: Linux sends a RST for an established
+    # one, and the descriptor stays granian's (its answer then fails and it closes it)
+    unspec = _SockAddrUnspec(socket.AF_UNSPEC)
+    return bool(_LIBC.connect(found[0][1], ctypes.byref(unspec), ctypes.sizeof(unspec)) == 0)
