@@ -2,18 +2,18 @@
 
     .venv/bin/python bench/side_by_side.py [--duration 5] [--threads 2] [--connections 16]
         [--rounds 3] [--warmup 10] [--pupils 40] [--soak 10] [--soak-load mixed|reads]
-        [--wiremock-jar PATH]
+        [--wiremock-jar PATH] [--server gunicorn|granian]
 
 Why: "is the harness fast enough?" means little without a yardstick. This starts `koppeling up`
-(gunicorn, its defaults), WireMock (journal off, one stub serving the bytes our ParnasSys mock
-just answered) and nginx (the same bytes from a file) on free 127.0.0.1 ports, and drives each
-with wrk at the same settings after an uncounted warm-up each, interleaved round by round; the
-table shows medians over the rounds and the ratios. Then, against koppeling up only:
-BrengLeerresultaten with 1 result per message, a mixed load (SOAP and REST, reads and writes,
-4 wrk processes of 4 connections), isolation (health-check latency of the other services while
-8 mailbox long-polls and 12 slow-body clients hold connections), memory and state-file size at
-start and end, and a soak (`--soak 600` is the 10-minute flat-memory check). Goals are printed,
-never asserted.
+(gunicorn, or granian with ``--server granian``; its defaults), WireMock (journal off, one stub
+serving the bytes our ParnasSys mock just answered) and nginx (the same bytes from a file) on
+free 127.0.0.1 ports, and drives each with wrk at the same settings after an uncounted warm-up
+each, interleaved round by round; the table shows medians over the rounds and the ratios.
+Then, against koppeling up only: BrengLeerresultaten with 1 result per message, a mixed load
+(SOAP and REST, reads and writes, 4 wrk processes of 4 connections), isolation (health-check
+latency of the other services while 8 mailbox long-polls and 12 slow-body clients hold
+connections), memory and state-file size at start and end, and a soak (`--soak 600` is the
+10-minute flat-memory check). Goals are printed, never asserted.
 
 It installs and downloads nothing: it looks for java, nginx, wrk and the WireMock standalone jar
 (inside `npm install --prefix .tools/wiremock wiremock@VERSION`), says what is missing with the
@@ -381,15 +381,19 @@ class Koppeling:
 
 
 def start_koppeling(
-    procs: Procs, tmp: Path, store: str | None = None, extra: list[str] | None = None
+    procs: Procs,
+    tmp: Path,
+    store: str | None = None,
+    extra: list[str] | None = None,
+    server: str = "gunicorn",
 ) -> Koppeling:
-    """`koppeling up` (gunicorn, its default workers and threads) on free ports with a state
+    """`koppeling up` (``server``, its default workers and threads) on free ports with a state
     folder in ``tmp`` (or on ``store``, a store URL), plus the ``extra`` options: the time until
     all six services answer /__admin/health."""
     state = tmp / "state"
     cmd = [str(Path(sys.executable).parent / "koppeling"), "up", "--port-base", "0"]
     cmd += ["--store", store] if store else ["--state-dir", str(state)]
-    cmd += ["--server", "gunicorn", *(extra or [])]
+    cmd += ["--server", server, *(extra or [])]
     started = time.perf_counter()
     proc = procs.start(cmd, tmp / "koppeling.log", stdout=subprocess.PIPE)
     first = None
@@ -844,12 +848,14 @@ def run(args: argparse.Namespace, tools: Tools, procs: Procs, tmp: Path) -> None
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"load average {load_average()}"
     )
-    k = start_koppeling(procs, tmp, args.store)
+    k = start_koppeling(procs, tmp, args.store, server=args.server)
     if args.store:
         print(f"store: {args.store.split('@')[-1]} (state files below: none, it is a server)")
     bodies = prepare(k.urls, args.pupils, tmp)
     start_mem = snapshot(k)
-    servers = [Server("koppeling up (gunicorn)", k.urls["parnassys"] + HAAL_PATH, k.pid, k.start_s)]
+    servers = [
+        Server(f"koppeling up ({args.server})", k.urls["parnassys"] + HAAL_PATH, k.pid, k.start_s)
+    ]
     servers.append(start_floor(procs, tmp, bodies.answer))
     if tools.wiremock:
         servers.append(start_wiremock(procs, tools, tmp, bodies.answer))
@@ -894,6 +900,9 @@ def main() -> None:
         help="the soak's load: the mixed load, or only its reads (nothing stored but the journal)",
     )
     parser.add_argument("--wiremock-jar", type=Path, help="default: found under .tools/")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="koppeling up's"
+    )
     parser.add_argument(
         "--store",
         help="koppeling up's store URL (default: SQLite in the temp folder); 'postgres' starts a "
