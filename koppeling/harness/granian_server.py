@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 #: the listen backlog of each port (per worker: every worker has its own listening socket)
 BACKLOG = 1024
+#: connections one worker serves at once on one port (gunicorn's ``worker_connections``)
+CONNECTIONS = 1000
 #: how long a stopping worker may finish what it answers, then it is killed (gunicorn's too)
 GRACEFUL_TIMEOUT = 5.0
 #: a worker that ends this soon after it started counts as failing to start; after
@@ -76,21 +78,31 @@ def serve(
 ) -> None:
     """Run the arbiter in this process until SIGTERM/SIGINT (see the module's doc; the
     arguments are those of :func:`koppeling.harness.wsgi.serve`)."""
-    from granian._granian import ListenerSpec
-
     dispatcher = build(config, store_checked=store_ready is not None)
     if store_ready is not None and read_byte(store_ready) != b"1":
         raise SystemExit(0)
-    specs = {port: ListenerSpec(config.host, port, BACKLOG) for port in dispatcher.apps}
-    for port, spec in specs.items():
+    listeners: dict[int, socket.socket] = {}
+    for port in dispatcher.apps:
         try:
-            spec.build()  # bound and closed again: a port taken meanwhile fails here, once
+            listeners[port] = _listen(config.host, port)
         except OSError as exc:
             print(f"cannot bind {config.host}:{port}: {exc}", file=sys.stderr)
             raise SystemExit(1) from None
     gc.freeze()  # as under gunicorn: what was built is never garbage (see wsgi.serve)
     gc.enable()
-    Arbiter(lambda: _worker(dispatcher, specs, threads), workers).run()
+    Arbiter(lambda: _worker(dispatcher, listeners, threads), workers).run()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket of one port, bound once in the arbiter and shared by every worker
+    (one accept queue, as under gunicorn: the connections go to whichever worker is free)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(BACKLOG)
+    sock.set_inheritable(True)
+    return sock
 
 
 class Arbiter:
@@ -176,7 +188,7 @@ def _exit_as_python_would(code: int) -> None:
     exit_now(code)
 
 
-def _worker(dispatcher: PortDispatcher, specs: dict[int, Any], threads: int) -> None:
+def _worker(dispatcher: PortDispatcher, listeners: dict[int, socket.socket], threads: int) -> None:
     """One worker process: a granian WSGIWorker per port, until SIGTERM/SIGINT; then each
     finishes what it answers (granian calls back once drained) before the process ends."""
     from granian import _futures, _granian
@@ -191,15 +203,17 @@ def _worker(dispatcher: PortDispatcher, specs: dict[int, Any], threads: int) -> 
     loop = loops.get("auto")
     signals = []
     drained = threading.Semaphore(0)
-    for index, (port, spec) in enumerate(specs.items()):
+    for index, (port, listener) in enumerate(listeners.items()):
         app = limited(dispatcher.apps[port])
         worker = worker_class(
             os.getpid() * 8 + index,  # granian logs it; unique per socket
-            (spec, None),  # granian's Linux path: the worker binds its own SO_REUSEPORT socket
+            (None, _granian.SocketHolder(os.dup(listener.fileno()), False, BACKLOG)),
             None,  # no IPC: granian's metrics are off
             threads=1,
             py_threads=threads,
-            backpressure=threads,  # requests in Python at once; the rest wait in Rust
+            # granian's backpressure bounds the connections a worker serves at once (each holds
+            # a permit while it lives, keep-alive included; the rest wait in the accept queue)
+            backpressure=CONNECTIONS,
         )
         stop = _granian.WorkerSignal()
         stop.add_cb(drained.release)  # called once this port has finished its requests
