@@ -6,7 +6,6 @@ e.g. ``KOPPELING_UP_PORT_BASE``); this is the only place the environment is read
 
 from __future__ import annotations
 
-import atexit
 import gc
 import http.client
 import json
@@ -23,7 +22,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -31,6 +30,7 @@ import click
 from koppeling.cli.scenario import scenario
 from koppeling.cli.verify import verify_command
 from koppeling.harness.config import DEFAULT_STATE_DIR, HarnessConfig
+from koppeling.harness.forks import exit_as_python_would
 from koppeling.harness.services import SERVICES, ServiceSpec
 
 # The apps are imported only for `up` (see _fork_arbiter), so the other commands start quickly.
@@ -413,8 +413,7 @@ def _fork_arbiter(
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)  # gunicorn installs its own
-        # Flask and the apps: imported here, in the child
-        from koppeling.harness import granian_server, wsgi
+        from koppeling.harness import granian_server, wsgi  # Flask and the apps: in the child
 
         serve = granian_server.serve if server == "granian" else wsgi.serve
         serve(config, workers=workers, threads=threads, store_ready=store_ready)
@@ -423,22 +422,7 @@ def _fork_arbiter(
         code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except BaseException:
         traceback.print_exc()
-    _exit_as_python_would(code)
-
-
-def _exit_as_python_would(code: int) -> NoReturn:
-    """End a forked process the way the interpreter ends, without unwinding the stack it shares
-    with the parent: wait for its non-daemon threads, run its ``atexit`` functions (the journal
-    writes what it queued), flush, exit."""
-    try:
-        shutdown = getattr(threading, "_shutdown", None)
-        if shutdown is not None:
-            shutdown()
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(code)
+    exit_as_python_would(code)
 
 
 def _resolve_ports(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, int]:

@@ -50,6 +50,7 @@ from typing import Any
 
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.early_errors import PROBLEM_TYPE, problem_body
+from koppeling.harness.forks import exit_as_python_would
 from koppeling.harness.wsgi import PortDispatcher, StartResponse, build, read_byte
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ class Arbiter:
 
             traceback.print_exc()
         finally:
-            _exit_as_python_would(code)
+            exit_as_python_would(code)
 
     def _stop_all(self) -> None:
         for pid in self.children:
@@ -182,12 +183,6 @@ def _signal(pid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
-def _exit_as_python_would(code: int) -> None:
-    from koppeling.cli.main import _exit_as_python_would as exit_now
-
-    exit_now(code)
-
-
 def _worker(dispatcher: PortDispatcher, listeners: dict[int, socket.socket], threads: int) -> None:
     """One worker process: a granian WSGIWorker per port, until SIGTERM/SIGINT; then each
     finishes what it answers (granian calls back once drained) before the process ends."""
@@ -198,6 +193,7 @@ def _worker(dispatcher: PortDispatcher, listeners: dict[int, socket.socket], thr
     # granian's stubs lag behind its binary's signatures (2.8.9): typed as what they are
     new_scheduler: Callable[..., Any] = _futures._new_cbscheduler
     worker_class: Any = _granian.WSGIWorker
+    socket_holder: Any = _granian.SocketHolder
 
     dispatcher.after_fork()
     loop = loops.get("auto")
@@ -207,7 +203,7 @@ def _worker(dispatcher: PortDispatcher, listeners: dict[int, socket.socket], thr
         app = limited(dispatcher.apps[port])
         worker = worker_class(
             os.getpid() * 8 + index,  # granian logs it; unique per socket
-            (None, _granian.SocketHolder(os.dup(listener.fileno()), False, BACKLOG)),
+            (None, socket_holder(os.dup(listener.fileno()), False, BACKLOG)),
             None,  # no IPC: granian's metrics are off
             threads=1,
             py_threads=threads,
