@@ -11,7 +11,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -100,22 +100,42 @@ def test_limited_refuses_more_than_100_header_fields() -> None:
     assert _call(**fields, CONTENT_TYPE="text/plain")[0] == "431 Request Header Fields Too Large"
 
 
-def test_reset_connection_sends_the_client_a_reset() -> None:
-    """The connection is found among this process's sockets by the service's port and the
-    client's address, and dissolved: the client reads a reset, not an orderly end."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        port = listener.getsockname()[1]
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-            served, _ = listener.accept()
-            with served:
-                client.sendall(b"GET / HTTP/1.1\r\n\r\n")
-                assert served.recv(100)
-                environ = {"SERVER_PORT": str(port), "REMOTE_ADDR": "127.0.0.1"}
-                assert reset_connection(environ) is True
-                with pytest.raises(ConnectionResetError):
-                    client.recv(100)
+def test_reset_connection_resets_the_request_that_came_last_and_only_that() -> None:
+    """The connection is found among this process's sockets by the service's port, the
+    client's address and which received data last, and dissolved: that client reads a reset,
+    not an orderly end. An older connection of the same client (keep-alive) and one to another
+    port stay open."""
+    with ExitStack() as stack:
+        listeners = []
+        for _ in range(2):
+            listener = stack.enter_context(socket.socket())
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            listeners.append(listener)
+
+        def connected(listener: socket.socket) -> tuple[socket.socket, socket.socket]:
+            client = stack.enter_context(socket.create_connection(listener.getsockname(), 10))
+            served = stack.enter_context(listener.accept()[0])
+            return client, served
+
+        def ask(client: socket.socket, served: socket.socket) -> None:
+            client.sendall(b"GET / HTTP/1.1\r\n\r\n")
+            assert served.recv(100)
+
+        (kept, kept_served), (last, last_served) = connected(listeners[0]), connected(listeners[0])
+        other, other_served = connected(listeners[1])
+        ask(kept, kept_served)
+        threading.Event().wait(0.05)  # the kept connection's last data some ticks earlier
+        ask(last, last_served)
+        ask(other, other_served)  # later still, but to another port
+        port = listeners[0].getsockname()[1]
+        assert reset_connection({"SERVER_PORT": str(port), "REMOTE_ADDR": "127.0.0.1"}) is True
+        with pytest.raises(ConnectionResetError):
+            last.recv(100)
+        for client, served in ((kept, kept_served), (other, other_served)):
+            served.sendall(b"still here")
+            assert client.recv(100) == b"still here"
+        ask(kept, kept_served)
 
 
 # --- `koppeling up`, one harness per server for the tests that leave it as they found it --------
