@@ -203,3 +203,24 @@ def without_date(answer: bytes) -> bytes:
     head, _, body = answer.partition(b"\r\n\r\n")
     lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"date:")]
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+#: what granian adds to every answer (gunicorn sends the first as well, with another value)
+SERVER_HEADERS = (b"server", b"date")
+
+
+def as_heard(answer: bytes) -> tuple[bytes, list[tuple[bytes, bytes]], bytes]:
+    """An HTTP/1.1 answer as a client reads it: the status line in lower case, the headers as
+    (lower-case name, value) in name order without those a server adds of its own (``Server``,
+    ``Date``), the body. granian writes header names in lower case and in an order of its own,
+    and hyper's reason phrase ("500 Internal Server Error") where gunicorn sends the app's
+    ("500 INTERNAL SERVER ERROR"); what a client can tell apart is this."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    status = status.lower()
+    headers = []
+    for line in lines:
+        name, _, value = line.partition(b":")
+        if name.lower() not in SERVER_HEADERS:
+            headers.append((name.lower(), value.strip()))
+    return status, sorted(headers), body

@@ -28,7 +28,7 @@ KoppelingUp = Callable[..., AbstractContextManager[dict[str, str]]]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("server", ["gunicorn", "werkzeug"])
+@pytest.mark.parametrize("server", ["gunicorn", "granian", "werkzeug"])
 def test_every_service_healthy_and_state_survives_restart(
     tmp_path: Path, server: str, koppeling_up: KoppelingUp
 ) -> None:

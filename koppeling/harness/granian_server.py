@@ -310,8 +310,8 @@ def reset_connection(environ: dict[str, Any]) -> bool:
                 continue  # a listening socket has no peer
         if info[0] == _TCP_ESTABLISHED:
             found.append((struct.unpack_from("I", info, _LAST_DATA_RECV)[0], int(name)))
-    found.sort()
-    if not found or (len(found) > 1 and found[0][0] == found[1][0]):
+    chosen = latest_connection(found)
+    if chosen is None:
         log.warning(
             "connection_reset: cannot tell this request's connection from %d others from %s "
             "to port %d in this worker; reset none",
@@ -325,4 +325,13 @@ def reset_connection(environ: dict[str, Any]) -> bool:
     # connect() to AF_UNSPEC dissolves the connection: Linux sends a RST for an established
     # one, and the descriptor stays granian's (its answer then fails and it closes it)
     unspec = _SockAddrUnspec(socket.AF_UNSPEC)
-    return bool(_LIBC.connect(found[0][1], ctypes.byref(unspec), ctypes.sizeof(unspec)) == 0)
+    return bool(_LIBC.connect(chosen, ctypes.byref(unspec), ctypes.sizeof(unspec)) == 0)
+
+
+def latest_connection(found: Iterable[tuple[int, int]]) -> int | None:
+    """Of ``(ms since the last data received, descriptor)`` pairs, the descriptor that received
+    data last; None when there is none, or when two received their last data equally late."""
+    ordered = sorted(found)
+    if not ordered or (len(ordered) > 1 and ordered[0][0] == ordered[1][0]):
+        return None
+    return ordered[0][1]

@@ -9,7 +9,7 @@ count tells which of the two answered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from tests.soap_lane import (
     NOT_PLAIN,
     Answer,
     Unreadable,
+    as_heard,
     compare,
     journal_of,
     lane_in_front,
@@ -392,44 +393,51 @@ def test_the_same_bytes_on_the_wire_from_the_werkzeug_server(frozen: Las) -> Non
 
 
 @pytest.fixture
-def two_harnesses(
+def harnesses(
     koppeling_up: Callable[..., AbstractContextManager[dict[str, str]]],
-) -> Iterator[tuple[str, str]]:
-    """ParnasSys under `koppeling up` (gunicorn), with its lane and without."""
-    with (
-        koppeling_up(*ONE_WORKER) as with_lane,
-        koppeling_up(*ONE_WORKER, "--service-option", "parnassys.soap_lane=false") as without,
-    ):
-        yield with_lane["ParnasSys (LAS)"], without["ParnasSys (LAS)"]
+) -> Iterator[dict[tuple[str, bool], str]]:
+    """ParnasSys under `koppeling up` with gunicorn and with granian, each with its lane and
+    without: (server, lane) -> base URL."""
+    no_lane = ("--service-option", "parnassys.soap_lane=false")
+    with ExitStack() as stack:
+        found = {}
+        for server in ("gunicorn", "granian"):
+            for lane in (True, False):
+                args = (*ONE_WORKER, "--server", server, *(() if lane else no_lane))
+                found[server, lane] = stack.enter_context(koppeling_up(*args))["ParnasSys (LAS)"]
+        yield found
 
 
-def test_the_same_bytes_on_the_wire_from_gunicorn(
-    two_harnesses: tuple[str, str], parnassys: Las
+def haal_on_the_wire(base: str, parnassys: Las) -> bytes:
+    """A HaalLeerlinggegevens over a socket of its own, of a school made the same way on any
+    harness (the same school, key and clock); the answer as it came, its Date header aside."""
+    requests.post(base + "/__admin/clock", json={"now": SCHOOL_TIME.isoformat()}, timeout=10)
+    made = requests.post(
+        base + "/api/scholen",
+        json={"brincode": "99AB", "schooljaar": "2024-2025", "seed": 5, "aantal_leerlingen": 40},
+        timeout=10,
+    )
+    assert made.status_code == 201, made.text
+    # the same key on all: each LAS issues its own, so the request names each one's
+    key = requests.post(
+        base + "/api/scholen/99AB/00/sleutels",
+        json={"klantcode": "K1", "klantnaam": "Klant"},
+        timeout=10,
+    ).json()["autorisatiesleutel"]
+    port = base.rsplit(":", 1)[1]
+    body = parnassys.request(brincode="99AB", autorisatie=parnassys.autorisatie(key, "K1"))
+    return without_date(raw_exchange(base, http_request(parnassys, port, body)))
+
+
+def test_the_same_bytes_on_the_wire_from_gunicorn_and_granian(
+    harnesses: dict[tuple[str, bool], str], parnassys: Las
 ) -> None:
     """`koppeling up` answers a Haal byte for byte alike with the lane and without (the Date
-    header aside): the same school, key and clock on two harnesses."""
-    answers = []
-    for base in two_harnesses:
-        requests.post(base + "/__admin/clock", json={"now": SCHOOL_TIME.isoformat()}, timeout=10)
-        made = requests.post(
-            base + "/api/scholen",
-            json={
-                "brincode": "99AB",
-                "schooljaar": "2024-2025",
-                "seed": 5,
-                "aantal_leerlingen": 40,
-            },
-            timeout=10,
-        )
-        assert made.status_code == 201, made.text
-        # the same key on both: each LAS issues its own, so the request names each one's
-        key = requests.post(
-            base + "/api/scholen/99AB/00/sleutels",
-            json={"klantcode": "K1", "klantnaam": "Klant"},
-            timeout=10,
-        ).json()["autorisatiesleutel"]
-        port = base.rsplit(":", 1)[1]
-        body = parnassys.request(brincode="99AB", autorisatie=parnassys.autorisatie(key, "K1"))
-        answers.append(without_date(raw_exchange(base, http_request(parnassys, port, body))))
-    assert answers[0].startswith(b"HTTP/1.1 200 OK\r\n")
-    assert answers[0] == answers[1]
+    header aside), under gunicorn and under granian; and granian sends what gunicorn sends: the
+    same status, header values and body (granian writes the names in lower case, in an order
+    of its own, with a Server and a Date header of its own)."""
+    answers = {key: haal_on_the_wire(base, parnassys) for key, base in harnesses.items()}
+    assert answers["gunicorn", True].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert answers["gunicorn", True] == answers["gunicorn", False]
+    assert answers["granian", True] == answers["granian", False]
+    assert as_heard(answers["granian", True]) == as_heard(answers["gunicorn", True])

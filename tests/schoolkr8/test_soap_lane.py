@@ -11,7 +11,7 @@ so a refused message must change nothing and an accepted one must be counted onc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +42,7 @@ from tests.soap_lane import (
     NOT_PLAIN,
     Answer,
     Unreadable,
+    as_heard,
     call,
     compare,
     http_request,
@@ -392,39 +393,55 @@ def test_the_same_bytes_on_the_wire_from_the_werkzeug_server(sk8: Sk8Lane) -> No
 
 
 @pytest.fixture
-def two_harnesses(
+def harnesses(
     koppeling_up: Callable[..., AbstractContextManager[dict[str, str]]],
-) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
-    """Schoolkr8 and the mailbox under `koppeling up` (gunicorn), with the lane and without."""
-    with (
-        koppeling_up(*ONE_WORKER) as with_lane,
-        koppeling_up(*ONE_WORKER, "--service-option", "schoolkr8.soap_lane=false") as without,
-    ):
-        yield with_lane, without
+) -> Iterator[dict[tuple[str, bool], dict[str, str]]]:
+    """Schoolkr8 and the mailbox under `koppeling up` with gunicorn and with granian, each with
+    the lane and without: (server, lane) -> their URLs."""
+    no_lane = ("--service-option", "schoolkr8.soap_lane=false")
+    with ExitStack() as stack:
+        found = {}
+        for server in ("gunicorn", "granian"):
+            for lane in (True, False):
+                args = (*ONE_WORKER, "--server", server, *(() if lane else no_lane))
+                found[server, lane] = stack.enter_context(koppeling_up(*args))
+        yield found
 
 
-def test_the_same_bytes_on_the_wire_from_gunicorn(
-    two_harnesses: tuple[dict[str, str], dict[str, str]],
+def breng_on_the_wire(urls: dict[str, str]) -> list[bytes]:
+    """An accepted and a refused BrengLeerresultaten over sockets of their own, with a key
+    issued the same way on any harness; the answers as they came, their Date headers aside.
+    The accepted one is stored once."""
+    base = urls["Schoolkr8"]
+    requests.post(base + "/__admin/clock", json={"now": NOW.isoformat()}, timeout=10)
+    key = key_by_mail(base, urls["Mailbox (SMTP sink)"], BRIN)
+    port = base.rsplit(":", 1)[1]
+    sent = []
+    for used in (key, key[:-4] + "abcd"):
+        body = request_envelope(
+            build_verzoek(make_verzoek(BRIN, "00", ("onbekend", "g1"))),
+            Autorisatie(used, "boom-testcentrum", "Boom"),
+        )
+        wire = http_request(LEERRESULTATEN_PATH, port, body, ACTION)
+        sent.append(without_date(raw_exchange(base, wire)))
+    parked = requests.get(base + f"/api/scholen/{BRIN}/00/niet-gekoppeld", timeout=10).json()
+    assert [r["aantal_ontvangen"] for r in parked["resultaten"]] == [1]
+    return sent
+
+
+def test_the_same_bytes_on_the_wire_from_gunicorn_and_granian(
+    harnesses: dict[tuple[str, bool], dict[str, str]],
 ) -> None:
     """`koppeling up` answers an accepted and a refused BrengLeerresultaten byte for byte alike
-    with the lane and without (the Date header aside); each stores the accepted one once."""
-    answers: list[list[bytes]] = []
-    for urls in two_harnesses:
-        base = urls["Schoolkr8"]
-        requests.post(base + "/__admin/clock", json={"now": NOW.isoformat()}, timeout=10)
-        key = key_by_mail(base, urls["Mailbox (SMTP sink)"], BRIN)
-        port = base.rsplit(":", 1)[1]
-        sent = []
-        for used in (key, key[:-4] + "abcd"):
-            body = request_envelope(
-                build_verzoek(make_verzoek(BRIN, "00", ("onbekend", "g1"))),
-                Autorisatie(used, "boom-testcentrum", "Boom"),
-            )
-            wire = http_request(LEERRESULTATEN_PATH, port, body, ACTION)
-            sent.append(without_date(raw_exchange(base, wire)))
-        parked = requests.get(base + f"/api/scholen/{BRIN}/00/niet-gekoppeld", timeout=10).json()
-        assert [r["aantal_ontvangen"] for r in parked["resultaten"]] == [1]
-        answers.append(sent)
-    assert answers[0][0].startswith(b"HTTP/1.1 200 OK\r\n")
-    assert answers[0][1].startswith(b"HTTP/1.1 500 INTERNAL SERVER ERROR\r\n")
-    assert answers[0] == answers[1]
+    with the lane and without (the Date header aside), under gunicorn and under granian; and
+    granian sends what gunicorn sends: the same statuses, header values and bodies (granian
+    writes the names in lower case, in an order of its own, with a Server and a Date header of
+    its own, and hyper's reason phrase: "500 Internal Server Error")."""
+    answers = {key: breng_on_the_wire(urls) for key, urls in harnesses.items()}
+    accepted, refused = answers["gunicorn", True]
+    assert accepted.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert refused.startswith(b"HTTP/1.1 500 INTERNAL SERVER ERROR\r\n")
+    assert answers["gunicorn", True] == answers["gunicorn", False]
+    assert answers["granian", True] == answers["granian", False]
+    heard = {key: [as_heard(answer) for answer in sent] for key, sent in answers.items()}
+    assert heard["granian", True] == heard["gunicorn", True]
