@@ -73,11 +73,6 @@ def test_limited_refuses_a_request_line_where_gunicorn_does() -> None:
     assert _call(PATH_INFO="/a", QUERY_STRING="q" * 4100)[0] == "414 URI Too Long"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="limited() counts the environ key (HTTP_X_BIG, 5 bytes longer than X-Big) and no "
-    "CRLF: 3 bytes stricter than gunicorn for a header, 2 looser for Content-Type",
-)
 @pytest.mark.parametrize("name", ["X-Big", "Content-Type"])
 def test_limited_refuses_a_header_field_where_gunicorn_does(name: str) -> None:
     """gunicorn (measured against `koppeling up`) refuses a header field whose line
@@ -91,13 +86,6 @@ def test_limited_refuses_a_header_field_where_gunicorn_does(name: str) -> None:
     assert status == "431 Request Header Fields Too Large"
     assert headers["Content-Type"] == "application/problem+json"
     assert json.loads(body)["status"] == 431
-
-
-def test_limited_refuses_more_than_100_header_fields() -> None:
-    """More than gunicorn's 100 header fields (Content-Type and Content-Length count) is 431."""
-    fields = {f"HTTP_X_{i}": "v" for i in range(granian_server.LIMIT_FIELDS)}
-    assert _call(**fields)[0] == "200 OK"
-    assert _call(**fields, CONTENT_TYPE="text/plain")[0] == "431 Request Header Fields Too Large"
 
 
 def test_reset_connection_resets_the_request_that_came_last_and_only_that() -> None:
@@ -170,20 +158,20 @@ def test_a_long_header_field_is_answered_as_problem_details(mailbox: str) -> Non
 
 
 @pytest.mark.slow
-def test_too_many_header_fields_are_answered_as_problem_details(
+def test_too_many_header_fields_are_refused_with_431(
     request: pytest.FixtureRequest, mailbox: str
 ) -> None:
-    """More than gunicorn's 100 header fields: 431 as problem details, from either server."""
-    if "granian" in request.node.callspec.id:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="granian 2.8.9: hyper refuses more than 100 header fields itself, "
-                "with an empty 431, before the harness sees the request",
-            )
-        )
+    """More than 100 header fields: 431. gunicorn's worker answers it as problem details;
+    under granian hyper refuses the request itself, with an empty 431, before any Python
+    sees it (granian 2.8.9 has no setting for hyper's limit): a known gap, asserted as it is
+    so a granian that changes it is noticed."""
     fields = {f"X-Veld-{i}": "v" for i in range(101)}
-    _problem(requests.get(f"{mailbox}/api/v1/messages", headers=fields, timeout=10), 431)
+    answer = requests.get(f"{mailbox}/api/v1/messages", headers=fields, timeout=10)
+    if "granian" in request.node.callspec.id:
+        assert answer.status_code == 431
+        assert answer.content == b""
+    else:
+        _problem(answer, 431)
 
 
 @pytest.mark.slow

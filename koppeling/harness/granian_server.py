@@ -8,10 +8,10 @@ figures are in docs/harness.md). What ``up`` runs, it runs the same way as under
 - an *arbiter* (a fork of ``koppeling up``) builds the apps once (:func:`koppeling.harness.wsgi.
   build`), waits for the store (``store_ready``), checks every port can be bound and forks
   ``workers`` processes; it starts a new one when one ends and stops them on SIGTERM/SIGINT;
-- each *worker* serves every service port: one granian ``WSGIWorker`` per port (its own
-  listening socket with ``SO_REUSEPORT``, as granian's own workers on Linux, its own tokio
-  runtime and up to ``threads`` Python threads), so a slow client or a long-poll holds a thread
-  of its own service only.
+- each *worker* serves every service port: one granian ``WSGIWorker`` per port (on the port's
+  listening socket, which the arbiter bound once and every worker shares, so a port stays bound
+  while a worker is replaced; its own tokio runtime and up to ``threads`` Python threads), so a
+  slow client or a long-poll holds a thread of its own service only.
 
 granian's public entry points (``Granian(...).serve()``, the CLI) serve one address per server;
 the six ports would be six servers of their own processes. This module drives granian's worker
@@ -20,16 +20,18 @@ granian to one minor version (the worker's signature is not a public API).
 
 What granian does differently from gunicorn, and how the harness keeps its promises:
 
-- **Size limits.** hyper answers a request line over 64 KiB (414) and headers over its buffer
-  (431) with an empty body of its own. :func:`limited` answers gunicorn's lower limits (a
-  request line over 4094 bytes, a header line over 8190, more than 100 headers) as problem
-  details, as ``ProblemThreadWorker`` does under gunicorn; only above hyper's limits is the
-  answer hyper's own.
+- **Size limits.** :func:`limited` answers gunicorn's limits — a request line over 4094
+  bytes (414), a header line ``Name: value`` over 8190 (431) — as problem details, as
+  ``ProblemThreadWorker`` does under gunicorn. hyper refuses what is over its own limits before
+  the app sees it, with an empty answer of its own: a URI over 64 KiB (414), more than 100
+  header fields (431; gunicorn's worker answers that one as problem details), headers over
+  ~400 KiB in all (431).
 - **The connection_reset fault** needs the request's socket, which granian does not give the
-  app: :func:`reset_connection` finds it among the worker's sockets (the service's port, the
-  client's address) and resets it (``connect(AF_UNSPEC)``: a RST, as a crashed peer sends). A
-  client with several connections open to one service in one worker cannot be told apart by
-  address alone; then nothing is reset and the request is answered 503 (logged).
+  app: :func:`reset_connection` finds it among the worker's sockets (established, from the
+  client's address to the service's port, and of those the one that received data last: this
+  request, just read) and resets it (``connect(AF_UNSPEC)``: a RST, as a crashed peer sends).
+  Two connections whose last data came in the same millisecond cannot be told apart; then
+  nothing is reset, the request is answered 503 and a warning logged.
 """
 
 from __future__ import annotations
@@ -65,11 +67,10 @@ GRACEFUL_TIMEOUT = 5.0
 #: FAILED_STARTS of those in a row the arbiter gives up (gunicorn's "Worker failed to boot")
 QUICK_END = 2.0
 FAILED_STARTS = 5
-#: gunicorn's limits (``--limit-request-line``, ``--limit-request-field_size``,
-#: ``--limit-request-fields``), answered as problem details under granian too
+#: gunicorn's limits (``--limit-request-line``, ``--limit-request-field_size``), answered as
+#: problem details under granian too (hyper itself refuses more than 100 header fields)
 LIMIT_REQUEST_LINE = 4094
 LIMIT_FIELD_SIZE = 8190
-LIMIT_FIELDS = 100
 #: the environ key of the callable that resets this request's connection (see service.py)
 RESET_KEY = "koppeling.reset_connection"
 
@@ -240,12 +241,12 @@ def limited(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes
             line += len(query) + 1
         if line > LIMIT_REQUEST_LINE:
             return _too_large(start_response, 414, f"request line over {LIMIT_REQUEST_LINE} bytes")
-        fields = [key for key in environ if key.startswith("HTTP_")]
-        fields += [key for key in ("CONTENT_TYPE", "CONTENT_LENGTH") if key in environ]
-        if len(fields) > LIMIT_FIELDS:
-            return _too_large(start_response, 431, f"more than {LIMIT_FIELDS} header fields")
-        for key in fields:
-            if len(key) + len(environ[key]) + 2 > LIMIT_FIELD_SIZE:
+        for key in environ:
+            if not key.startswith(("HTTP_", "CONTENT_")):
+                continue
+            # the line "Name: value\r\n" as gunicorn counts it (HTTP_ is not in the name)
+            name = len(key) - 5 if key.startswith("HTTP_") else len(key)
+            if name + len(environ[key]) + 4 > LIMIT_FIELD_SIZE:
                 detail = f"a header field over {LIMIT_FIELD_SIZE} bytes"
                 return _too_large(start_response, 431, detail)
         return app(environ, start_response)
