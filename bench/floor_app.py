@@ -1,9 +1,10 @@
 """The floor under `koppeling up`: one Flask route answering fixed bytes, nothing else.
 
-bench/side_by_side.py serves it with exactly the gunicorn settings `koppeling up` uses (its
-worker class, 2 workers x 32 threads), so the table shows how much of the distance to WireMock
-is the server and the framework, and how much is the harness's own work (the key check, the
-journal, the generations, the answer). The answer is the file named by KOPPELING_FLOOR_ANSWER.
+bench/side_by_side.py serves it with the server `koppeling up` runs (granian, or gunicorn with
+its worker class) at its settings (2 workers x 32 threads), so the table shows how much of the
+distance to WireMock is the server and the framework, and how much is the harness's own work
+(the key check, the journal, the generations, the answer). The answer is the file named by
+KOPPELING_FLOOR_ANSWER.
 """
 
 from __future__ import annotations

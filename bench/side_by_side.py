@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/side_by_side.py [--duration 5] [--threads 2] [--connections 16]
         [--rounds 3] [--warmup 10] [--pupils 40] [--soak 10] [--soak-load mixed|reads]
-        [--wiremock-jar PATH] [--server gunicorn|granian]
+        [--wiremock-jar PATH] [--server granian|gunicorn]
 
 Why: "is the harness fast enough?" means little without a yardstick. This starts `koppeling up`
-(gunicorn, or granian with ``--server granian``; its defaults), WireMock (journal off, one stub
+(granian, or gunicorn with ``--server gunicorn``; its defaults), WireMock (journal off, one stub
 serving the bytes our ParnasSys mock just answered) and nginx (the same bytes from a file) on
 free 127.0.0.1 ports, and drives each with wrk at the same settings after an uncounted warm-up
 each, interleaved round by round; the table shows medians over the rounds and the ratios.
@@ -269,7 +269,7 @@ http {{
 # -- processes ----------------------------------------------------------------------------------
 
 
-#: `koppeling up`'s gunicorn settings (its defaults), for the floor row
+#: `koppeling up`'s server settings (its defaults), for the floor row
 WORKER_CLASS = "koppeling.harness.early_errors.ProblemThreadWorker"
 UP_WORKERS, UP_THREADS = 2, 32
 
@@ -385,7 +385,7 @@ def start_koppeling(
     tmp: Path,
     store: str | None = None,
     extra: list[str] | None = None,
-    server: str = "gunicorn",
+    server: str = "granian",
 ) -> Koppeling:
     """`koppeling up` (``server``, its default workers and threads) on free ports with a state
     folder in ``tmp`` (or on ``store``, a store URL), plus the ``extra`` options: the time until
@@ -432,22 +432,29 @@ def start_wiremock(procs: Procs, tools: Tools, tmp: Path, answer: bytes) -> Serv
     return Server("WireMock (journal off)", base + HAAL_PATH, proc.pid, start_s)
 
 
-def start_floor(procs: Procs, tmp: Path, answer: bytes) -> Server:
-    """bench/floor_app.py (one Flask route, the same bytes) under gunicorn with the settings
+def start_floor(procs: Procs, tmp: Path, answer: bytes, server: str = "granian") -> Server:
+    """bench/floor_app.py (one Flask route, the same bytes) under ``server`` with the settings
     `koppeling up` uses: what the server and the framework cost without any harness work."""
     body = tmp / "floor.xml"
     body.write_bytes(answer)
     port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "--worker-class", WORKER_CLASS]
-    cmd += ["--workers", str(UP_WORKERS), "--threads", str(UP_THREADS)]
-    cmd += ["--log-level", "warning", "--chdir", str(Path(__file__).resolve().parent)]
-    cmd += ["--bind", f"127.0.0.1:{port}", "floor_app:app"]
+    here = str(Path(__file__).resolve().parent)
+    if server == "granian":  # granian's own command line: 2 workers, WSGI, 32 Python threads
+        cmd = [sys.executable, "-m", "granian", "--interface", "wsgi", "--working-dir", here]
+        cmd += ["--workers", str(UP_WORKERS), "--blocking-threads", str(UP_THREADS)]
+        cmd += ["--log-level", "warning", "--host", "127.0.0.1", "--port", str(port)]
+        cmd += ["floor_app:app"]
+    else:
+        cmd = [sys.executable, "-m", "gunicorn", "--worker-class", WORKER_CLASS]
+        cmd += ["--workers", str(UP_WORKERS), "--threads", str(UP_THREADS)]
+        cmd += ["--log-level", "warning", "--chdir", here]
+        cmd += ["--bind", f"127.0.0.1:{port}", "floor_app:app"]
     started = time.perf_counter()
     env = {**os.environ, "KOPPELING_FLOOR_ANSWER": str(body)}
     proc = procs.start(cmd, tmp / "floor.log", stdout=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
     start_s = wait_http(base + "/__admin/health", proc, started)
-    return Server("gunicorn + Flask, same bytes (floor)", base + HAAL_PATH, proc.pid, start_s)
+    return Server(f"{server} + Flask, same bytes (floor)", base + HAAL_PATH, proc.pid, start_s)
 
 
 def start_nginx(procs: Procs, nginx: str, tmp: Path, answer: bytes) -> Server:
@@ -856,7 +863,7 @@ def run(args: argparse.Namespace, tools: Tools, procs: Procs, tmp: Path) -> None
     servers = [
         Server(f"koppeling up ({args.server})", k.urls["parnassys"] + HAAL_PATH, k.pid, k.start_s)
     ]
-    servers.append(start_floor(procs, tmp, bodies.answer))
+    servers.append(start_floor(procs, tmp, bodies.answer, args.server))
     if tools.wiremock:
         servers.append(start_wiremock(procs, tools, tmp, bodies.answer))
     if tools.nginx:
@@ -901,7 +908,7 @@ def main() -> None:
     )
     parser.add_argument("--wiremock-jar", type=Path, help="default: found under .tools/")
     parser.add_argument(
-        "--server", choices=["gunicorn", "granian"], default="gunicorn", help="koppeling up's"
+        "--server", choices=["granian", "gunicorn"], default="granian", help="koppeling up's"
     )
     parser.add_argument(
         "--store",

@@ -1,6 +1,6 @@
 """Time from `koppeling up` to all services healthy, over several runs (prints figures).
 
-    .venv/bin/python bench/startup.py [--runs 5] [--server gunicorn|granian|werkzeug] [--cold]
+    .venv/bin/python bench/startup.py [--runs 5] [--server granian|gunicorn|werkzeug] [--cold]
         [--wiremock-jar PATH]
 
 Starts the real CLI as a subprocess on free ports with a throwaway store, polls every service's
@@ -108,7 +108,7 @@ def one_run(server: str, env: dict[str, str] | None = None) -> tuple[float, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--server", choices=["gunicorn", "granian", "werkzeug"], default="gunicorn")
+    parser.add_argument("--server", choices=["granian", "gunicorn", "werkzeug"], default="granian")
     parser.add_argument(
         "--cold",
         action="store_true",

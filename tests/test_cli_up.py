@@ -74,11 +74,12 @@ def test_port_in_use_is_a_clear_error() -> None:
 
 
 @pytest.mark.slow
-def test_gunicorn_guards_hosts_long_lines_and_its_state_files(
+def test_up_guards_hosts_long_lines_and_its_state_files(
     tmp_path: Path, koppeling_up: KoppelingUp
 ) -> None:
-    """Under gunicorn: a foreign Host is refused (an --allowed-host name is not), a request line
-    over gunicorn's limit is answered as problem details, the state is private to its owner."""
+    """Under the default server (granian): a foreign Host is refused (an --allowed-host name is
+    not), a request line over gunicorn's limit is answered as problem details, the state is
+    private to its owner. (Each server's own limits: tests/test_granian_server.py.)"""
     state = tmp_path / "state"
     with koppeling_up("--state-dir", str(state), "--allowed-host", "koppeling.test") as urls:
         mailbox = urls["Mailbox (SMTP sink)"]
@@ -135,7 +136,7 @@ def test_a_gunicorn_worker_that_ends_leaves_the_harness_and_its_store_alone() ->
     queued) but never the CLI's clean-up, which deletes a --memory store. The arbiter starts a
     new worker; the state is still there; only stopping `koppeling up` removes the store."""
     proc = subprocess.Popen(
-        [KOPPELING, "up", "--port-base", "0", "--memory", "--workers", "1"],
+        [KOPPELING, "up", "--port-base", "0", "--memory", "--workers", "1", "--server", "gunicorn"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -177,14 +178,19 @@ SERVE_BEHIND_A_PIPE = """
 import sys
 from koppeling.harness import wsgi
 from koppeling.harness.config import HarnessConfig
+from koppeling.harness import granian_server
 config = HarnessConfig.from_json(sys.argv[1])
-wsgi.serve(config, workers=1, threads=2, store_ready=int(sys.argv[2]))
+serve = granian_server.serve if sys.argv[3] == "granian" else wsgi.serve
+serve(config, workers=1, threads=2, store_ready=int(sys.argv[2]))
 """
 
 
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
 @pytest.mark.parametrize("ready", [False, True], ids=["check-failed", "store-ready"])
-def test_the_arbiter_binds_nothing_until_the_store_is_ready(tmp_path: Path, ready: bool) -> None:
-    """`up` forks gunicorn's arbiter before it makes or upgrades the store; the arbiter builds
+def test_the_arbiter_binds_nothing_until_the_store_is_ready(
+    tmp_path: Path, ready: bool, server: str
+) -> None:
+    """`up` forks the server's arbiter before it makes or upgrades the store; the arbiter builds
     the apps meanwhile (without the store) and binds nothing until one byte on a pipe says the
     store is ready. A closed pipe without it (the check failed; `up` reports why) ends the
     arbiter quietly, never having bound a port."""
@@ -197,7 +203,7 @@ def test_the_arbiter_binds_nothing_until_the_store_is_ready(tmp_path: Path, read
         os.write(write_end, b"1")
     os.close(write_end)
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE_BEHIND_A_PIPE, config.to_json(), str(read_end)],
+        [sys.executable, "-c", SERVE_BEHIND_A_PIPE, config.to_json(), str(read_end), server],
         pass_fds=(read_end,),
         stderr=subprocess.PIPE,
         text=True,
@@ -223,7 +229,7 @@ def test_the_arbiter_binds_nothing_until_the_store_is_ready(tmp_path: Path, read
 
 
 def test_up_starts_its_core_and_workers_without_flask(tmp_path: Path) -> None:
-    """`koppeling up` forks gunicorn's arbiter before it loads any app: the arbiter imports
+    """`koppeling up` forks the server's arbiter before it loads any app: the arbiter imports
     Flask and builds the apps while `up` itself checks the store, builds its core and starts
     the SMTP sink and the testcentrum's workers. That overlap needs `up`'s part to import no
     web framework; in a fresh interpreter, the same steps `up` takes after the fork."""
@@ -245,7 +251,7 @@ names = sorted(type(worker).__name__ for worker in workers)
 for worker in reversed(workers):
     worker.stop()
 core.db.dispose()
-loaded = [m for m in ("flask", "werkzeug", "gunicorn") if m in sys.modules]
+loaded = [m for m in ("flask", "werkzeug", "gunicorn", "granian") if m in sys.modules]
 print(",".join(names), "|", ",".join(loaded) or "no web framework")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

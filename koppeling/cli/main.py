@@ -76,11 +76,11 @@ def main() -> None:
 )
 @click.option(
     "--server",
-    type=click.Choice(["gunicorn", "granian", "werkzeug"]),
-    default="gunicorn",
+    type=click.Choice(["granian", "gunicorn", "werkzeug"]),
+    default="granian",
     show_default=True,
-    help="gunicorn or granian (worker processes; granian's HTTP is Rust, about twice the "
-    "requests per CPU-second) or werkzeug (one process).",
+    help="granian or gunicorn (worker processes; granian parses HTTP in Rust: about twice "
+    "gunicorn's requests per CPU-second) or werkzeug (one process).",
 )
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 @click.option(
@@ -88,8 +88,9 @@ def main() -> None:
     type=click.IntRange(1, 256),
     default=32,
     show_default=True,
-    help="Request threads per worker: a long-poll or a slow client holds one while it lasts, "
-    "so there are enough for those and every other service's requests at once.",
+    help="Request threads per worker (granian: per service in each worker): a long-poll or a "
+    "slow client holds one while it lasts, so there are enough for those and every other "
+    "request at once.",
 )
 @click.option(
     "--journal-limit",
