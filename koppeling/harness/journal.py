@@ -20,6 +20,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
@@ -39,7 +41,14 @@ from sqlalchemy import (
 
 from koppeling.harness.commits import committer
 from koppeling.harness.keys import mask_data, mask_text
-from koppeling.harness.store import Database, DriverStatement, UtcDateTime, from_row, metadata
+from koppeling.harness.store import (
+    Database,
+    DriverStatement,
+    UtcDateTime,
+    chunks,
+    from_row,
+    metadata,
+)
 
 log = logging.getLogger("koppeling")
 
@@ -62,6 +71,31 @@ journal_table = Table(
     Column("data", Text),
 )
 
+#: Bodies shared by the entries of the journal's own file (:func:`journal_store`): a mock's
+#: answers repeat (every Haal of one school gets the same 26 KB), so a body of at least
+#: :data:`SHARE_BODY` characters is kept once per service and the entry holds a reference to it
+#: (:data:`REF`). ``journal_body_last`` says which entry used it last: the prune that drops that
+#: entry drops the body. Not in the store's metadata: the journal file is not migrated.
+file_metadata = MetaData()
+body_table = Table(
+    "journal_body",
+    file_metadata,
+    Column("service", String(32), primary_key=True),
+    Column("digest", String(32), primary_key=True),
+    Column("text", Text, nullable=False),
+)
+body_last_table = Table(
+    "journal_body_last",
+    file_metadata,
+    Column("service", String(32), primary_key=True),
+    Column("digest", String(32), primary_key=True),
+    Column("last_id", Integer, nullable=False, index=True),
+)
+SHARE_BODY = 1024
+#: a stored ``request``/``response`` starting with it is a reference (it and the body's
+#: digest); a body that itself starts with it is kept with one more in front
+REF = "\x00"
+
 _KEYS = [c.key for c in journal_table.c if c.key != "id"]
 #: rows per INSERT of a batch, largest first. A batch's rows go in on the driver's cursor, bound
 #: before the lock, as many to a statement as fit: ``sqlite3`` lets go of the GIL for every
@@ -82,8 +116,9 @@ VACUUM_PAGES = 512
 REMEMBER_BODY = 64 * 1024
 
 
-#: ``PRAGMA user_version`` of a journal file of this shape (:func:`journal_store`)
-JOURNAL_FILE_VERSION = 1
+#: ``PRAGMA user_version`` of a journal file of this shape (:func:`journal_store`); 2: bodies
+#: shared (``journal_body``)
+JOURNAL_FILE_VERSION = 2
 
 
 def journal_file(store: Path) -> Path:
@@ -103,10 +138,10 @@ def journal_store(db: Database) -> Database:
     lock). The journal is written after the answer anyway (it may lag a moment), so no
     transaction ever spanned both.
 
-    The file holds the one ``journal`` table; it is not migrated: one of another shape (another
-    koppeling's) is started afresh. A new file takes over the entries an older koppeling kept in
-    the store's own ``journal`` table (moved, not copied), so a restart after an upgrade keeps
-    them."""
+    The file holds the ``journal`` table and the bodies its entries share (``journal_body``); it
+    is not migrated: one of another shape (another koppeling's) is started afresh. A new file
+    takes over the entries an older koppeling kept in the store's own ``journal`` table (moved,
+    not copied), so a restart after an upgrade keeps them."""
     store = db.sqlite_file
     if store is None:
         return db
@@ -115,7 +150,9 @@ def journal_store(db: Database) -> Database:
         version = conn.exec_driver_sql("PRAGMA user_version").scalar()
         if version != JOURNAL_FILE_VERSION:
             journal_table.drop(conn, checkfirst=True)  # another shape: started afresh
+            file_metadata.drop_all(conn)
             journal_table.create(conn)
+            file_metadata.create_all(conn)
             if version == 0:  # a new file
                 _take_over(db, conn)
             conn.exec_driver_sql(f"PRAGMA user_version = {JOURNAL_FILE_VERSION}")
@@ -133,6 +170,10 @@ def _take_over(db: Database, into: Connection) -> None:
             return  # nothing kept there (every store made since the journal file)
     with db.begin() as conn:
         rows = [dict(row._mapping) for row in conn.execute(select(journal_table))]
+        for row in rows:
+            for key in ("request", "response"):
+                if row[key] is not None and row[key].startswith(REF):
+                    row[key] = REF + row[key]
         for start in range(0, len(rows), 500):
             into.execute(insert(journal_table), rows[start : start + 500])
         conn.execute(delete(journal_table))
@@ -193,6 +234,7 @@ class Journal:
             raise ValueError(f"journal limit must be at least 1, got {limit}")
         self._store = db
         self._own: Database | None = None  # where entries go: journal_store(db), on first use
+        self._shares = False  # bodies shared (journal_body): in the journal's own file
         self._own_lock = threading.Lock()
         self.limit = limit
         self._lock = threading.Condition()
@@ -218,7 +260,9 @@ class Journal:
         if own is None:
             with self._own_lock:
                 if self._own is None:
-                    self._own = journal_store(self._store)
+                    own = journal_store(self._store)
+                    self._shares = own is not self._store
+                    self._own = own
                 own = self._own
         return own
 
@@ -302,7 +346,10 @@ class Journal:
         store's group commit: when request writes are waiting, the batch shares their write
         transaction instead of taking the write lock once more of its own."""
         try:
-            statements = _bind(self._db.engine.dialect, [_values(entry) for entry in batch])
+            rows = [_values(entry) for entry in batch]
+            db = self._db
+            bodies = _share_bodies(rows) if self._shares else {}
+            statements = _bind(db.engine.dialect, rows)
             due: list[str] = []
             for entry in batch:
                 service = entry.service
@@ -315,12 +362,14 @@ class Journal:
             def write(conn: Any) -> None:  # may run again if a write of its batch is refused
                 for stmt, bound in statements:
                     stmt.execute(conn, bound)
+                if bodies:
+                    _keep_bodies(conn, bodies)
                 for service in due:
                     self._prune(conn, service)
                 if due and conn.dialect.name == "sqlite":  # give freed pages back to the OS
                     conn.exec_driver_sql(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
 
-            committer(self._db).run(write)
+            committer(db).run(write)
         except Exception as exc:  # the journal must never break an answer
             log.warning("journal write of %d entries failed: %s", len(batch), exc)
 
@@ -335,6 +384,13 @@ class Journal:
         ).scalar()
         if cutoff is not None:
             conn.execute(delete(t).where(t.c.service == service, t.c.id <= cutoff))
+            if self._shares:  # the bodies no entry left uses
+                last = body_last_table.c
+                gone = (last.service == service) & (last.last_id <= cutoff)
+                used = select(last.digest).where(gone)
+                b = body_table.c
+                conn.execute(delete(body_table).where(b.service == service, b.digest.in_(used)))
+                conn.execute(delete(body_last_table).where(gone))
 
     def entries(
         self,
@@ -363,9 +419,11 @@ class Journal:
         if limit is not None:
             stmt = stmt.limit(limit)
         self.flush()
-        with self._db.read() as conn:
+        db = self._db
+        with db.read() as conn:
             rows = list(conn.execute(stmt))
-        return [_entry(row) for row in (rows if from_oldest else reversed(rows))]
+            bodies = _shared_bodies(conn, rows) if self._shares else None
+        return [_entry(row, bodies) for row in (rows if from_oldest else reversed(rows))]
 
     def count(self, service: str | None = None) -> int:
         stmt = select(func.count()).select_from(journal_table)
@@ -389,12 +447,17 @@ class Journal:
             self._own.engine.dispose(close=False)
 
     def clear(self, service: str | None = None) -> None:
-        stmt = delete(journal_table)
-        if service is not None:
-            stmt = stmt.where(journal_table.c.service == service)
+        tables = [journal_table]
         self.flush()
-        with self._db.begin() as conn:
-            conn.execute(stmt)
+        db = self._db
+        if self._shares:
+            tables += [body_table, body_last_table]
+        with db.begin() as conn:
+            for table in tables:
+                stmt = delete(table)
+                if service is not None:
+                    stmt = stmt.where(table.c.service == service)
+                conn.execute(stmt)
 
 
 @cache
@@ -557,5 +620,78 @@ def _masked_body(text: str) -> str:
     return _clip(mask_text(text), MAX_BODY)
 
 
-def _entry(row: Any) -> Entry:
-    return from_row(Entry, row, data=json.loads(row.data) if row.data else None)
+def _share_bodies(rows: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """Replace each body of at least :data:`SHARE_BODY` characters in ``rows`` by a reference
+    (:data:`REF` and its digest); returns the bodies by (service, digest)."""
+    bodies: dict[tuple[str, str], str] = {}
+    for row in rows:
+        for key in ("request", "response"):
+            text = row[key]
+            if text is None:
+                continue
+            if len(text) >= SHARE_BODY:
+                digest = _digest(text)
+                bodies[(row["service"], digest)] = text
+                row[key] = REF + digest
+            elif text.startswith(REF):
+                row[key] = REF + text  # kept as it is, told apart from a reference
+    return bodies
+
+
+@lru_cache(maxsize=128)
+def _digest(text: str) -> str:
+    """The digest a shared body is kept under (the same text object comes back from
+    :func:`_remembered_body`, so a repeated answer is hashed once)."""
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+_KEEP_BODY = "INSERT OR IGNORE INTO journal_body (service, digest, text) VALUES (?, ?, ?)"
+_BODY_LAST = (
+    "INSERT INTO journal_body_last (service, digest, last_id) VALUES (?, ?, ?) "
+    "ON CONFLICT (service, digest) DO UPDATE SET last_id = excluded.last_id"
+)
+
+
+def _keep_bodies(conn: Any, bodies: dict[tuple[str, str], str]) -> None:
+    """Keep the bodies of a batch just inserted (once each) and mark them used by its newest
+    entry: a body goes only when the prune drops the last entry that used it."""
+    last = conn.exec_driver_sql("SELECT max(id) FROM journal").scalar()
+    conn.exec_driver_sql(_KEEP_BODY, [(s, d, text) for (s, d), text in bodies.items()])
+    conn.exec_driver_sql(_BODY_LAST, [(s, d, last) for s, d in bodies])
+
+
+def _shared_bodies(conn: Any, rows: list[Any]) -> dict[tuple[str, str], str]:
+    """The shared bodies the references of ``rows`` name, by (service, digest)."""
+    wanted = {
+        (row.service, value[1:])
+        for row in rows
+        for value in (row.request, row.response)
+        if value is not None and value.startswith(REF) and not value.startswith(REF + REF)
+    }
+    found: dict[tuple[str, str], str] = {}
+    b = body_table.c
+    for service in {s for s, _ in wanted}:
+        for part in chunks(sorted(d for s, d in wanted if s == service)):
+            query = select(b.digest, b.text).where(b.service == service, b.digest.in_(part))
+            found.update({(service, d): text for d, text in conn.execute(query)})
+    return found
+
+
+def _stored(value: str | None, service: str, bodies: dict[tuple[str, str], str]) -> str | None:
+    """A stored ``request``/``response`` of the journal's own file as the body it stands for."""
+    if value is None or not value.startswith(REF):
+        return value
+    if value.startswith(REF + REF):
+        return value[1:]
+    return bodies.get((service, value[1:]), "[body no longer kept]")
+
+
+def _entry(row: Any, bodies: dict[tuple[str, str], str] | None = None) -> Entry:
+    """An entry from its row; ``bodies``: the shared bodies its references name (None: a
+    journal that shares none, whose bodies are as stored)."""
+    data = json.loads(row.data) if row.data else None
+    if bodies is None:
+        return from_row(Entry, row, data=data)
+    request = _stored(row.request, row.service, bodies)
+    response = _stored(row.response, row.service, bodies)
+    return from_row(Entry, row, data=data, request=request, response=response)

@@ -234,3 +234,89 @@ def test_a_journal_file_of_another_shape_is_started_afresh(tmp_path: Path) -> No
     finally:
         other.journal.close()
         other.db.dispose()
+
+
+def _bodies(path: Path) -> list[tuple[str, str]]:
+    """(service, text) of every body the journal file keeps once for its entries."""
+    with sqlite3.connect(path / "state.journal.sqlite") as conn:
+        rows = conn.execute("SELECT service, text FROM journal_body ORDER BY service").fetchall()
+        keys = "SELECT service, digest FROM {} ORDER BY service, digest"
+        used = conn.execute(keys.format("journal_body_last")).fetchall()
+        assert used == conn.execute(keys.format("journal_body")).fetchall()  # one mark each
+    conn.close()
+    return [(service, text) for service, text in rows]
+
+
+def test_a_repeated_body_is_kept_once_and_read_back_whole(tmp_path: Path) -> None:
+    """Beside a file store a body of at least SHARE_BODY characters is kept once per service
+    (a mock's answers repeat: every Haal of a school gets the same bytes), and every entry
+    reads back the whole body, as it was recorded (masked): the same entries as without
+    sharing, less to write."""
+    core = Core.create(Database.file(tmp_path / "state.sqlite"))
+    answer = "<antwoord>" + "x" * journal.SHARE_BODY + "</antwoord>"
+    key_body = "sleutel=sk8_ABCDEFGHIJKLMNOP&" + "y" * journal.SHARE_BODY
+    try:
+        for i in range(100):
+            core.journal.record(
+                Entry(service="probe", kind="http", at=AT, request=f"vraag {i}", response=answer)
+            )
+        core.journal.record(Entry(service="other", kind="http", at=AT, response=answer))
+        core.journal.record(Entry(service="probe", kind="http", at=AT, request=key_body))
+        kept = core.journal.entries(service="probe")
+        assert [e.response for e in kept[:100]] == [answer] * 100
+        assert [e.request for e in kept[:100]] == [f"vraag {i}" for i in range(100)]
+        assert kept[-1].request == journal._masked_body(key_body)
+        assert "sk8_ABCD…" in kept[-1].request and "EFGH" not in kept[-1].request
+        assert core.journal.entries(service="other")[0].response == answer
+        assert sorted(_bodies(tmp_path)) == sorted(
+            [("other", answer), ("probe", answer), ("probe", kept[-1].request)]
+        )
+        core.journal.clear("probe")
+        assert _bodies(tmp_path) == [("other", answer)]
+    finally:
+        core.journal.close()
+        core.db.dispose()
+
+
+def test_a_shared_body_goes_with_the_last_entry_that_used_it(tmp_path: Path) -> None:
+    """The prune keeps ``limit`` entries per service; a shared body stays while any entry
+    kept uses it and goes with the last one, so the bodies stay bounded with the entries."""
+    core = Core.create(Database.file(tmp_path / "state.sqlite"), journal_limit=10)
+    old, new = "o" * journal.SHARE_BODY, "n" * journal.SHARE_BODY
+    try:
+        for _ in range(journal.PRUNE_EVERY):
+            core.journal.record(Entry(service="probe", kind="http", at=AT, response=old))
+            core.journal.flush()  # one batch each: the body's last user is its newest entry
+        assert _bodies(tmp_path) == [("probe", old)]
+        for _ in range(journal.PRUNE_EVERY - 5):
+            core.journal.record(Entry(service="probe", kind="http", at=AT, response=new))
+        core.journal.flush()
+        for _ in range(5):  # the prune at 2 x PRUNE_EVERY: ten entries of `new` are kept
+            core.journal.record(Entry(service="probe", kind="http", at=AT, response=new))
+        kept = core.journal.entries(service="probe")
+        assert [e.response for e in kept] == [new] * 10
+        assert _bodies(tmp_path) == [("probe", new)]
+    finally:
+        core.journal.close()
+        core.db.dispose()
+
+
+@pytest.mark.parametrize("file_store", [True, False], ids=["own-file", "in-memory-store"])
+def test_a_body_that_looks_like_a_reference_reads_back_as_it_was(
+    tmp_path: Path, file_store: bool
+) -> None:
+    """A shared body is stored as a reference (journal.REF and a digest); a recorded body that
+    starts the same way is no reference and reads back unchanged, in either kind of store."""
+    db = Database.file(tmp_path / "state.sqlite") if file_store else Database.memory()
+    core = Core.create(db)
+    shared = "s" * journal.SHARE_BODY
+    core.journal.record(Entry(service="probe", kind="http", at=AT, response=shared))
+    digest = core.journal.entries(service="probe")[0].response and journal._digest(shared)
+    looks_like = [journal.REF + str(digest), journal.REF, journal.REF + journal.REF + "x", "\x00"]
+    try:
+        for text in looks_like:
+            core.journal.record(Entry(service="probe", kind="http", at=AT, request=text))
+        assert [e.request for e in core.journal.entries(service="probe")[1:]] == looks_like
+    finally:
+        core.journal.close()
+        core.db.dispose()
