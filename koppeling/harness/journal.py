@@ -91,7 +91,10 @@ body_last_table = Table(
     Column("digest", String(32), primary_key=True),
     Column("last_id", Integer, nullable=False, index=True),
 )
-SHARE_BODY = 1024
+#: 4 KiB: a row under it fits in a page of SQLite's B-tree (no overflow pages to write), and a
+#: body that is new with every request (a Breng's, with its result key: 1.7 KB) stays in its
+#: entry, where a table of its own costs more than it saves (measured: docs/harness.md)
+SHARE_BODY = 4096
 #: a stored ``request``/``response`` starting with it is a reference (it and the body's
 #: digest); a body that itself starts with it is kept with one more in front
 REF = "\x00"
