@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -126,52 +125,6 @@ def _children(pid: int) -> set[int]:
         if int(fields[1]) == pid:
             found.add(int(stat.parent.name))
     return found
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers in /proc")
-def test_a_gunicorn_worker_that_ends_leaves_the_harness_and_its_store_alone() -> None:
-    """gunicorn's arbiter and its workers are forks of `koppeling up` itself: a worker that ends
-    (here SIGTERM; gunicorn also recycles them) runs its own exit (the journal writes what it
-    queued) but never the CLI's clean-up, which deletes a --memory store. The arbiter starts a
-    new worker; the state is still there; only stopping `koppeling up` removes the store."""
-    proc = subprocess.Popen(
-        [KOPPELING, "up", "--port-base", "0", "--memory", "--workers", "1", "--server", "gunicorn"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        urls, store = [], None
-        for line in proc.stdout:
-            if line.startswith("  store:"):
-                store = Path(line.split()[1])
-                break
-            if "(real partner)" not in line and "smtp://" not in line:
-                urls += [w for w in line.split() if w.startswith("http://")]
-        assert store is not None and store.is_dir() and len(urls) == len(SERVICES)
-        url = urls[0]
-        requests.post(f"{url}/__admin/clock", json={"now": "2031-02-03T04:05:06Z"}, timeout=5)
-        requests.get(f"{url}/api/voor-de-worker-stopt", timeout=5)
-        (arbiter,) = _children(proc.pid)
-        (worker,) = _children(arbiter)
-        os.kill(worker, signal.SIGTERM)
-        deadline = time.monotonic() + 60
-        while _children(arbiter) in (set(), {worker}):
-            assert time.monotonic() < deadline, "gunicorn started no new worker"
-            time.sleep(0.05)
-        assert store.is_dir() and (store / "state.sqlite").is_file()
-        clock = requests.get(f"{urls[-1]}/__admin/clock", timeout=10).json()
-        assert clock["now"] == "2031-02-03T04:05:06+00:00"
-        journal = requests.get(f"{url}/__admin/requests", timeout=10).json()["requests"]
-        assert any(e["path"] == "/api/voor-de-worker-stopt" for e in journal)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
-        proc.stdout.close()  # type: ignore[union-attr]
-    assert code == 0
-    assert not store.exists()
 
 
 SERVE_BEHIND_A_PIPE = """

@@ -231,11 +231,14 @@ def _stop(proc: subprocess.Popen[str]) -> int:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers in /proc")
-def test_a_granian_worker_that_ends_is_replaced_and_the_store_stays() -> None:
-    """Under granian too `up` forks an arbiter that forks the workers: one that ends (here
-    SIGTERM) is replaced by a new one, and neither its end nor the new one touches the state:
-    the clock and the journal are still there, and only stopping `up` removes the store."""
-    proc, urls, store = _start("--server", "granian", "--memory", "--workers", "1")
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_worker_that_ends_is_replaced_and_the_store_stays(server: str) -> None:
+    """Either server's arbiter and its workers are forks of `koppeling up` itself: a worker that
+    ends (here SIGTERM; gunicorn also recycles them) runs its own exit (the journal writes what
+    it queued) but never the CLI's clean-up, which deletes a --memory store. The arbiter starts
+    a new worker; the clock and the journal are still there, every service answers, and only
+    stopping `up` removes the store."""
+    proc, urls, store = _start("--server", server, "--memory", "--workers", "1")
     try:
         assert store.is_dir() and len(urls) == len(SERVICES)
         url = urls[0]
