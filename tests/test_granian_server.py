@@ -59,6 +59,39 @@ def _call(**environ: Any) -> tuple[str, dict[str, str], bytes]:
     return seen[0], seen[1], body
 
 
+class _Proto:
+    """What granian hands the callback to answer through (the part the harness uses)."""
+
+    def __init__(self) -> None:
+        self.answer: tuple[int, list[tuple[str, str]], bytes] | None = None
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.answer = (status, headers, body)
+
+
+def test_the_environ_holds_the_request_not_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """granian's own WSGI wrapper copies the process environment into every environ: an
+    HTTP_PROXY or HTTP_HOST set for `koppeling up` would read as a header of every request that
+    lacks one (and HTTP_HOST decides the Host check). The harness's callback passes the
+    request's own scope, the WSGI keys and nothing else."""
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("HTTP_HOST", "evil.example")
+    seen: list[dict[str, Any]] = []
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        seen.append(environ)
+        return _app(environ, start_response)
+
+    proto = _Proto()
+    scope = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_PORT": "1", "wsgi.input": None}
+    assert granian_server._callback(app)(proto, scope) == 200
+    assert proto.answer == (200, [("Content-Type", "text/plain")], b"app")
+    assert "HTTP_PROXY" not in seen[0] and "HTTP_HOST" not in seen[0]
+    assert seen[0]["wsgi.version"] == (1, 0) and seen[0]["PATH_INFO"] == "/"
+
+
 def test_limited_refuses_a_request_line_where_gunicorn_does() -> None:
     """gunicorn refuses a request line (without its CRLF) over 4094 bytes with 414, and so does
     the harness under granian; the query string counts."""

@@ -57,7 +57,7 @@ from koppeling.harness.wsgi import PortDispatcher, StartResponse, build, read_by
 
 log = logging.getLogger(__name__)
 
-#: the listen backlog of each port (per worker: every worker has its own listening socket)
+#: the listen backlog of each port's socket (one, shared by the workers)
 BACKLOG = 1024
 #: connections one worker serves at once on one port (gunicorn's ``worker_connections``)
 CONNECTIONS = 1000
@@ -189,7 +189,6 @@ def _worker(dispatcher: PortDispatcher, listeners: dict[int, socket.socket], thr
     finishes what it answers (granian calls back once drained) before the process ends."""
     from granian import _futures, _granian
     from granian._loops import loops
-    from granian.wsgi import _callback_wrapper
 
     # granian's stubs lag behind its binary's signatures (2.8.9): typed as what they are
     new_scheduler: Callable[..., Any] = _futures._new_cbscheduler
@@ -198,10 +197,10 @@ def _worker(dispatcher: PortDispatcher, listeners: dict[int, socket.socket], thr
 
     dispatcher.after_fork()
     loop = loops.get("auto")
-    signals = []
+    served = []
     drained = threading.Semaphore(0)
     for index, (port, listener) in enumerate(listeners.items()):
-        app = limited(dispatcher.apps[port])
+        app = dispatcher.apps[port]
         worker = worker_class(
             os.getpid() * 8 + index,  # granian logs it; unique per socket
             (None, socket_holder(os.dup(listener.fileno()), False, BACKLOG)),
@@ -214,19 +213,54 @@ def _worker(dispatcher: PortDispatcher, listeners: dict[int, socket.socket], thr
         )
         stop = _granian.WorkerSignal()
         stop.add_cb(drained.release)  # called once this port has finished its requests
-        scheduler = new_scheduler(loop, _callback_wrapper(app, {}, None), impl_asyncio=False)
+        scheduler = new_scheduler(loop, _callback(app), impl_asyncio=False)
         worker.serve_mtr(scheduler, loop, stop)
-        signals.append((stop, worker, scheduler))
+        served.append((stop, worker, scheduler))  # kept: granian holds no reference of its own
     ending = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: ending.set())
     ending.wait()
-    for stop, _, _ in signals:
+    for stop, _, _ in served:
         stop.set()
     deadline = time.monotonic() + GRACEFUL_TIMEOUT
-    for _ in signals:
+    for _ in served:
         if not drained.acquire(timeout=max(0.0, deadline - time.monotonic())):
             break
+
+
+def _callback(app: Callable[..., Iterable[bytes]]) -> Callable[[Any, dict[str, Any]], int]:
+    """What granian calls per request: ``app`` called with the request's environ, its answer
+    handed to granian. Not granian's own wrapper (``granian.wsgi._callback_wrapper``), which
+    copies the whole process environment into every environ: an ``HTTP_PROXY`` or ``HTTP_HOST``
+    set for the process would read as a header of every request that lacks it."""
+    from granian import wsgi as granian_wsgi
+
+    new_answer: Callable[[], Any] = granian_wsgi.Response  # untyped in granian
+    iter_wrap: Callable[[Any], Any] = granian_wsgi.ResponseIterWrap
+
+    base: dict[str, Any] = {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SCRIPT_NAME": "",
+        "SERVER_SOFTWARE": "granian",
+        "wsgi.errors": sys.stderr,
+        "wsgi.input_terminated": True,
+        "wsgi.multiprocess": True,
+        "wsgi.multithread": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    limited_app = limited(app)
+
+    def run(proto: Any, scope: dict[str, Any]) -> int:
+        answer = new_answer()
+        result = limited_app(base | scope, answer)
+        if isinstance(result, list):
+            proto.response_bytes(answer.status, answer.headers, b"".join(result))
+        else:
+            proto.response_iter(answer.status, answer.headers, iter_wrap(result))
+        return int(answer.status)
+
+    return run
 
 
 def limited(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
