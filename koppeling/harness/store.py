@@ -772,7 +772,7 @@ class DriverStatement:
     def execute(self, conn: Connection, bound: Any) -> int:
         """Run with parameters from :meth:`bind`; how many rows it changed."""
         plan = self.plan(conn.dialect)
-        cursor = _driver_connection(conn).cursor()
+        cursor = driver_connection(conn).cursor()
         try:
             plan.run(cursor, bound, many=False)
             return int(cursor.rowcount)
@@ -784,7 +784,7 @@ class DriverStatement:
         if not bound:
             return
         plan = self.plan(conn.dialect)
-        cursor = _driver_connection(conn).cursor()
+        cursor = driver_connection(conn).cursor()
         try:
             plan.run(cursor, bound, many=True)
         finally:
@@ -793,7 +793,7 @@ class DriverStatement:
     def rows(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Bind ``params``, run, and every row it returns, its values as SQLAlchemy reads them."""
         plan = self.plan(conn.dialect)
-        cursor = _driver_connection(conn).cursor()
+        cursor = driver_connection(conn).cursor()
         try:
             plan.run(cursor, plan.bind(params), many=False)
             return plan.fetch(cursor)
@@ -801,7 +801,7 @@ class DriverStatement:
             cursor.close()
 
 
-def _driver_connection(conn: Connection) -> Any:
+def driver_connection(conn: Connection) -> Any:
     """The DBAPI connection under the SQLAlchemy connection (in its transaction)."""
     return conn.connection.dbapi_connection
 
