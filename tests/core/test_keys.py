@@ -166,3 +166,23 @@ def test_secret_names_are_remembered_only_when_short() -> None:
     assert masker._secret_name(long_name) and not masker._secret_name("x" * 10_000)
     assert masker._remembered_secret_name.cache_info().currsize == before
     assert masker._secret_name("aut:autorisatiesleutel") and not masker._secret_name("groep")
+
+
+@given(
+    st.lists(
+        st.one_of(
+            _FRAGMENTS,
+            st.sampled_from(
+                ["SK8_", "Pns_", "ESIS_", "SLEUTEL", "PassWord", "\\U", "ſleutel", "K"]
+            ),
+            st.text(max_size=6),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+@settings(max_examples=800, derandomize=True, deadline=None)
+def test_the_quick_look_for_a_secret_answers_as_the_pattern_does(text: str) -> None:
+    """The masker leaves a text alone when nothing in it can be or hide a secret; the quick
+    look (lower case and ``in`` for ASCII text) says so exactly when the case-insensitive
+    pattern does, also for the non-ASCII letters that fold to ASCII ones (``ſ``, ``K``)."""
+    assert masker._maybe_secret(text) == (masker._MAYBE_SECRET.search(text) is not None)
