@@ -1,10 +1,12 @@
-"""The schools the SOAP stacks talk to, set up once per module over the admin APIs on the session
-harness (in-process, free ports of 127.0.0.1), and each stack's runs cached so that every script
-runs once per (stack, WSDL, service)."""
+"""The schools the SOAP stacks talk to, set up once per module over the admin APIs — on the
+session harness (in-process, free ports of 127.0.0.1) and on a `koppeling up` of the module's
+own (its default server, granian) — and each stack's runs cached so that every script runs once
+per (harness, stack, WSDL, service)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from koppeling.client import STAND_IN_KLANT, Clients, SchoolRef
 from koppeling.client.flows import create_las_school, number_leerlingen, schoolkr8_sleutel
 from koppeling.harness.process import Harness
+from koppeling.harness.services import SERVICES
 from mocks.las.service import FLAVOURS
 from tests.soapclients.stacks import (
     Runner,
@@ -31,6 +34,7 @@ SK8_SCHOOL = SchoolRef("97SK", "00")
 SK8_CONTACT = "beheerder@97sk.school.test"
 SK8_LEERLINGEN = ("0097000001", "0097000002")  # a plain score for the first, an osoresultaat
 SCHOOLKR8_PATH = "/uwlr/leerresultaten"
+KoppelingUp = Callable[..., AbstractContextManager[dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,20 @@ class Schoolkr8Setup:
     ids: dict[str, str]  # leerlingnummer -> Schoolkr8 id
 
 
-@pytest.fixture(scope="module")
-def clients(harness: Harness) -> Clients:
-    assert harness.core is not None
-    return Clients(harness.core.urls, timeout=30)
+@pytest.fixture(scope="module", params=["in-process", "koppeling-up"])
+def clients(request: pytest.FixtureRequest, koppeling_up: KoppelingUp) -> Iterator[Clients]:
+    """The services the stacks talk to: the session's in-process harness (werkzeug), and
+    `koppeling up` with its default server (granian, what a partner's developer runs): its
+    HTTP (lower-case header names, hyper's framing) must suit PHP's and node's clients too."""
+    if request.param == "in-process":
+        harness: Harness = request.getfixturevalue("harness")
+        assert harness.core is not None
+        yield Clients(harness.core.urls, timeout=30)
+        return
+    with koppeling_up("--memory") as by_title:
+        names = {spec.title: spec.name for spec in SERVICES}
+        urls = {names[title]: url for title, url in by_title.items() if title in names}
+        yield Clients(urls, timeout=30)
 
 
 @pytest.fixture(scope="module")
