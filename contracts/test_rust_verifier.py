@@ -1,7 +1,7 @@
 """A partner's verifier against ``koppeling up``: the Rust ``pact verifier`` (npm pact-cli), with
 nothing of ours but the harness's standard provider endpoints.
 
-The harness runs as a user starts it (a real ``koppeling up`` process, gunicorn, free ports);
+The harness runs as a user starts it (a real ``koppeling up`` process, granian, free ports);
 the verifier reaches provider states at ``/__admin/pact/state`` and the two e-mails at
 ``/__admin/pact/messages`` on each provider's own port. Every committed pact is verified after
 the quick start of docs/las.md made school 99AB, and again right after — states are set up

@@ -65,7 +65,7 @@ def test_a_service_option_must_name_a_service_and_hold_json() -> None:
 def test_a_store_that_refuses_to_be_made_stops_up_and_its_arbiter(
     pg_database: Callable[[], str], pg_cluster: PgCluster
 ) -> None:
-    """`up` makes the store while gunicorn's arbiter (already forked) builds the apps; the
+    """`up` makes the store while the server's arbiter (already forked) builds the apps; the
     arbiter binds and forks nothing until the store is ready. Here the store can be reached and
     read (the check before the fork passes) but not written: a role without CREATE on the
     schema. `up` reports why, and its arbiter ends without having served anything."""
