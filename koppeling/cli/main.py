@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -30,7 +29,7 @@ import click
 from koppeling.cli.scenario import scenario
 from koppeling.cli.verify import verify_command
 from koppeling.harness.config import DEFAULT_STATE_DIR, HarnessConfig
-from koppeling.harness.forks import exit_as_python_would
+from koppeling.harness.forks import run_then_exit
 from koppeling.harness.services import SERVICES, ServiceSpec
 
 # The apps are imported only for `up` (see _fork_arbiter), so the other commands start quickly.
@@ -410,20 +409,16 @@ def _fork_arbiter(
     os.close(go)  # else the child would hold the pipe open itself and wait forever
     # The child (and, through gunicorn, every worker it forks) never returns into the CLI: the
     # parent's clean-up (its ExitStack deletes a --memory store) is the parent's alone.
-    code = 1
-    try:
+
+    def serve() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)  # gunicorn installs its own
+            signal.signal(sig, signal.SIG_DFL)  # the server installs its own
         from koppeling.harness import granian_server, wsgi  # Flask and the apps: in the child
 
-        serve = granian_server.serve if server == "granian" else wsgi.serve
-        serve(config, workers=workers, threads=threads, store_ready=store_ready)
-        code = 0
-    except SystemExit as exc:  # gunicorn ends its workers and itself with sys.exit
-        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    except BaseException:
-        traceback.print_exc()
-    exit_as_python_would(code)
+        chosen = granian_server.serve if server == "granian" else wsgi.serve
+        chosen(config, workers=workers, threads=threads, store_ready=store_ready)
+
+    run_then_exit(serve)
 
 
 def _resolve_ports(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, int]:

@@ -7,7 +7,24 @@ import atexit
 import os
 import sys
 import threading
+import traceback
+from collections.abc import Callable
 from typing import NoReturn
+
+
+def run_then_exit(work: Callable[[], object]) -> NoReturn:
+    """In a forked child: run ``work``, then end as the interpreter would, with 0, the code of
+    a ``SystemExit`` (gunicorn ends its workers and itself with one), or 1 after printing any
+    other exception."""
+    code = 1
+    try:
+        work()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except BaseException:
+        traceback.print_exc()
+    exit_as_python_would(code)
 
 
 def exit_as_python_would(code: int) -> NoReturn:

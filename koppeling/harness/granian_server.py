@@ -52,7 +52,8 @@ from typing import Any
 
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.early_errors import PROBLEM_TYPE, problem_body
-from koppeling.harness.forks import exit_as_python_would
+from koppeling.harness.forks import run_then_exit
+from koppeling.harness.service import RESET_CONNECTION
 from koppeling.harness.wsgi import PortDispatcher, StartResponse, build, read_byte
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,6 @@ FAILED_STARTS = 5
 #: problem details under granian too (hyper itself refuses more than 100 header fields)
 LIMIT_REQUEST_LINE = 4094
 LIMIT_FIELD_SIZE = 8190
-#: the environ key of the callable that resets this request's connection (see service.py)
-RESET_KEY = "koppeling.reset_connection"
 
 
 def serve(
@@ -144,18 +143,7 @@ class Arbiter:
         if pid:
             self.children[pid] = time.monotonic()
             return
-        code = 1
-        try:
-            self.target()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-        finally:
-            exit_as_python_would(code)
+        run_then_exit(self.target)
 
     def _stop_all(self) -> None:
         for pid in self.children:
@@ -248,6 +236,7 @@ def _callback(app: Callable[..., Iterable[bytes]]) -> Callable[[Any, dict[str, A
         "wsgi.multithread": True,
         "wsgi.run_once": False,
         "wsgi.version": (1, 0),
+        RESET_CONNECTION: reset_connection,  # the connection_reset fault, without a socket
     }
     limited_app = limited(app)
 
@@ -264,11 +253,9 @@ def _callback(app: Callable[..., Iterable[bytes]]) -> Callable[[Any, dict[str, A
 
 
 def limited(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-    """``app`` behind gunicorn's size limits, answered as problem details (414, 431), with the
-    connection reset of the ``connection_reset`` fault at hand (:data:`RESET_KEY`)."""
+    """``app`` behind gunicorn's size limits, answered as problem details (414, 431)."""
 
     def call(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        environ[RESET_KEY] = reset_connection
         line = len(environ["REQUEST_METHOD"]) + len(environ["PATH_INFO"]) + 10
         query = environ.get("QUERY_STRING")
         if query:

@@ -308,9 +308,14 @@ def _foreign_host(soap: bool) -> Response:
     return resp
 
 
+#: the environ key of a server's own way to reset the request's connection (granian gives the
+#: app no socket: ``koppeling.harness.granian_server.reset_connection``)
+RESET_CONNECTION = "koppeling.reset_connection"
+
+
 def _reset_connection() -> None:
     """Abort the TCP connection with a RST (SO_LINGER 0), as a crashed peer would."""
-    reset = request.environ.get("koppeling.reset_connection")  # granian: no socket at hand
+    reset = request.environ.get(RESET_CONNECTION)
     if reset is not None:
         reset(request.environ)
         return
