@@ -186,3 +186,45 @@ def test_the_quick_look_for_a_secret_answers_as_the_pattern_does(text: str) -> N
     look (lower case and ``in`` for ASCII text) says so exactly when the case-insensitive
     pattern does, also for the non-ASCII letters that fold to ASCII ones (``ſ``, ``K``)."""
     assert masker._maybe_secret(text) == (masker._MAYBE_SECRET.search(text) is not None)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            _FRAGMENTS,
+            st.sampled_from(
+                [
+                    "<AutorisatieSleutel>",
+                    "</AUTORISATIESLEUTEL>",
+                    "<x.y-z:autorisatiesleutel a='1'>",
+                    "</x.y-z:autorisatiesleutel>",
+                    "<autorisatiesleutel:autorisatiesleutel>",
+                    "<![CDATA[sk8_AbCdEfGh<]]>",
+                    "autorisatiesleutel",
+                    "<",
+                    ">",
+                    '"Sleutel" : "',
+                    "WACHTWOORD=",
+                    "esis_",
+                    "SK8_",
+                    "sk8_AbCd…",
+                    "ſleutel",
+                    "K",
+                    "İ",
+                    "Ω",
+                ]
+            ),
+            st.text(max_size=6),
+        ),
+        max_size=14,
+    ).map("".join)
+)
+@settings(max_examples=1500, derandomize=True, deadline=None)
+def test_the_raw_masker_looks_where_the_patterns_would_match_and_finds_the_same(
+    text: str,
+) -> None:
+    """The raw-text masker runs a pattern only where its name is and tries the XML and key
+    patterns only where a match can start (ASCII text, ``…`` aside): the same result as
+    searching every pattern across the whole text, also for names in any case, prefixed tags,
+    CDATA, text masked already, and the non-ASCII letters that fold to ASCII ones."""
+    assert masker._mask_raw(text) == masker._mask_raw_searched(text)
