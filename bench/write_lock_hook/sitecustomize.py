@@ -48,7 +48,9 @@ def install(folder: Path) -> None:
         while True:
             time.sleep(0.5)
             snapshot = {kind: {k: list(v) for k, v in s.items()} for kind, s in stats.items()}
-            (folder / f"{os.getpid()}.json").write_text(json.dumps(snapshot))
+            partial = folder / f".{os.getpid()}.json.partial"  # never read half written
+            partial.write_text(json.dumps(snapshot))
+            os.replace(partial, folder / f"{os.getpid()}.json")
 
     @contextmanager
     def held(self: Any, file: Path | None) -> Iterator[None]:

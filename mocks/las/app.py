@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 from koppeling.harness.errors import SoapFault, invalid
 from koppeling.harness.routes import Route, add_routes, delete_school_route
@@ -95,6 +95,13 @@ def _soap_routes(app: Flask, flavour: Flavour, handler: SoapHandler) -> None:
         return soap_answer(handler)
 
 
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    """``data`` as this app's JSON answer would hold it."""
+    answer = current_app.json.response(data)
+    assert isinstance(answer, Response)
+    return answer.get_data()
+
+
 def _school_args(brincode: str, dependancecode: str) -> tuple[str, str]:
     """Valid path parameters (else 422 naming the bad one), tagged on the request."""
     return school_in_path(brincode, dependancecode, invalid)
@@ -120,8 +127,10 @@ def _admin_routes(service: LasService) -> list[Route]:
         return service.issue_key(brin, dep, json_body()), 201
 
     def list_pupils(brincode: str, dependancecode: str) -> Any:
-        """The school's pupils, each with its leerlingnummer."""
-        return service.pupils(*_school_args(brincode, dependancecode))
+        """The school's pupils, each with its leerlingnummer (the JSON Flask would write for
+        them, kept until the school changes)."""
+        body = service.pupils_encoded(*_school_args(brincode, dependancecode), _json_bytes)
+        return Response(body, mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
 
     def add_pupil(brincode: str, dependancecode: str) -> Any:
         """Add a pupil (generated from ``seed``; given fields win) (201)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -125,6 +126,7 @@ class LasService:
         self._schools: Derived[tuple[School | None, list[Sleutel], SchoolData | None]]
         self._schools = Derived(db, GENERATION, size=64)
         self._answers: Derived[bytes] = Derived(db, GENERATION, size=16)
+        self._pupil_lists: Derived[bytes] = Derived(db, GENERATION, size=64)
 
     # --- UWLR ----------------------------------------------------------------------------------
 
@@ -374,6 +376,14 @@ class LasService:
             "school": data.school.as_json(),
             "leerlingen": [p.as_json() for p in data.leerlingen],
         }
+
+    def pupils_encoded(
+        self, brin: str, dep: str, encode: Callable[[dict[str, Any]], bytes]
+    ) -> bytes:
+        """:meth:`pupils` as ``encode`` writes it, kept until a LAS table changes: under load
+        the list is asked for as often as the SOAP answers, and building and encoding 40
+        pupils costs more than the rest of the request."""
+        return self._pupil_lists.get((brin, dep), lambda: encode(self.pupils(brin, dep)))
 
     def add_pupil(self, brin: str, dep: str, body: Any) -> dict[str, Any]:
         """A new pupil: generated from ``seed``, any field given in the body wins."""

@@ -133,6 +133,24 @@ def test_list_pupils(las: Las) -> None:
     assert las.client.get("/api/scholen/99zz/00/leerlingen").json["field"] == "brincode"
 
 
+def test_the_pupil_list_is_kept_until_the_school_changes(las: Las) -> None:
+    """The list's JSON is encoded once per change of the LAS's tables: the same bytes Flask
+    writes for the pupils, again and again, until a pupil is added, changed or removed; the
+    next GET then shows the change."""
+    url = "/api/scholen/99AB/00/leerlingen"
+    first = las.client.get(url)
+    with las.app.app_context():
+        written = las.app.json.response(las.client.application.json.loads(first.data))
+    assert first.data == written.get_data() and first.mimetype == "application/json"
+    assert las.client.get(url).data == first.data
+    added = las.client.post(url, json={"leerlingnummer": "0000000042", "groep": "G7A"})
+    assert added.status_code == 201
+    numbers = [p["leerlingnummer"] for p in las.client.get(url).json["leerlingen"]]
+    assert "0000000042" in numbers and len(numbers) == 41
+    assert las.client.delete(f"{url}/0000000042").status_code == 204
+    assert las.client.get(url).data == first.data
+
+
 def test_add_pupil_generated_and_given(las: Las) -> None:
     """POST .../leerlingen generates a pupil; given fields win; taken numbers are 409."""
     resp = las.client.post(
