@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from lxml import etree
-
 from koppeling.fakedata import FakeGroup, FakePupil, FakeStaff, generate_school, new_pupil
 from koppeling.harness.clock import Clock
 from koppeling.harness.derived import Derived
@@ -130,15 +128,16 @@ class LasService:
 
     # --- UWLR ----------------------------------------------------------------------------------
 
-    def check_soap_action(self, action: str | None, body: etree._Element) -> None:
+    def check_soap_action(self, action: str | None, op: uwlr.Operation | None) -> None:
         """The SOAPAction checked as the vendor's SOAP stack checks it (docs/las.md#soapaction).
 
         ``action`` is the header without quotes (None: absent). A body that is no Leerlinggegevens
         request is left to :func:`parse_request`. Apache CXF (ParnasSys) dispatches on the body
         when the action is absent or empty; WCF (ESIS) dispatches on the action alone and refuses
         a message without one. An action naming another operation, or none, is a fault on both,
-        worded as the stack words it, with the UWLR code ``Client.OngeldigBericht``."""
-        op = uwlr.request_operation(body)
+        worded as the stack words it, with the UWLR code ``Client.OngeldigBericht``. ``op``:
+        the operation the body asks for (:func:`koppeling.uwlr.leerlinggegevens
+        .request_operation`)."""
         if op is None or action == op.soap_action:
             return
         named = uwlr.operation_of_action(action) if action else None
