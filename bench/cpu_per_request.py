@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/cpu_per_request.py haal|breng|mixed [--seconds 8]
         [--up-arg=--workers=4 ...]
-    .venv/bin/python bench/cpu_per_request.py --in-process haal|breng [--requests 3000]
+    .venv/bin/python bench/cpu_per_request.py --in-process haal|breng|leerlingen|pupil
+        [--requests 3000]
 
 Why: on a shared machine req/s and latency move by a third from one run to the next, the CPU a
 request costs much less. Over HTTP this starts `koppeling up` (as bench/side_by_side.py does,
@@ -10,8 +11,10 @@ plus any ``--up-arg``), prepares the same data, runs one of its loads with wrk a
 req/s, p50, p99 and the CPU seconds all of koppeling's processes spent (from /proc) per
 request. ``--in-process`` calls one service's WSGI app in a loop on a werkzeug-less harness
 (no server, no socket) and prints the CPU of the request thread and of the whole process (the
-journal writer included) per request: the harness's own work, without gunicorn's. Run the two
-sides of an A/B interleaved, in the same minutes.
+journal writer included) per request: the harness's own work, without the server's. Besides
+the two SOAP loads it measures the mixed load's two REST requests: ``leerlingen`` (GET the LAS
+school's pupils) and ``pupil`` (POST a new pupil to Schoolkr8). Run the two sides of an A/B
+interleaved, in the same minutes.
 """
 
 from __future__ import annotations
@@ -106,11 +109,18 @@ def in_process(load: str, requests: int) -> None:
         assert harness.core is not None
         urls = {name: harness.url(name) for name in harness.servers}
         bodies = sbs.prepare(urls, 40, tmp)
-        service, path, action = "parnassys", sbs.HAAL_PATH, "HaalLeerlinggegevens"
-        raw = bodies.haal.read_bytes()
+        method, headers, raw = "POST", {"CONTENT_TYPE": sbs.SOAP}, bodies.haal.read_bytes()
+        service, path = "parnassys", sbs.HAAL_PATH
+        headers["HTTP_SOAPACTION"] = "HaalLeerlinggegevens"
+        rest = f"/api/scholen/{sbs.BRIN}/00/leerlingen"  # as the mixed load's REST requests
         if load == "breng":
-            service, path, action = "schoolkr8", sbs.BRENG_PATH, "BrengLeerresultaten"
-            raw = bodies.breng.read_bytes()
+            service, path, raw = "schoolkr8", sbs.BRENG_PATH, bodies.breng.read_bytes()
+            headers["HTTP_SOAPACTION"] = "BrengLeerresultaten"
+        elif load == "leerlingen":
+            method, headers, raw, path = "GET", {}, b"", rest
+        elif load == "pupil":
+            service, path, raw = "schoolkr8", rest, bodies.pupil.read_bytes()
+            headers = {"CONTENT_TYPE": "application/json"}
         app, port = harness.apps[service], harness.servers[service].port
         journal = harness.core.journal
         keys = itertools.count()
@@ -118,16 +128,15 @@ def in_process(load: str, requests: int) -> None:
         def environ() -> dict[str, Any]:
             body = raw.replace(sbs.RESULT_KEY.encode(), f"r{next(keys)}".encode())
             return {
-                "REQUEST_METHOD": "POST",
+                **headers,
+                "REQUEST_METHOD": method,
                 "PATH_INFO": path,
                 "QUERY_STRING": "",
                 "SERVER_NAME": "127.0.0.1",
                 "SERVER_PORT": str(port),
                 "HTTP_HOST": f"127.0.0.1:{port}",
                 "SERVER_PROTOCOL": "HTTP/1.1",
-                "CONTENT_TYPE": sbs.SOAP,
                 "CONTENT_LENGTH": str(len(body)),
-                "HTTP_SOAPACTION": action,
                 "wsgi.input": io.BytesIO(body),
                 "wsgi.url_scheme": "http",
                 "wsgi.errors": sys.stderr,
@@ -141,7 +150,7 @@ def in_process(load: str, requests: int) -> None:
         def start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Callable[[bytes], object]:
-            if not status.startswith("200"):
+            if not status.startswith("20"):
                 raise SystemExit(f"{load}: {status}")
             return lambda data: None
 
@@ -171,7 +180,7 @@ def in_process(load: str, requests: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("load", choices=["haal", "breng", "mixed"])
+    parser.add_argument("load", choices=["haal", "breng", "mixed", "leerlingen", "pupil"])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--up-arg", action="append", default=[], help="extra for koppeling up")
     parser.add_argument("--in-process", action="store_true")
@@ -179,8 +188,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.in_process:
         if args.load == "mixed":
-            parser.error("--in-process measures haal or breng")
+            parser.error("--in-process measures haal, breng, leerlingen or pupil")
         in_process(args.load, args.requests)
+    elif args.load in ("leerlingen", "pupil"):
+        parser.error("over HTTP: haal, breng or mixed (the REST requests run in mixed)")
     else:
         over_http(args.load, args.seconds, [a for arg in args.up_arg for a in arg.split("=", 1)])
 
