@@ -1,7 +1,7 @@
 """CPU per request of one load, over HTTP or in one process (prints figures, for A/B runs).
 
     .venv/bin/python bench/cpu_per_request.py haal|breng|mixed [--seconds 8]
-        [--up-arg=--workers=4 ...]
+        [--up-arg=--workers=4 ...] [--threads]
     .venv/bin/python bench/cpu_per_request.py --in-process haal|breng|leerlingen|pupil
         [--requests 3000]
 
@@ -61,7 +61,53 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def over_http(load: str, seconds: float, up_args: list[str]) -> None:
+def thread_cpu(pids: list[int]) -> dict[tuple[int, int], tuple[str, float]]:
+    """(pid, thread id) -> (the thread's name as the kernel knows it, its CPU seconds)."""
+    found = {}
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks = int(fields[11]) + int(fields[12])
+            found[(pid, int(task.name))] = (name, ticks / os.sysconf("SC_CLK_TCK"))
+    return found
+
+
+def print_threads(
+    before: dict[tuple[int, int], tuple[str, float]],
+    after: dict[tuple[int, int], tuple[str, float]],
+    requests: float,
+) -> None:
+    """The threads that spent the most CPU during the load, per request. Under granian a
+    request runs in one of granian's threads (``tokio-rt-worker``); threads the harness
+    starts itself keep the process's name (``koppeling``): in a worker, the busiest of those
+    is its journal writer (``py-spy dump --pid <pid>`` names each thread id)."""
+    spent = sorted(
+        ((cpu - before.get(key, (name, 0.0))[1], key, name) for key, (name, cpu) in after.items()),
+        reverse=True,
+    )
+    by_name: dict[str, float] = {}
+    for cpu, _key, name in spent:
+        by_name[name] = by_name.get(name, 0.0) + cpu
+    total = sum(by_name.values()) or 1.0
+    print(
+        "  CPU by thread name: "
+        + ", ".join(
+            f"{name} {cpu / total:.0%}"
+            for name, cpu in sorted(by_name.items(), key=lambda i: -i[1])
+        )
+    )
+    for cpu, (pid, tid), name in spent[:6]:
+        print(
+            f"    pid {pid} thread {tid} ({name}): {cpu:.2f} s, "
+            f"{cpu / max(requests, 1) * 1000:.3f} ms/request"
+        )
+
+
+def over_http(load: str, seconds: float, up_args: list[str], threads: bool = False) -> None:
     tools = sbs.find_tools(None, None, sbs.ROOT / ".tools")
     if tools.wrk is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -82,7 +128,7 @@ def over_http(load: str, seconds: float, up_args: list[str]) -> None:
         else:
             loads = sbs.mixed_loads(k.urls, bodies, tmp, "m")
         pids = process_tree(k.pid)
-        before = cpu_seconds(pids)
+        before, tasks = cpu_seconds(pids), thread_cpu(pids)
         results = sbs.run_together(tools.wrk, loads, seconds)
         spent = cpu_seconds(pids) - before
         requests = sum(r.rate for r in results.values()) * seconds
@@ -90,6 +136,8 @@ def over_http(load: str, seconds: float, up_args: list[str]) -> None:
             f"{load}: CPU {spent:.2f} s for ~{requests:.0f} requests: "
             f"{spent / max(requests, 1) * 1000:.3f} ms/request (every koppeling process)"
         )
+        if threads:
+            print_threads(tasks, thread_cpu(pids), requests)
         for name, result in results.items():
             print(
                 f"  {name}: {result.rate:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
@@ -185,6 +233,9 @@ def main() -> None:
     parser.add_argument("--up-arg", action="append", default=[], help="extra for koppeling up")
     parser.add_argument("--in-process", action="store_true")
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument(
+        "--threads", action="store_true", help="over HTTP: also the CPU of the busiest threads"
+    )
     args = parser.parse_args()
     if args.in_process:
         if args.load == "mixed":
@@ -193,7 +244,8 @@ def main() -> None:
     elif args.load in ("leerlingen", "pupil"):
         parser.error("over HTTP: haal, breng or mixed (the REST requests run in mixed)")
     else:
-        over_http(args.load, args.seconds, [a for arg in args.up_arg for a in arg.split("=", 1)])
+        up_args = [a for arg in args.up_arg for a in arg.split("=", 1)]
+        over_http(args.load, args.seconds, up_args, args.threads)
 
 
 if __name__ == "__main__":

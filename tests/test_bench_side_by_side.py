@@ -198,3 +198,33 @@ def test_rss_is_told_per_process_and_summed_over_the_tree() -> None:
     finally:
         child.kill()
         child.communicate(timeout=30)  # reaped, its pipe closed
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_cpu_per_request_tells_the_busy_thread_from_the_idle_one() -> None:
+    """`--threads` reads every thread's name and CPU from /proc: the thread that spun shows
+    its CPU, the idle main thread next to none."""
+    cpr = _load_cpu_per_request()
+    busy = (
+        "import threading, time\n"
+        "def spin():\n"
+        "    end = time.thread_time() + 0.4\n"
+        "    while time.thread_time() < end: pass\n"
+        "    time.sleep(30)\n"
+        "threading.Thread(target=spin, daemon=True).start(); time.sleep(30)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", busy])
+    try:
+        deadline = time.monotonic() + 30
+        found: dict[tuple[int, int], tuple[str, float]] = {}
+        while time.monotonic() < deadline:
+            found = cpr.thread_cpu([child.pid])
+            if any(cpu >= 0.35 for _name, cpu in found.values()):
+                break
+            time.sleep(0.05)
+        spent = sorted(cpu for _name, cpu in found.values())
+        assert {pid for pid, _tid in found} == {child.pid} and len(spent) == 2
+        assert spent[-1] >= 0.35 and spent[0] < 0.2
+    finally:
+        child.kill()
+        child.wait()
