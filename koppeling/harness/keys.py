@@ -347,9 +347,9 @@ def _mask_raw(text: str) -> str:
         return _mask_raw_searched(text)
     lowered = plain.lower()
     if _XML_SECRET_NAME in lowered:
-        text = _sub_at(_XML_SECRET, _xml_secret, text, _xml_secret_starts(lowered))
+        text = _sub_at(_XML_SECRET, _value_masked, text, _xml_secret_starts(lowered))
     if any(name in lowered for name in _JSON_SECRET_NAMES):
-        text = _JSON_SECRET.sub(_json_secret, text)
+        text = _JSON_SECRET.sub(_value_masked, text)
     if any(name in lowered for name in _FORM_SECRET_NAMES):
         text = _mask_form_fields(text)
     if any(prefix in lowered for prefix in _KEY_STARTS):
@@ -359,17 +359,14 @@ def _mask_raw(text: str) -> str:
 
 def _mask_raw_searched(text: str) -> str:
     """The raw-text masker as plain searches over the whole text (:func:`_mask_raw`)."""
-    text = _XML_SECRET.sub(_xml_secret, text)
-    text = _JSON_SECRET.sub(_json_secret, text)
+    text = _XML_SECRET.sub(_value_masked, text)
+    text = _JSON_SECRET.sub(_value_masked, text)
     text = _mask_form_fields(text)
     return _KEY_IN_TEXT.sub(_key_in_text, text)
 
 
-def _xml_secret(m: re.Match[str]) -> str:
-    return m.group(1) + mask(m.group(2)) + m.group(3)
-
-
-def _json_secret(m: re.Match[str]) -> str:
+def _value_masked(m: re.Match[str]) -> str:
+    """A match of :data:`_XML_SECRET` or :data:`_JSON_SECRET` with its value masked."""
     return m.group(1) + mask(m.group(2)) + m.group(3)
 
 

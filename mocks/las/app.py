@@ -116,8 +116,7 @@ def _read_body(body: bytes) -> tuple[Operation, Verzoek, Autorisatie]:
     env = parse_envelope(body)
     asked = request_operation(env.body)
     verzoek = parse_request(env)
-    if asked is None:  # parse_request refuses such a body; never reached
-        raise SoapFault("Client.OngeldigBericht", "Geen Leerlinggegevens-verzoek")
+    assert asked is not None  # parse_request refuses a body that asks for no operation
     return asked, verzoek, read_autorisatie(env)
 
 
