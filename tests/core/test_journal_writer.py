@@ -320,3 +320,37 @@ def test_a_body_that_looks_like_a_reference_reads_back_as_it_was(
     finally:
         core.journal.close()
         core.db.dispose()
+
+
+def test_a_repeated_answer_counts_once_toward_the_queues_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue holds at most QUEUE_BYTES of bodies; an answer the SOAP lane repeats is one
+    text object in every entry and takes its memory once, so it is counted once per batch
+    (counting it per entry made 300 Haal answers of 26 KB fill 8 MB and requests wait for
+    the writer). Answers that are other objects each count, and the count starts afresh with
+    every batch the writer takes."""
+    monkeypatch.setattr(journal, "FLUSH_SECONDS", 30.0)  # the writer takes nothing meanwhile
+    monkeypatch.setattr(journal, "FLUSH_ROWS", 10_000)
+    core = Core.create(Database.file(tmp_path / "state.sqlite"))
+    answer = "<antwoord>" + "x" * 100_000 + "</antwoord>"
+
+    def record(response: str) -> None:
+        core.journal.record(
+            Entry(service="probe", kind="soap", at=AT, request="<vraag/>", response=response)
+        )
+
+    for _ in range(50):
+        record(answer)
+    assert core.journal._queued_bytes == len(answer) + 50 * (512 + len("<vraag/>"))
+    for i in range(3):
+        record("".join(["<antwoord>", "y" * 1000, str(i), "</antwoord>"]))  # three objects
+    assert core.journal._queued_bytes == len(answer) + 53 * (512 + 8) + 3 * 1022
+    record(answer)  # after other answers it is counted again (only the last one is known)
+    assert core.journal._queued_bytes == 2 * len(answer) + 54 * (512 + 8) + 3 * 1022
+    record(answer)
+    core.journal.flush()  # the writer takes the batch: the count starts afresh
+    record(answer)
+    assert core.journal._queued_bytes == len(answer) + 512 + 8
+    assert core.journal.count("probe") == 56
+    core.db.dispose()
