@@ -26,9 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import side_by_side as sbs  # noqa: E402
 
-from koppeling.uwlr.autorisatie import Autorisatie  # noqa: E402
-from koppeling.uwlr.leerlinggegevens import build_request  # noqa: E402
-
 
 def per_call(call: Callable[[], object], calls: int) -> tuple[float, float]:
     """Wall and this thread's CPU per call, in µs."""
@@ -63,12 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args()
-    body = build_request(
-        "HaalLeerlinggegevens",
-        Autorisatie("pns_" + "A" * 32, "BENCH", "Bench"),
-        schooljaar="2026-2027",
-        brincode=sbs.BRIN,
-    )
+    body = sbs.haal_request("pns_" + "A" * 32)
     xml_parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     db = sqlite3.connect(":memory:", check_same_thread=False)
     calls: dict[str, Callable[[], object]] = {

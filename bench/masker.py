@@ -22,8 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import side_by_side as sbs  # noqa: E402
 
 from koppeling.harness import keys  # noqa: E402
-from koppeling.uwlr.autorisatie import Autorisatie  # noqa: E402
-from koppeling.uwlr.leerlinggegevens import build_request  # noqa: E402
 
 
 def main() -> None:
@@ -32,12 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     bodies = {
         "Breng request": sbs.breng_request("sk8_" + "A" * 32).decode(),
-        "Haal request": build_request(
-            "HaalLeerlinggegevens",
-            Autorisatie("pns_" + "A" * 32, "BENCH", "Bench"),
-            schooljaar="2026-2027",
-            brincode=sbs.BRIN,
-        ).decode(),
+        "Haal request": sbs.haal_request("pns_" + "A" * 32).decode(),
     }
     parts = {
         "mask_text": keys.mask_text,

@@ -491,19 +491,12 @@ def prepare(urls: dict[str, str], pupils: int, tmp: Path) -> Bodies:
     school with one numbered pupil; the request bodies, and ParnasSys's answer."""
     from koppeling.client import Klant, LasAdmin, MailboxClient, Schoolkr8Admin, SchoolRef
     from koppeling.client.flows import create_las_school, number_leerlingen, schoolkr8_sleutel
-    from koppeling.uwlr.autorisatie import Autorisatie
-    from koppeling.uwlr.leerlinggegevens import build_request
 
     school, klant = SchoolRef(BRIN), Klant("BENCH", "Bench")
     made = create_las_school(
         LasAdmin(urls["parnassys"], timeout=60), school, klant, aantal_leerlingen=pupils, seed=40
     )
-    haal = build_request(
-        "HaalLeerlinggegevens",
-        Autorisatie(made.sleutel, klant.code, klant.naam),
-        schooljaar=str(made.data["schooljaar"]),
-        brincode=BRIN,
-    )
+    haal = haal_request(made.sleutel, str(made.data["schooljaar"]))
     sk8 = Schoolkr8Admin(urls["schoolkr8"], timeout=30)
     mailbox = MailboxClient(urls["mailbox"], timeout=30)
     key = schoolkr8_sleutel(sk8, mailbox, school, f"bench@{BRIN.lower()}.school.test").sleutel
@@ -519,6 +512,19 @@ def prepare(urls: dict[str, str], pupils: int, tmp: Path) -> Bodies:
     for name, data in files.items():
         (tmp / name).write_bytes(data)
     return Bodies(tmp / "haal", answer, tmp / "breng", tmp / "pupil")
+
+
+def haal_request(key: str, schooljaar: str = "2026-2027") -> bytes:
+    """HaalLeerlinggegevens for the bench's school (BRIN), from klant BENCH with ``key``."""
+    from koppeling.uwlr.autorisatie import Autorisatie
+    from koppeling.uwlr.leerlinggegevens import build_request
+
+    return build_request(
+        "HaalLeerlinggegevens",
+        Autorisatie(key, "BENCH", "Bench"),
+        schooljaar=schooljaar,
+        brincode=BRIN,
+    )
 
 
 def breng_request(key: str) -> bytes:

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, quote, unquote
 from lxml import etree
 
 KEY_PREFIXES = ("sk8", "pns", "esis")
+_KEY_STARTS = tuple(f"{prefix}_" for prefix in KEY_PREFIXES)  # how an issued key begins
 _ALPHABET = string.ascii_letters + string.digits
 # no word boundary in front: a key glued to a word ("Xsk8_…", a name + key) is still a key
 _KEY_IN_TEXT = re.compile(r"(" + "|".join(KEY_PREFIXES) + r")_([A-Za-z0-9]{4})[A-Za-z0-9]{4,}")
@@ -60,7 +61,7 @@ _MAYBE_SECRET = re.compile(
 )
 #: what :data:`_MAYBE_SECRET` looks for, in lower case (:func:`_maybe_secret`)
 _MAYBE_SECRET_PARTS = (
-    *(f"{prefix}_" for prefix in KEY_PREFIXES),
+    *_KEY_STARTS,
     *("sleutel", "password", "wachtwoord", "\\u", "&#", "%"),
 )
 _MAX_NESTING = 4  # a document inside a string inside a document …: parsed this deep
@@ -378,7 +379,6 @@ def _key_in_text(m: re.Match[str]) -> str:
 _XML_SECRET_NAME = "autorisatiesleutel"
 _JSON_SECRET_NAMES = tuple(f'{name}"' for name in ("sleutel", "password", "wachtwoord"))
 _FORM_SECRET_NAMES = tuple(f"{name}=" for name in ("sleutel", "password", "wachtwoord"))
-_KEY_STARTS = tuple(f"{prefix}_" for prefix in KEY_PREFIXES)
 
 
 def _xml_secret_starts(lowered: str) -> list[int]:
