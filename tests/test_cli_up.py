@@ -210,3 +210,55 @@ print(",".join(names), "|", ",".join(loaded) or "no web framework")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "SmtpSink,Workers | no web framework"
+
+
+def _holding(path: Path) -> set[int]:
+    """The processes that have ``path`` open (from /proc)."""
+    found = set()
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            links = [os.readlink(fd) for fd in fd_dir.iterdir()]
+        except OSError:
+            continue
+        if str(path) in links:
+            found.add(int(fd_dir.parent.name))
+    return found
+
+
+def _up_pid() -> int:
+    """The `koppeling up` this test process started (the fixture keeps its Popen)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and b"up" in cmdline:
+            return int(stat.parent.name)
+    raise AssertionError("no koppeling up among this process's children")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
+def test_the_workers_journal_is_written_by_ups_own_process(
+    tmp_path: Path, server: str, koppeling_up: KoppelingUp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `koppeling up` the workers send their journal entries to `up`'s own process,
+    which masks and writes them (koppeling/harness/journal_link.py): before anyone reads the
+    journal, `up` is the one process that has its file open. Its socket's directory goes with
+    it."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where `up` makes the socket's directory
+    state = tmp_path / "state"
+    with koppeling_up("--state-dir", str(state), "--server", server) as urls:
+        sockets = list(tmp_path.glob("koppeling-journal-*/socket"))
+        assert len(sockets) == 1 and sockets[0].is_socket()
+        for _ in range(20):
+            requests.get(f"{urls['Schoolkr8']}/api/bestaat-niet", timeout=5)
+        journal_file = state / "state.journal.sqlite"
+        deadline = time.monotonic() + 10
+        while not _holding(journal_file) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the journal may lag a moment
+        assert _holding(journal_file) == {_up_pid()}
+        journal = requests.get(f"{urls['Schoolkr8']}/__admin/requests", timeout=5).json()
+        assert sum(e["path"] == "/api/bestaat-niet" for e in journal["requests"]) == 20
+    assert not list(tmp_path.glob("koppeling-journal-*"))

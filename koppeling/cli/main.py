@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ from koppeling.cli.scenario import scenario
 from koppeling.cli.verify import verify_command
 from koppeling.harness.config import DEFAULT_STATE_DIR, HarnessConfig
 from koppeling.harness.forks import run_then_exit
+from koppeling.harness.journal_link import JournalServer
 from koppeling.harness.services import SERVICES, ServiceSpec
 
 # The apps are imported only for `up` (see _fork_arbiter), so the other commands start quickly.
@@ -303,7 +305,15 @@ def _serve_forked(config: HarnessConfig, opts: dict[str, Any]) -> None:
         _check_free(config.host, config.port(spec.name), spec.name)
     _precheck_store(config)
     server = opts["server"]
-    proc, go = _fork_arbiter(config, server, opts["workers"], opts["threads"])
+    # The workers send their journal entries here, where they are masked and written off the
+    # workers' GIL (koppeling/harness/journal_link.py); this process's own entries it writes itself.
+    journal_server = JournalServer()
+    config.journal_socket = journal_server.path
+    try:
+        proc, go = _fork_arbiter(config, server, opts["workers"], opts["threads"])
+    except BaseException:
+        journal_server.stop()
+        raise
     workers: list[Any] = []
     core = None
     try:
@@ -312,12 +322,14 @@ def _serve_forked(config: HarnessConfig, opts: dict[str, Any]) -> None:
         # A failed check closes the pipe without it: the arbiter ends, the check's error shows.
         try:
             _check_store(config)
+            journal_server.listen()
             os.write(go, b"1")
         finally:
             os.close(go)
         from koppeling.harness.core import build_core, planned_urls, start_workers
 
-        core = build_core(config, store_checked=True)
+        core = build_core(replace(config, journal_socket=None), store_checked=True)
+        journal_server.serve(core.journal)
         core.urls.update(planned_urls(config, services))
         workers = start_workers(config, core, services)
         _collect_from_here()
@@ -337,6 +349,7 @@ def _serve_forked(config: HarnessConfig, opts: dict[str, Any]) -> None:
                 proc.wait(timeout=5)
         for worker in reversed(workers):
             worker.stop()
+        journal_server.stop()
         if core is not None:
             core.journal.close()
             core.db.dispose()

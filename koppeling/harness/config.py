@@ -25,6 +25,8 @@ class HarnessConfig:
     ``urls`` points a service name at a real partner
     (that service is then not started). ``options`` holds per-service settings.
     ``allowed_hosts``: names a request's Host header may carry besides loopback and ``host``.
+    ``journal_socket``: where ``koppeling up``'s own process takes the workers' journal entries
+    (:mod:`koppeling.harness.journal_link`; set by ``up`` for its server's workers, never by hand).
     """
 
     host: str = "127.0.0.1"
@@ -40,6 +42,7 @@ class HarnessConfig:
     ports: dict[str, int] = field(default_factory=dict)
     allowed_hosts: list[str] = field(default_factory=list)
     store: str | None = None
+    journal_socket: str | None = None
 
     def port(self, service: str) -> int:
         if service in self.ports:

@@ -75,13 +75,14 @@ class Core:
         urls: dict[str, str] | None = None,
         allowed_hosts: frozenset[str] = LOOPBACK,
         store_checked: bool = False,
+        journal_link: str | None = None,
     ) -> Core:
         if not store_checked:  # else the caller made the store ready (``koppeling up`` does)
             db.create_all()
         return cls(
             db=db,
             clock=Clock(db),
-            journal=Journal(db, journal_limit),
+            journal=Journal(db, journal_limit, link=journal_link),
             faults=Faults(db),
             mailer=mailer or SmtpMailer("127.0.0.1", 1025),
             urls=urls if urls is not None else {},
@@ -150,6 +151,7 @@ def build_core(
         urls=dict(config.urls),
         allowed_hosts=allowed_names(config.host, config.allowed_hosts),
         store_checked=store_checked,
+        journal_link=config.journal_socket,
     )
 
 

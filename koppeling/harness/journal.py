@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 
 from koppeling.harness.commits import committer
+from koppeling.harness.journal_link import JournalLink
 from koppeling.harness.keys import mask_data, mask_text
 from koppeling.harness.store import (
     Database,
@@ -235,7 +236,7 @@ class Journal:
     PostgreSQL store (several hosts, no shared file) each entry is written at once instead.
     """
 
-    def __init__(self, db: Database, limit: int = 2000) -> None:
+    def __init__(self, db: Database, limit: int = 2000, *, link: str | None = None) -> None:
         if limit < 1:
             raise ValueError(f"journal limit must be at least 1, got {limit}")
         self._store = db
@@ -258,6 +259,10 @@ class Journal:
         # beside it can coordinate: there every entry is written before the answer goes out, so
         # a reader on any host sees it.
         self._synchronous = db.is_postgresql
+        # Under ``koppeling up``, a worker's batches go to the writer in up's own process
+        # (:mod:`koppeling.harness.journal_link`), which masks and writes them off its GIL.
+        self._link = JournalLink(link) if link is not None and not self._synchronous else None
+        self._prune_lock = threading.Lock()  # on PostgreSQL request threads write at once
 
     @property
     def _db(self) -> Database:
@@ -309,6 +314,19 @@ class Journal:
             self._counted = response
         return size
 
+    def record_written(self, batch: list[Entry]) -> None:
+        """Queue ``batch`` and return once this process's writer has written it (the journal
+        server's way, :mod:`koppeling.harness.journal_link`): the batches of every worker
+        share one writer thread, in bigger batches and without two writers of one file."""
+        for entry in batch:
+            self.record(entry)
+        with self._lock:
+            target = self._enqueued
+            self._hurry = True  # a worker waits: no gathering
+            self._lock.notify_all()
+            while self._written < target:
+                self._lock.wait(1.0)
+
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every entry queued so far, by this process and by every other process on
         the same store, is written (bounded by ``timeout`` seconds)."""
@@ -353,7 +371,8 @@ class Journal:
                 batch, self._queue = self._queue, []
                 self._queued_bytes, self._counted = 0, None
                 self._lock.notify_all()
-            self._write(batch)
+            if self._link is None or not self._link.send(batch):
+                self._write(batch)
             with self._lock:
                 self._written += len(batch)
                 if self._slots is not None:
@@ -361,22 +380,23 @@ class Journal:
                 self._lock.notify_all()
 
     def _write(self, batch: list[Entry]) -> None:
-        """Insert a batch (and prune a service that has grown by :data:`PRUNE_EVERY`) in the
-        store's group commit: when request writes are waiting, the batch shares their write
-        transaction instead of taking the write lock once more of its own."""
+        """Mask and insert a batch now (and prune a service that has grown by
+        :data:`PRUNE_EVERY`) in the store's group commit: when request writes are waiting, the
+        batch shares their write transaction instead of taking the write lock once more of its
+        own."""
         try:
             rows = [_values(entry) for entry in batch]
             db = self._db
             bodies = _share_bodies(rows) if self._shares else {}
             statements = _bind(db.engine.dialect, rows)
             due: list[str] = []
-            for entry in batch:
-                service = entry.service
-                self._since_prune[service] = self._since_prune.get(service, 0) + 1
-                if self._since_prune[service] == PRUNE_EVERY:
-                    due.append(service)
-            for service in due:
-                self._since_prune[service] = 0
+            with self._prune_lock:
+                for entry in batch:
+                    service = entry.service
+                    self._since_prune[service] = self._since_prune.get(service, 0) + 1
+                    if self._since_prune[service] >= PRUNE_EVERY:
+                        self._since_prune[service] = 0
+                        due += [service] if service not in due else []
 
             def write(conn: Any) -> None:  # may run again if a write of its batch is refused
                 for stmt, bound in statements:
@@ -452,6 +472,8 @@ class Journal:
         """Write what is queued and let go of the journal's own file (none in memory or on a
         server: the store is the caller's to dispose of)."""
         self.flush(timeout=2.0)
+        if self._link is not None:
+            self._link.close()
         if self._own is not None and self._own is not self._store:
             self._own.dispose()
 

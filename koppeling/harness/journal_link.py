@@ -1,0 +1,211 @@
+"""The journal's writer in ``koppeling up``'s own process: the workers send it their entries.
+
+Under ``koppeling up`` every worker process used to mask and insert its own journal entries (a
+writer thread per process, :class:`~koppeling.harness.journal.Journal`). That work is off the
+request path, but not off the worker's GIL: masking a Breng body costs ~0.1 ms and every
+``sqlite3`` statement hands the GIL back and forth with the request threads, so under load the
+journal cost the workers far more than its own CPU. Here the writer thread of a worker only
+pickles its batch and sends it over a Unix socket to ``koppeling up``'s process (the parent,
+which serves no HTTP), whose :class:`JournalServer` masks and writes it and answers with the
+number of entries written; the worker counts them as written only then, so a reader's flush
+(:meth:`~koppeling.harness.journal.Journal.flush`) still waits until every entry it could see
+is in the file.
+
+When the server cannot be reached (not started, gone, a refused batch), the worker writes the
+batch itself, as before, and tries the socket again :data:`RETRY_SECONDS` later. A batch whose
+answer was lost after the server wrote it is then written twice; that can only happen when the
+parent dies or stalls for :data:`ANSWER_SECONDS` mid-batch.
+
+The socket lives in a directory of its own (mode 0700) and the server takes connections only
+from its own user (``SO_PEERCRED``); it unpickles dicts, strings, numbers and ``datetime`` only.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pickle
+import shutil
+import socket
+import struct
+import tempfile
+import threading
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from koppeling.harness.journal import Entry, Journal
+
+log = logging.getLogger("koppeling")
+
+#: a frame: its length (4 bytes, little-endian), then that many bytes
+_LENGTH = struct.Struct("<I")
+#: a worker that could not reach the server writes itself for this long before it tries again
+RETRY_SECONDS = 1.0
+#: a worker waits this long for the server's answer to one batch, then writes it itself
+ANSWER_SECONDS = 30.0
+#: a batch larger than this is refused (the worker writes it itself)
+MAX_FRAME = 256 * 1024 * 1024
+_ALLOWED = {("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
+
+
+class _Loader(pickle.Unpickler):
+    """Unpickles plain data and ``datetime`` only: nothing else is ever sent."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not journal data")
+
+
+def _pack(batch: list[Entry]) -> bytes:
+    payload = pickle.dumps([vars(entry) for entry in batch], protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(payload)) + payload
+
+
+def _unpack(payload: bytes) -> list[Entry]:
+    from koppeling.harness.journal import Entry
+
+    return [Entry(**fields) for fields in _Loader(io.BytesIO(payload)).load()]
+
+
+def _receive(sock: socket.socket, size: int) -> bytes | None:
+    """Exactly ``size`` bytes, or None when the peer closed the connection first."""
+    data = bytearray()
+    while len(data) < size:
+        part = sock.recv(min(size - len(data), 1 << 20))
+        if not part:
+            return None
+        data += part
+    return bytes(data)
+
+
+class JournalLink:
+    """A worker's side: sends a batch and waits for the server's count (:meth:`send`)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._sock: socket.socket | None = None
+        self._pid = 0  # the process the socket was opened in (a fork opens its own)
+        self._down_until = 0.0
+
+    def send(self, batch: list[Entry]) -> bool:
+        """True once the server wrote ``batch``; False when it was not (the caller writes it)."""
+        if time.monotonic() < self._down_until:
+            return False
+        try:
+            sock = self._connected()
+            sock.sendall(_pack(batch))
+            answer = _receive(sock, _LENGTH.size)
+            if answer is not None and _LENGTH.unpack(answer)[0] == len(batch):
+                return True
+            reason = "the server refused the batch" if answer else "the server closed the link"
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+            reason = str(exc) or type(exc).__name__
+        log.warning("journal: writing %d entries here (%s)", len(batch), reason)
+        self.close()
+        self._down_until = time.monotonic() + RETRY_SECONDS
+        return False
+
+    def _connected(self) -> socket.socket:
+        if self._sock is not None and self._pid == os.getpid():
+            return self._sock
+        self._sock = None  # a fork's inherited socket is its parent's: left alone
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(ANSWER_SECONDS)
+        try:
+            sock.connect(self.path)
+        except OSError:
+            sock.close()
+            raise
+        self._sock, self._pid = sock, os.getpid()
+        return sock
+
+    def close(self) -> None:
+        if self._sock is not None and self._pid == os.getpid():
+            self._sock.close()
+        self._sock = None
+
+
+class JournalServer:
+    """``koppeling up``'s side: a socket in a private directory (:meth:`listen`, before the
+    workers may start), then a thread per worker connection writing its batches into
+    ``journal`` (:meth:`serve`); :meth:`stop` closes it and removes the directory."""
+
+    def __init__(self) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="koppeling-journal-"))  # mode 0700
+        self.path = str(self._dir / "socket")
+        self._listener: socket.socket | None = None
+        self._journal: Journal | None = None
+        self._connections: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def listen(self) -> None:
+        """Bind the socket: a worker may connect from now on (its batch waits for :meth:`serve`)."""
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.path)
+        listener.listen(64)
+        self._listener = listener
+
+    def serve(self, journal: Journal) -> None:
+        """Write what the workers send into ``journal`` (a thread takes the connections)."""
+        self._journal = journal
+        if self._listener is not None:
+            threading.Thread(
+                target=self._accept, name="koppeling-journal-server", daemon=True
+            ).start()
+
+    def _accept(self) -> None:
+        listener = self._listener
+        while listener is not None:  # until stop() shuts the listener down
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # closed by stop()
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            if struct.unpack("3i", creds)[1] != os.getuid():
+                conn.close()
+                continue
+            with self._lock:
+                self._connections.add(conn)
+            name = "koppeling-journal-link"
+            threading.Thread(target=self._serve, args=(conn,), name=name, daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        journal = self._journal
+        assert journal is not None
+        try:
+            while (header := _receive(conn, _LENGTH.size)) is not None:
+                (size,) = _LENGTH.unpack(header)
+                if size > MAX_FRAME or (payload := _receive(conn, size)) is None:
+                    return
+                try:
+                    batch = _unpack(payload)
+                except Exception as exc:  # never a traceback: the worker writes it itself
+                    log.warning("journal: a batch from a worker could not be read: %s", exc)
+                    conn.sendall(_LENGTH.pack(0))
+                    continue
+                journal.record_written(batch)
+                conn.sendall(_LENGTH.pack(len(batch)))
+        except OSError:
+            return
+        finally:
+            with self._lock:
+                self._connections.discard(conn)
+            conn.close()
+
+    def stop(self) -> None:
+        """Stop taking batches (a worker then writes its own) and remove the socket's directory."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accept (close alone does not)
+            listener.close()
+        with self._lock:
+            for conn in self._connections:
+                with suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+        shutil.rmtree(self._dir, ignore_errors=True)
