@@ -31,6 +31,17 @@ SERVERS = ["gunicorn", "granian"]
 # --- the parts that need no server ----------------------------------------------------------------
 
 
+def test_every_accepted_connection_has_nagle_off() -> None:
+    """granian accepts on the listeners the arbiter binds (``_listen``): each connection must
+    come with TCP_NODELAY, or the body of a streamed answer (every Flask route's) waits for the
+    client's delayed ACK of its head, 40 ms now and then on a kept-alive connection."""
+    listener = granian_server._listen("127.0.0.1", 0)
+    with listener, socket.create_connection(listener.getsockname()[:2], timeout=5):
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
 def test_the_connection_that_received_last_is_reset_and_a_tie_resets_none() -> None:
     """granian gives the app no socket: the request's connection is the one that received data
     last. Two that received it in the same millisecond cannot be told apart, and resetting the

@@ -100,6 +100,11 @@ def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Linux hands TCP_NODELAY on to every accepted connection: granian writes a streamed
+    # answer (every Flask route's) as its head, then its body, and with Nagle on the body
+    # waited for the client's delayed ACK of the head — 40 ms, now and then, on a kept-alive
+    # connection (gunicorn sets the same option on its listeners)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(BACKLOG)
     sock.set_inheritable(True)
