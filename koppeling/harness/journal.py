@@ -116,6 +116,10 @@ FLUSH_SECONDS = 0.02
 FLUSH_ROWS = 256
 #: at most this many bytes of bodies wait in one process's queue; a request then waits
 QUEUE_BYTES = 8 * 1024 * 1024
+#: a worker's batch of more entries than this it writes itself, not through ``koppeling up``'s
+#: process (:mod:`koppeling.harness.journal_link`): that process is behind, and the worker
+#: taking a batch now and then keeps the journal's lag, and the queue, short
+LINK_BATCH = 512
 #: a writer thread with nothing to write for this long ends (the next entry starts one)
 IDLE_SECONDS = 1.0
 #: pages handed back to the file system after a prune (a store made with auto_vacuum)
@@ -371,8 +375,11 @@ class Journal:
                 batch, self._queue = self._queue, []
                 self._queued_bytes, self._counted = 0, None
                 self._lock.notify_all()
-            if self._link is None or not self._link.send(batch):
-                self._write(batch)
+            sent = 0
+            if self._link is not None and len(batch) <= LINK_BATCH:
+                sent = self._link.send(batch)
+            if sent < len(batch):
+                self._write(batch[sent:])
             with self._lock:
                 self._written += len(batch)
                 if self._slots is not None:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import koppeling.harness.journal as journal_module
 from koppeling.harness.journal import Entry, Journal
-from koppeling.harness.journal_link import JournalLink, JournalServer
+from koppeling.harness.journal_link import FRAME_ENTRIES, JournalLink, JournalServer
 from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 
@@ -104,14 +105,47 @@ def test_a_link_in_a_fork_opens_its_own_connection(
     store: Database, server: tuple[JournalServer, Journal]
 ) -> None:
     link = JournalLink(server[0].path)
-    assert link.send([entry("parent")])
+    assert link.send([entry("parent")]) == 1
     pid = os.fork()
     if pid == 0:  # the child: the inherited connection is the parent's, left alone
-        code = 0 if link.send([entry("child")]) else 1
+        code = 0 if link.send([entry("child")]) == 1 else 1
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert link.send([entry("parent again")])  # the parent's connection still works
+    assert link.send([entry("parent again")]) == 1  # the parent's connection still works
     link.close()
     summaries = [e.summary for e in Journal(store).entries(service="probe")]
     assert summaries == ["parent", "child", "parent again"]
+
+
+def test_a_big_batch_goes_in_frames_in_order(
+    store: Database, server: tuple[JournalServer, Journal]
+) -> None:
+    link = JournalLink(server[0].path)
+    count = 2 * FRAME_ENTRIES + 7
+    assert link.send([entry(f"n{i}") for i in range(count)]) == count
+    link.close()
+    summaries = [e.summary for e in Journal(store).entries(service="probe")]
+    assert summaries == [f"n{i}" for i in range(count)]
+
+
+def test_a_worker_behind_writes_its_big_batch_itself(
+    store: Database, server: tuple[JournalServer, Journal], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of more than LINK_BATCH entries means up's process is behind: the worker writes
+    that one itself (its queue and the journal's lag stay short), and the next small one goes
+    through the link again."""
+    monkeypatch.setattr(journal_module, "LINK_BATCH", 10)
+    worker = Journal(store, link=server[0].path)
+    with worker._lock:  # the writer takes all 50 at once (the condition's lock is reentrant)
+        for i in range(50):
+            worker.record(entry(f"n{i}"))
+    worker.flush()
+    assert worker._own is not None  # it opened the journal file: it wrote them itself
+    worker.record(entry("small"))
+    worker.flush()
+    assert server[1]._own is not None  # up's process wrote the small one
+    assert [e.summary for e in worker.entries(service="probe")] == [f"n{i}" for i in range(50)] + [
+        "small"
+    ]
+    worker.close()
