@@ -11,10 +11,12 @@ number of entries written; the worker counts them as written only then, so a rea
 (:meth:`~koppeling.harness.journal.Journal.flush`) still waits until every entry it could see
 is in the file.
 
-When the server cannot be reached (not started, gone, a refused batch), the worker writes the
-batch itself, as before, and tries the socket again :data:`RETRY_SECONDS` later. A batch whose
-answer was lost after the server wrote it is then written twice; that can only happen when the
-parent dies or stalls for :data:`ANSWER_SECONDS` mid-batch.
+When the server cannot be reached (not started, gone, a refused frame), the worker writes what
+was not written itself, as before, and tries the socket again :data:`RETRY_SECONDS` later. A
+frame whose answer was lost after the server wrote it is then written twice; that can only
+happen when the parent dies or stalls for :data:`ANSWER_SECONDS` mid-frame. A worker whose
+batch has grown past ``LINK_BATCH`` entries (:mod:`koppeling.harness.journal`: the server is
+behind) writes that batch itself too.
 
 The socket lives in a directory of its own (mode 0700) and the server takes connections only
 from its own user (``SO_PEERCRED``); it unpickles dicts, strings, numbers and ``datetime`` only.
@@ -45,7 +47,7 @@ log = logging.getLogger("koppeling")
 _LENGTH = struct.Struct("<I")
 #: a worker that could not reach the server writes itself for this long before it tries again
 RETRY_SECONDS = 1.0
-#: a worker waits this long for the server's answer to one batch, then writes it itself
+#: a worker waits this long for the server's answer to one frame, then writes the rest itself
 ANSWER_SECONDS = 30.0
 #: a frame larger than this is refused (the worker writes it itself)
 MAX_FRAME = 256 * 1024 * 1024
