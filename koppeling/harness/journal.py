@@ -234,7 +234,9 @@ class Journal:
     :meth:`record` only queues the entry: a writer thread per process masks and inserts the
     queue in batches (every :data:`FLUSH_SECONDS` or :data:`FLUSH_ROWS` rows, at most
     :data:`QUEUE_BYTES` of bodies waiting), off the request path and taking SQLite's write lock
-    once per batch instead of once per request. Every read (:meth:`entries`, :meth:`count`) and
+    once per batch instead of once per request (under ``koppeling up`` a worker's writer sends
+    its batches to ``up``'s own process, which masks and writes them:
+    :mod:`koppeling.harness.journal_link`). Every read (:meth:`entries`, :meth:`count`) and
     :meth:`clear` first waits until what any process queued before it is written
     (:class:`_Slots`), so a reader sees every request that was answered before it asked. On a
     PostgreSQL store (several hosts, no shared file) each entry is written at once instead.
@@ -403,7 +405,8 @@ class Journal:
                     self._since_prune[service] = self._since_prune.get(service, 0) + 1
                     if self._since_prune[service] >= PRUNE_EVERY:
                         self._since_prune[service] = 0
-                        due += [service] if service not in due else []
+                        if service not in due:
+                            due.append(service)
 
             def write(conn: Any) -> None:  # may run again if a write of its batch is refused
                 for stmt, bound in statements:
