@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
@@ -44,14 +45,26 @@ def test_every_accepted_connection_has_nagle_off() -> None:
 
 def test_the_connection_that_received_last_is_reset_and_a_tie_resets_none() -> None:
     """granian gives the app no socket: the request's connection is the one that received data
-    last. Two that received it in the same millisecond cannot be told apart, and resetting the
-    wrong one would break another request of the client; then none is chosen."""
+    last. Two that received it in the same tick cannot be told apart, and resetting the wrong
+    one would break another request of the client; then none is chosen. (ms since data
+    received, ms since data sent, descriptor); nothing sent since: awaiting its answer.)"""
     assert latest_connection([]) is None
-    assert latest_connection([(0, 7)]) == 7
-    assert latest_connection([(40, 7), (3, 9), (1200, 11)]) == 9
-    assert latest_connection([(3, 7), (3, 9)]) is None
-    assert latest_connection([(3, 9), (40, 7), (3, 11)]) is None
-    assert latest_connection([(40, 7), (40, 9), (3, 11)]) == 11  # a tie further back is no tie
+    assert latest_connection([(0, 9, 7)]) == 7
+    assert latest_connection([(40, 50, 7), (3, 90, 9), (1200, 1300, 11)]) == 9
+    assert latest_connection([(3, 8, 7), (3, 8, 9)]) is None
+    assert latest_connection([(3, 8, 9), (40, 50, 7), (3, 3, 11)]) is None
+    assert latest_connection([(40, 50, 7), (40, 50, 9), (3, 8, 11)]) == 11  # a tie further back
+
+
+def test_an_answered_connection_or_a_later_arrival_is_not_the_request() -> None:
+    """A kept-alive connection answered since it last received is another client's; one that
+    received data after the request was handed to the app (``age_ms`` ago, give or take the
+    kernel's 4 ms tick) is another client's request that arrived meanwhile. If none received
+    before (a body still arriving when the app was called), every awaiting one counts."""
+    assert latest_connection([(40, 50, 7), (3, 1, 9)]) == 7  # 9 was answered 1 ms ago
+    assert latest_connection([(40, 50, 7), (3, 9, 9)], age_ms=30) == 7  # 9 came in meanwhile
+    assert latest_connection([(40, 50, 7), (28, 50, 9)], age_ms=30) == 9  # within one tick
+    assert latest_connection([(3, 9, 9), (1, 5, 11)], age_ms=30) == 11  # none before: all count
 
 
 def _app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -168,6 +181,37 @@ def test_reset_connection_resets_the_request_that_came_last_and_only_that() -> N
             served.sendall(b"still here")
             assert client.recv(100) == b"still here"
         ask(kept, kept_served)
+
+
+def test_reset_connection_spares_a_request_that_arrived_while_this_one_was_served() -> None:
+    """The faulted request came in first; another client's request arrived on another
+    connection while it was served (50 ms later here): that one received data last, but after
+    the app was handed this request, so it is spared and this request's connection is reset."""
+    with ExitStack() as stack:
+        listener = stack.enter_context(socket.socket())
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        pairs = []
+        for _ in range(2):
+            client = stack.enter_context(socket.create_connection(listener.getsockname(), 10))
+            pairs.append((client, stack.enter_context(listener.accept()[0])))
+        (faulted, faulted_served), (later, later_served) = pairs
+        faulted.sendall(b"POST / HTTP/1.1\r\n\r\n")
+        assert faulted_served.recv(100)
+        handed_at = time.monotonic()  # the callback hands this request to the app
+        threading.Event().wait(0.05)
+        later.sendall(b"GET / HTTP/1.1\r\n\r\n")
+        assert later_served.recv(100)
+        environ = {
+            "SERVER_PORT": str(listener.getsockname()[1]),
+            "REMOTE_ADDR": "127.0.0.1",
+            granian_server.HANDED_AT: handed_at,
+        }
+        assert reset_connection(environ) is True
+        with pytest.raises(ConnectionResetError):
+            faulted.recv(100)
+        later_served.sendall(b"still here")
+        assert later.recv(100) == b"still here"
 
 
 # --- `koppeling up`, one harness per server for the tests that leave it as they found it --------

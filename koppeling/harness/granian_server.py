@@ -28,10 +28,11 @@ What granian does differently from gunicorn, and how the harness keeps its promi
   ~400 KiB in all (431).
 - **The connection_reset fault** needs the request's socket, which granian does not give the
   app: :func:`reset_connection` finds it among the worker's sockets (established, from the
-  client's address to the service's port, and of those the one that received data last: this
-  request, just read) and resets it (``connect(AF_UNSPEC)``: a RST, as a crashed peer sends).
-  Two connections whose last data came in the same millisecond cannot be told apart; then
-  nothing is reset, the request is answered 503 and a warning logged.
+  client's address to the service's port, awaiting its answer, and of those the one that
+  received data last before the request was handed to the app) and resets it
+  (``connect(AF_UNSPEC)``: a RST, as a crashed peer sends). Two connections whose last data
+  came in the same tick of the kernel's clock cannot be told apart; then nothing is reset, the
+  request is answered 503 and a warning logged.
 """
 
 from __future__ import annotations
@@ -247,7 +248,9 @@ def _callback(app: Callable[..., Iterable[bytes]]) -> Callable[[Any, dict[str, A
 
     def run(proto: Any, scope: dict[str, Any]) -> int:
         answer = new_answer()
-        result = limited_app(base | scope, answer)
+        environ = base | scope
+        environ[HANDED_AT] = time.monotonic()  # reset_connection tells later arrivals apart
+        result = limited_app(environ, answer)
         if isinstance(result, list):
             proto.response_bytes(answer.status, answer.headers, b"".join(result))
         else:
@@ -299,11 +302,16 @@ class _SockAddrUnspec(ctypes.Structure):
 
 
 _LIBC: Any = None
-#: struct tcp_info (linux/tcp.h): its first byte is the state, ``tcpi_last_data_recv`` (ms) is
-#: the twelfth 32-bit field after eight bytes of small ones
+#: struct tcp_info (linux/tcp.h): its first byte is the state; after eight bytes of small
+#: ones, ``tcpi_last_data_sent`` (ms) is the tenth 32-bit field, ``tcpi_last_data_recv`` the
+#: twelfth. The kernel keeps those times in jiffies: 4 ms apart at HZ 250
 _TCP_INFO_SIZE = 104
 _TCP_ESTABLISHED = 1
+_LAST_DATA_SENT = 44
 _LAST_DATA_RECV = 52
+_TICK_MS = 4
+#: the environ key of when the request was handed to the app (``time.monotonic()``)
+HANDED_AT = "koppeling.handed_at"
 
 
 def reset_connection(environ: dict[str, Any]) -> bool:
@@ -311,12 +319,15 @@ def reset_connection(environ: dict[str, Any]) -> bool:
 
     granian gives the app neither the socket nor the client's port, so the connection is found
     among this process's sockets: established, from the client's address to the service's
-    port, and of those the one that received data last (this request, just read). Two that
-    received their last data in the same millisecond cannot be told apart: none is reset."""
+    port, and of those the one :func:`latest_connection` picks (the last to receive data before
+    the request was handed to the app, still awaiting its answer). Two that cannot be told
+    apart: none is reset."""
     global _LIBC
     port = int(environ.get("SERVER_PORT") or 0)
     peer = environ.get("REMOTE_ADDR")
-    found: list[tuple[int, int]] = []  # (ms since the last data received, descriptor)
+    handed_at = environ.get(HANDED_AT)
+    age_ms = None if handed_at is None else int((time.monotonic() - handed_at) * 1000)
+    found: list[tuple[int, int, int]] = []  # (ms since data received, since data sent, fd)
     for name in os.listdir("/proc/self/fd"):
         try:
             if not os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
@@ -336,8 +347,10 @@ def reset_connection(environ: dict[str, Any]) -> bool:
             except OSError:
                 continue  # a listening socket has no peer
         if info[0] == _TCP_ESTABLISHED:
-            found.append((struct.unpack_from("I", info, _LAST_DATA_RECV)[0], int(name)))
-    chosen = latest_connection(found)
+            received = struct.unpack_from("I", info, _LAST_DATA_RECV)[0]
+            sent = struct.unpack_from("I", info, _LAST_DATA_SENT)[0]
+            found.append((received, sent, int(name)))
+    chosen = latest_connection(found, age_ms)
     if chosen is None:
         log.warning(
             "connection_reset: cannot tell this request's connection from %d others from %s "
@@ -355,10 +368,25 @@ def reset_connection(environ: dict[str, Any]) -> bool:
     return bool(_LIBC.connect(chosen, ctypes.byref(unspec), ctypes.sizeof(unspec)) == 0)
 
 
-def latest_connection(found: Iterable[tuple[int, int]]) -> int | None:
-    """Of ``(ms since the last data received, descriptor)`` pairs, the descriptor that received
-    data last; None when there is none, or when two received their last data equally late."""
-    ordered = sorted(found)
+def latest_connection(
+    found: Iterable[tuple[int, int, int]], age_ms: int | None = None
+) -> int | None:
+    """Of ``(ms since its last data received, ms since its last data sent, descriptor)``
+    triples, the descriptor the request came on; None when there is none, or when two cannot be
+    told apart (the last two received their data in the same millisecond the kernel counts).
+
+    It awaits its answer: nothing was sent on it since it last received (a kept-alive
+    connection whose request was answered meanwhile is another client's). When ``age_ms`` (how
+    long ago the request was handed to the app) is known, it received nothing since then,
+    give or take the kernel's tick: another client's request that arrived while this one was
+    served is not this one (the connection that received data last would be that one). If none
+    received before (a body still arriving when the app was called), every candidate that
+    awaits counts. Of those, the one that received data last."""
+    awaiting = [(received, fd) for received, sent, fd in found if sent >= received]
+    if age_ms is not None:
+        before = [(received, fd) for received, fd in awaiting if received >= age_ms - _TICK_MS]
+        awaiting = before or awaiting
+    ordered = sorted(awaiting)
     if not ordered or (len(ordered) > 1 and ordered[0][0] == ordered[1][0]):
         return None
     return ordered[0][1]
