@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from contextlib import suppress
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,15 @@ MAX_FRAME = 256 * 1024 * 1024
 #: at most this many entries to a frame (:meth:`JournalLink.send`)
 FRAME_ENTRIES = 256
 _ALLOWED = {("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
+#: an entry's fields besides ``service``, ``kind`` (str) and ``at`` (datetime): None or this type
+_OPTIONAL: dict[str, type] = {
+    **dict.fromkeys(("method", "path", "operation", "school", "correlation_id", "summary"), str),
+    **dict.fromkeys(("request", "response"), str),
+    "status": int,
+    "id": int,
+    "data": dict,
+}
+_FIELDS = {"service", "kind", "at", *_OPTIONAL}
 
 
 class _Loader(pickle.Unpickler):
@@ -71,9 +81,30 @@ def _pack(batch: list[Entry]) -> bytes:
 
 
 def _unpack(payload: bytes) -> list[Entry]:
+    """The entries of a frame; ValueError (or what unpickling raises) for anything else."""
+    found = _Loader(io.BytesIO(payload)).load()
+    if not isinstance(found, list):
+        raise ValueError("not a list of entries")
+    return [_entry(fields) for fields in found]
+
+
+def _entry(fields: object) -> Entry:
+    """One entry, its fields of the types :class:`~koppeling.harness.journal.Entry` declares,
+    or ValueError: a frame is checked whole before any of it is queued."""
     from koppeling.harness.journal import Entry
 
-    return [Entry(**fields) for fields in _Loader(io.BytesIO(payload)).load()]
+    if not isinstance(fields, dict) or set(fields) - _FIELDS:
+        raise ValueError("not an entry")
+    entry = Entry(**fields)
+    typed = isinstance(entry.service, str) and isinstance(entry.kind, str)
+    typed = typed and isinstance(entry.at, datetime)
+    typed = typed and all(
+        getattr(entry, name) is None or isinstance(getattr(entry, name), kind)
+        for name, kind in _OPTIONAL.items()
+    )
+    if not typed:
+        raise ValueError("an entry's field of the wrong type")
+    return entry
 
 
 def _receive(sock: socket.socket, size: int) -> bytes | None:

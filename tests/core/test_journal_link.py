@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import socket
 import struct
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import koppeling.harness.journal as journal_module
+from koppeling.harness import journal_link
 from koppeling.harness.journal import Entry, Journal
 from koppeling.harness.journal_link import FRAME_ENTRIES, JournalLink, JournalServer
 from koppeling.harness.service import Core
@@ -91,8 +94,19 @@ def test_a_hostile_frame_is_refused_and_the_server_goes_on(
         raw.connect(server[0].path)
         raw.sendall(struct.pack("<I", len(evil)) + evil)
         assert struct.unpack("<I", raw.recv(4))[0] == 0  # refused: nothing written
-        raw.sendall(struct.pack("<I", 5) + b"\x80\x05junk")
+        junk = b"\x80\x05junk"
+        raw.sendall(struct.pack("<I", len(junk)) + junk)
         assert struct.unpack("<I", raw.recv(4))[0] == 0
+        good = vars(entry("typed"))
+        for frame in (
+            {"not": "a list"},
+            [{**good, "request": 5}],  # a body that is no text
+            [{**good, "extra": "field"}],
+            [good, {**good, "at": "2026-12-01"}],  # one bad entry refuses the whole frame
+        ):
+            payload = pickle.dumps(frame)
+            raw.sendall(struct.pack("<I", len(payload)) + payload)
+            assert struct.unpack("<I", raw.recv(4))[0] == 0
     worker = Journal(store, link=server[0].path)
     worker.record(entry("still served"))
     worker.flush()
@@ -149,3 +163,7 @@ def test_a_worker_behind_writes_its_big_batch_itself(
         "small"
     ]
     worker.close()
+
+
+def test_the_server_checks_every_field_an_entry_has() -> None:
+    assert {field.name for field in fields(Entry)} == journal_link._FIELDS
