@@ -19,7 +19,8 @@ batch has grown past ``LINK_BATCH`` entries (:mod:`koppeling.harness.journal`: t
 behind) writes that batch itself too.
 
 The socket lives in a directory of its own (mode 0700) and the server takes connections only
-from its own user (``SO_PEERCRED``); it unpickles dicts, strings, numbers and ``datetime`` only.
+from its own user (``SO_PEERCRED``); it unpickles dicts, strings, numbers and ``datetime`` only,
+and checks a frame's entries, field by field, before it queues any of them (:func:`_entry`).
 """
 
 from __future__ import annotations
