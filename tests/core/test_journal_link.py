@@ -46,8 +46,8 @@ def server(store: Database) -> Iterator[tuple[JournalServer, Journal]]:
     writer.close()
 
 
-def entry(summary: str, **fields: object) -> Entry:
-    return Entry(service="probe", kind="http", at=AT, summary=summary, **fields)  # type: ignore[arg-type]
+def entry(summary: str, **extra: object) -> Entry:
+    return Entry(service="probe", kind="http", at=AT, summary=summary, **extra)  # type: ignore[arg-type]
 
 
 def test_a_workers_entries_are_written_by_the_server_and_masked_there(
