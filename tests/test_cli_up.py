@@ -226,16 +226,14 @@ def _holding(path: Path) -> set[int]:
 
 
 def _up_pid() -> int:
-    """The `koppeling up` this test process started (the fixture keeps its Popen)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid() and b"up" in cmdline:
-            return int(stat.parent.name)
-    raise AssertionError("no koppeling up among this process's children")
+    """The one `koppeling up` among this test process's children (the fixture keeps its Popen)."""
+    ups = [
+        pid
+        for pid in _children(os.getpid())
+        if b"up" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    ]
+    assert len(ups) == 1, ups
+    return ups[0]
 
 
 @pytest.mark.slow

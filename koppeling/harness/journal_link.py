@@ -36,9 +36,10 @@ import tempfile
 import threading
 import time
 from contextlib import suppress
-from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
 if TYPE_CHECKING:
     from koppeling.harness.journal import Entry, Journal
@@ -56,15 +57,6 @@ MAX_FRAME = 256 * 1024 * 1024
 #: at most this many entries to a frame (:meth:`JournalLink.send`)
 FRAME_ENTRIES = 256
 _ALLOWED = {("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
-#: an entry's fields besides ``service``, ``kind`` (str) and ``at`` (datetime): None or this type
-_OPTIONAL: dict[str, type] = {
-    **dict.fromkeys(("method", "path", "operation", "school", "correlation_id", "summary"), str),
-    **dict.fromkeys(("request", "response"), str),
-    "status": int,
-    "id": int,
-    "data": dict,
-}
-_FIELDS = {"service", "kind", "at", *_OPTIONAL}
 
 
 class _Loader(pickle.Unpickler):
@@ -94,18 +86,26 @@ def _entry(fields: object) -> Entry:
     or ValueError: a frame is checked whole before any of it is queued."""
     from koppeling.harness.journal import Entry
 
-    if not isinstance(fields, dict) or set(fields) - _FIELDS:
+    types = _field_types()
+    if not isinstance(fields, dict) or not fields.keys() <= types.keys():
         raise ValueError("not an entry")
-    entry = Entry(**fields)
-    typed = isinstance(entry.service, str) and isinstance(entry.kind, str)
-    typed = typed and isinstance(entry.at, datetime)
-    typed = typed and all(
-        getattr(entry, name) is None or isinstance(getattr(entry, name), kind)
-        for name, kind in _OPTIONAL.items()
-    )
-    if not typed:
+    if not all(isinstance(value, types[name]) for name, value in fields.items()):
         raise ValueError("an entry's field of the wrong type")
-    return entry
+    return Entry(**fields)  # a field missing: TypeError
+
+
+@cache
+def _field_types() -> dict[str, tuple[type, ...]]:
+    """Each field of :class:`~koppeling.harness.journal.Entry` and the types its value may
+    have, read from the dataclass's own annotations (``str | None``: str or None;
+    ``dict[str, Any]``: dict)."""
+    from koppeling.harness.journal import Entry
+
+    found = {}
+    for name, hint in get_type_hints(Entry).items():
+        kinds = get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+        found[name] = tuple(get_origin(kind) or kind for kind in kinds)
+    return found
 
 
 def _receive(sock: socket.socket, size: int) -> bytes | None:
@@ -208,7 +208,8 @@ class JournalServer:
 
     def _accept(self) -> None:
         listener = self._listener
-        while listener is not None:  # until stop() shuts the listener down
+        assert listener is not None
+        while True:  # until stop() shuts the listener down
             try:
                 conn, _ = listener.accept()
             except OSError:

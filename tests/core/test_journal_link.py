@@ -9,14 +9,12 @@ import pickle
 import socket
 import struct
 from collections.abc import Iterator
-from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import koppeling.harness.journal as journal_module
-from koppeling.harness import journal_link
 from koppeling.harness.journal import Entry, Journal
 from koppeling.harness.journal_link import FRAME_ENTRIES, JournalLink, JournalServer
 from koppeling.harness.service import Core
@@ -163,7 +161,3 @@ def test_a_worker_behind_writes_its_big_batch_itself(
         "small"
     ]
     worker.close()
-
-
-def test_the_server_checks_every_field_an_entry_has() -> None:
-    assert {field.name for field in fields(Entry)} == journal_link._FIELDS
