@@ -57,13 +57,17 @@ def test_the_connection_that_received_last_is_reset_and_a_tie_resets_none() -> N
 
 
 def test_an_answered_connection_or_a_later_arrival_is_not_the_request() -> None:
-    """A kept-alive connection answered since it last received is another client's; one that
-    received data after the request was handed to the app (``age_ms`` ago, give or take the
-    kernel's 4 ms tick) is another client's request that arrived meanwhile. If none received
-    before (a body still arriving when the app was called), every awaiting one counts."""
+    """A kept-alive connection answered since it last received is another client's. With
+    ``age_ms`` (the request handed to the app that long ago): the request's data came in within
+    25 ms before (or a 4 ms tick after); one awaiting connection there is it, two cannot be
+    told apart (another request came in while this one waited), and one that received after is
+    another client's request that arrived meanwhile. None in the window: the last before, else
+    the last of all."""
     assert latest_connection([(40, 50, 7), (3, 1, 9)]) == 7  # 9 was answered 1 ms ago
     assert latest_connection([(40, 50, 7), (3, 9, 9)], age_ms=30) == 7  # 9 came in meanwhile
-    assert latest_connection([(40, 50, 7), (28, 50, 9)], age_ms=30) == 9  # within one tick
+    assert latest_connection([(200, 250, 7), (31, 40, 9)], age_ms=30) == 9  # 7: long in flight
+    assert latest_connection([(40, 50, 7), (28, 50, 9)], age_ms=30) is None  # both in the window
+    assert latest_connection([(200, 250, 7), (90, 95, 9)], age_ms=30) == 9  # none in it: the last
     assert latest_connection([(3, 9, 9), (1, 5, 11)], age_ms=30) == 11  # none before: all count
 
 
@@ -212,6 +216,33 @@ def test_reset_connection_spares_a_request_that_arrived_while_this_one_was_serve
             faulted.recv(100)
         later_served.sendall(b"still here")
         assert later.recv(100) == b"still here"
+
+
+def test_reset_connection_resets_none_when_another_request_came_in_as_this_one_waited() -> None:
+    """Another client's request came in right after the faulted one, before the faulted one
+    was handed to the app (it waited for a thread): either could be the request, so neither
+    is reset (the request is answered 503 instead) and both connections stay usable."""
+    with ExitStack() as stack:
+        listener = stack.enter_context(socket.socket())
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        pairs = []
+        for _ in range(2):
+            client = stack.enter_context(socket.create_connection(listener.getsockname(), 10))
+            pairs.append((client, stack.enter_context(listener.accept()[0])))
+        for client, served in pairs:
+            client.sendall(b"GET / HTTP/1.1\r\n\r\n")
+            assert served.recv(100)
+            threading.Event().wait(0.01)  # 10 ms apart: more than a tick, within the window
+        environ = {
+            "SERVER_PORT": str(listener.getsockname()[1]),
+            "REMOTE_ADDR": "127.0.0.1",
+            granian_server.HANDED_AT: time.monotonic(),
+        }
+        assert reset_connection(environ) is False
+        for client, served in pairs:
+            served.sendall(b"still here")
+            assert client.recv(100) == b"still here"
 
 
 # --- `koppeling up`, one harness per server for the tests that leave it as they found it --------

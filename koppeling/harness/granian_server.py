@@ -28,8 +28,8 @@ What granian does differently from gunicorn, and how the harness keeps its promi
   ~400 KiB in all (431).
 - **The connection_reset fault** needs the request's socket, which granian does not give the
   app: :func:`reset_connection` finds it among the worker's sockets (established, from the
-  client's address to the service's port, awaiting its answer, and of those the one that
-  received data last before the request was handed to the app) and resets it
+  client's address to the service's port, awaiting its answer, its data come in shortly
+  before the request was handed to the app: :func:`latest_connection`) and resets it
   (``connect(AF_UNSPEC)``: a RST, as a crashed peer sends). Two connections whose last data
   came in the same tick of the kernel's clock cannot be told apart; then nothing is reset, the
   request is answered 503 and a warning logged.
@@ -310,6 +310,10 @@ _TCP_ESTABLISHED = 1
 _LAST_DATA_SENT = 44
 _LAST_DATA_RECV = 52
 _TICK_MS = 4
+#: a request's data comes in at most this long before granian hands it to the app, as a rule
+#: (the wait for a thread); another connection that received data in that window, awaiting
+#: its answer too, makes the request's own connection ambiguous (latest_connection)
+_WINDOW_MS = 25
 #: the environ key of when the request was handed to the app (``time.monotonic()``)
 HANDED_AT = "koppeling.handed_at"
 
@@ -372,19 +376,23 @@ def latest_connection(
     found: Iterable[tuple[int, int, int]], age_ms: int | None = None
 ) -> int | None:
     """Of ``(ms since its last data received, ms since its last data sent, descriptor)``
-    triples, the descriptor the request came on; None when there is none, or when two cannot be
-    told apart (the last two received their data in the same millisecond the kernel counts).
+    triples, the descriptor the request came on; None when it cannot be told apart from another
+    (resetting the wrong one would break another client's request).
 
     It awaits its answer: nothing was sent on it since it last received (a kept-alive
-    connection whose request was answered meanwhile is another client's). When ``age_ms`` (how
-    long ago the request was handed to the app) is known, it received nothing since then,
-    give or take the kernel's tick: another client's request that arrived while this one was
-    served is not this one (the connection that received data last would be that one). If none
-    received before (a body still arriving when the app was called), every candidate that
-    awaits counts. Of those, the one that received data last."""
+    connection answered meanwhile is not it). When ``age_ms`` (how long ago the request was
+    handed to the app) is known, its data came in shortly before: within :data:`_WINDOW_MS`
+    before, or a kernel tick after. One awaiting connection in that window is it; two or more
+    (another request came in while this one waited for a thread) cannot be told apart. None in
+    it (the request waited longer, or its body was still arriving): the last to receive data
+    before then, else the last of all. Without ``age_ms``, the last to receive data. Two that
+    received their last data in the same tick cannot be told apart either."""
     awaiting = [(received, fd) for received, sent, fd in found if sent >= received]
     if age_ms is not None:
-        before = [(received, fd) for received, fd in awaiting if received >= age_ms - _TICK_MS]
+        recent = [c for c in awaiting if age_ms - _TICK_MS <= c[0] <= age_ms + _WINDOW_MS]
+        if recent:
+            return recent[0][1] if len(recent) == 1 else None
+        before = [c for c in awaiting if c[0] >= age_ms - _TICK_MS]
         awaiting = before or awaiting
     ordered = sorted(awaiting)
     if not ordered or (len(ordered) > 1 and ordered[0][0] == ordered[1][0]):
