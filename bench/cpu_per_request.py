@@ -23,6 +23,7 @@ import argparse
 import io
 import itertools
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -145,6 +146,7 @@ def over_http(load: str, seconds: float, up_args: list[str], threads: bool = Fal
             )
     finally:
         procs.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def in_process(load: str, requests: int) -> None:
@@ -224,6 +226,7 @@ def in_process(load: str, requests: int) -> None:
         )
     finally:
         harness.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -68,9 +69,12 @@ def main() -> None:
         [str(HOOK), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
     started = time.monotonic()
-    # the load's own warm-up and preparation write too: their holds are counted as well
-    cpu_per_request.over_http(args.load, args.seconds, args.up_arg)
-    report(folder, time.monotonic() - started)
+    try:
+        # the load's own warm-up and preparation write too: their holds are counted as well
+        cpu_per_request.over_http(args.load, args.seconds, args.up_arg)
+        report(folder, time.monotonic() - started)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -228,3 +228,15 @@ def test_cpu_per_request_tells_the_busy_thread_from_the_idle_one() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_cpu_per_request_leaves_no_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every run makes a state folder with a store in it (megabytes after a load): the bench
+    removes it when done, so A/B series do not fill the temp folder."""
+    cpr = _load_cpu_per_request()
+    monkeypatch.setattr(cpr.tempfile, "tempdir", str(tmp_path))
+    cpr.in_process("leerlingen", 1)
+    assert "leerlingen, in one process" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
