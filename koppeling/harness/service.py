@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Request, Response, g, jsonify, request
 from flask.signals import (
     appcontext_popped,
     appcontext_pushed,
@@ -256,23 +256,27 @@ def new_correlation_id() -> str:
 
 def _before(name: str, core: Core, is_soap: Callable[[], bool]) -> Callable[[], Any]:
     def before() -> Any:
-        g.correlation_id = request.headers.get(CORRELATION_HEADER) or new_correlation_id()
-        g.started = time.perf_counter()
+        # the request and g read once (each read through Flask's proxies costs a context lookup)
+        req, tags = _request(), _g()
+        environ = req.environ
+        tags.correlation_id = environ.get(_CORRELATION_ENVIRON) or new_correlation_id()
+        tags.started = time.perf_counter()
         core.db.pin()  # the generations of clock, faults and cached answers: one read
-        if not host_allowed(request.environ.get("HTTP_HOST"), core.allowed_hosts):
-            g.host_refused = True
+        if not host_allowed(environ.get("HTTP_HOST"), core.allowed_hosts):
+            tags.host_refused = True
             return _foreign_host(is_soap())
-        if request.path.startswith("/__admin") or request.path.startswith("/static"):
+        path = req.path
+        if path.startswith(_UNJOURNALLED):
             return None
         fault = core.faults.take(
             name,
-            request.method,
-            request.path,
-            school=lambda: school_of_request(request.path, request.get_data(cache=True)),
+            req.method,
+            path,
+            school=lambda: school_of_request(path, req.get_data(cache=True)),
         )
         if fault is None:
             return None
-        g.injected_fault = fault.fault
+        tags.injected_fault = fault.fault
         if fault.fault == "delay":
             time.sleep(fault.delay_ms / 1000)
             return None
@@ -331,12 +335,15 @@ def _reset_connection() -> None:
 
 
 def _after(name: str, core: Core) -> Callable[[Response], Response]:
+    texts = _AnswerTexts()
+
     def after(response: Response) -> Response:
-        response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
-        if g.get("host_refused") or request.path.startswith(("/__admin", "/static")):
+        req, tags = _request(), _g()
+        response.headers[CORRELATION_HEADER] = tags.get("correlation_id", "")
+        if tags.get("host_refused") or req.path.startswith(_UNJOURNALLED):
             return response
         try:
-            core.journal.record(_entry(name, core, response))
+            core.journal.record(_entry(name, core, req, tags, response, texts))
         except Exception as exc:  # the journal must never break an answer
             log.warning("journal write failed: %s", exc)
         return response
@@ -344,22 +351,60 @@ def _after(name: str, core: Core) -> Callable[[Response], Response]:
     return after
 
 
-def _entry(name: str, core: Core, response: Response) -> Entry:
+#: paths whose requests are neither faulted nor journalled: the harness's own and static files
+_UNJOURNALLED = ("/__admin", "/static")
+#: the WSGI environ key of :data:`CORRELATION_HEADER`
+_CORRELATION_ENVIRON = "HTTP_" + CORRELATION_HEADER.upper().replace("-", "_")
+
+
+def _request() -> Request:
+    """The request being answered, read once from Flask's context (not through its proxy)."""
+    return request._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+
+def _g() -> Any:
+    """The request's ``g``, read once from Flask's context (not through its proxy)."""
+    return g._get_current_object()
+
+
+class _AnswerTexts:
+    """An answer's body as the journal keeps it, decoded once per bytes object: an answer kept
+    by its service (the same bytes every time) is not decoded again, and the journal writer's
+    masking cache then finds the same text object. One per app; a race between two threads at
+    worst decodes the same body twice."""
+
+    def __init__(self) -> None:
+        self._last: tuple[bytes, str | None, str | None] = (b"", None, None)
+
+    def text(self, data: bytes, content_type: str | None) -> str | None:
+        kept, kept_type, text = self._last
+        if kept is not data or kept_type != content_type:
+            text = _text(data, content_type)
+            self._last = (data, content_type, text)
+        return text
+
+
+def _entry(
+    name: str, core: Core, req: Request, tags: Any, response: Response, texts: _AnswerTexts
+) -> Entry:
+    environ, path = req.environ, req.path
     return journal_entry(
         name,
         core,
-        method=request.method,
-        path=request.path,
-        full_path=request.full_path.rstrip("?"),
+        method=req.method,
+        path=path,
+        full_path=req.full_path.rstrip("?") if environ.get("QUERY_STRING") else path.rstrip("?"),
         status=response.status_code,
-        operation=g.get("soap_operation"),
-        school=g.get("school"),
-        fault=g.get("soap_fault"),
-        injected_fault=g.get("injected_fault"),
-        correlation_id=g.get("correlation_id"),
-        started=g.started,
-        request_text=_text(request.get_data(cache=True), request.content_type),
-        response_text=_text(_response_bytes(response), response.content_type),
+        operation=tags.get("soap_operation"),
+        school=tags.get("school"),
+        fault=tags.get("soap_fault"),
+        injected_fault=tags.get("injected_fault"),
+        correlation_id=tags.get("correlation_id"),
+        started=tags.started,
+        request_text=_text(req.get_data(cache=True), req.content_type)
+        if _may_have_body(environ)
+        else None,
+        response_text=texts.text(_response_bytes(response), response.content_type),
     )
 
 
@@ -406,6 +451,14 @@ def journal_entry(
         request=request_text,
         response=response_text,
         data=data,
+    )
+
+
+def _may_have_body(environ: dict[str, Any]) -> bool:
+    """Whether the request can carry a body: a Content-Length other than 0, or a chunked one
+    (werkzeug reads nothing without either; reading costs a stream and a read call)."""
+    return environ.get("CONTENT_LENGTH") not in (None, "", "0") or (
+        "HTTP_TRANSFER_ENCODING" in environ
     )
 
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 import requests
-from flask import Flask
+from flask import Flask, Response
 
 from koppeling.harness.server import ServerThread
 from koppeling.harness.service import Core
@@ -262,3 +262,47 @@ def test_a_correlation_id_is_a_version_4_uuid_as_the_uuid_module_makes_it() -> N
             assert uuid.UUID(hex=got).version == 4 and uuid.UUID(hex=got).variant == uuid.RFC_4122
     finally:
         service._IDS.setstate(saved)
+
+
+def test_the_journal_keeps_the_body_and_query_however_they_came(server: ServerThread) -> None:
+    """A chunked body (no Content-Length) is journalled as sent; a request without a body has
+    none; the query string is part of the path, an empty one is not."""
+    body = b'{"naam": "in stukken"}'
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + b"%x\r\n%s\r\n0\r\n\r\n"
+            % (len(body), body)
+        )
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+    requests.get(f"{server.url}/api/nothing?x=1&y=%C3%A9", timeout=5)
+    requests.get(f"{server.url}/api/nothing?", timeout=5)
+    journal = requests.get(f"{server.url}/__admin/requests", timeout=5).json()["requests"]
+    chunked, query, empty = journal
+    assert chunked["request"] == body.decode()
+    assert (query["path"], query["request"]) == ("/api/nothing?x=1&y=%C3%A9", None)
+    assert (empty["path"], empty["request"]) == ("/api/nothing", None)
+
+
+def test_an_answer_kept_by_its_service_is_journalled_every_time(app: Flask) -> None:
+    """The after-hook decodes an answer once per bytes object: the same kept bytes, then
+    other bytes, then the kept ones again, each entry with its own answer."""
+    kept = b'{"kept": true}'
+    answers = iter([kept, kept, b'{"kept": false}', kept])
+
+    @app.get("/api/kept")
+    def answer_kept() -> Response:
+        """The same bytes object, as a service's cached answer."""
+        return Response(next(answers), mimetype="application/json")
+
+    client = app.test_client()
+    for _ in range(4):
+        client.get("/api/kept")
+    journal = client.get("/__admin/requests").json["requests"]
+    assert [e["response"] for e in journal] == [
+        '{"kept": true}',
+        '{"kept": true}',
+        '{"kept": false}',
+        '{"kept": true}',
+    ]
