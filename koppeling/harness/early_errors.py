@@ -14,7 +14,6 @@ path — and with it the SOAP-or-REST dialect — is unknown: the answer is prob
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import Any
 
@@ -24,19 +23,9 @@ from gunicorn.workers.gthread import ThreadWorker
 from werkzeug.serving import WSGIRequestHandler
 
 from koppeling.harness import one_write
+from koppeling.harness.errors import PROBLEM_TYPE, problem_body
 
-PROBLEM_TYPE = "application/problem+json"
 NO_BODY = (HTTPStatus.NO_CONTENT, HTTPStatus.RESET_CONTENT, HTTPStatus.NOT_MODIFIED)
-
-
-def problem_body(status: int, detail: str) -> bytes:
-    """The problem+json document for ``status``, titled with its standard reason phrase."""
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
-    problem = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    return json.dumps(problem).encode("utf-8")
 
 
 class ProblemRequestHandler(WSGIRequestHandler):

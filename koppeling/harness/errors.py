@@ -6,7 +6,23 @@ become a SOAP 1.1 Fault with the UWLR code (HTTP 500, as SOAP 1.1 requires).
 
 from __future__ import annotations
 
+import json
+from http import HTTPStatus
 from typing import Any
+
+#: the media type of problem details (RFC 9457)
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problem_body(status: int, detail: str) -> bytes:
+    """The problem+json document for ``status``, titled with its standard reason phrase (what a
+    server answers before any app sees the request: ``early_errors``, ``granian_server``)."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    problem = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return json.dumps(problem).encode("utf-8")
 
 
 class KoppelingError(Exception):

@@ -52,7 +52,7 @@ from contextlib import suppress
 from typing import Any
 
 from koppeling.harness.config import HarnessConfig
-from koppeling.harness.early_errors import PROBLEM_TYPE, problem_body
+from koppeling.harness.errors import PROBLEM_TYPE, problem_body
 from koppeling.harness.forks import run_then_exit
 from koppeling.harness.service import RESET_CONNECTION
 from koppeling.harness.wsgi import PortDispatcher, StartResponse, build, read_byte

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from flask import Flask
 from werkzeug.routing import Rule
@@ -18,10 +18,12 @@ from werkzeug.routing import Rule
 from contracts import provider_endpoints
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.core import Core, StartStop, Worker, build_core, start_workers
-from koppeling.harness.server import ServerThread
 from koppeling.harness.services import ServiceSpec, module_of
 from koppeling.harness.store import Database
 from koppeling.web import home
+
+if TYPE_CHECKING:  # the werkzeug server (and gunicorn's, its error pages) only when started
+    from koppeling.harness.server import ServerThread
 
 log = logging.getLogger("koppeling")
 
@@ -77,6 +79,8 @@ class Harness(StartStop):
         return self.config.wanted_services()
 
     def start(self) -> Self:
+        from koppeling.harness.server import ServerThread
+
         core = self.core = build_core(self.config, self._db)
         try:
             for spec in self.services:

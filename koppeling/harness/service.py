@@ -37,7 +37,7 @@ from werkzeug.exceptions import HTTPException
 
 from koppeling.harness.clock import Clock, parse_instant
 from koppeling.harness.core import Core as Core
-from koppeling.harness.errors import ApiError, KoppelingError, SoapFault, invalid
+from koppeling.harness.errors import PROBLEM_TYPE, ApiError, KoppelingError, SoapFault, invalid
 from koppeling.harness.faults import parse_fault_request, school_of_request
 from koppeling.harness.hosts import host_allowed
 from koppeling.harness.journal import Entry
@@ -53,7 +53,6 @@ from koppeling.uwlr.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE, fault_enve
 log = logging.getLogger("koppeling")
 
 CORRELATION_HEADER = "X-Correlation-ID"
-PROBLEM_TYPE = "application/problem+json"
 
 #: deeper JSON than this is refused: no body of ours nests more than a few levels
 MAX_JSON_DEPTH = 32
