@@ -435,18 +435,21 @@ def _fork_arbiter(
 
 
 def _resolve_ports(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, int]:
-    """Fixed ports for gunicorn: a requested 0 becomes a free port picked now."""
+    """Fixed ports for the forked server: a requested 0 becomes a free port picked now. Every
+    picked port stays bound until all are picked, so no two services (or the SMTP sink) get the
+    same one: the kernel may hand out a port again once its socket is closed."""
     ports = dict(config.ports)
-    for spec in services:
-        ports[spec.name] = config.port(spec.name) or _free_port(config.host)
-    ports["smtp"] = config.sink_port() or _free_port(config.host)
+    with ExitStack() as held:
+
+        def free_port() -> int:
+            sock = held.enter_context(socket.socket())
+            sock.bind((config.host, 0))
+            return int(sock.getsockname()[1])
+
+        for spec in services:
+            ports[spec.name] = config.port(spec.name) or free_port()
+        ports["smtp"] = config.sink_port() or free_port()
     return ports
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def _check_free(host: str, port: int, name: str) -> None:
