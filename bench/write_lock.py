@@ -1,4 +1,5 @@
-"""Who holds the store's write lock under a load, and for how long (prints figures).
+"""Who holds the store's write lock under a load, for how long, and what the requests wait for
+(prints figures).
 
     .venv/bin/python bench/write_lock.py mixed|breng|haal [--seconds 5] [--up-arg=...]
 
@@ -11,7 +12,9 @@ disk), and prints per holder: how many holds, the wait for the lock and the hold
 ms) and the share of the load's wall-clock time the lock was held — per file, since the store
 (``state.sqlite``) and the journal's own file (``state.journal.sqlite``) have a lock each. A hold
 counts the time the holder waits for its process's GIL between ``sqlite3`` calls too: that is
-the point.
+the point. Then how long each write waited in its store's group commit, and per request (by
+method and path) its wall-clock time against its thread's CPU: under a load on two cores the gap
+between the two is the waiting (its turn at the lock, the GIL, a core).
 """
 
 from __future__ import annotations
@@ -38,23 +41,47 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def report(folder: Path, seconds: float) -> None:
-    """Every process's holds, merged per holder, as a table."""
+    """Every process's figures, merged per kind: the lock's holders, the group commits' waits
+    and the requests, as tables."""
     merged: dict[str, dict[str, list[float]]] = {}
     for file in sorted(folder.glob("*.json")):
         for kind, found in json.loads(file.read_text()).items():
-            into = merged.setdefault(kind, {"wait": [], "hold": []})
-            into["wait"] += found["wait"]
-            into["hold"] += found["hold"]
+            into = merged.setdefault(kind, {})
+            for name, values in found.items():
+                into.setdefault(name, []).extend(values)
+    holders = {kind: found for kind, found in merged.items() if "hold" in found}
     print(f"\nthe write lock, {len(list(folder.glob('*.json')))} processes, a {seconds:g} s load:")
     print("| holder @ file | holds | wait p50/p99/max ms | hold p50/p99/max ms | held, share |")
     print("|---|---:|---:|---:|---:|")
-    for kind, found in sorted(merged.items(), key=lambda item: -sum(item[1]["hold"])):
+    for kind, found in sorted(holders.items(), key=lambda item: -sum(item[1]["hold"])):
         wait, hold = found["wait"], found["hold"]
         print(
-            f"| {kind} | {len(hold):,} | {quantile(wait, 0.5):.2f} / {quantile(wait, 0.99):.1f} / "
-            f"{max(wait):.1f} | {quantile(hold, 0.5):.2f} / {quantile(hold, 0.99):.1f} / "
-            f"{max(hold):.1f} | {sum(hold) / 1000:.2f} s, {sum(hold) / 10 / seconds:.0f} % |"
+            f"| {kind} | {len(hold):,} | {figures(wait)} | {figures(hold)} | "
+            f"{sum(hold) / 1000:.2f} s, {sum(hold) / 10 / seconds:.0f} % |"
         )
+    commits = {kind: found for kind, found in merged.items() if kind.startswith("group commit")}
+    requests = {kind: found for kind, found in merged.items() if kind.startswith("request ")}
+    if commits:
+        print("\na write's time in its store's group commit (waiting its turn, and its own work):")
+        for kind, found in sorted(commits.items()):
+            print(
+                f"  {kind}: {len(found['wall']):,} writes, p50/p99/max {figures(found['wall'])} ms"
+            )
+    if requests:
+        print("\nthe requests the services' apps answered (wall clock against the thread's CPU):")
+        print("| request | count | wall p50/p99/max ms | CPU p50/p99 ms |")
+        print("|---|---:|---:|---:|")
+        for kind, found in sorted(requests.items(), key=lambda item: -len(item[1]["wall"])):
+            cpu = found["cpu"]
+            print(
+                f"| {kind.removeprefix('request ')} | {len(found['wall']):,} | "
+                f"{figures(found['wall'])} | {quantile(cpu, 0.5):.2f} / {quantile(cpu, 0.99):.2f} |"
+            )
+
+
+def figures(values: list[float]) -> str:
+    """p50 / p99 / max of ``values`` (ms)."""
+    return f"{quantile(values, 0.5):.2f} / {quantile(values, 0.99):.1f} / {max(values):.1f}"
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """bench/write_lock_hook: the instrument bench/write_lock.py loads into `koppeling up` times every
-hold of the store's write lock by holder. Checked on a real file store in a fresh interpreter, so
+hold of the store's write lock by holder, each write's time in its group commit and each request
+a Flask app answers. Checked on a real file store in a fresh interpreter, so
 that a rename inside the store fails here rather than print an empty table."""
 
 from __future__ import annotations
@@ -24,11 +25,18 @@ with db.begin() as conn:
     conn.execute(text("CREATE TABLE t (x INTEGER)"))
 committer(db).run(lambda conn: conn.execute(text("INSERT INTO t VALUES (1)")))
 committer(db).run(lambda conn: conn.execute(text("INSERT INTO t VALUES (2)")))
+from flask import Flask  # patched as it is imported
+
+app = Flask("probe")
+app.get("/x")(lambda: "ok")
+assert app.test_client().get("/x").status_code == 200
 time.sleep(1.2)  # the hook writes its figures every 0.5 s
 """
 
 
-def test_the_hook_times_each_hold_of_the_write_lock_by_holder(tmp_path: Path) -> None:
+def test_the_hook_times_the_lock_by_holder_the_group_commits_and_the_requests(
+    tmp_path: Path,
+) -> None:
     figures = tmp_path / "figures"
     env = dict(os.environ)
     env["KOPPELING_BENCH_WRITE_LOCK"] = str(figures)
@@ -38,7 +46,11 @@ def test_the_hook_times_each_hold_of_the_write_lock_by_holder(tmp_path: Path) ->
     holds = json.loads(found.read_text())
     assert len(holds["commit @ state.sqlite"]["hold"]) == 2  # the two group-commit writes
     assert len(holds["other write @ state.sqlite"]["hold"]) >= 1  # CREATE TABLE, on its own
-    assert all(ms >= 0 for kind in holds.values() for ms in kind["wait"] + kind["hold"])
+    locks = [kind for kind in holds.values() if "hold" in kind]
+    assert all(ms >= 0 for kind in locks for ms in kind["wait"] + kind["hold"])
+    assert len(holds["group commit @ state.sqlite"]["wall"]) == 2  # each write's wait
+    (request,) = holds["request GET /x"]["wall"]
+    assert request >= holds["request GET /x"]["cpu"][0] >= 0
 
 
 def test_without_the_variable_the_hook_does_nothing(tmp_path: Path) -> None:
