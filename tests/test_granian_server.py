@@ -318,6 +318,34 @@ def test_connection_reset_resets_only_the_faulted_request(mailbox: str) -> None:
     assert any("connection_reset" in e["summary"] for e in journal), journal
 
 
+@pytest.mark.slow
+def test_a_chunked_body_and_a_query_string_are_journalled(mailbox: str) -> None:
+    """A body sent chunked (no Content-Length) reaches the journal under either server, as a
+    query string does; a GET has no body there."""
+    host, port = mailbox.removeprefix("http://").split(":")
+    body = b'{"onderwerp": "in stukken"}'
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.putrequest("POST", "/api/v1/bestaat-niet")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.putheader("X-Correlation-ID", "chunked-1")
+        connection.endheaders()
+        connection.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        assert connection.getresponse().read()
+    finally:
+        connection.close()
+    headers = {"X-Correlation-ID": "query-1"}
+    requests.get(f"{mailbox}/api/v1/messages?limit=1", headers=headers, timeout=10)
+    journal = requests.get(f"{mailbox}/__admin/requests", timeout=10).json()["requests"]
+    by_id = {entry["correlation_id"]: entry for entry in journal}
+    assert by_id["chunked-1"]["request"] == body.decode()
+    assert (by_id["query-1"]["path"], by_id["query-1"]["request"]) == (
+        "/api/v1/messages?limit=1",
+        None,
+    )
+
+
 # --- `koppeling up` processes of their own -------------------------------------------------------
 
 
