@@ -135,6 +135,8 @@ def _mask_flat(text: str) -> str:
     """The raw-text masker: regular expressions over the text and over its decoded form."""
     masked = _mask_raw(text)
     decoded = _decode(masked)
+    if decoded is masked and masked == text:  # nothing decoded, nothing masked: so would a second
+        return masked  # pass over the same text be (the parsed masker's output, as a rule)
     revealed = _mask_raw(decoded)
     return revealed if revealed != decoded else masked
 
