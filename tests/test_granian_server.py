@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, suppress
 from pathlib import Path
 from typing import Any
 
@@ -447,3 +447,55 @@ def test_a_request_in_flight_is_answered_when_up_stops(server: str) -> None:
     assert isinstance(answer, requests.Response), answer
     assert answer.status_code == 200
     assert code == 0
+
+
+def _tcp_sockets(port: int) -> dict[int, str]:
+    """The TCP sockets (IPv4) of local ``port``: inode -> state, from /proc/net/tcp."""
+    found = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port:
+            found[int(fields[9])] = {"0A": "listen", "01": "established"}.get(fields[3], "")
+    return found
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with suppress(OSError):
+            link = os.readlink(fd)
+            if link.startswith("socket:["):
+                inodes.add(int(link[8:-1]))
+    return inodes
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc")
+def test_each_granian_worker_listens_on_its_own_socket_and_gets_connections() -> None:
+    """Under granian each worker has a listening socket of each port of its own (SO_REUSEPORT),
+    so the kernel spreads the connections over the workers: with one shared socket the worker
+    that woke first took every connection waiting, and one worker (one process, one GIL) then
+    carried a whole load. 64 connections opened at once: each worker holds some of them."""
+    proc, urls, _ = _start("--server", "granian", "--memory", "--workers", "2")
+    try:
+        (arbiter,) = _children(proc.pid)
+        workers = sorted(_children(arbiter))
+        assert len(workers) == 2
+        host, port = urls[0].removeprefix("http://").split(":")
+        clients = [socket.create_connection((host, int(port)), timeout=10) for _ in range(64)]
+        try:
+            for client in clients:  # every connection accepted and answered by its worker
+                client.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for client in clients:
+                assert client.recv(4096).startswith(b"HTTP/1.1 200")
+            tcp = _tcp_sockets(int(port))
+            held = {pid: _socket_inodes(pid) & tcp.keys() for pid in workers}
+            listening = [{i for i in held[pid] if tcp[i] == "listen"} for pid in workers]
+            served = [sum(tcp[i] == "established" for i in held[pid]) for pid in workers]
+        finally:
+            for client in clients:
+                client.close()
+    finally:
+        assert _stop(proc) == 0
+    assert all(len(mine) == 1 for mine in listening) and not listening[0] & listening[1]
+    assert sum(served) == 64 and min(served) >= 8, served

@@ -8,10 +8,11 @@ figures are in docs/harness.md). What ``up`` runs, it runs the same way as under
 - an *arbiter* (a fork of ``koppeling up``) builds the apps once (:func:`koppeling.harness.wsgi.
   build`), waits for the store (``store_ready``), checks every port can be bound and forks
   ``workers`` processes; it starts a new one when one ends and stops them on SIGTERM/SIGINT;
-- each *worker* serves every service port: one granian ``WSGIWorker`` per port (on the port's
-  listening socket, which the arbiter bound once and every worker shares, so a port stays bound
-  while a worker is replaced; its own tokio runtime and up to ``threads`` Python threads), so a
-  slow client or a long-poll holds a thread of its own service only.
+- each *worker* serves every service port: one granian ``WSGIWorker`` per port (on a listening
+  socket of that port of its own, ``SO_REUSEPORT``, which the arbiter bound and keeps, so the
+  kernel spreads the connections over the workers and a port stays bound while a worker is
+  replaced; its own tokio runtime and up to ``threads`` Python threads), so a slow client or a
+  long-poll holds a thread of its own service only.
 
 granian's public entry points (``Granian(...).serve()``, the CLI) serve one address per server;
 the six ports would be six servers of their own processes. This module drives granian's worker
@@ -83,24 +84,34 @@ def serve(
     dispatcher = build(config, store_checked=store_ready is not None)
     if store_ready is not None and read_byte(store_ready) != b"1":
         raise SystemExit(0)
-    listeners: dict[int, socket.socket] = {}
+    # Per worker a listening socket of each port (SO_REUSEPORT: the kernel spreads the
+    # connections over the workers by their addresses). One socket shared by every worker let
+    # whichever worker woke first take every connection waiting: of six 16-connection wrk runs
+    # one put all 16 on one worker and three 12 to 15, and that worker, one process on one GIL,
+    # held the load to one core (docs/harness.md, eleventh session). The arbiter keeps every
+    # socket open: a worker that ends is replaced on its own sockets, and a connection that came
+    # in meanwhile waits in their queue. `up` has checked that no other program holds a port
+    # (`_check_free`): a socket there without SO_REUSEPORT makes these binds fail.
+    listeners: list[dict[int, socket.socket]] = [{} for _ in range(workers)]
     for port in dispatcher.apps:
         try:
-            listeners[port] = _listen(config.host, port)
+            for slot in listeners:
+                slot[port] = _listen(config.host, port)
         except OSError as exc:
             print(f"cannot bind {config.host}:{port}: {exc}", file=sys.stderr)
             raise SystemExit(1) from None
     gc.freeze()  # as under gunicorn: what was built is never garbage (see wsgi.serve)
     gc.enable()
-    Arbiter(lambda: _worker(dispatcher, listeners, threads), workers).run()
+    Arbiter(lambda slot: _worker(dispatcher, listeners, slot, threads), workers).run()
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """The listening socket of one port, bound once in the arbiter and shared by every worker
-    (one accept queue, as under gunicorn: the connections go to whichever worker is free)."""
+    """A listening socket of one port for one worker, bound in the arbiter (``SO_REUSEPORT``:
+    each worker has one of its own, see :func:`serve`)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # Linux hands TCP_NODELAY on to every accepted connection: granian writes a streamed
     # answer (every Flask route's) as its head, then its body, and with Nagle on the body
     # waited for the client's delayed ACK of the head — 40 ms, now and then, on a kept-alive
@@ -113,14 +124,15 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 class Arbiter:
-    """Forks ``count`` workers running ``target``, replaces one that ends, stops them all on
-    SIGTERM/SIGINT (SIGTERM, then SIGKILL after GRACEFUL_TIMEOUT)."""
+    """Forks ``count`` workers running ``target(slot)`` (slot 0 … count - 1), replaces one that
+    ends in its slot, stops them all on SIGTERM/SIGINT (SIGTERM, then SIGKILL after
+    GRACEFUL_TIMEOUT)."""
 
-    def __init__(self, target: Callable[[], None], count: int) -> None:
+    def __init__(self, target: Callable[[int], None], count: int) -> None:
         self.target = target
         self.count = count
         self.stopping = threading.Event()
-        self.children: dict[int, float] = {}  # pid -> when it started
+        self.children: dict[int, tuple[int, float]] = {}  # pid -> (slot, when it started)
 
     def run(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -130,7 +142,7 @@ class Arbiter:
             while len(self.children) < self.count:
                 self._spawn()
             while not self.stopping.wait(0.1):
-                for pid, started in list(self.children.items()):
+                for pid, (_, started) in list(self.children.items()):
                     if _ended(pid):
                         del self.children[pid]
                         failed = failed + 1 if time.monotonic() - started < QUICK_END else 0
@@ -143,13 +155,15 @@ class Arbiter:
             self._stop_all()
 
     def _spawn(self) -> None:
+        taken = {slot for slot, _ in self.children.values()}
+        slot = min(set(range(self.count)) - taken)
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid:
-            self.children[pid] = time.monotonic()
+            self.children[pid] = (slot, time.monotonic())
             return
-        run_then_exit(self.target)
+        run_then_exit(lambda: self.target(slot))
 
     def _stop_all(self) -> None:
         for pid in self.children:
@@ -178,9 +192,17 @@ def _signal(pid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
-def _worker(dispatcher: PortDispatcher, listeners: dict[int, socket.socket], threads: int) -> None:
-    """One worker process: a granian WSGIWorker per port, until SIGTERM/SIGINT; then each
-    finishes what it answers (granian calls back once drained) before the process ends."""
+def _worker(
+    dispatcher: PortDispatcher, slots: list[dict[int, socket.socket]], slot: int, threads: int
+) -> None:
+    """One worker process: a granian WSGIWorker per port on the sockets of its ``slot``, until
+    SIGTERM/SIGINT; then each finishes what it answers (granian calls back once drained) before
+    the process ends. The other slots' sockets, inherited with the fork, it closes."""
+    for other, sockets in enumerate(slots):
+        if other != slot:
+            for sock in sockets.values():
+                sock.close()
+    listeners = slots[slot]
     from granian import _futures, _granian
     from granian._loops import loops
 
