@@ -223,19 +223,20 @@ print(",".join(names), "|", ",".join(loaded) or "no web framework")
     assert done.stdout.strip() == "SmtpSink,Workers | no web framework"
 
 
-def test_the_granian_arbiter_builds_the_apps_without_gunicorn() -> None:
+def test_the_granian_arbiter_builds_the_apps_without_gunicorn(tmp_path: Path) -> None:
     """Under granian the arbiter imports and builds every app, and what it imports is on the
     way to ready: gunicorn (the in-process harness's error pages subclass its worker) is not
     among it. In a fresh interpreter, the arbiter's imports and build."""
-    script = """
+    script = f"""
 import sys
+from pathlib import Path
 from koppeling.harness import granian_server, wsgi
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.services import import_stores
 
 import_stores()
-wsgi.build(HarnessConfig(port_base=0), store_checked=True)
-loaded = sorted({m.split(".")[0] for m in sys.modules if m.startswith(("gunicorn", "flask"))})
+wsgi.build(HarnessConfig(port_base=0, state_dir=Path({str(tmp_path)!r})), store_checked=True)
+loaded = sorted({{m.split(".")[0] for m in sys.modules if m.startswith(("gunicorn", "flask"))}})
 print(",".join(loaded))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
