@@ -369,8 +369,8 @@ def _g() -> Any:
 class _AnswerTexts:
     """An answer's body as the journal keeps it, decoded once per bytes object: an answer kept
     by its service (the same bytes every time) is not decoded again, and the journal writer's
-    masking cache then finds the same text object. One per app; a race between two threads at
-    worst decodes the same body twice."""
+    masking cache then finds the same text object. One per app's after-hook and one per SOAP
+    lane; a race between two threads at worst decodes the same body twice."""
 
     def __init__(self) -> None:
         self._last: tuple[bytes, str | None, str | None] = (b"", None, None)
@@ -557,7 +557,7 @@ class SoapLane:
         self.writes = writes  # the handler runs once per request: the lane answers its faults
         self.served = 0  # answered by the lane (a figure for tests and benches)
         self._open: bool | None = None  # None: not checked yet
-        self._text: tuple[bytes, str | None] = (b"", None)  # the last answer, as text
+        self._texts = _AnswerTexts()  # the last answer, as text
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         length = environ.get("CONTENT_LENGTH") or ""
@@ -646,7 +646,7 @@ class SoapLane:
                         correlation_id=correlation_id,
                         started=started,
                         request_text=_text(body, environ.get("CONTENT_TYPE")),
-                        response_text=self._answer_text(answer),
+                        response_text=self._texts.text(answer, SOAP_CONTENT_TYPE),
                     )
                 )
             except Exception as exc:  # the journal must never break an answer
@@ -654,16 +654,6 @@ class SoapLane:
             return status, answer
         finally:
             core.db.unpin()
-
-    def _answer_text(self, answer: bytes) -> str | None:
-        """The answer as the journal keeps it; a repeated answer (the same bytes object, kept
-        per generation by the service) is decoded once, and the writer's masking cache then
-        finds the same text object."""
-        kept, text = self._text
-        if kept is not answer:
-            text = _text(answer, SOAP_CONTENT_TYPE)
-            self._text = (answer, text)
-        return text
 
     def _first(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         result = self.flask(environ, start_response)
