@@ -149,30 +149,35 @@ def test_limited_refuses_a_header_field_where_gunicorn_does(name: str) -> None:
     assert json.loads(body)["status"] == 431
 
 
+def _listening(stack: ExitStack) -> socket.socket:
+    """A listening socket on a free port of 127.0.0.1, closed with ``stack``."""
+    listener = stack.enter_context(socket.socket())
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return listener
+
+
+def _connected(stack: ExitStack, listener: socket.socket) -> tuple[socket.socket, socket.socket]:
+    """A client connected to ``listener`` and the server's side of it, closed with ``stack``."""
+    client = stack.enter_context(socket.create_connection(listener.getsockname(), 10))
+    return client, stack.enter_context(listener.accept()[0])
+
+
 def test_reset_connection_resets_the_request_that_came_last_and_only_that() -> None:
     """The connection is found among this process's sockets by the service's port, the
     client's address and which received data last, and dissolved: that client reads a reset,
     not an orderly end. An older connection of the same client (keep-alive) and one to another
     port stay open."""
     with ExitStack() as stack:
-        listeners = []
-        for _ in range(2):
-            listener = stack.enter_context(socket.socket())
-            listener.bind(("127.0.0.1", 0))
-            listener.listen()
-            listeners.append(listener)
-
-        def connected(listener: socket.socket) -> tuple[socket.socket, socket.socket]:
-            client = stack.enter_context(socket.create_connection(listener.getsockname(), 10))
-            served = stack.enter_context(listener.accept()[0])
-            return client, served
+        listeners = [_listening(stack), _listening(stack)]
 
         def ask(client: socket.socket, served: socket.socket) -> None:
             client.sendall(b"GET / HTTP/1.1\r\n\r\n")
             assert served.recv(100)
 
-        (kept, kept_served), (last, last_served) = connected(listeners[0]), connected(listeners[0])
-        other, other_served = connected(listeners[1])
+        kept, kept_served = _connected(stack, listeners[0])
+        last, last_served = _connected(stack, listeners[0])
+        other, other_served = _connected(stack, listeners[1])
         ask(kept, kept_served)
         threading.Event().wait(0.05)  # the kept connection's last data some ticks earlier
         ask(last, last_served)
@@ -192,13 +197,8 @@ def test_reset_connection_spares_a_request_that_arrived_while_this_one_was_serve
     connection while it was served (50 ms later here): that one received data last, but after
     the app was handed this request, so it is spared and this request's connection is reset."""
     with ExitStack() as stack:
-        listener = stack.enter_context(socket.socket())
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        pairs = []
-        for _ in range(2):
-            client = stack.enter_context(socket.create_connection(listener.getsockname(), 10))
-            pairs.append((client, stack.enter_context(listener.accept()[0])))
+        listener = _listening(stack)
+        pairs = [_connected(stack, listener) for _ in range(2)]
         (faulted, faulted_served), (later, later_served) = pairs
         faulted.sendall(b"POST / HTTP/1.1\r\n\r\n")
         assert faulted_served.recv(100)
@@ -223,13 +223,8 @@ def test_reset_connection_resets_none_when_another_request_came_in_as_this_one_w
     was handed to the app (it waited for a thread): either could be the request, so neither
     is reset (the request is answered 503 instead) and both connections stay usable."""
     with ExitStack() as stack:
-        listener = stack.enter_context(socket.socket())
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        pairs = []
-        for _ in range(2):
-            client = stack.enter_context(socket.create_connection(listener.getsockname(), 10))
-            pairs.append((client, stack.enter_context(listener.accept()[0])))
+        listener = _listening(stack)
+        pairs = [_connected(stack, listener) for _ in range(2)]
         for client, served in pairs:
             client.sendall(b"GET / HTTP/1.1\r\n\r\n")
             assert served.recv(100)
