@@ -59,10 +59,17 @@ def report(folder: Path, seconds: float) -> None:
             f"| {kind} | {len(hold):,} | {figures(wait)} | {figures(hold)} | "
             f"{sum(hold) / 1000:.2f} s, {sum(hold) / 10 / seconds:.0f} % |"
         )
-    commits = {kind: found for kind, found in merged.items() if kind.startswith("group commit")}
+    commits = {
+        kind: found
+        for kind, found in merged.items()
+        if kind.startswith(("group commit", "hot write"))
+    }
     requests = {kind: found for kind, found in merged.items() if kind.startswith("request ")}
     if commits:
-        print("\na write's time in its store's group commit (waiting its turn, and its own work):")
+        print(
+            "\na write's time in its store's group commit (waiting its turn, and its own work);"
+            " a hot write's, sent to the writer process (or run in the group commit):"
+        )
         for kind, found in sorted(commits.items()):
             print(
                 f"  {kind}: {len(found['wall']):,} writes, p50/p99/max {figures(found['wall'])} ms"

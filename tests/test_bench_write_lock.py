@@ -25,6 +25,15 @@ with db.begin() as conn:
     conn.execute(text("CREATE TABLE t (x INTEGER)"))
 committer(db).run(lambda conn: conn.execute(text("INSERT INTO t VALUES (1)")))
 committer(db).run(lambda conn: conn.execute(text("INSERT INTO t VALUES (2)")))
+from koppeling.harness import writer
+
+
+@writer.write
+def insert_three(conn):
+    conn.execute(text("INSERT INTO t VALUES (3)"))
+
+
+committer(db).call(insert_three)  # no writer process here: run in the group commit
 from flask import Flask  # patched as it is imported
 
 app = Flask("probe")
@@ -44,11 +53,12 @@ def test_the_hook_times_the_lock_by_holder_the_group_commits_and_the_requests(
     subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], env=env, check=True, timeout=60)
     (found,) = figures.glob("*.json")
     holds = json.loads(found.read_text())
-    assert len(holds["commit @ state.sqlite"]["hold"]) == 2  # the two group-commit writes
+    assert len(holds["commit @ state.sqlite"]["hold"]) == 3  # the three group-commit writes
     assert len(holds["other write @ state.sqlite"]["hold"]) >= 1  # CREATE TABLE, on its own
     locks = [kind for kind in holds.values() if "hold" in kind]
     assert all(ms >= 0 for kind in locks for ms in kind["wait"] + kind["hold"])
-    assert len(holds["group commit @ state.sqlite"]["wall"]) == 2  # each write's wait
+    assert len(holds["group commit @ state.sqlite"]["wall"]) == 3  # each write's wait
+    assert len(holds["hot write @ state.sqlite"]["wall"]) == 1  # the one sent by call()
     (request,) = holds["request GET /x"]["wall"]
     assert request >= holds["request GET /x"]["cpu"][0] >= 0
 

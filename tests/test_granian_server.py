@@ -387,13 +387,14 @@ def test_a_worker_that_ends_is_replaced_and_the_store_stays(server: str) -> None
         requests.post(f"{url}/__admin/clock", json={"now": "2031-02-03T04:05:06Z"}, timeout=5)
         requests.get(f"{url}/api/voor-de-worker-stopt", timeout=5)
         (arbiter,) = _children(proc.pid)
-        (worker,) = _children(arbiter)
+        (worker,), _ = _workers_and_writer(arbiter)
         os.kill(worker, signal.SIGTERM)
         for _ in range(1200):
-            if _children(arbiter) not in (set(), {worker}):
+            workers, _ = _workers_and_writer(arbiter)
+            if workers not in (set(), {worker}):
                 break
             threading.Event().wait(0.05)
-        (replaced,) = _children(arbiter)
+        (replaced,), _ = _workers_and_writer(arbiter)
         assert replaced != worker
         assert store.is_dir() and (store / "state.sqlite").is_file()
         for base in urls:
@@ -454,6 +455,18 @@ def _tcp_sockets(port: int) -> dict[int, str]:
     return found
 
 
+def _workers_and_writer(arbiter: int) -> tuple[set[int], set[int]]:
+    """The arbiter's children that hold TCP sockets (the workers: listening on the ports) and
+    those that hold none (granian's writer process, on its Unix socket only)."""
+    tcp = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError):
+            tcp |= {int(line.split()[9]) for line in Path(table).read_text().splitlines()[1:]}
+    children = _children(arbiter)
+    workers = {pid for pid in children if _socket_inodes(pid) & tcp}
+    return workers, children - workers
+
+
 def _socket_inodes(pid: int) -> set[int]:
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
@@ -474,7 +487,8 @@ def test_each_granian_worker_listens_on_its_own_socket_and_gets_connections() ->
     proc, urls, _ = _start("--server", "granian", "--memory", "--workers", "2")
     try:
         (arbiter,) = _children(proc.pid)
-        workers = sorted(_children(arbiter))
+        serving, _ = _workers_and_writer(arbiter)
+        workers = sorted(serving)
         assert len(workers) == 2
         host, port = urls[0].removeprefix("http://").split(":")
         clients = [socket.create_connection((host, int(port)), timeout=10) for _ in range(64)]
@@ -494,3 +508,56 @@ def test_each_granian_worker_listens_on_its_own_socket_and_gets_connections() ->
         assert _stop(proc) == 0
     assert all(len(mine) == 1 for mine in listening) and not listening[0] & listening[1]
     assert sum(served) == 64 and min(served) >= 8, served
+
+
+def _new_pupil(schoolkr8: str, name: str) -> int:
+    answer = requests.post(
+        f"{schoolkr8}/api/scholen/99WR/00/leerlingen",
+        json={
+            "voornaam": name,
+            "achternaam": "Schrijver",
+            "geboortedatum": "2017-05-01",
+            "groep": "5",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return int(answer.json()["id"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc")
+def test_granian_runs_the_hot_writes_in_a_writer_process_that_is_replaced_when_killed() -> None:
+    """Under granian the arbiter forks one writer process besides the workers: a new pupil
+    (a hot write) is sent there (the worker's thread connects to it), stored and answered. A
+    writer killed with SIGKILL is replaced; meanwhile and after, the writes still succeed
+    (the workers write themselves while no writer answers) and nothing stored is lost."""
+    proc, urls, _ = _start("--server", "granian", "--memory", "--workers", "1")
+    try:
+        services = requests.get(f"{urls[0]}/__admin/services", timeout=10).json()["services"]
+        schoolkr8 = services["schoolkr8"]
+        (arbiter,) = _children(proc.pid)
+        (worker,), (writer,) = _workers_and_writer(arbiter)
+        assert len(_socket_inodes(writer)) == 1  # its listening Unix socket: no worker yet
+        first = _new_pupil(schoolkr8, "Eerste")
+        assert len(_socket_inodes(writer)) >= 2  # a worker's thread connected to send it
+        os.kill(writer, signal.SIGKILL)
+        during = _new_pupil(schoolkr8, "Tijdens")
+        for _ in range(1200):
+            workers, writers = _workers_and_writer(arbiter)
+            if writers and writers != {writer}:
+                break
+            threading.Event().wait(0.05)
+        assert workers == {worker} and len(writers) == 1 and writers != {writer}
+        (replaced,) = writers
+        after = _new_pupil(schoolkr8, "Daarna")
+        for _ in range(200):  # the worker's threads reconnect as they write next
+            if len(_socket_inodes(replaced)) >= 2:
+                break
+            after = _new_pupil(schoolkr8, "Daarna")
+        assert len(_socket_inodes(replaced)) >= 2
+        pupils = requests.get(f"{schoolkr8}/api/scholen/99WR/00/leerlingen", timeout=10).json()
+        ids = {pupil["id"] for pupil in pupils["leerlingen"]}
+        assert {first, during, after} <= ids
+    finally:
+        assert _stop(proc) == 0

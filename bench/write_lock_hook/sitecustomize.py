@@ -2,7 +2,9 @@
 its PYTHONPATH): times each hold of the SQLite store's process write lock
 (``state.sqlite.write-lock``, :class:`koppeling.harness.store._ProcessWriteLock`), per holder
 and store file (the store and the journal's own file have a lock each); how long each write
-waited in its store's group commit (``GroupCommit.run``, its own work included); and each
+waited in its store's group commit (``GroupCommit.run``, its own work included) and each hot
+write took (``GroupCommit.call``: sent to the writer process, or run in the group commit); and
+each
 request a service's Flask app answered (``Flask.__call__``, the SOAP lanes in front of it
 included): its wall-clock time and its thread's CPU, by method and path. Writes them, per
 process, to ``$KOPPELING_BENCH_WRITE_LOCK/<pid>.json`` twice a second. Nothing happens unless
@@ -98,6 +100,17 @@ def install(folder: Path) -> None:
                 record(f"group commit @ {name}", wall=(time.perf_counter() - started) * 1000)
 
         commits.GroupCommit.run = timed_run
+        call = commits.GroupCommit.call
+
+        def timed_call(self: Any, func: Any, *args: Any) -> Any:  # a hot write, via the writer
+            started = time.perf_counter()
+            try:
+                return call(self, func, *args)
+            finally:
+                name = Path(str(self.db.engine.url.database or "memory")).name
+                record(f"hot write @ {name}", wall=(time.perf_counter() - started) * 1000)
+
+        commits.GroupCommit.call = timed_call
 
     def patch_flask(app_module: Any) -> None:
         call = app_module.Flask.__call__

@@ -94,6 +94,13 @@ def main() -> None:
     "request at once.",
 )
 @click.option(
+    "--writer-process/--no-writer-process",
+    default=True,
+    show_default=True,
+    help="granian: the hot writes (BrengLeerresultaten, a new pupil) run in one process of "
+    "their own, sent there by the workers (shorter write latency under a mixed load).",
+)
+@click.option(
     "--journal-limit",
     type=click.IntRange(1),
     default=2000,
@@ -310,7 +317,9 @@ def _serve_forked(config: HarnessConfig, opts: dict[str, Any]) -> None:
     journal_server = JournalServer()
     config.journal_socket = journal_server.path
     try:
-        proc, go = _fork_arbiter(config, server, opts["workers"], opts["threads"])
+        proc, go = _fork_arbiter(
+            config, server, opts["workers"], opts["threads"], opts["writer_process"]
+        )
     except BaseException:
         journal_server.stop()
         raise
@@ -394,7 +403,7 @@ class _Forked:
 
 
 def _fork_arbiter(
-    config: HarnessConfig, server: str, workers: int, threads: int
+    config: HarnessConfig, server: str, workers: int, threads: int, writer: bool = True
 ) -> tuple[_Forked, int]:
     """gunicorn's arbiter in a fork of this process (:func:`koppeling.harness.wsgi.serve`; or
     granian's, :func:`koppeling.harness.granian_server.serve`, the same way): it
@@ -428,8 +437,12 @@ def _fork_arbiter(
             signal.signal(sig, signal.SIG_DFL)  # the server installs its own
         from koppeling.harness import granian_server, wsgi  # Flask and the apps: in the child
 
-        chosen = granian_server.serve if server == "granian" else wsgi.serve
-        chosen(config, workers=workers, threads=threads, store_ready=store_ready)
+        if server == "granian":
+            granian_server.serve(
+                config, workers=workers, threads=threads, store_ready=store_ready, writer=writer
+            )
+        else:
+            wsgi.serve(config, workers=workers, threads=threads, store_ready=store_ready)
 
     run_then_exit(serve)
 

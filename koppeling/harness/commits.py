@@ -49,6 +49,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection
 
 from koppeling.harness.store import Database
+from koppeling.harness.writer import WriterLink, name_of
 
 T = TypeVar("T")
 
@@ -89,6 +90,8 @@ class GroupCommit:
         #: how many transactions committed batches of more than one write (for tests and figures)
         self.batches = 0
         self.grouped = 0
+        #: this process's connection to the writer process, if it has one (set after the fork)
+        self.link: WriterLink | None = None
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(conn)`` in a write transaction, maybe together with other requests'
@@ -112,6 +115,28 @@ class GroupCommit:
             raise write.error
         result: T = write.result
         return result
+
+    def call(self, func: Callable[..., T], *args: Any) -> T:
+        """Run the registered write ``func(conn, *args)`` (:func:`koppeling.harness.writer.write`):
+        in the writer process when this process has one (:attr:`link`,
+        :mod:`koppeling.harness.writer`), else (or when the writer leaves it to this process)
+        as :meth:`run` does. Its result once committed, or the exception it raised."""
+        link = self.link
+        if link is not None and link.pid == os.getpid():
+            done, result = link.call(name_of(func), args)
+            if done:
+                self.db.unpin()  # the write ran elsewhere: read afresh, as a woken follower does
+                return result  # type: ignore[no-any-return]
+        return self.run(lambda conn: func(conn, *args))
+
+    def run_batch(self, works: list[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
+        """Run ``works`` as one batch now, in this thread (the writer process's way): per work
+        ``(True, result)`` once committed, or ``(False, exception)`` (it changed nothing)."""
+        batch: list[_Write[Any]] = [_Write(work) for work in works]
+        self._commit(batch)
+        return [
+            (True, write.result) if write.error is None else (False, write.error) for write in batch
+        ]
 
     def waiting(self) -> int:
         """How many writes of this process wait for a leader (its own included)."""

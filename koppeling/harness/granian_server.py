@@ -52,10 +52,12 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import Any
 
+from koppeling.harness.commits import committer
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.errors import PROBLEM_TYPE, problem_body
 from koppeling.harness.forks import run_then_exit
 from koppeling.harness.service import RESET_CONNECTION
+from koppeling.harness.writer import Writer, WriterLink
 from koppeling.harness.wsgi import PortDispatcher, StartResponse, build, read_byte
 
 log = logging.getLogger(__name__)
@@ -77,10 +79,16 @@ LIMIT_FIELD_SIZE = 8190
 
 
 def serve(
-    config: HarnessConfig, *, workers: int, threads: int, store_ready: int | None = None
+    config: HarnessConfig,
+    *,
+    workers: int,
+    threads: int,
+    store_ready: int | None = None,
+    writer: bool = True,
 ) -> None:
-    """Run the arbiter in this process until SIGTERM/SIGINT (see the module's doc; the
-    arguments are those of :func:`koppeling.harness.wsgi.serve`)."""
+    """Run the arbiter in this process until SIGTERM/SIGINT (see the module's doc; the other
+    arguments are those of :func:`koppeling.harness.wsgi.serve`). ``writer``: one more process,
+    the writer, runs the workers' hot writes (:mod:`koppeling.harness.writer`)."""
     dispatcher = build(config, store_checked=store_ready is not None)
     if store_ready is not None and read_byte(store_ready) != b"1":
         raise SystemExit(0)
@@ -100,9 +108,22 @@ def serve(
         except OSError as exc:
             print(f"cannot bind {config.host}:{port}: {exc}", file=sys.stderr)
             raise SystemExit(1) from None
+    writes = Writer() if writer else None  # its socket, kept open as the ports are
     gc.freeze()  # as under gunicorn: what was built is never garbage (see wsgi.serve)
     gc.enable()
-    Arbiter(lambda slot: _worker(dispatcher, listeners, slot, threads), workers).run()
+
+    def target(slot: int) -> None:
+        if slot == workers:  # the slot after the workers' (only with a writer)
+            assert writes is not None
+            _writer(dispatcher, listeners, writes)
+        else:
+            _worker(dispatcher, listeners, slot, threads, writes)
+
+    try:
+        Arbiter(target, workers + (writes is not None)).run()
+    finally:
+        if writes is not None:
+            writes.close()
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -192,17 +213,42 @@ def _signal(pid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
+def _writer(
+    dispatcher: PortDispatcher, slots: list[dict[int, socket.socket]], writes: Writer
+) -> None:
+    """The writer process: serves no port (it closes every slot's sockets) and runs the
+    workers' hot writes until SIGTERM/SIGINT (:mod:`koppeling.harness.writer`)."""
+    for sockets in slots:
+        for sock in sockets.values():
+            sock.close()
+    dispatcher.after_fork()
+    assert dispatcher.core is not None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    writes.serve(dispatcher.core.db, stop)
+
+
 def _worker(
-    dispatcher: PortDispatcher, slots: list[dict[int, socket.socket]], slot: int, threads: int
+    dispatcher: PortDispatcher,
+    slots: list[dict[int, socket.socket]],
+    slot: int,
+    threads: int,
+    writes: Writer | None = None,
 ) -> None:
     """One worker process: a granian WSGIWorker per port on the sockets of its ``slot``, until
     SIGTERM/SIGINT; then each finishes what it answers (granian calls back once drained) before
-    the process ends. The other slots' sockets, inherited with the fork, it closes."""
+    the process ends. The other slots' sockets, inherited with the fork, it closes. With a
+    writer, the store's hot writes go there (:mod:`koppeling.harness.writer`)."""
     for other, sockets in enumerate(slots):
         if other != slot:
             for sock in sockets.values():
                 sock.close()
     listeners = slots[slot]
+    if writes is not None:
+        assert dispatcher.core is not None
+        writes.listener.close()  # the arbiter's to keep
+        committer(dispatcher.core.db).link = WriterLink(writes.path)
     from granian import _futures, _granian
     from granian._loops import loops
 

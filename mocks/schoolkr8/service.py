@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from koppeling.harness import writer
 from koppeling.harness.commits import committer
 from koppeling.harness.errors import ApiError, conflict, invalid, not_found
 from koppeling.harness.keys import key_hash, mask, new_key
@@ -33,6 +34,7 @@ from mocks.schoolkr8.store import (
     INGETROKKEN,
     Koppeling,
     Leerling,
+    NieuwResultaat,
     Nummerwijziging,
     Resultaat,
     Schoolkr8Store,
@@ -183,7 +185,7 @@ class Schoolkr8Service:
         rolled back alone), and the answer waits for the COMMIT."""
         bericht = intake.prepare(autorisatie, verzoek)
         now = self.now(bericht.school)
-        ontvangst = self.commits.run(lambda conn: intake.accept(self.store, conn, bericht, now))
+        ontvangst = self.commits.call(_accept, bericht, now)
         intake.log_ontvangst(ontvangst)
         return ontvangst
 
@@ -198,11 +200,7 @@ class Schoolkr8Service:
         now = self.now(school)
         voornaam, achternaam = body["voornaam"].strip(), body["achternaam"].strip()
         groep = str(body["groep"]).strip()
-        return self.commits.run(
-            lambda conn: self.store.add_leerling(
-                conn, school, voornaam, achternaam, born, groep, now
-            )
-        )
+        return self.commits.call(_add_leerling, school, voornaam, achternaam, born, groep, now)
 
     def pupil(self, leerling_id: int) -> Leerling:
         with self.db.read() as conn:
@@ -327,3 +325,21 @@ def key_mail(koppeling: Koppeling, key: str) -> Mail:
         f"</title></head><body>{body}</body></html>"
     )
     return Mail(SENDER, [koppeling.contact_email], subject, text, html_doc)
+
+
+# The hot writes, run in the writer process under `koppeling up` (koppeling.harness.writer):
+# module-level functions of the connection, named there; their data travels pickled.
+for _carried in (intake.Bericht, intake.Ontvangst, NieuwResultaat, Autorisatie, Leerling):
+    writer.carried(_carried)
+
+
+@writer.write
+def _accept(conn: Any, bericht: intake.Bericht, now: datetime) -> intake.Ontvangst:
+    return intake.accept(Schoolkr8Store(), conn, bericht, now)
+
+
+@writer.write
+def _add_leerling(
+    conn: Any, school: str, voornaam: str, achternaam: str, born: date, groep: str, now: datetime
+) -> Leerling:
+    return Schoolkr8Store().add_leerling(conn, school, voornaam, achternaam, born, groep, now)
