@@ -561,3 +561,66 @@ def test_granian_runs_the_hot_writes_in_a_writer_process_that_is_replaced_when_k
         assert {first, during, after} <= ids
     finally:
         assert _stop(proc) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the processes in /proc")
+def test_every_write_acknowledged_before_a_kill_9_is_there_after_a_restart(tmp_path: Path) -> None:
+    """Eight clients add pupils as fast as they are answered (the writes go to the writer
+    process) while every process of `koppeling up` is killed with SIGKILL: each pupil that was
+    answered 201 is in the store when `up` starts again on the same folder."""
+    proc, urls, store = _start("--server", "granian", "--state-dir", str(tmp_path / "state"))
+    acknowledged: list[int] = []
+    try:
+        services = requests.get(f"{urls[0]}/__admin/services", timeout=10).json()["services"]
+        schoolkr8 = services["schoolkr8"]
+        stop = threading.Event()
+
+        def add_pupils() -> None:
+            with requests.Session() as session:
+                while not stop.is_set():
+                    try:
+                        answer = session.post(
+                            f"{schoolkr8}/api/scholen/99WR/00/leerlingen",
+                            json={
+                                "voornaam": "Snel",
+                                "achternaam": "Schrijver",
+                                "geboortedatum": "2017-05-01",
+                                "groep": "5",
+                            },
+                            timeout=10,
+                        )
+                    except requests.RequestException:
+                        return  # killed
+                    if answer.status_code == 201:
+                        acknowledged.append(int(answer.json()["id"]))
+
+        clients = [threading.Thread(target=add_pupils) for _ in range(8)]
+        for client in clients:
+            client.start()
+        while len(acknowledged) < 200:
+            threading.Event().wait(0.01)
+        tree, todo = set(), [proc.pid]
+        while todo:
+            tree.add(pid := todo.pop())
+            todo += _children(pid)
+        for pid in tree:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        stop.set()
+        for client in clients:
+            client.join(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        assert proc.stdout is not None
+        proc.stdout.close()
+    seen = set(acknowledged)
+    again, urls, _ = _start("--server", "granian", "--state-dir", str(store))
+    try:
+        services = requests.get(f"{urls[0]}/__admin/services", timeout=10).json()["services"]
+        answer = requests.get(f"{services['schoolkr8']}/api/scholen/99WR/00/leerlingen", timeout=10)
+        stored = {pupil["id"] for pupil in answer.json()["leerlingen"]}
+    finally:
+        assert _stop(again) == 0
+    assert len(seen) >= 200 and seen <= stored
