@@ -39,6 +39,7 @@ directory of its own (mode 0700) and the writer takes connections from its own u
 from __future__ import annotations
 
 import io
+import logging
 import os
 import pickle
 import selectors
@@ -52,8 +53,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from koppeling.harness.commits import GroupCommit
     from koppeling.harness.store import Database
 
+log = logging.getLogger("koppeling.writer")
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C", bound=type)
 
@@ -112,24 +115,36 @@ def _dumps(value: Any) -> bytes:
     return _LENGTH.pack(len(payload)) + payload
 
 
-def _read_exact(sock: socket.socket, size: int) -> bytes | None:
-    data = bytearray()
-    while len(data) < size:
-        part = sock.recv(size - len(data))
-        if not part:
-            return None
-        data += part
-    return bytes(data)
+#: a frame is read with one ``recv`` of up to this many bytes (more only when it is longer):
+#: each side has at most one frame in flight on a connection, so nothing after it is read
+RECEIVE = 64 * 1024
 
 
 def _read_frame(sock: socket.socket) -> bytes | None:
-    head = _read_exact(sock, _LENGTH.size)
-    if head is None:
+    """One frame's payload, None when the peer closed the connection (or announced more than
+    :data:`MAX_FRAME`). One system call for a frame that fits in :data:`RECEIVE`."""
+    data = sock.recv(RECEIVE)
+    while 0 < len(data) < _LENGTH.size:
+        more = sock.recv(RECEIVE)
+        if not more:
+            return None
+        data += more
+    if not data:
         return None
-    size = _LENGTH.unpack(head)[0]
+    size = _LENGTH.unpack_from(data)[0]
     if size > MAX_FRAME:
         return None
-    return _read_exact(sock, size)
+    end = _LENGTH.size + size
+    parts = [data]
+    have = len(data)
+    while have < end:
+        more = sock.recv(min(end - have, 1 << 20))
+        if not more:
+            return None
+        parts.append(more)
+        have += len(more)
+    data = b"".join(parts) if len(parts) > 1 else data
+    return data[_LENGTH.size : end]
 
 
 class Writer:
@@ -161,6 +176,22 @@ class Writer:
         self.listener.setblocking(False)
         selector.register(self.listener, selectors.EVENT_READ)
         uid = os.getuid()
+        try:
+            self._loop(commits, selector, uid, stop)
+        finally:  # the workers' connections end with the loop (they write themselves then)
+            for key in list(selector.get_map().values()):
+                if key.fileobj is not self.listener:
+                    assert isinstance(key.fileobj, socket.socket)
+                    key.fileobj.close()
+            selector.close()
+
+    def _loop(
+        self,
+        commits: GroupCommit,
+        selector: selectors.BaseSelector,
+        uid: int,
+        stop: threading.Event,
+    ) -> None:
         while not stop.is_set():
             asked: list[tuple[socket.socket, Callable[[Any], Any] | None]] = []
             for key, _ in selector.select(timeout=0.5):
@@ -189,6 +220,10 @@ class Writer:
                 try:
                     sock.sendall(_dumps(answer))
                 except OSError:
+                    selector.unregister(sock)
+                    sock.close()
+                except Exception:  # a result that does not pickle: a write registered wrongly
+                    log.exception("the writer cannot send the result of a committed write")
                     selector.unregister(sock)
                     sock.close()
 

@@ -109,6 +109,13 @@ def test_a_write_runs_in_the_writer_and_answers_with_its_result(serving: Serving
     assert _names(serving.worker_db) == {"een"}  # and there for the worker's next read
 
 
+def test_a_write_larger_than_one_receive_travels_whole_both_ways(serving: Serving) -> None:
+    name = "groot-" + "x" * (3 * writer.RECEIVE)  # SQLite keeps it whole (no length check)
+    assert serving.worker.call(_insert, name) == Stored(1, name)
+    assert serving.commits == ["commit"]
+    assert _names(serving.worker_db) == {name}
+
+
 def test_writes_of_many_threads_each_get_their_own_result(serving: Serving) -> None:
     got: dict[str, Stored] = {}
 
@@ -228,3 +235,16 @@ def test_a_breng_message_travels_to_the_writer_whole() -> None:
     assert writer._loads(pickle.dumps(sent)) == sent
     ontvangst = intake.Ontvangst("99BE-00", 1, 1, 0, 0)
     assert writer._loads(pickle.dumps((writer.OK, ontvangst))) == (writer.OK, ontvangst)
+    pupil = (
+        writer.name_of(service._add_leerling),
+        ("99BE-00", "Ada", "Smit", date(2017, 5, 1), "5", now),
+    )
+    assert writer._loads(pickle.dumps(pupil)) == pupil
+    store = Database.memory()
+    try:
+        store.create_all()
+        with store.begin() as conn:  # what _add_leerling answers: a Leerling
+            leerling = service._add_leerling(conn, *pupil[1])
+    finally:
+        store.dispose()
+    assert writer._loads(pickle.dumps((writer.OK, leerling))) == (writer.OK, leerling)
