@@ -35,6 +35,11 @@ last): it may use the connection and what it closes over, never thread-local or 
 (Flask's ``request``, ``g``), and must have no effect outside the connection (no mail, no log
 line: do those after :meth:`GroupCommit.run` returned). A write to a watched table drops the
 leader's generation pin; each other request drops its own when it wakes (it reads afresh).
+
+:meth:`GroupCommit.call` runs a *registered* write (a module-level function of the connection,
+:func:`koppeling.harness.writer.write`) the same way, or, in a granian worker under ``koppeling
+up``, sends it to the writer process, whose loop runs the batches with
+:meth:`GroupCommit.run_batch` (:mod:`koppeling.harness.writer`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ figures are in docs/harness.md). What ``up`` runs, it runs the same way as under
 
 - an *arbiter* (a fork of ``koppeling up``) builds the apps once (:func:`koppeling.harness.wsgi.
   build`), waits for the store (``store_ready``), checks every port can be bound and forks
-  ``workers`` processes; it starts a new one when one ends and stops them on SIGTERM/SIGINT;
+  ``workers`` processes, and one *writer* that serves no port and commits the workers' hot
+  writes (:mod:`koppeling.harness.writer`; not with ``--no-writer-process``); it starts a new
+  one when one ends and stops them on SIGTERM/SIGINT;
 - each *worker* serves every service port: one granian ``WSGIWorker`` per port (on a listening
   socket of that port of its own, ``SO_REUSEPORT``, which the arbiter bound and keeps, so the
   kernel spreads the connections over the workers and a port stays bound while a worker is

@@ -26,7 +26,9 @@ What stays as it was:
 - **When the writer cannot be reached** (not started, restarting, gone), the worker runs the
   write itself, as before. If the writer dies after it committed a write and before the answer
   left, that write runs once more in the worker: a Breng's results are upserted by key (stored
-  once), a new pupil would be stored twice. That takes a writer killed mid-answer.
+  once, counted as received twice), a new pupil would be stored twice. That takes a writer
+  killed mid-answer. A worker waits for its answer without a time limit, as it waits for the
+  write lock: a writer that is stopped (SIGSTOP) holds the hot writes until it goes on.
 - Other writes (the rare ones: keys, settings, the journal) run in the worker as before; the
   store's write lock orders them with the writer's.
 
