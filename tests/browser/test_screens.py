@@ -3,6 +3,9 @@ shown safely (its HTML runs in a sandboxed frame: no script executes)."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote_plus
+
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
@@ -116,8 +119,12 @@ def test_leerlingenoverzicht_filters_and_scores_for_selected_pupils(
     aantal = groepen.count()
     page.get_by_label("Groep", exact=True).select_option(index=1)
     gekozen = groepen.nth(1).inner_text()
+    waarde = groepen.nth(1).get_attribute("value") or ""
     page.get_by_role("button", name="Zoeken").click()
     rows = page.locator("table.leerlingen tbody tr[data-leerlingnummer]")
+    # the filtered page, loaded (reading the rows at once could read them mid-navigation)
+    expect(page).to_have_url(re.compile(rf"[?&]groep={re.escape(quote_plus(waarde))}(&|$)"))
+    expect(rows.first).to_be_visible()
     assert set(rows.locator("td:nth-child(5)").all_inner_texts()) == {gekozen}
     expect(groepen).to_have_count(aantal)
 
@@ -155,6 +162,7 @@ def test_leerlingenoverzicht_filters_and_scores_for_selected_pupils(
     page.get_by_role("link", name="Mijn leerlingen").click()
     page.get_by_label("Test").select_option("TTA")
     page.get_by_role("button", name="Zoeken").click()
+    expect(rows).to_have_count(len(nummers))
     assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.leerlingnummer)")) == nummers
     shots(page, "filter-test")
 
