@@ -510,17 +510,13 @@ def test_each_granian_worker_listens_on_its_own_socket_and_gets_connections() ->
     assert sum(served) == 64 and min(served) >= 8, served
 
 
+#: a new Schoolkr8 pupil (a hot write) of the school the writer tests use
+PUPILS_OF = "/api/scholen/99WR/00/leerlingen"
+PUPIL = {"achternaam": "Schrijver", "geboortedatum": "2017-05-01", "groep": "5"}
+
+
 def _new_pupil(schoolkr8: str, name: str) -> int:
-    answer = requests.post(
-        f"{schoolkr8}/api/scholen/99WR/00/leerlingen",
-        json={
-            "voornaam": name,
-            "achternaam": "Schrijver",
-            "geboortedatum": "2017-05-01",
-            "groep": "5",
-        },
-        timeout=10,
-    )
+    answer = requests.post(f"{schoolkr8}{PUPILS_OF}", json={"voornaam": name, **PUPIL}, timeout=10)
     assert answer.status_code == 201, answer.text
     return int(answer.json()["id"])
 
@@ -556,7 +552,7 @@ def test_granian_runs_the_hot_writes_in_a_writer_process_that_is_replaced_when_k
                 break
             after = _new_pupil(schoolkr8, "Daarna")
         assert len(_socket_inodes(replaced)) >= 2
-        pupils = requests.get(f"{schoolkr8}/api/scholen/99WR/00/leerlingen", timeout=10).json()
+        pupils = requests.get(f"{schoolkr8}{PUPILS_OF}", timeout=10).json()
         ids = {pupil["id"] for pupil in pupils["leerlingen"]}
         assert {first, during, after} <= ids
     finally:
@@ -581,13 +577,8 @@ def test_every_write_acknowledged_before_a_kill_9_is_there_after_a_restart(tmp_p
                 while not stop.is_set():
                     try:
                         answer = session.post(
-                            f"{schoolkr8}/api/scholen/99WR/00/leerlingen",
-                            json={
-                                "voornaam": "Snel",
-                                "achternaam": "Schrijver",
-                                "geboortedatum": "2017-05-01",
-                                "groep": "5",
-                            },
+                            f"{schoolkr8}{PUPILS_OF}",
+                            json={"voornaam": "Snel", **PUPIL},
                             timeout=10,
                         )
                     except requests.RequestException:
@@ -619,7 +610,7 @@ def test_every_write_acknowledged_before_a_kill_9_is_there_after_a_restart(tmp_p
     again, urls, _ = _start("--server", "granian", "--state-dir", str(store))
     try:
         services = requests.get(f"{urls[0]}/__admin/services", timeout=10).json()["services"]
-        answer = requests.get(f"{services['schoolkr8']}/api/scholen/99WR/00/leerlingen", timeout=10)
+        answer = requests.get(f"{services['schoolkr8']}{PUPILS_OF}", timeout=10)
         stored = {pupil["id"] for pupil in answer.json()["leerlingen"]}
     finally:
         assert _stop(again) == 0

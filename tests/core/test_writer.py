@@ -17,23 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, event, select
+from sqlalchemy import Connection, event, select
 
 from koppeling.harness import writer
 from koppeling.harness.commits import GroupCommit
 from koppeling.harness.store import Database
 from koppeling.harness.writer import Writer, WriterLink
-
-things = Table(
-    "writer_things",
-    MetaData(),
-    Column("id", Integer, primary_key=True),
-    Column("name", String(32), nullable=False, unique=True),
-)
-
-
-class Refused(Exception):
-    """A write's own refusal (like a SOAP Fault)."""
+from tests.core.test_group_commit import Refused, things
 
 
 @writer.carried
