@@ -40,17 +40,29 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def load(folder: Path) -> dict[str, dict[str, list[float]]]:
+    """Every process's figures (the hook's ``<pid>.jsonl`` lines), merged per kind; a line
+    still being written is skipped."""
+    merged: dict[str, dict[str, list[float]]] = {}
+    for file in sorted(folder.glob("*.jsonl")):
+        for line in file.read_text().splitlines():
+            try:
+                part = json.loads(line)
+            except ValueError:
+                continue
+            for kind, found in part.items():
+                into = merged.setdefault(kind, {})
+                for name, values in found.items():
+                    into.setdefault(name, []).extend(values)
+    return merged
+
+
 def report(folder: Path, seconds: float) -> None:
     """Every process's figures, merged per kind: the lock's holders, the group commits' waits
     and the requests, as tables."""
-    merged: dict[str, dict[str, list[float]]] = {}
-    for file in sorted(folder.glob("*.json")):
-        for kind, found in json.loads(file.read_text()).items():
-            into = merged.setdefault(kind, {})
-            for name, values in found.items():
-                into.setdefault(name, []).extend(values)
+    merged = load(folder)
     holders = {kind: found for kind, found in merged.items() if "hold" in found}
-    print(f"\nthe write lock, {len(list(folder.glob('*.json')))} processes, a {seconds:g} s load:")
+    print(f"\nthe write lock, {len(list(folder.glob('*.jsonl')))} processes, a {seconds:g} s load:")
     print("| holder @ file | holds | wait p50/p99/max ms | hold p50/p99/max ms | held, share |")
     print("|---|---:|---:|---:|---:|")
     for kind, found in sorted(holders.items(), key=lambda item: -sum(item[1]["hold"])):

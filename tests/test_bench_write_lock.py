@@ -5,13 +5,26 @@ that a rename inside the store fails here rather than print an empty table."""
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench() -> ModuleType:
+    """bench/write_lock.py, whose reader (``load``) the test reads the figures with."""
+    spec = importlib.util.spec_from_file_location("write_lock", ROOT / "bench/write_lock.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+write_lock = _bench()
 
 SCRIPT = """
 import sys, time
@@ -51,8 +64,8 @@ def test_the_hook_times_the_lock_by_holder_the_group_commits_and_the_requests(
     env["KOPPELING_BENCH_WRITE_LOCK"] = str(figures)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench/write_lock_hook"), str(ROOT)])
     subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], env=env, check=True, timeout=60)
-    (found,) = figures.glob("*.json")
-    holds = json.loads(found.read_text())
+    (found,) = figures.glob("*.jsonl")  # one process: one file of lines, read as the bench does
+    holds = write_lock.load(figures)
     assert len(holds["commit @ state.sqlite"]["hold"]) == 3  # the three group-commit writes
     assert len(holds["other write @ state.sqlite"]["hold"]) >= 1  # CREATE TABLE, on its own
     locks = [kind for kind in holds.values() if "hold" in kind]

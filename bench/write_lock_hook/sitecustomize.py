@@ -6,11 +6,11 @@ waited in its store's group commit (``GroupCommit.run``, its own work included) 
 write took (``GroupCommit.call``: sent to the writer process, or run in the group commit); and
 each
 request a service's Flask app answered (``Flask.__call__``, the SOAP lanes in front of it
-included): its wall-clock time and its thread's CPU, by method and path. Writes them, per
-process, to ``$KOPPELING_BENCH_WRITE_LOCK/<pid>.json`` twice a second. Nothing happens unless
-that variable is set; Flask and the group commit are patched when their modules are imported
-(``koppeling up`` itself never imports Flask). A bench instrument, never loaded by the harness
-itself."""
+included): its wall-clock time and its thread's CPU, by method and path. Appends them, per
+process, to ``$KOPPELING_BENCH_WRITE_LOCK/<pid>.jsonl`` twice a second (what came since).
+Nothing happens unless that variable is set; Flask and the group commit are patched when their
+modules are imported (``koppeling up`` itself never imports Flask). A bench instrument, never
+loaded by the harness itself."""
 
 from __future__ import annotations
 
@@ -52,13 +52,25 @@ def install(folder: Path) -> None:
     open_lock = lock_class._open
 
     def dump() -> None:
+        """Twice a second, the figures recorded since the last time, as one JSON line appended
+        to ``<pid>.jsonl`` (writing every figure each time made a long run's dumps grow with
+        it: after three minutes of the mixed load they took the workers' GIL for long enough
+        to double the CPU per request)."""
         folder.mkdir(parents=True, exist_ok=True)
+        written: dict[tuple[str, str], int] = {}
+        path = folder / f"{os.getpid()}.jsonl"
         while True:
             time.sleep(0.5)
-            snapshot = {kind: {k: list(v) for k, v in s.items()} for kind, s in stats.items()}
-            partial = folder / f".{os.getpid()}.json.partial"  # never read half written
-            partial.write_text(json.dumps(snapshot))
-            os.replace(partial, folder / f"{os.getpid()}.json")
+            new: dict[str, dict[str, list[float]]] = {}
+            for kind, found in list(stats.items()):
+                for name, values in list(found.items()):
+                    start, end = written.get((kind, name), 0), len(values)
+                    if end > start:
+                        new.setdefault(kind, {})[name] = values[start:end]
+                        written[(kind, name)] = end
+            if new:
+                with path.open("a") as out:
+                    out.write(json.dumps(new) + "\n")
 
     def record(kind: str, **figures: float) -> None:
         if owner["pid"] != os.getpid():  # the first figure of this process (or a fork of it)
