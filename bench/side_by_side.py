@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/side_by_side.py [--duration 5] [--threads 2] [--connections 16]
         [--rounds 3] [--warmup 10] [--pupils 40] [--soak 10] [--soak-load mixed|reads]
-        [--wiremock-jar PATH] [--server granian|gunicorn]
+        [--wiremock-jar PATH] [--server granian|gunicorn] [--up-arg=--no-writer-process ...]
 
 Why: "is the harness fast enough?" means little without a yardstick. This starts `koppeling up`
 (granian, or gunicorn with ``--server gunicorn``; its defaults), WireMock (journal off, one stub
@@ -861,7 +861,8 @@ def run(args: argparse.Namespace, tools: Tools, procs: Procs, tmp: Path) -> None
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"load average {load_average()}"
     )
-    k = start_koppeling(procs, tmp, args.store, server=args.server)
+    up_args = [part for arg in args.up_arg for part in arg.split("=", 1)]
+    k = start_koppeling(procs, tmp, args.store, up_args, server=args.server)
     if args.store:
         print(f"store: {args.store.split('@')[-1]} (state files below: none, it is a server)")
     bodies = prepare(k.urls, args.pupils, tmp)
@@ -900,6 +901,12 @@ def run(args: argparse.Namespace, tools: Tools, procs: Procs, tmp: Path) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
+    parser.add_argument(
+        "--up-arg",
+        action="append",
+        default=[],
+        help="an option for koppeling up, e.g. --up-arg=--no-writer-process (repeatable)",
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (-t)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (-c)")
     parser.add_argument("--rounds", type=int, default=3, help="wrk runs per server (medians)")
