@@ -46,8 +46,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("koppeling")
 
-#: a frame: its length (4 bytes, little-endian), then that many bytes
-_LENGTH = struct.Struct("<I")
+#: a frame: its length (4 bytes, little-endian), then that many bytes (the writer process's
+#: frames too, :mod:`koppeling.harness.writer`)
+FRAME_LENGTH = struct.Struct("<I")
 #: a worker that could not reach the server writes itself for this long before it tries again
 RETRY_SECONDS = 1.0
 #: a worker waits this long for the server's answer to one frame, then writes the rest itself
@@ -56,21 +57,22 @@ ANSWER_SECONDS = 30.0
 MAX_FRAME = 256 * 1024 * 1024
 #: at most this many entries to a frame (:meth:`JournalLink.send`)
 FRAME_ENTRIES = 256
-_ALLOWED = {("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
+#: the only classes an entry's data may hold (what an aware datetime pickles as)
+DATETIME_TYPES = {("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
 
 
 class _Loader(pickle.Unpickler):
     """Unpickles plain data and ``datetime`` only: nothing else is ever sent."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED:
+        if (module, name) in DATETIME_TYPES:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not journal data")
 
 
 def _pack(batch: list[Entry]) -> bytes:
     payload = pickle.dumps([vars(entry) for entry in batch], protocol=pickle.HIGHEST_PROTOCOL)
-    return _LENGTH.pack(len(payload)) + payload
+    return FRAME_LENGTH.pack(len(payload)) + payload
 
 
 def _unpack(payload: bytes) -> list[Entry]:
@@ -108,7 +110,14 @@ def _field_types() -> dict[str, tuple[type, ...]]:
     return found
 
 
-def _receive(sock: socket.socket, size: int) -> bytes | None:
+def same_user(conn: socket.socket) -> bool:
+    """Whether the peer of a Unix socket connection runs as this process's user
+    (``SO_PEERCRED``)."""
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return bool(struct.unpack("3i", creds)[1] == os.getuid())
+
+
+def receive_exact(sock: socket.socket, size: int) -> bytes | None:
     """Exactly ``size`` bytes, or None when the peer closed the connection first."""
     data = bytearray()
     while len(data) < size:
@@ -142,8 +151,8 @@ class JournalLink:
             while written < len(batch):
                 part = batch[written : written + FRAME_ENTRIES]
                 sock.sendall(_pack(part))
-                answer = _receive(sock, _LENGTH.size)
-                if answer is None or _LENGTH.unpack(answer)[0] != len(part):
+                answer = receive_exact(sock, FRAME_LENGTH.size)
+                if answer is None or FRAME_LENGTH.unpack(answer)[0] != len(part):
                     reason = (
                         "the server refused a batch" if answer else "the server closed the link"
                     )
@@ -214,8 +223,7 @@ class JournalServer:
                 conn, _ = listener.accept()
             except OSError:
                 return  # closed by stop()
-            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-            if struct.unpack("3i", creds)[1] != os.getuid():
+            if not same_user(conn):
                 conn.close()
                 continue
             with self._lock:
@@ -227,18 +235,18 @@ class JournalServer:
         journal = self._journal
         assert journal is not None
         try:
-            while (header := _receive(conn, _LENGTH.size)) is not None:
-                (size,) = _LENGTH.unpack(header)
-                if size > MAX_FRAME or (payload := _receive(conn, size)) is None:
+            while (header := receive_exact(conn, FRAME_LENGTH.size)) is not None:
+                (size,) = FRAME_LENGTH.unpack(header)
+                if size > MAX_FRAME or (payload := receive_exact(conn, size)) is None:
                     return
                 try:
                     batch = _unpack(payload)
                 except Exception as exc:  # never a traceback: the worker writes it itself
                     log.warning("journal: a batch from a worker could not be read: %s", exc)
-                    conn.sendall(_LENGTH.pack(0))
+                    conn.sendall(FRAME_LENGTH.pack(0))
                     continue
                 journal.record_written(batch)
-                conn.sendall(_LENGTH.pack(len(batch)))
+                conn.sendall(FRAME_LENGTH.pack(len(batch)))
         except OSError:
             return
         finally:

@@ -46,13 +46,19 @@ import os
 import pickle
 import selectors
 import socket
-import struct
 import tempfile
 import threading
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from koppeling.harness.journal_link import (
+    DATETIME_TYPES,
+    FRAME_LENGTH,
+    receive_exact,
+    same_user,
+)
 
 if TYPE_CHECKING:
     from koppeling.harness.commits import GroupCommit
@@ -62,8 +68,6 @@ log = logging.getLogger("koppeling.writer")
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C", bound=type)
 
-#: a frame: its length (4 bytes, little-endian), then that many bytes of pickle
-_LENGTH = struct.Struct("<I")
 #: a frame larger than this ends its connection (a write's data is a few KB)
 MAX_FRAME = 64 * 1024 * 1024
 #: at most this many writes share one transaction
@@ -72,13 +76,7 @@ MAX_BATCH = 256
 OK, LOCAL = "ok", "local"
 
 _WRITES: dict[str, Callable[..., Any]] = {}
-_CARRIED: set[tuple[str, str]] = {
-    ("datetime", "datetime"),
-    ("datetime", "date"),
-    ("datetime", "timezone"),
-    ("datetime", "timedelta"),
-    ("decimal", "Decimal"),
-}
+_CARRIED: set[tuple[str, str]] = {*DATETIME_TYPES, ("datetime", "date"), ("decimal", "Decimal")}
 
 
 def write(func: F) -> F:
@@ -114,7 +112,7 @@ def _loads(payload: bytes) -> Any:
 
 def _dumps(value: Any) -> bytes:
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    return _LENGTH.pack(len(payload)) + payload
+    return FRAME_LENGTH.pack(len(payload)) + payload
 
 
 #: a frame is read with one ``recv`` of up to this many bytes (more only when it is longer):
@@ -126,27 +124,23 @@ def _read_frame(sock: socket.socket) -> bytes | None:
     """One frame's payload, None when the peer closed the connection (or announced more than
     :data:`MAX_FRAME`). One system call for a frame that fits in :data:`RECEIVE`."""
     data = sock.recv(RECEIVE)
-    while 0 < len(data) < _LENGTH.size:
+    while 0 < len(data) < FRAME_LENGTH.size:
         more = sock.recv(RECEIVE)
         if not more:
             return None
         data += more
     if not data:
         return None
-    size = _LENGTH.unpack_from(data)[0]
+    size = FRAME_LENGTH.unpack_from(data)[0]
     if size > MAX_FRAME:
         return None
-    end = _LENGTH.size + size
-    parts = [data]
-    have = len(data)
-    while have < end:
-        more = sock.recv(min(end - have, 1 << 20))
-        if not more:
+    end = FRAME_LENGTH.size + size
+    if len(data) < end:  # a long frame: the rest
+        rest = receive_exact(sock, end - len(data))
+        if rest is None:
             return None
-        parts.append(more)
-        have += len(more)
-    data = b"".join(parts) if len(parts) > 1 else data
-    return data[_LENGTH.size : end]
+        data += rest
+    return data[FRAME_LENGTH.size : end]
 
 
 class Writer:
@@ -177,9 +171,8 @@ class Writer:
         selector = selectors.DefaultSelector()
         self.listener.setblocking(False)
         selector.register(self.listener, selectors.EVENT_READ)
-        uid = os.getuid()
         try:
-            self._loop(commits, selector, uid, stop)
+            self._loop(commits, selector, stop)
         finally:  # the workers' connections end with the loop (they write themselves then)
             for key in list(selector.get_map().values()):
                 if key.fileobj is not self.listener:
@@ -191,7 +184,6 @@ class Writer:
         self,
         commits: GroupCommit,
         selector: selectors.BaseSelector,
-        uid: int,
         stop: threading.Event,
     ) -> None:
         while not stop.is_set():
@@ -200,7 +192,7 @@ class Writer:
                 sock = key.fileobj
                 assert isinstance(sock, socket.socket)
                 if sock is self.listener:
-                    self._accept(selector, uid)
+                    self._accept(selector)
                     continue
                 try:
                     payload = _read_frame(sock)
@@ -229,13 +221,12 @@ class Writer:
                     selector.unregister(sock)
                     sock.close()
 
-    def _accept(self, selector: selectors.BaseSelector, uid: int) -> None:
+    def _accept(self, selector: selectors.BaseSelector) -> None:
         try:
             peer, _ = self.listener.accept()
         except BlockingIOError:
             return
-        creds = peer.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        if struct.unpack("3i", creds)[1] != uid:
+        if not same_user(peer):
             peer.close()
             return
         peer.setblocking(True)

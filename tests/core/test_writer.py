@@ -166,7 +166,7 @@ def test_the_writer_never_unpickles_what_it_does_not_carry(
     assert sock is not None
     payload = pickle.dumps((writer.name_of(_insert), (Evil(),)))
     try:
-        sock.sendall(writer._LENGTH.pack(len(payload)) + payload)
+        sock.sendall(writer.FRAME_LENGTH.pack(len(payload)) + payload)
         answer = writer._read_frame(sock)
     finally:
         link.close()
