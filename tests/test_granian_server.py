@@ -462,9 +462,12 @@ def _workers_and_writer(arbiter: int) -> tuple[set[int], set[int]]:
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with suppress(OSError):
             tcp |= {int(line.split()[9]) for line in Path(table).read_text().splitlines()[1:]}
-    children = _children(arbiter)
-    workers = {pid for pid in children if _socket_inodes(pid) & tcp}
-    return workers, children - workers
+    held: dict[int, set[int]] = {}
+    for pid in _children(arbiter):
+        with suppress(FileNotFoundError):  # a child that ended meanwhile (a replaced worker)
+            held[pid] = _socket_inodes(pid)
+    workers = {pid for pid, inodes in held.items() if inodes & tcp}
+    return workers, held.keys() - workers
 
 
 def _socket_inodes(pid: int) -> set[int]:
