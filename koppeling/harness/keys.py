@@ -22,7 +22,7 @@ import re
 import secrets
 import string
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -233,29 +233,43 @@ def _mask_xml(text: str, depth: int) -> str | None:
         return None
     if root is None:
         return None
-    changed = False
-    for node in root.iter():  # each of lxml's properties read once: every read builds a str
+    # Each of lxml's properties is read once (every read builds a str). A value of a
+    # secret-named attribute or leaf is masked as a key; every other value goes through
+    # _mask_string, which leaves a value alone unless _maybe_secret finds something in it. So
+    # they are first asked together, in one call over all of them joined by a NUL (which no
+    # part of the pattern holds, so nothing is found across two values): the same answer as
+    # asking each, and one call instead of one per value.
+    secret: list[tuple[etree._Element, str | None, str]] = []  # (node, attribute, value)
+    values: list[tuple[etree._Element, str | None, str]] = []  # attribute, None: text, "": tail
+    for node in root.iter():
         attrib = node.attrib
         if attrib:
-            for attr, value in list(attrib.items()):
-                new = mask(value) if _secret_name(str(attr)) else _mask_string(value, depth)
-                if new != value:
-                    node.set(attr, new)
-                    changed = True
+            for attr, value in attrib.items():
+                name = str(attr)
+                (secret if _secret_name(name) else values).append((node, name, value))
         content = node.text
         if content is not None:
             tag = node.tag
             is_secret = isinstance(tag, str) and bool(tag) and _secret_name(tag) and len(node) == 0
-            new = mask(content) if is_secret else _mask_string(content, depth)
-            if new != content:
-                node.text = new
-                changed = True
+            (secret if is_secret else values).append((node, None, content))
         tail = node.tail
         if tail is not None:
-            new = _mask_string(tail, depth)
-            if new != tail:
+            values.append((node, "", tail))
+    if not _maybe_secret("\0".join(value for _, _, value in values)):
+        values = []
+    changed = False
+    for items, masker in ((secret, mask), (values, partial(_mask_string, depth=depth))):
+        for node, where, value in items:
+            new = masker(value)
+            if new == value:
+                continue
+            changed = True
+            if where is None:
+                node.text = new
+            elif where:
+                node.set(where, new)
+            else:
                 node.tail = new
-                changed = True
     if not changed:
         return text
     declaration = _XML_DECLARATION.match(text.lstrip())
