@@ -143,12 +143,22 @@ def wrk_script(
         ]
     if key_prefix is not None:
         lines += [
+            # the body cut once at each RESULT_KEY and joined around each fresh key: a gsub
+            # over the whole body per request cost wrk ~6 % of the machine's CPU
+            "local pieces, from = {}, 1",
+            "while true do",
+            f"  local at = wrk.body:find('{RESULT_KEY}', from, true)",
+            "  if not at then break end",
+            "  pieces[#pieces + 1] = wrk.body:sub(from, at - 1)",
+            f"  from = at + {len(RESULT_KEY)}",
+            "end",
+            "pieces[#pieces + 1] = wrk.body:sub(from)",
             "local n, nr = 0, 0",
             "function setup(thread) n = n + 1; thread:set('id', n) end",
             "function request()",
             "  nr = nr + 1",
             f"  local key = string.format('{key_prefix}-%d-%d', id, nr)",
-            f"  return wrk.format(nil, nil, nil, (wrk.body:gsub('{RESULT_KEY}', key)))",
+            "  return wrk.format(nil, nil, nil, table.concat(pieces, key))",
             "end",
         ]
     lines += [

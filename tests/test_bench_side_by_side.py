@@ -1,14 +1,18 @@
 """The pure parts of bench/side_by_side.py: what wrk prints and is given, the nginx config, and
-the report of what is missing. No load and no servers here; the figures are the script's job."""
+the report of what is missing; and, where wrk is installed, one second of its Breng script against
+a loopback server that keeps the bodies. The figures are the script's job."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 
@@ -68,8 +72,44 @@ def test_wrk_script_posts_the_body_file_and_prints_the_done_line(tmp_path: Path)
 def test_wrk_script_with_a_key_prefix_makes_every_result_new() -> None:
     script = sbs.wrk_script("POST", {}, Path("/x/breng.xml"), "b")
     assert "function request()" in script
-    assert f"wrk.body:gsub('{sbs.RESULT_KEY}', key)" in script
     assert "string.format('b-%d-%d', id, nr)" in script
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_sends_every_request_with_a_fresh_key_in_each_place(tmp_path: Path) -> None:
+    """The real wrk runs the script for a second (1 thread, 2 connections) against a loopback
+    server: every body is the file's with each RESULT_KEY replaced by one new key."""
+    key = sbs.RESULT_KEY
+    body = tmp_path / "breng.xml"
+    body.write_text(f"<a>{key}</a><b>{key}</b>…")
+    seen: list[bytes] = []
+
+    class Keep(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Keep)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        script = sbs.write_script(tmp_path, "breng", sbs.wrk_script("POST", {}, body, "b"))
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        result = sbs.run_wrk(str(shutil.which("wrk")), sbs.Load("b", url, script, 1, 2), 1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.requests > 10 and len(seen) >= 10
+    keys = []
+    for sent in seen:
+        found = re.fullmatch(r"<a>(b-1-\d+)</a><b>(b-1-\d+)</b>…", sent.decode())
+        assert found is not None and found.group(1) == found.group(2), sent
+        keys.append(found.group(1))
+    assert len(set(keys)) == len(keys)
 
 
 def test_wrk_script_without_body_is_a_plain_get() -> None:
