@@ -34,7 +34,8 @@ def main() -> None:
     }
     parts = {
         "mask_text": keys.mask_text,
-        "parsed walk": lambda text: keys._mask_parsed(text, 0),
+        "of which the plain-XML check": keys._plain_xml,
+        "parsed walk (skipped for plain XML)": lambda text: keys._mask_parsed(text, 0),
         "raw patterns": keys._mask_flat,
     }
     for name, body in bodies.items():

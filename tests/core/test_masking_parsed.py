@@ -11,12 +11,14 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from koppeling.harness import keys as keys_module
 from koppeling.harness.journal import Entry, Journal
 from koppeling.harness.keys import KEY_PREFIXES, mask_data, mask_text
 from koppeling.harness.store import Database
@@ -194,6 +196,122 @@ def test_a_secret_only_the_parsed_xml_shows_is_masked(document: str) -> None:
     masked = mask_text(document)
     assert "van-de-school" not in masked
     assert "gehe…" in masked
+
+
+# --- plain XML: the raw patterns alone, as the parsed masker would -------------------------
+
+plain_words = st.text(ALNUM + " -.:/=?,>\t\r\n", max_size=12)
+plain_values = st.one_of(
+    plain_words,
+    keys,
+    st.builds(lambda n, v: f"{n}={v}", st.sampled_from(SECRET_NAMES), st.text(ALNUM, max_size=8)),
+    st.builds(lambda n, v: f"?{n}={v}", st.sampled_from(SECRET_NAMES), st.text(ALNUM, max_size=8)),
+    st.builds(lambda n, v: f'{{"{n}": "{v}"}}', st.sampled_from(SECRET_NAMES), st.text(ALNUM)),
+    st.sampled_from(["50%", "\\u0073k8", "sleutel", "x sk8_Ab12"]),
+)
+#: (element names, attribute names, values): plain ones, and ones with secrets of every kind
+PLAIN = (st.sampled_from(["x", "y", "aut:klantcode", "aut:autorisatiesleutel"]), "abc", plain_words)
+SPICED = (
+    st.sampled_from(
+        ["x", "aut:autorisatiesleutel", "AutorisatieSleutel", "wachtwoord", "dashboard_sleutel"]
+        + ["lr:autorisatiesleutelx"]
+    ),
+    ["a", "sleutel", "Password"],
+    plain_values,
+)
+
+
+@st.composite
+def plain_xml(draw: Any, depth: int = 0, spiced: bool = False) -> str:
+    """An XML element without references, CDATA or comments. Mostly plain (the fast path),
+    with one spiced child where ``spiced`` (at any depth): secret names of elements and
+    attributes, keys, secret form or JSON fields, encodings. A leaf named like a secret holds
+    a key; any quote character a value holds decides how its attribute is quoted."""
+    names, attribute_names, values = SPICED if spiced else PLAIN
+    name = draw(names)
+    attributes = ""
+    for attribute, value in draw(
+        st.lists(
+            st.tuples(st.sampled_from(list(attribute_names)), values),
+            max_size=2,
+            unique_by=lambda a: a[0],
+        )
+    ):
+        quote_mark = "'" if '"' in value else '"'
+        attributes += f" {attribute}={quote_mark}{value}{quote_mark}"
+    if depth < 3 and draw(st.booleans()):
+        children = draw(st.lists(plain_xml(depth + 1), max_size=3))
+        if depth == 0 and draw(st.booleans()):
+            children.insert(draw(st.integers(0, len(children))), draw(plain_xml(2, spiced=True)))
+        content = draw(values) + "".join(c + draw(values) for c in children)
+    else:
+        content = draw(keys if "sleutel" in name.lower() else values)
+    return f"<{name}{attributes}>{content}</{name}>"
+
+
+def _canonical(text: str) -> str:
+    """An XML text as C14N writes it (quotes, empty elements, attribute order as one form)."""
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(text.encode())
+    except etree.XMLSyntaxError:
+        return text  # masking cut a document short: compared as it is
+    return etree.tostring(root, method="c14n").decode()
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(plain_xml(), st.booleans())
+def test_plain_xml_is_masked_as_its_parse_would_mask_it(element: str, declared: bool) -> None:
+    """Where the parsed XML masker is skipped (:func:`keys._plain_xml`), the raw patterns leave
+    the same document, in its own form, that parsing and walking it would have left."""
+    namespaces = 'xmlns:aut="urn:aut" xmlns:lr="urn:lr"'
+    document = f"<r {namespaces}>{element}</r>"
+    if declared:
+        document = '<?xml version="1.0" encoding="utf-8"?>\n' + document
+    fast = mask_text(document)
+    with mock.patch.object(keys_module, "_plain_xml", lambda text: False):
+        parsed = mask_text(document)
+    assert _canonical(fast) == _canonical(parsed)
+
+
+ENVELOPE = (
+    "<?xml version='1.0' encoding='UTF-8'?>\n"
+    '<soap:Envelope xmlns:soap="urn:soap"><soap:Header><aut:autorisatie xmlns:aut="urn:aut">'
+    "<aut:autorisatiesleutel>sk8_xBDM43bBBfBjAig2Us6dI4aq4mtCB3jB</aut:autorisatiesleutel>"
+    "<aut:klantcode>BENCH</aut:klantcode></aut:autorisatie></soap:Header><soap:Body>{body}"
+    "</soap:Body></soap:Envelope>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "plain"),
+    [
+        ("<lr:leerlingid>0000000001</lr:leerlingid>", True),
+        ("<x>a &amp; b</x>", False),  # a reference: the parse decodes it
+        ("<x><![CDATA[a]]></x>", False),
+        ("<!-- a --><x/>", False),
+        ("<x>50%</x>", False),  # an encoding could hide a key
+        ("<x>sk8_Ab12Cd34Ef56</x>", False),  # a key outside the autorisatiesleutel
+        ("<wachtwoord>geheim</wachtwoord>", False),  # a secret name the raw patterns miss
+        ('<x sleutel="geheim"/>', False),
+        ("<x>sleutel=geheim</x>", False),
+        ("<x>é</x>", False),
+        ("<x>a\r\nb</x>", False),  # the parse reads "a\nb"
+        ('<aut:autorisatiesleutel a=">">geheim</aut:autorisatiesleutel>', False),
+        ("<aut:autorisatiesleutel>ge>heim</aut:autorisatiesleutel>", False),
+        ("<aut:autorisatiesleutel></aut:autorisatiesleutel>", False),
+        ('<aut:autorisatiesleutel a="1">geheim</aut:autorisatiesleutel>', True),
+    ],
+)
+def test_which_xml_the_raw_patterns_mask_alone(body: str, plain: bool) -> None:
+    """A SOAP request as the Breng load sends it skips the parse; anything that could hide a
+    secret from the raw patterns, or that they would not mask as the parse does, does not. The
+    masked text never shows the key."""
+    document = ENVELOPE.format(body=body)
+    assert keys_module._plain_xml(document) is plain
+    masked = mask_text(document)
+    assert "I4aq4mtCB3jB" not in masked and "geheim" not in masked.replace("gehe…", "")
 
 
 # --- forms, query strings and paths -------------------------------------------------------
