@@ -76,7 +76,10 @@ MAX_BATCH = 256
 OK, LOCAL = "ok", "local"
 
 _WRITES: dict[str, Callable[..., Any]] = {}
-_CARRIED: set[tuple[str, str]] = {*DATETIME_TYPES, ("datetime", "date"), ("decimal", "Decimal")}
+#: (module, name) of each class a frame may hold -> the class, once looked up
+_CARRIED: dict[tuple[str, str], type | None] = dict.fromkeys(
+    [*DATETIME_TYPES, ("datetime", "date"), ("decimal", "Decimal")]
+)
 
 
 def write(func: F) -> F:
@@ -87,7 +90,7 @@ def write(func: F) -> F:
 
 def carried(cls: C) -> C:
     """Register a class whose instances a write's arguments or result may hold."""
-    _CARRIED.add((cls.__module__, cls.__qualname__))
+    _CARRIED[(cls.__module__, cls.__qualname__)] = cls
     return cls
 
 
@@ -101,9 +104,17 @@ def name_of(func: Callable[..., Any]) -> str:
 
 class _Loader(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _CARRIED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not carried between worker and writer")
+        """A carried class, from the table (pickle's own lookup imports the module each time,
+        about twice a frame's unpickling); anything else refused."""
+        key = (module, name)
+        if key not in _CARRIED:
+            raise pickle.UnpicklingError(
+                f"{module}.{name} is not carried between worker and writer"
+            )
+        found = _CARRIED[key]
+        if found is None:
+            found = _CARRIED[key] = super().find_class(module, name)
+        return found
 
 
 def _loads(payload: bytes) -> Any:
