@@ -15,6 +15,7 @@ lock.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,8 +67,6 @@ class Bericht:
 def prepare(autorisatie: Autorisatie, verzoek: LeerresultatenVerzoek) -> Bericht:
     """The message as :func:`accept` stores it: its results as rows, their figures as JSON."""
     items = _items(verzoek)
-    for item in items:
-        _ = item.gegevens_json  # serialised here, not under the write lock
     return Bericht(
         school_key(verzoek.school.brincode, verzoek.school.dependancecode),
         autorisatie,
@@ -130,7 +129,7 @@ def _items(verzoek: LeerresultatenVerzoek) -> list[NieuwResultaat]:
             resultaat.toetscode,
             names.get(resultaat.toetscode),
             resultaat.afnamedatum,
-            gegevens(resultaat),
+            json.dumps(gegevens(resultaat)),
         )
         for afname, resultaat in verzoek.resultaten()
     ]

@@ -19,7 +19,6 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -255,12 +254,9 @@ class NieuwResultaat:
     toetscode: str
     toetsnaam: str | None
     afnamedatum: date
-    gegevens: dict[str, Any]
-
-    @cached_property
-    def gegevens_json(self) -> str:
-        """The figures as stored (JSON text), serialised once."""
-        return json.dumps(self.gegevens)
+    #: the figures as stored: JSON text, serialised by the intake outside the write lock (and
+    #: the one form carried to the writer process)
+    gegevens_json: str
 
 
 class Schoolkr8Store:

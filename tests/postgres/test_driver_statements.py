@@ -5,6 +5,7 @@ driver reads them back (the stored text of a time or a date, not a converted val
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -107,7 +108,9 @@ def test_a_new_pupil_is_returned_and_stored_as_before(db: Database) -> None:
 
 
 def test_a_result_upsert_is_stored_as_sqlalchemy_stores_it(db: Database) -> None:
-    item = NieuwResultaat("k1", " 42 ", "RW", None, date(2026, 10, 30), {"percentiel": 71})
+    item = NieuwResultaat(
+        "k1", " 42 ", "RW", None, date(2026, 10, 30), json.dumps({"percentiel": 71})
+    )
     store = Schoolkr8Store()
     with db.begin() as conn:
         pupil = store.add_leerling(conn, SCHOOL, "A", "B", date(2017, 1, 1), "5", NOW).id
@@ -185,7 +188,9 @@ def test_a_big_message_is_stored_as_one_result_at_a_time(db: Database) -> None:
     count new and resent keys alike."""
     store = Schoolkr8Store()
     items = [
-        NieuwResultaat(f"k{i}", str(i % 5), "RW", "Rekenen", date(2026, 10, 30), {"p": i})
+        NieuwResultaat(
+            f"k{i}", str(i % 5), "RW", "Rekenen", date(2026, 10, 30), json.dumps({"p": i})
+        )
         for i in range(73)
     ]
     with db.begin() as conn:

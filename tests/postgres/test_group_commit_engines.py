@@ -4,6 +4,7 @@ others; a resent ``resultaat@key`` updates its row and is counted, never duplica
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -25,7 +26,9 @@ def db(both_engines: Database) -> Database:
 
 
 def _result(key: str, percentiel: int) -> NieuwResultaat:
-    return NieuwResultaat(key, "42", "RW", "Rekenen", date(2026, 10, 30), {"p": percentiel})
+    return NieuwResultaat(
+        key, "42", "RW", "Rekenen", date(2026, 10, 30), json.dumps({"p": percentiel})
+    )
 
 
 def _store(keys: list[tuple[str, int]], refuse: bool = False) -> Callable[[Connection], object]:
