@@ -262,3 +262,26 @@ def test_trailing_newline_in_every_patterned_field_is_refused(live: Harness) -> 
                 assert answer.json()["field"] == field, f"{where}: {answer.text}"
                 tried.append(where)
     assert len(tried) >= 10, tried  # LAS pupils and schools, afnames, koppelingen, …
+
+
+def test_every_write_refuses_a_field_its_document_does_not_name(live: Harness) -> None:
+    """Every JSON write a document describes is closed (``additionalProperties: false``) and
+    answers a body with one more field by naming it: a request the document calls valid is
+    never refused for what it holds beyond the document (the fuzz suite's
+    ``positive_data_acceptance``), and a misspelt field is not ignored."""
+    tried = []
+    for spec in SERVICES:
+        resp = requests.get(f"{live.url(spec.name)}/openapi.json", timeout=10)
+        if resp.status_code == 404:
+            continue
+        for method, path, schema in _write_operations(resp.json()):
+            where = f"{spec.name} {method.upper()} {path}"
+            assert schema.get("additionalProperties") is False, where
+            body = {**_example(schema), "onbekend_veld": 1}
+            answer = requests.request(
+                method.upper(), live.url(spec.name) + _concrete(path), json=body, timeout=10
+            )
+            assert answer.status_code in (400, 422), f"{where}: {answer.status_code} {answer.text}"
+            assert answer.json()["field"] == "onbekend_veld", f"{where}: {answer.text}"
+            tried.append(where)
+    assert len(tried) >= 10, tried

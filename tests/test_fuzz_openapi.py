@@ -44,6 +44,7 @@ def test_openapi_conformance_and_no_5xx(fuzzed: Harness, service: str) -> None:
     for result in schema.get_all_operations():
         operation = result.ok()
         stateful = {int(code) for code in operation.definition.raw.get("x-depends-on-state", ())}
+        failed_calls: list[str] = []
 
         @settings(
             max_examples=EXAMPLES_PER_OPERATION,
@@ -57,14 +58,22 @@ def test_openapi_conformance_and_no_5xx(fuzzed: Harness, service: str) -> None:
         def check(case: schemathesis.Case) -> None:
             response = case.call(base_url=base)
             by_state = response.status_code in stateful  # noqa: B023 (check() runs right here)
-            case.validate_response(
-                response, excluded_checks=[positive_data_acceptance] if by_state else []
-            )
+            try:
+                case.validate_response(
+                    response, excluded_checks=[positive_data_acceptance] if by_state else []
+                )
+            except BaseException:  # kept: Hypothesis may call it flaky and show nothing of it
+                failed_calls.append(  # noqa: B023
+                    f"{case.method} {case.formatted_path} body={case.body!r} -> "
+                    f"{response.status_code} {response.text[:500]!r}"
+                )
+                raise
 
         try:
             check()
         except BaseException as exc:  # the FailureGroup of one operation: collect them all
-            failures.append(f"{operation.label}: {exc}")
+            calls = "".join(f"\n  failed call: {call}" for call in failed_calls)
+            failures.append(f"{operation.label}: {exc}{calls}")
         failures.extend(f"{operation.label}: {error!r}" for error in core.errors)
         core.errors.clear()
     assert not failures, "\n\n".join(failures)
