@@ -237,30 +237,37 @@ def _concrete(path: str) -> str:
     return re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), "x"), path)
 
 
-def test_trailing_newline_in_every_patterned_field_is_refused(live: Harness) -> None:
-    tried = []
+def _documented_writes(live: Harness) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(service, method, path, request schema) of every JSON write the services' documents
+    describe, over real HTTP."""
     for spec in SERVICES:
         resp = requests.get(f"{live.url(spec.name)}/openapi.json", timeout=10)
-        if resp.status_code == 404:
-            continue
-        for method, path, schema in _write_operations(resp.json()):
-            for field, prop in schema.get("properties", {}).items():
-                if "pattern" not in prop or prop.get("type") != "string":
-                    continue
-                if prop["pattern"].endswith(TRIMS):
-                    continue  # spaces around it are trimmed, a newline among them
-                body = _example(schema)
-                body[field] = _example(prop) + "\n"
-                answer = requests.request(
-                    method.upper(), live.url(spec.name) + _concrete(path), json=body, timeout=10
-                )
-                expected = 400 if spec.name == "mailbox" else 422
-                where = f"{spec.name} {method.upper()} {path} {field}={body[field]!r}"
-                assert answer.status_code == expected, (
-                    f"{where}: {answer.status_code} {answer.text}"
-                )
-                assert answer.json()["field"] == field, f"{where}: {answer.text}"
-                tried.append(where)
+        if resp.status_code != 404:
+            for method, path, schema in _write_operations(resp.json()):
+                yield spec.name, method, path, schema
+
+
+def _send(live: Harness, service: str, method: str, path: str, body: Any) -> requests.Response:
+    url = live.url(service) + _concrete(path)
+    return requests.request(method.upper(), url, json=body, timeout=10)
+
+
+def test_trailing_newline_in_every_patterned_field_is_refused(live: Harness) -> None:
+    tried = []
+    for service, method, path, schema in _documented_writes(live):
+        for field, prop in schema.get("properties", {}).items():
+            if "pattern" not in prop or prop.get("type") != "string":
+                continue
+            if prop["pattern"].endswith(TRIMS):
+                continue  # spaces around it are trimmed, a newline among them
+            body = _example(schema)
+            body[field] = _example(prop) + "\n"
+            answer = _send(live, service, method, path, body)
+            expected = 400 if service == "mailbox" else 422
+            where = f"{service} {method.upper()} {path} {field}={body[field]!r}"
+            assert answer.status_code == expected, f"{where}: {answer.status_code} {answer.text}"
+            assert answer.json()["field"] == field, f"{where}: {answer.text}"
+            tried.append(where)
     assert len(tried) >= 10, tried  # LAS pupils and schools, afnames, koppelingen, …
 
 
@@ -270,18 +277,11 @@ def test_every_write_refuses_a_field_its_document_does_not_name(live: Harness) -
     never refused for what it holds beyond the document (the fuzz suite's
     ``positive_data_acceptance``), and a misspelt field is not ignored."""
     tried = []
-    for spec in SERVICES:
-        resp = requests.get(f"{live.url(spec.name)}/openapi.json", timeout=10)
-        if resp.status_code == 404:
-            continue
-        for method, path, schema in _write_operations(resp.json()):
-            where = f"{spec.name} {method.upper()} {path}"
-            assert schema.get("additionalProperties") is False, where
-            body = {**_example(schema), "onbekend_veld": 1}
-            answer = requests.request(
-                method.upper(), live.url(spec.name) + _concrete(path), json=body, timeout=10
-            )
-            assert answer.status_code in (400, 422), f"{where}: {answer.status_code} {answer.text}"
-            assert answer.json()["field"] == "onbekend_veld", f"{where}: {answer.text}"
-            tried.append(where)
+    for service, method, path, schema in _documented_writes(live):
+        where = f"{service} {method.upper()} {path}"
+        assert schema.get("additionalProperties") is False, where
+        answer = _send(live, service, method, path, {**_example(schema), "onbekend_veld": 1})
+        assert answer.status_code in (400, 422), f"{where}: {answer.status_code} {answer.text}"
+        assert answer.json()["field"] == "onbekend_veld", f"{where}: {answer.text}"
+        tried.append(where)
     assert len(tried) >= 10, tried
