@@ -34,7 +34,7 @@ def main() -> None:
     }
     parts = {
         "mask_text": keys.mask_text,
-        "of which the plain-XML check": keys._plain_xml,
+        "of which the plain-XML path": keys._plain_xml_masked,
         "parsed walk (skipped for plain XML)": lambda text: keys._mask_parsed(text, 0),
         "raw patterns": keys._mask_flat,
     }

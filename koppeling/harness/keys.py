@@ -111,8 +111,9 @@ def mask_text(text: str) -> str:
     secret the raw text does not show, the decoded text is returned, masked."""
     if not _maybe_secret(text):
         return text  # no key, no secret name and nothing encoded: nothing to mask
-    if _plain_xml(text):  # one raw pass masks all there is (what _mask_flat would give)
-        return _mask_raw(text)
+    plain = _plain_xml_masked(text)
+    if plain is not None:
+        return plain
     return _mask_flat(_mask_parsed(text, 0))
 
 
@@ -327,43 +328,50 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _plain_xml(text: str) -> bool:
-    """Whether the raw patterns alone mask the XML document ``text`` as parsing and walking it
-    would (:func:`_mask_xml`), so the parse can be skipped: a SOAP request (a Breng body) is
-    such a document, and its parse and walk were most of the journal's CPU per message.
+def _plain_xml_masked(text: str) -> str | None:
+    """The XML document ``text`` masked without parsing it, when that gives what parsing and
+    walking it and then the raw patterns would (:func:`_mask_xml`, :func:`_mask_flat`); None
+    for any other text. A SOAP request (a Breng body) is such a document, and its parse and
+    walk were most of the journal's CPU per message.
 
     That holds when every value reads as written and only the text of ``autorisatiesleutel``
-    elements needs masking, which :data:`_XML_SECRET` masks as the walk would: the text is
-    ASCII, without ``&`` (no reference), carriage return (a line end the parse changes),
-    CDATA section, comment, DTD or processing instruction besides a leading declaration; each
-    ``autorisatiesleutel`` element holds text without ``>`` (written back as ``&gt;``); and in
-    everything else, names included, :func:`_maybe_secret` finds nothing (no key, no other
-    secret name, no encoding). The document then keeps its own form instead of lxml's
+    elements needs masking: the text is ASCII, without ``&`` (no reference), carriage return
+    (a line end the parse changes), CDATA section, comment, DTD or processing instruction
+    besides a leading declaration; each ``autorisatiesleutel`` element holds text without
+    ``>`` (written back as ``&gt;``); and in everything else, names included,
+    :func:`_maybe_secret` finds nothing (no key, no other secret name, no encoding). Then each
+    such text is masked as :data:`_XML_SECRET` masks it (the walk's ``mask()`` of the same
+    text), nothing else is, and the document keeps its own form instead of lxml's
     serialisation. A Hypothesis test holds the two ways to the same documents (in C14N)."""
     if not text.isascii() or "&" in text or "\r" in text:  # "\r\n" parses as "\n"
-        return False
+        return None
     body = text.lstrip()
     if not body.startswith("<"):
-        return False
+        return None
     declaration = _XML_DECLARATION.match(body)
     rest = body[declaration.end() :] if declaration else body
     if ("!" in rest and "<!" in rest) or ("?" in rest and "<?" in rest):  # "!", "?" are rare
-        return False
+        return None
     lowered = text.lower()
-    kept: list[str] = []
+    checked: list[str] = []  # everything but the secret elements' names and texts
+    masked: list[str] = []
     done = 0
     for start in _xml_secret_starts(lowered):
         if start < done:  # in the match before (its closing tag)
             continue
         found = _XML_SECRET.match(text, start)
         if found is None or not found.group(2) or ">" in found.group(2):
-            return False  # empty: the parse leaves it so; ">": written back as "&gt;", or the
+            return None  # empty: the parse leaves it so; ">": written back as "&gt;", or the
             # end of a start tag whose attribute value held a ">"
         name_end = lowered.index(_XML_SECRET_NAME, start) + len(_XML_SECRET_NAME)
-        kept += (text[done:start], text[name_end : found.end(1)])  # its attributes stay
+        checked += (text[done:start], text[name_end : found.end(1)])  # its attributes stay
+        masked += (text[done:start], _value_masked(found))
         done = found.end()
-    kept.append(text[done:])
-    return not _maybe_secret("\0".join(kept))
+    checked.append(text[done:])
+    if _maybe_secret("\0".join(checked)):
+        return None
+    masked.append(text[done:])
+    return "".join(masked)
 
 
 def _json_like(text: str) -> bool:

@@ -263,14 +263,14 @@ def _canonical(text: str) -> str:
 @settings(max_examples=600, deadline=None, database=None, derandomize=True)
 @given(plain_xml(), st.booleans())
 def test_plain_xml_is_masked_as_its_parse_would_mask_it(element: str, declared: bool) -> None:
-    """Where the parsed XML masker is skipped (:func:`keys._plain_xml`), the raw patterns leave
-    the same document, in its own form, that parsing and walking it would have left."""
+    """Where the parse is skipped (:func:`keys._plain_xml_masked`), the document is left as
+    parsing and walking it (and the raw patterns after) would have left it, in its own form."""
     namespaces = 'xmlns:aut="urn:aut" xmlns:lr="urn:lr"'
     document = f"<r {namespaces}>{element}</r>"
     if declared:
         document = '<?xml version="1.0" encoding="utf-8"?>\n' + document
     fast = mask_text(document)
-    with mock.patch.object(keys_module, "_plain_xml", lambda text: False):
+    with mock.patch.object(keys_module, "_plain_xml_masked", lambda text: None):
         parsed = mask_text(document)
     assert _canonical(fast) == _canonical(parsed)
 
@@ -309,7 +309,7 @@ def test_which_xml_the_raw_patterns_mask_alone(body: str, plain: bool) -> None:
     secret from the raw patterns, or that they would not mask as the parse does, does not. The
     masked text never shows the key."""
     document = ENVELOPE.format(body=body)
-    assert keys_module._plain_xml(document) is plain
+    assert (keys_module._plain_xml_masked(document) is not None) is plain
     masked = mask_text(document)
     assert "I4aq4mtCB3jB" not in masked and "geheim" not in masked.replace("gehe…", "")
 
