@@ -108,7 +108,9 @@ def mask_text(text: str) -> str:
     several of them — then written back (only when something was masked: plain text keeps its
     form). What does not parse, and the result in every case, also goes through the raw-text
     masker, which decodes the usual encodings a few rounds deep: when the decoded text holds a
-    secret the raw text does not show, the decoded text is returned, masked."""
+    secret the raw text does not show, the decoded text is returned, masked. An XML document
+    with nothing to decode and no secret but its ``autorisatiesleutel`` texts (a SOAP request)
+    is masked without the parse, to the same result (:func:`_plain_xml_masked`)."""
     if not _maybe_secret(text):
         return text  # no key, no secret name and nothing encoded: nothing to mask
     plain = _plain_xml_masked(text)
