@@ -50,9 +50,13 @@ _FORM_SECRET_FIRST = re.compile(r"(" + _FORM_FIELD + r")([^&#\s]*)", re.IGNORECA
 _FORM_SECRET = re.compile(r"([?&]" + _FORM_FIELD + r")([^&#\s]*)", re.IGNORECASE)
 _MASKED = re.compile(r"(?:(?:" + "|".join(KEY_PREFIXES) + r")_[A-Za-z0-9]{4}|[^…]{0,4})…")
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+#: XML's five named entities: JSON or XML written inside an XML text has its quotes and angle
+#: brackets so (``{&quot;password&quot;: …}``, ``&lt;aut:autorisatiesleutel&gt;``)
+_NAMED_REF = re.compile(r"&(quot|apos|lt|gt|amp);")
+_NAMED_CHARS = {"quot": '"', "apos": "'", "lt": "<", "gt": ">", "amp": "&"}
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 #: what every encoding :func:`_decode` undoes starts with
-_ENCODINGS = ("&#", "\\u", "%")
+_ENCODINGS = ("&", "\\u", "%")
 _DECODE_ROUNDS = 3  # enough for a key encoded twice over (``%2573k8_…``)
 #: What any text holding a secret shows: a key's prefix, a secret field's name, or an encoding
 #: (``\\u``, ``&#``, ``%``) that could hide one of them. Text without any is left alone.
@@ -509,10 +513,11 @@ def _mask_form_fields(text: str) -> str:
 def _decode(text: str) -> str:
     """``text`` with every encoding a secret may hide behind undone, a few rounds deep."""
     if not any(mark in text for mark in _ENCODINGS):
-        return text  # no character reference, ``\u`` escape or percent sign: nothing to undo
+        return text  # no reference, ``\u`` escape or percent sign: nothing to undo
     for _ in range(_DECODE_ROUNDS):
         previous = text
         text = _CHAR_REF.sub(_char_ref, text)
+        text = _NAMED_REF.sub(lambda m: _NAMED_CHARS[m.group(1)], text)
         text = _JSON_ESCAPE.sub(lambda m: _char(int(m.group(1), 16), m.group(0)), text)
         if "%" in text:  # not "+": a key has no space, and JSON or XML may hold a plus
             text = unquote(text, errors="replace")

@@ -90,6 +90,7 @@ def _reference_mask_flat(text: str) -> str:
     for _ in range(masker._DECODE_ROUNDS):
         previous = decoded
         decoded = masker._CHAR_REF.sub(masker._char_ref, decoded)
+        decoded = masker._NAMED_REF.sub(lambda m: masker._NAMED_CHARS[m.group(1)], decoded)
         decoded = masker._JSON_ESCAPE.sub(
             lambda m: masker._char(int(m.group(1), 16), m.group(0)), decoded
         )
@@ -115,6 +116,9 @@ _FRAGMENTS = st.sampled_from(
         "%2573",
         "&#115;",
         "&#x6B;",
+        "&quot;",
+        "&lt;",
+        "&amp;",
         "\\u0073",
         "…",
         "plain text ",

@@ -198,6 +198,23 @@ def test_a_secret_only_the_parsed_xml_shows_is_masked(document: str) -> None:
     assert "gehe…" in masked
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<v>x</v>{&quot;password&quot;: &quot;geheim-van-de-school&quot;}<w/>",  # not one root
+        "zie &lt;aut:autorisatiesleutel&gt;geheim-van-de-school&lt;/aut:autorisatiesleutel&gt;",
+        "{&amp;quot;wachtwoord&amp;quot;: &amp;quot;geheim-van-de-school&amp;quot;}",
+    ],
+)
+def test_a_secret_behind_named_entities_is_masked_where_nothing_parses(text: str) -> None:
+    """Text that parses as no document, with JSON or XML inside written with XML's named
+    entities (twice over in the last): the raw-text masker undoes them, as it undoes character
+    references, and masks what that shows."""
+    masked = mask_text(text)
+    assert "van-de-school" not in masked
+    assert "gehe…" in masked
+
+
 # --- plain XML: the raw patterns alone, as the parsed masker would -------------------------
 
 plain_words = st.text(ALNUM + " -.:/=?,>\t\r\n", max_size=12)
