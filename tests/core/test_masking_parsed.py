@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from koppeling.harness import keys as keys_module
 from koppeling.harness.journal import Entry, Journal
@@ -268,8 +269,6 @@ def plain_xml(draw: Any, depth: int = 0, spiced: bool = False) -> str:
 
 def _canonical(text: str) -> str:
     """An XML text as C14N writes it (quotes, empty elements, attribute order as one form)."""
-    from lxml import etree
-
     try:
         root = etree.fromstring(text.encode())
     except etree.XMLSyntaxError:
