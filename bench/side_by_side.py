@@ -304,8 +304,13 @@ class Procs:
     def stop_all(self) -> None:
         """SIGTERM each (koppeling up stops its gunicorn, nginx its workers); after 15 s,
         SIGKILL to the process group the process leads."""
+        self.stop({proc.pid for proc in self.started})
+
+    def stop(self, pids: set[int]) -> None:
+        """Stop the started processes whose pid is in ``pids`` (newest first), as
+        :meth:`stop_all` does."""
         for proc in reversed(self.started):
-            if proc.poll() is None:
+            if proc.pid in pids and proc.poll() is None:
                 proc.terminate()
                 try:
                     proc.wait(timeout=15)
@@ -657,7 +662,7 @@ def side_by_side(servers: list[Server], wrk: str, bodies: Bodies, args: argparse
 
 
 def median(server: Server, attr: str) -> float:
-    return statistics.median(float(getattr(r, attr)) for r in server.runs)
+    return median_of(server.runs, attr)
 
 
 def ratio_line(ours: Server, other: Server) -> str:
@@ -670,17 +675,50 @@ def ratio_line(ours: Server, other: Server) -> str:
 
 
 def breng(k: Koppeling, wrk: str, bodies: Bodies, args: argparse.Namespace) -> None:
+    """``args.rounds`` runs of BrengLeerresultaten (each with keys of its own: every result is
+    new), each printed; the goal is read from their median, as the Haal table's figures."""
     headers = soap_headers("BrengLeerresultaten")
-    script = write_script(
-        bodies.haal.parent, "breng", wrk_script("POST", headers, bodies.breng, "b")
-    )
-    load = Load("breng", k.urls["schoolkr8"] + BRENG_PATH, script, args.threads, args.connections)
-    r = run_wrk(wrk, load, args.duration)
+    runs = []
+    for n in range(1, args.rounds + 1):
+        text = wrk_script("POST", headers, bodies.breng, f"b{n}")
+        script = write_script(bodies.haal.parent, f"breng{n}", text)
+        load = Load(
+            f"breng {n}", k.urls["schoolkr8"] + BRENG_PATH, script, args.threads, args.connections
+        )
+        runs.append(run_wrk(wrk, load, args.duration))
     print(
         f"\nBrengLeerresultaten, 1 result per message, wrk -t{args.threads} -c{args.connections} "
-        f"-d{args.duration:g}s: {r.rate:,.0f} results/s, p50 {r.p50_ms:.1f} ms, "
-        f"p99 {r.p99_ms:.1f} ms, {r.errors} errors   (goal >= 2,000 results/s)"
+        f"-d{args.duration:g}s x{args.rounds}, median: {median_of(runs, 'rate'):,.0f} results/s, "
+        f"p50 {median_of(runs, 'p50_ms'):.1f} ms, p99 {median_of(runs, 'p99_ms'):.1f} ms, "
+        f"{sum(r.errors for r in runs)} errors   (goal >= 2,000 results/s)"
     )
+    print("  runs: " + ", ".join(f"{r.rate:,.0f} results/s (p99 {r.p99_ms:.1f} ms)" for r in runs))
+
+
+def median_of(runs: list[WrkResult], attr: str) -> float:
+    return statistics.median(float(getattr(r, attr)) for r in runs)
+
+
+@dataclass(frozen=True)
+class MixedRun:
+    """One run of the mixed load: each part's figures, and the whole's."""
+
+    parts: dict[str, WrkResult]
+
+    @property
+    def rate(self) -> float:
+        """Requests of every part over the longest part's seconds."""
+        return sum(r.requests for r in self.parts.values()) / max(
+            r.seconds for r in self.parts.values()
+        )
+
+    @property
+    def worst_p99_ms(self) -> float:
+        return max(r.p99_ms for r in self.parts.values())
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.parts.values())
 
 
 def mixed(
@@ -691,27 +729,44 @@ def mixed(
     tag: str,
     tick: Callable[[], None] | None = None,
     reads_only: bool = False,
-) -> None:
+) -> MixedRun:
     """The mixed load (:func:`mixed_loads`), or only its two reads (``reads_only``: nothing is
     stored but the bounded journal)."""
     loads = mixed_loads(k.urls, bodies, bodies.haal.parent, tag)
     if reads_only:
         loads = [load for load in loads if " read " in load.name]
-    results = run_together(wrk, loads, seconds, tick)
-    total = sum(r.requests for r in results.values())
-    longest = max(r.seconds for r in results.values())
-    worst = max(r.p99_ms for r in results.values())
-    errors = sum(r.errors for r in results.values())
-    goal = "" if reads_only else "   (goal >= 3,000 req/s, p99 < 50 ms, 0 errors)"
+    return MixedRun(run_together(wrk, loads, seconds, tick))
+
+
+#: the mixed load's goal, printed beside its figures
+MIXED_GOAL = "   (goal >= 3,000 req/s, p99 < 50 ms, 0 errors)"
+
+
+def print_mixed(run: MixedRun, goal: str = "", lead: str = "") -> None:
+    clients = 4 * len(run.parts)
     print(
-        f"  all {sum(load.connections for load in loads)} clients: {total / longest:,.0f} req/s, "
-        f"p99 {worst:.1f} ms (worst part), {errors} errors{goal}"
+        f"  {lead}all {clients} clients: {run.rate:,.0f} req/s, "
+        f"p99 {run.worst_p99_ms:.1f} ms (worst part), {run.errors} errors{goal}"
     )
-    for name, r in results.items():
+    for name, r in run.parts.items():
         print(
             f"    {name:<34} {r.rate:7,.0f} req/s  p50 {r.p50_ms:7.1f} ms  "
             f"p99 {r.p99_ms:7.1f} ms  {r.errors} errors"
         )
+
+
+def mixed_rounds(k: Koppeling, wrk: str, bodies: Bodies, args: argparse.Namespace) -> None:
+    """``args.rounds`` runs of the mixed load, each printed; the goal is read from their
+    medians (req/s, and the worst part's p99 of each run), as the Haal table's figures."""
+    runs = [mixed(k, wrk, bodies, args.duration, f"m{n}") for n in range(1, args.rounds + 1)]
+    print(
+        f"\nMixed load, 16 clients (4 wrk processes x 4 connections), {args.duration:g} s "
+        f"x{args.rounds}, median: {statistics.median(r.rate for r in runs):,.0f} req/s, p99 "
+        f"{statistics.median(r.worst_p99_ms for r in runs):.1f} ms (worst part), "
+        f"{sum(r.errors for r in runs)} errors{MIXED_GOAL}"
+    )
+    for n, run in enumerate(runs, 1):
+        print_mixed(run, lead=f"run {n}: ")
 
 
 def state_files(k: Koppeling) -> dict[str, int]:
@@ -760,7 +815,8 @@ def soak(k: Koppeling, wrk: str, bodies: Bodies, seconds: float, reads_only: boo
 
     what = "its reads only (Haal, GET leerlingen)" if reads_only else "the mixed load"
     print(f"\nSoak: {what} for {seconds:g} s, RSS and state sampled while it runs")
-    mixed(k, wrk, bodies, seconds, "s", sample, reads_only)
+    run = mixed(k, wrk, bodies, seconds, "s", sample, reads_only)
+    print_mixed(run, "" if reads_only else MIXED_GOAL)
     sample()
     last = rss_by_process(k.pid)
     print("  | s | RSS MB | state MB | " + " | ".join(SOAK_TABLES) + " |")
@@ -888,9 +944,13 @@ def run(args: argparse.Namespace, tools: Tools, procs: Procs, tmp: Path) -> None
     check_same_bytes(servers[1:], bodies)
     if tools.wrk:
         side_by_side(servers, tools.wrk, bodies, args)
+    # what follows measures koppeling up alone: the stand-ins would only take memory and CPU
+    # (a JVM compiles and collects for seconds after its load ends)
+    procs.stop({s.pid for s in servers[1:]})
+    print(f"\n(stopped: {', '.join(s.name for s in servers[1:])}; koppeling up runs alone now)")
+    if tools.wrk:
         breng(k, tools.wrk, bodies, args)
-        print(f"\nMixed load, 16 clients (4 wrk processes x 4 connections), {args.duration:g} s")
-        mixed(k, tools.wrk, bodies, args.duration, "m")
+        mixed_rounds(k, tools.wrk, bodies, args)
         soak(k, tools.wrk, bodies, args.soak, args.soak_load == "reads")
     print(
         "\nStart → healthy, same run: "

@@ -280,3 +280,36 @@ def test_cpu_per_request_leaves_no_folder_behind(
     cpr.in_process("leerlingen", 1)
     assert "leerlingen, in one process" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stopping_the_anchors_leaves_koppeling_running(tmp_path: Path) -> None:
+    """After the Haal table the bench stops the stand-ins (their pids) and nothing else."""
+    procs = sbs.Procs()
+    command = [sys.executable, "-c", "import time; time.sleep(60)"]
+    ours = procs.start(command, tmp_path / "ours.log", stdout=subprocess.DEVNULL)
+    anchor = procs.start(command, tmp_path / "anchor.log", stdout=subprocess.DEVNULL)
+    try:
+        procs.stop({anchor.pid})
+        assert anchor.poll() is not None
+        assert ours.poll() is None
+    finally:
+        procs.stop_all()
+    assert ours.poll() is not None
+
+
+def _wrk(requests: int, p99_ms: float, errors: int = 0, seconds: float = 5.0) -> object:
+    return sbs.WrkResult(requests, seconds, p99_ms / 2, p99_ms, errors)
+
+
+def test_a_mixed_run_adds_its_parts_up() -> None:
+    run = sbs.MixedRun(
+        {"read": _wrk(10_000, 20.0), "write": _wrk(2_000, 45.0, 1, seconds=5.5), "x": _wrk(0, 1)}
+    )
+    assert run.rate == pytest.approx(12_000 / 5.5)  # over the longest part
+    assert (run.worst_p99_ms, run.errors) == (45.0, 1)
+
+
+def test_breng_and_mixed_read_their_goal_from_the_median_of_the_runs() -> None:
+    runs = [_wrk(9_000, 30.0), _wrk(11_000, 10.0), _wrk(10_000, 99.0)]
+    assert sbs.median_of(runs, "rate") == 2_000
+    assert sbs.median_of(runs, "p99_ms") == 30.0
