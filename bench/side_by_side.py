@@ -375,6 +375,54 @@ def load_average() -> str:
         return "unknown"
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """(steal, all) CPU ticks of the machine so far (/proc/stat), None where there is none."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+class MachineWatch:
+    """While a load runs: how late this process's own 10 ms sleeps woke, at most, and the share
+    of CPU time the hypervisor took (steal, /proc/stat). A stall of the whole machine (a virtual
+    machine paused, a host too busy) makes the bench's own timer late as well; a stall of
+    koppeling up alone does not. So when a run's p99 jumps, this tells which it was."""
+
+    TICK = 0.01
+
+    def __init__(self) -> None:
+        self.late_ms = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="machine-watch", daemon=True)
+        self._ticks: tuple[int, int] | None = None
+        self.steal: float | None = None
+
+    def __enter__(self) -> MachineWatch:
+        self._ticks = cpu_ticks()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        after = cpu_ticks()
+        if self._ticks is not None and after is not None and after[1] > self._ticks[1]:
+            self.steal = (after[0] - self._ticks[0]) / (after[1] - self._ticks[1])
+
+    def _watch(self) -> None:
+        while True:
+            started = time.perf_counter()
+            if self._stop.wait(self.TICK):
+                return
+            self.late_ms = max(self.late_ms, (time.perf_counter() - started - self.TICK) * 1000)
+
+    def summary(self) -> str:
+        steal = "" if self.steal is None else f", steal {self.steal:.1%}"
+        return f"the bench's own 10 ms timer late by at most {self.late_ms:.0f} ms{steal}"
+
+
 # -- the three servers --------------------------------------------------------------------------
 
 
@@ -678,21 +726,24 @@ def breng(k: Koppeling, wrk: str, bodies: Bodies, args: argparse.Namespace) -> N
     """``args.rounds`` runs of BrengLeerresultaten (each with keys of its own: every result is
     new), each printed; the goal is read from their median, as the Haal table's figures."""
     headers = soap_headers("BrengLeerresultaten")
-    runs = []
+    runs, watches = [], []
     for n in range(1, args.rounds + 1):
         text = wrk_script("POST", headers, bodies.breng, f"b{n}")
         script = write_script(bodies.haal.parent, f"breng{n}", text)
         load = Load(
             f"breng {n}", k.urls["schoolkr8"] + BRENG_PATH, script, args.threads, args.connections
         )
-        runs.append(run_wrk(wrk, load, args.duration))
+        with MachineWatch() as watch:
+            runs.append(run_wrk(wrk, load, args.duration))
+        watches.append(watch)
     print(
         f"\nBrengLeerresultaten, 1 result per message, wrk -t{args.threads} -c{args.connections} "
         f"-d{args.duration:g}s x{args.rounds}, median: {median_of(runs, 'rate'):,.0f} results/s, "
         f"p50 {median_of(runs, 'p50_ms'):.1f} ms, p99 {median_of(runs, 'p99_ms'):.1f} ms, "
         f"{sum(r.errors for r in runs)} errors   (goal >= 2,000 results/s)"
     )
-    print("  runs: " + ", ".join(f"{r.rate:,.0f} results/s (p99 {r.p99_ms:.1f} ms)" for r in runs))
+    for n, (r, watch) in enumerate(zip(runs, watches, strict=True), 1):
+        print(f"  run {n}: {r.rate:,.0f} results/s, p99 {r.p99_ms:.1f} ms; {watch.summary()}")
 
 
 def median_of(runs: list[WrkResult], attr: str) -> float:
@@ -704,6 +755,7 @@ class MixedRun:
     """One run of the mixed load: each part's figures, and the whole's."""
 
     parts: dict[str, WrkResult]
+    machine: str = ""  # MachineWatch.summary() of the run
 
     @property
     def rate(self) -> float:
@@ -735,7 +787,9 @@ def mixed(
     loads = mixed_loads(k.urls, bodies, bodies.haal.parent, tag)
     if reads_only:
         loads = [load for load in loads if " read " in load.name]
-    return MixedRun(run_together(wrk, loads, seconds, tick))
+    with MachineWatch() as watch:
+        parts = run_together(wrk, loads, seconds, tick)
+    return MixedRun(parts, watch.summary())
 
 
 #: the mixed load's goal, printed beside its figures
@@ -753,6 +807,8 @@ def print_mixed(run: MixedRun, goal: str = "", lead: str = "") -> None:
             f"    {name:<34} {r.rate:7,.0f} req/s  p50 {r.p50_ms:7.1f} ms  "
             f"p99 {r.p99_ms:7.1f} ms  {r.errors} errors"
         )
+    if run.machine:
+        print(f"    machine: {run.machine}")
 
 
 def mixed_rounds(k: Koppeling, wrk: str, bodies: Bodies, args: argparse.Namespace) -> None:

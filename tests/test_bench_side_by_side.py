@@ -8,6 +8,7 @@ import importlib.util
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -313,3 +314,37 @@ def test_breng_and_mixed_read_their_goal_from_the_median_of_the_runs() -> None:
     runs = [_wrk(9_000, 30.0), _wrk(11_000, 10.0), _wrk(10_000, 99.0)]
     assert sbs.median_of(runs, "rate") == 2_000
     assert sbs.median_of(runs, "p99_ms") == 30.0
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads /proc")
+def test_the_machine_watch_sees_a_stall_of_the_bench_itself(tmp_path: Path) -> None:
+    """A process stopped for 0.4 s (as a paused machine stops it) finds its own timer late by
+    about that much; steal is a share of the machine's CPU time."""
+    code = (
+        "import sys, time; sys.path.insert(0, sys.argv[1]); import side_by_side as s\n"
+        "with s.MachineWatch() as w:\n"
+        "    print('watching', flush=True); time.sleep(1.5)\n"
+        "print(w.late_ms, w.steal, flush=True)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(ROOT / "bench")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "watching\n"
+        time.sleep(0.2)
+        os.kill(child.pid, signal.SIGSTOP)
+        time.sleep(0.4)
+        os.kill(child.pid, signal.SIGCONT)
+        late, steal = child.stdout.readline().split()
+    finally:
+        child.kill()
+        child.communicate(timeout=30)
+    assert float(late) >= 300
+    assert 0 <= float(steal) <= 1
+
+
+def test_an_idle_machine_watch_reports_no_stall() -> None:
+    with sbs.MachineWatch() as watch:
+        time.sleep(0.1)
+    assert watch.late_ms < 300  # a busy CI machine may be a little late, never this much
+    assert "timer late by at most" in watch.summary()
