@@ -108,6 +108,23 @@ def print_threads(
         )
 
 
+def http_loads(
+    load: str, urls: dict[str, str], bodies: sbs.Bodies, tmp: Path, tag: str
+) -> list[sbs.Load]:
+    """The wrk processes of one load: ``haal`` or ``breng`` (2 threads x 16 connections, Breng's
+    result keys prefixed with ``tag``: a new tag, new results) or ``mixed``."""
+    if load == "haal":
+        script = sbs.wrk_script("POST", sbs.soap_headers("HaalLeerlinggegevens"), bodies.haal)
+        url = urls["parnassys"] + sbs.HAAL_PATH
+        return [sbs.Load("haal", url, sbs.write_script(tmp, f"haal{tag}", script), 2, 16)]
+    if load == "breng":
+        headers = sbs.soap_headers("BrengLeerresultaten")
+        script = sbs.wrk_script("POST", headers, bodies.breng, tag)
+        url = urls["schoolkr8"] + sbs.BRENG_PATH
+        return [sbs.Load("breng", url, sbs.write_script(tmp, f"breng{tag}", script), 2, 16)]
+    return sbs.mixed_loads(urls, bodies, tmp, f"m{tag}")
+
+
 def over_http(load: str, seconds: float, up_args: list[str], threads: bool = False) -> None:
     tools = sbs.find_tools(None, None, sbs.ROOT / ".tools")
     if tools.wrk is None:
@@ -117,17 +134,7 @@ def over_http(load: str, seconds: float, up_args: list[str], threads: bool = Fal
     try:
         k = sbs.start_koppeling(procs, tmp, extra=up_args)
         bodies = sbs.prepare(k.urls, 40, tmp)
-        if load == "haal":
-            script = sbs.wrk_script("POST", sbs.soap_headers("HaalLeerlinggegevens"), bodies.haal)
-            url = k.urls["parnassys"] + sbs.HAAL_PATH
-            loads = [sbs.Load("haal", url, sbs.write_script(tmp, "haal", script), 2, 16)]
-        elif load == "breng":
-            headers = sbs.soap_headers("BrengLeerresultaten")
-            script = sbs.wrk_script("POST", headers, bodies.breng, "b")
-            url = k.urls["schoolkr8"] + sbs.BRENG_PATH
-            loads = [sbs.Load("breng", url, sbs.write_script(tmp, "breng", script), 2, 16)]
-        else:
-            loads = sbs.mixed_loads(k.urls, bodies, tmp, "m")
+        loads = http_loads(load, k.urls, bodies, tmp, "b")
         pids = process_tree(k.pid)
         before, tasks = cpu_seconds(pids), thread_cpu(pids)
         results = sbs.run_together(tools.wrk, loads, seconds)

@@ -449,16 +449,18 @@ def start_koppeling(
     store: str | None = None,
     extra: list[str] | None = None,
     server: str = "granian",
+    env: dict[str, str] | None = None,
 ) -> Koppeling:
     """`koppeling up` (``server``, its default workers and threads) on free ports with a state
-    folder in ``tmp`` (or on ``store``, a store URL), plus the ``extra`` options: the time until
-    all six services answer /__admin/health."""
+    folder in ``tmp`` (or on ``store``, a store URL), plus the ``extra`` options and with
+    ``env`` as its environment (default: this process's): the time until all six services
+    answer /__admin/health."""
     state = tmp / "state"
     cmd = [str(Path(sys.executable).parent / "koppeling"), "up", "--port-base", "0"]
     cmd += ["--store", store] if store else ["--state-dir", str(state)]
     cmd += ["--server", server, *(extra or [])]
     started = time.perf_counter()
-    proc = procs.start(cmd, tmp / "koppeling.log", stdout=subprocess.PIPE)
+    proc = procs.start(cmd, tmp / "koppeling.log", stdout=subprocess.PIPE, env=env)
     first = None
     assert proc.stdout is not None
     for line in proc.stdout:  # `up` gives up by itself after 30 s

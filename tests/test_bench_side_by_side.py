@@ -22,8 +22,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("side_by_side", ROOT / "bench/side_by_side.py")
+def _load(name: str) -> ModuleType:
+    """bench/<name>.py as the module ``name`` (the benches import each other by that name)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / f"bench/{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
@@ -31,7 +32,7 @@ def _load() -> ModuleType:
     return module
 
 
-sbs = _load()
+sbs = _load("side_by_side")
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:41234/uwlr/leerlinggegevens
   2 threads and 16 connections
@@ -174,13 +175,7 @@ def test_a_given_jar_that_is_not_there_is_missing(tmp_path: Path) -> None:
 
 
 def _load_cpu_per_request() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "cpu_per_request", ROOT / "bench/cpu_per_request.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load("cpu_per_request")
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -348,3 +343,26 @@ def test_an_idle_machine_watch_reports_no_stall() -> None:
         time.sleep(0.1)
     assert watch.late_ms < 300  # a busy CI machine may be a little late, never this much
     assert "timer late by at most" in watch.summary()
+
+
+def test_each_load_of_the_cpu_benches_is_its_wrk_processes(tmp_path: Path) -> None:
+    """haal and breng: one wrk of 2 x 16 at their SOAP paths, Breng's keys prefixed with the
+    tag (a new tag: new results); mixed: its four parts, tagged alike."""
+    cpr = _load_cpu_per_request()
+    bodies = sbs.Bodies(tmp_path / "haal", b"", tmp_path / "breng", tmp_path / "pupil")
+    for path in (bodies.haal, bodies.breng, bodies.pupil):
+        path.write_bytes(sbs.RESULT_KEY.encode())
+    urls = {"parnassys": "http://127.0.0.1:1", "schoolkr8": "http://127.0.0.1:2"}
+    (haal,) = cpr.http_loads("haal", urls, bodies, tmp_path, "r1")
+    assert (haal.url, haal.threads, haal.connections) == (urls["parnassys"] + sbs.HAAL_PATH, 2, 16)
+    (breng,) = cpr.http_loads("breng", urls, bodies, tmp_path, "r2")
+    assert breng.url == urls["schoolkr8"] + sbs.BRENG_PATH
+    assert "r2-%d-%d" in breng.script.read_text()
+    mixed = cpr.http_loads("mixed", urls, bodies, tmp_path, "r3")
+    assert len(mixed) == 4 and sum(load.connections for load in mixed) == 16
+
+
+def test_alternate_reads_each_pair_as_b_over_a() -> None:
+    _load_cpu_per_request()  # what alternate.py imports, by its name
+    alternate = _load("alternate")
+    assert alternate.ratios([110.0, 90.0, 5.0], [100.0, 100.0, 0.0]) == [1.1, 0.9]

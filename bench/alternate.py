@@ -1,0 +1,125 @@
+"""Two harnesses, one load, their runs alternated: an A/B that the machine's drift does not decide.
+
+    .venv/bin/python bench/alternate.py haal|breng|mixed [--rounds 8] [--seconds 3]
+        [--a-env NAME=VALUE ...] [--b-env NAME=VALUE ...]
+        [--a-up-arg=--threads=8 ...] [--b-up-arg=... ...]
+
+Why: on this shared 2-core machine the same code answers 1,600 or 2,800 Breng messages a second
+depending on the minute (docs/harness.md, fourteenth session), so two `cpu_per_request.py` runs
+a minute apart compare minutes as much as code. This starts two `koppeling up` harnesses, A and
+B, at once, prepares the same data in each, and then runs the load ``--rounds`` times against
+each, A and B back to back (A first in odd rounds, B first in even ones), the idle one waiting.
+Each pair shares its minute; the pairs' ratios B/A are what to read. A and B differ by their
+environment (``--a-env``/``--b-env``, e.g. ``PYTHONPATH=<a worktree>`` for another version of the
+code) and by options of `koppeling up`. Prints each run's rate, p99 and CPU per request (all of
+that harness's processes, from /proc), then the median of each side and of the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import side_by_side as sbs  # noqa: E402
+from cpu_per_request import cpu_seconds, http_loads, process_tree  # noqa: E402
+
+
+@dataclass
+class Side:
+    """One harness of the A/B: its processes and what its runs measured."""
+
+    name: str
+    k: sbs.Koppeling
+    bodies: sbs.Bodies
+    tmp: Path
+    rates: list[float]
+    p99s: list[float]
+    cpu_ms: list[float]
+
+
+def start_side(procs: sbs.Procs, name: str, env: list[str], up_args: list[str]) -> Side:
+    tmp = Path(tempfile.mkdtemp(prefix=f"alternate-{name}-"))
+    environ = dict(os.environ)
+    for item in env:
+        key, _, value = item.partition("=")
+        environ[key] = value
+    k = sbs.start_koppeling(procs, tmp, extra=up_args, env=environ)
+    return Side(name, k, sbs.prepare(k.urls, 40, tmp), tmp, [], [], [])
+
+
+def run_once(side: Side, wrk: str, load: str, seconds: float, tag: str) -> None:
+    loads = http_loads(load, side.k.urls, side.bodies, side.tmp, tag)
+    pids = process_tree(side.k.pid)
+    before = cpu_seconds(pids)
+    run = sbs.MixedRun(sbs.run_together(wrk, loads, seconds))
+    spent = cpu_seconds(pids) - before
+    side.rates.append(run.rate)
+    side.p99s.append(run.worst_p99_ms)
+    side.cpu_ms.append(spent / max(run.rate * seconds, 1) * 1000)
+    if run.errors:
+        print(f"  {side.name}: {run.errors} errors")
+
+
+def ratios(b: list[float], a: list[float]) -> list[float]:
+    """Each pair's B/A."""
+    return [y / x for x, y in zip(a, b, strict=True) if x]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("load", choices=["haal", "breng", "mixed"])
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=3)
+    for side in ("a", "b"):
+        parser.add_argument(f"--{side}-env", action="append", default=[], metavar="NAME=VALUE")
+        parser.add_argument(f"--{side}-up-arg", action="append", default=[], metavar="OPTION")
+    args = parser.parse_args()
+    tools = sbs.find_tools(None, None, sbs.ROOT / ".tools")
+    if tools.wrk is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    procs = sbs.Procs()
+    sides: list[Side] = []
+    try:
+        for name in ("a", "b"):
+            up_args = [
+                part for arg in getattr(args, f"{name}_up_arg") for part in arg.split("=", 1)
+            ]
+            sides.append(start_side(procs, name.upper(), getattr(args, f"{name}_env"), up_args))
+        a, b = sides
+        print(f"{args.load}, {args.rounds} rounds of {args.seconds:g} s per side")
+        for n in range(1, args.rounds + 1):
+            for side in (a, b) if n % 2 else (b, a):
+                run_once(side, tools.wrk, args.load, args.seconds, f"r{n}")
+            print(
+                f"  round {n}: A {a.rates[-1]:7,.0f} req/s {a.cpu_ms[-1]:.3f} ms CPU, "
+                f"B {b.rates[-1]:7,.0f} req/s {b.cpu_ms[-1]:.3f} ms CPU  (B/A ×"
+                f"{b.rates[-1] / a.rates[-1]:.3f})",
+                flush=True,
+            )
+        for side in sides:
+            print(
+                f"{side.name}: median {statistics.median(side.rates):,.0f} req/s, "
+                f"{statistics.median(side.cpu_ms):.3f} ms CPU per request, "
+                f"p99 {statistics.median(side.p99s):.1f} ms"
+            )
+        rate, cpu = ratios(b.rates, a.rates), ratios(b.cpu_ms, a.cpu_ms)
+        print(
+            f"B/A: req/s ×{statistics.median(rate):.3f} (B ahead in {sum(r > 1 for r in rate)} "
+            f"of {len(rate)} pairs), CPU per request ×{statistics.median(cpu):.3f}"
+        )
+    finally:
+        procs.stop_all()
+        for side in sides:
+            shutil.rmtree(side.tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
