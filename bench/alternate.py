@@ -1,18 +1,21 @@
 """Two harnesses, one load, their runs alternated: an A/B that the machine's drift does not decide.
 
-    .venv/bin/python bench/alternate.py haal|breng|mixed [--rounds 8] [--seconds 3]
+    .venv/bin/python bench/alternate.py haal|breng|mixed [--pairs 3] [--rounds 6] [--seconds 3]
         [--a-env NAME=VALUE ...] [--b-env NAME=VALUE ...]
         [--a-up-arg=--threads=8 ...] [--b-up-arg=... ...]
 
 Why: on this shared 2-core machine the same code answers 1,600 or 2,800 Breng messages a second
 depending on the minute (docs/harness.md, fourteenth session), so two `cpu_per_request.py` runs
 a minute apart compare minutes as much as code. This starts two `koppeling up` harnesses, A and
-B, at once, prepares the same data in each, and then runs the load ``--rounds`` times against
-each, A and B back to back (A first in odd rounds, B first in even ones), the idle one waiting.
-Each pair shares its minute; the pairs' ratios B/A are what to read. A and B differ by their
-environment (``--a-env``/``--b-env``, e.g. ``PYTHONPATH=<a worktree>`` for another version of the
-code) and by options of `koppeling up`. Prints each run's rate, p99 and CPU per request (all of
-that harness's processes, from /proc), then the median of each side and of the ratios.
+B, prepares the same data in each, and runs the load ``--rounds`` times against each, A and B
+back to back (A first in odd rounds, B first in even ones), the idle one waiting: each pair of
+runs shares its minute. A harness also keeps a bias of its own for its lifetime (the same code
+on both sides gave B/A medians of ×0.93 and ×1.05 over ten rounds), so this is done for
+``--pairs`` fresh pairs of harnesses, one pair after the other, and the ratios B/A of every
+round are read together. A and B differ by their environment (``--a-env``/``--b-env``, e.g.
+``PYTHONPATH=<a worktree>`` for another version of the code) and by options of `koppeling up`.
+Prints each round's rate and CPU per request (all of that harness's processes, from /proc), each
+pair's medians, and the median of all the rounds' ratios.
 """
 
 from __future__ import annotations
@@ -73,18 +76,8 @@ def ratios(b: list[float], a: list[float]) -> list[float]:
     return [y / x for x, y in zip(a, b, strict=True) if x]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("load", choices=["haal", "breng", "mixed"])
-    parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=3)
-    for side in ("a", "b"):
-        parser.add_argument(f"--{side}-env", action="append", default=[], metavar="NAME=VALUE")
-        parser.add_argument(f"--{side}-up-arg", action="append", default=[], metavar="OPTION")
-    args = parser.parse_args()
-    tools = sbs.find_tools(None, None, sbs.ROOT / ".tools")
-    if tools.wrk is None:
-        raise SystemExit("wrk is missing: apt-get install wrk")
+def run_pair(args: argparse.Namespace, wrk: str, pair: int) -> tuple[Side, Side]:
+    """A fresh harness A and B, ``args.rounds`` alternated rounds on them, then both stopped."""
     procs = sbs.Procs()
     sides: list[Side] = []
     try:
@@ -94,31 +87,55 @@ def main() -> None:
             ]
             sides.append(start_side(procs, name.upper(), getattr(args, f"{name}_env"), up_args))
         a, b = sides
-        print(f"{args.load}, {args.rounds} rounds of {args.seconds:g} s per side")
         for n in range(1, args.rounds + 1):
             for side in (a, b) if n % 2 else (b, a):
-                run_once(side, tools.wrk, args.load, args.seconds, f"r{n}")
+                run_once(side, wrk, args.load, args.seconds, f"p{pair}r{n}")
             print(
-                f"  round {n}: A {a.rates[-1]:7,.0f} req/s {a.cpu_ms[-1]:.3f} ms CPU, "
+                f"  pair {pair}, round {n}: A {a.rates[-1]:7,.0f} req/s {a.cpu_ms[-1]:.3f} ms CPU, "
                 f"B {b.rates[-1]:7,.0f} req/s {b.cpu_ms[-1]:.3f} ms CPU  (B/A ×"
                 f"{b.rates[-1] / a.rates[-1]:.3f})",
                 flush=True,
             )
-        for side in sides:
-            print(
-                f"{side.name}: median {statistics.median(side.rates):,.0f} req/s, "
-                f"{statistics.median(side.cpu_ms):.3f} ms CPU per request, "
-                f"p99 {statistics.median(side.p99s):.1f} ms"
-            )
-        rate, cpu = ratios(b.rates, a.rates), ratios(b.cpu_ms, a.cpu_ms)
-        print(
-            f"B/A: req/s ×{statistics.median(rate):.3f} (B ahead in {sum(r > 1 for r in rate)} "
-            f"of {len(rate)} pairs), CPU per request ×{statistics.median(cpu):.3f}"
-        )
+        return a, b
     finally:
         procs.stop_all()
         for side in sides:
             shutil.rmtree(side.tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("load", choices=["haal", "breng", "mixed"])
+    parser.add_argument("--rounds", type=int, default=6, help="alternated rounds per pair")
+    parser.add_argument("--pairs", type=int, default=3, help="fresh harness pairs, one by one")
+    parser.add_argument("--seconds", type=float, default=3)
+    for side in ("a", "b"):
+        parser.add_argument(f"--{side}-env", action="append", default=[], metavar="NAME=VALUE")
+        parser.add_argument(f"--{side}-up-arg", action="append", default=[], metavar="OPTION")
+    args = parser.parse_args()
+    tools = sbs.find_tools(None, None, sbs.ROOT / ".tools")
+    if tools.wrk is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    print(
+        f"{args.load}: {args.pairs} pairs of harnesses, {args.rounds} rounds of {args.seconds:g} s"
+    )
+    rate: list[float] = []
+    cpu: list[float] = []
+    for pair in range(1, args.pairs + 1):
+        a, b = run_pair(args, tools.wrk, pair)
+        rate += ratios(b.rates, a.rates)
+        cpu += ratios(b.cpu_ms, a.cpu_ms)
+        print(
+            f"pair {pair}: A {statistics.median(a.rates):,.0f} req/s, "
+            f"{statistics.median(a.cpu_ms):.3f} ms CPU, p99 {statistics.median(a.p99s):.1f} ms; "
+            f"B {statistics.median(b.rates):,.0f} req/s, {statistics.median(b.cpu_ms):.3f} ms CPU, "
+            f"p99 {statistics.median(b.p99s):.1f} ms; B/A ×"
+            f"{statistics.median(ratios(b.rates, a.rates)):.3f}"
+        )
+    print(
+        f"B/A over every round: req/s ×{statistics.median(rate):.3f} (B ahead in "
+        f"{sum(r > 1 for r in rate)} of {len(rate)}), CPU per request ×{statistics.median(cpu):.3f}"
+    )
 
 
 if __name__ == "__main__":
