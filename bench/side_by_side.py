@@ -757,6 +757,7 @@ class MixedRun:
     """One run of the mixed load: each part's figures, and the whole's."""
 
     parts: dict[str, WrkResult]
+    clients: int = 0  # wrk connections of all the parts
     machine: str = ""  # MachineWatch.summary() of the run
 
     @property
@@ -791,7 +792,7 @@ def mixed(
         loads = [load for load in loads if " read " in load.name]
     with MachineWatch() as watch:
         parts = run_together(wrk, loads, seconds, tick)
-    return MixedRun(parts, watch.summary())
+    return MixedRun(parts, sum(load.connections for load in loads), watch.summary())
 
 
 #: the mixed load's goal, printed beside its figures
@@ -799,9 +800,8 @@ MIXED_GOAL = "   (goal >= 3,000 req/s, p99 < 50 ms, 0 errors)"
 
 
 def print_mixed(run: MixedRun, goal: str = "", lead: str = "") -> None:
-    clients = 4 * len(run.parts)
     print(
-        f"  {lead}all {clients} clients: {run.rate:,.0f} req/s, "
+        f"  {lead}all {run.clients} clients: {run.rate:,.0f} req/s, "
         f"p99 {run.worst_p99_ms:.1f} ms (worst part), {run.errors} errors{goal}"
     )
     for name, r in run.parts.items():

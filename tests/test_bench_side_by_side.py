@@ -297,12 +297,19 @@ def _wrk(requests: int, p99_ms: float, errors: int = 0, seconds: float = 5.0) ->
     return sbs.WrkResult(requests, seconds, p99_ms / 2, p99_ms, errors)
 
 
-def test_a_mixed_run_adds_its_parts_up() -> None:
+def test_a_mixed_run_adds_its_parts_up(capsys: pytest.CaptureFixture[str]) -> None:
     run = sbs.MixedRun(
-        {"read": _wrk(10_000, 20.0), "write": _wrk(2_000, 45.0, 1, seconds=5.5), "x": _wrk(0, 1)}
+        {"read": _wrk(10_000, 20.0), "write": _wrk(2_000, 45.0, 1, seconds=5.5), "x": _wrk(0, 1)},
+        12,
+        "the bench's own 10 ms timer late by at most 3 ms",
     )
     assert run.rate == pytest.approx(12_000 / 5.5)  # over the longest part
     assert (run.worst_p99_ms, run.errors) == (45.0, 1)
+    sbs.print_mixed(run, sbs.MIXED_GOAL, "run 2: ")
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("  run 2: all 12 clients: 2,182 req/s, p99 45.0 ms (worst part)")
+    assert printed[0].endswith(sbs.MIXED_GOAL) and len(printed) == 5
+    assert printed[-1] == "    machine: the bench's own 10 ms timer late by at most 3 ms"
 
 
 def test_breng_and_mixed_read_their_goal_from_the_median_of_the_runs() -> None:
