@@ -37,7 +37,7 @@ from cpu_per_request import cpu_seconds, http_loads, process_tree  # noqa: E402
 
 @dataclass
 class Side:
-    """One harness of the A/B: its processes and what its runs measured."""
+    """One harness of the A/B and what its runs measured."""
 
     name: str
     k: sbs.Koppeling
@@ -72,7 +72,7 @@ def run_once(side: Side, wrk: str, load: str, seconds: float, tag: str) -> None:
 
 
 def ratios(b: list[float], a: list[float]) -> list[float]:
-    """Each pair's B/A."""
+    """Each round's B/A (a round where A answered nothing is left out)."""
     return [y / x for x, y in zip(a, b, strict=True) if x]
 
 

@@ -325,7 +325,7 @@ def test_the_machine_watch_sees_a_stall_of_the_bench_itself(tmp_path: Path) -> N
     code = (
         "import sys, time; sys.path.insert(0, sys.argv[1]); import side_by_side as s\n"
         "with s.MachineWatch() as w:\n"
-        "    print('watching', flush=True); time.sleep(1.5)\n"
+        "    print('watching', flush=True); time.sleep(3)\n"
         "print(w.late_ms, w.steal, flush=True)\n"
     )
     child = subprocess.Popen(
