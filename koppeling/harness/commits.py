@@ -139,6 +139,20 @@ class GroupCommit:
                 return result  # type: ignore[no-any-return]
         return self.run(lambda conn: func(conn, *args))
 
+    def send(self, func: Callable[..., T], *args: Any) -> tuple[bool, T | None]:
+        """Run the write ``func`` (:func:`koppeling.harness.writer.prepared_by`) in the writer
+        process with the raw ``args``: ``(True, result)`` once committed there; ``(False,
+        None)`` when this process has no writer, or the writer left it to this process (its
+        preparation or the write refused): the caller then takes its own path."""
+        link = self.link
+        if link is None or link.pid != os.getpid():
+            return False, None
+        done, result = link.call(name_of(func), args)
+        if not done:
+            return False, None
+        self.db.unpin()  # the write ran elsewhere: read afresh, as a woken follower does
+        return True, result
+
     def run_batch(self, works: list[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
         """Run ``works`` as one batch now, in this thread (the writer process's way): per work
         ``(True, result)`` once committed, or ``(False, exception)`` (it changed nothing)."""

@@ -76,6 +76,8 @@ MAX_BATCH = 256
 OK, LOCAL = "ok", "local"
 
 _WRITES: dict[str, Callable[..., Any]] = {}
+#: name of a write -> what makes its arguments in the writer (:func:`prepared_by`)
+_PREPARE: dict[str, Callable[..., tuple[Any, ...]]] = {}
 #: (module, name) of each class a frame may hold -> the class, once looked up
 _CARRIED: dict[tuple[str, str], type | None] = dict.fromkeys(
     [*DATETIME_TYPES, ("datetime", "date"), ("decimal", "Decimal")]
@@ -86,6 +88,22 @@ def write(func: F) -> F:
     """Register ``func(conn, *args)`` as a write the writer may run (by its qualified name)."""
     _WRITES[f"{func.__module__}.{func.__qualname__}"] = func
     return func
+
+
+def prepared_by(prepare: Callable[..., tuple[Any, ...]]) -> Callable[[F], F]:
+    """Register ``func(conn, *prepared)`` as a write (:func:`write`) whose worker sends raw
+    arguments: the writer makes the write's arguments with ``prepare(db, *sent)`` before its
+    batch's transaction (outside the write lock). Such a write is only sent
+    (:meth:`GroupCommit.send <koppeling.harness.commits.GroupCommit.send>`): when ``prepare``
+    raises, or the write is refused, the writer answers "run it yourself" and the worker takes
+    its own path, meeting its own error."""
+
+    def register(func: F) -> F:
+        write(func)
+        _PREPARE[name_of(func)] = prepare
+        return func
+
+    return register
 
 
 def carried(cls: C) -> C:
@@ -214,7 +232,7 @@ class Writer:
                     selector.unregister(sock)
                     sock.close()
                     continue
-                asked.append((sock, _work(payload)))
+                asked.append((sock, _work(payload, commits.db)))
             works = [work for _, work in asked if work is not None]
             done: list[tuple[bool, Any]] = []
             for start in range(0, len(works), MAX_BATCH):
@@ -245,15 +263,20 @@ class Writer:
         selector.register(peer, selectors.EVENT_READ)
 
 
-def _work(payload: bytes) -> Callable[[Any], Any] | None:
-    """The write a frame asks for, as a function of the connection; None for one this writer
-    cannot run (an unknown name, a class not carried): the worker then runs it itself."""
+def _work(payload: bytes, db: Database) -> Callable[[Any], Any] | None:
+    """The write a frame asks for, as a function of the connection (its arguments prepared
+    first, for a write registered with :func:`prepared_by`); None for one this writer cannot
+    run (an unknown name, a class not carried, arguments its preparation refuses): the worker
+    then runs it itself."""
     try:
         name, args = _loads(payload)
         func = _WRITES[name]
+        if not isinstance(args, tuple):
+            return None
+        prepare = _PREPARE.get(name)
+        if prepare is not None:
+            args = prepare(db, *args)
     except Exception:
-        return None
-    if not isinstance(args, tuple):
         return None
     return lambda conn: func(conn, *args)
 

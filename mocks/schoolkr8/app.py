@@ -287,6 +287,10 @@ def _breng_leerresultaten(sk8: Schoolkr8Service) -> SoapHandler:
     def answer(body: bytes, soap_action: str | None, tags: RequestTags) -> bytes:
         tags.operation = SOAP_ACTION
         _check_soap_action(soap_action)
+        taken = sk8.breng_in_writer(body)
+        if taken is not None:
+            tags.school = taken.school
+            return _bevestiging()
         autorisatie, verzoek = intake.read(parse_envelope(body))
         tags.school = school_key(verzoek.school.brincode, verzoek.school.dependancecode)
         sk8.breng_leerresultaten(autorisatie, verzoek)

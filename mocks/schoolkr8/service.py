@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,14 +20,17 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from koppeling.harness import writer
+from koppeling.harness.clock import Clock
 from koppeling.harness.commits import committer
 from koppeling.harness.errors import ApiError, conflict, invalid, not_found
 from koppeling.harness.keys import key_hash, mask, new_key
 from koppeling.harness.mail import Mail
 from koppeling.harness.schools import school_key
 from koppeling.harness.service import Core
+from koppeling.harness.store import Database
 from koppeling.uwlr.autorisatie import Autorisatie
 from koppeling.uwlr.leerresultaten import LeerresultatenVerzoek
+from koppeling.uwlr.soap import parse_envelope
 from mocks.schoolkr8 import intake
 from mocks.schoolkr8.store import (
     ACTIEF,
@@ -189,6 +193,18 @@ class Schoolkr8Service:
         intake.log_ontvangst(ontvangst)
         return ontvangst
 
+    def breng_in_writer(self, body: bytes) -> intake.Ontvangst | None:
+        """The BrengLeerresultaten request ``body`` parsed, checked and stored by the writer
+        process (:mod:`koppeling.harness.writer`), so the worker's request thread does little
+        Python of its own; None when it was not (no writer, or it left the message to this
+        process: a message it refuses, a fault): the caller then takes the message itself
+        (:meth:`breng_leerresultaten`), which meets the same checks and raises the fault."""
+        done, ontvangst = self.commits.send(_accept_body, body)
+        if not done or ontvangst is None:
+            return None
+        intake.log_ontvangst(ontvangst)
+        return ontvangst
+
     # --- pupils ----------------------------------------------------------------------------
 
     def add_pupil(self, brincode: str, dependancecode: str, body: dict[str, Any]) -> Leerling:
@@ -336,6 +352,28 @@ for _carried in (intake.Bericht, intake.Ontvangst, NieuwResultaat, Autorisatie, 
 @writer.write
 def _accept(conn: Any, bericht: intake.Bericht, now: datetime) -> intake.Ontvangst:
     return intake.accept(Schoolkr8Store(), conn, bericht, now)
+
+
+_CLOCKS: weakref.WeakKeyDictionary[Database, Clock] = weakref.WeakKeyDictionary()
+
+
+def _prepare_body(db: Database, body: bytes) -> tuple[intake.Bericht, datetime]:
+    """In the writer, before its transaction: the message read from the request body (its
+    faults raised as in the worker) and the time of its school's clock, as
+    :meth:`Schoolkr8Service.breng_leerresultaten` takes them (``Core.clock`` is a
+    :class:`Clock` on the same store; one per store here, its reads cached by generation)."""
+    autorisatie, verzoek = intake.read(parse_envelope(body))
+    bericht = intake.prepare(autorisatie, verzoek)
+    clock = _CLOCKS.get(db)
+    if clock is None:
+        clock = _CLOCKS[db] = Clock(db)
+    brin, _, dep = bericht.school.partition("-")
+    return bericht, clock.now(brin, dep)
+
+
+@writer.prepared_by(_prepare_body)
+def _accept_body(conn: Any, bericht: intake.Bericht, now: datetime) -> intake.Ontvangst:
+    return _accept(conn, bericht, now)
 
 
 @writer.write

@@ -238,3 +238,35 @@ def test_a_breng_message_travels_to_the_writer_whole() -> None:
     finally:
         store.dispose()
     assert writer._loads(pickle.dumps((writer.OK, leerling))) == (writer.OK, leerling)
+
+
+def _shout(db: Database, name: str) -> tuple[str]:
+    """A preparation: runs where the write is sent, before its transaction."""
+    if name == "bad":
+        raise ValueError("a preparation refuses")
+    return (name + "!",)
+
+
+@writer.prepared_by(_shout)
+def _insert_shouted(conn: Connection, name: str) -> Stored:
+    return _insert(conn, name)
+
+
+def test_a_prepared_write_is_prepared_and_committed_in_the_writer(serving: Serving) -> None:
+    """`GroupCommit.send` sends the raw arguments; the writer prepares them (outside its
+    transaction), runs the write and answers; anything prepared or refused there is left to
+    the worker, which then takes its own path: (False, None), nothing stored."""
+    assert serving.worker.send(_insert_shouted, "een") == (True, Stored(1, "een!"))
+    assert serving.commits == ["commit"]
+    assert serving.worker.send(_insert_shouted, "bad") == (False, None)  # its preparation
+    assert serving.worker.send(_insert_shouted, "refuse") == (False, None)  # the write
+    assert serving.worker.send(_insert_shouted, "twee") == (True, Stored(2, "twee!"))
+    assert _names(serving.worker_db) == {"een!", "twee!"}
+
+
+def test_without_a_writer_a_prepared_write_is_not_sent(tmp_path: Path) -> None:
+    db = Database.file(tmp_path / "state.sqlite")
+    try:
+        assert GroupCommit(db).send(_insert_shouted, "een") == (False, None)
+    finally:
+        db.dispose()
