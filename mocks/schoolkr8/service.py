@@ -95,6 +95,11 @@ class Koppelstatus:
         }
 
 
+#: the largest BrengLeerresultaten body the writer process parses (about 40 results); a larger
+#: one the worker parses itself (:meth:`Schoolkr8Service.breng_in_writer`)
+BODY_IN_WRITER = 64 * 1024
+
+
 class Schoolkr8Service:
     """The Schoolkr8 mock's behaviour on one core."""
 
@@ -198,7 +203,11 @@ class Schoolkr8Service:
         process (:mod:`koppeling.harness.writer`), so the worker's request thread does little
         Python of its own; None when it was not (no writer, or it left the message to this
         process: a message it refuses, a fault): the caller then takes the message itself
-        (:meth:`breng_leerresultaten`), which meets the same checks and raises the fault."""
+        (:meth:`breng_leerresultaten`), which meets the same checks and raises the fault. A
+        body over :data:`BODY_IN_WRITER` is not sent: the writer's one thread serves every
+        worker's hot writes, and a message of thousands of results is parsed where it came in."""
+        if len(body) > BODY_IN_WRITER:
+            return None
         done, ontvangst = self.commits.send(_accept_body, body)
         if not done or ontvangst is None:
             return None

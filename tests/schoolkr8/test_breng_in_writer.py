@@ -33,7 +33,7 @@ from koppeling.uwlr.leerresultaten import (
     request_envelope,
 )
 from koppeling.uwlr.soap import parse_envelope
-from mocks.schoolkr8 import intake
+from mocks.schoolkr8 import intake, service
 from mocks.schoolkr8.service import Schoolkr8Service
 from mocks.schoolkr8.store import Schoolkr8Store, resultaten_table
 
@@ -113,3 +113,16 @@ def test_what_the_writer_refuses_the_worker_takes_and_meets_its_fault(linked: Li
         linked.sk8.breng_leerresultaten(*verzoek)
     assert fault.value.code == "Client.AutorisatieOngeldig"
     assert _received(linked.db) == []
+
+
+def test_a_large_message_is_parsed_where_it_came_in(
+    linked: Linked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body over BODY_IN_WRITER never reaches the writer (its one thread serves every worker):
+    the worker takes it, and stores it as ever."""
+    body = _body(linked.key, "R3")
+    monkeypatch.setattr(service, "BODY_IN_WRITER", len(body) - 1)
+    assert linked.sk8.breng_in_writer(body) is None
+    assert _received(linked.db) == []
+    linked.sk8.breng_leerresultaten(*intake.read(parse_envelope(body)))
+    assert [key for key, _ in _received(linked.db)] == ["R3"]
