@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,19 +23,12 @@ from koppeling.harness.service import Core
 from koppeling.harness.store import Database
 from koppeling.harness.writer import Writer, WriterLink
 from koppeling.uwlr.autorisatie import Autorisatie
-from koppeling.uwlr.leerresultaten import (
-    LeerresultatenVerzoek,
-    Resultaat,
-    School,
-    Toets,
-    Toetsafname,
-    build_verzoek,
-    request_envelope,
-)
+from koppeling.uwlr.leerresultaten import build_verzoek, request_envelope
 from koppeling.uwlr.soap import parse_envelope
 from mocks.schoolkr8 import intake, service
 from mocks.schoolkr8.service import Schoolkr8Service
 from mocks.schoolkr8.store import Schoolkr8Store, resultaten_table
+from tests.schoolkr8.conftest import make_verzoek
 
 BRIN, SCHOOL = "93BW", "93BW-00"
 FROZEN = datetime(2026, 11, 5, 9, 30, tzinfo=UTC)
@@ -77,14 +70,7 @@ def linked(tmp_path: Path) -> Iterator[Linked]:
 
 
 def _body(key: str, result_key: str = "R1") -> bytes:
-    resultaat = Resultaat.genormeerd(
-        result_key, date(2026, 10, 30), "LVS RW 2019", ruwe_score=40, percentiel=55, dle=22
-    )
-    verzoek = LeerresultatenVerzoek(
-        School("2026-2027", BRIN, datetime(2026, 11, 2, tzinfo=UTC), "00"),
-        (Toetsafname("0000000001", (resultaat,)),),
-        (Toets("LVS RW 2019", "LVS RW"),),
-    )
+    verzoek = make_verzoek(BRIN, "00", ("0000000001", result_key))
     return request_envelope(build_verzoek(verzoek), Autorisatie(key, "K", "Klant"))
 
 
