@@ -131,19 +131,17 @@ class GroupCommit:
         in the writer process when this process has one (:attr:`link`,
         :mod:`koppeling.harness.writer`), else (or when the writer leaves it to this process)
         as :meth:`run` does. Its result once committed, or the exception it raised."""
-        link = self.link
-        if link is not None and link.pid == os.getpid():
-            done, result = link.call(name_of(func), args)
-            if done:
-                self.db.unpin()  # the write ran elsewhere: read afresh, as a woken follower does
-                return result  # type: ignore[no-any-return]
+        done, result = self.send(func, *args)
+        if done:
+            return result  # type: ignore[return-value]
         return self.run(lambda conn: func(conn, *args))
 
     def send(self, func: Callable[..., T], *args: Any) -> tuple[bool, T | None]:
-        """Run the write ``func`` (:func:`koppeling.harness.writer.prepared_by`) in the writer
-        process with the raw ``args``: ``(True, result)`` once committed there; ``(False,
-        None)`` when this process has no writer, or the writer left it to this process (its
-        preparation or the write refused): the caller then takes its own path."""
+        """Run the registered write ``func`` in the writer process only: ``(True, result)`` once
+        committed there; ``(False, None)`` when this process has no writer, or the writer left
+        it to this process (the write refused, or for a write registered with
+        :func:`koppeling.harness.writer.prepared_by` its preparation): the caller then takes
+        its own path (:meth:`call`: runs it here; a prepared write's caller, its own way)."""
         link = self.link
         if link is None or link.pid != os.getpid():
             return False, None
