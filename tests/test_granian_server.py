@@ -570,6 +570,65 @@ def test_granian_runs_the_hot_writes_in_a_writer_process_that_is_replaced_when_k
         assert _stop(proc) == 0
 
 
+def _policies(pid: int) -> set[int]:
+    """The scheduling policies of every thread of ``pid``."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):  # a thread that ended meanwhile
+            found.add(os.sched_getscheduler(int(task.name)))
+    return found
+
+
+def test_batch_scheduling_is_skipped_where_the_policy_is_missing_or_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not Linux, or a system that refuses the policy: the worker runs on, as before."""
+
+    def refuse(*_: Any) -> None:
+        raise PermissionError("not allowed")
+
+    monkeypatch.setattr(os, "sched_setscheduler", refuse)
+    assert granian_server.batch_scheduling() is False
+    monkeypatch.delattr(os, "SCHED_BATCH", raising=False)
+    assert granian_server.batch_scheduling() is False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="SCHED_BATCH is Linux's")
+@pytest.mark.parametrize("choice", ["batch", "normal"])
+def test_the_workers_and_only_they_run_as_sched_batch_unless_told_otherwise(choice: str) -> None:
+    """`--worker-scheduling batch` (the default) runs every thread of each worker - granian's
+    runtime, the request threads, the journal's - as SCHED_BATCH, and a worker that replaces
+    one too; `up`, the arbiter and the writer process keep the default policy. With `normal`
+    every thread keeps it."""
+    args = ("--server", "granian", "--memory", "--workers", "2")
+    proc, urls, _ = _start(
+        *args, *(("--worker-scheduling", "normal") if choice == "normal" else ())
+    )
+    want = os.SCHED_BATCH if choice == "batch" else os.SCHED_OTHER
+    try:
+        for url in urls * 8:  # every service's request threads at work, in both workers
+            assert requests.get(f"{url}/__admin/health", timeout=10).status_code == 200
+        (arbiter,) = _children(proc.pid)
+        workers, (writer,) = _workers_and_writer(arbiter)
+        assert len(workers) == 2
+        for worker in workers:
+            assert len(list(Path(f"/proc/{worker}/task").iterdir())) > 2  # granian's, Python's
+            assert _policies(worker) == {want}, worker
+        assert _policies(proc.pid) == _policies(arbiter) == _policies(writer) == {os.SCHED_OTHER}
+        gone = min(workers)
+        os.kill(gone, signal.SIGTERM)
+        for _ in range(1200):
+            now, _ = _workers_and_writer(arbiter)
+            if len(now) == 2 and gone not in now:
+                break
+            threading.Event().wait(0.05)
+        (replaced,) = now - workers
+        assert _policies(replaced) == {want}
+    finally:
+        assert _stop(proc) == 0
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the processes in /proc")
 def test_every_write_acknowledged_before_a_kill_9_is_there_after_a_restart(tmp_path: Path) -> None:
