@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import gc
 import os
 import socket
@@ -9,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from click.testing import CliRunner
 
 from koppeling.cli import main as cli_main
 from koppeling.cli.main import main
+from koppeling.harness import granian_server
 from koppeling.harness.config import HarnessConfig
 from koppeling.harness.services import SERVICES
 from koppeling.harness.store import Database
@@ -63,8 +66,41 @@ def test_ports_picked_for_port_base_0_are_all_different() -> None:
     once its socket is closed (300 picks in a row on Linux repeat a few). Five hundred
     services here, so a repeat would show."""
     many = [replace(SERVICES[0], name=f"service{i}") for i in range(500)]
-    ports = cli_main._resolve_ports(HarnessConfig(port_base=0), many)
+    with ExitStack() as held:
+        ports = cli_main._resolve_ports(HarnessConfig(port_base=0), many, held)
     assert len(ports) == 501 and len(set(ports.values())) == 501
+
+
+def test_a_picked_port_is_held_for_the_server_until_released() -> None:
+    """Between picking the ports and the arbiter binding them (after it built the apps) another
+    program could take one, and the server would not start (it happened in a CI run: a port
+    picked from the range outgoing connections take theirs from). While held, no one else binds
+    a picked port; granian's listeners (two workers' of one port) and an asyncio server (the
+    SMTP sink's way) bind beside the holder and take connections; once released, anyone may."""
+    config = HarnessConfig(port_base=0)
+    with ExitStack() as held:
+        ports = cli_main._resolve_ports(config, config.wanted_services(), held)
+        for port in ports.values():
+            with socket.socket() as other, pytest.raises(OSError) as refused:
+                other.bind(("127.0.0.1", port))
+            assert refused.value.errno == errno.EADDRINUSE
+        served = ports[config.wanted_services()[0].name]
+        with (
+            granian_server._listen("127.0.0.1", served),
+            granian_server._listen("127.0.0.1", served),
+        ):
+            socket.create_connection(("127.0.0.1", served), timeout=5).close()
+
+        async def sink_binds() -> None:
+            server = await asyncio.get_running_loop().create_server(
+                asyncio.Protocol, "127.0.0.1", ports["smtp"]
+            )
+            server.close()
+
+        asyncio.run(sink_binds())
+    for port in ports.values():
+        with socket.socket() as other:
+            other.bind(("127.0.0.1", port))
 
 
 def test_port_in_use_is_a_clear_error() -> None:
@@ -159,7 +195,8 @@ def test_the_arbiter_binds_nothing_until_the_store_is_ready(
     store is ready. A closed pipe without it (the check failed; `up` reports why) ends the
     arbiter quietly, never having bound a port."""
     config = HarnessConfig(port_base=0, state_dir=tmp_path / "state")
-    config.ports = cli_main._resolve_ports(config, config.wanted_services())
+    with ExitStack() as held:
+        config.ports = cli_main._resolve_ports(config, config.wanted_services(), held)
     if ready:
         Database(config.store_url() or "").create_all()  # what `up` does before it says so
     read_end, write_end = os.pipe()

@@ -314,9 +314,15 @@ def _serve_werkzeug(config: HarnessConfig, demo: bool) -> None:
 
 def _serve_forked(config: HarnessConfig, opts: dict[str, Any]) -> None:
     """gunicorn or granian: an arbiter forked from here, its workers forked from it."""
+    with ExitStack() as picked:  # the picked ports, held until the server has bound them
+        _serve_picked(config, opts, picked)
+
+
+def _serve_picked(config: HarnessConfig, opts: dict[str, Any], picked: ExitStack) -> None:
+    """:func:`_serve_forked`, with ``picked`` holding the ports it picks until they are bound."""
     stop = _Stop()
     services = config.wanted_services()
-    config.ports = _resolve_ports(config, services)
+    config.ports = _resolve_ports(config, services, picked)
     for spec in services:
         _check_free(config.host, config.port(spec.name), spec.name)
     _precheck_store(config)
@@ -333,6 +339,7 @@ def _serve_forked(config: HarnessConfig, opts: dict[str, Any]) -> None:
             opts["threads"],
             opts["writer_process"],
             opts["worker_scheduling"] == "batch",
+            picked,
         )
     except BaseException:
         journal_server.stop()
@@ -357,6 +364,7 @@ def _serve_forked(config: HarnessConfig, opts: dict[str, Any]) -> None:
         workers = start_workers(config, core, services)
         _collect_from_here()
         _wait_healthy(core.urls, services, proc)
+        picked.close()  # every port is bound now: by the server, the SMTP sink by this process
         _announce(services, core, config, opts["demo"])
         while not stop.event.wait(0.5):
             if proc.poll() is not None:
@@ -423,6 +431,7 @@ def _fork_arbiter(
     threads: int,
     writer: bool = True,
     batch_workers: bool = True,
+    picked: ExitStack | None = None,
 ) -> tuple[_Forked, int]:
     """gunicorn's arbiter in a fork of this process (:func:`koppeling.harness.wsgi.serve`; or
     granian's, :func:`koppeling.harness.granian_server.serve`, the same way): it
@@ -436,7 +445,9 @@ def _fork_arbiter(
     connection.
 
     Returns the child and the pipe to write its go-ahead to: ``b"1"`` once the store is ready
-    (see ``store_ready`` in :func:`~koppeling.harness.wsgi.serve`); closing it without ends it."""
+    (see ``store_ready`` in :func:`~koppeling.harness.wsgi.serve`); closing it without ends it.
+    ``picked``: the sockets that hold the picked ports (:func:`_resolve_ports`); the child
+    closes its copies, this process holds the ports until the server has bound them."""
     from koppeling.harness.services import import_stores
 
     import_stores()  # both processes need every table: import them once
@@ -448,6 +459,8 @@ def _fork_arbiter(
         os.close(store_ready)
         return _Forked(pid), go
     os.close(go)  # else the child would hold the pipe open itself and wait forever
+    if picked is not None:
+        picked.close()  # the copies; this process holds the ports until the server's are bound
     # The child (and, through gunicorn, every worker it forks) never returns into the CLI: the
     # parent's clean-up (its ExitStack deletes a --memory store) is the parent's alone.
 
@@ -471,21 +484,30 @@ def _fork_arbiter(
     run_then_exit(serve)
 
 
-def _resolve_ports(config: HarnessConfig, services: list[ServiceSpec]) -> dict[str, int]:
-    """Fixed ports for the forked server: a requested 0 becomes a free port picked now. Every
-    picked port stays bound until all are picked, so no two services (or the SMTP sink) get the
-    same one: the kernel may hand out a port again once its socket is closed."""
+def _resolve_ports(
+    config: HarnessConfig, services: list[ServiceSpec], held: ExitStack
+) -> dict[str, int]:
+    """Fixed ports for the forked server: a requested 0 becomes a free port picked now, and
+    stays bound by a socket of this process (entered into ``held``) until ``held`` is closed.
+
+    The server binds its ports a moment later, in the forked arbiter, after it has imported and
+    built the apps; a port picked and let go again could meanwhile be taken by another program
+    (a client's outgoing connection takes its local port from the same range) and the server
+    would fail to start. A held socket keeps both out: it is bound, so no ``bind`` to port 0
+    and no outgoing connection gets its port. It sets ``SO_REUSEADDR`` and never listens, so
+    the server's sockets and the SMTP sink's, which set it too, bind beside it. Held until
+    every picked port is picked, no two services (or the SMTP sink) get the same one either."""
     ports = dict(config.ports)
-    with ExitStack() as held:
 
-        def free_port() -> int:
-            sock = held.enter_context(socket.socket())
-            sock.bind((config.host, 0))
-            return int(sock.getsockname()[1])
+    def free_port() -> int:
+        sock = held.enter_context(socket.socket())
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((config.host, 0))
+        return int(sock.getsockname()[1])
 
-        for spec in services:
-            ports[spec.name] = config.port(spec.name) or free_port()
-        ports["smtp"] = config.sink_port() or free_port()
+    for spec in services:
+        ports[spec.name] = config.port(spec.name) or free_port()
+    ports["smtp"] = config.sink_port() or free_port()
     return ports
 
 

@@ -106,7 +106,8 @@ def serve(
     # held the load to one core (docs/harness.md, eleventh session). The arbiter keeps every
     # socket open: a worker that ends is replaced on its own sockets, and a connection that came
     # in meanwhile waits in their queue. `up` has checked that no other program holds a port
-    # (`_check_free`): a socket there without SO_REUSEPORT makes these binds fail.
+    # (`_check_free`): a listening socket there without SO_REUSEPORT makes these binds fail
+    # (`up`'s own socket that holds a picked port until now never listens: `_resolve_ports`).
     listeners: list[dict[int, socket.socket]] = [{} for _ in range(workers)]
     for port in dispatcher.apps:
         try:
