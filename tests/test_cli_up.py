@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -97,7 +98,8 @@ def test_a_picked_port_is_held_for_the_server_until_released() -> None:
             )
             server.close()
 
-        asyncio.run(sink_binds())
+        with ThreadPoolExecutor(1) as thread:  # a loop of its own (another may run in this one)
+            thread.submit(asyncio.run, sink_binds()).result(timeout=30)
     for port in ports.values():
         with socket.socket() as other:
             other.bind(("127.0.0.1", port))
