@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -685,3 +686,27 @@ def test_every_write_acknowledged_before_a_kill_9_is_there_after_a_restart(tmp_p
     finally:
         assert _stop(again) == 0
     assert len(seen) >= 200 and seen <= stored
+
+
+def test_the_workers_load_granians_core_without_its_server() -> None:
+    """A worker loads what it uses of granian (the Rust module, the scheduler, the answer
+    classes, the loops) without the package's __init__, which imports granian's own server and
+    with it multiprocessing and anyio (~20 ms of every worker's start). A later `import granian`
+    still works, and finds the same modules."""
+    script = """
+import sys
+from koppeling.harness.granian_server import granian_core
+core = granian_core()
+print(core.native.__name__, core.futures.__name__, core.wsgi.__name__, type(core.loops).__name__)
+print([m for m in ("granian.server", "granian.cli", "anyio") if m in sys.modules])
+import granian
+from granian import _granian, wsgi
+print(_granian is core.native and wsgi is core.wsgi, granian.Granian.__name__)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "granian._granian granian._futures granian.wsgi BuilderRegistry",
+        "[]",
+        "True MPServer",
+    ]

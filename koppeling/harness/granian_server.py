@@ -44,7 +44,9 @@ What granian does differently from gunicorn, and how the harness keeps its promi
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
+import importlib.util
 import logging
 import os
 import signal
@@ -55,7 +57,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from typing import Any
+from types import ModuleType
+from typing import Any, NamedTuple
 
 from koppeling.harness.commits import committer
 from koppeling.harness.config import HarnessConfig
@@ -285,16 +288,15 @@ def _worker(
         assert dispatcher.core is not None
         writes.listener.close()  # the arbiter's to keep
         committer(dispatcher.core.db).link = WriterLink(writes.path)
-    from granian import _futures, _granian
-    from granian._loops import loops
+    granian = granian_core()
 
     # granian's stubs lag behind its binary's signatures (2.8.9): typed as what they are
-    new_scheduler: Callable[..., Any] = _futures._new_cbscheduler
-    worker_class: Any = _granian.WSGIWorker
-    socket_holder: Any = _granian.SocketHolder
+    new_scheduler: Callable[..., Any] = granian.futures._new_cbscheduler
+    worker_class: Any = granian.native.WSGIWorker
+    socket_holder: Any = granian.native.SocketHolder
 
     dispatcher.after_fork()
-    loop = loops.get("auto")
+    loop = granian.loops.get("auto")
     served = []
     drained = threading.Semaphore(0)
     for index, (port, listener) in enumerate(listeners.items()):
@@ -309,7 +311,7 @@ def _worker(
             # a permit while it lives, keep-alive included; the rest wait in the accept queue)
             backpressure=CONNECTIONS,
         )
-        stop = _granian.WorkerSignal()
+        stop = granian.native.WorkerSignal()
         stop.add_cb(drained.release)  # called once this port has finished its requests
         scheduler = new_scheduler(loop, _callback(app), impl_asyncio=False)
         worker.serve_mtr(scheduler, loop, stop)
@@ -326,13 +328,52 @@ def _worker(
             break
 
 
+class GranianCore(NamedTuple):
+    """What the harness uses of granian (:func:`granian_core`)."""
+
+    native: ModuleType  # granian._granian, the Rust module: the worker and socket classes
+    futures: ModuleType  # granian._futures: the callback scheduler
+    wsgi: ModuleType  # granian.wsgi: the answer classes
+    loops: Any  # granian._loops.loops: the event loop builders
+
+
+@functools.cache
+def granian_core() -> GranianCore:
+    """granian's serving core, loaded without running the package's ``__init__``: that imports
+    granian's own server (``Granian``, and with it multiprocessing, anyio and granian's CLI),
+    which the harness never uses — 2 instead of ~20 ms of every worker's start, on the way to
+    healthy (docs/harness.md, sixteenth session).
+
+    The package stands in the import system only while these load (a module made from its
+    spec, not executed); a later ``import granian`` in the same process runs ``__init__`` as
+    usual and finds them loaded. Where granian is imported already: the usual import."""
+    if "granian" not in sys.modules:
+        spec = importlib.util.find_spec("granian")
+        if spec is not None and spec.submodule_search_locations is not None:
+            package = importlib.util.module_from_spec(spec)
+            sys.modules["granian"] = package
+            try:
+                return _import_granian_core()
+            finally:
+                if sys.modules.get("granian") is package:
+                    del sys.modules["granian"]
+    return _import_granian_core()
+
+
+def _import_granian_core() -> GranianCore:
+    from granian import _futures, _granian
+    from granian import wsgi as granian_wsgi
+    from granian._loops import loops
+
+    return GranianCore(_granian, _futures, granian_wsgi, loops)
+
+
 def _callback(app: Callable[..., Iterable[bytes]]) -> Callable[[Any, dict[str, Any]], int]:
     """What granian calls per request: ``app`` called with the request's environ, its answer
     handed to granian. Not granian's own wrapper (``granian.wsgi._callback_wrapper``), which
     copies the whole process environment into every environ: an ``HTTP_PROXY`` or ``HTTP_HOST``
     set for the process would read as a header of every request that lacks it."""
-    from granian import wsgi as granian_wsgi
-
+    granian_wsgi = granian_core().wsgi
     new_answer: Callable[[], Any] = granian_wsgi.Response  # untyped in granian
     iter_wrap: Callable[[Any], Any] = granian_wsgi.ResponseIterWrap
 
