@@ -331,3 +331,48 @@ def test_the_workers_journal_is_written_by_ups_own_process(
         journal = requests.get(f"{urls['Schoolkr8']}/__admin/requests", timeout=5).json()
         assert sum(e["path"] == "/api/bestaat-niet" for e in journal["requests"]) == 20
     assert not list(tmp_path.glob("koppeling-journal-*"))
+
+
+def test_up_asks_every_service_for_its_health_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each service answers here only once the other has been asked too (a barrier): asked
+    one after the other, neither ever would, and `up` would give up (HEALTHY_WITHIN)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Barrier, BrokenBarrierError, Thread
+
+    both = Barrier(2, timeout=1)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            try:
+                both.wait()
+                status = 200
+            except BrokenBarrierError:
+                both.reset()
+                status = 503
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Running:
+        returncode = None
+
+        def poll(self) -> None:
+            return None
+
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), Handler) for _ in range(2)]
+    for server in servers:
+        Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(cli_main, "HEALTHY_WITHIN", 10)
+    specs = list(SERVICES[:2])
+    urls = {
+        s.name: f"http://127.0.0.1:{srv.server_port}" for s, srv in zip(specs, servers, strict=True)
+    }
+    try:
+        cli_main._wait_healthy(urls, specs, Running())  # type: ignore[arg-type]
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()

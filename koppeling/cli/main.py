@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -29,12 +30,13 @@ import click
 
 from koppeling.cli.scenario import scenario
 from koppeling.cli.verify import verify_command
+from koppeling.harness import preload
 from koppeling.harness.config import DEFAULT_STATE_DIR, HarnessConfig
 from koppeling.harness.forks import run_then_exit
 from koppeling.harness.journal_link import JournalServer
 from koppeling.harness.services import SERVICES, ServiceSpec
 
-# The apps are imported only for `up` (see _fork_arbiter), so the other commands start quickly.
+# The apps are imported only for `up` (see _start_arbiter), so the other commands start quickly.
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,6 +164,7 @@ def _up(opts: dict[str, Any]) -> None:
             stack.callback(shutil.rmtree, tmp, True)
             config.state_dir = None if opts["server"] == "werkzeug" else Path(tmp)
         if opts["server"] == "werkzeug":
+            preload.cancel()  # one process: nothing to hand over to (koppeling.cli.entry)
             _check_store(config)
             _serve_werkzeug(config, opts["demo"])
         else:
@@ -325,22 +328,21 @@ def _serve_picked(config: HarnessConfig, opts: dict[str, Any], picked: ExitStack
     config.ports = _resolve_ports(config, services, picked)
     for spec in services:
         _check_free(config.host, config.port(spec.name), spec.name)
-    _precheck_store(config)
     server = opts["server"]
     # The workers send their journal entries here, where they are masked and written off the
     # workers' GIL (koppeling/harness/journal_link.py); this process's own entries it writes itself.
     journal_server = JournalServer()
     config.journal_socket = journal_server.path
+    arbiter = (
+        config,
+        server,
+        opts["workers"],
+        opts["threads"],
+        opts["writer_process"],
+        opts["worker_scheduling"] == "batch",
+    )
     try:
-        proc, go = _fork_arbiter(
-            config,
-            server,
-            opts["workers"],
-            opts["threads"],
-            opts["writer_process"],
-            opts["worker_scheduling"] == "batch",
-            picked,
-        )
+        proc, go = _start_arbiter(arbiter, picked)
     except BaseException:
         journal_server.stop()
         raise
@@ -357,7 +359,9 @@ def _serve_picked(config: HarnessConfig, opts: dict[str, Any], picked: ExitStack
         finally:
             os.close(go)
         from koppeling.harness.core import build_core, planned_urls, start_workers
+        from koppeling.harness.services import import_stores
 
+        import_stores()  # every table (done already where the server process was forked here)
         core = build_core(replace(config, journal_socket=None), store_checked=True)
         journal_server.serve(core.journal)
         core.urls.update(planned_urls(config, services))
@@ -424,30 +428,41 @@ class _Forked:
                 os.kill(self.pid, sig)
 
 
-def _fork_arbiter(
-    config: HarnessConfig,
-    server: str,
-    workers: int,
-    threads: int,
-    writer: bool = True,
-    batch_workers: bool = True,
-    picked: ExitStack | None = None,
-) -> tuple[_Forked, int]:
-    """gunicorn's arbiter in a fork of this process (:func:`koppeling.harness.wsgi.serve`; or
-    granian's, :func:`koppeling.harness.granian_server.serve`, the same way): it
-    imports Flask and the partner apps and builds them, then forks the workers, while this
-    process checks the store, builds its own core and starts the SMTP sink and pollers — on
-    the machine's other core, and without Flask (:mod:`koppeling.harness.core`). Forked, not
-    started as a new ``python -m gunicorn``: what both need (SQLAlchemy and every table, which
-    the read-only check already imported) is imported once, before the fork, and no second
-    interpreter starts. Forked before this process starts any thread, and with the store closed
-    again after the read-only check, so the child inherits neither a thread nor a store
-    connection.
+#: the server process's work, named (``up`` never imports the server's modules itself)
+ARBITER = "koppeling.harness.wsgi:serve_arbiter"
 
-    Returns the child and the pipe to write its go-ahead to: ``b"1"`` once the store is ready
+
+def _start_arbiter(arbiter: tuple[Any, ...], picked: ExitStack) -> tuple[_Forked, int]:
+    """The server process (granian's or gunicorn's arbiter) for ``arbiter``, the arguments of
+    :func:`koppeling.harness.wsgi.serve_arbiter` but its pipe: the process the entry point
+    forked ahead, which has been importing what it needs meanwhile (:mod:`koppeling.harness.
+    preload`), told its work now; where there is none (``up`` called another way), forked here
+    (:func:`_fork_arbiter`).
+
+    Returns the process and the pipe to write its go-ahead to: ``b"1"`` once the store is ready
     (see ``store_ready`` in :func:`~koppeling.harness.wsgi.serve`); closing it without ends it.
-    ``picked``: the sockets that hold the picked ports (:func:`_resolve_ports`); the child
-    closes its copies, this process holds the ports until the server has bound them."""
+    ``picked``: the sockets that hold the picked ports (:func:`_resolve_ports`)."""
+    handed = preload.hand_over(ARBITER, *arbiter)
+    if handed is not None:
+        # Forked before this process read its options, the child has neither the sockets that
+        # hold the picked ports nor a store connection; the store's check (which refuses a store
+        # that cannot be reached or is from a newer koppeling) follows at once, in _serve_picked.
+        pid, go = handed
+        return _Forked(pid), go
+    _precheck_store(arbiter[0])
+    return _fork_arbiter(arbiter, picked)
+
+
+def _fork_arbiter(arbiter: tuple[Any, ...], picked: ExitStack) -> tuple[_Forked, int]:
+    """The server process forked from this one (:func:`_start_arbiter`): it imports Flask and
+    the partner apps and builds them, then forks the workers, while this process checks the
+    store, builds its own core and starts the SMTP sink and pollers — on the machine's other
+    core, and without Flask (:mod:`koppeling.harness.core`). What both need (SQLAlchemy and every
+    table, which the read-only check already imported) is imported once, before the fork.
+    Forked before this process starts any thread, and with the store closed again after the
+    read-only check, so the child inherits neither a thread nor a store connection; the child
+    closes its copies of the sockets in ``picked`` (this process holds the ports until the
+    server's are bound)."""
     from koppeling.harness.services import import_stores
 
     import_stores()  # both processes need every table: import them once
@@ -459,29 +474,10 @@ def _fork_arbiter(
         os.close(store_ready)
         return _Forked(pid), go
     os.close(go)  # else the child would hold the pipe open itself and wait forever
-    if picked is not None:
-        picked.close()  # the copies; this process holds the ports until the server's are bound
-    # The child (and, through gunicorn, every worker it forks) never returns into the CLI: the
-    # parent's clean-up (its ExitStack deletes a --memory store) is the parent's alone.
-
-    def serve() -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)  # the server installs its own
-        from koppeling.harness import granian_server, wsgi  # Flask and the apps: in the child
-
-        if server == "granian":
-            granian_server.serve(
-                config,
-                workers=workers,
-                threads=threads,
-                store_ready=store_ready,
-                writer=writer,
-                batch_workers=batch_workers,
-            )
-        else:
-            wsgi.serve(config, workers=workers, threads=threads, store_ready=store_ready)
-
-    run_then_exit(serve)
+    picked.close()  # the copies; this process holds the ports until the server's are bound
+    # The child (and, through granian or gunicorn, every worker it forks) never returns into
+    # the CLI: the parent's clean-up (its ExitStack deletes a --memory store) is the parent's.
+    run_then_exit(lambda: preload.call(ARBITER, arbiter, store_ready))
 
 
 def _resolve_ports(
@@ -523,19 +519,26 @@ def _check_free(host: str, port: int, name: str) -> None:
 
 
 def _wait_healthy(urls: dict[str, str], services: list[ServiceSpec], proc: _Forked) -> None:
-    """Until every service answers its health check (or the server ends, or HEALTHY_WITHIN)."""
+    """Until every service answers its health check (or the server ends, or HEALTHY_WITHIN).
+
+    Every service is asked at once, each from a thread of its own: a worker's first answer
+    costs it some milliseconds (its store connection, its first statements), and asked one
+    after the other, the workers' first answers came one after the other as well, where they
+    can come side by side on two cores (docs/harness.md, sixteenth session)."""
     deadline = time.monotonic() + HEALTHY_WITHIN
-    pending = {s.name for s in services}
-    while pending:
-        if proc.poll() is not None:
-            raise click.ClickException(f"the server exited early with code {proc.returncode}")
-        if time.monotonic() > deadline:
-            raise click.ClickException(
-                f"not healthy after {HEALTHY_WITHIN} s: {', '.join(sorted(pending))}"
-            )
-        pending = {name for name in pending if not _healthy(urls[name])}
-        if pending:
-            time.sleep(0.01)  # a port not bound yet refuses at once: poll often, it costs nothing
+    pending = [s.name for s in services]
+    with ThreadPoolExecutor(max_workers=max(1, len(pending))) as pool:
+        while pending:
+            if proc.poll() is not None:
+                raise click.ClickException(f"the server exited early with code {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise click.ClickException(
+                    f"not healthy after {HEALTHY_WITHIN} s: {', '.join(sorted(pending))}"
+                )
+            answers = list(pool.map(_healthy, [urls[name] for name in pending]))
+            pending = [name for name, ok in zip(pending, answers, strict=True) if not ok]
+            if pending:
+                time.sleep(0.01)  # a port not bound yet refuses at once: poll often
 
 
 def _healthy(url: str) -> bool:

@@ -96,3 +96,14 @@ def import_stores() -> None:
     """Import every store module, so the shared metadata knows all tables."""
     for module in STORE_MODULES:
         importlib.import_module(module)
+
+
+def import_apps() -> None:
+    """Import every module the apps are built from: each service's app and pages modules and
+    every store module (what ``koppeling up``'s server process imports before it knows its
+    options, :mod:`koppeling.harness.preload`)."""
+    import_stores()
+    for service in SERVICES:
+        for module in (service.module, service.pages):
+            if module is not None:
+                importlib.import_module(module)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterable
@@ -132,6 +133,36 @@ def serve(
             return app
 
     Gunicorn().run()
+
+
+def serve_arbiter(
+    config: HarnessConfig,
+    server: str,
+    workers: int,
+    threads: int,
+    writer: bool,
+    batch_workers: bool,
+    store_ready: int,
+) -> None:
+    """``koppeling up``'s server process, until SIGTERM/SIGINT: granian's arbiter
+    (:func:`koppeling.harness.granian_server.serve`) or gunicorn's (:func:`serve`), the store's
+    go-ahead read from ``store_ready``. Started by ``up`` ahead (:mod:`koppeling.harness.
+    preload`) or forked from it (:func:`koppeling.cli.main._fork_arbiter`)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)  # the server installs its own
+    if server == "granian":
+        from koppeling.harness import granian_server
+
+        granian_server.serve(
+            config,
+            workers=workers,
+            threads=threads,
+            store_ready=store_ready,
+            writer=writer,
+            batch_workers=batch_workers,
+        )
+    else:
+        serve(config, workers=workers, threads=threads, store_ready=store_ready)
 
 
 def read_byte(fd: int) -> bytes:
