@@ -186,6 +186,29 @@ def test_up_that_ends_early_leaves_no_process_behind(
     assert _leftovers(token) == []
 
 
+def test_a_server_process_whose_imports_fail_is_reported_by_up(tmp_path: Path) -> None:
+    """The process forked ahead fails while it imports (here a Flask that cannot be imported,
+    first on the path): it says why, and `up` — whose own imports never include Flask — reports
+    that the server ended, without a traceback of its own and without a process left behind."""
+    (tmp_path / "flask").mkdir()
+    (tmp_path / "flask" / "__init__.py").write_text('raise ImportError("a broken flask")\n')
+    token = f"--allowed-host=t{uuid.uuid4().hex}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KOPPELING_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [KOPPELING, "up", "--port-base", "0", "--memory", token],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "ImportError: a broken flask" in done.stderr
+    assert "the server exited early" in done.stderr
+    assert "BrokenPipeError" not in done.stderr
+    assert _leftovers(token) == []
+
+
 def test_up_hands_its_server_to_the_process_forked_before_the_cli(tmp_path: Path) -> None:
     """Every process logs the modules it imports itself (-X importtime): the server process,
     forked by the entry point before the CLI, imports SQLAlchemy on its own, beside `up`'s

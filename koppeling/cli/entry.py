@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 def run() -> None:
@@ -28,7 +28,7 @@ def run() -> None:
         preload.cancel()  # where `up` handed nothing over: another command, an error
 
 
-def forks_ahead(args: Sequence[str], environ: dict[str, str] | os._Environ[str]) -> bool:
+def forks_ahead(args: Sequence[str], environ: Mapping[str, str]) -> bool:
     """Whether these arguments start ``up`` with a forked server (granian, gunicorn), as far
     as a look at them tells; ``up`` cancels what it does not use (``--server werkzeug`` from
     somewhere this misses), a wrong guess costs one fork's imports."""

@@ -355,7 +355,8 @@ def _serve_picked(config: HarnessConfig, opts: dict[str, Any], picked: ExitStack
         try:
             _check_store(config)
             journal_server.listen()
-            os.write(go, b"1")
+            with suppress(BrokenPipeError):  # it ended (and said why): _wait_healthy reports it
+                os.write(go, b"1")
         finally:
             os.close(go)
         from koppeling.harness.core import build_core, planned_urls, start_workers

@@ -74,8 +74,11 @@ def hand_over(target: str, *args: Any) -> tuple[int, int] | None:
 
     payload = pickle.dumps((target, args))
     message = memoryview(len(payload).to_bytes(4, "big") + payload)
-    while message:
-        message = message[os.write(write, message) :]
+    try:
+        while message:
+            message = message[os.write(write, message) :]
+    except BrokenPipeError:
+        pass  # it has ended already (its imports failed: it said why); the caller finds out
     return pid, write
 
 
