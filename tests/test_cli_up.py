@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import replace
 from pathlib import Path
 
+import click
 import pytest
 import requests
 from click.testing import CliRunner
@@ -376,3 +377,23 @@ def test_up_asks_every_service_for_its_health_at_once(monkeypatch: pytest.Monkey
         for server in servers:
             server.shutdown()
             server.server_close()
+
+
+def test_a_server_that_ends_while_up_is_stopping_is_no_error() -> None:
+    """Ctrl-C while `up` starts reaches the server process too, which ends: `up` then stops
+    quietly, as after Ctrl-C once it serves; a server that ends by itself is an error."""
+    import threading
+
+    class Ended:
+        returncode = -2
+
+        def poll(self) -> int:
+            return self.returncode
+
+    specs = list(SERVICES[:1])
+    urls = {specs[0].name: "http://127.0.0.1:9"}
+    stopping = threading.Event()
+    with pytest.raises(click.ClickException, match="exited early with code -2"):
+        cli_main._wait_healthy(urls, specs, Ended(), stopping)  # type: ignore[arg-type]
+    stopping.set()
+    assert cli_main._wait_healthy(urls, specs, Ended(), stopping) is False  # type: ignore[arg-type]

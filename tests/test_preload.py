@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -231,3 +232,28 @@ def test_up_hands_its_server_to_the_process_forked_before_the_cli(tmp_path: Path
     assert proc.returncode == 0, errors[-2000:]
     counts = {name: imported.count(name) for name in ("sqlalchemy", "koppeling.cli.main", "flask")}
     assert counts == {"sqlalchemy": 2, "koppeling.cli.main": 1, "flask": 1}
+
+
+@pytest.mark.parametrize("ignored", [False, True], ids=["default", "ignored"])
+def test_ctrl_c_ends_the_child_quietly_unless_up_ignores_it(ignored: bool) -> None:
+    """Ctrl-C reaches the whole process group: the child, still importing, ends without a
+    traceback; started with SIGINT ignored (a shell's background job), it ignores it as well."""
+    script = f"""
+import os, signal, sys, time
+from koppeling.harness import preload
+if {ignored!r}:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+preload.start(lambda: time.sleep(2))
+pid = preload._child[0]
+time.sleep(0.3)
+os.kill(pid, signal.SIGINT)
+time.sleep(0.3)
+done, status = os.waitpid(pid, os.WNOHANG)
+print("alive" if done == 0 else f"ended by signal {{os.WTERMSIG(status)}}")
+preload.cancel()
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.strip() == ("alive" if ignored else f"ended by signal {int(signal.SIGINT)}")

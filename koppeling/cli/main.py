@@ -368,7 +368,8 @@ def _serve_picked(config: HarnessConfig, opts: dict[str, Any], picked: ExitStack
         core.urls.update(planned_urls(config, services))
         workers = start_workers(config, core, services)
         _collect_from_here()
-        _wait_healthy(core.urls, services, proc)
+        if not _wait_healthy(core.urls, services, proc, stop.event):
+            return  # Ctrl-C (or SIGTERM) while starting: the server took it too, nothing to say
         picked.close()  # every port is bound now: by the server, the SMTP sink by this process
         _announce(services, core, config, opts["demo"])
         while not stop.event.wait(0.5):
@@ -519,8 +520,15 @@ def _check_free(host: str, port: int, name: str) -> None:
             ) from None
 
 
-def _wait_healthy(urls: dict[str, str], services: list[ServiceSpec], proc: _Forked) -> None:
-    """Until every service answers its health check (or the server ends, or HEALTHY_WITHIN).
+def _wait_healthy(
+    urls: dict[str, str],
+    services: list[ServiceSpec],
+    proc: _Forked,
+    stopping: threading.Event | None = None,
+) -> bool:
+    """Until every service answers its health check: True. A server that ended first is an
+    error (so is HEALTHY_WITHIN), unless ``stopping`` was set — Ctrl-C reaches the server
+    process too, and SIGTERM may have been meant for both: then False.
 
     Every service is asked at once, each from a thread of its own: a worker's first answer
     costs it some milliseconds (its store connection, its first statements), and asked one
@@ -531,6 +539,8 @@ def _wait_healthy(urls: dict[str, str], services: list[ServiceSpec], proc: _Fork
     with ThreadPoolExecutor(max_workers=max(1, len(pending))) as pool:
         while pending:
             if proc.poll() is not None:
+                if stopping is not None and stopping.is_set():
+                    return False
                 raise click.ClickException(f"the server exited early with code {proc.returncode}")
             if time.monotonic() > deadline:
                 raise click.ClickException(
@@ -540,6 +550,7 @@ def _wait_healthy(urls: dict[str, str], services: list[ServiceSpec], proc: _Fork
             pending = [name for name, ok in zip(pending, answers, strict=True) if not ok]
             if pending:
                 time.sleep(0.01)  # a port not bound yet refuses at once: poll often
+    return True
 
 
 def _healthy(url: str) -> bool:

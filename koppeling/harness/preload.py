@@ -12,7 +12,8 @@ what the server needs (``warm``) while the parent imports the CLI, reads the opt
 ports and checks the store, side by side (docs/harness.md, sixteenth session).
 
 - :func:`start` forks. The child takes the default action for SIGINT/SIGTERM (ended quietly,
-  as the server process always was until the server installs its own), turns the cyclic garbage
+  as the server process always was until the server installs its own; ignored where ``up``
+  was started with them ignored, as a shell's background job is), turns the cyclic garbage
   collector off as ``up`` does while it starts, runs ``warm`` and then reads its work from a pipe.
 - :func:`hand_over` writes that work — a function named ``"module:function"`` (so the parent
   never imports the server's modules to name it) and its arguments, pickled — and returns the
@@ -110,7 +111,8 @@ def _serve_when_told(read: int, warm: Callable[[], object]) -> None:
     import pickle
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
+        if signal.getsignal(sig) is not signal.SIG_IGN:  # as ignored as `up` was started
+            signal.signal(sig, signal.SIG_DFL)  # not Python's KeyboardInterrupt mid-import
     gc.disable()  # as `up` while it starts; the server turns it on once built (gc.freeze)
     warm()
     head = _read_exactly(read, 4)
