@@ -1,7 +1,8 @@
 """The ``koppeling`` command: start the harness, verify partners, run scenarios.
 
 Options may also come from ``KOPPELING_*`` environment variables (click's auto_envvar_prefix,
-e.g. ``KOPPELING_UP_PORT_BASE``); this is the only place the environment is read.
+e.g. ``KOPPELING_UP_PORT_BASE``); this is the only place the environment is read, but for the
+console entry point's look at ``KOPPELING_UP_SERVER`` before it forks (:mod:`koppeling.cli.entry`).
 """
 
 from __future__ import annotations
