@@ -9,11 +9,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import click
@@ -337,17 +339,14 @@ def test_the_workers_journal_is_written_by_ups_own_process(
 def test_up_asks_every_service_for_its_health_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each service answers here only once the other has been asked too (a barrier): asked
     one after the other, neither ever would, and `up` would give up (HEALTHY_WITHIN)."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from threading import Barrier, BrokenBarrierError, Thread
-
-    both = Barrier(2, timeout=1)
+    both = threading.Barrier(2, timeout=1)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             try:
                 both.wait()
                 status = 200
-            except BrokenBarrierError:
+            except threading.BrokenBarrierError:
                 both.reset()
                 status = 503
             self.send_response(status)
@@ -365,14 +364,14 @@ def test_up_asks_every_service_for_its_health_at_once(monkeypatch: pytest.Monkey
 
     servers = [ThreadingHTTPServer(("127.0.0.1", 0), Handler) for _ in range(2)]
     for server in servers:
-        Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setattr(cli_main, "HEALTHY_WITHIN", 10)
     specs = list(SERVICES[:2])
     urls = {
         s.name: f"http://127.0.0.1:{srv.server_port}" for s, srv in zip(specs, servers, strict=True)
     }
     try:
-        cli_main._wait_healthy(urls, specs, Running())  # type: ignore[arg-type]
+        assert cli_main._wait_healthy(urls, specs, Running()) is True  # type: ignore[arg-type]
     finally:
         for server in servers:
             server.shutdown()
@@ -382,7 +381,6 @@ def test_up_asks_every_service_for_its_health_at_once(monkeypatch: pytest.Monkey
 def test_a_server_that_ends_while_up_is_stopping_is_no_error() -> None:
     """Ctrl-C while `up` starts reaches the server process too, which ends: `up` then stops
     quietly, as after Ctrl-C once it serves; a server that ends by itself is an error."""
-    import threading
 
     class Ended:
         returncode = -2
