@@ -238,7 +238,8 @@ def test_up_starts_its_core_and_workers_without_flask(tmp_path: Path) -> None:
     """`koppeling up` forks the server's arbiter before it loads any app: the arbiter imports
     Flask and builds the apps while `up` itself checks the store, builds its core and starts
     the SMTP sink and the testcentrum's workers. That overlap needs `up`'s part to import no
-    web framework; in a fresh interpreter, the same steps `up` takes after the fork."""
+    web framework (nor jinja2, which only the scenario report needs); in a fresh interpreter,
+    the same steps `up` takes after the fork."""
     script = f"""
 import sys
 from pathlib import Path
@@ -257,7 +258,7 @@ names = sorted(type(worker).__name__ for worker in workers)
 for worker in reversed(workers):
     worker.stop()
 core.db.dispose()
-loaded = [m for m in ("flask", "werkzeug", "gunicorn", "granian") if m in sys.modules]
+loaded = [m for m in ("flask", "werkzeug", "gunicorn", "granian", "jinja2") if m in sys.modules]
 print(",".join(names), "|", ",".join(loaded) or "no web framework")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

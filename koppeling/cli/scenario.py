@@ -28,8 +28,6 @@ from typing import Any
 
 import click
 
-from koppeling.report import load_records, write_report
-
 UNKNOWN_NAME_EXIT = 4  # pytest.exit code of the scenario plugin for an unknown name
 
 
@@ -162,6 +160,9 @@ def run(
             f"the scenarios did not run: pytest exited with code {code} before writing "
             f"{junit.name} (its output is above); no JUnit XML or HTML report was written"
         )
+    # the report (jinja2) only here: every other command, `up` among them, starts without it
+    from koppeling.report import load_records, write_report
+
     write_report(records, report, run_seed=seed)
     _summary(load_records(records), junit, report)
     ctx.exit(code)
