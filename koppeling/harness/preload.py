@@ -46,8 +46,6 @@ _child: tuple[int, int] | None = None  # (pid, the pipe's write end) until hande
 def start(warm: Callable[[], object]) -> None:
     """Fork the process that will serve; it runs ``warm`` and then waits for its work."""
     global _child
-    if _child is not None:
-        return
     read, write = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
